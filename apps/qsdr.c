@@ -1,0 +1,349 @@
+/* SPDX-License-Identifier: MIT */
+/* The qsdr command: run flowgraphs, describe blocks, run one block as a stream filter. */
+#define _GNU_SOURCE
+#include <inttypes.h>
+#include <signal.h>
+#include <stdio.h>
+#include <stdlib.h>
+#include <string.h>
+#include <sys/time.h>
+#include <unistd.h>
+
+#include "qsdr/qsdr.h"
+
+enum { EXIT_BAD_INPUT = 2, EXIT_RUNTIME = 1 };
+
+static qsdr_flowgraph_t *volatile g_fg;
+static volatile sig_atomic_t g_sigints;
+
+static void on_signal(int sig)
+{
+    qsdr_flowgraph_t *fg = g_fg;
+    if (sig == SIGINT || sig == SIGTERM) g_sigints++;
+    if (!fg) return;
+    if (sig == SIGALRM || g_sigints == 1) qsdr_flowgraph_stop(fg);
+    else qsdr_flowgraph_abort(fg);
+}
+
+static void usage(FILE *f)
+{
+    fprintf(f,
+            "qsdr %s - software-defined-radio blocks for quantized neural physical layers\n\n"
+            "usage:\n"
+            "  qsdr run FILE.yml [--set ID.PARAM=VALUE | --set VAR=VALUE]... [--items N | --seconds S]\n"
+            "                    [--seed N] [--scheduler threaded|serial] [--quiet]\n"
+            "  qsdr blocks [NAME] [--markdown]     list blocks, or describe one (ports, parameters)\n"
+            "  qsdr block NAME [PARAM=VALUE]...    run one 1-in/1-out block as a filter: stdin -> stdout\n"
+            "  qsdr version\n\n"
+            "exit status: 0 ok, 2 bad input (flowgraph, parameter, option), 1 runtime failure\n",
+            QSDR_VERSION_STRING);
+}
+
+static int parse_u64(const char *opt, const char *s, uint64_t *out)
+{
+    char *end;
+    if (!s || !*s || *s == '-') goto bad;
+    unsigned long long v = strtoull(s, &end, 0);
+    if (*end) goto bad;
+    *out = v;
+    return 0;
+bad:
+    fprintf(stderr, "qsdr: option %s expects a non-negative integer, got '%s'\n", opt, s ? s : "");
+    return -1;
+}
+
+/* ---- qsdr blocks ----------------------------------------------------------------------- */
+static const char *ptype(qsdr_param_type t)
+{
+    static const char *n[] = {"int", "uint", "float", "bool", "string", "enum", "seed", "list"};
+    return (unsigned)t < 8 ? n[t] : "?";
+}
+
+static const char *rate_text(const qsdr_block_desc *d, char *buf, size_t n)
+{
+    static const char *kind[] = {"1:1", "decimating", "interpolating", "framed"};
+    if (d->n_inputs == 0) snprintf(buf, n, "source");
+    else if (d->n_outputs == 0) snprintf(buf, n, "sink");
+    else if (d->rate_kind == QSDR_RATE_SYNC) snprintf(buf, n, "1:1");
+    else snprintf(buf, n, "%s (default %zu in : %zu out; set by parameters)", kind[d->rate_kind], d->rate_in, d->rate_out);
+    return buf;
+}
+
+static void range_text(const qsdr_param_desc *p, char *buf, size_t n)
+{
+    if (p->type == QSDR_PARAM_ENUM) snprintf(buf, n, "%s", p->choices);
+    else if (p->type == QSDR_PARAM_BOOL) snprintf(buf, n, "true|false");
+    else if (p->min <= p->max) snprintf(buf, n, "[%.10g, %.10g]", p->min, p->max);
+    else snprintf(buf, n, "-");
+}
+
+static void describe(const qsdr_block_desc *d, FILE *f, bool md)
+{
+    char buf[256];
+    if (md) {
+        fprintf(f, "## `%s`\n\n%s\n\n", d->name, d->summary);
+        fprintf(f, "- rate: %s\n", rate_text(d, buf, sizeof buf));
+        for (size_t i = 0; i < d->n_inputs; i++) fprintf(f, "- input `%s`: %s\n", d->inputs[i].name, qsdr_item_name(d->inputs[i].type));
+        for (size_t i = 0; i < d->n_outputs; i++) fprintf(f, "- output `%s`: %s\n", d->outputs[i].name, qsdr_item_name(d->outputs[i].type));
+        if (d->n_params) {
+            fprintf(f, "\n| parameter | type | default | range | units | live | description |\n|---|---|---|---|---|---|---|\n");
+            for (size_t i = 0; i < d->n_params; i++) {
+                const qsdr_param_desc *p = &d->params[i];
+                range_text(p, buf, sizeof buf);
+                fprintf(f, "| `%s` | %s | %s | %s | %s | %s | %s |\n", p->name, ptype(p->type), p->def ? (*p->def ? p->def : "\"\"") : "(unset)",
+                        buf, p->units && *p->units ? p->units : "", p->flags & QSDR_PARAM_RUNTIME ? "yes" : "", p->help);
+            }
+        }
+        fprintf(f, "\n");
+        return;
+    }
+    fprintf(f, "%s: %s\n  rate: %s\n", d->name, d->summary, rate_text(d, buf, sizeof buf));
+    for (size_t i = 0; i < d->n_inputs; i++) fprintf(f, "  input  %-10s %s\n", d->inputs[i].name, qsdr_item_name(d->inputs[i].type));
+    for (size_t i = 0; i < d->n_outputs; i++) fprintf(f, "  output %-10s %s\n", d->outputs[i].name, qsdr_item_name(d->outputs[i].type));
+    if (d->n_params) fprintf(f, "  parameters:\n");
+    for (size_t i = 0; i < d->n_params; i++) {
+        const qsdr_param_desc *p = &d->params[i];
+        range_text(p, buf, sizeof buf);
+        fprintf(f, "    %-16s %-6s default %-10s range %s%s%s%s\n      %s\n", p->name, ptype(p->type), p->def ? p->def : "(unset)", buf,
+                p->units && *p->units ? " " : "", p->units ? p->units : "", p->flags & QSDR_PARAM_RUNTIME ? "  [settable while running]" : "",
+                p->help);
+    }
+}
+
+static int cmd_blocks(int argc, char **argv)
+{
+    bool md = false;
+    const char *name = NULL;
+    for (int i = 0; i < argc; i++) {
+        if (!strcmp(argv[i], "--markdown")) md = true;
+        else if (argv[i][0] == '-') {
+            fprintf(stderr, "qsdr blocks: unknown option '%s'\n", argv[i]);
+            return EXIT_BAD_INPUT;
+        } else name = argv[i];
+    }
+    qsdr_registry_load_plugins();
+    if (name) {
+        const qsdr_block_desc *d = qsdr_registry_find(name);
+        if (!d) {
+            fprintf(stderr, "qsdr blocks: unknown block type '%s' (run `qsdr blocks` for the list)\n", name);
+            return EXIT_BAD_INPUT;
+        }
+        describe(d, stdout, md);
+        return 0;
+    }
+    size_t n = qsdr_registry_count();
+    if (md) {
+        printf("# Block reference\n\nGenerated by `qsdr blocks --markdown` from the block descriptors; do not edit by hand.\n"
+               "Item types: bit (uint8 0/1), u8, i8, i16, f32 (also LLRs, log P(b=0)/P(b=1)), cf32 (interleaved float32 I/Q).\n"
+               "Parameters marked *live* can be changed while the flowgraph runs.\n\n");
+        for (size_t i = 0; i < n; i++) printf("- [`%s`](#%s): %s\n", qsdr_registry_get(i)->name, qsdr_registry_get(i)->name, qsdr_registry_get(i)->summary);
+        printf("\n");
+        for (size_t i = 0; i < n; i++) describe(qsdr_registry_get(i), stdout, true);
+        return 0;
+    }
+    for (size_t i = 0; i < n; i++) printf("%-16s %s\n", qsdr_registry_get(i)->name, qsdr_registry_get(i)->summary);
+    return 0;
+}
+
+/* ---- qsdr run -------------------------------------------------------------------------- */
+static void progress_line(qsdr_flowgraph_t *fg, double t0, uint64_t limit)
+{
+    double el = qsdr_now() - t0;
+    uint64_t n = qsdr_flowgraph_sink_items(fg);
+    fprintf(stderr, "\r  %8.1f s  %14" PRIu64 " items at sinks  %8.2f Mitems/s", el, n, el > 0 ? (double)n / el / 1e6 : 0.0);
+    (void)limit;
+    fflush(stderr);
+}
+
+static int run_flowgraph(qsdr_flowgraph_t *fg, qsdr_sched_kind sched, double seconds, bool quiet, uint64_t items)
+{
+    int rc = qsdr_flowgraph_prepare(fg);
+    if (rc) return EXIT_BAD_INPUT;
+    if (!quiet) qsdr_flowgraph_print_config(fg, stderr);
+    g_fg = fg;
+    struct sigaction sa = {0};
+    sa.sa_handler = on_signal;
+    sigemptyset(&sa.sa_mask);
+    sigaction(SIGINT, &sa, NULL);
+    sigaction(SIGTERM, &sa, NULL);
+    sigaction(SIGALRM, &sa, NULL);
+    if (seconds > 0) {
+        struct itimerval it = {0};
+        it.it_value.tv_sec = (time_t)seconds;
+        it.it_value.tv_usec = (suseconds_t)((seconds - (double)(time_t)seconds) * 1e6);
+        setitimer(ITIMER_REAL, &it, NULL);
+    }
+    double t0 = qsdr_now();
+    bool tty = isatty(STDERR_FILENO) && !quiet;
+    if (sched == QSDR_SCHED_SERIAL) {
+        rc = qsdr_flowgraph_run(fg, sched);
+    } else {
+        rc = qsdr_flowgraph_start(fg, sched);
+        if (rc == QSDR_OK) {
+            bool printed = false;
+            while (!qsdr_flowgraph_wait_for(fg, 1.0))
+                if (tty) {
+                    progress_line(fg, t0, items);
+                    printed = true;
+                }
+            if (printed) fputc('\n', stderr);
+            rc = qsdr_flowgraph_wait(fg);
+        }
+    }
+    struct itimerval off = {0};
+    setitimer(ITIMER_REAL, &off, NULL);
+    g_fg = NULL;
+    if (!quiet) {
+        if (g_sigints) fprintf(stderr, "qsdr: interrupted; final counters:\n");
+        qsdr_flowgraph_print_stats(fg, stderr);
+    }
+    return rc ? EXIT_RUNTIME : 0;
+}
+
+static int cmd_run(int argc, char **argv)
+{
+    const char *file = NULL;
+    const char **sets = calloc((size_t)argc + 1, sizeof *sets);
+    size_t n_sets = 0;
+    uint64_t items = 0, seed = 0;
+    bool have_seed = false, quiet = false;
+    double seconds = 0;
+    qsdr_sched_kind sched = QSDR_SCHED_THREADED;
+    int rc = EXIT_BAD_INPUT;
+    for (int i = 0; i < argc; i++) {
+        const char *a = argv[i];
+        const char *v = i + 1 < argc ? argv[i + 1] : NULL;
+        if (!strcmp(a, "--set") || !strcmp(a, "-s")) {
+            if (!v || !strchr(v, '=')) {
+                fprintf(stderr, "qsdr run: --set expects ID.PARAM=VALUE or VAR=VALUE, got '%s'\n", v ? v : "");
+                goto out;
+            }
+            sets[n_sets++] = v;
+            i++;
+        } else if (!strncmp(a, "--set=", 6)) {
+            sets[n_sets++] = a + 6;
+        } else if (!strcmp(a, "--items")) {
+            if (parse_u64(a, v, &items)) goto out;
+            i++;
+        } else if (!strcmp(a, "--seed")) {
+            if (parse_u64(a, v, &seed)) goto out;
+            have_seed = true;
+            i++;
+        } else if (!strcmp(a, "--seconds")) {
+            char *end;
+            seconds = v ? strtod(v, &end) : 0;
+            if (!v || *end || !(seconds > 0) || seconds > 1e7) {
+                fprintf(stderr, "qsdr run: --seconds expects a number in (0, 1e7], got '%s'\n", v ? v : "");
+                goto out;
+            }
+            i++;
+        } else if (!strcmp(a, "--scheduler")) {
+            if (v && !strcmp(v, "threaded")) sched = QSDR_SCHED_THREADED;
+            else if (v && !strcmp(v, "serial")) sched = QSDR_SCHED_SERIAL;
+            else {
+                fprintf(stderr, "qsdr run: --scheduler expects threaded or serial, got '%s'\n", v ? v : "");
+                goto out;
+            }
+            i++;
+        } else if (!strcmp(a, "--quiet") || !strcmp(a, "-q")) {
+            quiet = true;
+        } else if (a[0] == '-' && a[1]) {
+            fprintf(stderr, "qsdr run: unknown option '%s'\n", a);
+            goto out;
+        } else if (!file) {
+            file = a;
+        } else {
+            fprintf(stderr, "qsdr run: only one flowgraph file, got '%s' and '%s'\n", file, a);
+            goto out;
+        }
+    }
+    if (!file) {
+        fprintf(stderr, "qsdr run: no flowgraph file given\n");
+        usage(stderr);
+        goto out;
+    }
+    if (items && seconds > 0) {
+        fprintf(stderr, "qsdr run: give --items or --seconds, not both\n");
+        goto out;
+    }
+    qsdr_flowgraph_t *fg = NULL;
+    if (qsdr_flowgraph_load(file, sets, &fg)) goto out;
+    if (have_seed) qsdr_flowgraph_set_seed(fg, seed);
+    if (items) qsdr_flowgraph_set_item_limit(fg, items);
+    rc = run_flowgraph(fg, sched, seconds, quiet, items);
+    qsdr_flowgraph_destroy(&fg);
+out:
+    free(sets);
+    return rc;
+}
+
+/* ---- qsdr block (filter) ---------------------------------------------------------------- */
+static int cmd_block(int argc, char **argv)
+{
+    if (argc < 1) {
+        fprintf(stderr, "qsdr block: which block? (qsdr block NAME [PARAM=VALUE]...)\n");
+        return EXIT_BAD_INPUT;
+    }
+    qsdr_registry_load_plugins();
+    const qsdr_block_desc *d = qsdr_registry_find(argv[0]);
+    if (!d) {
+        fprintf(stderr, "qsdr block: unknown block type '%s'\n", argv[0]);
+        return EXIT_BAD_INPUT;
+    }
+    if (d->n_inputs != 1 || d->n_outputs != 1) {
+        fprintf(stderr, "qsdr block: '%s' has %zu inputs and %zu outputs; only 1-in/1-out blocks run as filters\n", d->name, d->n_inputs,
+                d->n_outputs);
+        return EXIT_BAD_INPUT;
+    }
+    qsdr_flowgraph_t *fg = qsdr_flowgraph_create();
+    int rc = EXIT_BAD_INPUT;
+    if (!fg) return EXIT_RUNTIME;
+    if (qsdr_flowgraph_add(fg, "blk", d->name)) goto out;
+    for (int i = 1; i < argc; i++) {
+        char *eq = strchr(argv[i], '=');
+        if (!eq) {
+            fprintf(stderr, "qsdr block: expected PARAM=VALUE, got '%s'\n", argv[i]);
+            goto out;
+        }
+        *eq = 0;
+        if (!strcmp(argv[i], "seed")) qsdr_flowgraph_set_seed(fg, strtoull(eq + 1, NULL, 0));
+        if (qsdr_flowgraph_param(fg, "blk", argv[i], eq + 1)) goto out;
+    }
+    /* item types: resolve through a throw-away prepare of the block alone is not possible, so
+       use the declared types (or the 'type' parameter of generic blocks) */
+    const char *tin = qsdr_item_name(d->inputs[0].type), *tout = qsdr_item_name(d->outputs[0].type);
+    char tbuf[32];
+    if (d->inputs[0].type == QSDR_ITEM_ANY || d->outputs[0].type == QSDR_ITEM_ANY) {
+        if (qsdr_flowgraph_get(fg, "blk.type", tbuf, sizeof tbuf)) goto out;
+        if (d->inputs[0].type == QSDR_ITEM_ANY) tin = tbuf;
+        if (d->outputs[0].type == QSDR_ITEM_ANY) tout = tbuf;
+    }
+    if (qsdr_flowgraph_add(fg, "stdin", "file_source") || qsdr_flowgraph_param(fg, "stdin", "type", tin) ||
+        qsdr_flowgraph_param(fg, "stdin", "path", "/dev/stdin") || qsdr_flowgraph_add(fg, "stdout", "file_sink") ||
+        qsdr_flowgraph_param(fg, "stdout", "type", tout) || qsdr_flowgraph_param(fg, "stdout", "path", "/dev/stdout") ||
+        qsdr_flowgraph_connect(fg, "stdin", NULL, "blk", NULL) || qsdr_flowgraph_connect(fg, "blk", NULL, "stdout", NULL))
+        goto out;
+    rc = run_flowgraph(fg, QSDR_SCHED_THREADED, 0, true, 0);
+out:
+    qsdr_flowgraph_destroy(&fg);
+    return rc;
+}
+
+int main(int argc, char **argv)
+{
+    if (argc < 2 || !strcmp(argv[1], "help") || !strcmp(argv[1], "--help") || !strcmp(argv[1], "-h")) {
+        usage(argc < 2 ? stderr : stdout);
+        return argc < 2 ? EXIT_BAD_INPUT : 0;
+    }
+    const char *cmd = argv[1];
+    if (!strcmp(cmd, "run")) return cmd_run(argc - 2, argv + 2);
+    if (!strcmp(cmd, "blocks")) return cmd_blocks(argc - 2, argv + 2);
+    if (!strcmp(cmd, "block")) return cmd_block(argc - 2, argv + 2);
+    if (!strcmp(cmd, "version") || !strcmp(cmd, "--version")) {
+        printf("qsdr %s (gaussian kernel: %s)\n", QSDR_VERSION_STRING, qsdr_randn_impl());
+        return 0;
+    }
+    fprintf(stderr, "qsdr: unknown command '%s'\n", cmd);
+    usage(stderr);
+    return EXIT_BAD_INPUT;
+}

@@ -1,0 +1,99 @@
+/* SPDX-License-Identifier: MIT */
+/* Block: BER/FER meter comparing decoded bits with the reference stream. */
+#include <inttypes.h>
+#include <stdio.h>
+
+#include "block_util.h"
+
+typedef struct {
+    qsdr_ber_t *q;
+    uint64_t max_bit_errors, max_frame_errors, max_bits;
+    bool print;
+    const char *id;
+} berb_state;
+
+static void berb_destroy(void *st)
+{
+    berb_state *s = st;
+    if (!s) return;
+    qsdr_ber_destroy(&s->q);
+    qsdr_free(s);
+}
+
+static int berb_create(qsdr_block_ctx *ctx, void **state)
+{
+    berb_state *s = qsdr_calloc(1, sizeof *s);
+    if (!s) return qsdr_error(QSDR_ENOMEM, "out of memory");
+    s->q = qsdr_ber_create((size_t)qsdr_ctx_uint(ctx, "frame_size"), qsdr_ctx_uint(ctx, "skip"));
+    if (!s->q) {
+        berb_destroy(s);
+        return QSDR_EINVAL;
+    }
+    s->max_bit_errors = qsdr_ctx_uint(ctx, "max_bit_errors");
+    s->max_frame_errors = qsdr_ctx_uint(ctx, "max_frame_errors");
+    s->max_bits = qsdr_ctx_uint(ctx, "max_bits");
+    s->print = qsdr_ctx_bool(ctx, "print");
+    s->id = qsdr_ctx_id(ctx);
+    *state = s;
+    return QSDR_OK;
+}
+
+static int berb_work(void *st, qsdr_work_io *io)
+{
+    berb_state *s = st;
+    size_t n = io->n_in;
+    if (s->max_bits) {
+        uint64_t have = qsdr_ber_get(s->q).bits;
+        if (have + n > s->max_bits) n = (size_t)(s->max_bits - have);
+        io->consumed = n;
+    }
+    qsdr_ber_update(s->q, io->in[0], io->in[1], n);
+    qsdr_ber_counts c = qsdr_ber_get(s->q);
+    if ((s->max_bit_errors && c.bit_errors >= s->max_bit_errors) || (s->max_frame_errors && c.frame_errors >= s->max_frame_errors) ||
+        (s->max_bits && c.bits >= s->max_bits))
+        return QSDR_DONE;
+    return QSDR_OK;
+}
+
+static void berb_stats(void *st, qsdr_stats *o)
+{
+    berb_state *s = st;
+    qsdr_ber_counts c = qsdr_ber_get(s->q);
+    qsdr_stats_add(o, "bits", (double)c.bits);
+    qsdr_stats_add(o, "bit_errors", (double)c.bit_errors);
+    qsdr_stats_add(o, "ber", c.bits ? (double)c.bit_errors / (double)c.bits : 0);
+    qsdr_stats_add(o, "frames", (double)c.frames);
+    qsdr_stats_add(o, "frame_errors", (double)c.frame_errors);
+    qsdr_stats_add(o, "fer", c.frames ? (double)c.frame_errors / (double)c.frames : 0);
+}
+
+static void berb_finish(void *st)
+{
+    berb_state *s = st;
+    if (!s->print) return;
+    qsdr_ber_counts c = qsdr_ber_get(s->q);
+    printf("%s: BER = %.6e (%" PRIu64 " errors / %" PRIu64 " bits)   FER = %.6e (%" PRIu64 " / %" PRIu64 " frames)\n", s->id,
+           c.bits ? (double)c.bit_errors / (double)c.bits : 0.0, c.bit_errors, c.bits,
+           c.frames ? (double)c.frame_errors / (double)c.frames : 0.0, c.frame_errors, c.frames);
+    fflush(stdout);
+}
+
+static const qsdr_param_desc berb_params[] = {
+    {"frame_size", QSDR_PARAM_UINT, "1024", 1, 1e9, "bits", "bits per frame for the frame error rate", 0, NULL},
+    {"skip", QSDR_PARAM_UINT, "0", 0, 1e15, "bits", "leading bits not counted (transients)", 0, NULL},
+    {"max_bit_errors", QSDR_PARAM_UINT, "0", 0, 1e15, "bits", "end the stream after this many bit errors (0 = never)", 0, NULL},
+    {"max_frame_errors", QSDR_PARAM_UINT, "0", 0, 1e15, "frames", "end the stream after this many frame errors (0 = never)", 0, NULL},
+    {"max_bits", QSDR_PARAM_UINT, "0", 0, 1e18, "bits", "end the stream after counting this many bits (0 = never)", 0, NULL},
+    {"print", QSDR_PARAM_BOOL, "true", 1, 0, "", "print BER and FER when the stream ends", 0, NULL},
+};
+static const qsdr_port_desc berb_in[] = {{"in", QSDR_ITEM_BIT}, {"ref", QSDR_ITEM_BIT}};
+
+const qsdr_block_desc qsdr_block_ber = {
+    .abi = QSDR_BLOCK_ABI,
+    .name = "ber",
+    .summary = "BER/FER meter: compares decoded bits (in) with reference bits (ref); can end the run at an error count",
+    .inputs = berb_in, .n_inputs = 2,
+    .params = berb_params, .n_params = QSDR_N(berb_params),
+    .rate_kind = QSDR_RATE_SYNC, .rate_in = 1, .rate_out = 1,
+    .create = berb_create, .destroy = berb_destroy, .work = berb_work, .stats = berb_stats, .finish = berb_finish,
+};

@@ -1,0 +1,92 @@
+/* SPDX-License-Identifier: MIT */
+/* Block: soft demapper, constellation points -> LLRs log P(b=0)/P(b=1). */
+#include <stdlib.h>
+#include <string.h>
+
+#include "block_util.h"
+
+typedef struct {
+    qsdr_modem_t *m;
+    bool maxlog;
+    float noise_var;  /* in use */
+    bool from_tags;
+} dm_state;
+
+static void dm_destroy(void *st)
+{
+    dm_state *s = st;
+    if (!s) return;
+    qsdr_modem_destroy(&s->m);
+    qsdr_free(s);
+}
+
+static int dm_create(qsdr_block_ctx *ctx, void **state)
+{
+    dm_state *s = qsdr_calloc(1, sizeof *s);
+    if (!s) return qsdr_error(QSDR_ENOMEM, "out of memory");
+    s->m = qsdr_modem_create((qsdr_modscheme)qsdr_ctx_enum(ctx, "modulation"));
+    if (!s->m) {
+        dm_destroy(s);
+        return QSDR_EINVAL;
+    }
+    s->maxlog = qsdr_ctx_enum(ctx, "method") == 1;
+    s->noise_var = (float)qsdr_ctx_float(ctx, "noise_var");
+    s->from_tags = s->noise_var == 0;
+    if (s->from_tags) s->noise_var = 1.0f; /* until the first noise_var tag arrives */
+    qsdr_ctx_set_rate(ctx, 1, qsdr_modem_bps(s->m));
+    *state = s;
+    return QSDR_OK;
+}
+
+static int dm_work(void *st, qsdr_work_io *io)
+{
+    dm_state *s = st;
+    const qsdr_cf32 *x = io->in[0];
+    float *llr = io->out[0];
+    unsigned bps = qsdr_modem_bps(s->m);
+    size_t done = 0;
+    /* the noise variance changes exactly at the tagged item */
+    for (size_t t = 0; t <= io->n_tags; t++) {
+        size_t upto = io->n_in;
+        if (t < io->n_tags) {
+            if (!s->from_tags || strcmp(io->tags[t].key, "noise_var")) continue;
+            upto = (size_t)(io->tags[t].offset - io->in_offset);
+        }
+        if (upto > done) {
+            int rc = qsdr_modem_demap_llr(s->m, x + done, upto - done, s->noise_var, s->maxlog, llr + done * bps);
+            if (rc) return rc;
+            done = upto;
+        }
+        if (t < io->n_tags && io->tags[t].value.f > 0) s->noise_var = (float)io->tags[t].value.f;
+    }
+    return QSDR_OK;
+}
+
+static int dm_set(void *st, const char *name, const char *value)
+{
+    dm_state *s = st;
+    if (!strcmp(name, "noise_var")) {
+        float v = strtof(value, NULL);
+        s->from_tags = v == 0;
+        if (v > 0) s->noise_var = v;
+    }
+    return QSDR_OK;
+}
+
+static const qsdr_param_desc dm_params[] = {
+    {"modulation", QSDR_PARAM_ENUM, "qpsk", 1, 0, "", "constellation (as the mapper)", 0, "bpsk|qpsk|qam16|qam64"},
+    {"method", QSDR_PARAM_ENUM, "exact", 1, 0, "", "exact log-sum-exp or max-log approximation", 0, "exact|maxlog"},
+    {"noise_var", QSDR_PARAM_FLOAT, "0", 0, 1e6, "", "complex noise variance N0; 0 = take it from the 'noise_var' tags of the awgn block", QSDR_PARAM_RUNTIME, NULL},
+};
+static const qsdr_port_desc dm_in[] = {{"in", QSDR_ITEM_CF32}};
+static const qsdr_port_desc dm_out[] = {{"out", QSDR_ITEM_F32}};
+
+const qsdr_block_desc qsdr_block_demapper = {
+    .abi = QSDR_BLOCK_ABI,
+    .name = "demapper",
+    .summary = "Soft demapper: point -> bits_per_symbol LLRs, LLR = log P(b=0)/P(b=1) (positive means 0)",
+    .inputs = dm_in, .n_inputs = 1, .outputs = dm_out, .n_outputs = 1,
+    .params = dm_params, .n_params = QSDR_N(dm_params),
+    .rate_kind = QSDR_RATE_INTERP, .rate_in = 1, .rate_out = 2,
+    .create = dm_create, .destroy = dm_destroy, .work = dm_work, .set_param = dm_set,
+};

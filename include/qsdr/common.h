@@ -1,0 +1,96 @@
+/* SPDX-License-Identifier: MIT */
+/* Common definitions: status codes, logging, complex sample type, aligned memory. */
+#ifndef QSDR_COMMON_H
+#define QSDR_COMMON_H
+
+#include <stddef.h>
+#include <stdint.h>
+
+#ifdef __cplusplus
+extern "C" {
+#endif
+
+#define QSDR_VERSION_MAJOR 0
+#define QSDR_VERSION_MINOR 1
+#define QSDR_VERSION_PATCH 0
+#define QSDR_VERSION_STRING "0.1.0"
+
+/* Status codes: QSDR_OK (0), positive "done" signal, negative errors. */
+enum {
+    QSDR_OK = 0,
+    QSDR_DONE = 1,          /* work(): the block has finished its stream */
+    QSDR_EINVAL = -1,       /* bad argument or configuration */
+    QSDR_ERANGE = -2,       /* length or shape mismatch, value out of range */
+    QSDR_ENOMEM = -3,       /* allocation failed */
+    QSDR_EIO = -4,          /* file or device I/O failed */
+    QSDR_EFORMAT = -5,      /* bad magic, version or file contents */
+    QSDR_EEXT = -6,         /* an external library (FFTW, ZeroMQ, VOLK, liquid) failed */
+    QSDR_ENOTSUP = -7,      /* not supported */
+    QSDR_EINTERNAL = -8,    /* internal invariant broken (a bug) */
+    QSDR_EINTR = -9,        /* interrupted by a stop request */
+};
+
+/* Text for a status code (never NULL). */
+const char *qsdr_strerror(int code);
+
+/* Complex float sample, layout-compatible with GNU Radio's gr_complex and C99 float complex:
+ * interleaved little-endian float32 I then Q. */
+typedef struct {
+    float re;
+    float im;
+} qsdr_cf32;
+
+/* ---- logging --------------------------------------------------------------------------- */
+typedef enum { QSDR_LOG_DEBUG = 0, QSDR_LOG_INFO, QSDR_LOG_WARN, QSDR_LOG_ERROR, QSDR_LOG_OFF } qsdr_log_level;
+
+/* Log sink callback: level, source file and line where the message was raised, message text. */
+typedef void (*qsdr_log_fn)(qsdr_log_level level, const char *file, int line, const char *msg,
+                            void *user);
+
+/* Replace the log sink (NULL restores the default: stderr). Not thread-safe against concurrent
+ * logging; call it before starting flowgraphs. */
+void qsdr_log_set_sink(qsdr_log_fn fn, void *user);
+/* Messages below this level are dropped (default QSDR_LOG_INFO, or env QSDR_LOG=debug|info|warn|error|off). */
+void qsdr_log_set_level(qsdr_log_level level);
+qsdr_log_level qsdr_log_get_level(void);
+
+void qsdr_log_raw(qsdr_log_level level, const char *file, int line, const char *fmt, ...)
+    __attribute__((format(printf, 4, 5)));
+/* Log an error and return the code / NULL (liquid-dsp's liquid_error). */
+int qsdr_log_error(int code, const char *file, int line, const char *fmt, ...)
+    __attribute__((format(printf, 4, 5)));
+void *qsdr_log_error_null(int code, const char *file, int line, const char *fmt, ...)
+    __attribute__((format(printf, 4, 5)));
+
+/* The text of the last error logged on this thread (empty if none). */
+const char *qsdr_last_error(void);
+void qsdr_clear_error(void);
+
+#define qsdr_error(code, ...) qsdr_log_error((code), __FILE__, __LINE__, __VA_ARGS__)
+#define qsdr_error_null(code, ...) qsdr_log_error_null((code), __FILE__, __LINE__, __VA_ARGS__)
+#define qsdr_warn(...) qsdr_log_raw(QSDR_LOG_WARN, __FILE__, __LINE__, __VA_ARGS__)
+#define qsdr_info(...) qsdr_log_raw(QSDR_LOG_INFO, __FILE__, __LINE__, __VA_ARGS__)
+#define qsdr_debug(...) qsdr_log_raw(QSDR_LOG_DEBUG, __FILE__, __LINE__, __VA_ARGS__)
+
+/* ---- memory ---------------------------------------------------------------------------- */
+/* SIMD-aligned allocation (volk_malloc with the machine's VOLK alignment); free with
+ * qsdr_aligned_free only. Returns NULL on failure (logged). */
+void *qsdr_aligned_alloc(size_t bytes);
+void qsdr_aligned_free(void *p);
+
+/* Test hook (SQLite style): make the n-th qsdr allocation from now fail (0 disables). */
+void qsdr_test_fail_alloc_after(long n);
+/* Internal allocation wrappers that honour the hook. */
+void *qsdr_malloc(size_t bytes);
+void *qsdr_calloc(size_t n, size_t size);
+void *qsdr_realloc(void *p, size_t bytes);
+void qsdr_free(void *p);
+char *qsdr_strdup(const char *s);
+
+/* Monotonic time in seconds. */
+double qsdr_now(void);
+
+#ifdef __cplusplus
+}
+#endif
+#endif

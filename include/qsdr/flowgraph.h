@@ -1,0 +1,111 @@
+/* SPDX-License-Identifier: MIT */
+/* Flowgraphs: build from C or YAML, validate, run with the threaded or serial scheduler. */
+#ifndef QSDR_FLOWGRAPH_H
+#define QSDR_FLOWGRAPH_H
+
+#include <stdbool.h>
+#include <stdint.h>
+#include <stdio.h>
+
+#include "qsdr/block.h"
+#include "qsdr/common.h"
+
+#ifdef __cplusplus
+extern "C" {
+#endif
+
+typedef struct qsdr_flowgraph qsdr_flowgraph_t;
+
+typedef enum {
+    QSDR_SCHED_THREADED = 0, /* one thread per block, lock-free SPSC ring buffers (streaming) */
+    QSDR_SCHED_SERIAL,       /* all blocks on the caller's thread, topological order (simulation) */
+} qsdr_sched_kind;
+
+/* Create an empty flowgraph (free with qsdr_flowgraph_destroy). NULL on allocation failure. */
+qsdr_flowgraph_t *qsdr_flowgraph_create(void);
+void qsdr_flowgraph_destroy(qsdr_flowgraph_t **fg);
+
+/* Load a YAML flowgraph file (see docs/flowgraph-format.md). Every error names file:line and
+ * what was expected. overrides: NULL-terminated list of "id.param=value" (block parameter) or
+ * "name=value" (variable) strings applied before validation (the `--set` option).
+ * Checks syntax, block types, parameters and connection names; the graph-level checks (port
+ * types, unconnected ports, rates, cycles) run in qsdr_flowgraph_prepare, which start calls.
+ * Returns QSDR_OK and *out, or a negative code (QSDR_EINVAL for bad input). */
+int qsdr_flowgraph_load(const char *path, const char *const *overrides, qsdr_flowgraph_t **out);
+/* Same from a string; `name` is used in messages in place of a file name. */
+int qsdr_flowgraph_load_string(const char *text, const char *name, const char *const *overrides,
+                               qsdr_flowgraph_t **out);
+
+/* Add a block instance `id` of registered type `type`. */
+int qsdr_flowgraph_add(qsdr_flowgraph_t *fg, const char *id, const char *type);
+/* Set a parameter before the flowgraph is prepared (validated at once). */
+int qsdr_flowgraph_param(qsdr_flowgraph_t *fg, const char *id, const char *name, const char *value);
+/* Connect src.src_port -> dst.dst_port; a NULL port name means the block's only port. */
+int qsdr_flowgraph_connect(qsdr_flowgraph_t *fg, const char *src, const char *src_port,
+                           const char *dst, const char *dst_port);
+
+/* Seed from which every block's unset `seed` parameter is derived (default 1). */
+void qsdr_flowgraph_set_seed(qsdr_flowgraph_t *fg, uint64_t seed);
+uint64_t qsdr_flowgraph_get_seed(const qsdr_flowgraph_t *fg);
+/* Stop every source after it has produced n items (0 = no limit, the default). */
+void qsdr_flowgraph_set_item_limit(qsdr_flowgraph_t *fg, uint64_t n);
+/* Ring buffer capacity in items per stream (0 = automatic). */
+void qsdr_flowgraph_set_buffer_items(qsdr_flowgraph_t *fg, size_t n);
+/* Largest chunk the serial scheduler hands a source per pass (default 4096 items). */
+void qsdr_flowgraph_set_serial_chunk(qsdr_flowgraph_t *fg, size_t n);
+
+/* Create block instances and validate the whole graph: parameters, port types, connections,
+ * rates, cycles. Called by start if not done before. Returns QSDR_OK or QSDR_EINVAL (logged). */
+int qsdr_flowgraph_prepare(qsdr_flowgraph_t *fg);
+
+/* Start running. The threaded scheduler returns at once; the serial one runs to completion
+ * on the caller's thread before returning. */
+int qsdr_flowgraph_start(qsdr_flowgraph_t *fg, qsdr_sched_kind kind);
+/* Wait until every block has finished. Returns QSDR_OK, or the first block error. */
+int qsdr_flowgraph_wait(qsdr_flowgraph_t *fg);
+/* Wait at most timeout_s seconds. Returns true when every block has finished. */
+bool qsdr_flowgraph_wait_for(qsdr_flowgraph_t *fg, double timeout_s);
+/* Items consumed so far by all sink blocks together (progress reporting). */
+uint64_t qsdr_flowgraph_sink_items(const qsdr_flowgraph_t *fg);
+/* Start + wait. */
+int qsdr_flowgraph_run(qsdr_flowgraph_t *fg, qsdr_sched_kind kind);
+/* Ask sources to end their streams; data in flight drains to the sinks (async-signal-safe). */
+void qsdr_flowgraph_stop(qsdr_flowgraph_t *fg);
+/* Stop without draining (second Ctrl-C). Async-signal-safe. */
+void qsdr_flowgraph_abort(qsdr_flowgraph_t *fg);
+/* True while started and not finished. */
+bool qsdr_flowgraph_running(const qsdr_flowgraph_t *fg);
+
+/* Change a parameter "id.param" to `value` (text). Validated against the descriptor (type,
+ * range, settable at run time). While running, it is applied by the block's own thread at an
+ * item boundary; the call waits (at most timeout_s seconds) until then. *at (may be NULL)
+ * receives the absolute index of the first input item (or, for a source, output item) that is
+ * processed with the new value; a tag with key "set:<param>" and the new value is put on every
+ * output stream at that item. Before start, the value is simply stored (at = 0).
+ * Returns QSDR_OK, QSDR_EINVAL (unknown block/param, not settable, bad value, message
+ * written to the log) or QSDR_EINTR (flowgraph ended first). */
+int qsdr_flowgraph_set(qsdr_flowgraph_t *fg, const char *path, const char *value, uint64_t *at);
+/* Read back a parameter's current value as text into buf. */
+int qsdr_flowgraph_get(qsdr_flowgraph_t *fg, const char *path, char *buf, size_t buflen);
+/* Post a message to a block (delivered between work calls by its `message` callback). */
+int qsdr_flowgraph_post(qsdr_flowgraph_t *fg, const char *id, const char *key,
+                        const qsdr_tag_value *value);
+
+/* Counters of block `id`: items in/out, work calls, plus the block's own stats. */
+int qsdr_flowgraph_stats(qsdr_flowgraph_t *fg, const char *id, qsdr_stats *out);
+/* Print the per-block counters table. */
+void qsdr_flowgraph_print_stats(qsdr_flowgraph_t *fg, FILE *f);
+/* Print the effective configuration (every block's every parameter) as YAML-ish text. */
+void qsdr_flowgraph_print_config(qsdr_flowgraph_t *fg, FILE *f);
+
+/* Number of blocks and the id / type name of the i-th (in insertion order). */
+size_t qsdr_flowgraph_block_count(const qsdr_flowgraph_t *fg);
+const char *qsdr_flowgraph_block_id(const qsdr_flowgraph_t *fg, size_t i);
+const char *qsdr_flowgraph_block_type(const qsdr_flowgraph_t *fg, size_t i);
+/* The block's state pointer (for tests and embedding; NULL before prepare). */
+void *qsdr_flowgraph_block_state(qsdr_flowgraph_t *fg, const char *id);
+
+#ifdef __cplusplus
+}
+#endif
+#endif

@@ -1,0 +1,128 @@
+/* SPDX-License-Identifier: MIT */
+/* Gray mapper/demapper: constellations from liquid-dsp's modem, LLRs computed here
+ * (exact log-sum-exp or max-log) since liquid's soft demodulator gives 8-bit soft bits only. */
+#include <complex.h>
+#include <math.h>
+#include <string.h>
+
+#include <liquid/liquid.h>
+
+#include "qsdr/phy.h"
+
+struct qsdr_modem {
+    modemcf lq;
+    unsigned bps, m;
+    float scale;          /* liquid point * scale = our point (unit mean energy) */
+    qsdr_cf32 pts[64];
+};
+
+int qsdr_modscheme_parse(const char *name)
+{
+    static const char *names[] = {"bpsk", "qpsk", "qam16", "qam64"};
+    for (int i = 0; i < 4; i++)
+        if (!strcmp(name, names[i])) return i;
+    return -1;
+}
+
+qsdr_modem_t *qsdr_modem_create(qsdr_modscheme ms)
+{
+    static const modulation_scheme lq[] = {LIQUID_MODEM_BPSK, LIQUID_MODEM_QPSK, LIQUID_MODEM_QAM16, LIQUID_MODEM_QAM64};
+    if ((int)ms < 0 || ms > QSDR_MOD_QAM64)
+        return qsdr_error_null(QSDR_EINVAL, "qsdr_modem_create: modulation must be bpsk, qpsk, qam16 or qam64 (got %d)", (int)ms);
+    qsdr_modem_t *q = qsdr_calloc(1, sizeof *q);
+    if (!q) return qsdr_error_null(QSDR_ENOMEM, "qsdr_modem_create: out of memory");
+    q->lq = modemcf_create(lq[ms]);
+    if (!q->lq) {
+        qsdr_free(q);
+        return qsdr_error_null(QSDR_EEXT, "qsdr_modem_create: liquid modemcf_create failed");
+    }
+    q->bps = modemcf_get_bps(q->lq);
+    q->m = 1u << q->bps;
+    double e = 0;
+    for (unsigned s = 0; s < q->m; s++) {
+        float complex y;
+        modemcf_modulate(q->lq, s, &y);
+        q->pts[s].re = crealf(y);
+        q->pts[s].im = cimagf(y);
+        e += crealf(y) * crealf(y) + cimagf(y) * cimagf(y);
+    }
+    q->scale = (float)(1.0 / sqrt(e / q->m));
+    for (unsigned s = 0; s < q->m; s++) {
+        q->pts[s].re *= q->scale;
+        q->pts[s].im *= q->scale;
+    }
+    return q;
+}
+
+void qsdr_modem_destroy(qsdr_modem_t **qp)
+{
+    if (!qp || !*qp) return;
+    modemcf_destroy((*qp)->lq);
+    qsdr_free(*qp);
+    *qp = NULL;
+}
+
+unsigned qsdr_modem_bps(const qsdr_modem_t *q) { return q->bps; }
+qsdr_cf32 qsdr_modem_point(const qsdr_modem_t *q, unsigned s) { return q->pts[s & (q->m - 1)]; }
+
+int qsdr_modem_map(const qsdr_modem_t *q, const uint8_t *bits, size_t n_sym, qsdr_cf32 *out)
+{
+    for (size_t i = 0; i < n_sym; i++) {
+        unsigned s = 0;
+        for (unsigned b = 0; b < q->bps; b++) {
+            uint8_t v = bits[i * q->bps + b];
+            if (v > 1) return qsdr_error(QSDR_EINVAL, "qsdr_modem_map: input item %zu is %u, expected a bit (0 or 1)", i * q->bps + b, v);
+            s = (s << 1) | v;
+        }
+        out[i] = q->pts[s];
+    }
+    return QSDR_OK;
+}
+
+int qsdr_modem_demap_hard(qsdr_modem_t *q, const qsdr_cf32 *x, size_t n_sym, uint8_t *bits)
+{
+    for (size_t i = 0; i < n_sym; i++) {
+        if (!isfinite(x[i].re) || !isfinite(x[i].im))
+            return qsdr_error(QSDR_ERANGE, "qsdr_modem_demap_hard: sample %zu is not finite (%g, %g)", i, x[i].re, x[i].im);
+        float complex y = (x[i].re + I * x[i].im) / q->scale;
+        unsigned s = 0;
+        modemcf_demodulate(q->lq, y, &s);
+        for (unsigned b = 0; b < q->bps; b++) bits[i * q->bps + b] = (uint8_t)((s >> (q->bps - 1 - b)) & 1u);
+    }
+    return QSDR_OK;
+}
+
+int qsdr_modem_demap_llr(const qsdr_modem_t *q, const qsdr_cf32 *x, size_t n_sym, float noise_var, bool maxlog, float *llr)
+{
+    if (!(noise_var > 0) || !isfinite(noise_var))
+        return qsdr_error(QSDR_EINVAL, "qsdr_modem_demap_llr: noise_var must be > 0 and finite (got %g)", noise_var);
+    const float inv = 1.0f / noise_var;
+    float metric[64];
+    for (size_t i = 0; i < n_sym; i++) {
+        if (!isfinite(x[i].re) || !isfinite(x[i].im))
+            return qsdr_error(QSDR_ERANGE, "qsdr_modem_demap_llr: sample %zu is not finite (%g, %g)", i, x[i].re, x[i].im);
+        for (unsigned s = 0; s < q->m; s++) {
+            float dr = x[i].re - q->pts[s].re, di = x[i].im - q->pts[s].im;
+            metric[s] = -(dr * dr + di * di) * inv;
+        }
+        for (unsigned b = 0; b < q->bps; b++) {
+            unsigned mask = 1u << (q->bps - 1 - b);
+            float m0 = -INFINITY, m1 = -INFINITY;
+            for (unsigned s = 0; s < q->m; s++) {
+                if (s & mask) m1 = metric[s] > m1 ? metric[s] : m1;
+                else m0 = metric[s] > m0 ? metric[s] : m0;
+            }
+            float l = m0 - m1;
+            if (!maxlog) {
+                float s0 = 0, s1 = 0;
+                for (unsigned s = 0; s < q->m; s++) {
+                    if (s & mask) s1 += expf(metric[s] - m1);
+                    else s0 += expf(metric[s] - m0);
+                }
+                l += logf(s0) - logf(s1);
+            }
+            llr[i * q->bps + b] = l;
+        }
+    }
+    return QSDR_OK;
+}

@@ -1,0 +1,249 @@
+/* SPDX-License-Identifier: MIT */
+/* Status texts, the logging sink, allocation wrappers, item types, tag values and stats. */
+#define _GNU_SOURCE
+#include <stdarg.h>
+#include <stdatomic.h>
+#include <stdio.h>
+#include <stdlib.h>
+#include <string.h>
+#include <strings.h>
+#include <time.h>
+
+#include <volk/volk.h>
+
+#include "qsdr/block.h"
+#include "qsdr/common.h"
+
+const char *qsdr_strerror(int code)
+{
+    switch (code) {
+    case QSDR_OK: return "ok";
+    case QSDR_DONE: return "done";
+    case QSDR_EINVAL: return "invalid argument or configuration";
+    case QSDR_ERANGE: return "length, shape or value out of range";
+    case QSDR_ENOMEM: return "out of memory";
+    case QSDR_EIO: return "input/output error";
+    case QSDR_EFORMAT: return "bad file format";
+    case QSDR_EEXT: return "external library failure";
+    case QSDR_ENOTSUP: return "not supported";
+    case QSDR_EINTERNAL: return "internal error";
+    case QSDR_EINTR: return "interrupted";
+    default: return "unknown status code";
+    }
+}
+
+/* ---- logging --------------------------------------------------------------------------- */
+static qsdr_log_fn g_sink;
+static void *g_sink_user;
+static _Atomic int g_level = -1;
+static _Thread_local char g_last_error[1400];
+static _Thread_local const char *g_prefix;
+
+/* Internal: while set, every message on this thread is prefixed (e.g. "f.yml:12: block 'awgn'"). */
+void qsdr_log_set_prefix(const char *prefix) { g_prefix = prefix; }
+
+static qsdr_log_level level_from_env(void)
+{
+    const char *e = getenv("QSDR_LOG");
+    if (!e) return QSDR_LOG_INFO;
+    if (!strcasecmp(e, "debug")) return QSDR_LOG_DEBUG;
+    if (!strcasecmp(e, "warn")) return QSDR_LOG_WARN;
+    if (!strcasecmp(e, "error")) return QSDR_LOG_ERROR;
+    if (!strcasecmp(e, "off")) return QSDR_LOG_OFF;
+    return QSDR_LOG_INFO;
+}
+
+qsdr_log_level qsdr_log_get_level(void)
+{
+    int l = atomic_load(&g_level);
+    if (l < 0) {
+        l = (int)level_from_env();
+        atomic_store(&g_level, l);
+    }
+    return (qsdr_log_level)l;
+}
+
+void qsdr_log_set_level(qsdr_log_level level) { atomic_store(&g_level, (int)level); }
+
+void qsdr_log_set_sink(qsdr_log_fn fn, void *user)
+{
+    g_sink = fn;
+    g_sink_user = user;
+}
+
+static void emit(qsdr_log_level level, const char *file, int line, const char *msg0)
+{
+    char pbuf[1400];
+    const char *msg = msg0;
+    if (g_prefix) {
+        snprintf(pbuf, sizeof pbuf, "%s: %s", g_prefix, msg0);
+        msg = pbuf;
+    }
+    if (level == QSDR_LOG_ERROR) snprintf(g_last_error, sizeof g_last_error, "%s", msg);
+    if (level < qsdr_log_get_level()) return;
+    if (g_sink) {
+        g_sink(level, file, line, msg, g_sink_user);
+        return;
+    }
+    static const char *names[] = {"debug", "info", "warning", "error"};
+    if (qsdr_log_get_level() == QSDR_LOG_DEBUG)
+        fprintf(stderr, "qsdr %s: %s [%s:%d]\n", names[level], msg, file, line);
+    else
+        fprintf(stderr, "qsdr %s: %s\n", names[level], msg);
+}
+
+void qsdr_log_raw(qsdr_log_level level, const char *file, int line, const char *fmt, ...)
+{
+    char buf[1024];
+    va_list ap;
+    va_start(ap, fmt);
+    vsnprintf(buf, sizeof buf, fmt, ap);
+    va_end(ap);
+    emit(level, file, line, buf);
+}
+
+int qsdr_log_error(int code, const char *file, int line, const char *fmt, ...)
+{
+    char buf[1024];
+    va_list ap;
+    va_start(ap, fmt);
+    vsnprintf(buf, sizeof buf, fmt, ap);
+    va_end(ap);
+    emit(QSDR_LOG_ERROR, file, line, buf);
+    return code;
+}
+
+void *qsdr_log_error_null(int code, const char *file, int line, const char *fmt, ...)
+{
+    char buf[1024];
+    va_list ap;
+    va_start(ap, fmt);
+    vsnprintf(buf, sizeof buf, fmt, ap);
+    va_end(ap);
+    (void)code;
+    emit(QSDR_LOG_ERROR, file, line, buf);
+    return NULL;
+}
+
+const char *qsdr_last_error(void) { return g_last_error; }
+void qsdr_clear_error(void) { g_last_error[0] = 0; }
+
+/* ---- memory ---------------------------------------------------------------------------- */
+static _Atomic long g_fail_after;
+
+void qsdr_test_fail_alloc_after(long n) { atomic_store(&g_fail_after, n); }
+
+static int alloc_should_fail(void)
+{
+    long n = atomic_load(&g_fail_after);
+    if (n <= 0) return 0;
+    n = atomic_fetch_sub(&g_fail_after, 1);
+    return n == 1;
+}
+
+void *qsdr_malloc(size_t bytes)
+{
+    if (alloc_should_fail()) return NULL;
+    return malloc(bytes ? bytes : 1);
+}
+
+void *qsdr_calloc(size_t n, size_t size)
+{
+    if (alloc_should_fail()) return NULL;
+    return calloc(n ? n : 1, size ? size : 1);
+}
+
+void *qsdr_realloc(void *p, size_t bytes)
+{
+    if (alloc_should_fail()) return NULL;
+    return realloc(p, bytes ? bytes : 1);
+}
+
+void qsdr_free(void *p) { free(p); }
+
+char *qsdr_strdup(const char *s)
+{
+    if (!s) return NULL;
+    size_t n = strlen(s) + 1;
+    char *d = qsdr_malloc(n);
+    if (d) memcpy(d, s, n);
+    return d;
+}
+
+void *qsdr_aligned_alloc(size_t bytes)
+{
+    if (alloc_should_fail()) return qsdr_error_null(QSDR_ENOMEM, "qsdr_aligned_alloc: injected failure");
+    void *p = volk_malloc(bytes ? bytes : 1, volk_get_alignment());
+    if (!p) return qsdr_error_null(QSDR_ENOMEM, "qsdr_aligned_alloc: volk_malloc(%zu) failed", bytes);
+    return p;
+}
+
+void qsdr_aligned_free(void *p)
+{
+    if (p) volk_free(p);
+}
+
+double qsdr_now(void)
+{
+    struct timespec ts;
+    clock_gettime(CLOCK_MONOTONIC, &ts);
+    return (double)ts.tv_sec + 1e-9 * (double)ts.tv_nsec;
+}
+
+/* ---- item types ------------------------------------------------------------------------ */
+static const struct {
+    const char *name;
+    size_t size;
+} g_items[QSDR_ITEM_N] = {
+    [QSDR_ITEM_BIT] = {"bit", 1}, [QSDR_ITEM_U8] = {"u8", 1},   [QSDR_ITEM_I8] = {"i8", 1},
+    [QSDR_ITEM_I16] = {"i16", 2}, [QSDR_ITEM_F32] = {"f32", 4}, [QSDR_ITEM_CF32] = {"cf32", 8},
+};
+
+size_t qsdr_item_size(qsdr_item_type t)
+{
+    if ((int)t < 0 || t >= QSDR_ITEM_N) return 0;
+    return g_items[t].size;
+}
+
+const char *qsdr_item_name(qsdr_item_type t)
+{
+    if (t == QSDR_ITEM_ANY) return "any";
+    if ((int)t < 0 || t >= QSDR_ITEM_N) return "?";
+    return g_items[t].name;
+}
+
+int qsdr_item_parse(const char *name)
+{
+    for (int i = 0; i < QSDR_ITEM_N; i++)
+        if (!strcmp(name, g_items[i].name)) return i;
+    return -1;
+}
+
+/* ---- tags and stats -------------------------------------------------------------------- */
+qsdr_tag_value qsdr_tagv_int(int64_t v)
+{
+    qsdr_tag_value t = {.type = QSDR_TAGV_INT, .i = v, .f = (double)v};
+    return t;
+}
+
+qsdr_tag_value qsdr_tagv_float(double v)
+{
+    qsdr_tag_value t = {.type = QSDR_TAGV_FLOAT, .i = (int64_t)v, .f = v};
+    return t;
+}
+
+qsdr_tag_value qsdr_tagv_string(const char *s)
+{
+    qsdr_tag_value t = {.type = QSDR_TAGV_STRING};
+    snprintf(t.s, sizeof t.s, "%s", s ? s : "");
+    return t;
+}
+
+int qsdr_stats_add(qsdr_stats *s, const char *name, double value)
+{
+    if (s->n >= QSDR_STATS_MAX) return QSDR_ERANGE;
+    snprintf(s->v[s->n].name, sizeof s->v[s->n].name, "%s", name);
+    s->v[s->n].value = value;
+    s->n++;
+    return QSDR_OK;
+}

@@ -1,0 +1,748 @@
+/* SPDX-License-Identifier: MIT */
+/* Flowgraph construction, validation (types, connections, rates, cycles), live parameters,
+ * counters and configuration echo. The schedulers live in sched.c. */
+#define _GNU_SOURCE
+#include <inttypes.h>
+#include <stdio.h>
+#include <stdlib.h>
+#include <string.h>
+#include <time.h>
+
+#include "runtime_internal.h"
+
+uint64_t qsdr_mix64(uint64_t x)
+{
+    x += 0x9e3779b97f4a7c15ULL;
+    x = (x ^ (x >> 30)) * 0xbf58476d1ce4e5b9ULL;
+    x = (x ^ (x >> 27)) * 0x94d049bb133111ebULL;
+    return x ^ (x >> 31);
+}
+
+uint64_t qsdr_hash_str(const char *s)
+{
+    uint64_t h = 0xcbf29ce484222325ULL;
+    for (; *s; s++) h = (h ^ (uint8_t)*s) * 0x100000001b3ULL;
+    return qsdr_mix64(h);
+}
+
+qsdr_flowgraph_t *qsdr_flowgraph_create(void)
+{
+    qsdr_flowgraph_t *fg = qsdr_calloc(1, sizeof *fg);
+    if (!fg) return qsdr_error_null(QSDR_ENOMEM, "qsdr_flowgraph_create: out of memory");
+    fg->seed = 1;
+    fg->serial_chunk = 4096;
+    pthread_mutex_init(&fg->mu, NULL);
+    pthread_cond_init(&fg->cv, NULL);
+    return fg;
+}
+
+static void block_free(qsdr_block_inst *b)
+{
+    if (!b) return;
+    if (b->state && b->d->destroy) b->d->destroy(b->state);
+    for (size_t i = 0; i < b->d->n_params; i++) {
+        if (b->pval) qsdr_free(b->pval[i]);
+        if (b->pwhere) qsdr_free(b->pwhere[i]);
+    }
+    for (size_t o = 0; b->out && o < b->d->n_outputs; o++) qsdr_buffer_destroy(&b->out[o]);
+    qsdr_request *r = b->req_head;
+    while (r) {
+        qsdr_request *n = r->next;
+        qsdr_free(r->value);
+        qsdr_free(r);
+        r = n;
+    }
+    pthread_mutex_destroy(&b->req_mu);
+    pthread_cond_destroy(&b->req_cv);
+    qsdr_free(b->pval);
+    qsdr_free(b->pset);
+    qsdr_free(b->pwhere);
+    qsdr_free(b->in_type);
+    qsdr_free(b->out_type);
+    qsdr_free(b->in);
+    qsdr_free(b->out);
+    qsdr_free(b->out_fanout);
+    qsdr_free(b->in_ptrs);
+    qsdr_free(b->out_ptrs);
+    qsdr_free(b->tag_scratch);
+    qsdr_free(b->id);
+    qsdr_free(b->where);
+    qsdr_free(b);
+}
+
+void qsdr_flowgraph_destroy(qsdr_flowgraph_t **fgp)
+{
+    if (!fgp || !*fgp) return;
+    qsdr_flowgraph_t *fg = *fgp;
+    if (atomic_load(&fg->running)) {
+        qsdr_flowgraph_abort(fg);
+        qsdr_flowgraph_wait(fg);
+    }
+    for (size_t i = 0; i < fg->n_blocks; i++) block_free(fg->blocks[i]);
+    qsdr_free(fg->blocks);
+    qsdr_free(fg->order);
+    qsdr_free(fg->first_error_block);
+    qsdr_free(fg->origin);
+    pthread_mutex_destroy(&fg->mu);
+    pthread_cond_destroy(&fg->cv);
+    qsdr_free(fg);
+    *fgp = NULL;
+}
+
+qsdr_block_inst *qsdr_fg_find(qsdr_flowgraph_t *fg, const char *id)
+{
+    for (size_t i = 0; i < fg->n_blocks; i++)
+        if (!strcmp(fg->blocks[i]->id, id)) return fg->blocks[i];
+    return NULL;
+}
+
+#define WHERE(w) ((w) ? (w) : "flowgraph")
+
+static bool valid_id(const char *id)
+{
+    if (!id || !*id) return false;
+    for (const char *c = id; *c; c++)
+        if (!((*c >= 'a' && *c <= 'z') || (*c >= 'A' && *c <= 'Z') || (*c >= '0' && *c <= '9') || *c == '_' || *c == '-'))
+            return false;
+    return true;
+}
+
+int qsdr_fg_add_at(qsdr_flowgraph_t *fg, const char *id, const char *type, const char *where)
+{
+    if (fg->prepared) return qsdr_error(QSDR_EINVAL, "%s: cannot add block '%s' after the flowgraph was prepared", WHERE(where), id);
+    if (!valid_id(id))
+        return qsdr_error(QSDR_EINVAL, "%s: block id '%s' is not valid (letters, digits, '_' and '-' only)", WHERE(where), id ? id : "");
+    qsdr_block_inst *prev = qsdr_fg_find(fg, id);
+    if (prev)
+        return qsdr_error(QSDR_EINVAL, "%s: duplicate block id '%s' (first defined at %s)", WHERE(where), id, WHERE(prev->where));
+    qsdr_registry_load_plugins();
+    const qsdr_block_desc *d = qsdr_registry_find(type ? type : "");
+    if (!d)
+        return qsdr_error(QSDR_EINVAL, "%s: block '%s': unknown block type '%s' (run `qsdr blocks` for the list)", WHERE(where), id, type ? type : "");
+    qsdr_block_inst *b = qsdr_calloc(1, sizeof *b);
+    if (!b) return qsdr_error(QSDR_ENOMEM, "out of memory");
+    b->d = d;
+    b->fg = fg;
+    pthread_mutex_init(&b->req_mu, NULL);
+    pthread_cond_init(&b->req_cv, NULL);
+    b->id = qsdr_strdup(id);
+    b->where = where ? qsdr_strdup(where) : NULL;
+    size_t np = d->n_params, ni = d->n_inputs, no = d->n_outputs;
+    b->pval = qsdr_calloc(np, sizeof *b->pval);
+    b->pset = qsdr_calloc(np, sizeof *b->pset);
+    b->pwhere = qsdr_calloc(np, sizeof *b->pwhere);
+    b->in_type = qsdr_calloc(ni, sizeof *b->in_type);
+    b->out_type = qsdr_calloc(no, sizeof *b->out_type);
+    b->in = qsdr_calloc(ni, sizeof *b->in);
+    b->out = qsdr_calloc(no, sizeof *b->out);
+    b->out_fanout = qsdr_calloc(no, sizeof *b->out_fanout);
+    b->in_ptrs = qsdr_calloc(ni, sizeof *b->in_ptrs);
+    b->out_ptrs = qsdr_calloc(no, sizeof *b->out_ptrs);
+    bool ok = b->id && b->pval && b->pset && b->pwhere && b->in_type && b->out_type && b->in && b->out && b->out_fanout && b->in_ptrs && b->out_ptrs && (!where || b->where);
+    for (size_t i = 0; ok && i < np; i++)
+        if (d->params[i].def && !(b->pval[i] = qsdr_strdup(d->params[i].def))) ok = false;
+    if (ok && fg->n_blocks == fg->cap_blocks) {
+        size_t nc = fg->cap_blocks ? 2 * fg->cap_blocks : 16;
+        qsdr_block_inst **nb = qsdr_realloc(fg->blocks, nc * sizeof *nb);
+        if (!nb) ok = false;
+        else {
+            fg->blocks = nb;
+            fg->cap_blocks = nc;
+        }
+    }
+    if (!ok) {
+        block_free(b);
+        return qsdr_error(QSDR_ENOMEM, "out of memory adding block '%s'", id);
+    }
+    for (size_t i = 0; i < ni; i++) b->in_type[i] = d->inputs[i].type;
+    for (size_t i = 0; i < no; i++) b->out_type[i] = d->outputs[i].type;
+    b->rate_in = d->rate_in;
+    b->rate_out = d->rate_out;
+    fg->blocks[fg->n_blocks++] = b;
+    return QSDR_OK;
+}
+
+int qsdr_fg_param_at(qsdr_flowgraph_t *fg, const char *id, const char *name, const char *value, const char *where)
+{
+    qsdr_block_inst *b = qsdr_fg_find(fg, id);
+    if (!b) return qsdr_error(QSDR_EINVAL, "%s: no block with id '%s'", WHERE(where), id);
+    const qsdr_param_desc *p = qsdr_block_find_param(b->d, name);
+    if (!p) {
+        char list[512] = "";
+        for (size_t i = 0; i < b->d->n_params; i++) {
+            strncat(list, i ? ", " : "", sizeof list - strlen(list) - 1);
+            strncat(list, b->d->params[i].name, sizeof list - strlen(list) - 1);
+        }
+        return qsdr_error(QSDR_EINVAL, "%s: block '%s' (%s): unknown parameter '%s' (parameters: %s)", WHERE(where), id,
+                          b->d->name, name, b->d->n_params ? list : "none");
+    }
+    if (fg->prepared) return qsdr_error(QSDR_EINVAL, "%s: block '%s': parameters are fixed once the flowgraph is prepared; use qsdr_flowgraph_set for run-time parameters", WHERE(where), id);
+    char err[320];
+    int rc = qsdr_param_check(p, value, err, sizeof err);
+    if (rc) return qsdr_error(rc, "%s: block '%s' (%s): parameter '%s': %s", WHERE(where), id, b->d->name, name, err);
+    size_t i = (size_t)(p - b->d->params);
+    char *v = qsdr_strdup(value);
+    char *w = where ? qsdr_strdup(where) : NULL;
+    if (!v || (where && !w)) {
+        qsdr_free(v);
+        qsdr_free(w);
+        return qsdr_error(QSDR_ENOMEM, "out of memory");
+    }
+    qsdr_free(b->pval[i]);
+    qsdr_free(b->pwhere[i]);
+    b->pval[i] = v;
+    b->pwhere[i] = w;
+    b->pset[i] = true;
+    return QSDR_OK;
+}
+
+static int find_port(const qsdr_port_desc *ports, size_t n, const char *name)
+{
+    if (!name) return n == 1 ? 0 : -1;
+    for (size_t i = 0; i < n; i++)
+        if (!strcmp(ports[i].name, name)) return (int)i;
+    /* numeric port index */
+    char *end;
+    long v = strtol(name, &end, 10);
+    if (*name && !*end && v >= 0 && (size_t)v < n) return (int)v;
+    return -1;
+}
+
+static void port_list(const qsdr_port_desc *ports, size_t n, char *buf, size_t len)
+{
+    buf[0] = 0;
+    for (size_t i = 0; i < n; i++) {
+        strncat(buf, i ? ", " : "", len - strlen(buf) - 1);
+        strncat(buf, ports[i].name, len - strlen(buf) - 1);
+    }
+    if (!n) snprintf(buf, len, "none");
+}
+
+int qsdr_fg_connect_at(qsdr_flowgraph_t *fg, const char *src, const char *sp, const char *dst, const char *dp, const char *where)
+{
+    if (fg->prepared) return qsdr_error(QSDR_EINVAL, "%s: cannot connect after the flowgraph was prepared", WHERE(where));
+    qsdr_block_inst *a = qsdr_fg_find(fg, src ? src : "");
+    qsdr_block_inst *b = qsdr_fg_find(fg, dst ? dst : "");
+    if (!a) return qsdr_error(QSDR_EINVAL, "%s: connection source: no block with id '%s'", WHERE(where), src ? src : "");
+    if (!b) return qsdr_error(QSDR_EINVAL, "%s: connection destination: no block with id '%s'", WHERE(where), dst ? dst : "");
+    char list[256];
+    int o = find_port(a->d->outputs, a->d->n_outputs, sp);
+    if (o < 0) {
+        port_list(a->d->outputs, a->d->n_outputs, list, sizeof list);
+        return qsdr_error(QSDR_EINVAL, "%s: block '%s' (%s) has no output port '%s' (outputs: %s)%s", WHERE(where), src, a->d->name,
+                          sp ? sp : "", list, !sp && a->d->n_outputs > 1 ? "; name the port as id.port" : "");
+    }
+    int i = find_port(b->d->inputs, b->d->n_inputs, dp);
+    if (i < 0) {
+        port_list(b->d->inputs, b->d->n_inputs, list, sizeof list);
+        return qsdr_error(QSDR_EINVAL, "%s: block '%s' (%s) has no input port '%s' (inputs: %s)%s", WHERE(where), dst, b->d->name,
+                          dp ? dp : "", list, !dp && b->d->n_inputs > 1 ? "; name the port as id.port" : "");
+    }
+    if (b->in[i].connected)
+        return qsdr_error(QSDR_EINVAL, "%s: input '%s.%s' is already connected (from '%s.%s'); an input takes one connection", WHERE(where),
+                          dst, b->d->inputs[i].name, b->in[i].src->id, b->in[i].src->d->outputs[b->in[i].src_port].name);
+    b->in[i].connected = true;
+    b->in[i].src = a;
+    b->in[i].src_port = (size_t)o;
+    b->in[i].reader = a->out_fanout[o]++;
+    return QSDR_OK;
+}
+
+int qsdr_flowgraph_add(qsdr_flowgraph_t *fg, const char *id, const char *type) { return qsdr_fg_add_at(fg, id, type, NULL); }
+int qsdr_flowgraph_param(qsdr_flowgraph_t *fg, const char *id, const char *name, const char *value)
+{
+    return qsdr_fg_param_at(fg, id, name, value, NULL);
+}
+int qsdr_flowgraph_connect(qsdr_flowgraph_t *fg, const char *src, const char *sp, const char *dst, const char *dp)
+{
+    return qsdr_fg_connect_at(fg, src, sp, dst, dp, NULL);
+}
+
+void qsdr_flowgraph_set_seed(qsdr_flowgraph_t *fg, uint64_t seed) { fg->seed = seed; }
+uint64_t qsdr_flowgraph_get_seed(const qsdr_flowgraph_t *fg) { return fg->seed; }
+void qsdr_flowgraph_set_item_limit(qsdr_flowgraph_t *fg, uint64_t n) { fg->item_limit = n; }
+void qsdr_flowgraph_set_buffer_items(qsdr_flowgraph_t *fg, size_t n) { fg->buffer_items = n; }
+void qsdr_flowgraph_set_serial_chunk(qsdr_flowgraph_t *fg, size_t n) { fg->serial_chunk = n ? n : 4096; }
+
+/* ---- validation ------------------------------------------------------------------------ */
+typedef struct {
+    uint64_t num, den;
+    int root; /* index of the source block the rate is relative to, -1 unknown */
+} rate_t;
+
+static uint64_t gcd64(uint64_t a, uint64_t b)
+{
+    while (b) {
+        uint64_t t = a % b;
+        a = b;
+        b = t;
+    }
+    return a;
+}
+
+static rate_t rate_mul(rate_t r, uint64_t num, uint64_t den)
+{
+    uint64_t g1 = gcd64(r.num, den), g2 = gcd64(num, r.den);
+    r.num = (r.num / g1) * (num / g2);
+    r.den = (r.den / g2) * (den / g1);
+    return r;
+}
+
+static int create_instances(qsdr_flowgraph_t *fg)
+{
+    for (size_t k = 0; k < fg->n_blocks; k++) {
+        qsdr_block_inst *b = fg->blocks[k];
+        /* derive unset seeds from the flowgraph seed and the block id */
+        for (size_t i = 0; i < b->d->n_params; i++) {
+            if (b->d->params[i].type != QSDR_PARAM_SEED || b->pset[i]) continue;
+            char buf[32];
+            snprintf(buf, sizeof buf, "%" PRIu64, qsdr_mix64(fg->seed ^ qsdr_hash_str(b->id)));
+            char *v = qsdr_strdup(buf);
+            if (!v) return qsdr_error(QSDR_ENOMEM, "out of memory");
+            qsdr_free(b->pval[i]);
+            b->pval[i] = v;
+        }
+        char prefix[600];
+        snprintf(prefix, sizeof prefix, "%s: block '%s' (%s)", WHERE(b->where), b->id, b->d->name);
+        qsdr_block_ctx ctx = {.b = b};
+        qsdr_log_set_prefix(prefix);
+        int rc = b->d->create(&ctx, &b->state);
+        qsdr_log_set_prefix(NULL);
+        if (rc != QSDR_OK) {
+            b->state = NULL;
+            if (!*qsdr_last_error()) qsdr_error(rc, "%s: cannot create block: %s", prefix, qsdr_strerror(rc));
+            return rc < 0 ? rc : QSDR_EINVAL;
+        }
+        for (size_t i = 0; i < b->d->n_inputs; i++)
+            if (b->in_type[i] == QSDR_ITEM_ANY)
+                return qsdr_error(QSDR_EINTERNAL, "%s: input '%s' type left unresolved by the block", prefix, b->d->inputs[i].name);
+        for (size_t i = 0; i < b->d->n_outputs; i++)
+            if (b->out_type[i] == QSDR_ITEM_ANY)
+                return qsdr_error(QSDR_EINTERNAL, "%s: output '%s' type left unresolved by the block", prefix, b->d->outputs[i].name);
+    }
+    return QSDR_OK;
+}
+
+static int check_connections(qsdr_flowgraph_t *fg)
+{
+    for (size_t k = 0; k < fg->n_blocks; k++) {
+        qsdr_block_inst *b = fg->blocks[k];
+        for (size_t i = 0; i < b->d->n_inputs; i++) {
+            if (!b->in[i].connected)
+                return qsdr_error(QSDR_EINVAL, "%s: block '%s' (%s): input port '%s' (%s) is not connected", WHERE(b->where), b->id,
+                                  b->d->name, b->d->inputs[i].name, qsdr_item_name(b->in_type[i]));
+            qsdr_block_inst *a = b->in[i].src;
+            qsdr_item_type ta = a->out_type[b->in[i].src_port], tb = b->in_type[i];
+            if (ta != tb)
+                return qsdr_error(QSDR_EINVAL, "%s: connection %s.%s -> %s.%s: item type mismatch: output is %s, input expects %s",
+                                  WHERE(b->where), a->id, a->d->outputs[b->in[i].src_port].name, b->id, b->d->inputs[i].name,
+                                  qsdr_item_name(ta), qsdr_item_name(tb));
+        }
+        for (size_t o = 0; o < b->d->n_outputs; o++)
+            if (b->out_fanout[o] == 0)
+                return qsdr_error(QSDR_EINVAL, "%s: block '%s' (%s): output port '%s' (%s) is not connected (connect it, e.g. to a null_sink)",
+                                  WHERE(b->where), b->id, b->d->name, b->d->outputs[o].name, qsdr_item_name(b->out_type[o]));
+    }
+    return QSDR_OK;
+}
+
+static int topo_sort(qsdr_flowgraph_t *fg)
+{
+    size_t n = fg->n_blocks;
+    int *indeg = qsdr_calloc(n, sizeof *indeg);
+    fg->order = qsdr_calloc(n, sizeof *fg->order);
+    if (!indeg || !fg->order) {
+        qsdr_free(indeg);
+        return qsdr_error(QSDR_ENOMEM, "out of memory");
+    }
+    for (size_t k = 0; k < n; k++) {
+        fg->blocks[k]->topo = (int)k;
+        indeg[k] = (int)fg->blocks[k]->d->n_inputs;
+    }
+    size_t head = 0, tail = 0;
+    for (size_t k = 0; k < n; k++)
+        if (indeg[k] == 0) fg->order[tail++] = fg->blocks[k];
+    while (head < tail) {
+        qsdr_block_inst *a = fg->order[head++];
+        for (size_t k = 0; k < n; k++) {
+            qsdr_block_inst *b = fg->blocks[k];
+            for (size_t i = 0; i < b->d->n_inputs; i++)
+                if (b->in[i].src == a && --indeg[k] == 0) fg->order[tail++] = b;
+        }
+    }
+    int rc = QSDR_OK;
+    if (tail < n) {
+        char list[512] = "";
+        for (size_t k = 0; k < n; k++)
+            if (indeg[k] > 0) {
+                strncat(list, *list ? ", " : "", sizeof list - strlen(list) - 1);
+                strncat(list, fg->blocks[k]->id, sizeof list - strlen(list) - 1);
+            }
+        qsdr_block_inst *first = NULL;
+        for (size_t k = 0; k < n && !first; k++)
+            if (indeg[k] > 0) first = fg->blocks[k];
+        rc = qsdr_error(QSDR_EINVAL, "%s: the connections form a cycle through blocks: %s (flowgraphs must be acyclic)",
+                        WHERE(first ? first->where : NULL), list);
+    }
+    for (size_t k = 0; k < tail; k++) fg->order[k]->topo = (int)k;
+    qsdr_free(indeg);
+    return rc;
+}
+
+static int check_rates(qsdr_flowgraph_t *fg)
+{
+    size_t n = fg->n_blocks;
+    rate_t *out_rate = qsdr_calloc(n, sizeof *out_rate); /* rate of each block's outputs */
+    if (!out_rate) return qsdr_error(QSDR_ENOMEM, "out of memory");
+    int rc = QSDR_OK;
+    for (size_t k = 0; k < n && rc == QSDR_OK; k++) {
+        qsdr_block_inst *b = fg->order[k];
+        rate_t in = {1, 1, -1};
+        if (b->d->n_inputs == 0) {
+            in.root = b->topo;
+        } else {
+            rate_t first = out_rate[b->in[0].src->topo];
+            in = first;
+            for (size_t i = 1; i < b->d->n_inputs; i++) {
+                rate_t r = out_rate[b->in[i].src->topo];
+                if (r.root != first.root) continue; /* independent sources: nothing to compare */
+                if (r.num * first.den != first.num * r.den) {
+                    rc = qsdr_error(QSDR_EINVAL,
+                                    "%s: block '%s' (%s): inconsistent rates: input '%s' runs at %" PRIu64 "/%" PRIu64
+                                    " and input '%s' at %" PRIu64 "/%" PRIu64 " items per item of source '%s'",
+                                    WHERE(b->where), b->id, b->d->name, b->d->inputs[0].name, first.num, first.den,
+                                    b->d->inputs[i].name, r.num, r.den, fg->order[first.root]->id);
+                    break;
+                }
+            }
+        }
+        out_rate[b->topo] = rate_mul(in, b->rate_out, b->rate_in);
+    }
+    qsdr_free(out_rate);
+    return rc;
+}
+
+static int alloc_buffers(qsdr_flowgraph_t *fg)
+{
+    for (size_t k = 0; k < fg->n_blocks; k++) {
+        qsdr_block_inst *a = fg->blocks[k];
+        for (size_t o = 0; o < a->d->n_outputs; o++) {
+            size_t isz = qsdr_item_size(a->out_type[o]);
+            size_t want = fg->buffer_items ? fg->buffer_items : (size_t)(256 * 1024) / isz;
+            size_t need = 4 * a->rate_out;
+            for (size_t j = 0; j < fg->n_blocks; j++) {
+                qsdr_block_inst *b = fg->blocks[j];
+                for (size_t i = 0; i < b->d->n_inputs; i++)
+                    if (b->in[i].src == a && b->in[i].src_port == o && 4 * b->rate_in > need) need = 4 * b->rate_in;
+            }
+            if (need > want) want = need;
+            a->out[o] = qsdr_buffer_create(isz, want, a->out_fanout[o]);
+            if (!a->out[o]) return QSDR_ENOMEM;
+            a->out[o]->writer = a;
+        }
+    }
+    for (size_t k = 0; k < fg->n_blocks; k++) {
+        qsdr_block_inst *b = fg->blocks[k];
+        for (size_t i = 0; i < b->d->n_inputs; i++) {
+            qsdr_buffer *buf = b->in[i].src->out[b->in[i].src_port];
+            b->in[i].buf = buf;
+            buf->readers[b->in[i].reader].blk = b;
+        }
+    }
+    return QSDR_OK;
+}
+
+int qsdr_flowgraph_prepare(qsdr_flowgraph_t *fg)
+{
+    if (fg->prepared) return QSDR_OK;
+    if (fg->n_blocks == 0) return qsdr_error(QSDR_EINVAL, "%s: the flowgraph has no blocks", WHERE(fg->origin));
+    qsdr_clear_error();
+    int rc = check_connections(fg);
+    if (!rc) rc = topo_sort(fg);
+    if (!rc) rc = create_instances(fg);
+    if (!rc) rc = check_connections(fg); /* again: ANY ports are resolved now */
+    if (!rc) rc = check_rates(fg);
+    if (!rc) rc = alloc_buffers(fg);
+    if (rc) {
+        for (size_t k = 0; k < fg->n_blocks; k++) {
+            qsdr_block_inst *b = fg->blocks[k];
+            if (b->state && b->d->destroy) b->d->destroy(b->state);
+            b->state = NULL;
+            for (size_t o = 0; o < b->d->n_outputs; o++) qsdr_buffer_destroy(&b->out[o]);
+        }
+        qsdr_free(fg->order);
+        fg->order = NULL;
+        return rc;
+    }
+    for (size_t k = 0; k < fg->n_blocks; k++)
+        if (fg->blocks[k]->d->n_inputs == 0) fg->blocks[k]->limit = fg->item_limit;
+    fg->prepared = true;
+    return QSDR_OK;
+}
+
+/* ---- run control ----------------------------------------------------------------------- */
+int qsdr_flowgraph_start(qsdr_flowgraph_t *fg, qsdr_sched_kind kind)
+{
+    if (atomic_load(&fg->running)) return qsdr_error(QSDR_EINVAL, "qsdr_flowgraph_start: already running");
+    int rc = qsdr_flowgraph_prepare(fg);
+    if (rc) return rc;
+    for (size_t k = 0; k < fg->n_blocks; k++)
+        if (fg->blocks[k]->finished || fg->blocks[k]->n_calls)
+            return qsdr_error(QSDR_EINVAL, "qsdr_flowgraph_start: a flowgraph runs once; create a new one to run again");
+    fg->sched = kind;
+    fg->first_error = 0;
+    atomic_store(&fg->n_alive, (int)fg->n_blocks);
+    atomic_store(&fg->running, 1);
+    fg->t_start = qsdr_now();
+    if (kind == QSDR_SCHED_SERIAL) {
+        rc = qsdr_sched_serial_run(fg);
+        fg->t_end = qsdr_now();
+        atomic_store(&fg->running, 0);
+        return rc;
+    }
+    rc = qsdr_sched_threaded_start(fg);
+    if (rc) atomic_store(&fg->running, 0);
+    return rc;
+}
+
+int qsdr_flowgraph_wait(qsdr_flowgraph_t *fg)
+{
+    if (fg->sched == QSDR_SCHED_THREADED && atomic_load(&fg->running)) {
+        qsdr_sched_threaded_wait(fg);
+        fg->t_end = qsdr_now();
+        atomic_store(&fg->running, 0);
+    }
+    return fg->first_error;
+}
+
+bool qsdr_flowgraph_wait_for(qsdr_flowgraph_t *fg, double timeout_s)
+{
+    struct timespec ts;
+    clock_gettime(CLOCK_REALTIME, &ts);
+    double t = (double)ts.tv_nsec * 1e-9 + timeout_s;
+    ts.tv_sec += (time_t)t;
+    ts.tv_nsec = (long)((t - (double)(time_t)t) * 1e9);
+    pthread_mutex_lock(&fg->mu);
+    int rc = 0;
+    while (atomic_load(&fg->n_alive) > 0 && rc == 0) rc = pthread_cond_timedwait(&fg->cv, &fg->mu, &ts);
+    bool done = atomic_load(&fg->n_alive) == 0;
+    pthread_mutex_unlock(&fg->mu);
+    return done;
+}
+
+uint64_t qsdr_flowgraph_sink_items(const qsdr_flowgraph_t *fg)
+{
+    uint64_t n = 0;
+    for (size_t k = 0; k < fg->n_blocks; k++)
+        if (fg->blocks[k]->d->n_outputs == 0) n += fg->blocks[k]->n_consumed;
+    return n;
+}
+
+int qsdr_flowgraph_run(qsdr_flowgraph_t *fg, qsdr_sched_kind kind)
+{
+    int rc = qsdr_flowgraph_start(fg, kind);
+    if (rc) return rc;
+    return qsdr_flowgraph_wait(fg);
+}
+
+void qsdr_flowgraph_stop(qsdr_flowgraph_t *fg)
+{
+    atomic_store(&fg->stop_req, 1);
+    for (size_t k = 0; k < fg->n_blocks; k++) qsdr_block_notify(fg->blocks[k]);
+}
+
+void qsdr_flowgraph_abort(qsdr_flowgraph_t *fg)
+{
+    atomic_store(&fg->abort_req, 1);
+    atomic_store(&fg->stop_req, 1);
+    for (size_t k = 0; k < fg->n_blocks; k++) qsdr_block_notify(fg->blocks[k]);
+}
+
+bool qsdr_flowgraph_running(const qsdr_flowgraph_t *fg) { return atomic_load(&((qsdr_flowgraph_t *)fg)->running) != 0; }
+
+/* ---- live parameters and messages ------------------------------------------------------- */
+static int split_path(qsdr_flowgraph_t *fg, const char *path, qsdr_block_inst **bo, const qsdr_param_desc **po)
+{
+    const char *dot = path ? strchr(path, '.') : NULL;
+    if (!dot) return qsdr_error(QSDR_EINVAL, "parameter path '%s' must be 'block_id.param'", path ? path : "");
+    char id[256];
+    size_t l = (size_t)(dot - path);
+    if (l >= sizeof id) l = sizeof id - 1;
+    memcpy(id, path, l);
+    id[l] = 0;
+    qsdr_block_inst *b = qsdr_fg_find(fg, id);
+    if (!b) return qsdr_error(QSDR_EINVAL, "'%s': no block with id '%s'", path, id);
+    const qsdr_param_desc *p = qsdr_block_find_param(b->d, dot + 1);
+    if (!p) return qsdr_error(QSDR_EINVAL, "'%s': block '%s' (%s) has no parameter '%s'", path, id, b->d->name, dot + 1);
+    *bo = b;
+    *po = p;
+    return QSDR_OK;
+}
+
+int qsdr_flowgraph_get(qsdr_flowgraph_t *fg, const char *path, char *buf, size_t buflen)
+{
+    qsdr_block_inst *b = NULL;
+    const qsdr_param_desc *p = NULL;
+    int rc = split_path(fg, path, &b, &p);
+    if (rc) return rc;
+    pthread_mutex_lock(&b->req_mu);
+    const char *v = b->pval[p - b->d->params];
+    snprintf(buf, buflen, "%s", v ? v : "");
+    pthread_mutex_unlock(&b->req_mu);
+    return QSDR_OK;
+}
+
+static int enqueue_and_wait(qsdr_block_inst *b, qsdr_request *r, uint64_t *at, double timeout_s)
+{
+    pthread_mutex_lock(&b->req_mu);
+    qsdr_request **tail = &b->req_head;
+    while (*tail) tail = &(*tail)->next;
+    *tail = r;
+    atomic_store(&b->req_pending, 1);
+    pthread_mutex_unlock(&b->req_mu);
+    qsdr_block_notify(b);
+    if (b->fg->sched == QSDR_SCHED_SERIAL && pthread_equal(pthread_self(), b->fg->serial_owner)) {
+        /* called from inside a serial run (e.g. by a block): processed at the next step */
+        if (at) *at = UINT64_MAX;
+        return QSDR_OK;
+    }
+    struct timespec ts;
+    clock_gettime(CLOCK_REALTIME, &ts);
+    ts.tv_sec += (time_t)timeout_s;
+    pthread_mutex_lock(&b->req_mu);
+    int wrc = 0;
+    while (!r->done && wrc == 0) wrc = pthread_cond_timedwait(&b->req_cv, &b->req_mu, &ts);
+    int rc;
+    if (r->done) {
+        rc = r->status;
+        if (at) *at = r->at;
+        qsdr_free(r->value);
+        qsdr_free(r);
+    } else {
+        r->abandoned = true; /* the block thread frees it later */
+        rc = qsdr_error(QSDR_EINTR, "block '%s' did not apply the request within %.0f s", b->id, timeout_s);
+    }
+    pthread_mutex_unlock(&b->req_mu);
+    return rc;
+}
+
+int qsdr_flowgraph_set(qsdr_flowgraph_t *fg, const char *path, const char *value, uint64_t *at)
+{
+    qsdr_block_inst *b = NULL;
+    const qsdr_param_desc *p = NULL;
+    int rc = split_path(fg, path, &b, &p);
+    if (rc) return rc;
+    if (!fg->prepared) {
+        if (at) *at = 0;
+        return qsdr_fg_param_at(fg, b->id, p->name, value, "qsdr_flowgraph_set");
+    }
+    if (!(p->flags & QSDR_PARAM_RUNTIME) || !b->d->set_param)
+        return qsdr_error(QSDR_EINVAL, "'%s': parameter '%s' of %s cannot be changed while running (only before start)", path, p->name,
+                          b->d->name);
+    char err[320];
+    rc = qsdr_param_check(p, value, err, sizeof err);
+    if (rc) return qsdr_error(rc, "'%s': %s", path, err);
+    qsdr_request *r = qsdr_calloc(1, sizeof *r);
+    if (!r || !(r->value = qsdr_strdup(value))) {
+        qsdr_free(r);
+        return qsdr_error(QSDR_ENOMEM, "out of memory");
+    }
+    r->kind = 0;
+    r->param_index = (int)(p - b->d->params);
+    if (!atomic_load(&fg->running) || b->finished) {
+        if (b->finished) {
+            qsdr_free(r->value);
+            qsdr_free(r);
+            return qsdr_error(QSDR_EINTR, "'%s': block '%s' has already finished", path, b->id);
+        }
+        /* prepared but not running: apply right away on this thread */
+        pthread_mutex_lock(&b->req_mu);
+        r->next = b->req_head;
+        b->req_head = r;
+        atomic_store(&b->req_pending, 1);
+        pthread_mutex_unlock(&b->req_mu);
+        r->abandoned = false;
+        qsdr_block_process_requests(b);
+        /* process_requests completed it; it is still ours to free */
+        rc = r->status;
+        if (at) *at = r->at;
+        qsdr_free(r->value);
+        qsdr_free(r);
+        return rc;
+    }
+    return enqueue_and_wait(b, r, at, 5.0);
+}
+
+int qsdr_flowgraph_post(qsdr_flowgraph_t *fg, const char *id, const char *key, const qsdr_tag_value *value)
+{
+    qsdr_block_inst *b = qsdr_fg_find(fg, id ? id : "");
+    if (!b) return qsdr_error(QSDR_EINVAL, "qsdr_flowgraph_post: no block with id '%s'", id ? id : "");
+    if (!b->d->message) return qsdr_error(QSDR_EINVAL, "qsdr_flowgraph_post: block '%s' (%s) takes no messages", id, b->d->name);
+    if (!fg->prepared) return qsdr_error(QSDR_EINVAL, "qsdr_flowgraph_post: prepare or start the flowgraph first");
+    qsdr_request *r = qsdr_calloc(1, sizeof *r);
+    if (!r) return qsdr_error(QSDR_ENOMEM, "out of memory");
+    r->kind = 1;
+    snprintf(r->key, sizeof r->key, "%s", key ? key : "");
+    if (value) r->msg = *value;
+    if (!atomic_load(&fg->running)) {
+        int rc = b->d->message(b->state, r->key, &r->msg);
+        qsdr_free(r);
+        return rc;
+    }
+    return enqueue_and_wait(b, r, NULL, 5.0);
+}
+
+/* ---- counters and configuration --------------------------------------------------------- */
+int qsdr_flowgraph_stats(qsdr_flowgraph_t *fg, const char *id, qsdr_stats *out)
+{
+    qsdr_block_inst *b = qsdr_fg_find(fg, id ? id : "");
+    if (!b) return qsdr_error(QSDR_EINVAL, "qsdr_flowgraph_stats: no block with id '%s'", id ? id : "");
+    memset(out, 0, sizeof *out);
+    qsdr_stats_add(out, "items_in", (double)b->n_consumed);
+    qsdr_stats_add(out, "items_out", (double)b->n_produced);
+    qsdr_stats_add(out, "work_calls", (double)b->n_calls);
+    if (b->state && b->d->stats) b->d->stats(b->state, out);
+    return QSDR_OK;
+}
+
+void qsdr_flowgraph_print_stats(qsdr_flowgraph_t *fg, FILE *f)
+{
+    double el = (fg->t_end > fg->t_start ? fg->t_end : qsdr_now()) - fg->t_start;
+    fprintf(f, "%-16s %-14s %14s %14s %10s  %s\n", "block", "type", "items in", "items out", "Mitems/s", "counters");
+    for (size_t k = 0; k < fg->n_blocks; k++) {
+        qsdr_block_inst *b = fg->order ? fg->order[k] : fg->blocks[k];
+        uint64_t n = b->d->n_inputs ? b->n_consumed : b->n_produced;
+        fprintf(f, "%-16s %-14s %14" PRIu64 " %14" PRIu64 " %10.2f ", b->id, b->d->name, b->n_consumed, b->n_produced,
+                el > 0 ? (double)n / el / 1e6 : 0.0);
+        if (b->state && b->d->stats) {
+            qsdr_stats s = {0};
+            b->d->stats(b->state, &s);
+            for (size_t i = 0; i < s.n; i++) fprintf(f, " %s=%.6g", s.v[i].name, s.v[i].value);
+        }
+        fputc('\n', f);
+    }
+}
+
+void qsdr_flowgraph_print_config(qsdr_flowgraph_t *fg, FILE *f)
+{
+    fprintf(f, "# qsdr %s  flowgraph: %s  seed: %" PRIu64 "\n", QSDR_VERSION_STRING, fg->origin ? fg->origin : "(api)", fg->seed);
+    for (size_t k = 0; k < fg->n_blocks; k++) {
+        qsdr_block_inst *b = fg->blocks[k];
+        fprintf(f, "#   %s (%s):", b->id, b->d->name);
+        for (size_t i = 0; i < b->d->n_params; i++)
+            fprintf(f, " %s=%s%s", b->d->params[i].name, b->pval[i] ? b->pval[i] : "(unset)", b->pset[i] ? "" : "");
+        fputc('\n', f);
+    }
+}
+
+size_t qsdr_flowgraph_block_count(const qsdr_flowgraph_t *fg) { return fg->n_blocks; }
+const char *qsdr_flowgraph_block_id(const qsdr_flowgraph_t *fg, size_t i) { return i < fg->n_blocks ? fg->blocks[i]->id : NULL; }
+const char *qsdr_flowgraph_block_type(const qsdr_flowgraph_t *fg, size_t i)
+{
+    return i < fg->n_blocks ? fg->blocks[i]->d->name : NULL;
+}
+void *qsdr_flowgraph_block_state(qsdr_flowgraph_t *fg, const char *id)
+{
+    qsdr_block_inst *b = qsdr_fg_find(fg, id);
+    return b ? b->state : NULL;
+}

@@ -1,0 +1,462 @@
+/* SPDX-License-Identifier: MIT */
+/* YAML flowgraph files (libyaml document API): variables with ${expr} substitution, blocks,
+ * connections. Every error names file:line. Format: docs/flowgraph-format.md. */
+#define _GNU_SOURCE
+#include <errno.h>
+#include <stdarg.h>
+#include <math.h>
+#include <stdio.h>
+#include <stdlib.h>
+#include <string.h>
+
+#include <yaml.h>
+
+#include "runtime_internal.h"
+
+#define MAX_VARS 256
+
+typedef struct {
+    char *name;
+    char *text;   /* value as text */
+    double num;
+    bool is_num;
+    int line;
+    bool overridden;
+} var_t;
+
+typedef struct {
+    const char *file;
+    yaml_document_t *doc;
+    var_t vars[MAX_VARS];
+    size_t n_vars;
+    const char *const *overrides;
+    bool *override_used;
+} loader;
+
+static int line_of(yaml_node_t *n) { return n ? (int)n->start_mark.line + 1 : 0; }
+
+static int lerr(loader *L, yaml_node_t *n, const char *fmt, ...) __attribute__((format(printf, 3, 4)));
+static int lerr(loader *L, yaml_node_t *n, const char *fmt, ...)
+{
+    char msg[900];
+    va_list ap;
+    va_start(ap, fmt);
+    vsnprintf(msg, sizeof msg, fmt, ap);
+    va_end(ap);
+    return qsdr_error(QSDR_EINVAL, "%s:%d: %s", L->file, line_of(n), msg);
+}
+
+static const char *scalar(yaml_node_t *n) { return n && n->type == YAML_SCALAR_NODE ? (const char *)n->data.scalar.value : NULL; }
+
+static int var_lookup(void *user, const char *name, double *value)
+{
+    loader *L = user;
+    for (size_t i = 0; i < L->n_vars; i++)
+        if (!strcmp(L->vars[i].name, name)) {
+            if (!L->vars[i].is_num) return -1;
+            *value = L->vars[i].num;
+            return 0;
+        }
+    return -1;
+}
+
+static var_t *find_var(loader *L, const char *name)
+{
+    for (size_t i = 0; i < L->n_vars; i++)
+        if (!strcmp(L->vars[i].name, name)) return &L->vars[i];
+    return NULL;
+}
+
+static void fmt_num(double v, char *buf, size_t n)
+{
+    if (v == floor(v) && fabs(v) < 9.0e15) snprintf(buf, n, "%.0f", v);
+    else snprintf(buf, n, "%.17g", v);
+}
+
+static bool parse_num(const char *s, double *v)
+{
+    char *end;
+    errno = 0;
+    *v = strtod(s, &end);
+    return end != s && !*end && isfinite(*v);
+}
+
+/* Expand ${...} in text into a new string (qsdr_malloc). NULL on error (logged with line). */
+static char *expand(loader *L, yaml_node_t *n, const char *text)
+{
+    size_t cap = strlen(text) + 64, len = 0;
+    char *out = qsdr_malloc(cap);
+    if (!out) return NULL;
+    const char *p = text;
+    while (*p) {
+        const char *st = strstr(p, "${");
+        size_t lit = st ? (size_t)(st - p) : strlen(p);
+        char piece[512];
+        const char *add = NULL;
+        size_t addlen = 0;
+        if (lit) {
+            add = p;
+            addlen = lit;
+            p += lit;
+        } else {
+            const char *close = strchr(st + 2, '}');
+            if (!close) {
+                lerr(L, n, "unterminated '${' in '%s'", text);
+                qsdr_free(out);
+                return NULL;
+            }
+            char ex[400];
+            size_t el = (size_t)(close - st - 2);
+            if (el >= sizeof ex) el = sizeof ex - 1;
+            memcpy(ex, st + 2, el);
+            ex[el] = 0;
+            /* a bare variable name may hold text */
+            char *trim = ex;
+            while (*trim == ' ') trim++;
+            size_t tl = strlen(trim);
+            while (tl && trim[tl - 1] == ' ') trim[--tl] = 0;
+            var_t *v = find_var(L, trim);
+            if (v) {
+                snprintf(piece, sizeof piece, "%s", v->text);
+            } else {
+                double val;
+                char err[512];
+                if (qsdr_expr_eval(ex, var_lookup, L, &val, err, sizeof err)) {
+                    lerr(L, n, "%s", err);
+                    qsdr_free(out);
+                    return NULL;
+                }
+                fmt_num(val, piece, sizeof piece);
+            }
+            add = piece;
+            addlen = strlen(piece);
+            p = close + 1;
+        }
+        if (len + addlen + 1 > cap) {
+            cap = 2 * (len + addlen + 1);
+            char *no = qsdr_realloc(out, cap);
+            if (!no) {
+                qsdr_free(out);
+                return NULL;
+            }
+            out = no;
+        }
+        memcpy(out + len, add, addlen);
+        len += addlen;
+    }
+    out[len] = 0;
+    return out;
+}
+
+/* Text of a parameter value node: a scalar, or a sequence of scalars joined with commas. */
+static char *node_text(loader *L, yaml_node_t *n)
+{
+    if (n->type == YAML_SCALAR_NODE) return expand(L, n, scalar(n));
+    if (n->type == YAML_SEQUENCE_NODE) {
+        size_t cap = 256, len = 0;
+        char *out = qsdr_malloc(cap);
+        if (!out) return NULL;
+        out[0] = 0;
+        for (yaml_node_item_t *it = n->data.sequence.items.start; it < n->data.sequence.items.top; it++) {
+            yaml_node_t *e = yaml_document_get_node(L->doc, *it);
+            if (!e || e->type != YAML_SCALAR_NODE) {
+                lerr(L, e ? e : n, "list elements must be plain values");
+                qsdr_free(out);
+                return NULL;
+            }
+            char *t = expand(L, e, scalar(e));
+            if (!t) {
+                qsdr_free(out);
+                return NULL;
+            }
+            size_t tl = strlen(t);
+            if (len + tl + 2 > cap) {
+                cap = 2 * (len + tl + 2);
+                char *no = qsdr_realloc(out, cap);
+                if (!no) {
+                    qsdr_free(t);
+                    qsdr_free(out);
+                    return NULL;
+                }
+                out = no;
+            }
+            if (len) out[len++] = ',';
+            memcpy(out + len, t, tl + 1);
+            len += tl;
+            qsdr_free(t);
+        }
+        return out;
+    }
+    lerr(L, n, "expected a value or a list of values, found a mapping");
+    return NULL;
+}
+
+static int load_variables(loader *L, yaml_node_t *n)
+{
+    if (n->type != YAML_MAPPING_NODE) return lerr(L, n, "'variables' must be a mapping of name: value");
+    for (yaml_node_pair_t *pr = n->data.mapping.pairs.start; pr < n->data.mapping.pairs.top; pr++) {
+        yaml_node_t *k = yaml_document_get_node(L->doc, pr->key), *v = yaml_document_get_node(L->doc, pr->value);
+        const char *name = scalar(k);
+        if (!name) return lerr(L, k, "variable names must be plain words");
+        if (find_var(L, name)) return lerr(L, k, "duplicate variable '%s'", name);
+        if (L->n_vars == MAX_VARS) return lerr(L, k, "too many variables (at most %d)", MAX_VARS);
+        if (!v || v->type != YAML_SCALAR_NODE) return lerr(L, v ? v : k, "variable '%s': expected a plain value", name);
+        /* --set name=value overrides the file */
+        const char *ov = NULL;
+        for (size_t i = 0; L->overrides && L->overrides[i]; i++) {
+            const char *eq = strchr(L->overrides[i], '=');
+            if (eq && !memchr(L->overrides[i], '.', (size_t)(eq - L->overrides[i])) && strlen(name) == (size_t)(eq - L->overrides[i]) &&
+                !strncmp(L->overrides[i], name, strlen(name))) {
+                ov = eq + 1;
+                L->override_used[i] = true;
+            }
+        }
+        char *text = expand(L, v, ov ? ov : scalar(v));
+        if (!text) return QSDR_EINVAL;
+        var_t *var = &L->vars[L->n_vars++];
+        var->name = qsdr_strdup(name);
+        var->text = text;
+        var->line = line_of(k);
+        var->overridden = ov != NULL;
+        var->is_num = parse_num(text, &var->num);
+        if (!var->name) return QSDR_ENOMEM;
+    }
+    return QSDR_OK;
+}
+
+static int load_blocks(loader *L, qsdr_flowgraph_t *fg, yaml_node_t *n)
+{
+    if (n->type != YAML_SEQUENCE_NODE) return lerr(L, n, "'blocks' must be a list of {id, type, params}");
+    for (yaml_node_item_t *it = n->data.sequence.items.start; it < n->data.sequence.items.top; it++) {
+        yaml_node_t *b = yaml_document_get_node(L->doc, *it);
+        if (!b || b->type != YAML_MAPPING_NODE) return lerr(L, b ? b : n, "each block must be a mapping with 'id' and 'type'");
+        const char *id = NULL, *type = NULL;
+        yaml_node_t *params = NULL, *idn = NULL;
+        for (yaml_node_pair_t *pr = b->data.mapping.pairs.start; pr < b->data.mapping.pairs.top; pr++) {
+            yaml_node_t *k = yaml_document_get_node(L->doc, pr->key), *v = yaml_document_get_node(L->doc, pr->value);
+            const char *key = scalar(k);
+            if (!key) return lerr(L, k, "block keys must be plain words");
+            if (!strcmp(key, "id")) {
+                if (!(id = scalar(v))) return lerr(L, v, "block 'id' must be a plain word");
+                idn = v;
+            } else if (!strcmp(key, "type")) {
+                if (!(type = scalar(v))) return lerr(L, v, "block 'type' must be a plain word");
+            } else if (!strcmp(key, "params")) {
+                params = v;
+            } else if (!strcmp(key, "comment") || !strcmp(key, "doc")) {
+                continue;
+            } else {
+                return lerr(L, k, "unknown block key '%s' (expected id, type, params, comment)", key);
+            }
+        }
+        if (!id) return lerr(L, b, "block without 'id'");
+        if (!type) return lerr(L, b, "block '%s' without 'type'", id);
+        char where[600];
+        snprintf(where, sizeof where, "%s:%d", L->file, line_of(idn));
+        int rc = qsdr_fg_add_at(fg, id, type, where);
+        if (rc) return rc;
+        if (params && params->type == YAML_SCALAR_NODE && !*scalar(params)) params = NULL; /* "params:" left empty */
+        if (params) {
+            if (params->type != YAML_MAPPING_NODE) return lerr(L, params, "block '%s': 'params' must be a mapping of name: value", id);
+            for (yaml_node_pair_t *pr = params->data.mapping.pairs.start; pr < params->data.mapping.pairs.top; pr++) {
+                yaml_node_t *k = yaml_document_get_node(L->doc, pr->key), *v = yaml_document_get_node(L->doc, pr->value);
+                const char *pname = scalar(k);
+                if (!pname) return lerr(L, k, "parameter names must be plain words");
+                char *text = node_text(L, v);
+                if (!text) return QSDR_EINVAL;
+                snprintf(where, sizeof where, "%s:%d", L->file, line_of(k));
+                rc = qsdr_fg_param_at(fg, id, pname, text, where);
+                qsdr_free(text);
+                if (rc) return rc;
+            }
+        }
+    }
+    return QSDR_OK;
+}
+
+static int parse_endpoint(char *s, char **id, char **port)
+{
+    while (*s == ' ' || *s == '\t') s++;
+    char *e = s + strlen(s);
+    while (e > s && (e[-1] == ' ' || e[-1] == '\t')) *--e = 0;
+    if (!*s) return -1;
+    char *dot = strchr(s, '.');
+    *id = s;
+    *port = NULL;
+    if (dot) {
+        *dot = 0;
+        *port = dot + 1;
+        if (!**port) return -1;
+    }
+    return 0;
+}
+
+static int load_connections(loader *L, qsdr_flowgraph_t *fg, yaml_node_t *n)
+{
+    if (n->type != YAML_SEQUENCE_NODE) return lerr(L, n, "'connections' must be a list of 'src.port -> dst.port'");
+    for (yaml_node_item_t *it = n->data.sequence.items.start; it < n->data.sequence.items.top; it++) {
+        yaml_node_t *c = yaml_document_get_node(L->doc, *it);
+        const char *text = scalar(c);
+        if (!text) return lerr(L, c ? c : n, "each connection must be a string 'src.port -> dst.port'");
+        char buf[512];
+        snprintf(buf, sizeof buf, "%s", text);
+        char *arrow = strstr(buf, "->");
+        char *sid, *sp, *did, *dp;
+        if (!arrow) return lerr(L, c, "connection '%s': expected 'src[.port] -> dst[.port]'", text);
+        *arrow = 0;
+        if (parse_endpoint(buf, &sid, &sp) || parse_endpoint(arrow + 2, &did, &dp))
+            return lerr(L, c, "connection '%s': expected 'src[.port] -> dst[.port]'", text);
+        char where[600];
+        snprintf(where, sizeof where, "%s:%d", L->file, line_of(c));
+        int rc = qsdr_fg_connect_at(fg, sid, sp, did, dp, where);
+        if (rc) return rc;
+    }
+    return QSDR_OK;
+}
+
+static int load_options(loader *L, qsdr_flowgraph_t *fg, yaml_node_t *n)
+{
+    if (n->type != YAML_MAPPING_NODE) return lerr(L, n, "'options' must be a mapping");
+    for (yaml_node_pair_t *pr = n->data.mapping.pairs.start; pr < n->data.mapping.pairs.top; pr++) {
+        yaml_node_t *k = yaml_document_get_node(L->doc, pr->key), *v = yaml_document_get_node(L->doc, pr->value);
+        const char *key = scalar(k);
+        char *text = v ? node_text(L, v) : NULL;
+        if (!key || !text) {
+            qsdr_free(text);
+            return lerr(L, k, "options must be name: value");
+        }
+        char *end;
+        errno = 0;
+        unsigned long long u = strtoull(text, &end, 0);
+        bool ok = *text && !*end && !errno && text[0] != '-';
+        int rc = QSDR_OK;
+        if (!strcmp(key, "seed")) {
+            if (!ok) rc = lerr(L, v, "option 'seed': expected a non-negative integer, got '%s'", text);
+            else qsdr_flowgraph_set_seed(fg, u);
+        } else if (!strcmp(key, "buffer_items")) {
+            if (!ok || u < 1 || u > (1ull << 26)) rc = lerr(L, v, "option 'buffer_items': expected an integer in [1, 67108864], got '%s'", text);
+            else qsdr_flowgraph_set_buffer_items(fg, (size_t)u);
+        } else {
+            rc = lerr(L, k, "unknown option '%s' (expected seed, buffer_items)", key);
+        }
+        qsdr_free(text);
+        if (rc) return rc;
+    }
+    return QSDR_OK;
+}
+
+static int apply_block_overrides(loader *L, qsdr_flowgraph_t *fg)
+{
+    for (size_t i = 0; L->overrides && L->overrides[i]; i++) {
+        const char *o = L->overrides[i];
+        const char *eq = strchr(o, '=');
+        if (!eq || eq == o)
+            return qsdr_error(QSDR_EINVAL, "--set '%s': expected id.param=value or variable=value", o);
+        const char *dot = memchr(o, '.', (size_t)(eq - o));
+        if (!dot) {
+            if (!L->override_used[i]) {
+                char name[128];
+                snprintf(name, sizeof name, "%.*s", (int)(eq - o), o);
+                return qsdr_error(QSDR_EINVAL, "--set '%s': %s has no variable '%s' (use id.param=value for a block parameter)", o, L->file, name);
+            }
+            continue;
+        }
+        char id[128], pname[128];
+        snprintf(id, sizeof id, "%.*s", (int)(dot - o), o);
+        snprintf(pname, sizeof pname, "%.*s", (int)(eq - dot - 1), dot + 1);
+        if (!qsdr_fg_find(fg, id)) return qsdr_error(QSDR_EINVAL, "--set '%s': %s has no block with id '%s'", o, L->file, id);
+        char *text = expand(L, NULL, eq + 1);
+        if (!text) return QSDR_EINVAL;
+        char where[300];
+        snprintf(where, sizeof where, "--set %s", o);
+        int rc = qsdr_fg_param_at(fg, id, pname, text, where);
+        qsdr_free(text);
+        if (rc) return rc;
+    }
+    return QSDR_OK;
+}
+
+static int load_doc(loader *L, qsdr_flowgraph_t *fg)
+{
+    yaml_node_t *root = yaml_document_get_root_node(L->doc);
+    if (!root) return qsdr_error(QSDR_EINVAL, "%s:1: the file is empty (expected blocks: and connections:)", L->file);
+    if (root->type != YAML_MAPPING_NODE) return lerr(L, root, "the top level must be a mapping with 'blocks' and 'connections'");
+    yaml_node_t *vars = NULL, *blocks = NULL, *conns = NULL, *opts = NULL;
+    for (yaml_node_pair_t *pr = root->data.mapping.pairs.start; pr < root->data.mapping.pairs.top; pr++) {
+        yaml_node_t *k = yaml_document_get_node(L->doc, pr->key), *v = yaml_document_get_node(L->doc, pr->value);
+        const char *key = scalar(k);
+        if (!key) return lerr(L, k, "top-level keys must be plain words");
+        if (!strcmp(key, "variables")) vars = v;
+        else if (!strcmp(key, "blocks")) blocks = v;
+        else if (!strcmp(key, "connections")) conns = v;
+        else if (!strcmp(key, "options")) opts = v;
+        else if (!strcmp(key, "name") || !strcmp(key, "description")) continue;
+        else return lerr(L, k, "unknown top-level key '%s' (expected name, description, options, variables, blocks, connections)", key);
+    }
+    int rc;
+    if (vars && (rc = load_variables(L, vars))) return rc;
+    if (opts && (rc = load_options(L, fg, opts))) return rc;
+    if (!blocks) return lerr(L, root, "no 'blocks:' list");
+    if ((rc = load_blocks(L, fg, blocks))) return rc;
+    if ((rc = apply_block_overrides(L, fg))) return rc;
+    if (conns && (rc = load_connections(L, fg, conns))) return rc;
+    return QSDR_OK;
+}
+
+static int load_common(yaml_parser_t *parser, const char *name, const char *const *overrides, qsdr_flowgraph_t **out)
+{
+    *out = NULL;
+    loader L = {.file = name, .overrides = overrides};
+    size_t n_ov = 0;
+    while (overrides && overrides[n_ov]) n_ov++;
+    L.override_used = qsdr_calloc(n_ov + 1, sizeof(bool));
+    if (!L.override_used) return qsdr_error(QSDR_ENOMEM, "out of memory");
+    yaml_document_t doc;
+    if (!yaml_parser_load(parser, &doc)) {
+        int rc = qsdr_error(QSDR_EINVAL, "%s:%d:%d: YAML syntax error: %s%s%s", name, (int)parser->problem_mark.line + 1,
+                            (int)parser->problem_mark.column + 1, parser->problem ? parser->problem : "unknown",
+                            parser->context ? " " : "", parser->context ? parser->context : "");
+        qsdr_free(L.override_used);
+        return rc;
+    }
+    L.doc = &doc;
+    qsdr_flowgraph_t *fg = qsdr_flowgraph_create();
+    int rc = fg ? load_doc(&L, fg) : QSDR_ENOMEM;
+    if (fg && !rc && !(fg->origin = qsdr_strdup(name))) rc = QSDR_ENOMEM;
+    yaml_document_delete(&doc);
+    for (size_t i = 0; i < L.n_vars; i++) {
+        qsdr_free(L.vars[i].name);
+        qsdr_free(L.vars[i].text);
+    }
+    qsdr_free(L.override_used);
+    if (rc) {
+        qsdr_flowgraph_destroy(&fg);
+        return rc;
+    }
+    *out = fg;
+    return QSDR_OK;
+}
+
+int qsdr_flowgraph_load(const char *path, const char *const *overrides, qsdr_flowgraph_t **out)
+{
+    *out = NULL;
+    FILE *f = fopen(path, "rb");
+    if (!f) return qsdr_error(QSDR_EINVAL, "%s: cannot open flowgraph file: %s", path, strerror(errno));
+    yaml_parser_t parser;
+    yaml_parser_initialize(&parser);
+    yaml_parser_set_input_file(&parser, f);
+    int rc = load_common(&parser, path, overrides, out);
+    yaml_parser_delete(&parser);
+    fclose(f);
+    return rc;
+}
+
+int qsdr_flowgraph_load_string(const char *text, const char *name, const char *const *overrides, qsdr_flowgraph_t **out)
+{
+    yaml_parser_t parser;
+    yaml_parser_initialize(&parser);
+    yaml_parser_set_input_string(&parser, (const unsigned char *)text, strlen(text));
+    int rc = load_common(&parser, name ? name : "<string>", overrides, out);
+    yaml_parser_delete(&parser);
+    return rc;
+}
