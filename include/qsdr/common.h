@@ -84,6 +84,8 @@ void qsdr_test_fail_alloc_after(long n);
 void *qsdr_malloc(size_t bytes);
 void *qsdr_calloc(size_t n, size_t size);
 void *qsdr_realloc(void *p, size_t bytes);
+/* Zeroed memory aligned to `align` (a power of two >= sizeof(void *)); free with qsdr_free. */
+void *qsdr_calloc_aligned(size_t align, size_t bytes);
 void qsdr_free(void *p);
 char *qsdr_strdup(const char *s);
 

@@ -105,6 +105,10 @@ const char *qsdr_flowgraph_block_type(const qsdr_flowgraph_t *fg, size_t i);
 /* The block's state pointer (for tests and embedding; NULL before prepare). */
 void *qsdr_flowgraph_block_state(qsdr_flowgraph_t *fg, const char *id);
 
+/* Items and tags a vector_sink block `id` has kept (valid until the flowgraph is destroyed). */
+int qsdr_vector_sink_data(qsdr_flowgraph_t *fg, const char *id, const void **data, size_t *n_items, const qsdr_tag **tags,
+                          size_t *n_tags);
+
 #ifdef __cplusplus
 }
 #endif

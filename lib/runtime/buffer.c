@@ -27,9 +27,9 @@ qsdr_buffer *qsdr_buffer_create(size_t item_size, size_t min_items, size_t n_rea
     size_t bytes = min_items * item_size;
     bytes = (bytes + unit - 1) / unit * unit;
 
-    qsdr_buffer *b = qsdr_calloc(1, sizeof *b);
+    qsdr_buffer *b = qsdr_calloc_aligned(QSDR_CACHELINE, sizeof *b);
     if (!b) return qsdr_error_null(QSDR_ENOMEM, "qsdr_buffer_create: out of memory");
-    b->readers = qsdr_calloc(n_readers ? n_readers : 1, sizeof *b->readers);
+    b->readers = qsdr_calloc_aligned(QSDR_CACHELINE, (n_readers ? n_readers : 1) * sizeof *b->readers);
     if (!b->readers) {
         qsdr_free(b);
         return qsdr_error_null(QSDR_ENOMEM, "qsdr_buffer_create: out of memory");
@@ -93,8 +93,9 @@ static uint64_t min_reader(qsdr_buffer *b, uint64_t w)
 size_t qsdr_buffer_space(qsdr_buffer *b)
 {
     uint64_t w = atomic_load_explicit(&b->w, memory_order_relaxed);
-    /* Fast path: the cached minimum may be stale (too small), which only under-reports. */
-    if (w - b->w_cache_min < b->cap) return (size_t)(b->cap - (w - b->w_cache_min));
+    /* Fast path: the cached minimum may be stale (too small), which only under-reports; use it
+     * while it still shows at least half the ring free. */
+    if (w - b->w_cache_min <= b->cap / 2) return (size_t)(b->cap - (w - b->w_cache_min));
     b->w_cache_min = min_reader(b, w);
     return (size_t)(b->cap - (w - b->w_cache_min));
 }

@@ -159,6 +159,15 @@ void *qsdr_realloc(void *p, size_t bytes)
     return realloc(p, bytes ? bytes : 1);
 }
 
+void *qsdr_calloc_aligned(size_t align, size_t bytes)
+{
+    if (alloc_should_fail()) return NULL;
+    void *p = NULL;
+    if (posix_memalign(&p, align, bytes ? bytes : 1)) return NULL;
+    memset(p, 0, bytes ? bytes : 1);
+    return p;
+}
+
 void qsdr_free(void *p) { free(p); }
 
 char *qsdr_strdup(const char *s)

@@ -119,7 +119,7 @@ int qsdr_fg_add_at(qsdr_flowgraph_t *fg, const char *id, const char *type, const
     const qsdr_block_desc *d = qsdr_registry_find(type ? type : "");
     if (!d)
         return qsdr_error(QSDR_EINVAL, "%s: block '%s': unknown block type '%s' (run `qsdr blocks` for the list)", WHERE(where), id, type ? type : "");
-    qsdr_block_inst *b = qsdr_calloc(1, sizeof *b);
+    qsdr_block_inst *b = qsdr_calloc_aligned(QSDR_CACHELINE, sizeof *b);
     if (!b) return qsdr_error(QSDR_ENOMEM, "out of memory");
     b->d = d;
     b->fg = fg;
@@ -333,7 +333,7 @@ static int check_connections(qsdr_flowgraph_t *fg)
                                   b->d->name, b->d->inputs[i].name, qsdr_item_name(b->in_type[i]));
             qsdr_block_inst *a = b->in[i].src;
             qsdr_item_type ta = a->out_type[b->in[i].src_port], tb = b->in_type[i];
-            if (ta != tb)
+            if (ta != tb && ta != QSDR_ITEM_ANY && tb != QSDR_ITEM_ANY) /* ANY: checked after create */
                 return qsdr_error(QSDR_EINVAL, "%s: connection %s.%s -> %s.%s: item type mismatch: output is %s, input expects %s",
                                   WHERE(b->where), a->id, a->d->outputs[b->in[i].src_port].name, b->id, b->d->inputs[i].name,
                                   qsdr_item_name(ta), qsdr_item_name(tb));

@@ -253,7 +253,13 @@ static int load_blocks(loader *L, qsdr_flowgraph_t *fg, yaml_node_t *n)
         if (!type) return lerr(L, b, "block '%s' without 'type'", id);
         char where[600];
         snprintf(where, sizeof where, "%s:%d", L->file, line_of(idn));
-        int rc = qsdr_fg_add_at(fg, id, type, where);
+        char *xid = expand(L, idn, id), *xtype = xid ? expand(L, idn, type) : NULL;
+        int rc = xtype ? qsdr_fg_add_at(fg, xid, xtype, where) : QSDR_EINVAL;
+        char idbuf[256];
+        snprintf(idbuf, sizeof idbuf, "%s", xid ? xid : id);
+        id = idbuf;
+        qsdr_free(xid);
+        qsdr_free(xtype);
         if (rc) return rc;
         if (params && params->type == YAML_SCALAR_NODE && !*scalar(params)) params = NULL; /* "params:" left empty */
         if (params) {

@@ -1,0 +1,51 @@
+# SPDX-License-Identifier: MIT
+# One-command set-up: `make run` and `make test` install what is missing, configure, build.
+BUILD ?= build
+ASAN_BUILD ?= build-asan
+JOBS ?= $(shell nproc 2>/dev/null || echo 2)
+FLAGSHIP ?= flowgraphs/qpsk_rrc_onebit.yml
+CTEST_ARGS ?= -LE long
+
+.PHONY: all deps configure build run test test-long test-sanitize bench docs install clean
+
+all: build
+
+deps:
+	@scripts/install-deps
+
+configure: deps
+	@cmake -S . -B $(BUILD) -DCMAKE_BUILD_TYPE=Release >/dev/null
+
+build: configure
+	@cmake --build $(BUILD) -j$(JOBS)
+
+# The flagship job on embedded defaults (later issues replace it with the turbo + autoencoder chain).
+run: build
+	$(BUILD)/qsdr run $(FLAGSHIP)
+
+test: build
+	cd $(BUILD) && ctest -j$(JOBS) --output-on-failure $(CTEST_ARGS)
+
+# Opt-in long runs (long BER sweeps, training): ctest label "long".
+test-long: build
+	cd $(BUILD) && ctest -j$(JOBS) --output-on-failure -L long
+
+# The test suite built with AddressSanitizer + UndefinedBehaviorSanitizer.
+test-sanitize: deps
+	@cmake -S . -B $(ASAN_BUILD) -DCMAKE_BUILD_TYPE=RelWithDebInfo -DQSDR_SANITIZE=ON -DQSDR_BUILD_BENCH=OFF >/dev/null
+	@cmake --build $(ASAN_BUILD) -j$(JOBS)
+	cd $(ASAN_BUILD) && ASAN_OPTIONS=detect_leaks=1:abort_on_error=1 UBSAN_OPTIONS=print_stacktrace=1:halt_on_error=1 \
+		ctest -j$(JOBS) --output-on-failure $(CTEST_ARGS)
+
+bench: build
+	$(BUILD)/bench/bench_runtime
+
+# Regenerate docs/blocks.md from the block descriptors.
+docs: build
+	env -u QSDR_PLUGIN_PATH $(BUILD)/qsdr blocks --markdown > docs/blocks.md
+
+install: build
+	cmake --install $(BUILD)
+
+clean:
+	rm -rf $(BUILD) $(ASAN_BUILD)

@@ -1,0 +1,105 @@
+/* SPDX-License-Identifier: MIT */
+/* Uncoded BER against theory through the real runtime (fixed seeds).
+ * Tolerance: the issue's +-10 % relative with >= 200 errors per point; 1000 errors are
+ * counted, whose 95 % interval is about +-6 %. */
+#include <string.h>
+
+#include "qsdr/qsdr.h"
+#include "qsdr_test.h"
+
+/* rx: YAML block lines for the receiver, from block 'first' (fed by awgn) to block 'dec'. */
+static qsdr_ber_counts run_chain(const char *mod, int bps, double ebn0, uint64_t min_errors, const char *rx, uint64_t seed)
+{
+    char y[2048];
+    snprintf(y, sizeof y,
+             "blocks:\n"
+             "  - {id: src, type: random_source}\n"
+             "  - {id: map, type: mapper, params: {modulation: %s}}\n"
+             "  - {id: awgn, type: awgn, params: {ebn0_db: %g, bits_per_symbol: %d}}\n"
+             "%s"
+             "  - {id: ber, type: ber, params: {max_bit_errors: %llu, print: false}}\n"
+             "connections: [src -> map, map -> awgn, awgn -> first, first -> dec, dec -> ber.in, src -> ber.ref]\n",
+             mod, ebn0, bps, rx, (unsigned long long)min_errors);
+    qsdr_flowgraph_t *fg = NULL;
+    qsdr_ber_counts c = {0};
+    if (qsdr_flowgraph_load_string(y, "ber.yml", NULL, &fg)) {
+        qsdr_test_fail(__FILE__, __LINE__, "load: %s", qsdr_last_error());
+        return c;
+    }
+    qsdr_flowgraph_set_seed(fg, seed);
+    int rc = qsdr_flowgraph_run(fg, QSDR_SCHED_SERIAL);
+    QSDR_CHECK_MSG(rc == QSDR_OK, "run: %s", qsdr_last_error());
+    qsdr_stats st;
+    qsdr_flowgraph_stats(fg, "ber", &st);
+    for (size_t i = 0; i < st.n; i++) {
+        if (!strcmp(st.v[i].name, "bits")) c.bits = (uint64_t)st.v[i].value;
+        if (!strcmp(st.v[i].name, "bit_errors")) c.bit_errors = (uint64_t)st.v[i].value;
+    }
+    qsdr_flowgraph_destroy(&fg);
+    return c;
+}
+
+static const char *soft_rx(const char *mod, char *buf, size_t n)
+{
+    snprintf(buf, n,
+             "  - {id: first, type: demapper, params: {modulation: %s}}\n"
+             "  - {id: dec, type: hard_decision}\n",
+             mod);
+    return buf;
+}
+
+QSDR_TEST(ber_bpsk_qpsk_theory, "ber", "uncoded BPSK and QPSK BER within 10 % of Q(sqrt(2Eb/N0)) at 0, 2, 4, 6 dB")
+{
+    const char *mods[] = {"bpsk", "qpsk"};
+    int bps[] = {1, 2};
+    double pts[] = {0, 2, 4, 6};
+    char rx[512];
+    for (int m = 0; m < 2; m++)
+        for (int p = 0; p < 4; p++) {
+            qsdr_ber_counts c = run_chain(mods[m], bps[m], pts[p], 1000, soft_rx(mods[m], rx, sizeof rx), 11 + p);
+            double ber = c.bits ? (double)c.bit_errors / (double)c.bits : 1, th = qsdr_ber_bpsk_theory(pts[p]);
+            printf("  %s Eb/N0 %.0f dB: BER %.4e (%llu errors), theory %.4e, ratio %.3f\n", mods[m], pts[p], ber,
+                   (unsigned long long)c.bit_errors, th, ber / th);
+            QSDR_CHECK(c.bit_errors >= 200);
+            QSDR_CHECK_MSG(fabs(ber / th - 1) < 0.10, "%s at %.0f dB: BER %.4e vs theory %.4e", mods[m], pts[p], ber, th);
+        }
+}
+
+QSDR_TEST(ber_qam16_qam64_theory, "ber", "uncoded Gray 16-QAM and 64-QAM BER within 10 % of the exact formula")
+{
+    const char *mods[] = {"qam16", "qam64"};
+    int bps[] = {4, 6};
+    unsigned m_[] = {16, 64};
+    double pts[2][3] = {{4, 8, 11}, {8, 12, 15}};
+    char rx[512];
+    for (int m = 0; m < 2; m++)
+        for (int p = 0; p < 3; p++) {
+            qsdr_ber_counts c = run_chain(mods[m], bps[m], pts[m][p], 1000, soft_rx(mods[m], rx, sizeof rx), 21 + p);
+            double ber = c.bits ? (double)c.bit_errors / (double)c.bits : 1, th = qsdr_ber_qam_theory(m_[m], pts[m][p]);
+            printf("  %s Eb/N0 %.0f dB: BER %.4e (%llu errors), theory %.4e, ratio %.3f\n", mods[m], pts[m][p], ber,
+                   (unsigned long long)c.bit_errors, th, ber / th);
+            QSDR_CHECK_MSG(fabs(ber / th - 1) < 0.10, "%s at %.0f dB: BER %.4e vs theory %.4e", mods[m], pts[m][p], ber, th);
+        }
+}
+
+QSDR_TEST(ber_onebit_equals_hard_qpsk, "ber", "one-bit ADC at 1 sample/symbol gives exactly the hard-decision QPSK errors")
+{
+    for (int p = 0; p < 3; p++) {
+        double eb = 2.0 * p;
+        qsdr_ber_counts hard = run_chain("qpsk", 2, eb, 500,
+                                         "  - {id: first, type: copy}\n"
+                                         "  - {id: dec, type: slicer, params: {modulation: qpsk}}\n",
+                                         99 + p);
+        qsdr_ber_counts onebit = run_chain("qpsk", 2, eb, 500,
+                                           "  - {id: first, type: adc, params: {bits: 1}}\n"
+                                           "  - {id: dec, type: slicer, params: {modulation: qpsk}}\n",
+                                           99 + p);
+        printf("  Eb/N0 %.0f dB: hard %llu/%llu, one-bit %llu/%llu\n", eb, (unsigned long long)hard.bit_errors,
+               (unsigned long long)hard.bits, (unsigned long long)onebit.bit_errors, (unsigned long long)onebit.bits);
+        QSDR_CHECK(hard.bit_errors >= 500);
+        QSDR_CHECK_EQ_INT(onebit.bit_errors, hard.bit_errors);
+        QSDR_CHECK_EQ_INT(onebit.bits, hard.bits);
+        double th = qsdr_ber_bpsk_theory(eb), ber = hard.bits ? (double)onebit.bit_errors / (double)onebit.bits : 1;
+        QSDR_CHECK_MSG(fabs(ber / th - 1) < 0.15, "one-bit at %.0f dB: %.4e vs %.4e", eb, ber, th);
+    }
+}

@@ -1,0 +1,19 @@
+#!/usr/bin/env bash
+# A bad flowgraph must exit with code 2 and print the message in its "# expect:" lines,
+# which must also name the file and line ("# line: N" when given).
+set -u
+qsdr=$1; f=$2
+out=$("$qsdr" run "$f" --quiet 2>&1 >/dev/null); rc=$?
+name=$(basename "$f")
+if [ $rc -ne 2 ]; then echo "FAIL $name: exit code $rc, expected 2"; echo "$out"; exit 1; fi
+fail=0
+while IFS= read -r want; do
+  case "$out" in *"$want"*) ;; *) echo "FAIL $name: message lacks: $want"; fail=1 ;; esac
+done < <(sed -n 's/^# expect: //p' "$f")
+line=$(sed -n 's/^# line: //p' "$f")
+if [ -n "$line" ]; then
+  case "$out" in *"$name:$line"*) ;; *) echo "FAIL $name: message does not name $name:$line"; fail=1 ;; esac
+fi
+echo "$out"
+[ $fail -eq 0 ] && echo "ok: $name"
+exit $fail

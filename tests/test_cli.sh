@@ -1,0 +1,75 @@
+#!/usr/bin/env bash
+# The qsdr command as a user runs it: shipped flowgraphs, --set, exit codes, Ctrl-C, filters.
+set -u
+qsdr=$1; src=$2
+tmp=$(mktemp -d); trap 'rm -rf "$tmp"' EXIT
+fail() { echo "FAIL: $*"; exit 1; }
+
+# every shipped flowgraph runs, its channel block is 'awgn', and it prints a BER
+for f in "$src"/flowgraphs/*.yml; do
+  out=$("$qsdr" run "$f" --quiet --set awgn.ebn0_db=4 --set ber.max_bits=100000 2>&1) || fail "$f: $out"
+  echo "$out" | grep -q 'BER = ' || fail "$f printed no BER: $out"
+done
+
+# --set of a variable and of a parameter; --seed changes the result, same seed repeats it
+a=$("$qsdr" run "$src/flowgraphs/qpsk_awgn.yml" -q --set ebn0=2 --set nbits=200000 --seed 5)
+b=$("$qsdr" run "$src/flowgraphs/qpsk_awgn.yml" -q --set ebn0=2 --set nbits=200000 --seed 5 --scheduler serial)
+c=$("$qsdr" run "$src/flowgraphs/qpsk_awgn.yml" -q --set ebn0=2 --set nbits=200000 --seed 6)
+[ "$a" = "$b" ] || fail "threaded and serial differ: '$a' vs '$b'"
+[ "$a" != "$c" ] || fail "a different seed gave the same result"
+echo "$a" | grep -q '200000 bits' || fail "nbits not applied: $a"
+
+# exit codes: bad option 2, bad --set 2, unknown file 2, bad command 2
+"$qsdr" run "$src/flowgraphs/qpsk_awgn.yml" --bogus >/dev/null 2>&1; [ $? -eq 2 ] || fail "unknown option should exit 2"
+"$qsdr" run "$src/flowgraphs/qpsk_awgn.yml" --set awgn.ebn0_db=abc >/dev/null 2>&1; [ $? -eq 2 ] || fail "bad --set value should exit 2"
+"$qsdr" run "$src/flowgraphs/qpsk_awgn.yml" --set nosuch.x=1 >/dev/null 2>&1; [ $? -eq 2 ] || fail "unknown block in --set should exit 2"
+"$qsdr" run /nonexistent.yml >/dev/null 2>&1; [ $? -eq 2 ] || fail "missing file should exit 2"
+"$qsdr" frobnicate >/dev/null 2>&1; [ $? -eq 2 ] || fail "unknown command should exit 2"
+"$qsdr" run "$src/flowgraphs/qpsk_awgn.yml" --items 10 --seconds 1 >/dev/null 2>&1; [ $? -eq 2 ] || fail "--items with --seconds should exit 2"
+
+# runtime failure exits 1: NaN samples into the ADC
+python3 -c "import struct,sys; sys.stdout.buffer.write(struct.pack('<4f', 0.1, float('nan'), 0.2, 0.3))" > "$tmp/nan.cf32"
+cat > "$tmp/nan.yml" <<YML
+blocks:
+  - {id: in, type: file_source, params: {path: "$tmp/nan.cf32"}}
+  - {id: adc, type: adc}
+  - {id: out, type: null_sink}
+connections: [in -> adc, adc -> out]
+YML
+out=$("$qsdr" run "$tmp/nan.yml" -q 2>&1); rc=$?
+[ $rc -eq 1 ] || fail "NaN input should exit 1, got $rc: $out"
+echo "$out" | grep -q "not finite" || fail "NaN message missing: $out"
+
+# --seconds ends an endless flowgraph; SIGINT stops cleanly and prints the final counters
+cat > "$tmp/endless.yml" <<YML
+blocks:
+  - {id: src, type: null_source}
+  - {id: awgn, type: awgn}
+  - {id: snk, type: null_sink}
+connections: [src -> awgn, awgn -> snk]
+YML
+timeout 20 "$qsdr" run "$tmp/endless.yml" --seconds 0.5 >/dev/null 2>"$tmp/err" || fail "--seconds run failed: $(cat "$tmp/err")"
+grep -q '^snk ' "$tmp/err" || fail "no final counters after --seconds"
+"$qsdr" run "$tmp/endless.yml" >/dev/null 2>"$tmp/err" & pid=$!
+sleep 0.5; kill -INT $pid
+for i in $(seq 50); do kill -0 $pid 2>/dev/null || break; sleep 0.1; done
+kill -0 $pid 2>/dev/null && { kill -9 $pid; fail "Ctrl-C did not stop the flowgraph within 5 s"; }
+wait $pid; rc=$?
+[ $rc -eq 0 ] || fail "Ctrl-C exit code $rc"
+grep -q 'interrupted; final counters' "$tmp/err" || fail "no final counters after Ctrl-C: $(cat "$tmp/err")"
+
+# a block as a filter on raw files (csdr style), GNU Radio cf32 layout
+python3 -c "import struct,sys; sys.stdout.buffer.write(struct.pack('<8f', 0.3,-0.2, -0.9,0.1, 0.0,0.0, 5,-5))" > "$tmp/x.cf32"
+"$qsdr" block adc bits=1 full_scale=2 < "$tmp/x.cf32" > "$tmp/y.cf32" || fail "qsdr block adc failed"
+python3 - "$tmp/y.cf32" <<'PY' || fail "filter output wrong"
+import struct, sys
+v = struct.unpack('<8f', open(sys.argv[1], 'rb').read())
+assert v == (1, -1, -1, 1, 1, 1, 1, -1), v
+PY
+"$qsdr" block ber >/dev/null 2>&1; [ $? -eq 2 ] || fail "a 2-input block as a filter should exit 2"
+
+# help and block descriptions
+"$qsdr" blocks awgn | grep -q 'ebn0_db' || fail "qsdr blocks awgn lacks ebn0_db"
+"$qsdr" blocks nosuch >/dev/null 2>&1; [ $? -eq 2 ] || fail "unknown block should exit 2"
+"$qsdr" --help | grep -q 'qsdr run' || fail "no usage text"
+echo ok

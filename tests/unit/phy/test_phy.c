@@ -1,0 +1,306 @@
+/* SPDX-License-Identifier: MIT */
+/* PHY algorithms: Philox known answers, Gaussian statistics and chunk invariance, modem
+ * constellations and Gray labels, LLRs against a double-precision reference, ADC levels,
+ * Eb/N0 accounting, BER counting. */
+#include <stdlib.h>
+#include <string.h>
+
+#include "qsdr/qsdr.h"
+#include "qsdr_test.h"
+
+QSDR_TEST(philox_known_answers, "unit", "Philox4x32-10 matches the Random123 known-answer vectors")
+{
+    struct {
+        uint32_t ctr[4], key[2], out[4];
+    } kat[] = {
+        {{0, 0, 0, 0}, {0, 0}, {0x6627e8d5, 0xe169c58d, 0xbc57ac4c, 0x9b00dbd8}},
+        {{0xffffffff, 0xffffffff, 0xffffffff, 0xffffffff}, {0xffffffff, 0xffffffff}, {0x408f276d, 0x41c83b0e, 0xa20bc7c6, 0x6d5451fd}},
+        {{0x243f6a88, 0x85a308d3, 0x13198a2e, 0x03707344}, {0xa4093822, 0x299f31d0}, {0xd16cfe09, 0x94fdcceb, 0x5001e420, 0x24126ea1}},
+    };
+    for (size_t k = 0; k < 3; k++) {
+        uint32_t out[4];
+        qsdr_philox4x32(kat[k].ctr, kat[k].key, out);
+        for (int i = 0; i < 4; i++) QSDR_CHECK_MSG(out[i] == kat[k].out[i], "vector %zu word %d: %08x, expected %08x", k, i, out[i], kat[k].out[i]);
+    }
+}
+
+QSDR_TEST(randn_statistics, "unit", "Gaussian draws: mean, variance, kurtosis and tail mass of 4e6 samples")
+{
+    size_t n = 4000000;
+    float *x = malloc(n * sizeof *x);
+    QSDR_REQUIRE(x);
+    qsdr_randn_f32(12345, 0, n, x);
+    double m = 0, v = 0, k4 = 0, tail3 = 0, tail4 = 0;
+    for (size_t i = 0; i < n; i++) m += x[i];
+    m /= n;
+    for (size_t i = 0; i < n; i++) {
+        double d = x[i] - m;
+        v += d * d;
+        k4 += d * d * d * d;
+        tail3 += fabs(x[i]) > 3;
+        tail4 += fabs(x[i]) > 4;
+    }
+    v /= n;
+    k4 = k4 / n / (v * v);
+    /* tolerances: ~5 standard errors of each estimator for n = 4e6 */
+    QSDR_CHECK_NEAR(m, 0, 5 * sqrt(1.0 / n));
+    QSDR_CHECK_NEAR(v, 1, 5 * sqrt(2.0 / n));
+    QSDR_CHECK_NEAR(k4, 3, 5 * sqrt(96.0 / n));
+    double p3 = erfc(3 / sqrt(2.0)), p4 = erfc(4 / sqrt(2.0));
+    QSDR_CHECK_NEAR(tail3 / n, p3, 5 * sqrt(p3 / n));
+    QSDR_CHECK_NEAR(tail4 / n, p4, 5 * sqrt(p4 / n));
+    free(x);
+}
+
+QSDR_TEST(randn_chunk_invariant, "unit", "draw i depends only on (seed, i): any split of a range gives the same numbers")
+{
+    float all[1000], part[1000];
+    qsdr_randn_f32(7, 5, 1000, all);
+    size_t cuts[] = {0, 1, 3, 4, 7, 130, 131, 500, 997, 1000};
+    for (size_t c = 0; c + 1 < sizeof cuts / sizeof *cuts; c++)
+        qsdr_randn_f32(7, 5 + cuts[c], cuts[c + 1] - cuts[c], part + cuts[c]);
+    QSDR_CHECK(memcmp(all, part, sizeof all) == 0);
+    uint8_t b1[777], b2[777];
+    qsdr_rand_bits(9, 100, 777, b1);
+    qsdr_rand_bits(9, 100, 300, b2);
+    qsdr_rand_bits(9, 400, 477, b2 + 300);
+    QSDR_CHECK(memcmp(b1, b2, sizeof b1) == 0);
+    float other[1000];
+    qsdr_randn_f32(8, 5, 1000, other);
+    QSDR_CHECK(memcmp(all, other, sizeof all) != 0);
+}
+
+static int popcount(unsigned v) { return __builtin_popcount(v); }
+
+QSDR_TEST(modem_constellations, "unit", "unit mean energy, Gray labels (nearest neighbours differ in one bit), map/slice round trip")
+{
+    qsdr_modscheme ms[] = {QSDR_MOD_BPSK, QSDR_MOD_QPSK, QSDR_MOD_QAM16, QSDR_MOD_QAM64};
+    unsigned want_bps[] = {1, 2, 4, 6};
+    for (int k = 0; k < 4; k++) {
+        qsdr_modem_t *q = qsdr_modem_create(ms[k]);
+        QSDR_REQUIRE(q);
+        unsigned bps = qsdr_modem_bps(q), m = 1u << bps;
+        QSDR_CHECK_EQ_INT(bps, want_bps[k]);
+        double e = 0, dmin = 1e9;
+        for (unsigned s = 0; s < m; s++) {
+            qsdr_cf32 p = qsdr_modem_point(q, s);
+            e += p.re * p.re + p.im * p.im;
+            for (unsigned t = 0; t < m; t++)
+                if (t != s) {
+                    qsdr_cf32 r = qsdr_modem_point(q, t);
+                    double d = hypot(p.re - r.re, p.im - r.im);
+                    if (d < dmin) dmin = d;
+                }
+        }
+        QSDR_CHECK_NEAR(e / m, 1.0, 1e-5);
+        for (unsigned s = 0; s < m; s++)
+            for (unsigned t = 0; t < m; t++) {
+                qsdr_cf32 p = qsdr_modem_point(q, s), r = qsdr_modem_point(q, t);
+                if (t != s && fabs(hypot(p.re - r.re, p.im - r.im) - dmin) < 1e-4)
+                    QSDR_CHECK_MSG(popcount(s ^ t) == 1, "modulation %d: neighbours %u and %u differ in %d bits", k, s, t, popcount(s ^ t));
+            }
+        uint8_t bits[6 * 64], back[6 * 64];
+        for (unsigned s = 0; s < m; s++)
+            for (unsigned b = 0; b < bps; b++) bits[s * bps + b] = (s >> (bps - 1 - b)) & 1;
+        qsdr_cf32 pts[64];
+        QSDR_CHECK_EQ_INT(qsdr_modem_map(q, bits, m, pts), QSDR_OK);
+        for (unsigned s = 0; s < m; s++) {
+            QSDR_CHECK(pts[s].re == qsdr_modem_point(q, s).re && pts[s].im == qsdr_modem_point(q, s).im);
+        }
+        QSDR_CHECK_EQ_INT(qsdr_modem_demap_hard(q, pts, m, back), QSDR_OK);
+        QSDR_CHECK(memcmp(bits, back, m * bps) == 0);
+        qsdr_log_set_level(QSDR_LOG_OFF);
+        bits[0] = 2;
+        QSDR_CHECK(qsdr_modem_map(q, bits, 1, pts) == QSDR_EINVAL);
+        qsdr_log_set_level(QSDR_LOG_INFO);
+        qsdr_modem_destroy(&q);
+        QSDR_CHECK(q == NULL);
+    }
+    QSDR_CHECK(qsdr_modscheme_parse("qam16") == QSDR_MOD_QAM16);
+    QSDR_CHECK(qsdr_modscheme_parse("qam32") == -1);
+}
+
+/* Independent double-precision reference: LLR_b = log sum_{s:b=0} e^{-|y-s|^2/N0} - log sum_{s:b=1} ... */
+static double ref_llr(const qsdr_modem_t *q, qsdr_cf32 y, double n0, unsigned b, int maxlog)
+{
+    unsigned bps = qsdr_modem_bps(q), m = 1u << bps;
+    double a0 = -INFINITY, a1 = -INFINITY, s0 = 0, s1 = 0;
+    for (unsigned s = 0; s < m; s++) {
+        qsdr_cf32 p = qsdr_modem_point(q, s);
+        double d = -((y.re - (double)p.re) * (y.re - (double)p.re) + (y.im - (double)p.im) * (y.im - (double)p.im)) / n0;
+        if ((s >> (bps - 1 - b)) & 1) a1 = fmax(a1, d);
+        else a0 = fmax(a0, d);
+    }
+    if (maxlog) return a0 - a1;
+    for (unsigned s = 0; s < m; s++) {
+        qsdr_cf32 p = qsdr_modem_point(q, s);
+        double d = -((y.re - (double)p.re) * (y.re - (double)p.re) + (y.im - (double)p.im) * (y.im - (double)p.im)) / n0;
+        if ((s >> (bps - 1 - b)) & 1) s1 += exp(d - a1);
+        else s0 += exp(d - a0);
+    }
+    return (a0 + log(s0)) - (a1 + log(s1));
+}
+
+QSDR_TEST(demapper_llr_reference, "unit", "soft demapper (exact and max-log) matches a double-precision reference")
+{
+    qsdr_modscheme ms[] = {QSDR_MOD_BPSK, QSDR_MOD_QPSK, QSDR_MOD_QAM16, QSDR_MOD_QAM64};
+    double n0s[] = {0.05, 0.3, 1.5};
+    float u[2 * 500];
+    qsdr_randu_f32(3, 0, 1000, u);
+    for (int k = 0; k < 4; k++) {
+        qsdr_modem_t *q = qsdr_modem_create(ms[k]);
+        unsigned bps = qsdr_modem_bps(q);
+        qsdr_cf32 y[500];
+        for (int i = 0; i < 500; i++) y[i] = (qsdr_cf32){3.0f * (u[2 * i] - 0.5f), 3.0f * (u[2 * i + 1] - 0.5f)};
+        float llr[500 * 6];
+        for (int ni = 0; ni < 3; ni++)
+            for (int maxlog = 0; maxlog < 2; maxlog++) {
+                QSDR_CHECK_EQ_INT(qsdr_modem_demap_llr(q, y, 500, (float)n0s[ni], maxlog, llr), QSDR_OK);
+                double worst = 0;
+                for (int i = 0; i < 500; i++)
+                    for (unsigned b = 0; b < bps; b++) {
+                        double r = ref_llr(q, y[i], n0s[ni], b, maxlog);
+                        double err = fabs(llr[i * bps + b] - r) / fmax(1.0, fabs(r));
+                        if (err > worst) worst = err;
+                    }
+                QSDR_CHECK_MSG(worst < 2e-4, "mod %d N0 %g maxlog %d: worst relative LLR error %.3g", k, n0s[ni], maxlog, worst);
+            }
+        qsdr_modem_destroy(&q);
+    }
+}
+
+QSDR_TEST(llr_sign_convention, "unit", "LLR = log P(b=0)/P(b=1): a transmitted 0 gives a positive LLR, a 1 a negative one")
+{
+    qsdr_modem_t *q = qsdr_modem_create(QSDR_MOD_QAM16);
+    uint8_t bits[4] = {0, 1, 1, 0};
+    qsdr_cf32 p;
+    qsdr_modem_map(q, bits, 1, &p);
+    float llr[4];
+    qsdr_modem_demap_llr(q, &p, 1, 0.01f, false, llr);
+    for (int b = 0; b < 4; b++) QSDR_CHECK_MSG(bits[b] ? llr[b] < -1 : llr[b] > 1, "bit %d = %u but LLR = %g", b, bits[b], llr[b]);
+    qsdr_log_set_level(QSDR_LOG_OFF);
+    qsdr_cf32 nan_pt = {NAN, 0};
+    QSDR_CHECK(qsdr_modem_demap_llr(q, &nan_pt, 1, 0.1f, false, llr) == QSDR_ERANGE);
+    QSDR_CHECK(qsdr_modem_demap_llr(q, &p, 1, 0.0f, false, llr) == QSDR_EINVAL);
+    qsdr_log_set_level(QSDR_LOG_INFO);
+    qsdr_modem_destroy(&q);
+}
+
+QSDR_TEST(adc_levels, "unit", "b-bit ADC: mid-rise levels, clipping, 1 bit = sign, NaN refused, bad bits refused")
+{
+    for (unsigned bits = 1; bits <= 8; bits++) {
+        qsdr_adc_t *q = qsdr_adc_create(bits, 2.0f, false, 0.01f);
+        QSDR_REQUIRE(q);
+        float step = 4.0f / (float)(1u << bits);
+        qsdr_cf32 x[5] = {{0.0f, -0.0001f}, {10.0f, -10.0f}, {0.26f, -0.26f}, {1.999f, -1.999f}, {-0.7f, 0.7f}}, y[5];
+        QSDR_CHECK_EQ_INT(qsdr_adc_execute(q, x, 5, y), QSDR_OK);
+        for (int i = 0; i < 5; i++) {
+            float xs[2] = {x[i].re, x[i].im}, ys[2] = {y[i].re, y[i].im};
+            for (int c = 0; c < 2; c++) {
+                double k = floor(xs[c] / step), lim = (1u << bits) / 2.0;
+                k = fmin(fmax(k, -lim), lim - 1);
+                QSDR_CHECK_NEAR(ys[c], (k + 0.5) * step, 1e-6);
+            }
+        }
+        if (bits == 1) QSDR_CHECK(y[0].re == 1.0f && y[0].im == -1.0f);
+        qsdr_log_set_level(QSDR_LOG_OFF);
+        qsdr_cf32 bad = {NAN, 0};
+        QSDR_CHECK(qsdr_adc_execute(q, &bad, 1, y) == QSDR_ERANGE);
+        QSDR_CHECK(qsdr_adc_set_bits(q, 0) == QSDR_EINVAL);
+        QSDR_CHECK(qsdr_adc_set_bits(q, 9) == QSDR_EINVAL);
+        qsdr_log_set_level(QSDR_LOG_INFO);
+        qsdr_adc_destroy(&q);
+    }
+    qsdr_log_set_level(QSDR_LOG_OFF);
+    QSDR_CHECK(qsdr_adc_create(0, 1, false, 0.1f) == NULL);
+    QSDR_CHECK(qsdr_adc_create(9, 1, false, 0.1f) == NULL);
+    QSDR_CHECK(qsdr_adc_create(4, -1, false, 0.1f) == NULL);
+    qsdr_log_set_level(QSDR_LOG_INFO);
+}
+
+QSDR_TEST(adc_agc_tracks_power, "unit", "ADC automatic gain: 4-bit quantization SNR of a Gaussian input near the optimum (~20 dB)")
+{
+    size_t n = 200000;
+    qsdr_cf32 *x = malloc(n * sizeof *x), *y = malloc(n * sizeof *y);
+    qsdr_randn_cf32(5, 0, n, 9.0f, x); /* power 9: far from full_scale 1 */
+    qsdr_adc_t *q = qsdr_adc_create(4, 1.0f, true, 0.01f);
+    qsdr_adc_execute(q, x, n, y);
+    double ps = 0, pe = 0;
+    for (size_t i = 1000; i < n; i++) {
+        ps += x[i].re * x[i].re + x[i].im * x[i].im;
+        pe += (x[i].re - y[i].re) * (x[i].re - y[i].re) + (x[i].im - y[i].im) * (x[i].im - y[i].im);
+    }
+    double snr = 10 * log10(ps / pe);
+    /* Max's optimum 4-bit uniform quantizer for a Gaussian: SQNR 20.2 dB; allow the AGC's
+       estimation jitter 1.5 dB */
+    QSDR_CHECK_MSG(snr > 18.7 && snr < 20.6, "4-bit AGC quantization SNR %.2f dB", snr);
+    qsdr_adc_destroy(&q);
+    free(x);
+    free(y);
+}
+
+QSDR_TEST(ebn0_accounting, "unit", "N0 from Eb/N0 counts code rate, bits per symbol and all samples of a symbol")
+{
+    /* QPSK rate 1/3, 4 samples/symbol, unit-energy symbols: Es = 1, Eb = 1/(2/3) = 1.5 */
+    QSDR_CHECK_NEAR(qsdr_noise_var_from_ebn0(0, 2, 1.0 / 3, 4, 0.25), 1.5, 1e-12);
+    QSDR_CHECK_NEAR(qsdr_noise_var_from_ebn0(10, 4, 0.5, 1, 1), 0.5 / 10, 1e-12);
+    QSDR_CHECK_NEAR(qsdr_noise_var_from_esn0(3, 2, 1), 2 / pow(10, 0.3), 1e-12);
+    QSDR_CHECK(qsdr_noise_var_from_ebn0(NAN, 2, 1, 1, 1) < 0);
+    QSDR_CHECK(qsdr_noise_var_from_ebn0(1, 2, 0, 1, 1) < 0);
+    QSDR_CHECK(qsdr_noise_var_from_ebn0(1, 2, 1.5, 1, 1) < 0);
+    QSDR_CHECK_NEAR(qsdr_ber_qam_theory(4, 5), qsdr_ber_bpsk_theory(5), 1e-15);
+    /* 16-QAM at 10 dB: 1.74e-3 (textbook value, Cho & Yoon) */
+    QSDR_CHECK_NEAR(qsdr_ber_qam_theory(16, 10) / 1.7388e-3, 1, 0.01);
+}
+
+QSDR_TEST(ber_counter, "unit", "BER/FER counting with skip and partial frames")
+{
+    qsdr_ber_t *q = qsdr_ber_create(4, 2);
+    uint8_t d[10] = {1, 1, 0, 0, 0, 1, 0, 0, 0, 0}, r[10] = {0, 0, 0, 0, 0, 0, 0, 0, 0, 1};
+    qsdr_ber_update(q, d, r, 3);
+    qsdr_ber_update(q, d + 3, r + 3, 7);
+    qsdr_ber_counts c = qsdr_ber_get(q);
+    QSDR_CHECK_EQ_INT(c.bits, 8);
+    QSDR_CHECK_EQ_INT(c.bit_errors, 2);  /* index 5 and 9; 0 and 1 skipped */
+    QSDR_CHECK_EQ_INT(c.frames, 2);
+    QSDR_CHECK_EQ_INT(c.frame_errors, 2);
+    qsdr_ber_destroy(&q);
+    qsdr_log_set_level(QSDR_LOG_OFF);
+    QSDR_CHECK(qsdr_ber_create(0, 0) == NULL);
+    qsdr_log_set_level(QSDR_LOG_INFO);
+}
+
+QSDR_TEST(rrc_round_trip, "unit", "unit-energy RRC: interp then matched filter returns the symbols (ISI < -30 dB), energy kept")
+{
+    size_t ns = 2000;
+    qsdr_rrc_t *tx = qsdr_rrc_interp_create(4, 10, 0.35f), *rx = qsdr_rrc_decim_create(4, 10, 0.35f);
+    QSDR_REQUIRE(tx && rx);
+    qsdr_modem_t *m = qsdr_modem_create(QSDR_MOD_QPSK);
+    uint8_t *bits = malloc(2 * ns);
+    qsdr_rand_bits(1, 0, 2 * ns, bits);
+    qsdr_cf32 *s = malloc(ns * sizeof *s), *x = malloc(4 * ns * sizeof *x), *y = malloc(ns * sizeof *y);
+    qsdr_modem_map(m, bits, ns, s);
+    qsdr_rrc_execute(tx, s, ns, x);
+    double e = 0;
+    for (size_t i = 100; i < 4 * ns - 100; i++) e += x[i].re * x[i].re + x[i].im * x[i].im;
+    QSDR_CHECK_NEAR(e / (4 * ns - 200) * 4, 1.0, 0.03); /* energy per symbol = 1 */
+    qsdr_rrc_execute(rx, x, ns, y);
+    double err = 0, sig = 0;
+    for (size_t i = 20; i < ns; i++) { /* delay 2*span = 20 symbols */
+        double dr = y[i].re - s[i - 20].re, di = y[i].im - s[i - 20].im;
+        err += dr * dr + di * di;
+        sig += 1;
+    }
+    QSDR_CHECK_MSG(10 * log10(err / sig) < -30, "residual ISI %.1f dB", 10 * log10(err / sig));
+    qsdr_log_set_level(QSDR_LOG_OFF);
+    QSDR_CHECK(qsdr_rrc_interp_create(1, 4, 0.3f) == NULL);
+    QSDR_CHECK(qsdr_rrc_interp_create(4, 4, 1.5f) == NULL);
+    qsdr_log_set_level(QSDR_LOG_INFO);
+    qsdr_rrc_destroy(&tx);
+    qsdr_rrc_destroy(&rx);
+    qsdr_modem_destroy(&m);
+    free(bits);
+    free(s);
+    free(x);
+    free(y);
+}

@@ -1,0 +1,405 @@
+/* SPDX-License-Identifier: MIT */
+/* Flowgraph runtime: end of stream, fan-out, backpressure, shutdown, live parameters, tags,
+ * scheduler equivalence, the C API's error paths. */
+#include <pthread.h>
+#include <stdlib.h>
+#include <string.h>
+#include <unistd.h>
+
+#include "qsdr/qsdr.h"
+#include "qsdr_test.h"
+
+/* ---- test-only blocks ------------------------------------------------------------------- */
+/* counter source: u32 items 0, 1, 2, ... as f32-sized items (i.e. reinterpret as uint32) */
+static int cnt_create(qsdr_block_ctx *c, void **s)
+{
+    *s = NULL;
+    return QSDR_OK;
+}
+static int cnt_work(void *s, qsdr_work_io *io)
+{
+    uint32_t *o = io->out[0];
+    for (size_t i = 0; i < io->n_out; i++) o[i] = (uint32_t)(io->out_offset + i);
+    return QSDR_OK;
+}
+static const qsdr_port_desc cnt_out[] = {{"out", QSDR_ITEM_F32}};
+static const qsdr_block_desc test_counter = {
+    .abi = QSDR_BLOCK_ABI, .name = "test_counter", .summary = "u32 counter (test)", .outputs = cnt_out, .n_outputs = 1,
+    .rate_kind = QSDR_RATE_SYNC, .rate_in = 1, .rate_out = 1, .create = cnt_create, .work = cnt_work};
+
+/* slow checking sink: takes at most 97 items per call, sleeps 200 us per call, checks order */
+typedef struct {
+    uint64_t n, bad;
+} slow_state;
+static int slow_create(qsdr_block_ctx *c, void **s)
+{
+    *s = calloc(1, sizeof(slow_state));
+    return QSDR_OK;
+}
+static void slow_destroy(void *s) { free(s); }
+static int slow_work(void *st, qsdr_work_io *io)
+{
+    slow_state *s = st;
+    size_t n = io->n_in < 97 ? io->n_in : 97;
+    const uint32_t *x = io->in[0];
+    for (size_t i = 0; i < n; i++)
+        if (x[i] != (uint32_t)(s->n + i)) s->bad++;
+    s->n += n;
+    io->consumed = n;
+    usleep(200);
+    return QSDR_OK;
+}
+static const qsdr_port_desc slow_in[] = {{"in", QSDR_ITEM_F32}};
+static const qsdr_block_desc test_slow_sink = {
+    .abi = QSDR_BLOCK_ABI, .name = "test_slow_sink", .summary = "slow checking sink (test)", .inputs = slow_in, .n_inputs = 1,
+    .rate_kind = QSDR_RATE_SYNC, .rate_in = 1, .rate_out = 1, .create = slow_create, .destroy = slow_destroy, .work = slow_work};
+
+static void register_test_blocks(void)
+{
+    static int done;
+    if (done) return;
+    done = 1;
+    qsdr_registry_add(&test_counter);
+    qsdr_registry_add(&test_slow_sink);
+}
+
+static qsdr_flowgraph_t *load(const char *yaml)
+{
+    qsdr_flowgraph_t *fg = NULL;
+    int rc = qsdr_flowgraph_load_string(yaml, "test.yml", NULL, &fg);
+    QSDR_CHECK_MSG(rc == QSDR_OK, "load failed: %s", qsdr_last_error());
+    return fg; /* start/run prepare it, after the test has set buffer sizes etc. */
+}
+
+QSDR_TEST(fg_eos_head, "unit", "head ends the stream after exactly n items; EOS reaches every block (both schedulers)")
+{
+    for (int sched = 0; sched < 2; sched++) {
+        qsdr_flowgraph_t *fg = load("blocks:\n"
+                                    "  - {id: src, type: null_source, params: {type: f32}}\n"
+                                    "  - {id: head, type: head, params: {type: f32, n: 123457}}\n"
+                                    "  - {id: cp, type: copy, params: {type: f32}}\n"
+                                    "  - {id: snk, type: vector_sink, params: {type: f32}}\n"
+                                    "connections: [src -> head, head -> cp, cp -> snk]\n");
+        QSDR_REQUIRE(fg);
+        QSDR_CHECK_EQ_INT(qsdr_flowgraph_run(fg, sched ? QSDR_SCHED_SERIAL : QSDR_SCHED_THREADED), QSDR_OK);
+        size_t n = 0;
+        QSDR_CHECK_EQ_INT(qsdr_vector_sink_data(fg, "snk", NULL, &n, NULL, NULL), QSDR_OK);
+        QSDR_CHECK_EQ_INT(n, 123457);
+        qsdr_stats st;
+        qsdr_flowgraph_stats(fg, "cp", &st);
+        QSDR_CHECK_EQ_INT(st.v[0].value, 123457); /* items_in */
+        qsdr_flowgraph_destroy(&fg);
+    }
+}
+
+QSDR_TEST(fg_vector_source_eos, "unit", "a finite vector source ends the run and every value arrives in order")
+{
+    qsdr_flowgraph_t *fg = load("blocks:\n"
+                                "  - {id: src, type: vector_source, params: {type: i16, data: [1, -2, 3, -4, 5]}}\n"
+                                "  - {id: snk, type: vector_sink, params: {type: i16}}\n"
+                                "connections: [src -> snk]\n");
+    QSDR_REQUIRE(fg);
+    QSDR_CHECK_EQ_INT(qsdr_flowgraph_run(fg, QSDR_SCHED_THREADED), QSDR_OK);
+    const int16_t *d;
+    size_t n;
+    qsdr_vector_sink_data(fg, "snk", (const void **)&d, &n, NULL, NULL);
+    QSDR_REQUIRE(n == 5);
+    int16_t want[] = {1, -2, 3, -4, 5};
+    QSDR_CHECK_ARRAY(d, want, 5, 0);
+    qsdr_flowgraph_destroy(&fg);
+}
+
+QSDR_TEST(fg_fanout, "unit", "one output feeding three consumers: each gets every item")
+{
+    register_test_blocks();
+    qsdr_flowgraph_t *fg = load("blocks:\n"
+                                "  - {id: src, type: test_counter}\n"
+                                "  - {id: head, type: head, params: {type: f32, n: 300000}}\n"
+                                "  - {id: a, type: vector_sink, params: {type: f32}}\n"
+                                "  - {id: b, type: vector_sink, params: {type: f32}}\n"
+                                "  - {id: c, type: test_slow_sink}\n"
+                                "connections: [src -> head, head -> a, head -> b, head -> c]\n");
+    QSDR_REQUIRE(fg);
+    qsdr_flowgraph_set_buffer_items(fg, 4096);
+    QSDR_CHECK_EQ_INT(qsdr_flowgraph_run(fg, QSDR_SCHED_THREADED), QSDR_OK);
+    const char *ids[] = {"a", "b"};
+    for (int k = 0; k < 2; k++) {
+        const uint32_t *d;
+        size_t n;
+        qsdr_vector_sink_data(fg, ids[k], (const void **)&d, &n, NULL, NULL);
+        QSDR_CHECK_EQ_INT(n, 300000);
+        size_t bad = 0;
+        for (size_t i = 0; i < n; i++) bad += d[i] != i;
+        QSDR_CHECK_EQ_INT(bad, 0);
+    }
+    slow_state *s = qsdr_flowgraph_block_state(fg, "c");
+    QSDR_CHECK_EQ_INT(s->n, 300000);
+    QSDR_CHECK_EQ_INT(s->bad, 0);
+    qsdr_flowgraph_destroy(&fg);
+}
+
+QSDR_TEST(fg_backpressure, "unit", "a slow sink throttles an endless source: nothing dropped, source never runs ahead of the buffer")
+{
+    register_test_blocks();
+    qsdr_flowgraph_t *fg = load("blocks:\n"
+                                "  - {id: src, type: test_counter}\n"
+                                "  - {id: cp, type: copy, params: {type: f32}}\n"
+                                "  - {id: slow, type: test_slow_sink}\n"
+                                "connections: [src -> cp, cp -> slow]\n");
+    QSDR_REQUIRE(fg);
+    qsdr_flowgraph_set_buffer_items(fg, 1024);
+    QSDR_REQUIRE(qsdr_flowgraph_start(fg, QSDR_SCHED_THREADED) == QSDR_OK);
+    usleep(300 * 1000);
+    qsdr_stats a, b;
+    qsdr_flowgraph_stats(fg, "src", &a);
+    qsdr_flowgraph_stats(fg, "slow", &b);
+    /* the source can only be ahead by the two buffers (1024 items each, page-rounded) */
+    QSDR_CHECK_MSG(a.v[1].value - b.v[0].value <= 2 * 1024 + 8, "source ran %g items ahead of the sink", a.v[1].value - b.v[0].value);
+    QSDR_CHECK(b.v[0].value > 0);
+    qsdr_flowgraph_stop(fg);
+    QSDR_CHECK_EQ_INT(qsdr_flowgraph_wait(fg), QSDR_OK);
+    qsdr_flowgraph_stats(fg, "src", &a);
+    qsdr_flowgraph_stats(fg, "slow", &b);
+    /* after a stop the tail drains: every produced item reached the sink */
+    QSDR_CHECK_EQ_INT(a.v[1].value, b.v[0].value);
+    slow_state *s = qsdr_flowgraph_block_state(fg, "slow");
+    QSDR_CHECK_EQ_INT(s->bad, 0);
+    qsdr_flowgraph_destroy(&fg);
+}
+
+QSDR_TEST(fg_stop_endless, "unit", "stop() ends an endless threaded flowgraph promptly; abort() ends it without draining")
+{
+    for (int mode = 0; mode < 2; mode++) {
+        qsdr_flowgraph_t *fg = load("blocks:\n"
+                                    "  - {id: src, type: null_source}\n"
+                                    "  - {id: c1, type: copy}\n"
+                                    "  - {id: c2, type: copy}\n"
+                                    "  - {id: snk, type: null_sink}\n"
+                                    "connections: [src -> c1, c1 -> c2, c2 -> snk]\n");
+        QSDR_REQUIRE(fg);
+        QSDR_REQUIRE(qsdr_flowgraph_start(fg, QSDR_SCHED_THREADED) == QSDR_OK);
+        usleep(100 * 1000);
+        double t0 = qsdr_now();
+        if (mode == 0) qsdr_flowgraph_stop(fg);
+        else qsdr_flowgraph_abort(fg);
+        QSDR_CHECK(qsdr_flowgraph_wait_for(fg, 5.0));
+        QSDR_CHECK_EQ_INT(qsdr_flowgraph_wait(fg), QSDR_OK);
+        QSDR_CHECK_MSG(qsdr_now() - t0 < 2.0, "shutdown took %.2f s", qsdr_now() - t0);
+        QSDR_CHECK(qsdr_flowgraph_sink_items(fg) > 0);
+        QSDR_CHECK(!qsdr_flowgraph_running(fg));
+        qsdr_flowgraph_destroy(&fg);
+    }
+}
+
+QSDR_TEST(fg_item_limit, "unit", "the item limit (--items) caps every source exactly")
+{
+    qsdr_flowgraph_t *fg = load("blocks:\n"
+                                "  - {id: src, type: random_source}\n"
+                                "  - {id: snk, type: vector_sink, params: {type: bit}}\n"
+                                "connections: [src -> snk]\n");
+    QSDR_REQUIRE(fg);
+    qsdr_flowgraph_destroy(&fg);
+    qsdr_flowgraph_load_string("blocks:\n"
+                               "  - {id: src, type: random_source}\n"
+                               "  - {id: snk, type: vector_sink, params: {type: bit}}\n"
+                               "connections: [src -> snk]\n",
+                               "t.yml", NULL, &fg);
+    QSDR_REQUIRE(fg);
+    qsdr_flowgraph_set_item_limit(fg, 99991);
+    QSDR_CHECK_EQ_INT(qsdr_flowgraph_run(fg, QSDR_SCHED_THREADED), QSDR_OK);
+    size_t n;
+    const uint8_t *d;
+    qsdr_vector_sink_data(fg, "snk", (const void **)&d, &n, NULL, NULL);
+    QSDR_CHECK_EQ_INT(n, 99991);
+    size_t ones = 0;
+    for (size_t i = 0; i < n; i++) ones += d[i];
+    QSDR_CHECK_MSG(ones > 49000 && ones < 51000, "random bits are unbalanced: %zu ones of %zu", ones, n);
+    qsdr_flowgraph_destroy(&fg);
+}
+
+static const char *chain_yaml = "variables: {ebn0: 3}\n"
+                                "blocks:\n"
+                                "  - {id: src, type: random_source}\n"
+                                "  - {id: map, type: mapper, params: {modulation: qam16}}\n"
+                                "  - {id: tx, type: rrc_interp, params: {sps: 4, span: 6}}\n"
+                                "  - {id: awgn, type: awgn, params: {ebn0_db: '${ebn0}', bits_per_symbol: 4, sps: 4}}\n"
+                                "  - {id: rx, type: rrc_decim, params: {sps: 4, span: 6}}\n"
+                                "  - {id: snk, type: vector_sink}\n"
+                                "connections: [src -> map, map -> tx, tx -> awgn, awgn -> rx, rx -> snk]\n";
+
+QSDR_TEST(fg_sched_identical, "unit", "threaded and serial schedulers give bit-identical output for the same seed")
+{
+    qsdr_cf32 *out[3] = {0};
+    size_t n[3] = {0};
+    qsdr_flowgraph_t *fgs[3] = {0};
+    for (int k = 0; k < 3; k++) {
+        QSDR_REQUIRE(qsdr_flowgraph_load_string(chain_yaml, "chain.yml", NULL, &fgs[k]) == QSDR_OK);
+        qsdr_flowgraph_set_seed(fgs[k], 77);
+        qsdr_flowgraph_set_item_limit(fgs[k], 400000);
+        if (k == 2) qsdr_flowgraph_set_serial_chunk(fgs[k], 1000); /* other chunking */
+        if (k == 0) qsdr_flowgraph_set_buffer_items(fgs[k], 3000);
+        QSDR_CHECK_EQ_INT(qsdr_flowgraph_run(fgs[k], k == 0 ? QSDR_SCHED_THREADED : QSDR_SCHED_SERIAL), QSDR_OK);
+        qsdr_vector_sink_data(fgs[k], "snk", (const void **)&out[k], &n[k], NULL, NULL);
+    }
+    QSDR_CHECK_EQ_INT(n[0], 100000 - 12);
+    QSDR_CHECK_EQ_INT(n[1], n[0]);
+    QSDR_CHECK_EQ_INT(n[2], n[0]);
+    QSDR_CHECK(n[0] && memcmp(out[0], out[1], n[0] * sizeof(qsdr_cf32)) == 0);
+    QSDR_CHECK(n[0] && memcmp(out[0], out[2], n[0] * sizeof(qsdr_cf32)) == 0);
+    /* a different seed changes the output */
+    qsdr_flowgraph_t *other = NULL;
+    QSDR_REQUIRE(qsdr_flowgraph_load_string(chain_yaml, "chain.yml", NULL, &other) == QSDR_OK);
+    qsdr_flowgraph_set_seed(other, 78);
+    qsdr_flowgraph_set_item_limit(other, 4000);
+    qsdr_flowgraph_run(other, QSDR_SCHED_SERIAL);
+    const qsdr_cf32 *o;
+    size_t no;
+    qsdr_vector_sink_data(other, "snk", (const void **)&o, &no, NULL, NULL);
+    QSDR_CHECK(no > 100 && memcmp(o, out[0], 100 * sizeof *o) != 0);
+    qsdr_flowgraph_destroy(&other);
+    for (int k = 0; k < 3; k++) qsdr_flowgraph_destroy(&fgs[k]);
+}
+
+QSDR_TEST(fg_live_adc_bits, "unit", "adc.bits changed while running takes effect exactly at the reported item, which is tagged")
+{
+    qsdr_flowgraph_t *fg = load("blocks:\n"
+                                "  - {id: src, type: vector_source, params: {type: cf32, data: [0.3, -0.3], repeat: true}}\n"
+                                "  - {id: adc, type: adc, params: {bits: 8, full_scale: 1}}\n"
+                                "  - {id: snk, type: vector_sink, params: {max_items: 3000000}}\n"
+                                "connections: [src -> adc, adc -> snk]\n");
+    QSDR_REQUIRE(fg);
+    qsdr_flowgraph_set_buffer_items(fg, 4096);
+    QSDR_REQUIRE(qsdr_flowgraph_start(fg, QSDR_SCHED_THREADED) == QSDR_OK);
+    while (qsdr_flowgraph_sink_items(fg) < 10000 && qsdr_flowgraph_running(fg)) usleep(1000);
+    uint64_t at = UINT64_MAX;
+    QSDR_CHECK_EQ_INT(qsdr_flowgraph_set(fg, "adc.bits", "1", &at), QSDR_OK);
+    /* invalid live changes are refused with an error */
+    QSDR_CHECK(qsdr_flowgraph_set(fg, "adc.bits", "9", NULL) == QSDR_ERANGE);
+    QSDR_CHECK(qsdr_flowgraph_set(fg, "adc.agc", "true", NULL) == QSDR_EINVAL);
+    QSDR_CHECK(qsdr_flowgraph_set(fg, "nosuch.bits", "1", NULL) == QSDR_EINVAL);
+    char buf[16];
+    qsdr_flowgraph_get(fg, "adc.bits", buf, sizeof buf);
+    QSDR_CHECK(!strcmp(buf, "1"));
+    qsdr_flowgraph_wait(fg);
+    const qsdr_cf32 *d;
+    size_t n, nt;
+    const qsdr_tag *tags;
+    qsdr_vector_sink_data(fg, "snk", (const void **)&d, &n, &tags, &nt);
+    QSDR_REQUIRE(at >= 10000 && at < n);
+    /* 8-bit: step 2/256, 0.3 -> (floor(0.3*128)+0.5)/128 = 38.5/128; 1-bit: +-0.5 */
+    size_t bad = 0;
+    for (size_t i = 0; i < n; i++) {
+        float want = i < at ? 38.5f / 128.0f : 0.5f;
+        if (d[i].re != want || d[i].im != -want) bad++;
+    }
+    QSDR_CHECK_MSG(bad == 0, "%zu items quantized with the wrong bit-width around item %llu", bad, (unsigned long long)at);
+    int found = 0;
+    for (size_t k = 0; k < nt; k++)
+        if (!strcmp(tags[k].key, "set:bits") && tags[k].offset == at && !strcmp(tags[k].value.s, "1")) found++;
+    QSDR_CHECK_EQ_INT(found, 1);
+    qsdr_flowgraph_destroy(&fg);
+}
+
+QSDR_TEST(fg_awgn_tag_demapper, "unit", "awgn tags its noise variance; the demapper uses it and tags survive rate changes")
+{
+    qsdr_flowgraph_t *fg = load("blocks:\n"
+                                "  - {id: src, type: random_source}\n"
+                                "  - {id: map, type: mapper, params: {modulation: qpsk}}\n"
+                                "  - {id: awgn, type: awgn, params: {ebn0_db: 7, bits_per_symbol: 2}}\n"
+                                "  - {id: dm, type: demapper}\n"
+                                "  - {id: snk, type: vector_sink, params: {type: f32}}\n"
+                                "connections: [src -> map, map -> awgn, awgn -> dm, dm -> snk]\n");
+    QSDR_REQUIRE(fg);
+    qsdr_flowgraph_set_item_limit(fg, 20000);
+    QSDR_CHECK_EQ_INT(qsdr_flowgraph_run(fg, QSDR_SCHED_THREADED), QSDR_OK);
+    const qsdr_tag *tags;
+    size_t nt, n;
+    const float *llr;
+    qsdr_vector_sink_data(fg, "snk", (const void **)&llr, &n, &tags, &nt);
+    QSDR_CHECK_EQ_INT(n, 20000);
+    QSDR_REQUIRE(nt >= 1);
+    QSDR_CHECK(!strcmp(tags[0].key, "noise_var") && tags[0].offset == 0);
+    /* Eb/N0 = 7 dB, Es = 1, 2 bits/symbol: N0 = 0.5 / 10^0.7 */
+    QSDR_CHECK_NEAR(tags[0].value.f, 0.5 / pow(10, 0.7), 1e-7);
+    /* QPSK exact LLR = 2 sqrt(2) y / N0 per dimension: mean |LLR| is large */
+    double m = 0;
+    for (size_t i = 0; i < n; i++) m += fabs(llr[i]);
+    QSDR_CHECK(m / n > 10);
+    qsdr_flowgraph_destroy(&fg);
+}
+
+QSDR_TEST(fg_api_errors, "unit", "the C API refuses bad ids, types, ports, parameters and double connections")
+{
+    qsdr_log_set_level(QSDR_LOG_OFF);
+    qsdr_flowgraph_t *fg = qsdr_flowgraph_create();
+    QSDR_REQUIRE(fg);
+    QSDR_CHECK(qsdr_flowgraph_add(fg, "a", "no_such_block") == QSDR_EINVAL);
+    QSDR_CHECK(qsdr_flowgraph_add(fg, "bad id", "copy") == QSDR_EINVAL);
+    QSDR_CHECK(qsdr_flowgraph_add(fg, "src", "random_source") == QSDR_OK);
+    QSDR_CHECK(qsdr_flowgraph_add(fg, "src", "copy") == QSDR_EINVAL);
+    QSDR_CHECK(qsdr_flowgraph_add(fg, "map", "mapper") == QSDR_OK);
+    QSDR_CHECK(qsdr_flowgraph_param(fg, "map", "modulation", "qam1024") == QSDR_EINVAL);
+    QSDR_CHECK(qsdr_flowgraph_param(fg, "map", "nosuch", "1") == QSDR_EINVAL);
+    QSDR_CHECK(qsdr_flowgraph_connect(fg, "src", "nosuch", "map", NULL) == QSDR_EINVAL);
+    QSDR_CHECK(qsdr_flowgraph_connect(fg, "src", NULL, "map", NULL) == QSDR_OK);
+    QSDR_CHECK(qsdr_flowgraph_connect(fg, "src", NULL, "map", NULL) == QSDR_EINVAL);
+    /* map's output is unconnected */
+    QSDR_CHECK(qsdr_flowgraph_prepare(fg) == QSDR_EINVAL);
+    QSDR_CHECK(strstr(qsdr_last_error(), "output port 'out'") != NULL);
+    qsdr_flowgraph_destroy(&fg);
+    QSDR_CHECK(fg == NULL);
+    qsdr_flowgraph_destroy(&fg); /* NULL is fine */
+    qsdr_log_set_level(QSDR_LOG_INFO);
+}
+
+QSDR_TEST(fg_runtime_error_exit, "unit", "a block failing at run time (NaN into the ADC) stops the flowgraph with its error")
+{
+    qsdr_log_set_level(QSDR_LOG_OFF);
+    qsdr_flowgraph_t *fg;
+    /* a vector source with a NaN cannot be written in YAML (lists must be finite), so inject
+       NaN through a raw file */
+    char path[] = "/tmp/qsdr_nan_XXXXXX";
+    int fd = mkstemp(path);
+    QSDR_REQUIRE(fd >= 0);
+    float v[8] = {0.1f, 0.2f, 0.3f, NAN, 0.5f, 0.6f, 0.7f, 0.8f};
+    QSDR_REQUIRE(write(fd, v, sizeof v) == (ssize_t)sizeof v);
+    close(fd);
+    char yaml[512];
+    snprintf(yaml, sizeof yaml,
+             "blocks:\n"
+             "  - {id: src, type: file_source, params: {path: '%s', type: cf32}}\n"
+             "  - {id: adc, type: adc}\n"
+             "  - {id: snk, type: null_sink}\n"
+             "connections: [src -> adc, adc -> snk]\n",
+             path);
+    for (int sched = 0; sched < 2; sched++) {
+        fg = load(yaml);
+        QSDR_REQUIRE(fg);
+        qsdr_clear_error();
+        QSDR_CHECK_EQ_INT(qsdr_flowgraph_run(fg, sched ? QSDR_SCHED_SERIAL : QSDR_SCHED_THREADED), QSDR_ERANGE);
+        /* the serial scheduler runs blocks on this thread, so the message is visible here */
+        if (sched) QSDR_CHECK_MSG(strstr(qsdr_last_error(), "'adc'") != NULL, "last error: %s", qsdr_last_error());
+        qsdr_flowgraph_destroy(&fg);
+    }
+    unlink(path);
+    qsdr_log_set_level(QSDR_LOG_INFO);
+}
+
+QSDR_TEST(fg_alloc_failures, "unit", "every allocation failure while loading and preparing is reported, never a crash or leak")
+{
+    qsdr_log_set_level(QSDR_LOG_OFF);
+    int failures = 0, successes = 0;
+    for (long k = 1; k < 400; k++) {
+        qsdr_flowgraph_t *fg = NULL;
+        qsdr_test_fail_alloc_after(k);
+        int rc = qsdr_flowgraph_load_string(chain_yaml, "chain.yml", NULL, &fg);
+        if (rc == QSDR_OK) rc = qsdr_flowgraph_prepare(fg);
+        qsdr_test_fail_alloc_after(0);
+        if (rc == QSDR_OK) successes++;
+        else failures++;
+        qsdr_flowgraph_destroy(&fg);
+    }
+    QSDR_CHECK(failures > 20);
+    QSDR_CHECK(successes > 0);
+    qsdr_log_set_level(QSDR_LOG_INFO);
+}

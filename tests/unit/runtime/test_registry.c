@@ -1,0 +1,122 @@
+/* SPDX-License-Identifier: MIT */
+/* Registry: every block source file is registered, names are unique, defaults parse and lie in
+ * range; parameter validation; expressions. */
+#include <dirent.h>
+#include <string.h>
+
+#include "qsdr/qsdr.h"
+#include "qsdr_test.h"
+#include "runtime/runtime_internal.h"
+
+QSDR_TEST(registry_complete, "unit", "every block source file is in the registry; names unique; descriptors valid")
+{
+    char dir[1024];
+    snprintf(dir, sizeof dir, "%s/blocks", qsdr_test_src_dir);
+    DIR *d = opendir(dir);
+    QSDR_REQUIRE(d);
+    struct dirent *e;
+    int files = 0;
+    while ((e = readdir(d))) {
+        size_t l = strlen(e->d_name);
+        if (l < 3 || strcmp(e->d_name + l - 2, ".c") || !strcmp(e->d_name, "registry.c")) continue;
+        char name[256];
+        snprintf(name, sizeof name, "%.*s", (int)(l - 2), e->d_name);
+        files++;
+        QSDR_CHECK_MSG(qsdr_registry_find(name) != NULL, "blocks/%s declares no registered block named '%s'", e->d_name, name);
+    }
+    closedir(d);
+    size_t n = qsdr_registry_count();
+    QSDR_CHECK_EQ_INT(n, (size_t)files);
+    for (size_t i = 0; i < n; i++) {
+        const qsdr_block_desc *b = qsdr_registry_get(i);
+        QSDR_CHECK_EQ_INT(qsdr_block_desc_check(b), QSDR_OK);
+        QSDR_CHECK(b->summary && *b->summary);
+        for (size_t k = 0; k < b->n_params; k++) QSDR_CHECK_MSG(b->params[k].help && *b->params[k].help, "%s.%s has no help", b->name, b->params[k].name);
+        if (i) QSDR_CHECK(strcmp(qsdr_registry_get(i - 1)->name, b->name) < 0);
+    }
+    qsdr_log_set_level(QSDR_LOG_OFF);
+    QSDR_CHECK(qsdr_registry_add(qsdr_registry_get(0)) == QSDR_EINVAL); /* duplicate */
+    qsdr_log_set_level(QSDR_LOG_INFO);
+}
+
+QSDR_TEST(param_validation, "unit", "parameter values are checked for type and range with a message naming the range")
+{
+    qsdr_param_desc f = {"x", QSDR_PARAM_FLOAT, "1", -2, 3, "dB", "h", 0, NULL};
+    qsdr_param_desc u = {"n", QSDR_PARAM_UINT, "1", 1, 8, "bits", "h", 0, NULL};
+    qsdr_param_desc en = {"m", QSDR_PARAM_ENUM, "a", 1, 0, "", "h", 0, "a|bb|c"};
+    qsdr_param_desc li = {"l", QSDR_PARAM_LIST, "1", 1, 0, "", "h", 0, NULL};
+    char err[256];
+    QSDR_CHECK(qsdr_param_check(&f, "2.5", err, sizeof err) == QSDR_OK);
+    QSDR_CHECK(qsdr_param_check(&f, "3.5", err, sizeof err) == QSDR_ERANGE);
+    QSDR_CHECK(strstr(err, "[-2, 3] dB") != NULL);
+    QSDR_CHECK(qsdr_param_check(&f, "nan", err, sizeof err) == QSDR_ERANGE);
+    QSDR_CHECK(qsdr_param_check(&f, "abc", err, sizeof err) == QSDR_EINVAL);
+    QSDR_CHECK(qsdr_param_check(&u, "8", err, sizeof err) == QSDR_OK);
+    QSDR_CHECK(qsdr_param_check(&u, "4.0", err, sizeof err) == QSDR_OK);
+    QSDR_CHECK(qsdr_param_check(&u, "4.5", err, sizeof err) == QSDR_EINVAL);
+    QSDR_CHECK(qsdr_param_check(&u, "9", err, sizeof err) == QSDR_ERANGE);
+    QSDR_CHECK(qsdr_param_check(&u, "-1", err, sizeof err) == QSDR_ERANGE);
+    QSDR_CHECK(qsdr_param_check(&en, "bb", err, sizeof err) == QSDR_OK);
+    QSDR_CHECK(qsdr_param_check(&en, "b", err, sizeof err) == QSDR_EINVAL);
+    QSDR_CHECK(qsdr_param_check(&li, "1, 2.5,-3", err, sizeof err) == QSDR_OK);
+    QSDR_CHECK(qsdr_param_check(&li, "1,,2", err, sizeof err) == QSDR_EINVAL);
+    QSDR_CHECK(qsdr_param_check(&li, "1,x", err, sizeof err) == QSDR_EINVAL);
+}
+
+static int lookup(void *u, const char *name, double *v)
+{
+    if (!strcmp(name, "sps")) {
+        *v = 4;
+        return 0;
+    }
+    return -1;
+}
+
+QSDR_TEST(expr_eval, "unit", "flowgraph arithmetic: precedence, parentheses, functions, errors")
+{
+    double v;
+    char err[256];
+    QSDR_CHECK(qsdr_expr_eval("2 + 3 * sps", lookup, NULL, &v, err, sizeof err) == QSDR_OK && v == 14);
+    QSDR_CHECK(qsdr_expr_eval("(2 + 3) * -sps / 2", lookup, NULL, &v, err, sizeof err) == QSDR_OK && v == -10);
+    QSDR_CHECK(qsdr_expr_eval("10 % 4 + pow(2, 3) + log2(8)", lookup, NULL, &v, err, sizeof err) == QSDR_OK && v == 13);
+    QSDR_CHECK(qsdr_expr_eval("1.5e1", lookup, NULL, &v, err, sizeof err) == QSDR_OK && v == 15);
+    QSDR_CHECK(qsdr_expr_eval("nope + 1", lookup, NULL, &v, err, sizeof err) == QSDR_EINVAL);
+    QSDR_CHECK(strstr(err, "unknown variable 'nope'") != NULL);
+    QSDR_CHECK(qsdr_expr_eval("1 / 0", lookup, NULL, &v, err, sizeof err) == QSDR_EINVAL);
+    QSDR_CHECK(qsdr_expr_eval("(1 + 2", lookup, NULL, &v, err, sizeof err) == QSDR_EINVAL);
+    QSDR_CHECK(qsdr_expr_eval("2 2", lookup, NULL, &v, err, sizeof err) == QSDR_EINVAL);
+}
+
+QSDR_TEST(yaml_variables_overrides, "unit", "variables, ${} arithmetic, --set of variables and block parameters")
+{
+    const char *y = "variables:\n  sps: 4\n  twice: ${sps * 2}\n  name: probe\n"
+                    "blocks:\n"
+                    "  - {id: src, type: null_source}\n"
+                    "  - {id: head, type: head, params: {n: '${twice + 1}'}}\n"
+                    "  - {id: '${name}', type: probe, params: {print: false}}\n"
+                    "connections: [src -> head, head -> probe]\n";
+    qsdr_flowgraph_t *fg = NULL;
+    QSDR_REQUIRE(qsdr_flowgraph_load_string(y, "v.yml", NULL, &fg) == QSDR_OK);
+    char buf[64];
+    QSDR_CHECK(qsdr_flowgraph_get(fg, "head.n", buf, sizeof buf) == QSDR_OK && !strcmp(buf, "9"));
+    qsdr_flowgraph_destroy(&fg);
+    const char *ov[] = {"sps=10", NULL};
+    QSDR_REQUIRE(qsdr_flowgraph_load_string(y, "v.yml", ov, &fg) == QSDR_OK);
+    QSDR_CHECK(qsdr_flowgraph_get(fg, "head.n", buf, sizeof buf) == QSDR_OK && !strcmp(buf, "21"));
+    qsdr_flowgraph_destroy(&fg);
+    const char *ov2[] = {"head.n=5", NULL};
+    QSDR_REQUIRE(qsdr_flowgraph_load_string(y, "v.yml", ov2, &fg) == QSDR_OK);
+    QSDR_CHECK(qsdr_flowgraph_get(fg, "head.n", buf, sizeof buf) == QSDR_OK && !strcmp(buf, "5"));
+    QSDR_CHECK(qsdr_flowgraph_run(fg, QSDR_SCHED_SERIAL) == QSDR_OK);
+    qsdr_stats st;
+    qsdr_flowgraph_stats(fg, "probe", &st);
+    QSDR_CHECK_EQ_INT(st.v[0].value, 5);
+    qsdr_flowgraph_destroy(&fg);
+    qsdr_log_set_level(QSDR_LOG_OFF);
+    const char *ov3[] = {"nosuch=1", NULL};
+    QSDR_CHECK(qsdr_flowgraph_load_string(y, "v.yml", ov3, &fg) == QSDR_EINVAL);
+    const char *ov4[] = {"head.nosuch=1", NULL};
+    QSDR_CHECK(qsdr_flowgraph_load_string(y, "v.yml", ov4, &fg) == QSDR_EINVAL);
+    QSDR_CHECK(strstr(qsdr_last_error(), "unknown parameter 'nosuch'") != NULL);
+    qsdr_log_set_level(QSDR_LOG_INFO);
+}
