@@ -37,8 +37,11 @@ test-sanitize: deps
 	cd $(ASAN_BUILD) && ASAN_OPTIONS=detect_leaks=1:abort_on_error=1 UBSAN_OPTIONS=print_stacktrace=1:halt_on_error=1 \
 		ctest -j$(JOBS) --output-on-failure $(CTEST_ARGS)
 
+# The GNU Radio baseline is measured in the same run (GNU Radio is installed for it).
 bench: build
-	$(BUILD)/bench/bench_runtime
+	@scripts/install-deps --with-gnuradio
+	@gr=$$(/usr/bin/python3 bench/gnuradio_chain.py 2>/dev/null || echo 0); \
+	$(BUILD)/bench/bench_runtime --gnuradio-msps $$gr
 
 # Regenerate docs/blocks.md from the block descriptors.
 docs: build
