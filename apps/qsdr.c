@@ -146,16 +146,20 @@ static int cmd_blocks(int argc, char **argv)
 }
 
 /* ---- qsdr run -------------------------------------------------------------------------- */
-static void progress_line(qsdr_flowgraph_t *fg, double t0, uint64_t limit)
+/* One status line on a terminal: elapsed, items, rate and, when the end is known, ETA. */
+static void progress_line(qsdr_flowgraph_t *fg, double t0, double seconds)
 {
     double el = qsdr_now() - t0;
     uint64_t n = qsdr_flowgraph_sink_items(fg);
+    double frac = qsdr_flowgraph_source_progress(fg), eta = -1;
+    if (seconds > 0) eta = seconds - el;
+    else if (frac > 0) eta = el * (1 - frac) / frac;
     fprintf(stderr, "\r  %8.1f s  %14" PRIu64 " items at sinks  %8.2f Mitems/s", el, n, el > 0 ? (double)n / el / 1e6 : 0.0);
-    (void)limit;
+    if (eta >= 0) fprintf(stderr, "  ETA %6.1f s", eta);
     fflush(stderr);
 }
 
-static int run_flowgraph(qsdr_flowgraph_t *fg, qsdr_sched_kind sched, double seconds, bool quiet, uint64_t items)
+static int run_flowgraph(qsdr_flowgraph_t *fg, qsdr_sched_kind sched, double seconds, bool quiet)
 {
     int rc = qsdr_flowgraph_prepare(fg);
     if (rc) return EXIT_BAD_INPUT;
@@ -183,7 +187,7 @@ static int run_flowgraph(qsdr_flowgraph_t *fg, qsdr_sched_kind sched, double sec
             bool printed = false;
             while (!qsdr_flowgraph_wait_for(fg, 1.0))
                 if (tty) {
-                    progress_line(fg, t0, items);
+                    progress_line(fg, t0, seconds);
                     printed = true;
                 }
             if (printed) fputc('\n', stderr);
@@ -270,7 +274,7 @@ static int cmd_run(int argc, char **argv)
     if (qsdr_flowgraph_load(file, sets, &fg)) goto out;
     if (have_seed) qsdr_flowgraph_set_seed(fg, seed);
     if (items) qsdr_flowgraph_set_item_limit(fg, items);
-    rc = run_flowgraph(fg, sched, seconds, quiet, items);
+    rc = run_flowgraph(fg, sched, seconds, quiet);
     qsdr_flowgraph_destroy(&fg);
 out:
     free(sets);
@@ -323,7 +327,7 @@ static int cmd_block(int argc, char **argv)
         qsdr_flowgraph_param(fg, "stdout", "type", tout) || qsdr_flowgraph_param(fg, "stdout", "path", "/dev/stdout") ||
         qsdr_flowgraph_connect(fg, "stdin", NULL, "blk", NULL) || qsdr_flowgraph_connect(fg, "blk", NULL, "stdout", NULL))
         goto out;
-    rc = run_flowgraph(fg, QSDR_SCHED_THREADED, 0, true, 0);
+    rc = run_flowgraph(fg, QSDR_SCHED_THREADED, 0, true);
 out:
     qsdr_flowgraph_destroy(&fg);
     return rc;

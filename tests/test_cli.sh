@@ -28,7 +28,8 @@ echo "$a" | grep -q '200000 bits' || fail "nbits not applied: $a"
 "$qsdr" run "$src/flowgraphs/qpsk_awgn.yml" --items 10 --seconds 1 >/dev/null 2>&1; [ $? -eq 2 ] || fail "--items with --seconds should exit 2"
 
 # runtime failure exits 1: NaN samples into the ADC
-python3 -c "import struct,sys; sys.stdout.buffer.write(struct.pack('<4f', 0.1, float('nan'), 0.2, 0.3))" > "$tmp/nan.cf32"
+# little-endian float32: 0.5 = 00 00 00 3f, NaN = 00 00 c0 7f
+printf '\x00\x00\x00\x3f\x00\x00\xc0\x7f\x00\x00\x00\x3f\x00\x00\x00\x3f' > "$tmp/nan.cf32"
 cat > "$tmp/nan.yml" <<YML
 blocks:
   - {id: in, type: file_source, params: {path: "$tmp/nan.cf32"}}
@@ -59,13 +60,11 @@ wait $pid; rc=$?
 grep -q 'interrupted; final counters' "$tmp/err" || fail "no final counters after Ctrl-C: $(cat "$tmp/err")"
 
 # a block as a filter on raw files (csdr style), GNU Radio cf32 layout
-python3 -c "import struct,sys; sys.stdout.buffer.write(struct.pack('<8f', 0.3,-0.2, -0.9,0.1, 0.0,0.0, 5,-5))" > "$tmp/x.cf32"
+# 0.5, -0.25, -1, 0.5, 0, 0, 4, -4 as little-endian float32
+printf '\x00\x00\x00\x3f\x00\x00\x80\xbe\x00\x00\x80\xbf\x00\x00\x00\x3f\x00\x00\x00\x00\x00\x00\x00\x00\x00\x00\x80\x40\x00\x00\x80\xc0' > "$tmp/x.cf32"
 "$qsdr" block adc bits=1 full_scale=2 < "$tmp/x.cf32" > "$tmp/y.cf32" || fail "qsdr block adc failed"
-python3 - "$tmp/y.cf32" <<'PY' || fail "filter output wrong"
-import struct, sys
-v = struct.unpack('<8f', open(sys.argv[1], 'rb').read())
-assert v == (1, -1, -1, 1, 1, 1, 1, -1), v
-PY
+got=$(od -An -v -tf4 -w64 "$tmp/y.cf32" | tr -s ' ' | sed 's/^ //; s/ $//')
+[ "$got" = "1 -1 -1 1 1 1 1 -1" ] || fail "filter output wrong: $got"
 "$qsdr" block ber >/dev/null 2>&1; [ $? -eq 2 ] || fail "a 2-input block as a filter should exit 2"
 
 # help and block descriptions

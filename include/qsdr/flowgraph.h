@@ -67,6 +67,8 @@ int qsdr_flowgraph_wait(qsdr_flowgraph_t *fg);
 bool qsdr_flowgraph_wait_for(qsdr_flowgraph_t *fg, double timeout_s);
 /* Items consumed so far by all sink blocks together (progress reporting). */
 uint64_t qsdr_flowgraph_sink_items(const qsdr_flowgraph_t *fg);
+/* Fraction of the item limit the slowest source has produced, in [0, 1]; -1 without a limit. */
+double qsdr_flowgraph_source_progress(const qsdr_flowgraph_t *fg);
 /* Start + wait. */
 int qsdr_flowgraph_run(qsdr_flowgraph_t *fg, qsdr_sched_kind kind);
 /* Ask sources to end their streams; data in flight drains to the sinks (async-signal-safe). */

@@ -538,6 +538,19 @@ uint64_t qsdr_flowgraph_sink_items(const qsdr_flowgraph_t *fg)
     return n;
 }
 
+double qsdr_flowgraph_source_progress(const qsdr_flowgraph_t *fg)
+{
+    if (!fg->item_limit) return -1;
+    double f = 1;
+    for (size_t k = 0; k < fg->n_blocks; k++) {
+        const qsdr_block_inst *b = fg->blocks[k];
+        if (b->d->n_inputs || b->finished) continue;
+        double x = (double)b->n_produced / (double)fg->item_limit;
+        if (x < f) f = x;
+    }
+    return f;
+}
+
 int qsdr_flowgraph_run(qsdr_flowgraph_t *fg, qsdr_sched_kind kind)
 {
     int rc = qsdr_flowgraph_start(fg, kind);
