@@ -7,4 +7,5 @@
 #include "qsdr/flowgraph.h"
 #include "qsdr/rng.h"
 #include "qsdr/phy.h"
+#include "qsdr/fec.h"
 #endif

@@ -1,0 +1,288 @@
+/* SPDX-License-Identifier: MIT */
+/* LTE turbo code: interleaver, CRC, encoder against an independent bit-serial model,
+ * decoder corrections, LLR convention, bad parameters. */
+#include <stdlib.h>
+#include <string.h>
+
+#include "qsdr/qsdr.h"
+#include "qsdr_test.h"
+
+QSDR_TEST(turbo_qpp_permutations, "unit", "the QPP interleaver is a permutation for all 188 LTE block sizes; other K refused")
+{
+    int count = 0;
+    uint32_t *pi = malloc(6144 * sizeof *pi);
+    uint8_t *seen = malloc(6144);
+    for (size_t k = 1; k <= 6200; k++) {
+        if (!qsdr_turbo_k_valid(k)) continue;
+        count++;
+        QSDR_REQUIRE(qsdr_turbo_qpp(k, pi) == QSDR_OK);
+        memset(seen, 0, k);
+        size_t dup = 0;
+        for (size_t i = 0; i < k; i++) {
+            if (pi[i] >= k || seen[pi[i]]) dup++;
+            else seen[pi[i]] = 1;
+        }
+        QSDR_CHECK_MSG(dup == 0, "K = %zu: not a permutation (%zu bad entries)", k, dup);
+    }
+    QSDR_CHECK_EQ_INT(count, 188);
+    /* spot values of TS 36.212 Table 5.1.3-3: K=40 (f1 3, f2 10), K=6144 (263, 480) */
+    qsdr_turbo_qpp(40, pi);
+    QSDR_CHECK_EQ_INT(pi[1], 13);
+    QSDR_CHECK_EQ_INT(pi[2], (3 * 2 + 10 * 4) % 40);
+    qsdr_turbo_qpp(6144, pi);
+    QSDR_CHECK_EQ_INT(pi[5], (263 * 5 + 480 * 25) % 6144);
+    QSDR_CHECK(!qsdr_turbo_k_valid(39) && !qsdr_turbo_k_valid(41) && !qsdr_turbo_k_valid(520) && !qsdr_turbo_k_valid(6208));
+    QSDR_CHECK(qsdr_turbo_k_valid(512) && qsdr_turbo_k_valid(528) && qsdr_turbo_k_valid(2048) && qsdr_turbo_k_valid(2112));
+    QSDR_CHECK_EQ_INT(qsdr_turbo_k_ceil(1000), 1008);
+    free(pi);
+    free(seen);
+}
+
+/* CRC by polynomial long division of the message times x^24 (independent of the library). */
+static uint32_t crc_ref(const uint8_t *bits, size_t n, const int *taps, int ntaps)
+{
+    uint8_t *m = calloc(n + 24, 1);
+    memcpy(m, bits, n);
+    uint8_t g[25] = {0};
+    for (int i = 0; i < ntaps; i++) g[24 - taps[i]] = 1; /* g[0] is the D^24 coefficient */
+    for (size_t i = 0; i < n; i++)
+        if (m[i])
+            for (int j = 0; j <= 24; j++) m[i + (size_t)j] ^= g[j];
+    uint32_t r = 0;
+    for (int j = 0; j < 24; j++) r = (r << 1) | m[n + (size_t)j];
+    free(m);
+    return r;
+}
+
+QSDR_TEST(crc24_known, "unit", "CRC24A/B match polynomial long division; attach then check round trip; a flip is detected")
+{
+    static const int ta[] = {24, 23, 18, 17, 14, 11, 10, 7, 6, 5, 4, 3, 1, 0}, tb[] = {24, 23, 6, 5, 1, 0};
+    uint8_t bits[1000 + 24];
+    qsdr_rand_bits(3, 0, 1000, bits);
+    for (size_t n = 1; n <= 1000; n += 111) {
+        QSDR_CHECK_EQ_INT(qsdr_crc24(QSDR_CRC24A, bits, n), crc_ref(bits, n, ta, 14));
+        QSDR_CHECK_EQ_INT(qsdr_crc24(QSDR_CRC24B, bits, n), crc_ref(bits, n, tb, 6));
+    }
+    uint8_t m[200 + 24];
+    qsdr_rand_bits(4, 0, 200, m);
+    qsdr_crc24_attach(QSDR_CRC24A, m, 200);
+    QSDR_CHECK(qsdr_crc24_check(QSDR_CRC24A, m, 200));
+    m[17] ^= 1;
+    QSDR_CHECK(!qsdr_crc24_check(QSDR_CRC24A, m, 200));
+}
+
+/* Independent bit-serial RSC model: registers as an array, generators as octal tap masks. */
+static void rsc_ref(const uint8_t *c, size_t k, uint8_t *z, uint8_t tail_x[3], uint8_t tail_z[3])
+{
+    const int g0 = 013, g1 = 015; /* feedback 1+D^2+D^3, feed-forward 1+D+D^3 */
+    int reg[4] = {0, 0, 0, 0};    /* reg[d] = a_{t-d}, d = 1..3 */
+    for (size_t t = 0; t < k + 3; t++) {
+        int fb = 0;
+        for (int d = 1; d <= 3; d++)
+            if (g0 & (1 << (3 - d))) fb ^= reg[d];
+        int in = t < k ? c[t] : fb; /* termination: input cancels the feedback */
+        int a = in ^ fb, out = (g1 & 8) ? a : 0;
+        for (int d = 1; d <= 3; d++)
+            if (g1 & (1 << (3 - d))) out ^= reg[d];
+        if (t < k) z[t] = (uint8_t)out;
+        else {
+            tail_x[t - k] = (uint8_t)in;
+            tail_z[t - k] = (uint8_t)out;
+        }
+        reg[3] = reg[2];
+        reg[2] = reg[1];
+        reg[1] = a;
+    }
+}
+
+QSDR_TEST(turbo_encoder_reference, "unit", "encoder output equals an independent bit-serial model for several K and all rates")
+{
+    size_t ks[] = {40, 48, 1024, 6144};
+    for (int ki = 0; ki < 4; ki++) {
+        size_t k = ks[ki];
+        uint8_t *u = malloc(k), *c2 = malloc(k), *z1 = malloc(k), *z2 = malloc(k), *x = malloc(3 * k + 12), *d = malloc(3 * k + 12);
+        uint32_t *pi = malloc(k * sizeof *pi);
+        qsdr_turbo_qpp(k, pi);
+        for (int rep = 0; rep < 3; rep++) {
+            qsdr_rand_bits(100 + rep, 0, k, u);
+            if (rep == 2) memset(u, 0, k), u[k / 2] = 1; /* impulse */
+            for (size_t i = 0; i < k; i++) c2[i] = u[pi[i]];
+            uint8_t tx1[3], tz1[3], tx2[3], tz2[3];
+            rsc_ref(u, k, z1, tx1, tz1);
+            rsc_ref(c2, k, z2, tx2, tz2);
+            /* mother code per TS 36.212 5.1.3.2.2 */
+            uint8_t *d0 = d, *d1 = d + k + 4, *d2 = d + 2 * (k + 4);
+            memcpy(d0, u, k);
+            memcpy(d1, z1, k);
+            memcpy(d2, z2, k);
+            uint8_t tails[3][4] = {{tx1[0], tz1[1], tx2[0], tz2[1]}, {tz1[0], tx1[2], tz2[0], tx2[2]}, {tx1[1], tz1[2], tx2[1], tz2[2]}};
+            memcpy(d0 + k, tails[0], 4);
+            memcpy(d1 + k, tails[1], 4);
+            memcpy(d2 + k, tails[2], 4);
+            for (int r = 0; r < 3; r++) {
+                qsdr_turbo_enc_t *e = qsdr_turbo_enc_create(k, (qsdr_turbo_rate)r);
+                QSDR_REQUIRE(e);
+                size_t n = qsdr_turbo_n(k, (qsdr_turbo_rate)r);
+                QSDR_CHECK_EQ_INT(qsdr_turbo_enc_execute(e, u, x), QSDR_OK);
+                uint8_t *want = malloc(n);
+                memcpy(want, d0, k + 4);
+                size_t m = k + 4;
+                if (r == 0) {
+                    memcpy(want + m, d1, k + 4);
+                    memcpy(want + m + k + 4, d2, k + 4);
+                } else {
+                    if (r == 1)
+                        for (size_t i = 0; i < k; i++) want[m++] = i % 2 ? d2[i] : d1[i];
+                    else
+                        for (size_t j = 0; j < k / 2; j++) want[m++] = j % 2 ? d2[2 * j] : d1[2 * j];
+                    memcpy(want + m, d1 + k, 4);
+                    memcpy(want + m + 4, d2 + k, 4);
+                }
+                QSDR_CHECK_MSG(memcmp(x, want, n) == 0, "K=%zu rate %d rep %d: encoder differs from the reference model", k, r, rep);
+                free(want);
+                qsdr_turbo_enc_destroy(&e);
+            }
+        }
+        free(u);
+        free(c2);
+        free(z1);
+        free(z2);
+        free(x);
+        free(d);
+        free(pi);
+    }
+}
+
+/* BPSK (0 -> +1) over AWGN with seeded noise; LLR = 2y/sigma^2. */
+static long decode_errors(size_t k, qsdr_turbo_rate r, qsdr_turbo_algo algo, double ebn0_db, int frames, uint64_t seed, int *iters)
+{
+    qsdr_turbo_enc_t *e = qsdr_turbo_enc_create(k, r);
+    qsdr_turbo_dec_config c = qsdr_turbo_dec_default();
+    c.rate = r;
+    c.algo = algo;
+    if (algo == QSDR_TURBO_LOGMAP) c.scaling = 1.0f;
+    qsdr_turbo_dec_t *d = qsdr_turbo_dec_create(k, &c);
+    size_t n = qsdr_turbo_n(k, r);
+    uint8_t *u = malloc(k), *x = malloc(n), *v = malloc(k);
+    float *l = malloc(n * sizeof *l), *w = malloc(n * sizeof *w);
+    double rate = (double)k / (double)n, var = 1.0 / (2 * rate * pow(10, ebn0_db / 10));
+    long errs = 0;
+    for (int f = 0; f < frames; f++) {
+        qsdr_rand_bits(seed, (uint64_t)f * k, k, u);
+        qsdr_turbo_enc_execute(e, u, x);
+        qsdr_randn_f32(seed + 1, (uint64_t)f * n, n, w);
+        for (size_t i = 0; i < n; i++) l[i] = (float)(2 * ((x[i] ? -1.0 : 1.0) + sqrt(var) * w[i]) / var);
+        int it = qsdr_turbo_dec_execute(d, l, v, NULL);
+        if (iters) *iters = it;
+        for (size_t i = 0; i < k; i++) errs += v[i] != u[i];
+    }
+    qsdr_turbo_enc_destroy(&e);
+    qsdr_turbo_dec_destroy(&d);
+    free(u);
+    free(x);
+    free(v);
+    free(l);
+    free(w);
+    return errs;
+}
+
+QSDR_TEST(turbo_decoder_corrects, "unit", "max-log and log-MAP decoders correct random frames at moderate SNR, K = 40..6144, all rates")
+{
+    size_t ks[] = {40, 520 - 8, 1024, 6144};
+    double snr[] = {2.5, 3.0, 4.0}; /* per rate 1/3, 1/2, 2/3: well above their waterfalls */
+    for (int ki = 0; ki < 4; ki++)
+        for (int r = 0; r < 3; r++)
+            for (int a = 0; a < 2; a++) {
+                if (a == 1 && ks[ki] == 6144) continue; /* log-MAP is slow; covered at K <= 1024 */
+                long e = decode_errors(ks[ki], (qsdr_turbo_rate)r, (qsdr_turbo_algo)a, snr[r], ks[ki] < 1000 ? 20 : 3, 5 + ki, NULL);
+                QSDR_CHECK_MSG(e == 0, "K=%zu rate %d algo %d at %.1f dB: %ld bit errors", ks[ki], r, a, snr[r], e);
+            }
+}
+
+QSDR_TEST(turbo_llr_convention, "unit", "LLR = log P(0)/P(1): a noiseless codeword with +-LLRs decodes to its bits; flipped signs do not")
+{
+    size_t k = 1024, n = qsdr_turbo_n(k, QSDR_TURBO_R13);
+    qsdr_turbo_enc_t *e = qsdr_turbo_enc_create(k, QSDR_TURBO_R13);
+    qsdr_turbo_dec_t *d = qsdr_turbo_dec_create(k, NULL);
+    uint8_t *u = malloc(k), *x = malloc(n), *v = malloc(k);
+    float *l = malloc(n * sizeof *l), *app = malloc(k * sizeof *app);
+    qsdr_rand_bits(1, 0, k, u);
+    qsdr_turbo_enc_execute(e, u, x);
+    for (size_t i = 0; i < n; i++) l[i] = x[i] ? -3.0f : 3.0f;
+    QSDR_CHECK(qsdr_turbo_dec_execute(d, l, v, app) >= 1);
+    QSDR_CHECK(memcmp(u, v, k) == 0);
+    size_t agree = 0;
+    for (size_t i = 0; i < k; i++) agree += (app[i] < 0) == (u[i] == 1);
+    QSDR_CHECK_EQ_INT(agree, k);
+    for (size_t i = 0; i < n; i++) l[i] = -l[i];
+    qsdr_turbo_dec_execute(d, l, v, NULL);
+    QSDR_CHECK(memcmp(u, v, k) != 0);
+    qsdr_log_set_level(QSDR_LOG_OFF);
+    l[5] = NAN;
+    QSDR_CHECK(qsdr_turbo_dec_execute(d, l, v, NULL) == QSDR_ERANGE);
+    qsdr_log_set_level(QSDR_LOG_INFO);
+    qsdr_turbo_enc_destroy(&e);
+    qsdr_turbo_dec_destroy(&d);
+    free(u);
+    free(x);
+    free(v);
+    free(l);
+    free(app);
+}
+
+QSDR_TEST(turbo_early_stop, "unit", "early termination by CRC24B and by hard-decision agreement stops before the iteration limit")
+{
+    size_t k = 1024, n = qsdr_turbo_n(k, QSDR_TURBO_R13);
+    qsdr_turbo_enc_t *e = qsdr_turbo_enc_create(k, QSDR_TURBO_R13);
+    uint8_t *u = malloc(k), *x = malloc(n), *v = malloc(k);
+    float *l = malloc(n * sizeof *l), *w = malloc(n * sizeof *w);
+    qsdr_rand_bits(2, 0, k - 24, u);
+    qsdr_crc24_attach(QSDR_CRC24B, u, k - 24);
+    qsdr_turbo_enc_execute(e, u, x);
+    qsdr_randn_f32(3, 0, n, w);
+    double var = 1.0 / (2 * (1.0 / 3) * pow(10, 0.25)); /* Eb/N0 2.5 dB */
+    for (size_t i = 0; i < n; i++) l[i] = (float)(2 * ((x[i] ? -1.0 : 1.0) + sqrt(var) * w[i]) / var);
+    for (int s = 0; s < 3; s++) {
+        qsdr_turbo_dec_config c = qsdr_turbo_dec_default();
+        c.iterations = 16;
+        c.stop = (qsdr_turbo_stop)s;
+        c.crc = QSDR_CRC24B;
+        qsdr_turbo_dec_t *d = qsdr_turbo_dec_create(k, &c);
+        int it = qsdr_turbo_dec_execute(d, l, v, NULL);
+        QSDR_CHECK(memcmp(u, v, k) == 0);
+        if (s == 0) QSDR_CHECK_EQ_INT(it, 16);
+        else QSDR_CHECK_MSG(it < 8, "stop rule %d ran %d iterations", s, it);
+        qsdr_turbo_dec_destroy(&d);
+    }
+    qsdr_turbo_enc_destroy(&e);
+    free(u);
+    free(x);
+    free(v);
+    free(l);
+    free(w);
+}
+
+QSDR_TEST(turbo_bad_params, "unit", "K not in the table, 0 iterations, bad scaling, CRC stop without CRC: clear errors")
+{
+    qsdr_log_set_level(QSDR_LOG_OFF);
+    QSDR_CHECK(qsdr_turbo_enc_create(41, QSDR_TURBO_R13) == NULL);
+    QSDR_CHECK(strstr(qsdr_last_error(), "K = 41") != NULL);
+    QSDR_CHECK(qsdr_turbo_dec_create(6145, NULL) == NULL);
+    qsdr_turbo_dec_config c = qsdr_turbo_dec_default();
+    c.iterations = 0;
+    QSDR_CHECK(qsdr_turbo_dec_create(40, &c) == NULL);
+    QSDR_CHECK(strstr(qsdr_last_error(), "iterations must be in [1, 32]") != NULL);
+    c = qsdr_turbo_dec_default();
+    c.scaling = 1.5f;
+    QSDR_CHECK(qsdr_turbo_dec_create(40, &c) == NULL);
+    c = qsdr_turbo_dec_default();
+    c.stop = QSDR_TURBO_STOP_CRC;
+    QSDR_CHECK(qsdr_turbo_dec_create(40, &c) == NULL);
+    uint8_t u[40] = {0};
+    u[3] = 7;
+    qsdr_turbo_enc_t *e = qsdr_turbo_enc_create(40, QSDR_TURBO_R13);
+    uint8_t x[132];
+    QSDR_CHECK(qsdr_turbo_enc_execute(e, u, x) == QSDR_EINVAL);
+    qsdr_turbo_enc_destroy(&e);
+    qsdr_log_set_level(QSDR_LOG_INFO);
+}
