@@ -1,0 +1,111 @@
+/* SPDX-License-Identifier: MIT */
+/* Block: LTE turbo decoder (float reference BCJR), framed: N LLRs -> K bits or APP LLRs. */
+#include <stdlib.h>
+
+#include "block_util.h"
+#include "qsdr/fec.h"
+
+extern const qsdr_block_desc qsdr_block_turbo_decoder;
+
+typedef struct {
+    qsdr_turbo_dec_t *d;
+    size_t k, n, kout;
+    bool soft;
+    qsdr_crc_type crc;
+    uint8_t *v;
+    float *app;
+    uint64_t frames, iterations, crc_fail;
+} td_state;
+
+static void td_destroy(void *st)
+{
+    td_state *s = st;
+    if (!s) return;
+    qsdr_turbo_dec_destroy(&s->d);
+    qsdr_free(s->v);
+    qsdr_free(s->app);
+    qsdr_free(s);
+}
+
+static int td_create(qsdr_block_ctx *ctx, void **state)
+{
+    td_state *s = qsdr_calloc(1, sizeof *s);
+    if (!s) return qsdr_error(QSDR_ENOMEM, "out of memory");
+    qsdr_turbo_dec_config c = qsdr_turbo_dec_default();
+    s->k = (size_t)qsdr_ctx_uint(ctx, "k");
+    c.rate = (qsdr_turbo_rate)qsdr_ctx_enum(ctx, "rate");
+    c.algo = (qsdr_turbo_algo)qsdr_ctx_enum(ctx, "algorithm");
+    c.iterations = (unsigned)qsdr_ctx_uint(ctx, "iterations");
+    double sc = qsdr_ctx_float(ctx, "scaling");
+    c.scaling = sc > 0 ? (float)sc : (c.algo == QSDR_TURBO_MAXLOG ? 0.75f : 1.0f);
+    c.stop = (qsdr_turbo_stop)qsdr_ctx_enum(ctx, "early_stop");
+    c.crc = s->crc = (qsdr_crc_type)qsdr_ctx_enum(ctx, "crc");
+    s->soft = qsdr_ctx_bool(ctx, "soft");
+    if (!qsdr_turbo_k_valid(s->k)) {
+        size_t up = qsdr_turbo_k_ceil(s->k);
+        td_destroy(s);
+        return qsdr_error(QSDR_EINVAL, "parameter 'k': %zu is not an LTE block size (40..6144 in the steps of TS 36.212 Table 5.1.3-3; nearest above: %zu)",
+                          (size_t)qsdr_ctx_uint(ctx, "k"), up);
+    }
+    s->d = qsdr_turbo_dec_create(s->k, &c);
+    s->v = qsdr_malloc(s->k);
+    s->app = qsdr_malloc(s->k * sizeof(float));
+    if (!s->d || !s->v || !s->app) {
+        td_destroy(s);
+        return QSDR_EINVAL;
+    }
+    s->n = qsdr_turbo_n(s->k, c.rate);
+    s->kout = s->crc ? s->k - 24 : s->k;
+    qsdr_ctx_set_port_type(ctx, true, 0, s->soft ? QSDR_ITEM_F32 : QSDR_ITEM_BIT);
+    qsdr_ctx_set_rate(ctx, s->n, s->kout);
+    *state = s;
+    return QSDR_OK;
+}
+
+static int td_work(void *st, qsdr_work_io *io)
+{
+    td_state *s = st;
+    const float *l = io->in[0];
+    size_t frames = io->n_in / s->n;
+    for (size_t f = 0; f < frames; f++) {
+        int it = qsdr_turbo_dec_execute(s->d, l + f * s->n, s->v, s->soft ? s->app : NULL);
+        if (it < 0) return it;
+        s->frames++;
+        s->iterations += (uint64_t)it;
+        if (s->crc && !qsdr_crc24_check(s->crc, s->v, s->k - 24)) s->crc_fail++;
+        if (s->soft) memcpy((float *)io->out[0] + f * s->kout, s->app, s->kout * sizeof(float));
+        else memcpy((uint8_t *)io->out[0] + f * s->kout, s->v, s->kout);
+    }
+    return QSDR_OK;
+}
+
+static void td_stats(void *st, qsdr_stats *o)
+{
+    td_state *s = st;
+    qsdr_stats_add(o, "frames", (double)s->frames);
+    qsdr_stats_add(o, "avg_iterations", s->frames ? (double)s->iterations / (double)s->frames : 0);
+    if (s->crc) qsdr_stats_add(o, "crc_failures", (double)s->crc_fail);
+}
+
+static const qsdr_param_desc td_params[] = {
+    {"k", QSDR_PARAM_UINT, "6144", 40, 6144, "bits", "block size K, one of the 188 LTE sizes", 0, NULL},
+    {"rate", QSDR_PARAM_ENUM, "1/3", 1, 0, "", "code rate, as the encoder", 0, "1/3|1/2|2/3"},
+    {"algorithm", QSDR_PARAM_ENUM, "maxlog", 1, 0, "", "max-log-MAP or log-MAP (exact Jacobian logarithm)", 0, "maxlog|logmap"},
+    {"iterations", QSDR_PARAM_UINT, "6", 1, 32, "", "turbo iterations (each runs both constituent decoders)", 0, NULL},
+    {"scaling", QSDR_PARAM_FLOAT, "0", 0, 1, "", "extrinsic scaling factor; 0 = 0.75 for maxlog, 1 for logmap", 0, NULL},
+    {"early_stop", QSDR_PARAM_ENUM, "none", 1, 0, "", "stop iterating when the CRC checks or hard decisions repeat", 0, "none|crc|agree"},
+    {"crc", QSDR_PARAM_ENUM, "none", 1, 0, "", "CRC in the last 24 of the K bits (removed from the output)", 0, "none|crc24a|crc24b"},
+    {"soft", QSDR_PARAM_BOOL, "false", 1, 0, "", "output a-posteriori LLRs (f32, log P(0)/P(1)) instead of bits", 0, NULL},
+};
+static const qsdr_port_desc td_in[] = {{"in", QSDR_ITEM_F32}};
+static const qsdr_port_desc td_out[] = {{"out", QSDR_ITEM_ANY}};
+
+const qsdr_block_desc qsdr_block_turbo_decoder = {
+    .abi = QSDR_BLOCK_ABI,
+    .name = "turbo_decoder",
+    .summary = "LTE turbo decoder (iterative BCJR, float reference): N LLRs (log P(0)/P(1)) -> K bits (or APP LLRs with soft)",
+    .inputs = td_in, .n_inputs = 1, .outputs = td_out, .n_outputs = 1,
+    .params = td_params, .n_params = QSDR_N(td_params),
+    .rate_kind = QSDR_RATE_FRAMED, .rate_in = 18444, .rate_out = 6144,
+    .create = td_create, .destroy = td_destroy, .work = td_work, .stats = td_stats,
+};
