@@ -10,6 +10,7 @@ typedef struct {
     qsdr_awgn_t *ch;
     double ebn0_db, esn0_db, bps, rate, sps, sample_power;
     bool use_esn0;
+    bool rate_auto;   /* code_rate 0: follow the 'code_rate' tags of an encoder upstream */
     bool tag_pending;
     const char *id;
 } awgn_state;
@@ -41,6 +42,8 @@ static int awgn_create(qsdr_block_ctx *ctx, void **state)
     }
     s->bps = (double)qsdr_ctx_uint(ctx, "bits_per_symbol");
     s->rate = qsdr_ctx_float(ctx, "code_rate");
+    s->rate_auto = s->rate == 0;
+    if (s->rate_auto) s->rate = 1; /* until a code_rate tag arrives */
     s->sps = (double)qsdr_ctx_uint(ctx, "sps");
     s->sample_power = qsdr_ctx_float(ctx, "sample_power");
     if (s->sample_power == 0) s->sample_power = 1.0 / s->sps;
@@ -58,11 +61,36 @@ static int awgn_create(qsdr_block_ctx *ctx, void **state)
 static int awgn_work(void *st, qsdr_work_io *io)
 {
     awgn_state *s = st;
-    if (s->tag_pending) {
-        qsdr_work_add_tag(io, 0, io->out_offset, "noise_var", qsdr_tagv_float(qsdr_awgn_get_noise_var(s->ch)));
-        s->tag_pending = false;
+    const qsdr_cf32 *x = io->in[0];
+    qsdr_cf32 *y = io->out[0];
+    size_t done = 0;
+    /* with code_rate 0 the variance changes exactly at each 'code_rate' tag */
+    for (size_t t = 0; t <= io->n_tags; t++) {
+        size_t upto = io->n_in;
+        if (t < io->n_tags) {
+            if (!s->rate_auto || strcmp(io->tags[t].key, "code_rate")) continue;
+            upto = (size_t)(io->tags[t].offset - io->in_offset);
+        }
+        if (upto > done) {
+            if (s->tag_pending) {
+                qsdr_work_add_tag(io, 0, io->out_offset + done, "noise_var", qsdr_tagv_float(qsdr_awgn_get_noise_var(s->ch)));
+                s->tag_pending = false;
+            }
+            int rc = qsdr_awgn_execute(s->ch, x + done, upto - done, io->in_offset + done, y + done);
+            if (rc) return rc;
+            done = upto;
+        }
+        if (t < io->n_tags) {
+            double r = io->tags[t].value.f;
+            if (!(r > 0 && r <= 1)) return qsdr_error(QSDR_ERANGE, "'code_rate' tag at item %llu holds %g, expected (0, 1]",
+                                                      (unsigned long long)io->tags[t].offset, r);
+            s->rate = r;
+            int rc = qsdr_awgn_set_noise_var(s->ch, (float)awgn_var(s));
+            if (rc) return rc;
+            s->tag_pending = true;
+        }
     }
-    return qsdr_awgn_execute(s->ch, io->in[0], io->n_in, io->in_offset, io->out[0]);
+    return QSDR_OK;
 }
 
 static int awgn_set(void *st, const char *name, const char *value)
@@ -87,13 +115,14 @@ static void awgn_stats(void *st, qsdr_stats *o)
 {
     awgn_state *s = st;
     qsdr_stats_add(o, "noise_var", qsdr_awgn_get_noise_var(s->ch));
+    qsdr_stats_add(o, "code_rate", s->rate);
 }
 
 static const qsdr_param_desc awgn_params[] = {
     {"ebn0_db", QSDR_PARAM_FLOAT, "10", -50, 100, "dB", "Eb/N0 per information bit", QSDR_PARAM_RUNTIME, NULL},
     {"esn0_db", QSDR_PARAM_FLOAT, NULL, -50, 100, "dB", "Es/N0 per symbol (instead of ebn0_db)", QSDR_PARAM_RUNTIME | QSDR_PARAM_OPTIONAL, NULL},
     {"bits_per_symbol", QSDR_PARAM_UINT, "2", 1, 16, "bits", "coded bits per symbol (1 BPSK, 2 QPSK, 4 16-QAM, ...)", 0, NULL},
-    {"code_rate", QSDR_PARAM_FLOAT, "1", 0.001, 1, "", "information bits per coded bit", 0, NULL},
+    {"code_rate", QSDR_PARAM_FLOAT, "1", 0, 1, "", "information bits per coded bit; 0 = take it from the 'code_rate' tag an encoder puts on the stream", 0, NULL},
     {"sps", QSDR_PARAM_UINT, "1", 1, 64, "samples", "samples per symbol of the input stream", 0, NULL},
     {"sample_power", QSDR_PARAM_FLOAT, "0", 0, 1e6, "",
      "mean |x|^2 of one input sample; 0 = 1/sps (unit-energy symbols, unit-energy pulse). Es = sample_power*sps", 0, NULL},

@@ -286,3 +286,35 @@ QSDR_TEST(turbo_bad_params, "unit", "K not in the table, 0 iterations, bad scali
     qsdr_turbo_enc_destroy(&e);
     qsdr_log_set_level(QSDR_LOG_INFO);
 }
+
+QSDR_TEST(turbo_code_rate_tag, "unit", "awgn with code_rate 0 takes the encoder's code_rate tag: same noise as the explicit K/N")
+{
+    const qsdr_cf32 *out[2];
+    size_t n[2];
+    qsdr_flowgraph_t *fg[2] = {0};
+    const char *rates[2] = {"0", "${K / (2*K + 12)}"};
+    for (int i = 0; i < 2; i++) {
+        char y[1024];
+        snprintf(y, sizeof y,
+                 "variables: {K: 1024}\n"
+                 "blocks:\n"
+                 "  - {id: src, type: random_source}\n"
+                 "  - {id: enc, type: turbo_encoder, params: {k: '${K}', rate: 1/2}}\n"
+                 "  - {id: map, type: mapper, params: {modulation: qpsk}}\n"
+                 "  - {id: awgn, type: awgn, params: {ebn0_db: 1, code_rate: '%s'}}\n"
+                 "  - {id: snk, type: vector_sink}\n"
+                 "connections: [src -> enc, enc -> map, map -> awgn, awgn -> snk]\n",
+                 rates[i]);
+        QSDR_REQUIRE(qsdr_flowgraph_load_string(y, "rate.yml", NULL, &fg[i]) == QSDR_OK);
+        qsdr_flowgraph_set_item_limit(fg[i], 4 * 1024);
+        QSDR_CHECK_EQ_INT(qsdr_flowgraph_run(fg[i], QSDR_SCHED_SERIAL), QSDR_OK);
+        qsdr_vector_sink_data(fg[i], "snk", (const void **)&out[i], &n[i], NULL, NULL);
+    }
+    QSDR_CHECK_EQ_INT(n[0], 4 * (2 * 1024 + 12) / 2);
+    QSDR_CHECK(n[0] == n[1] && memcmp(out[0], out[1], n[0] * sizeof(qsdr_cf32)) == 0);
+    qsdr_stats st;
+    qsdr_flowgraph_stats(fg[0], "awgn", &st);
+    QSDR_CHECK_NEAR(st.v[4].value, 1024.0 / 2060.0, 1e-9); /* code_rate stat */
+    qsdr_flowgraph_destroy(&fg[0]);
+    qsdr_flowgraph_destroy(&fg[1]);
+}
