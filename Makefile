@@ -42,6 +42,8 @@ bench: build
 	@scripts/install-deps --with-gnuradio
 	@gr=$$(/usr/bin/python3 bench/gnuradio_chain.py 2>/dev/null || echo 0); \
 	$(BUILD)/bench/bench_runtime --gnuradio-msps $$gr
+	@echo
+	$(BUILD)/bench/bench_turbo
 
 # Regenerate docs/blocks.md from the block descriptors.
 docs: build

@@ -9,12 +9,15 @@ extern const qsdr_block_desc qsdr_block_turbo_decoder;
 
 typedef struct {
     qsdr_turbo_dec_t *d;
+    qsdr_turbo_fast_t *fast; /* used instead of d when the configuration allows */
     size_t k, n, kout;
     bool soft;
     qsdr_crc_type crc;
     uint8_t *v;
     float *app;
     uint64_t frames, iterations, crc_fail;
+    size_t lanes;
+    unsigned iters;
 } td_state;
 
 static void td_destroy(void *st)
@@ -22,6 +25,7 @@ static void td_destroy(void *st)
     td_state *s = st;
     if (!s) return;
     qsdr_turbo_dec_destroy(&s->d);
+    qsdr_turbo_fast_destroy(&s->fast);
     qsdr_free(s->v);
     qsdr_free(s->app);
     qsdr_free(s);
@@ -47,13 +51,36 @@ static int td_create(qsdr_block_ctx *ctx, void **state)
         return qsdr_error(QSDR_EINVAL, "parameter 'k': %zu is not an LTE block size (40..6144 in the steps of TS 36.212 Table 5.1.3-3; nearest above: %zu)",
                           (size_t)qsdr_ctx_uint(ctx, "k"), up);
     }
-    s->d = qsdr_turbo_dec_create(s->k, &c);
-    s->v = qsdr_malloc(s->k);
-    s->app = qsdr_malloc(s->k * sizeof(float));
-    if (!s->d || !s->v || !s->app) {
+    int impl = qsdr_ctx_enum(ctx, "impl"); /* auto | float | fast */
+    bool fast_ok = c.algo == QSDR_TURBO_MAXLOG && c.scaling == 0.75f && c.stop == QSDR_TURBO_STOP_NONE && !s->soft;
+    if (impl == 2 && !fast_ok) {
         td_destroy(s);
-        return QSDR_EINVAL;
+        return qsdr_error(QSDR_EINVAL, "parameter 'impl': the fast decoder is max-log with scaling 0.75, no early stop and hard output only");
     }
+    size_t lanes = 1;
+    if (impl == 2 || (impl == 0 && fast_ok)) {
+        s->fast = qsdr_turbo_fast_create(s->k, c.iterations, c.rate, NULL);
+        if (!s->fast) {
+            td_destroy(s);
+            return QSDR_EINVAL;
+        }
+        lanes = qsdr_turbo_fast_lanes(s->fast);
+    } else {
+        s->d = qsdr_turbo_dec_create(s->k, &c);
+        if (!s->d) {
+            td_destroy(s);
+            return QSDR_EINVAL;
+        }
+    }
+    s->v = qsdr_malloc(s->k * lanes);
+    s->app = qsdr_malloc(s->k * sizeof(float));
+    if (!s->v || !s->app) {
+        td_destroy(s);
+        return qsdr_error(QSDR_ENOMEM, "out of memory");
+    }
+    s->lanes = lanes;
+    s->iters = c.iterations;
+    qsdr_ctx_set_chunk_hint(ctx, 2 * lanes * s->n);
     s->n = qsdr_turbo_n(s->k, c.rate);
     s->kout = s->crc ? s->k - 24 : s->k;
     qsdr_ctx_set_port_type(ctx, true, 0, s->soft ? QSDR_ITEM_F32 : QSDR_ITEM_BIT);
@@ -62,11 +89,30 @@ static int td_create(qsdr_block_ctx *ctx, void **state)
     return QSDR_OK;
 }
 
+static unsigned td_iterations(const td_state *s) { return s->iters; }
+
 static int td_work(void *st, qsdr_work_io *io)
 {
     td_state *s = st;
     const float *l = io->in[0];
     size_t frames = io->n_in / s->n;
+    if (s->fast) {
+        /* whole batches (one frame per SIMD lane) while there are enough frames */
+        for (size_t f = 0; f < frames;) {
+            size_t nb = frames - f < s->lanes ? frames - f : s->lanes;
+            int rc = qsdr_turbo_fast_execute(s->fast, l + f * s->n, nb, s->v);
+            if (rc) return rc;
+            for (size_t j = 0; j < nb; j++) {
+                const uint8_t *v = s->v + j * s->k;
+                if (s->crc && !qsdr_crc24_check(s->crc, v, s->k - 24)) s->crc_fail++;
+                memcpy((uint8_t *)io->out[0] + (f + j) * s->kout, v, s->kout);
+            }
+            s->frames += nb;
+            s->iterations += nb * (uint64_t)td_iterations(s);
+            f += nb;
+        }
+        return QSDR_OK;
+    }
     for (size_t f = 0; f < frames; f++) {
         int it = qsdr_turbo_dec_execute(s->d, l + f * s->n, s->v, s->soft ? s->app : NULL);
         if (it < 0) return it;
@@ -83,6 +129,7 @@ static void td_stats(void *st, qsdr_stats *o)
 {
     td_state *s = st;
     qsdr_stats_add(o, "frames", (double)s->frames);
+    qsdr_stats_add(o, "fast", s->fast != NULL);
     qsdr_stats_add(o, "avg_iterations", s->frames ? (double)s->iterations / (double)s->frames : 0);
     if (s->crc) qsdr_stats_add(o, "crc_failures", (double)s->crc_fail);
 }
@@ -96,6 +143,9 @@ static const qsdr_param_desc td_params[] = {
     {"early_stop", QSDR_PARAM_ENUM, "none", 1, 0, "", "stop iterating when the CRC checks or hard decisions repeat", 0, "none|crc|agree"},
     {"crc", QSDR_PARAM_ENUM, "none", 1, 0, "", "CRC in the last 24 of the K bits (removed from the output)", 0, "none|crc24a|crc24b"},
     {"soft", QSDR_PARAM_BOOL, "false", 1, 0, "", "output a-posteriori LLRs (f32, log P(0)/P(1)) instead of bits", 0, NULL},
+    {"impl", QSDR_PARAM_ENUM, "auto", 1, 0, "",
+     "auto: the int16 SIMD decoder when the settings allow it (maxlog, scaling 0.75, no early stop, hard output), else the float reference", 0,
+     "auto|float|fast"},
 };
 static const qsdr_port_desc td_in[] = {{"in", QSDR_ITEM_F32}};
 static const qsdr_port_desc td_out[] = {{"out", QSDR_ITEM_ANY}};
@@ -103,7 +153,7 @@ static const qsdr_port_desc td_out[] = {{"out", QSDR_ITEM_ANY}};
 const qsdr_block_desc qsdr_block_turbo_decoder = {
     .abi = QSDR_BLOCK_ABI,
     .name = "turbo_decoder",
-    .summary = "LTE turbo decoder (iterative BCJR, float reference): N LLRs (log P(0)/P(1)) -> K bits (or APP LLRs with soft)",
+    .summary = "LTE turbo decoder (iterative BCJR; int16 SIMD or float reference): N LLRs (log P(0)/P(1)) -> K bits (or APP LLRs with soft)",
     .inputs = td_in, .n_inputs = 1, .outputs = td_out, .n_outputs = 1,
     .params = td_params, .n_params = QSDR_N(td_params),
     .rate_kind = QSDR_RATE_FRAMED, .rate_in = 18444, .rate_out = 6144,

@@ -73,6 +73,22 @@ void qsdr_turbo_dec_destroy(qsdr_turbo_dec_t **q);
  * a-posteriori LLRs. Returns the number of iterations run (>= 1), or QSDR_ERANGE for a NaN LLR. */
 int qsdr_turbo_dec_execute(qsdr_turbo_dec_t *q, const float *l_n, uint8_t *v_k, float *app_k);
 
+/* ---- fast decoder ------------------------------------------------------------------------- */
+/* Fixed-point fast path: int16, max-log-MAP with extrinsic scaling 0.75, a fixed number of
+ * iterations, frames decoded in lock-step, one per SIMD lane (32 with AVX-512BW, 16 with AVX2,
+ * 16 in the generic C version; all bit-exact with each other). Channel LLRs are quantized with
+ * 2 fractional bits and clipped to +-31.75; extrinsic values are clipped to +-1023.75.
+ *  variant: NULL = best for this CPU (QSDR_SIMD overrides), or "generic", "avx2", "avx512". */
+typedef struct qsdr_turbo_fast qsdr_turbo_fast_t;
+qsdr_turbo_fast_t *qsdr_turbo_fast_create(size_t k, unsigned iterations, qsdr_turbo_rate rate, const char *variant);
+void qsdr_turbo_fast_destroy(qsdr_turbo_fast_t **q);
+/* Frames decoded together (a batch); fewer frames leave lanes idle. */
+size_t qsdr_turbo_fast_lanes(const qsdr_turbo_fast_t *q);
+const char *qsdr_turbo_fast_impl(const qsdr_turbo_fast_t *q);
+/* Decode nframes frames: l_n holds nframes x n LLRs, v_k receives nframes x k bits.
+ * Returns QSDR_OK or QSDR_ERANGE for a NaN LLR. */
+int qsdr_turbo_fast_execute(qsdr_turbo_fast_t *q, const float *l_n, size_t nframes, uint8_t *v_k);
+
 #ifdef __cplusplus
 }
 #endif

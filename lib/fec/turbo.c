@@ -5,6 +5,7 @@
 #include <math.h>
 #include <string.h>
 
+#include "fec_internal.h"
 #include "qpp_table.h"
 #include "qsdr/fec.h"
 
@@ -286,11 +287,9 @@ static void bcjr(qsdr_turbo_dec_t *q, const float *sys, const float *par, const 
     }
 }
 
-static void depuncture(const qsdr_turbo_dec_t *q, const float *l, float *d)
+void qsdr_turbo_depuncture(size_t k, qsdr_turbo_rate r, const float *l, float *d)
 {
-    size_t k = q->k;
     float *d0 = d, *d1 = d + k + 4, *d2 = d + 2 * (k + 4);
-    qsdr_turbo_rate r = q->cfg.rate;
     if (r == QSDR_TURBO_R13) {
         memcpy(d, l, 3 * (k + 4) * sizeof *d);
         return;
@@ -311,7 +310,7 @@ int qsdr_turbo_dec_execute(qsdr_turbo_dec_t *q, const float *l, uint8_t *v, floa
     const size_t k = q->k, n = qsdr_turbo_n(k, q->cfg.rate);
     for (size_t i = 0; i < n; i++)
         if (isnan(l[i])) return qsdr_error(QSDR_ERANGE, "turbo decoder: input LLR %zu of %zu is NaN", i, n);
-    depuncture(q, l, q->d);
+    qsdr_turbo_depuncture(k, q->cfg.rate, l, q->d);
     const float *d = q->d;
     for (size_t i = 0; i < k; i++) {
         q->sys1[i] = d[i];

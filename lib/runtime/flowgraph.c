@@ -433,7 +433,10 @@ static int alloc_buffers(qsdr_flowgraph_t *fg)
             for (size_t j = 0; j < fg->n_blocks; j++) {
                 qsdr_block_inst *b = fg->blocks[j];
                 for (size_t i = 0; i < b->d->n_inputs; i++)
-                    if (b->in[i].src == a && b->in[i].src_port == o && 4 * b->rate_in > need) need = 4 * b->rate_in;
+                    if (b->in[i].src == a && b->in[i].src_port == o) {
+                        if (4 * b->rate_in > need) need = 4 * b->rate_in;
+                        if (b->chunk_hint > need) need = b->chunk_hint;
+                    }
             }
             if (need > want) want = need;
             a->out[o] = qsdr_buffer_create(isz, want, a->out_fanout[o]);

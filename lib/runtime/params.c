@@ -348,3 +348,11 @@ int qsdr_ctx_set_port_type(qsdr_block_ctx *c, bool is_output, unsigned port, qsd
         c->b->in_type[port] = t;
     return QSDR_OK;
 }
+
+int qsdr_ctx_set_chunk_hint(qsdr_block_ctx *c, size_t items)
+{
+    if (items > ((size_t)1 << 27))
+        return qsdr_error(QSDR_ERANGE, "block '%s': chunk hint %zu items is too large", c->b->id, items);
+    c->b->chunk_hint = items;
+    return QSDR_OK;
+}

@@ -96,6 +96,7 @@ typedef struct qsdr_block_inst {
     char **pwhere;               /* file:line of each explicit value */
     qsdr_item_type *in_type, *out_type;
     size_t rate_in, rate_out;
+    size_t chunk_hint;           /* wanted input buffer size (items), 0 = none */
     qsdr_in_edge *in;            /* per input port */
     qsdr_buffer **out;           /* per output port */
     size_t *out_fanout;          /* readers per output (during graph build) */

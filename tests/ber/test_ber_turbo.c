@@ -12,7 +12,7 @@
 #include "qsdr_test.h"
 
 /* Runs the real flowgraph: random bits -> turbo_encoder -> BPSK -> awgn -> demapper -> decoder. */
-static double turbo_ber(double ebn0, int frames, const char *algo, uint64_t seed, uint64_t *errors)
+static double turbo_ber(double ebn0, int frames, const char *algo, const char *impl, uint64_t seed, uint64_t *errors)
 {
     char y[2048];
     snprintf(y, sizeof y,
@@ -23,10 +23,10 @@ static double turbo_ber(double ebn0, int frames, const char *algo, uint64_t seed
              "  - {id: map, type: mapper, params: {modulation: bpsk}}\n"
              "  - {id: awgn, type: awgn, params: {ebn0_db: %g, bits_per_symbol: 1, code_rate: '${K / (3*K + 12)}'}}\n"
              "  - {id: demap, type: demapper, params: {modulation: bpsk}}\n"
-             "  - {id: dec, type: turbo_decoder, params: {k: '${K}', algorithm: %s, iterations: 6}}\n"
+             "  - {id: dec, type: turbo_decoder, params: {k: '${K}', algorithm: %s, iterations: 6, impl: %s}}\n"
              "  - {id: ber, type: ber, params: {frame_size: 6144, max_bits: %d, print: false}}\n"
              "connections: [src -> enc, enc -> map, map -> awgn, awgn -> demap, demap -> dec, dec -> ber.in, src -> ber.ref]\n",
-             ebn0, algo, frames * 6144);
+             ebn0, algo, impl, frames * 6144);
     qsdr_flowgraph_t *fg = NULL;
     if (qsdr_flowgraph_load_string(y, "turbo.yml", NULL, &fg)) {
         qsdr_test_fail(__FILE__, __LINE__, "load: %s", qsdr_last_error());
@@ -47,29 +47,35 @@ static double turbo_ber(double ebn0, int frames, const char *algo, uint64_t seed
     return bits > 0 ? errs / bits : -1;
 }
 
-QSDR_TEST(ber_turbo_6144_quick, "ber", "turbo K=6144 max-log 0.75, 6 it: within 0.1 dB of AFF3CT's BER 1e-4 at 0.60 dB")
+QSDR_TEST(ber_turbo_6144_quick, "ber", "turbo K=6144 max-log 0.75, 6 it, float and int16 SIMD: within 0.1 dB of AFF3CT's 1e-4 at 0.60 dB")
 {
-    uint64_t e5, e7;
-    double b5 = turbo_ber(0.50, 40, "maxlog", 1, &e5);
-    double b7 = turbo_ber(0.70, 40, "maxlog", 2, &e7);
-    printf("  Eb/N0 0.50 dB: BER %.3e (%llu errors); 0.70 dB: BER %.3e (%llu errors); reference 1.0e-4 at 0.60 dB\n", b5,
-           (unsigned long long)e5, b7, (unsigned long long)e7);
-    QSDR_CHECK_MSG(b7 <= 1e-4, "BER %.3e at 0.70 dB: more than 0.1 dB worse than the reference", b7);
-    QSDR_CHECK_MSG(b5 >= 1e-4, "BER %.3e at 0.50 dB: better than the reference by more than 0.1 dB (accounting?)", b5);
+    const char *impls[] = {"float", "fast"};
+    int frames[] = {40, 128};
+    for (int i = 0; i < 2; i++) {
+        uint64_t e5, e7;
+        double b5 = turbo_ber(0.50, frames[i], "maxlog", impls[i], 1, &e5);
+        double b7 = turbo_ber(0.70, frames[i], "maxlog", impls[i], 2, &e7);
+        printf("  %s: Eb/N0 0.50 dB: BER %.3e (%llu errors); 0.70 dB: BER %.3e (%llu errors); reference 1.0e-4 at 0.60 dB\n", impls[i], b5,
+               (unsigned long long)e5, b7, (unsigned long long)e7);
+        QSDR_CHECK_MSG(b7 <= 1e-4, "%s: BER %.3e at 0.70 dB: more than 0.1 dB worse than the reference", impls[i], b7);
+        QSDR_CHECK_MSG(b5 >= 1e-4, "%s: BER %.3e at 0.50 dB: better than the reference by more than 0.1 dB (accounting?)", impls[i], b5);
+    }
 }
 
-QSDR_TEST(ber_turbo_6144_curve, "long", "turbo K=6144 curve 0.3..0.8 dB, max-log and log-MAP, against the reference (opt-in)")
+QSDR_TEST(ber_turbo_6144_curve, "long", "turbo K=6144 curve 0.3..0.8 dB: int16 fast, float max-log, log-MAP (opt-in)")
 {
     double pts[] = {0.3, 0.4, 0.5, 0.6, 0.7, 0.8};
-    const char *algos[] = {"maxlog", "logmap"};
-    for (int a = 0; a < 2; a++)
+    struct {
+        const char *algo, *impl;
+        int frames;
+    } runs[] = {{"maxlog", "fast", 4000}, {"maxlog", "float", 300}, {"logmap", "float", 60}};
+    for (int a = 0; a < 3; a++)
         for (int p = 0; p < 6; p++) {
             uint64_t e;
-            int frames = pts[p] < 0.65 ? 200 : 1000;
-            if (a == 1) frames /= 4;
-            double b = turbo_ber(pts[p], frames, algos[a], 10 + p, &e);
-            printf("  %s Eb/N0 %.2f dB: BER %.3e (%llu errors, %d frames)\n", algos[a], pts[p], b, (unsigned long long)e, frames);
-            if (a == 0 && pts[p] == 0.6) QSDR_CHECK_MSG(b > 5e-6 && b < 1e-3, "max-log at 0.60 dB: %.3e, reference 1.0e-4", b);
+            int frames = runs[a].frames;
+            double b = turbo_ber(pts[p], frames, runs[a].algo, runs[a].impl, 10 + p, &e);
+            printf("  %s/%s Eb/N0 %.2f dB: BER %.3e (%llu errors, %d frames)\n", runs[a].algo, runs[a].impl, pts[p], b, (unsigned long long)e, frames);
+            if (a < 2 && pts[p] == 0.6) QSDR_CHECK_MSG(b > 5e-6 && b < 1e-3, "max-log at 0.60 dB: %.3e, reference 1.0e-4", b);
             if (a == 0 && pts[p] == 0.8) QSDR_CHECK_MSG(b <= 5e-6, "max-log at 0.80 dB: %.3e, reference 5e-6 at 0.70 dB", b);
         }
 }

@@ -1,0 +1,43 @@
+/* SPDX-License-Identifier: MIT */
+/* FEC internals shared by the turbo decoders and their tests (not installed). */
+#ifndef QSDR_FEC_INTERNAL_H
+#define QSDR_FEC_INTERNAL_H
+
+#include <stddef.h>
+#include <stdint.h>
+
+#include "qsdr/fec.h"
+
+typedef struct {
+    uint8_t s[2], cz[2]; /* the two predecessors of a state and their branch label 2c + z */
+} qsdr_trellis_pred;
+
+typedef struct {
+    uint8_t next[8][2]; /* next state for (state, input bit) */
+    uint8_t cz[8][2];   /* branch label 2c + z */
+    qsdr_trellis_pred pred[8];
+} qsdr_trellis;
+
+struct qsdr_turbo_fast {
+    size_t k, lanes;
+    unsigned iterations;
+    qsdr_turbo_rate rate;
+    const char *name;
+    void (*decode)(struct qsdr_turbo_fast *, uint8_t *);
+    uint32_t *pi;
+    void *buf;     /* int16 vectors: sys1 par1 sys2 par2 (K+3 each), la1 la2 le app (K each), alpha */
+    uint8_t *hard; /* K x lanes */
+    float *d;      /* one frame's depunctured LLRs */
+    int16_t *qd;   /* lanes x 3 (K+4) quantized mother-code LLRs */
+};
+
+/* Depuncture n = qsdr_turbo_n(k, r) LLRs into the three mother-code streams d (3 (K+4)). */
+void qsdr_turbo_depuncture(size_t k, qsdr_turbo_rate r, const float *l, float *d);
+/* The RSC trellis computed from the code definition (the fast core uses constant copies). */
+void qsdr_turbo_trellis_init(qsdr_trellis *tr);
+/* The fast core's constant tables (defined in turbo_fast.c). */
+extern const uint8_t qsdr_tf_next[8][2], qsdr_tf_cz[8][2], qsdr_tf_pred_s[8][2], qsdr_tf_pred_cz[8][2];
+/* Name of the i-th fast-decoder variant (best first; NULL past the end). */
+const char *qsdr_turbo_fast_variant_name(size_t i);
+
+#endif

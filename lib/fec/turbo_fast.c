@@ -1,0 +1,328 @@
+/* SPDX-License-Identifier: MIT */
+/* Fast LTE turbo decoder: int16 fixed point, max-log-MAP with extrinsic scaling 0.75,
+ * inter-frame SIMD (one frame per lane), chosen at run time: AVX-512BW (32 frames), AVX2 (16),
+ * generic C (16). The decoder core is turbo_fast_core.h, compiled once per instruction set. */
+#include <math.h>
+#include <string.h>
+
+#include "fec_internal.h"
+#include "phy/phy_internal.h"
+#include "qsdr/fec.h"
+
+/* ---- trellis tables (same code as turbo.c) ------------------------------------------------ */
+static unsigned rsc_next(unsigned s, unsigned c, unsigned *z)
+{
+    unsigned a = (c ^ (s >> 1) ^ (s >> 2)) & 1u;
+    *z = (a ^ s ^ (s >> 2)) & 1u;
+    return ((s << 1) | a) & 7u;
+}
+
+/* The RSC trellis as compile-time constants, so the 8 state vectors stay in registers
+ * (state s = r1 | r2 << 1 | r3 << 2; labels 2c + z). tests/qa checks them against turbo.c. */
+const uint8_t qsdr_tf_next[8][2] = {{0, 1}, {2, 3}, {5, 4}, {7, 6}, {1, 0}, {3, 2}, {4, 5}, {6, 7}};
+const uint8_t qsdr_tf_cz[8][2] = {{0, 3}, {1, 2}, {1, 2}, {0, 3}, {0, 3}, {1, 2}, {1, 2}, {0, 3}};
+const uint8_t qsdr_tf_pred_s[8][2] = {{0, 4}, {0, 4}, {1, 5}, {1, 5}, {2, 6}, {2, 6}, {3, 7}, {3, 7}};
+const uint8_t qsdr_tf_pred_cz[8][2] = {{0, 3}, {3, 0}, {1, 2}, {2, 1}, {2, 1}, {1, 2}, {3, 0}, {0, 3}};
+
+void qsdr_turbo_trellis_init(qsdr_trellis *tr)
+{
+    int npred[8] = {0};
+    for (unsigned s = 0; s < 8; s++)
+        for (unsigned c = 0; c < 2; c++) {
+            unsigned z, ns = rsc_next(s, c, &z);
+            tr->next[s][c] = (uint8_t)ns;
+            tr->cz[s][c] = (uint8_t)(2 * c + z);
+            tr->pred[ns].s[npred[ns]] = (uint8_t)s;
+            tr->pred[ns].cz[npred[ns]] = (uint8_t)(2 * c + z);
+            npred[ns]++;
+        }
+}
+
+/* ---- generic C vectors ---------------------------------------------------------------------- */
+#define GEN_LANES 16
+typedef struct {
+    int16_t v[GEN_LANES];
+} gvec;
+static inline int16_t sat16(int32_t x) { return (int16_t)(x > 32767 ? 32767 : (x < -32768 ? -32768 : x)); }
+static inline gvec g_set1(int x)
+{
+    gvec r;
+    for (int i = 0; i < GEN_LANES; i++) r.v[i] = (int16_t)x;
+    return r;
+}
+static inline gvec g_adds(gvec a, gvec b)
+{
+    for (int i = 0; i < GEN_LANES; i++) a.v[i] = sat16((int32_t)a.v[i] + b.v[i]);
+    return a;
+}
+static inline gvec g_subs(gvec a, gvec b)
+{
+    for (int i = 0; i < GEN_LANES; i++) a.v[i] = sat16((int32_t)a.v[i] - b.v[i]);
+    return a;
+}
+static inline gvec g_max(gvec a, gvec b)
+{
+    for (int i = 0; i < GEN_LANES; i++) a.v[i] = a.v[i] > b.v[i] ? a.v[i] : b.v[i];
+    return a;
+}
+static inline gvec g_min(gvec a, gvec b)
+{
+    for (int i = 0; i < GEN_LANES; i++) a.v[i] = a.v[i] < b.v[i] ? a.v[i] : b.v[i];
+    return a;
+}
+static inline gvec g_srai(gvec a, int n)
+{
+    for (int i = 0; i < GEN_LANES; i++) a.v[i] = (int16_t)(a.v[i] >> n); /* arithmetic (GCC) */
+    return a;
+}
+static inline void g_ltz(gvec a, uint8_t *out)
+{
+    for (int i = 0; i < GEN_LANES; i++) out[i] = a.v[i] < 0;
+}
+
+#define VT gvec
+#define V_LANES GEN_LANES
+#define V_SET1(x) g_set1(x)
+#define V_LOAD(p) (*(p))
+#define V_STORE(p, x) (*(p) = (x))
+#define V_ADDS(a, b) g_adds(a, b)
+#define V_SUBS(a, b) g_subs(a, b)
+#define V_MAX(a, b) g_max(a, b)
+#define V_MIN(a, b) g_min(a, b)
+#define V_SRAI(a, n) g_srai(a, n)
+#define V_LTZ_MASK(v, out) g_ltz(v, out)
+#define FAST_FN(name) name##_generic
+#include "turbo_fast_core.h"
+#undef VT
+#undef V_LANES
+#undef V_SET1
+#undef V_LOAD
+#undef V_STORE
+#undef V_ADDS
+#undef V_SUBS
+#undef V_MAX
+#undef V_MIN
+#undef V_SRAI
+#undef V_LTZ_MASK
+#undef FAST_FN
+
+#if defined(__x86_64__)
+#include <immintrin.h>
+
+/* ---- AVX2: 16 x int16 --------------------------------------------------------------------- */
+#pragma GCC push_options
+#pragma GCC target("avx2")
+static inline void avx2_ltz(__m256i v, uint8_t *out)
+{
+    int16_t t[16];
+    _mm256_storeu_si256((__m256i *)t, v);
+    for (int i = 0; i < 16; i++) out[i] = t[i] < 0;
+}
+#define VT __m256i
+#define V_LANES 16
+#define V_SET1(x) _mm256_set1_epi16((short)(x))
+#define V_LOAD(p) _mm256_load_si256(p)
+#define V_STORE(p, x) _mm256_store_si256((p), (x))
+#define V_ADDS(a, b) _mm256_adds_epi16(a, b)
+#define V_SUBS(a, b) _mm256_subs_epi16(a, b)
+#define V_MAX(a, b) _mm256_max_epi16(a, b)
+#define V_MIN(a, b) _mm256_min_epi16(a, b)
+#define V_SRAI(a, n) _mm256_srai_epi16(a, n)
+#define V_LTZ_MASK(v, out) avx2_ltz(v, out)
+#define FAST_FN(name) name##_avx2
+#include "turbo_fast_core.h"
+#undef VT
+#undef V_LANES
+#undef V_SET1
+#undef V_LOAD
+#undef V_STORE
+#undef V_ADDS
+#undef V_SUBS
+#undef V_MAX
+#undef V_MIN
+#undef V_SRAI
+#undef V_LTZ_MASK
+#undef FAST_FN
+#pragma GCC pop_options
+
+/* ---- AVX-512BW: 32 x int16 ---------------------------------------------------------------- */
+#pragma GCC push_options
+#pragma GCC target("avx512f,avx512bw")
+static inline void avx512_ltz(__m512i v, uint8_t *out)
+{
+    __mmask32 m = _mm512_cmplt_epi16_mask(v, _mm512_setzero_si512());
+    for (int i = 0; i < 32; i++) out[i] = (uint8_t)((m >> i) & 1u);
+}
+#define VT __m512i
+#define V_LANES 32
+#define V_SET1(x) _mm512_set1_epi16((short)(x))
+#define V_LOAD(p) _mm512_load_si512(p)
+#define V_STORE(p, x) _mm512_store_si512((p), (x))
+#define V_ADDS(a, b) _mm512_adds_epi16(a, b)
+#define V_SUBS(a, b) _mm512_subs_epi16(a, b)
+#define V_MAX(a, b) _mm512_max_epi16(a, b)
+#define V_MIN(a, b) _mm512_min_epi16(a, b)
+#define V_SRAI(a, n) _mm512_srai_epi16(a, n)
+#define V_LTZ_MASK(v, out) avx512_ltz(v, out)
+#define FAST_FN(name) name##_avx512
+#include "turbo_fast_core.h"
+#undef VT
+#undef V_LANES
+#undef V_SET1
+#undef V_LOAD
+#undef V_STORE
+#undef V_ADDS
+#undef V_SUBS
+#undef V_MAX
+#undef V_MIN
+#undef V_SRAI
+#undef V_LTZ_MASK
+#undef FAST_FN
+#pragma GCC pop_options
+#endif
+
+/* ---- variants ------------------------------------------------------------------------------ */
+typedef void (*decode_fn)(qsdr_turbo_fast_t *, uint8_t *);
+typedef struct {
+    const char *name;
+    decode_fn fn;
+    unsigned needs;
+    size_t lanes;
+} fast_variant;
+
+static const fast_variant g_variants[] = {
+#if defined(__x86_64__)
+    {"avx512", decode_avx512, QSDR_CPU_AVX512, 32},
+    {"avx2", decode_avx2, QSDR_CPU_AVX2, 16},
+#endif
+    {"generic", decode_generic, 0, GEN_LANES},
+    {NULL, NULL, 0, 0},
+};
+
+const char *qsdr_turbo_fast_variant_name(size_t i) { return i < sizeof g_variants / sizeof *g_variants - 1 ? g_variants[i].name : NULL; }
+
+static const fast_variant *pick_variant(const char *want)
+{
+    const char *env = want ? want : getenv("QSDR_SIMD");
+    const fast_variant *best = NULL;
+    for (const fast_variant *v = g_variants; v->name; v++) {
+        if ((v->needs & ~qsdr_cpu_features()) != 0) continue;
+        if (!best) best = v;
+        if (env && !strcmp(env, v->name)) return v;
+    }
+    if (want && strcmp(want, best->name)) return NULL; /* explicitly asked for an unavailable one */
+    return best;
+}
+
+qsdr_turbo_fast_t *qsdr_turbo_fast_create(size_t k, unsigned iterations, qsdr_turbo_rate rate, const char *variant)
+{
+    if (!qsdr_turbo_k_valid(k))
+        return qsdr_error_null(QSDR_EINVAL, "qsdr_turbo_fast_create: K = %zu is not an LTE block size (40..6144 in the steps of TS 36.212 Table 5.1.3-3)", k);
+    if (iterations < 1 || iterations > 32)
+        return qsdr_error_null(QSDR_EINVAL, "qsdr_turbo_fast_create: iterations must be in [1, 32] (got %u)", iterations);
+    if ((int)rate < 0 || rate > QSDR_TURBO_R23) return qsdr_error_null(QSDR_EINVAL, "qsdr_turbo_fast_create: bad rate");
+    const fast_variant *v = pick_variant(variant);
+    if (!v) return qsdr_error_null(QSDR_ENOTSUP, "qsdr_turbo_fast_create: variant '%s' is not available on this CPU", variant);
+    qsdr_turbo_fast_t *q = qsdr_calloc(1, sizeof *q);
+    if (!q) return qsdr_error_null(QSDR_ENOMEM, "qsdr_turbo_fast_create: out of memory");
+    q->k = k;
+    q->iterations = iterations;
+    q->rate = rate;
+    q->lanes = v->lanes;
+    q->name = v->name;
+    q->decode = v->fn;
+    size_t vec_bytes = q->lanes * sizeof(int16_t);
+    size_t nvec = 4 * (k + 3) + 4 * k + ((k + 31) / 32) * 8 + 32 * 8; /* see turbo_fast_core.h */
+    q->pi = qsdr_malloc(k * sizeof *q->pi);
+    q->buf = qsdr_aligned_alloc(nvec * vec_bytes);
+    q->hard = qsdr_malloc(k * q->lanes);
+    q->d = qsdr_malloc(3 * (k + 4) * sizeof(float));
+    q->qd = qsdr_malloc(q->lanes * 3 * (k + 4) * sizeof(int16_t));
+    if (!q->pi || !q->buf || !q->hard || !q->d || !q->qd) {
+        qsdr_turbo_fast_destroy(&q);
+        return qsdr_error_null(QSDR_ENOMEM, "qsdr_turbo_fast_create: out of memory");
+    }
+    qsdr_turbo_qpp(k, q->pi);
+    return q;
+}
+
+void qsdr_turbo_fast_destroy(qsdr_turbo_fast_t **qp)
+{
+    if (!qp || !*qp) return;
+    qsdr_turbo_fast_t *q = *qp;
+    qsdr_free(q->pi);
+    qsdr_aligned_free(q->buf);
+    qsdr_free(q->hard);
+    qsdr_free(q->d);
+    qsdr_free(q->qd);
+    qsdr_free(q);
+    *qp = NULL;
+}
+
+size_t qsdr_turbo_fast_lanes(const qsdr_turbo_fast_t *q) { return q->lanes; }
+const char *qsdr_turbo_fast_impl(const qsdr_turbo_fast_t *q) { return q->name; }
+
+/* Channel LLRs -> int16 with 2 fractional bits, clipped to +-127 (i.e. +-31.75); returns the
+ * number of NaNs seen (one vectorisable pass). */
+static size_t quantize(const float *l, size_t n, int16_t *out)
+{
+    size_t nans = 0;
+    for (size_t i = 0; i < n; i++) {
+        float x = l[i] * 4.0f;
+        nans += x != x;
+        x = x > 127.0f ? 127.0f : (x < -127.0f ? -127.0f : x);
+        out[i] = (int16_t)lrintf(x);
+    }
+    return nans;
+}
+
+int qsdr_turbo_fast_execute(qsdr_turbo_fast_t *q, const float *l_n, size_t nframes, uint8_t *v_k)
+{
+    const size_t k = q->k, n = qsdr_turbo_n(k, q->rate), L = q->lanes, m = 3 * (k + 4);
+    int16_t *s1 = q->buf, *p1 = s1 + (k + 3) * L, *s2 = p1 + (k + 3) * L, *p2 = s2 + (k + 3) * L;
+    for (size_t f0 = 0; f0 < nframes; f0 += L) {
+        size_t nb = nframes - f0 < L ? nframes - f0 : L;
+        /* 1: quantize every frame of the batch into the mother-code layout d0|d1|d2 */
+        for (size_t lane = 0; lane < L; lane++) {
+            int16_t *qd = q->qd + lane * m;
+            if (lane >= nb) {
+                memset(qd, 0, m * sizeof *qd); /* idle lane */
+                continue;
+            }
+            const float *l = l_n + (f0 + lane) * n;
+            if (q->rate != QSDR_TURBO_R13) {
+                qsdr_turbo_depuncture(k, q->rate, l, q->d);
+                l = q->d;
+            }
+            if (quantize(l, m, qd))
+                for (size_t i = 0; i < n; i++)
+                    if (isnan(l_n[(f0 + lane) * n + i]))
+                        return qsdr_error(QSDR_ERANGE, "turbo decoder: input LLR %zu of frame %zu is NaN", i, f0 + lane);
+        }
+        /* 2: transpose to [step][lane]; the tail bit t sits in stream t % 3 at K + t / 3 */
+        for (size_t i = 0; i < k; i++) {
+            size_t pi = q->pi[i];
+            for (size_t lane = 0; lane < L; lane++) {
+                const int16_t *qd = q->qd + lane * m;
+                s1[i * L + lane] = qd[i];
+                p1[i * L + lane] = qd[k + 4 + i];
+                s2[i * L + lane] = qd[pi];
+                p2[i * L + lane] = qd[2 * (k + 4) + i];
+            }
+        }
+        for (size_t j = 0; j < 3; j++) {
+            size_t tx = 2 * j, tz = tx + 1, ux = tx + 6, uz = tz + 6;
+            for (size_t lane = 0; lane < L; lane++) {
+                const int16_t *qd = q->qd + lane * m;
+                s1[(k + j) * L + lane] = qd[(tx % 3) * (k + 4) + k + tx / 3];
+                p1[(k + j) * L + lane] = qd[(tz % 3) * (k + 4) + k + tz / 3];
+                s2[(k + j) * L + lane] = qd[(ux % 3) * (k + 4) + k + ux / 3];
+                p2[(k + j) * L + lane] = qd[(uz % 3) * (k + 4) + k + uz / 3];
+            }
+        }
+        q->decode(q, q->hard);
+        for (size_t lane = 0; lane < nb; lane++)
+            for (size_t i = 0; i < k; i++) v_k[(f0 + lane) * k + i] = q->hard[i * L + lane];
+    }
+    return QSDR_OK;
+}

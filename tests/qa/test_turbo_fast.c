@@ -1,0 +1,101 @@
+/* SPDX-License-Identifier: MIT */
+/* Fast turbo decoder QA: every SIMD variant the CPU supports gives the same hard decisions as
+ * the generic C version, bit for bit, on random (noisy) inputs of several K, rates and batch
+ * fills; the compile-time trellis tables equal the encoder's trellis. */
+#include <stdlib.h>
+#include <string.h>
+
+#include "fec/fec_internal.h"
+#include "qsdr/qsdr.h"
+#include "qsdr_test.h"
+
+static void noisy_frames(size_t k, qsdr_turbo_rate r, size_t nf, double ebn0, uint64_t seed, float *l, uint8_t *u)
+{
+    size_t n = qsdr_turbo_n(k, r);
+    qsdr_turbo_enc_t *e = qsdr_turbo_enc_create(k, r);
+    uint8_t *x = malloc(n);
+    float *w = malloc(n * sizeof *w);
+    double var = 1.0 / (2.0 * (double)k / (double)n * pow(10, ebn0 / 10));
+    for (size_t f = 0; f < nf; f++) {
+        qsdr_rand_bits(seed, f * k, k, u + f * k);
+        qsdr_turbo_enc_execute(e, u + f * k, x);
+        qsdr_randn_f32(seed + 1, f * n, n, w);
+        for (size_t i = 0; i < n; i++) l[f * n + i] = (float)(2 * ((x[i] ? -1.0 : 1.0) + sqrt(var) * w[i]) / var);
+    }
+    qsdr_turbo_enc_destroy(&e);
+    free(x);
+    free(w);
+}
+
+QSDR_TEST(qa_turbo_fast_variants, "qa", "fast turbo decoder: each SIMD variant's hard decisions equal generic's, bit for bit")
+{
+    struct {
+        size_t k;
+        qsdr_turbo_rate r;
+        size_t nf;
+        double eb;
+    } cases[] = {{40, QSDR_TURBO_R13, 37, 0.0}, {1024, QSDR_TURBO_R12, 33, 0.8}, {6144, QSDR_TURBO_R13, 35, 0.5}, {528, QSDR_TURBO_R23, 5, 1.5}};
+    int variants = 0;
+    for (size_t c = 0; c < sizeof cases / sizeof *cases; c++) {
+        size_t k = cases[c].k, n = qsdr_turbo_n(k, cases[c].r), nf = cases[c].nf;
+        float *l = malloc(nf * n * sizeof *l);
+        uint8_t *u = malloc(nf * k), *ref = malloc(nf * k), *got = malloc(nf * k);
+        noisy_frames(k, cases[c].r, nf, cases[c].eb, 40 + c, l, u);
+        qsdr_turbo_fast_t *g = qsdr_turbo_fast_create(k, 4, cases[c].r, "generic");
+        QSDR_REQUIRE(g);
+        QSDR_CHECK_EQ_INT(qsdr_turbo_fast_execute(g, l, nf, ref), QSDR_OK);
+        size_t errs = 0;
+        for (size_t i = 0; i < nf * k; i++) errs += ref[i] != u[i];
+        /* at these SNRs some frames fail: the comparison covers wrong decisions too */
+        printf("  K=%zu rate %d: generic makes %zu bit errors in %zu frames\n", k, (int)cases[c].r, errs, nf);
+        for (size_t vi = 0; qsdr_turbo_fast_variant_name(vi); vi++) {
+            const char *vn = qsdr_turbo_fast_variant_name(vi);
+            if (!strcmp(vn, "generic")) continue;
+            qsdr_log_set_level(QSDR_LOG_OFF);
+            qsdr_turbo_fast_t *v = qsdr_turbo_fast_create(k, 4, cases[c].r, vn);
+            qsdr_log_set_level(QSDR_LOG_INFO);
+            if (!v) {
+                printf("  variant %s: not supported by this CPU, skipped\n", vn);
+                continue;
+            }
+            variants++;
+            memset(got, 7, nf * k);
+            QSDR_CHECK_EQ_INT(qsdr_turbo_fast_execute(v, l, nf, got), QSDR_OK);
+            size_t bad = 0, first = 0;
+            for (size_t i = 0; i < nf * k; i++)
+                if (got[i] != ref[i] && bad++ == 0) first = i;
+            QSDR_CHECK_MSG(bad == 0, "%s K=%zu: %zu decisions differ from generic, first at frame %zu bit %zu (expected %u, got %u)", vn, k,
+                           bad, first / k, first % k, ref[first], got[first]);
+            qsdr_turbo_fast_destroy(&v);
+        }
+        /* NaN input is refused */
+        qsdr_log_set_level(QSDR_LOG_OFF);
+        l[n + 3] = NAN;
+        QSDR_CHECK(qsdr_turbo_fast_execute(g, l, nf, got) == QSDR_ERANGE);
+        qsdr_log_set_level(QSDR_LOG_INFO);
+        qsdr_turbo_fast_destroy(&g);
+        free(l);
+        free(u);
+        free(ref);
+        free(got);
+    }
+    printf("  %d SIMD variant runs compared\n", variants);
+}
+
+QSDR_TEST(qa_turbo_fast_trellis, "qa", "the fast decoder's constant trellis tables equal the RSC trellis")
+{
+    qsdr_trellis tr;
+    qsdr_turbo_trellis_init(&tr);
+    for (int s = 0; s < 8; s++)
+        for (int c = 0; c < 2; c++) {
+            QSDR_CHECK_EQ_INT(qsdr_tf_next[s][c], tr.next[s][c]);
+            QSDR_CHECK_EQ_INT(qsdr_tf_cz[s][c], tr.cz[s][c]);
+            QSDR_CHECK_EQ_INT(qsdr_tf_pred_s[s][c], tr.pred[s].s[c]);
+            QSDR_CHECK_EQ_INT(qsdr_tf_pred_cz[s][c], tr.pred[s].cz[c]);
+        }
+    qsdr_log_set_level(QSDR_LOG_OFF);
+    QSDR_CHECK(qsdr_turbo_fast_create(100, 6, QSDR_TURBO_R13, NULL) == NULL);
+    QSDR_CHECK(qsdr_turbo_fast_create(6144, 0, QSDR_TURBO_R13, NULL) == NULL);
+    QSDR_CHECK(qsdr_turbo_fast_create(6144, 6, QSDR_TURBO_R13, "no_such_isa") == NULL);
+    qsdr_log_set_level(QSDR_LOG_INFO);
+}
