@@ -59,7 +59,7 @@ static int td_create(qsdr_block_ctx *ctx, void **state)
     }
     size_t lanes = 1;
     if (impl == 2 || (impl == 0 && fast_ok)) {
-        s->fast = qsdr_turbo_fast_create(s->k, c.iterations, c.rate, NULL);
+        s->fast = qsdr_turbo_fast_create(s->k, c.iterations, c.rate, qsdr_ctx_enum(ctx, "precision") == 1 ? "int8" : "int16");
         if (!s->fast) {
             td_destroy(s);
             return QSDR_EINVAL;
@@ -146,6 +146,8 @@ static const qsdr_param_desc td_params[] = {
     {"impl", QSDR_PARAM_ENUM, "auto", 1, 0, "",
      "auto: the int16 SIMD decoder when the settings allow it (maxlog, scaling 0.75, no early stop, hard output), else the float reference", 0,
      "auto|float|fast"},
+    {"precision", QSDR_PARAM_ENUM, "int16", 1, 0, "", "fixed-point width of the fast decoder (int8: twice the frames per SIMD register)", 0,
+     "int16|int8"},
 };
 static const qsdr_port_desc td_in[] = {{"in", QSDR_ITEM_F32}};
 static const qsdr_port_desc td_out[] = {{"out", QSDR_ITEM_ANY}};

@@ -20,6 +20,7 @@ typedef struct {
 
 struct qsdr_turbo_fast {
     size_t k, lanes;
+    int bits;      /* 16 or 8 */
     unsigned iterations;
     qsdr_turbo_rate rate;
     const char *name;

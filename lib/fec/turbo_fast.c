@@ -3,6 +3,8 @@
  * inter-frame SIMD (one frame per lane), chosen at run time: AVX-512BW (32 frames), AVX2 (16),
  * generic C (16). The decoder core is turbo_fast_core.h, compiled once per instruction set. */
 #include <math.h>
+#include <stdbool.h>
+#include <stdlib.h>
 #include <string.h>
 
 #include "fec_internal.h"
@@ -92,6 +94,9 @@ static inline void g_ltz(gvec a, uint8_t *out)
 #define V_SRAI(a, n) g_srai(a, n)
 #define V_LTZ_MASK(v, out) g_ltz(v, out)
 #define FAST_FN(name) name##_generic
+#define V_MINV (-32768)
+#define V_INIT_NEG (-16384)
+#define V_EXT_CLIP 4095
 #include "turbo_fast_core.h"
 #undef VT
 #undef V_LANES
@@ -181,6 +186,165 @@ static inline void avx512_ltz(__m512i v, uint8_t *out)
 #pragma GCC pop_options
 #endif
 
+
+/* ==== int8 instantiations: twice the lanes, saturating 8-bit arithmetic =================== */
+#undef V_MINV
+#undef V_INIT_NEG
+#undef V_EXT_CLIP
+#define V_MINV (-128)
+#define V_INIT_NEG (-64)
+#define V_EXT_CLIP 63
+
+#define GEN8_LANES 32
+typedef struct {
+    int8_t v[GEN8_LANES];
+} gvec8;
+static inline int8_t sat8(int x) { return (int8_t)(x > 127 ? 127 : (x < -128 ? -128 : x)); }
+static inline gvec8 g8_set1(int x)
+{
+    gvec8 r;
+    for (int i = 0; i < GEN8_LANES; i++) r.v[i] = (int8_t)x;
+    return r;
+}
+static inline gvec8 g8_adds(gvec8 a, gvec8 b)
+{
+    for (int i = 0; i < GEN8_LANES; i++) a.v[i] = sat8(a.v[i] + b.v[i]);
+    return a;
+}
+static inline gvec8 g8_subs(gvec8 a, gvec8 b)
+{
+    for (int i = 0; i < GEN8_LANES; i++) a.v[i] = sat8(a.v[i] - b.v[i]);
+    return a;
+}
+static inline gvec8 g8_max(gvec8 a, gvec8 b)
+{
+    for (int i = 0; i < GEN8_LANES; i++) a.v[i] = a.v[i] > b.v[i] ? a.v[i] : b.v[i];
+    return a;
+}
+static inline gvec8 g8_min(gvec8 a, gvec8 b)
+{
+    for (int i = 0; i < GEN8_LANES; i++) a.v[i] = a.v[i] < b.v[i] ? a.v[i] : b.v[i];
+    return a;
+}
+static inline gvec8 g8_srai(gvec8 a, int n)
+{
+    for (int i = 0; i < GEN8_LANES; i++) a.v[i] = (int8_t)(a.v[i] >> n);
+    return a;
+}
+static inline void g8_ltz(gvec8 a, uint8_t *out)
+{
+    for (int i = 0; i < GEN8_LANES; i++) out[i] = a.v[i] < 0;
+}
+#define VT gvec8
+#define V_LANES GEN8_LANES
+#define V_SET1(x) g8_set1(x)
+#define V_LOAD(p) (*(p))
+#define V_STORE(p, x) (*(p) = (x))
+#define V_ADDS(a, b) g8_adds(a, b)
+#define V_SUBS(a, b) g8_subs(a, b)
+#define V_MAX(a, b) g8_max(a, b)
+#define V_MIN(a, b) g8_min(a, b)
+#define V_SRAI(a, n) g8_srai(a, n)
+#define V_LTZ_MASK(v, out) g8_ltz(v, out)
+#define FAST_FN(name) name##_generic_i8
+#include "turbo_fast_core.h"
+#undef VT
+#undef V_LANES
+#undef V_SET1
+#undef V_LOAD
+#undef V_STORE
+#undef V_ADDS
+#undef V_SUBS
+#undef V_MAX
+#undef V_MIN
+#undef V_SRAI
+#undef V_LTZ_MASK
+#undef FAST_FN
+
+#if defined(__x86_64__)
+/* arithmetic shift right of int8 lanes (no such instruction): logical 16-bit shift, mask,
+ * then sign-extend with (u ^ s) - s, s = 0x80 >> n */
+#pragma GCC push_options
+#pragma GCC target("avx2")
+static inline __m256i avx2_srai8(__m256i x, int n)
+{
+    __m256i u = _mm256_and_si256(_mm256_srli_epi16(x, n), _mm256_set1_epi8((char)(0xFF >> n)));
+    __m256i sb = _mm256_set1_epi8((char)(0x80 >> n));
+    return _mm256_sub_epi8(_mm256_xor_si256(u, sb), sb);
+}
+static inline void avx2_ltz8(__m256i v, uint8_t *out)
+{
+    uint32_t m = (uint32_t)_mm256_movemask_epi8(v);
+    for (int i = 0; i < 32; i++) out[i] = (uint8_t)((m >> i) & 1u);
+}
+#define VT __m256i
+#define V_LANES 32
+#define V_SET1(x) _mm256_set1_epi8((char)(x))
+#define V_LOAD(p) _mm256_load_si256(p)
+#define V_STORE(p, x) _mm256_store_si256((p), (x))
+#define V_ADDS(a, b) _mm256_adds_epi8(a, b)
+#define V_SUBS(a, b) _mm256_subs_epi8(a, b)
+#define V_MAX(a, b) _mm256_max_epi8(a, b)
+#define V_MIN(a, b) _mm256_min_epi8(a, b)
+#define V_SRAI(a, n) avx2_srai8(a, n)
+#define V_LTZ_MASK(v, out) avx2_ltz8(v, out)
+#define FAST_FN(name) name##_avx2_i8
+#include "turbo_fast_core.h"
+#undef VT
+#undef V_LANES
+#undef V_SET1
+#undef V_LOAD
+#undef V_STORE
+#undef V_ADDS
+#undef V_SUBS
+#undef V_MAX
+#undef V_MIN
+#undef V_SRAI
+#undef V_LTZ_MASK
+#undef FAST_FN
+#pragma GCC pop_options
+
+#pragma GCC push_options
+#pragma GCC target("avx512f,avx512bw")
+static inline __m512i avx512_srai8(__m512i x, int n)
+{
+    __m512i u = _mm512_and_si512(_mm512_srli_epi16(x, n), _mm512_set1_epi8((char)(0xFF >> n)));
+    __m512i sb = _mm512_set1_epi8((char)(0x80 >> n));
+    return _mm512_sub_epi8(_mm512_xor_si512(u, sb), sb);
+}
+static inline void avx512_ltz8(__m512i v, uint8_t *out)
+{
+    __mmask64 m = _mm512_movepi8_mask(v);
+    for (int i = 0; i < 64; i++) out[i] = (uint8_t)((m >> i) & 1u);
+}
+#define VT __m512i
+#define V_LANES 64
+#define V_SET1(x) _mm512_set1_epi8((char)(x))
+#define V_LOAD(p) _mm512_load_si512(p)
+#define V_STORE(p, x) _mm512_store_si512((p), (x))
+#define V_ADDS(a, b) _mm512_adds_epi8(a, b)
+#define V_SUBS(a, b) _mm512_subs_epi8(a, b)
+#define V_MAX(a, b) _mm512_max_epi8(a, b)
+#define V_MIN(a, b) _mm512_min_epi8(a, b)
+#define V_SRAI(a, n) avx512_srai8(a, n)
+#define V_LTZ_MASK(v, out) avx512_ltz8(v, out)
+#define FAST_FN(name) name##_avx512_i8
+#include "turbo_fast_core.h"
+#undef VT
+#undef V_LANES
+#undef V_SET1
+#undef V_LOAD
+#undef V_STORE
+#undef V_ADDS
+#undef V_SUBS
+#undef V_MAX
+#undef V_MIN
+#undef V_SRAI
+#undef V_LTZ_MASK
+#undef FAST_FN
+#pragma GCC pop_options
+#endif
+
 /* ---- variants ------------------------------------------------------------------------------ */
 typedef void (*decode_fn)(qsdr_turbo_fast_t *, uint8_t *);
 typedef struct {
@@ -188,29 +352,45 @@ typedef struct {
     decode_fn fn;
     unsigned needs;
     size_t lanes;
+    int bits; /* 16 or 8 */
 } fast_variant;
 
 static const fast_variant g_variants[] = {
 #if defined(__x86_64__)
-    {"avx512", decode_avx512, QSDR_CPU_AVX512, 32},
-    {"avx2", decode_avx2, QSDR_CPU_AVX2, 16},
+    {"avx512", decode_avx512, QSDR_CPU_AVX512, 32, 16},
+    {"avx2", decode_avx2, QSDR_CPU_AVX2, 16, 16},
 #endif
-    {"generic", decode_generic, 0, GEN_LANES},
-    {NULL, NULL, 0, 0},
+    {"generic", decode_generic, 0, GEN_LANES, 16},
+#if defined(__x86_64__)
+    /* int8: AVX2 first: measured faster than AVX-512BW on the 2-core AMD EPYC (bench/turbo:
+       94 vs 86 Mbit/s), whose 512-bit units split each instruction in two */
+    {"avx2_i8", decode_avx2_i8, QSDR_CPU_AVX2, 32, 8},
+    {"avx512_i8", decode_avx512_i8, QSDR_CPU_AVX512, 64, 8},
+#endif
+    {"generic_i8", decode_generic_i8, 0, GEN8_LANES, 8},
+    {NULL, NULL, 0, 0, 0},
 };
 
 const char *qsdr_turbo_fast_variant_name(size_t i) { return i < sizeof g_variants / sizeof *g_variants - 1 ? g_variants[i].name : NULL; }
 
+/* want: NULL or "int16" = the best int16 variant, "int8" = the best int8 variant (QSDR_SIMD may
+ * name an ISA: generic, avx2, avx512), or an exact variant name. NULL if unavailable. */
 static const fast_variant *pick_variant(const char *want)
 {
-    const char *env = want ? want : getenv("QSDR_SIMD");
+    int bits = want && !strcmp(want, "int8") ? 8 : 16;
+    bool family = !want || !strcmp(want, "int16") || !strcmp(want, "int8");
+    const char *env = getenv("QSDR_SIMD");
     const fast_variant *best = NULL;
     for (const fast_variant *v = g_variants; v->name; v++) {
         if ((v->needs & ~qsdr_cpu_features()) != 0) continue;
+        if (!family) {
+            if (!strcmp(want, v->name)) return v;
+            continue;
+        }
+        if (v->bits != bits) continue;
         if (!best) best = v;
-        if (env && !strcmp(env, v->name)) return v;
+        if (env && !strncmp(env, v->name, strlen(env)) && (v->name[strlen(env)] == 0 || v->name[strlen(env)] == '_')) return v;
     }
-    if (want && strcmp(want, best->name)) return NULL; /* explicitly asked for an unavailable one */
     return best;
 }
 
@@ -229,9 +409,10 @@ qsdr_turbo_fast_t *qsdr_turbo_fast_create(size_t k, unsigned iterations, qsdr_tu
     q->iterations = iterations;
     q->rate = rate;
     q->lanes = v->lanes;
+    q->bits = v->bits;
     q->name = v->name;
     q->decode = v->fn;
-    size_t vec_bytes = q->lanes * sizeof(int16_t);
+    size_t vec_bytes = q->lanes * (size_t)(q->bits / 8);
     size_t nvec = 4 * (k + 3) + 4 * k + ((k + 31) / 32) * 8 + 32 * 8; /* see turbo_fast_core.h */
     q->pi = qsdr_malloc(k * sizeof *q->pi);
     q->buf = qsdr_aligned_alloc(nvec * vec_bytes);
@@ -262,24 +443,58 @@ void qsdr_turbo_fast_destroy(qsdr_turbo_fast_t **qp)
 size_t qsdr_turbo_fast_lanes(const qsdr_turbo_fast_t *q) { return q->lanes; }
 const char *qsdr_turbo_fast_impl(const qsdr_turbo_fast_t *q) { return q->name; }
 
-/* Channel LLRs -> int16 with 2 fractional bits, clipped to +-127 (i.e. +-31.75); returns the
- * number of NaNs seen (one vectorisable pass). */
-static size_t quantize(const float *l, size_t n, int16_t *out)
+/* Channel LLRs -> fixed point with 2 fractional bits: int16 clipped to +-127 (+-31.75), int8 to
+ * +-63 (+-15.75). One vectorisable pass; returns the NaN count. */
+static size_t quantize(const float *restrict l, size_t n, int16_t *restrict out, float scale, float lim)
 {
-    size_t nans = 0;
+    int nans = 0;
     for (size_t i = 0; i < n; i++) {
-        float x = l[i] * 4.0f;
-        nans += x != x;
-        x = x > 127.0f ? 127.0f : (x < -127.0f ? -127.0f : x);
-        out[i] = (int16_t)lrintf(x);
+        float x = l[i] * scale;
+        nans |= x != x;
+        x = x > lim ? lim : (x < -lim ? -lim : x); /* a NaN stays NaN here and is reported */
+        out[i] = (int16_t)(int32_t)(x + (x >= 0.0f ? 0.5f : -0.5f)); /* round half away from 0 */
     }
-    return nans;
+    return (size_t)nans;
 }
+
+/* Transpose the quantized frames of a batch to [step][lane] (ELEM lanes). */
+#define DEFINE_TRANSPOSE(NAME, ELEM)                                                               \
+    static void NAME(qsdr_turbo_fast_t *q)                                                          \
+    {                                                                                               \
+        const size_t k = q->k, L = q->lanes, m = 3 * (k + 4);                                       \
+        ELEM *s1 = q->buf, *p1 = s1 + (k + 3) * L, *s2 = p1 + (k + 3) * L, *p2 = s2 + (k + 3) * L;  \
+        /* blocks of 256 steps, lane by lane: sequential reads, writes within an L1-sized block */ \
+        for (size_t i0 = 0; i0 < k; i0 += 256) {                                                    \
+            size_t i1 = i0 + 256 < k ? i0 + 256 : k;                                                \
+            for (size_t lane = 0; lane < L; lane++) {                                               \
+                const int16_t *qd = q->qd + lane * m;                                               \
+                for (size_t i = i0; i < i1; i++) {                                                  \
+                    s1[i * L + lane] = (ELEM)qd[i];                                                 \
+                    p1[i * L + lane] = (ELEM)qd[k + 4 + i];                                         \
+                    s2[i * L + lane] = (ELEM)qd[q->pi[i]];                                          \
+                    p2[i * L + lane] = (ELEM)qd[2 * (k + 4) + i];                                   \
+                }                                                                                   \
+            }                                                                                       \
+        }                                                                                           \
+        /* the tail bit t sits in stream t % 3 at position K + t / 3 */                             \
+        for (size_t j = 0; j < 3; j++) {                                                            \
+            size_t tx = 2 * j, tz = tx + 1, ux = tx + 6, uz = tz + 6;                               \
+            for (size_t lane = 0; lane < L; lane++) {                                               \
+                const int16_t *qd = q->qd + lane * m;                                               \
+                s1[(k + j) * L + lane] = (ELEM)qd[(tx % 3) * (k + 4) + k + tx / 3];                 \
+                p1[(k + j) * L + lane] = (ELEM)qd[(tz % 3) * (k + 4) + k + tz / 3];                 \
+                s2[(k + j) * L + lane] = (ELEM)qd[(ux % 3) * (k + 4) + k + ux / 3];                 \
+                p2[(k + j) * L + lane] = (ELEM)qd[(uz % 3) * (k + 4) + k + uz / 3];                 \
+            }                                                                                       \
+        }                                                                                           \
+    }
+DEFINE_TRANSPOSE(transpose16, int16_t)
+DEFINE_TRANSPOSE(transpose8, int8_t)
 
 int qsdr_turbo_fast_execute(qsdr_turbo_fast_t *q, const float *l_n, size_t nframes, uint8_t *v_k)
 {
     const size_t k = q->k, n = qsdr_turbo_n(k, q->rate), L = q->lanes, m = 3 * (k + 4);
-    int16_t *s1 = q->buf, *p1 = s1 + (k + 3) * L, *s2 = p1 + (k + 3) * L, *p2 = s2 + (k + 3) * L;
+    const float scale = 4.0f, lim = q->bits == 16 ? 127.0f : 63.0f;
     for (size_t f0 = 0; f0 < nframes; f0 += L) {
         size_t nb = nframes - f0 < L ? nframes - f0 : L;
         /* 1: quantize every frame of the batch into the mother-code layout d0|d1|d2 */
@@ -294,32 +509,14 @@ int qsdr_turbo_fast_execute(qsdr_turbo_fast_t *q, const float *l_n, size_t nfram
                 qsdr_turbo_depuncture(k, q->rate, l, q->d);
                 l = q->d;
             }
-            if (quantize(l, m, qd))
+            if (quantize(l, m, qd, scale, lim))
                 for (size_t i = 0; i < n; i++)
                     if (isnan(l_n[(f0 + lane) * n + i]))
                         return qsdr_error(QSDR_ERANGE, "turbo decoder: input LLR %zu of frame %zu is NaN", i, f0 + lane);
         }
-        /* 2: transpose to [step][lane]; the tail bit t sits in stream t % 3 at K + t / 3 */
-        for (size_t i = 0; i < k; i++) {
-            size_t pi = q->pi[i];
-            for (size_t lane = 0; lane < L; lane++) {
-                const int16_t *qd = q->qd + lane * m;
-                s1[i * L + lane] = qd[i];
-                p1[i * L + lane] = qd[k + 4 + i];
-                s2[i * L + lane] = qd[pi];
-                p2[i * L + lane] = qd[2 * (k + 4) + i];
-            }
-        }
-        for (size_t j = 0; j < 3; j++) {
-            size_t tx = 2 * j, tz = tx + 1, ux = tx + 6, uz = tz + 6;
-            for (size_t lane = 0; lane < L; lane++) {
-                const int16_t *qd = q->qd + lane * m;
-                s1[(k + j) * L + lane] = qd[(tx % 3) * (k + 4) + k + tx / 3];
-                p1[(k + j) * L + lane] = qd[(tz % 3) * (k + 4) + k + tz / 3];
-                s2[(k + j) * L + lane] = qd[(ux % 3) * (k + 4) + k + ux / 3];
-                p2[(k + j) * L + lane] = qd[(uz % 3) * (k + 4) + k + uz / 3];
-            }
-        }
+        /* 2: transpose to [step][lane], 3: decode */
+        if (q->bits == 16) transpose16(q);
+        else transpose8(q);
         q->decode(q, q->hard);
         for (size_t lane = 0; lane < nb; lane++)
             for (size_t i = 0; i < k; i++) v_k[(f0 + lane) * k + i] = q->hard[i * L + lane];

@@ -8,6 +8,9 @@
  *   V_MAX(a, b) V_MIN(a, b) V_SRAI(a, n)   (arithmetic shift right)
  *   V_LTZ_MASK(v, out) writes 1 per lane where v < 0 (out: uint8_t[V_LANES])
  *   FAST_FN(name)      mangles the function name with the ISA suffix
+ *   V_MINV             the lane type's minimum (-32768 / -128)
+ *   V_INIT_NEG         metric of the impossible start states (-16384 / -64)
+ *   V_EXT_CLIP         extrinsic clip before scaling (4095 / 63)
  * Every lane runs the same integer operations in every variant: results are bit-exact.
  *
  * Data: all arrays are [t][lane] (one VT per trellis step), int16:
@@ -25,7 +28,7 @@ static inline void FAST_FN(fwd_step)(VT *a, VT lx, VT lp)
 {
     const VT zero = V_SET1(0);
     VT g[4] = {V_ADDS(lx, lp), lx, lp, zero}; /* index 2c + z */
-    VT an[8], m = V_SET1(-32768);
+    VT an[8], m = V_SET1(V_MINV);
 #pragma GCC unroll 8
     for (int ns = 0; ns < 8; ns++) {
         VT x0 = V_ADDS(a[qsdr_tf_pred_s[ns][0]], g[qsdr_tf_pred_cz[ns][0]]);
@@ -45,7 +48,7 @@ static inline void FAST_FN(fwd_step)(VT *a, VT lx, VT lp)
 #define QSDR_TF_WIN 32
 static void FAST_FN(bcjr)(size_t k, const VT *sys, const VT *par, const VT *la, VT *ckpt, VT *win, VT *app, VT *le)
 {
-    const VT neg = V_SET1(-16384), zero = V_SET1(0);
+    const VT neg = V_SET1(V_INIT_NEG), zero = V_SET1(0);
     VT a[8], b[8], bn[8];
     for (int s = 0; s < 8; s++) a[s] = s ? neg : zero;
     for (size_t t = 0; t < k; t++) {
@@ -58,7 +61,7 @@ static void FAST_FN(bcjr)(size_t k, const VT *sys, const VT *par, const VT *la, 
     for (size_t t = k + 3; t-- > k;) {
         VT lx = V_LOAD(&sys[t]), lp = V_LOAD(&par[t]);
         VT g[4] = {V_ADDS(lx, lp), lx, lp, zero};
-        VT m = V_SET1(-32768);
+        VT m = V_SET1(V_MINV);
 #pragma GCC unroll 8
         for (int s = 0; s < 8; s++) {
             b[s] = V_MAX(V_ADDS(g[qsdr_tf_cz[s][0]], bn[qsdr_tf_next[s][0]]), V_ADDS(g[qsdr_tf_cz[s][1]], bn[qsdr_tf_next[s][1]]));
@@ -80,7 +83,7 @@ static void FAST_FN(bcjr)(size_t k, const VT *sys, const VT *par, const VT *la, 
             VT ls = V_LOAD(&sys[t]), lx = V_ADDS(ls, V_LOAD(&la[t]));
             VT lp = V_LOAD(&par[t]);
             VT g[4] = {V_ADDS(lx, lp), lx, lp, zero};
-            VT m = V_SET1(-32768), m0 = V_SET1(-32768), m1 = V_SET1(-32768);
+            VT m = V_SET1(V_MINV), m0 = V_SET1(V_MINV), m1 = V_SET1(V_MINV);
             const VT *al = &win[(t - t0) * 8];
 #pragma GCC unroll 8
             for (int s = 0; s < 8; s++) {
@@ -101,10 +104,10 @@ static void FAST_FN(bcjr)(size_t k, const VT *sys, const VT *par, const VT *la, 
     }
 }
 
-/* Extrinsic -> a-priori for the other decoder: clamp to +-4095, scale by 0.75 = x - x/4. */
+/* Extrinsic -> a-priori for the other decoder: clamp to +-V_EXT_CLIP, scale by 0.75 = x - x/4. */
 static inline VT FAST_FN(scale_ext)(VT e)
 {
-    e = V_MIN(V_MAX(e, V_SET1(-4095)), V_SET1(4095));
+    e = V_MIN(V_MAX(e, V_SET1(-V_EXT_CLIP)), V_SET1(V_EXT_CLIP));
     return V_SUBS(e, V_SRAI(e, 2));
 }
 

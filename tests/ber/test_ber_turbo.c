@@ -12,7 +12,8 @@
 #include "qsdr_test.h"
 
 /* Runs the real flowgraph: random bits -> turbo_encoder -> BPSK -> awgn -> demapper -> decoder. */
-static double turbo_ber(double ebn0, int frames, const char *algo, const char *impl, uint64_t seed, uint64_t *errors)
+static double turbo_ber_p(double ebn0, int frames, const char *algo, const char *impl, const char *prec, uint64_t seed,
+                          uint64_t *errors)
 {
     char y[2048];
     snprintf(y, sizeof y,
@@ -23,10 +24,10 @@ static double turbo_ber(double ebn0, int frames, const char *algo, const char *i
              "  - {id: map, type: mapper, params: {modulation: bpsk}}\n"
              "  - {id: awgn, type: awgn, params: {ebn0_db: %g, bits_per_symbol: 1, code_rate: '${K / (3*K + 12)}'}}\n"
              "  - {id: demap, type: demapper, params: {modulation: bpsk}}\n"
-             "  - {id: dec, type: turbo_decoder, params: {k: '${K}', algorithm: %s, iterations: 6, impl: %s}}\n"
+             "  - {id: dec, type: turbo_decoder, params: {k: '${K}', algorithm: %s, iterations: 6, impl: %s, precision: %s}}\n"
              "  - {id: ber, type: ber, params: {frame_size: 6144, max_bits: %d, print: false}}\n"
              "connections: [src -> enc, enc -> map, map -> awgn, awgn -> demap, demap -> dec, dec -> ber.in, src -> ber.ref]\n",
-             ebn0, algo, impl, frames * 6144);
+             ebn0, algo, impl, prec, frames * 6144);
     qsdr_flowgraph_t *fg = NULL;
     if (qsdr_flowgraph_load_string(y, "turbo.yml", NULL, &fg)) {
         qsdr_test_fail(__FILE__, __LINE__, "load: %s", qsdr_last_error());
@@ -47,15 +48,20 @@ static double turbo_ber(double ebn0, int frames, const char *algo, const char *i
     return bits > 0 ? errs / bits : -1;
 }
 
-QSDR_TEST(ber_turbo_6144_quick, "ber", "turbo K=6144 max-log 0.75, 6 it, float and int16 SIMD: within 0.1 dB of AFF3CT's 1e-4 at 0.60 dB")
+static double turbo_ber(double ebn0, int frames, const char *algo, const char *impl, uint64_t seed, uint64_t *errors)
 {
-    const char *impls[] = {"float", "fast"};
-    int frames[] = {40, 128};
-    for (int i = 0; i < 2; i++) {
+    return turbo_ber_p(ebn0, frames, algo, impl, "int16", seed, errors);
+}
+
+QSDR_TEST(ber_turbo_6144_quick, "ber", "turbo K=6144 max-log 0.75, 6 it, float, int16 and int8 SIMD: within 0.1 dB of AFF3CT's 1e-4 at 0.60 dB")
+{
+    const char *impls[] = {"float", "fast", "fast"}, *precs[] = {"int16", "int16", "int8"};
+    int frames[] = {40, 128, 128};
+    for (int i = 0; i < 3; i++) {
         uint64_t e5, e7;
-        double b5 = turbo_ber(0.50, frames[i], "maxlog", impls[i], 1, &e5);
-        double b7 = turbo_ber(0.70, frames[i], "maxlog", impls[i], 2, &e7);
-        printf("  %s: Eb/N0 0.50 dB: BER %.3e (%llu errors); 0.70 dB: BER %.3e (%llu errors); reference 1.0e-4 at 0.60 dB\n", impls[i], b5,
+        double b5 = turbo_ber_p(0.50, frames[i], "maxlog", impls[i], precs[i], 1, &e5);
+        double b7 = turbo_ber_p(0.70, frames[i], "maxlog", impls[i], precs[i], 2, &e7);
+        printf("  %s/%s: Eb/N0 0.50 dB: BER %.3e (%llu errors); 0.70 dB: BER %.3e (%llu errors); reference 1.0e-4 at 0.60 dB\n", impls[i], precs[i], b5,
                (unsigned long long)e5, b7, (unsigned long long)e7);
         QSDR_CHECK_MSG(b7 <= 1e-4, "%s: BER %.3e at 0.70 dB: more than 0.1 dB worse than the reference", impls[i], b7);
         QSDR_CHECK_MSG(b5 >= 1e-4, "%s: BER %.3e at 0.50 dB: better than the reference by more than 0.1 dB (accounting?)", impls[i], b5);

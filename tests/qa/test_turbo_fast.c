@@ -2,6 +2,7 @@
 /* Fast turbo decoder QA: every SIMD variant the CPU supports gives the same hard decisions as
  * the generic C version, bit for bit, on random (noisy) inputs of several K, rates and batch
  * fills; the compile-time trellis tables equal the encoder's trellis. */
+#include <stdbool.h>
 #include <stdlib.h>
 #include <string.h>
 
@@ -27,7 +28,7 @@ static void noisy_frames(size_t k, qsdr_turbo_rate r, size_t nf, double ebn0, ui
     free(w);
 }
 
-QSDR_TEST(qa_turbo_fast_variants, "qa", "fast turbo decoder: each SIMD variant's hard decisions equal generic's, bit for bit")
+QSDR_TEST(qa_turbo_fast_variants, "qa", "fast turbo decoder (int16 and int8): each SIMD variant's decisions equal its generic C version's")
 {
     struct {
         size_t k;
@@ -41,16 +42,19 @@ QSDR_TEST(qa_turbo_fast_variants, "qa", "fast turbo decoder: each SIMD variant's
         float *l = malloc(nf * n * sizeof *l);
         uint8_t *u = malloc(nf * k), *ref = malloc(nf * k), *got = malloc(nf * k);
         noisy_frames(k, cases[c].r, nf, cases[c].eb, 40 + c, l, u);
-        qsdr_turbo_fast_t *g = qsdr_turbo_fast_create(k, 4, cases[c].r, "generic");
+      for (int bits = 16; bits >= 8; bits -= 8) {
+        const char *gen = bits == 16 ? "generic" : "generic_i8";
+        qsdr_turbo_fast_t *g = qsdr_turbo_fast_create(k, 4, cases[c].r, gen);
         QSDR_REQUIRE(g);
         QSDR_CHECK_EQ_INT(qsdr_turbo_fast_execute(g, l, nf, ref), QSDR_OK);
         size_t errs = 0;
         for (size_t i = 0; i < nf * k; i++) errs += ref[i] != u[i];
         /* at these SNRs some frames fail: the comparison covers wrong decisions too */
-        printf("  K=%zu rate %d: generic makes %zu bit errors in %zu frames\n", k, (int)cases[c].r, errs, nf);
+        printf("  K=%zu rate %d: %s makes %zu bit errors in %zu frames\n", k, (int)cases[c].r, gen, errs, nf);
         for (size_t vi = 0; qsdr_turbo_fast_variant_name(vi); vi++) {
             const char *vn = qsdr_turbo_fast_variant_name(vi);
-            if (!strcmp(vn, "generic")) continue;
+            bool is8 = strstr(vn, "_i8") != NULL;
+            if (!strcmp(vn, gen) || is8 != (bits == 8)) continue;
             qsdr_log_set_level(QSDR_LOG_OFF);
             qsdr_turbo_fast_t *v = qsdr_turbo_fast_create(k, 4, cases[c].r, vn);
             qsdr_log_set_level(QSDR_LOG_INFO);
@@ -68,7 +72,10 @@ QSDR_TEST(qa_turbo_fast_variants, "qa", "fast turbo decoder: each SIMD variant's
                            bad, first / k, first % k, ref[first], got[first]);
             qsdr_turbo_fast_destroy(&v);
         }
+        qsdr_turbo_fast_destroy(&g);
+      }
         /* NaN input is refused */
+        qsdr_turbo_fast_t *g = qsdr_turbo_fast_create(k, 4, cases[c].r, "int8");
         qsdr_log_set_level(QSDR_LOG_OFF);
         l[n + 3] = NAN;
         QSDR_CHECK(qsdr_turbo_fast_execute(g, l, nf, got) == QSDR_ERANGE);
