@@ -34,6 +34,7 @@ static void usage(FILE *f)
             "                    [--seed N] [--scheduler threaded|serial] [--quiet]\n"
             "  qsdr blocks [NAME] [--markdown]     list blocks, or describe one (ports, parameters)\n"
             "  qsdr block NAME [PARAM=VALUE]...    run one 1-in/1-out block as a filter: stdin -> stdout\n"
+            "  qsdr ber FILE.yml --sweep awgn.ebn0_db=0:1:8 [...]   BER/FER curves (qsdr ber --help)\n"
             "  qsdr version\n\n"
             "exit status: 0 ok, 2 bad input (flowgraph, parameter, option), 1 runtime failure\n",
             QSDR_VERSION_STRING);
@@ -333,6 +334,8 @@ out:
     return rc;
 }
 
+int qsdr_cmd_ber(int argc, char **argv);
+
 int main(int argc, char **argv)
 {
     if (argc < 2 || !strcmp(argv[1], "help") || !strcmp(argv[1], "--help") || !strcmp(argv[1], "-h")) {
@@ -343,6 +346,7 @@ int main(int argc, char **argv)
     if (!strcmp(cmd, "run")) return cmd_run(argc - 2, argv + 2);
     if (!strcmp(cmd, "blocks")) return cmd_blocks(argc - 2, argv + 2);
     if (!strcmp(cmd, "block")) return cmd_block(argc - 2, argv + 2);
+    if (!strcmp(cmd, "ber")) return qsdr_cmd_ber(argc - 2, argv + 2);
     if (!strcmp(cmd, "version") || !strcmp(cmd, "--version")) {
         printf("qsdr %s (gaussian kernel: %s)\n", QSDR_VERSION_STRING, qsdr_randn_impl());
         return 0;

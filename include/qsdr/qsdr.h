@@ -8,4 +8,5 @@
 #include "qsdr/rng.h"
 #include "qsdr/phy.h"
 #include "qsdr/fec.h"
+#include "qsdr/sim.h"
 #endif

@@ -1,0 +1,586 @@
+/* SPDX-License-Identifier: MIT */
+/* `qsdr ber`: BER/FER curves from the shell (AFF3CT / bertool style) on top of lib/sim. */
+#define _GNU_SOURCE
+#include <errno.h>
+#include <inttypes.h>
+#include <math.h>
+#include <signal.h>
+#include <stdio.h>
+#include <stdlib.h>
+#include <string.h>
+#include <unistd.h>
+
+#include <cjson/cJSON.h>
+
+#include "qsdr/qsdr.h"
+
+#define EXIT_BAD 2
+#define MAX_X 10000
+
+typedef struct {
+    char *param;
+    double x[MAX_X];
+    size_t nx;
+    char **words; /* list form, as text */
+    size_t nwords;
+    char *spec;
+} sweep_t;
+
+typedef struct {
+    const char *flowgraph;
+    const char **sets;
+    size_t nsets;
+    sweep_t sw, cv;
+    bool have_cv;
+    uint64_t seed;
+    unsigned threads;
+    uint64_t min_fe, max_frames;
+    double max_seconds, ber_floor;
+    const char *csv, *json, *plot, *resume;
+    const char **refs;
+    size_t nrefs;
+    bool quiet, tty;
+    qsdr_ber_sim_t *sim;
+    double t0;
+    size_t npoints_total, npoints_done;
+} ber_cli;
+
+static volatile int g_interrupt;
+static void on_sigint(int sig)
+{
+    (void)sig;
+    g_interrupt = 1;
+}
+
+/* "name=start:step:stop" or "name=v1,v2,...". Errors are printed; returns 0 on success. */
+static int parse_sweep(const char *spec, sweep_t *s, bool numeric)
+{
+    const char *eq = strchr(spec, '=');
+    s->spec = strdup(spec);
+    if (!eq || eq == spec || !eq[1]) {
+        fprintf(stderr, "qsdr ber: --sweep '%s': expected NAME=START:STEP:STOP or NAME=V1,V2,... (e.g. awgn.ebn0_db=0:0.5:4)\n", spec);
+        return -1;
+    }
+    s->param = strndup(spec, (size_t)(eq - spec));
+    const char *v = eq + 1;
+    if (strchr(v, ':')) {
+        char *end;
+        double a = strtod(v, &end), st, b;
+        if (*end != ':') goto bad;
+        st = strtod(end + 1, &end);
+        if (*end != ':') goto bad;
+        b = strtod(end + 1, &end);
+        if (*end || !isfinite(a) || !isfinite(st) || !isfinite(b)) goto bad;
+        if (st == 0 || (b - a) / st < -1e-9) {
+            fprintf(stderr, "qsdr ber: --sweep '%s': the step %g cannot go from %g to %g\n", spec, st, a, b);
+            return -1;
+        }
+        double n = floor((b - a) / st + 1e-9) + 1;
+        if (n > MAX_X) {
+            fprintf(stderr, "qsdr ber: --sweep '%s': %.0f points, at most %d\n", spec, n, MAX_X);
+            return -1;
+        }
+        for (size_t i = 0; i < (size_t)n; i++) s->x[s->nx++] = a + (double)i * st;
+        return 0;
+    }
+    /* list */
+    char *copy = strdup(v), *save = NULL;
+    s->words = calloc(MAX_X, sizeof *s->words);
+    for (char *w = strtok_r(copy, ",", &save); w; w = strtok_r(NULL, ",", &save)) {
+        if (s->nwords == MAX_X) break;
+        char *end;
+        double x = strtod(w, &end);
+        if (numeric && (end == w || *end || !isfinite(x))) {
+            fprintf(stderr, "qsdr ber: --sweep '%s': '%s' is not a finite number\n", spec, w);
+            free(copy);
+            return -1;
+        }
+        s->words[s->nwords++] = strdup(w);
+        s->x[s->nx++] = numeric ? x : (double)s->nwords;
+    }
+    free(copy);
+    if (!s->nx) goto bad;
+    return 0;
+bad:
+    fprintf(stderr, "qsdr ber: --sweep '%s': expected NAME=START:STEP:STOP or NAME=V1,V2,... with numbers\n", spec);
+    return -1;
+}
+
+static double esn0_of(const ber_cli *c, double x, const qsdr_ber_point *p)
+{
+    if (!strstr(c->sw.param, "ebn0") || p->bits_per_symbol <= 0) return NAN;
+    return x + 10 * log10(p->bits_per_symbol * p->code_rate);
+}
+
+static const char *curve_label(const ber_cli *c, size_t cu)
+{
+    static char buf[256];
+    if (!c->have_cv) return "-";
+    snprintf(buf, sizeof buf, "%s=%s", c->cv.param, c->cv.words[cu]);
+    return buf;
+}
+
+static void print_row(FILE *f, const ber_cli *c, size_t cu, size_t p, const qsdr_ber_point *r)
+{
+    double ber = r->bits ? (double)r->bit_errors / (double)r->bits : 0, fer = r->frames ? (double)r->frame_errors / (double)r->frames : 0;
+    double lo, hi;
+    qsdr_wilson95(r->bit_errors, r->bits, &lo, &hi);
+    double es = esn0_of(c, c->sw.x[p], r);
+    fprintf(f, "%-14s %9.4g %8.3f %10" PRIu64 " %11" PRIu64 " %9" PRIu64 " %11.4e %11.4e  [%.3e, %.3e] %9.2f %8.2f  %s\n", curve_label(c, cu),
+            c->sw.x[p], es, r->frames, r->bit_errors, r->frame_errors, ber, fer, lo, hi,
+            r->seconds > 0 ? (double)r->bits / r->seconds / 1e6 : 0, r->seconds, r->done ? r->stop : "interrupted");
+    fflush(f);
+}
+
+static void on_progress(void *user, size_t cu, size_t p, const qsdr_ber_point *r)
+{
+    ber_cli *c = user;
+    if (!c->tty) return;
+    double el = qsdr_now() - c->t0;
+    double frac = 0;
+    if (c->min_fe) frac = (double)r->frame_errors / (double)c->min_fe;
+    if (c->max_frames) frac = fmax(frac, (double)r->frames / (double)c->max_frames);
+    if (c->max_seconds > 0) frac = fmax(frac, r->seconds / c->max_seconds);
+    frac = fmin(frac, 1);
+    double point_eta = frac > 0 ? r->seconds * (1 - frac) / frac : -1;
+    fprintf(stderr, "\r  point %zu/%zu %s=%g  frames %" PRIu64 "  frame errors %" PRIu64 "  %.2f Mbit/s  elapsed %.0f s  point ETA %s%.0f s   ",
+            c->npoints_done + 1, c->npoints_total, c->sw.param, c->sw.x[p], r->frames, r->frame_errors,
+            r->seconds > 0 ? (double)r->bits / r->seconds / 1e6 : 0, el, point_eta < 0 ? "?" : "", point_eta < 0 ? 0 : point_eta);
+    (void)cu;
+    fflush(stderr);
+}
+
+static void on_point(void *user, size_t cu, size_t p, const qsdr_ber_point *r)
+{
+    ber_cli *c = user;
+    if (c->tty) fprintf(stderr, "\r%*s\r", 150, "");
+    print_row(stdout, c, cu, p, r);
+    c->npoints_done++;
+}
+
+static int write_csv(const ber_cli *c)
+{
+    FILE *f = fopen(c->csv, "w");
+    if (!f) return fprintf(stderr, "qsdr ber: cannot write '%s': %s\n", c->csv, strerror(errno)), -1;
+    fprintf(f, "curve,param,x,ebn0_db,esn0_db,frames,bits,bit_errors,frame_errors,ber,fer,ber_lo95,ber_hi95,fer_lo95,fer_hi95,mbps,seconds,stop\n");
+    const qsdr_ber_point *res = qsdr_ber_sim_results(c->sim);
+    size_t ncur = c->have_cv ? c->cv.nx : 1;
+    for (size_t cu = 0; cu < ncur; cu++)
+        for (size_t p = 0; p < c->sw.nx; p++) {
+            const qsdr_ber_point *r = &res[cu * c->sw.nx + p];
+            if (!r->frames) continue;
+            double bl, bh, fl, fh;
+            qsdr_wilson95(r->bit_errors, r->bits, &bl, &bh);
+            qsdr_wilson95(r->frame_errors, r->frames, &fl, &fh);
+            double eb = strstr(c->sw.param, "ebn0") ? c->sw.x[p] : NAN;
+            fprintf(f, "%s,%s,%.10g,%.10g,%.10g,%" PRIu64 ",%" PRIu64 ",%" PRIu64 ",%" PRIu64 ",%.6e,%.6e,%.6e,%.6e,%.6e,%.6e,%.4f,%.3f,%s\n",
+                    c->have_cv ? c->cv.words[cu] : "", c->sw.param, c->sw.x[p], eb, esn0_of(c, c->sw.x[p], r), r->frames, r->bits,
+                    r->bit_errors, r->frame_errors, (double)r->bit_errors / (double)r->bits, (double)r->frame_errors / (double)r->frames, bl,
+                    bh, fl, fh, r->seconds > 0 ? (double)r->bits / r->seconds / 1e6 : 0, r->seconds, r->done ? r->stop : "interrupted");
+        }
+    fclose(f);
+    return 0;
+}
+
+static int write_json(const ber_cli *c)
+{
+    cJSON *root = cJSON_CreateObject();
+    cJSON_AddStringToObject(root, "qsdr", QSDR_VERSION_STRING);
+    cJSON_AddStringToObject(root, "flowgraph", c->flowgraph);
+    cJSON *sets = cJSON_AddArrayToObject(root, "sets");
+    for (size_t i = 0; i < c->nsets; i++) cJSON_AddItemToArray(sets, cJSON_CreateString(c->sets[i]));
+    cJSON_AddStringToObject(root, "sweep", c->sw.spec);
+    cJSON_AddStringToObject(root, "curves", c->have_cv ? c->cv.spec : "");
+    char seed[32];
+    snprintf(seed, sizeof seed, "%" PRIu64, c->seed);
+    cJSON_AddStringToObject(root, "seed", seed);
+    cJSON_AddNumberToObject(root, "threads", c->threads);
+    cJSON_AddNumberToObject(root, "frames_per_unit", (double)qsdr_ber_sim_frames_per_unit(c->sim));
+    cJSON *rules = cJSON_AddObjectToObject(root, "stop_rules");
+    cJSON_AddNumberToObject(rules, "min_frame_errors", (double)c->min_fe);
+    cJSON_AddNumberToObject(rules, "max_frames", (double)c->max_frames);
+    cJSON_AddNumberToObject(rules, "max_seconds", c->max_seconds);
+    cJSON_AddNumberToObject(rules, "ber_floor", c->ber_floor);
+    cJSON *pts = cJSON_AddArrayToObject(root, "points");
+    const qsdr_ber_point *res = qsdr_ber_sim_results(c->sim);
+    size_t ncur = c->have_cv ? c->cv.nx : 1;
+    for (size_t cu = 0; cu < ncur; cu++)
+        for (size_t p = 0; p < c->sw.nx; p++) {
+            const qsdr_ber_point *r = &res[cu * c->sw.nx + p];
+            if (!r->frames) continue;
+            cJSON *o = cJSON_CreateObject();
+            cJSON_AddNumberToObject(o, "curve_index", (double)cu);
+            cJSON_AddStringToObject(o, "curve", c->have_cv ? c->cv.words[cu] : "");
+            cJSON_AddNumberToObject(o, "point_index", (double)p);
+            cJSON_AddNumberToObject(o, "x", c->sw.x[p]);
+            double es = esn0_of(c, c->sw.x[p], r);
+            if (isfinite(es)) cJSON_AddNumberToObject(o, "esn0_db", es);
+            cJSON_AddNumberToObject(o, "units", (double)r->units);
+            cJSON_AddNumberToObject(o, "frames", (double)r->frames);
+            cJSON_AddNumberToObject(o, "bits", (double)r->bits);
+            cJSON_AddNumberToObject(o, "bit_errors", (double)r->bit_errors);
+            cJSON_AddNumberToObject(o, "frame_errors", (double)r->frame_errors);
+            cJSON_AddNumberToObject(o, "ber", (double)r->bit_errors / (double)r->bits);
+            cJSON_AddNumberToObject(o, "fer", (double)r->frame_errors / (double)r->frames);
+            double lo, hi;
+            qsdr_wilson95(r->bit_errors, r->bits, &lo, &hi);
+            cJSON_AddNumberToObject(o, "ber_lo95", lo);
+            cJSON_AddNumberToObject(o, "ber_hi95", hi);
+            cJSON_AddNumberToObject(o, "seconds", r->seconds);
+            cJSON_AddNumberToObject(o, "code_rate", r->code_rate);
+            cJSON_AddNumberToObject(o, "bits_per_symbol", r->bits_per_symbol);
+            cJSON_AddStringToObject(o, "stop", r->done ? r->stop : "interrupted");
+            cJSON_AddItemToArray(pts, o);
+        }
+    char *txt = cJSON_Print(root);
+    cJSON_Delete(root);
+    FILE *f = fopen(c->json, "w");
+    if (!f || !txt) {
+        free(txt);
+        if (f) fclose(f);
+        return fprintf(stderr, "qsdr ber: cannot write '%s': %s\n", c->json, strerror(errno)), -1;
+    }
+    fputs(txt, f);
+    fputc('\n', f);
+    fclose(f);
+    free(txt);
+    return 0;
+}
+
+static int load_resume(ber_cli *c)
+{
+    FILE *f = fopen(c->resume, "rb");
+    if (!f) return fprintf(stderr, "qsdr ber: --resume '%s': %s\n", c->resume, strerror(errno)), -1;
+    fseek(f, 0, SEEK_END);
+    long len = ftell(f);
+    fseek(f, 0, SEEK_SET);
+    char *txt = malloc((size_t)len + 1);
+    size_t got = txt ? fread(txt, 1, (size_t)len, f) : 0;
+    fclose(f);
+    if (!txt || got != (size_t)len) {
+        free(txt);
+        return fprintf(stderr, "qsdr ber: --resume '%s': cannot read it\n", c->resume), -1;
+    }
+    txt[len] = 0;
+    cJSON *root = cJSON_Parse(txt);
+    free(txt);
+    if (!root) return fprintf(stderr, "qsdr ber: --resume '%s': not valid JSON (near '%.20s')\n", c->resume, cJSON_GetErrorPtr()), -1;
+    int rc = 0;
+    const char *fields[] = {"flowgraph", "sweep", "curves", "seed"};
+    char seed[32];
+    snprintf(seed, sizeof seed, "%" PRIu64, c->seed);
+    const char *mine[] = {c->flowgraph, c->sw.spec, c->have_cv ? c->cv.spec : "", seed};
+    for (int i = 0; i < 4 && !rc; i++) {
+        cJSON *v = cJSON_GetObjectItemCaseSensitive(root, fields[i]);
+        if (!cJSON_IsString(v) || strcmp(v->valuestring, mine[i])) {
+            fprintf(stderr, "qsdr ber: --resume '%s': '%s' was '%s', this run has '%s' (run the same command to resume)\n", c->resume,
+                    fields[i], cJSON_IsString(v) ? v->valuestring : "?", mine[i]);
+            rc = -1;
+        }
+    }
+    cJSON *fpu = cJSON_GetObjectItemCaseSensitive(root, "frames_per_unit");
+    if (!rc && (!cJSON_IsNumber(fpu) || (uint64_t)fpu->valuedouble != qsdr_ber_sim_frames_per_unit(c->sim))) {
+        fprintf(stderr, "qsdr ber: --resume '%s': frames per unit differ (the frame size changed?)\n", c->resume);
+        rc = -1;
+    }
+    cJSON *pts = cJSON_GetObjectItemCaseSensitive(root, "points"), *p;
+    size_t loaded = 0;
+    if (!rc) cJSON_ArrayForEach(p, pts)
+        {
+            qsdr_ber_point r = {0};
+            cJSON *ci = cJSON_GetObjectItemCaseSensitive(p, "curve_index"), *pi = cJSON_GetObjectItemCaseSensitive(p, "point_index");
+            const char *num[] = {"units", "frames", "bits", "bit_errors", "frame_errors", "seconds"};
+            double v[6];
+            bool ok = cJSON_IsNumber(ci) && cJSON_IsNumber(pi);
+            for (int i = 0; i < 6 && ok; i++) {
+                cJSON *x = cJSON_GetObjectItemCaseSensitive(p, num[i]);
+                ok = cJSON_IsNumber(x) && x->valuedouble >= 0;
+                if (ok) v[i] = x->valuedouble;
+            }
+            if (!ok) {
+                fprintf(stderr, "qsdr ber: --resume '%s': a point lacks counts\n", c->resume);
+                rc = -1;
+                break;
+            }
+            r.units = (uint64_t)v[0];
+            r.frames = (uint64_t)v[1];
+            r.bits = (uint64_t)v[2];
+            r.bit_errors = (uint64_t)v[3];
+            r.frame_errors = (uint64_t)v[4];
+            r.seconds = v[5];
+            cJSON *cr = cJSON_GetObjectItemCaseSensitive(p, "code_rate"), *bp = cJSON_GetObjectItemCaseSensitive(p, "bits_per_symbol");
+            r.code_rate = cJSON_IsNumber(cr) ? cr->valuedouble : 1;
+            r.bits_per_symbol = cJSON_IsNumber(bp) ? bp->valuedouble : 0;
+            if (qsdr_ber_sim_preload(c->sim, (size_t)ci->valuedouble, (size_t)pi->valuedouble, &r)) {
+                rc = -1;
+                break;
+            }
+            loaded++;
+        }
+    cJSON_Delete(root);
+    if (!rc && !c->quiet) fprintf(stderr, "qsdr ber: resuming %zu points from %s\n", loaded, c->resume);
+    return rc;
+}
+
+/* Text for gnuplot's enhanced mode: '_' and '^' would become sub/superscripts. */
+static const char *gp_text(const char *in, char *out, size_t n)
+{
+    size_t k = 0;
+    for (; *in && k + 3 < n; in++) {
+        if (*in == '_' || *in == '^' || *in == '{' || *in == '}' || *in == '@' || *in == '&') out[k++] = '\\';
+        if (*in == '\'') continue;
+        out[k++] = *in;
+    }
+    out[k] = 0;
+    return out;
+}
+
+static int write_plot(const ber_cli *c)
+{
+    const char *ext = strrchr(c->plot, '.');
+    const char *term = ext && !strcmp(ext, ".svg") ? "svg size 900,600" : "pngcairo size 900,600";
+    if (!ext || (strcmp(ext, ".svg") && strcmp(ext, ".png")))
+        return fprintf(stderr, "qsdr ber: --plot '%s': the file must end in .png or .svg\n", c->plot), -1;
+    char dat[] = "/tmp/qsdr_ber_XXXXXX";
+    int fd = mkstemp(dat);
+    if (fd < 0) return fprintf(stderr, "qsdr ber: cannot create a temporary file\n"), -1;
+    FILE *d = fdopen(fd, "w");
+    const qsdr_ber_point *res = qsdr_ber_sim_results(c->sim);
+    size_t ncur = c->have_cv ? c->cv.nx : 1;
+    for (size_t cu = 0; cu < ncur; cu++) {
+        for (size_t p = 0; p < c->sw.nx; p++) {
+            const qsdr_ber_point *r = &res[cu * c->sw.nx + p];
+            if (!r->frames) continue;
+            double ber = (double)r->bit_errors / (double)r->bits, fer = (double)r->frame_errors / (double)r->frames;
+            fprintf(d, "%.10g %.6e %.6e\n", c->sw.x[p], ber > 0 ? ber : NAN, fer > 0 ? fer : NAN);
+        }
+        fprintf(d, "\n\n");
+    }
+    /* reference curves: theory:bpsk|qpsk|qam16|qam64, or a CSV file with x,ber columns */
+    double x0 = c->sw.x[0], x1 = c->sw.x[c->sw.nx - 1];
+    for (size_t i = 0; i < c->nrefs; i++) {
+        if (!strncmp(c->refs[i], "theory:", 7)) {
+            const char *m = c->refs[i] + 7;
+            unsigned mm = !strcmp(m, "bpsk") || !strcmp(m, "qpsk") ? 4 : !strcmp(m, "qam16") ? 16 : 64;
+            for (int k = 0; k <= 200; k++) {
+                double x = x0 + (x1 - x0) * k / 200.0;
+                fprintf(d, "%.6g %.6e\n", x, qsdr_ber_qam_theory(mm, x));
+            }
+        } else {
+            FILE *r = fopen(c->refs[i], "r");
+            char line[512];
+            while (r && fgets(line, sizeof line, r)) {
+                if (line[0] == '#') continue;
+                char *e1, *e2;
+                double a = strtod(line, &e1);
+                if (e1 == line || (*e1 != ',' && *e1 != ' ' && *e1 != '\t')) continue;
+                double b = strtod(e1 + 1, &e2);
+                if (e2 != e1 + 1) fprintf(d, "%.10g %.6e\n", a, b);
+            }
+            if (r) fclose(r);
+        }
+        fprintf(d, "\n\n");
+    }
+    fclose(d);
+    char gp[] = "/tmp/qsdr_ber_gp_XXXXXX";
+    fd = mkstemp(gp);
+    FILE *g = fdopen(fd, "w");
+    fprintf(g, "set terminal %s\nset output '%s'\nset logscale y\nset format y '10^{%%L}'\nset grid xtics ytics mytics\n", term, c->plot);
+    char t1[512], t2[512];
+    fprintf(g, "set xlabel '%s'\nset ylabel 'error rate'\nset key outside right\nset title 'qsdr ber: %s'\n",
+            strstr(c->sw.param, "ebn0") ? "E_b/N_0 [dB]" : gp_text(c->sw.param, t1, sizeof t1), gp_text(c->flowgraph, t2, sizeof t2));
+    fprintf(g, "plot ");
+    int idx = 0;
+    for (size_t cu = 0; cu < ncur; cu++, idx++) {
+        char lb[300];
+        snprintf(lb, sizeof lb, "%s%s%s", c->have_cv ? c->cv.param : "", c->have_cv ? "=" : "", c->have_cv ? c->cv.words[cu] : "");
+        char lab[400];
+        gp_text(lb, lab, sizeof lab);
+        fprintf(g, "%s'%s' index %d using 1:2 with linespoints lw 2 pt 7 title 'BER %s', '%s' index %d using 1:3 with linespoints dt 2 pt 6 title 'FER %s'",
+                idx ? ", " : "", dat, idx, lab, dat, idx, lab);
+    }
+    for (size_t i = 0; i < c->nrefs; i++, idx++)
+        fprintf(g, ", '%s' index %d using 1:2 with lines lw 1 lc rgb 'gray40' title '%s'", dat, idx, gp_text(c->refs[i], t1, sizeof t1));
+    fprintf(g, "\n");
+    fclose(g);
+    char cmd[512];
+    snprintf(cmd, sizeof cmd, "gnuplot '%s' 2>&1", gp);
+    FILE *pp = popen(cmd, "r");
+    char out[1024];
+    size_t n = pp ? fread(out, 1, sizeof out - 1, pp) : 0;
+    int st = pp ? pclose(pp) : -1;
+    out[n] = 0;
+    unlink(dat);
+    unlink(gp);
+    if (st != 0) return fprintf(stderr, "qsdr ber: gnuplot failed (is gnuplot installed?): %s\n", out), -1;
+    if (!c->quiet) fprintf(stderr, "qsdr ber: plot written to %s\n", c->plot);
+    return 0;
+}
+
+static void usage_ber(FILE *f)
+{
+    fprintf(f, "usage: qsdr ber FLOWGRAPH.yml --sweep ID.PARAM=START:STEP:STOP|V1,V2,... [--sweep ID.PARAM=V1,V2 (curves)]\n"
+               "       [--set ID.PARAM=V]... [--seed N] [--threads N] [--min-frame-errors N (100)] [--max-frames N]\n"
+               "       [--max-seconds S] [--ber-floor X] [--csv F] [--json F] [--plot F.png|F.svg]\n"
+               "       [--ref theory:bpsk|qpsk|qam16|qam64|FILE.csv]... [--resume F.json] [--quiet]\n");
+}
+
+int qsdr_cmd_ber(int argc, char **argv)
+{
+    ber_cli c = {.seed = 1, .threads = (unsigned)sysconf(_SC_NPROCESSORS_ONLN), .min_fe = 100};
+    c.sets = calloc((size_t)argc + 1, sizeof *c.sets);
+    c.refs = calloc((size_t)argc + 1, sizeof *c.refs);
+    int nsweep = 0;
+    for (int i = 0; i < argc; i++) {
+        const char *a = argv[i], *v = i + 1 < argc ? argv[i + 1] : NULL;
+#define NEED_ARG                                                                   \
+    if (!v) {                                                                      \
+        fprintf(stderr, "qsdr ber: option %s needs a value\n", a);                \
+        return EXIT_BAD;                                                           \
+    }                                                                              \
+    i++
+        char *end = NULL;
+        if (!strcmp(a, "--sweep")) {
+            NEED_ARG;
+            if (nsweep == 2) return fprintf(stderr, "qsdr ber: at most two --sweep options (x axis, then curves)\n"), EXIT_BAD;
+            if (parse_sweep(v, nsweep ? &c.cv : &c.sw, nsweep == 0)) return EXIT_BAD;
+            c.have_cv = nsweep == 1;
+            nsweep++;
+        } else if (!strcmp(a, "--set")) {
+            NEED_ARG;
+            if (!strchr(v, '=')) return fprintf(stderr, "qsdr ber: --set expects ID.PARAM=VALUE, got '%s'\n", v), EXIT_BAD;
+            c.sets[c.nsets++] = v;
+        } else if (!strcmp(a, "--seed") || !strcmp(a, "--min-frame-errors") || !strcmp(a, "--max-frames") || !strcmp(a, "--threads")) {
+            NEED_ARG;
+            errno = 0;
+            unsigned long long u = strtoull(v, &end, 0);
+            if (!*v || *end || errno || v[0] == '-' || (!strcmp(a, "--threads") && (u < 1 || u > 1024)))
+                return fprintf(stderr, "qsdr ber: %s expects a non-negative integer%s, got '%s'\n", a,
+                               !strcmp(a, "--threads") ? " in [1, 1024]" : "", v), EXIT_BAD;
+            if (!strcmp(a, "--seed")) c.seed = u;
+            else if (!strcmp(a, "--min-frame-errors")) c.min_fe = u;
+            else if (!strcmp(a, "--max-frames")) c.max_frames = u;
+            else c.threads = (unsigned)u;
+        } else if (!strcmp(a, "--max-seconds") || !strcmp(a, "--ber-floor")) {
+            NEED_ARG;
+            double d = strtod(v, &end);
+            if (*end || !isfinite(d) || d < 0 || (!strcmp(a, "--ber-floor") && d >= 1))
+                return fprintf(stderr, "qsdr ber: %s expects a number %s, got '%s'\n", a, !strcmp(a, "--ber-floor") ? "in [0, 1)" : ">= 0", v),
+                       EXIT_BAD;
+            if (!strcmp(a, "--max-seconds")) c.max_seconds = d;
+            else c.ber_floor = d;
+        } else if (!strcmp(a, "--csv")) {
+            NEED_ARG;
+            c.csv = v;
+        } else if (!strcmp(a, "--json")) {
+            NEED_ARG;
+            c.json = v;
+        } else if (!strcmp(a, "--plot")) {
+            NEED_ARG;
+            c.plot = v;
+        } else if (!strcmp(a, "--ref")) {
+            NEED_ARG;
+            if (!strncmp(v, "theory:", 7) && strcmp(v + 7, "bpsk") && strcmp(v + 7, "qpsk") && strcmp(v + 7, "qam16") && strcmp(v + 7, "qam64"))
+                return fprintf(stderr, "qsdr ber: --ref '%s': theory curves are theory:bpsk, qpsk, qam16, qam64\n", v), EXIT_BAD;
+            if (strncmp(v, "theory:", 7) && access(v, R_OK))
+                return fprintf(stderr, "qsdr ber: --ref '%s': cannot read the file\n", v), EXIT_BAD;
+            c.refs[c.nrefs++] = v;
+        } else if (!strcmp(a, "--resume")) {
+            NEED_ARG;
+            c.resume = v;
+        } else if (!strcmp(a, "--quiet") || !strcmp(a, "-q")) {
+            c.quiet = true;
+        } else if (!strcmp(a, "--help") || !strcmp(a, "-h")) {
+            usage_ber(stdout);
+            return 0;
+        } else if (a[0] == '-') {
+            fprintf(stderr, "qsdr ber: unknown option '%s'\n", a);
+            usage_ber(stderr);
+            return EXIT_BAD;
+        } else if (!c.flowgraph) {
+            c.flowgraph = a;
+        } else {
+            return fprintf(stderr, "qsdr ber: one flowgraph only ('%s' and '%s')\n", c.flowgraph, a), EXIT_BAD;
+        }
+    }
+    if (!c.flowgraph || !nsweep) {
+        fprintf(stderr, "qsdr ber: %s\n", !c.flowgraph ? "no flowgraph given" : "no --sweep given");
+        usage_ber(stderr);
+        return EXIT_BAD;
+    }
+    if (c.plot) {
+        const char *ext = strrchr(c.plot, '.');
+        if (!ext || (strcmp(ext, ".svg") && strcmp(ext, ".png")))
+            return fprintf(stderr, "qsdr ber: --plot '%s': the file must end in .png or .svg\n", c.plot), EXIT_BAD;
+    }
+    FILE *f = fopen(c.flowgraph, "rb");
+    if (!f) return fprintf(stderr, "qsdr ber: %s: cannot open flowgraph file: %s\n", c.flowgraph, strerror(errno)), EXIT_BAD;
+    fseek(f, 0, SEEK_END);
+    long len = ftell(f);
+    fseek(f, 0, SEEK_SET);
+    char *text = calloc(1, (size_t)len + 1);
+    if (!text || fread(text, 1, (size_t)len, f) != (size_t)len) {
+        fclose(f);
+        return fprintf(stderr, "qsdr ber: %s: cannot read it\n", c.flowgraph), EXIT_BAD;
+    }
+    fclose(f);
+    qsdr_ber_config cfg = {
+        .text = text, .name = c.flowgraph, .sets = c.sets, .sweep_param = c.sw.param, .x = c.sw.x, .nx = c.sw.nx,
+        .curve_param = c.have_cv ? c.cv.param : NULL, .curve_values = c.have_cv ? (const char *const *)c.cv.words : NULL,
+        .ncurves = c.have_cv ? c.cv.nx : 0, .seed = c.seed, .threads = c.threads, .min_frame_errors = c.min_fe,
+        .max_frames = c.max_frames, .max_seconds = c.max_seconds, .ber_floor = c.ber_floor, .progress = on_progress,
+        .point_done = on_point, .user = &c, .interrupt = &g_interrupt,
+    };
+    c.sim = qsdr_ber_sim_create(&cfg);
+    if (!c.sim) return EXIT_BAD;
+    if (c.resume && load_resume(&c)) return EXIT_BAD;
+    c.tty = !c.quiet && isatty(STDERR_FILENO);
+    c.npoints_total = c.sw.nx * (c.have_cv ? c.cv.nx : 1);
+    /* header: the effective configuration, so a result file says how it was produced */
+    size_t fbits;
+    const char *meter = qsdr_ber_sim_meter(c.sim, &fbits);
+    printf("# qsdr %s ber\n# flowgraph: %s\n# sweep: %s\n", QSDR_VERSION_STRING, c.flowgraph, c.sw.spec);
+    if (c.have_cv) printf("# curves: %s\n", c.cv.spec);
+    for (size_t i = 0; i < c.nsets; i++) printf("# set: %s\n", c.sets[i]);
+    printf("# seed: %" PRIu64 "  threads: %u  meter: %s (frame %zu bits)  frames per unit: %" PRIu64 "\n", c.seed, c.threads, meter, fbits,
+           qsdr_ber_sim_frames_per_unit(c.sim));
+    printf("# each unit of frames runs the flowgraph with its own seed, derived from (seed, curve, point, unit):\n"
+           "# the counts are the same for any number of threads\n");
+    printf("# stop: min frame errors %" PRIu64 ", max frames %" PRIu64 ", max seconds %g, BER floor %g\n", c.min_fe, c.max_frames,
+           c.max_seconds, c.ber_floor);
+    {
+        qsdr_flowgraph_t *fg = NULL;
+        char xs[300];
+        snprintf(xs, sizeof xs, "%s=%.17g", c.sw.param, c.sw.x[0]);
+        const char **ov = calloc(c.nsets + 3, sizeof *ov);
+        size_t n = 0;
+        for (size_t i = 0; i < c.nsets; i++) ov[n++] = c.sets[i];
+        ov[n++] = xs;
+        if (!qsdr_flowgraph_load_string(text, c.flowgraph, ov, &fg)) {
+            qsdr_flowgraph_set_seed(fg, c.seed);
+            qsdr_flowgraph_print_config(fg, stdout);
+        }
+        qsdr_flowgraph_destroy(&fg);
+        free(ov);
+    }
+    printf("# %-12s %9s %8s %10s %11s %9s %11s %11s  %-24s %9s %8s  %s\n", "curve", c.sw.param, "Es/N0", "frames", "bit_errors",
+           "frame_err", "BER", "FER", "BER 95% CI (Wilson)", "Mbit/s", "seconds", "stop");
+    fflush(stdout);
+    struct sigaction sa = {0};
+    sa.sa_handler = on_sigint;
+    sigaction(SIGINT, &sa, NULL);
+    c.t0 = qsdr_now();
+    int rc = qsdr_ber_sim_run(c.sim);
+    if (c.tty) fprintf(stderr, "\n");
+    int out_rc = 0;
+    if (c.csv && write_csv(&c)) out_rc = 1;
+    if (c.json && write_json(&c)) out_rc = 1;
+    if (c.plot && write_plot(&c)) out_rc = 1;
+    qsdr_ber_sim_destroy(&c.sim);
+    free(text);
+    if (rc == QSDR_EINTR) {
+        fprintf(stderr, "qsdr ber: interrupted%s\n", c.json ? "; continue with the same command and --resume on the JSON file" : "");
+        return 1;
+    }
+    return rc ? 1 : out_rc;
+}

@@ -1,0 +1,75 @@
+/* SPDX-License-Identifier: MIT */
+/* BER/FER simulation engine: sweeps a flowgraph parameter, counts errors with stop rules,
+ * reproducibly on any number of threads (and MPI ranks). */
+#ifndef QSDR_SIM_H
+#define QSDR_SIM_H
+
+#include <stdbool.h>
+#include <stddef.h>
+#include <stdint.h>
+
+#include "qsdr/common.h"
+
+#ifdef __cplusplus
+extern "C" {
+#endif
+
+typedef struct {
+    uint64_t units;        /* work units completed (each unit = frames_per_unit frames) */
+    uint64_t frames, frame_errors, bits, bit_errors;
+    double seconds;        /* wall time spent on the point */
+    double code_rate;      /* as the awgn block used it (tagged or set) */
+    double bits_per_symbol;
+    bool done;             /* a stop rule ended the point (false: interrupted) */
+    const char *stop;      /* which rule: "frame errors", "max frames", "max seconds", "interrupted" */
+} qsdr_ber_point;
+
+typedef struct {
+    const char *text;            /* flowgraph YAML text */
+    const char *name;            /* its file name (messages, header) */
+    const char *const *sets;     /* NULL-terminated --set overrides applied to every run */
+    const char *sweep_param;     /* x axis, e.g. "awgn.ebn0_db" */
+    const double *x;             /* sweep values */
+    size_t nx;
+    const char *curve_param;     /* optional second parameter, one curve per value, or NULL */
+    const char *const *curve_values;
+    size_t ncurves;
+    uint64_t seed;
+    unsigned threads;            /* workers in this process (>= 1) */
+    uint64_t min_frame_errors;   /* stop a point once reached (0 = no such rule) */
+    uint64_t max_frames;         /* stop a point once reached (0 = no limit) */
+    double max_seconds;          /* per point (0 = no limit; makes counts timing-dependent) */
+    double ber_floor;            /* stop the curve after a point with BER below (0 = never) */
+    /* progress callback after every round (may be NULL) */
+    void (*progress)(void *user, size_t curve, size_t point, const qsdr_ber_point *p);
+    /* called when a point is finished (may be NULL) */
+    void (*point_done)(void *user, size_t curve, size_t point, const qsdr_ber_point *p);
+    void *user;
+    volatile int *interrupt;     /* set non-zero (e.g. by SIGINT) to stop after the current round */
+} qsdr_ber_config;
+
+typedef struct qsdr_ber_sim qsdr_ber_sim_t;
+
+/* Validate the configuration: loads the flowgraph with every sweep and curve value and checks
+ * that it has exactly one `ber` block. Returns NULL (logged, naming the parameter) on error. */
+qsdr_ber_sim_t *qsdr_ber_sim_create(const qsdr_ber_config *cfg);
+void qsdr_ber_sim_destroy(qsdr_ber_sim_t **s);
+/* Frames per work unit (fixed by the frame size: at least 2^16 bits per unit). */
+uint64_t qsdr_ber_sim_frames_per_unit(const qsdr_ber_sim_t *s);
+/* The id of the ber block and its frame size. */
+const char *qsdr_ber_sim_meter(const qsdr_ber_sim_t *s, size_t *frame_bits);
+/* Results array [curve][point] (ncurves x nx; ncurves counts as 1 without a curve parameter). */
+qsdr_ber_point *qsdr_ber_sim_results(qsdr_ber_sim_t *s);
+/* Start from saved counts (resume): results must hold units/frames/... per point. */
+int qsdr_ber_sim_preload(qsdr_ber_sim_t *s, size_t curve, size_t point, const qsdr_ber_point *saved);
+/* Run every point (skipping points already done). Returns QSDR_OK, QSDR_EINTR when
+ * interrupted, or an error from a flowgraph run. */
+int qsdr_ber_sim_run(qsdr_ber_sim_t *s);
+
+/* Wilson score interval for k successes in n trials at 95 % confidence. */
+void qsdr_wilson95(uint64_t k, uint64_t n, double *lo, double *hi);
+
+#ifdef __cplusplus
+}
+#endif
+#endif

@@ -1,0 +1,287 @@
+/* SPDX-License-Identifier: MIT */
+/* BER simulation engine. Reproducibility on any number of workers: the frames of a point are
+ * grouped in work units of a fixed number of frames (set by the frame size alone); unit u of
+ * point p on curve c runs a fresh flowgraph whose seed is derived from (seed, c, p, u). Units
+ * are computed in rounds, one per worker, and the stop rules are evaluated on the units in
+ * index order: a point ends at the first unit where a rule holds, and units computed beyond it
+ * are discarded. The counts therefore never depend on the number of workers. */
+#include <inttypes.h>
+#include <math.h>
+#include <pthread.h>
+#include <stdio.h>
+#include <stdlib.h>
+#include <string.h>
+
+#include "qsdr/flowgraph.h"
+#include "qsdr/sim.h"
+
+#define UNIT_MIN_BITS 65536u
+
+struct qsdr_ber_sim {
+    qsdr_ber_config cfg;
+    size_t ncurves;
+    qsdr_ber_point *res;
+    char meter[128];
+    char awgn[128];          /* id of the first awgn block ("" if none) */
+    size_t frame_bits;
+    uint64_t frames_per_unit;
+    size_t n_sets;
+};
+
+typedef struct {
+    qsdr_ber_sim_t *s;
+    size_t curve, point;
+    uint64_t unit;
+    int rc;
+    uint64_t frames, frame_errors, bits, bit_errors;
+    double code_rate, bps;
+} unit_job;
+
+static uint64_t mix64(uint64_t x)
+{
+    x += 0x9e3779b97f4a7c15ULL;
+    x = (x ^ (x >> 30)) * 0xbf58476d1ce4e5b9ULL;
+    x = (x ^ (x >> 27)) * 0x94d049bb133111ebULL;
+    return x ^ (x >> 31);
+}
+
+void qsdr_wilson95(uint64_t k, uint64_t n, double *lo, double *hi)
+{
+    if (n == 0) {
+        *lo = 0;
+        *hi = 1;
+        return;
+    }
+    const double z = 1.959963984540054, nn = (double)n, p = (double)k / nn;
+    double den = 1 + z * z / nn, c = (p + z * z / (2 * nn)) / den;
+    double h = z * sqrt(p * (1 - p) / nn + z * z / (4 * nn * nn)) / den;
+    *lo = c - h < 0 ? 0 : c - h;
+    *hi = c + h > 1 ? 1 : c + h;
+}
+
+/* Load the flowgraph for (curve, point) with extra overrides; NULL on error (logged). */
+static qsdr_flowgraph_t *load_for(qsdr_ber_sim_t *s, size_t curve, size_t point, const char *extra1, const char *extra2)
+{
+    const qsdr_ber_config *c = &s->cfg;
+    const char **ov = calloc(s->n_sets + 5, sizeof *ov);
+    char xs[256], cs[256];
+    if (!ov) return NULL;
+    size_t n = 0;
+    for (size_t i = 0; i < s->n_sets; i++) ov[n++] = c->sets[i];
+    snprintf(xs, sizeof xs, "%s=%.17g", c->sweep_param, c->x[point]);
+    ov[n++] = xs;
+    if (c->curve_param) {
+        snprintf(cs, sizeof cs, "%s=%s", c->curve_param, c->curve_values[curve]);
+        ov[n++] = cs;
+    }
+    if (extra1) ov[n++] = extra1;
+    if (extra2) ov[n++] = extra2;
+    qsdr_flowgraph_t *fg = NULL;
+    int rc = qsdr_flowgraph_load_string(c->text, c->name, ov, &fg);
+    free(ov);
+    return rc ? NULL : fg;
+}
+
+static void *run_unit(void *arg)
+{
+    unit_job *j = arg;
+    qsdr_ber_sim_t *s = j->s;
+    char mb[160], mp[160];
+    snprintf(mb, sizeof mb, "%s.max_bits=%" PRIu64, s->meter, s->frames_per_unit * s->frame_bits);
+    snprintf(mp, sizeof mp, "%s.print=false", s->meter);
+    qsdr_flowgraph_t *fg = load_for(s, j->curve, j->point, mb, mp);
+    if (!fg) {
+        j->rc = QSDR_EINVAL;
+        return NULL;
+    }
+    qsdr_flowgraph_set_seed(fg, mix64(s->cfg.seed ^ mix64(((uint64_t)j->curve << 40) ^ ((uint64_t)j->point << 20) ^ mix64(j->unit))));
+    qsdr_flowgraph_set_serial_chunk(fg, 65536);
+    j->rc = qsdr_flowgraph_run(fg, QSDR_SCHED_SERIAL);
+    qsdr_stats st;
+    if (!j->rc && !qsdr_flowgraph_stats(fg, s->meter, &st)) {
+        for (size_t i = 0; i < st.n; i++) {
+            if (!strcmp(st.v[i].name, "bits")) j->bits = (uint64_t)st.v[i].value;
+            else if (!strcmp(st.v[i].name, "bit_errors")) j->bit_errors = (uint64_t)st.v[i].value;
+            else if (!strcmp(st.v[i].name, "frames")) j->frames = (uint64_t)st.v[i].value;
+            else if (!strcmp(st.v[i].name, "frame_errors")) j->frame_errors = (uint64_t)st.v[i].value;
+        }
+        if (j->frames != s->frames_per_unit)
+            j->rc = qsdr_error(QSDR_EINTERNAL, "qsdr ber: a unit counted %" PRIu64 " frames instead of %" PRIu64
+                               " (did the flowgraph end before the BER meter?)", j->frames, s->frames_per_unit);
+    }
+    j->code_rate = 1;
+    j->bps = 0;
+    if (!j->rc && s->awgn[0] && !qsdr_flowgraph_stats(fg, s->awgn, &st)) {
+        for (size_t i = 0; i < st.n; i++)
+            if (!strcmp(st.v[i].name, "code_rate")) j->code_rate = st.v[i].value;
+        char path[200], buf[64];
+        snprintf(path, sizeof path, "%s.bits_per_symbol", s->awgn);
+        if (!qsdr_flowgraph_get(fg, path, buf, sizeof buf)) j->bps = atof(buf);
+    }
+    qsdr_flowgraph_destroy(&fg);
+    return NULL;
+}
+
+qsdr_ber_sim_t *qsdr_ber_sim_create(const qsdr_ber_config *cfg)
+{
+    if (!cfg->text || !cfg->sweep_param || !cfg->x || cfg->nx == 0)
+        return qsdr_error_null(QSDR_EINVAL, "qsdr ber: a flowgraph and a --sweep with at least one value are required");
+    if (cfg->threads < 1 || cfg->threads > 1024)
+        return qsdr_error_null(QSDR_EINVAL, "qsdr ber: --threads must be in [1, 1024] (got %u)", cfg->threads);
+    if (!cfg->min_frame_errors && !cfg->max_frames && !(cfg->max_seconds > 0))
+        return qsdr_error_null(QSDR_EINVAL, "qsdr ber: no stop rule: give --min-frame-errors, --max-frames or --max-seconds");
+    qsdr_ber_sim_t *s = calloc(1, sizeof *s);
+    if (!s) return qsdr_error_null(QSDR_ENOMEM, "qsdr ber: out of memory");
+    s->cfg = *cfg;
+    s->ncurves = cfg->curve_param ? cfg->ncurves : 1;
+    while (cfg->sets && cfg->sets[s->n_sets]) s->n_sets++;
+    s->res = calloc(s->ncurves * cfg->nx, sizeof *s->res);
+    if (!s->res) {
+        free(s);
+        return qsdr_error_null(QSDR_ENOMEM, "qsdr ber: out of memory");
+    }
+    /* validate every curve value and the first and last sweep values; find the meter */
+    for (size_t c = 0; c < s->ncurves; c++)
+        for (size_t p = 0; p < cfg->nx; p += (cfg->nx > 1 ? cfg->nx - 1 : 1)) {
+            qsdr_flowgraph_t *fg = load_for(s, c, p, NULL, NULL);
+            if (!fg || qsdr_flowgraph_prepare(fg)) {
+                qsdr_flowgraph_destroy(&fg);
+                qsdr_ber_sim_destroy(&s);
+                return NULL;
+            }
+            size_t nmeter = 0;
+            for (size_t i = 0; i < qsdr_flowgraph_block_count(fg); i++) {
+                const char *t = qsdr_flowgraph_block_type(fg, i);
+                if (!strcmp(t, "ber")) {
+                    nmeter++;
+                    snprintf(s->meter, sizeof s->meter, "%s", qsdr_flowgraph_block_id(fg, i));
+                }
+                if (!strcmp(t, "awgn") && !s->awgn[0]) snprintf(s->awgn, sizeof s->awgn, "%s", qsdr_flowgraph_block_id(fg, i));
+            }
+            if (nmeter != 1) {
+                qsdr_flowgraph_destroy(&fg);
+                qsdr_ber_sim_destroy(&s);
+                return qsdr_error_null(QSDR_EINVAL, "%s: qsdr ber needs exactly one 'ber' block (the flowgraph has %zu)", cfg->name, nmeter);
+            }
+            char path[200], buf[64];
+            snprintf(path, sizeof path, "%s.frame_size", s->meter);
+            qsdr_flowgraph_get(fg, path, buf, sizeof buf);
+            s->frame_bits = (size_t)strtoull(buf, NULL, 10);
+            qsdr_flowgraph_destroy(&fg);
+        }
+    s->frames_per_unit = (UNIT_MIN_BITS + s->frame_bits - 1) / s->frame_bits;
+    return s;
+}
+
+void qsdr_ber_sim_destroy(qsdr_ber_sim_t **sp)
+{
+    if (!sp || !*sp) return;
+    free((*sp)->res);
+    free(*sp);
+    *sp = NULL;
+}
+
+uint64_t qsdr_ber_sim_frames_per_unit(const qsdr_ber_sim_t *s) { return s->frames_per_unit; }
+const char *qsdr_ber_sim_meter(const qsdr_ber_sim_t *s, size_t *frame_bits)
+{
+    if (frame_bits) *frame_bits = s->frame_bits;
+    return s->meter;
+}
+qsdr_ber_point *qsdr_ber_sim_results(qsdr_ber_sim_t *s) { return s->res; }
+
+int qsdr_ber_sim_preload(qsdr_ber_sim_t *s, size_t curve, size_t point, const qsdr_ber_point *saved)
+{
+    if (curve >= s->ncurves || point >= s->cfg.nx) return qsdr_error(QSDR_ERANGE, "qsdr ber: resume: point out of range");
+    qsdr_ber_point *r = &s->res[curve * s->cfg.nx + point];
+    *r = *saved;
+    r->done = false; /* re-evaluated against the current stop rules */
+    return QSDR_OK;
+}
+
+/* Does a stop rule hold for the counts so far? */
+static const char *stop_rule(const qsdr_ber_config *c, const qsdr_ber_point *r)
+{
+    if (c->min_frame_errors && r->frame_errors >= c->min_frame_errors) return "frame errors";
+    if (c->max_frames && r->frames >= c->max_frames) return "max frames";
+    return NULL;
+}
+
+static int run_point(qsdr_ber_sim_t *s, size_t curve, size_t point)
+{
+    const qsdr_ber_config *c = &s->cfg;
+    qsdr_ber_point *r = &s->res[curve * c->nx + point];
+    const char *why = stop_rule(c, r);
+    if (why) {
+        r->done = true;
+        r->stop = why;
+        return QSDR_OK;
+    }
+    unsigned T = c->threads;
+    unit_job *jobs = calloc(T, sizeof *jobs);
+    pthread_t *th = calloc(T, sizeof *th);
+    if (!jobs || !th) {
+        free(jobs);
+        free(th);
+        return qsdr_error(QSDR_ENOMEM, "qsdr ber: out of memory");
+    }
+    double t_prev = r->seconds, t0 = qsdr_now();
+    int rc = QSDR_OK;
+    while (!r->done) {
+        for (unsigned t = 0; t < T; t++) {
+            jobs[t] = (unit_job){.s = s, .curve = curve, .point = point, .unit = r->units + t};
+            if (T == 1) run_unit(&jobs[t]);
+            else pthread_create(&th[t], NULL, run_unit, &jobs[t]);
+        }
+        if (T > 1)
+            for (unsigned t = 0; t < T; t++) pthread_join(th[t], NULL);
+        /* in unit order: accumulate until a rule holds; later units are discarded */
+        for (unsigned t = 0; t < T && !r->done; t++) {
+            if (jobs[t].rc) {
+                rc = jobs[t].rc;
+                break;
+            }
+            r->units++;
+            r->frames += jobs[t].frames;
+            r->frame_errors += jobs[t].frame_errors;
+            r->bits += jobs[t].bits;
+            r->bit_errors += jobs[t].bit_errors;
+            r->code_rate = jobs[t].code_rate;
+            r->bits_per_symbol = jobs[t].bps;
+            why = stop_rule(c, r);
+            if (why) {
+                r->done = true;
+                r->stop = why;
+            }
+        }
+        r->seconds = t_prev + (qsdr_now() - t0);
+        if (rc) break;
+        if (!r->done && c->max_seconds > 0 && r->seconds >= c->max_seconds) {
+            r->done = true;
+            r->stop = "max seconds";
+        }
+        if (c->progress) c->progress(c->user, curve, point, r);
+        if (!r->done && c->interrupt && *c->interrupt) {
+            r->stop = "interrupted";
+            rc = QSDR_EINTR;
+            break;
+        }
+    }
+    free(jobs);
+    free(th);
+    return rc;
+}
+
+int qsdr_ber_sim_run(qsdr_ber_sim_t *s)
+{
+    const qsdr_ber_config *c = &s->cfg;
+    for (size_t cu = 0; cu < s->ncurves; cu++) {
+        for (size_t p = 0; p < c->nx; p++) {
+            int rc = run_point(s, cu, p);
+            qsdr_ber_point *r = &s->res[cu * c->nx + p];
+            if (rc) return rc;
+            if (c->point_done) c->point_done(c->user, cu, p, r);
+            if (c->ber_floor > 0 && r->bits && (double)r->bit_errors / (double)r->bits < c->ber_floor) break;
+        }
+    }
+    return QSDR_OK;
+}
