@@ -1,0 +1,67 @@
+#!/usr/bin/env bash
+# qsdr ber as a user runs it: table, CSV and JSON schema, plot file, thread-count independence,
+# resume, bad sweep specifications and parameters (exit 2 with a message).
+set -u
+qsdr=$1; src=$2
+tmp=$(mktemp -d); trap 'rm -rf "$tmp"' EXIT
+fail() { echo "FAIL: $*"; exit 1; }
+fg=$src/flowgraphs/qpsk_onebit.yml
+
+out=$("$qsdr" ber "$fg" --sweep awgn.ebn0_db=0:2:8 --csv "$tmp/a.csv" --json "$tmp/a.json" --plot "$tmp/a.png" \
+      --ref theory:qpsk --threads 1 -q 2>&1) || fail "qsdr ber failed: $out"
+echo "$out" | grep -q '^# flowgraph: ' || fail "no configuration header"
+echo "$out" | grep -q '^# seed: 1 ' || fail "header lacks the seed"
+[ "$(echo "$out" | grep -c 'frame errors$')" -eq 5 ] || fail "expected 5 table rows: $out"
+head -1 "$tmp/a.csv" | grep -q '^curve,param,x,ebn0_db,esn0_db,frames,bits,bit_errors,frame_errors,ber,fer,ber_lo95,ber_hi95' \
+  || fail "CSV header: $(head -1 "$tmp/a.csv")"
+[ "$(wc -l < "$tmp/a.csv")" -eq 6 ] || fail "CSV rows"
+for key in '"flowgraph"' '"sweep"' '"seed"' '"frames_per_unit"' '"stop_rules"' '"points"' '"bit_errors"' '"ber_lo95"' '"units"'; do
+  grep -q "$key" "$tmp/a.json" || fail "JSON lacks $key"
+done
+[ "$(od -An -tx1 -N4 "$tmp/a.png" | tr -d ' ')" = "89504e47" ] || fail "plot is not a PNG"
+"$qsdr" ber "$fg" --sweep awgn.ebn0_db=0:2:4 --plot "$tmp/a.svg" -q >/dev/null 2>&1 || fail "svg plot"
+grep -q '<svg' "$tmp/a.svg" || fail "plot is not an SVG"
+
+# same counts on 1 and 3 threads (the CSV minus the timing columns)
+"$qsdr" ber "$fg" --sweep awgn.ebn0_db=0:2:8 --csv "$tmp/b.csv" --threads 3 -q >/dev/null || fail "3 threads"
+cut -d, -f1-15 "$tmp/a.csv" > "$tmp/a.cut"; cut -d, -f1-15 "$tmp/b.csv" > "$tmp/b.cut"
+cmp -s "$tmp/a.cut" "$tmp/b.cut" || fail "1 and 3 threads differ: $(diff "$tmp/a.cut" "$tmp/b.cut")"
+
+# resume: 256 frames, then resumed to 512, equals a fresh run to 512
+"$qsdr" ber "$fg" --sweep awgn.ebn0_db=6:1:7 --min-frame-errors 0 --max-frames 256 --json "$tmp/r.json" -q >/dev/null || fail "resume part 1"
+"$qsdr" ber "$fg" --sweep awgn.ebn0_db=6:1:7 --min-frame-errors 0 --max-frames 512 --resume "$tmp/r.json" --csv "$tmp/r.csv" -q >/dev/null \
+  || fail "resume part 2"
+"$qsdr" ber "$fg" --sweep awgn.ebn0_db=6:1:7 --min-frame-errors 0 --max-frames 512 --csv "$tmp/f.csv" -q >/dev/null || fail "fresh run"
+cut -d, -f1-15 "$tmp/r.csv" > "$tmp/r.cut"; cut -d, -f1-15 "$tmp/f.csv" > "$tmp/f.cut"
+cmp -s "$tmp/r.cut" "$tmp/f.cut" || fail "resumed counts differ from a fresh run: $(diff "$tmp/r.cut" "$tmp/f.cut")"
+"$qsdr" ber "$fg" --sweep awgn.ebn0_db=5:1:7 --max-frames 512 --resume "$tmp/r.json" -q >/dev/null 2>"$tmp/err"
+[ $? -eq 2 ] && grep -q "'sweep' was" "$tmp/err" || fail "resume with another sweep should exit 2: $(cat "$tmp/err")"
+
+# bad input: exit 2 and a message naming the problem
+check_bad() { # expected-text args...
+  local want=$1; shift
+  "$qsdr" ber "$@" >/dev/null 2>"$tmp/err"; local rc=$?
+  [ $rc -eq 2 ] || fail "qsdr ber $*: exit $rc, expected 2"
+  grep -q -- "$want" "$tmp/err" || fail "qsdr ber $*: message lacks '$want': $(cat "$tmp/err")"
+}
+check_bad "expected NAME=START:STEP:STOP" "$fg" --sweep awgn.ebn0_db
+check_bad "cannot go from" "$fg" --sweep awgn.ebn0_db=0:-1:3
+check_bad "cannot go from" "$fg" --sweep awgn.ebn0_db=0:0:3
+check_bad "is not a finite number" "$fg" --sweep awgn.ebn0_db=1,x,3
+check_bad "unknown parameter 'ebno'" "$fg" --sweep awgn.ebno=0:1:2
+check_bad "no block with id 'awg'" "$fg" --sweep awg.ebn0_db=0:1:2
+check_bad "out of range" "$fg" --sweep awgn.ebn0_db=0:100:200
+check_bad "no --sweep given" "$fg"
+check_bad "--threads expects" "$fg" --sweep awgn.ebn0_db=0:1:2 --threads 0
+check_bad "must end in .png or .svg" "$fg" --sweep awgn.ebn0_db=0:1:2 --plot out.jpg
+check_bad "theory curves are" "$fg" --sweep awgn.ebn0_db=0:1:2 --ref theory:ofdm
+check_bad "no stop rule" "$fg" --sweep awgn.ebn0_db=0:1:2 --min-frame-errors 0
+cat > "$tmp/nober.yml" <<YML
+blocks:
+  - {id: src, type: null_source}
+  - {id: awgn, type: awgn}
+  - {id: out, type: null_sink}
+connections: [src -> awgn, awgn -> out]
+YML
+check_bad "exactly one 'ber' block" "$tmp/nober.yml" --sweep awgn.ebn0_db=0:1:2
+echo ok

@@ -1,0 +1,117 @@
+/* SPDX-License-Identifier: MIT */
+/* BER engine: identical counts for 1, 2 and 3 threads; stop rules; uncoded QPSK inside its
+ * confidence intervals of theory; Wilson interval; bad configurations. */
+#include <string.h>
+
+#include "qsdr/qsdr.h"
+#include "qsdr_test.h"
+
+static const char *qpsk_yaml = "blocks:\n"
+                               "  - {id: src, type: random_source}\n"
+                               "  - {id: map, type: mapper, params: {modulation: qpsk}}\n"
+                               "  - {id: awgn, type: awgn, params: {bits_per_symbol: 2}}\n"
+                               "  - {id: dm, type: demapper}\n"
+                               "  - {id: hd, type: hard_decision}\n"
+                               "  - {id: ber, type: ber, params: {frame_size: 1000}}\n"
+                               "connections: [src -> map, map -> awgn, awgn -> dm, dm -> hd, hd -> ber.in, src -> ber.ref]\n";
+
+static qsdr_ber_config base_cfg(const double *x, size_t nx, unsigned threads)
+{
+    qsdr_ber_config c = {.text = qpsk_yaml, .name = "qpsk.yml", .sweep_param = "awgn.ebn0_db", .x = x, .nx = nx, .seed = 5,
+                         .threads = threads, .min_frame_errors = 50};
+    return c;
+}
+
+QSDR_TEST(ber_sim_threads_identical, "unit", "qsdr ber counts are identical for 1, 2 and 3 threads")
+{
+    double x[] = {0, 3, 6, 8};
+    qsdr_ber_point ref[4];
+    memset(ref, 0, sizeof ref);
+    for (unsigned t = 1; t <= 3; t++) {
+        qsdr_ber_config c = base_cfg(x, 4, t);
+        qsdr_ber_sim_t *s = qsdr_ber_sim_create(&c);
+        QSDR_REQUIRE(s);
+        QSDR_CHECK_EQ_INT(qsdr_ber_sim_frames_per_unit(s), 66); /* ceil(65536 / 1000) */
+        QSDR_CHECK_EQ_INT(qsdr_ber_sim_run(s), QSDR_OK);
+        qsdr_ber_point *r = qsdr_ber_sim_results(s);
+        for (int p = 0; p < 4; p++) {
+            QSDR_CHECK(r[p].done);
+            if (t == 1) ref[p] = r[p];
+            else {
+                QSDR_CHECK_EQ_INT(r[p].frames, ref[p].frames);
+                QSDR_CHECK_EQ_INT(r[p].bit_errors, ref[p].bit_errors);
+                QSDR_CHECK_EQ_INT(r[p].frame_errors, ref[p].frame_errors);
+                QSDR_CHECK_EQ_INT(r[p].bits, ref[p].bits);
+            }
+        }
+        qsdr_ber_sim_destroy(&s);
+    }
+}
+
+QSDR_TEST(ber_sim_stop_rules, "unit", "min frame errors stops at the first unit reaching it; max frames; BER floor ends a curve")
+{
+    double x[] = {7, 9, 11};
+    qsdr_ber_config c = base_cfg(x, 3, 2);
+    c.min_frame_errors = 40;
+    c.max_frames = 66 * 5;
+    c.ber_floor = 1e-4;
+    qsdr_ber_sim_t *s = qsdr_ber_sim_create(&c);
+    QSDR_REQUIRE(s);
+    QSDR_CHECK_EQ_INT(qsdr_ber_sim_run(s), QSDR_OK);
+    qsdr_ber_point *r = qsdr_ber_sim_results(s);
+    /* 7 dB: BER 7.7e-4 with 1000-bit frames -> FER ~0.5: reaches 40 frame errors in 2 units */
+    QSDR_CHECK(r[0].done && !strcmp(r[0].stop, "frame errors"));
+    QSDR_CHECK(r[0].frame_errors >= 40);
+    QSDR_CHECK_EQ_INT(r[0].frames % 66, 0);
+    /* 9 dB: BER 3.4e-5: FER ~3 %, 40 errors would need ~1300 frames: max frames (330) ends it */
+    QSDR_CHECK(r[1].done && !strcmp(r[1].stop, "max frames"));
+    QSDR_CHECK_EQ_INT(r[1].frames, 330);
+    /* BER at 9 dB < 1e-4: the floor skips 11 dB */
+    QSDR_CHECK_EQ_INT(r[2].frames, 0);
+    qsdr_ber_sim_destroy(&s);
+}
+
+QSDR_TEST(ber_sim_qpsk_theory, "ber", "uncoded QPSK 0..8 dB: theory inside each point's 99.9 % Wilson interval")
+{
+    double x[] = {0, 1, 2, 3, 4, 5, 6, 7, 8};
+    qsdr_ber_config c = base_cfg(x, 9, 2);
+    c.min_frame_errors = 200;
+    qsdr_ber_sim_t *s = qsdr_ber_sim_create(&c);
+    QSDR_REQUIRE(s);
+    QSDR_CHECK_EQ_INT(qsdr_ber_sim_run(s), QSDR_OK);
+    qsdr_ber_point *r = qsdr_ber_sim_results(s);
+    for (int p = 0; p < 9; p++) {
+        double n = (double)r[p].bits, k = (double)r[p].bit_errors, ph = k / n, z = 3.2905;
+        double den = 1 + z * z / n, ctr = (ph + z * z / (2 * n)) / den, h = z * sqrt(ph * (1 - ph) / n + z * z / (4 * n * n)) / den;
+        double th = qsdr_ber_bpsk_theory(x[p]);
+        printf("  %g dB: BER %.4e in [%.4e, %.4e], theory %.4e\n", x[p], ph, ctr - h, ctr + h, th);
+        QSDR_CHECK_MSG(th >= ctr - h && th <= ctr + h, "%g dB: theory %.4e outside [%.4e, %.4e]", x[p], th, ctr - h, ctr + h);
+    }
+    double lo, hi;
+    qsdr_wilson95(10, 100, &lo, &hi);
+    QSDR_CHECK_NEAR(lo, 0.05523, 1e-4); /* textbook Wilson interval for 10/100 */
+    QSDR_CHECK_NEAR(hi, 0.17437, 1e-4);
+    qsdr_ber_sim_destroy(&s);
+}
+
+QSDR_TEST(ber_sim_bad_config, "unit", "no ber block, unknown sweep parameter, no stop rule, zero threads: clear errors")
+{
+    double x[] = {1};
+    qsdr_log_set_level(QSDR_LOG_OFF);
+    qsdr_ber_config c = base_cfg(x, 1, 1);
+    c.sweep_param = "awgn.ebno";
+    QSDR_CHECK(qsdr_ber_sim_create(&c) == NULL);
+    QSDR_CHECK(strstr(qsdr_last_error(), "unknown parameter 'ebno'") != NULL);
+    c = base_cfg(x, 1, 0);
+    QSDR_CHECK(qsdr_ber_sim_create(&c) == NULL);
+    c = base_cfg(x, 1, 1);
+    c.min_frame_errors = 0;
+    QSDR_CHECK(qsdr_ber_sim_create(&c) == NULL);
+    QSDR_CHECK(strstr(qsdr_last_error(), "no stop rule") != NULL);
+    c = base_cfg(x, 1, 1);
+    c.text = "blocks:\n  - {id: src, type: null_source}\n  - {id: awgn, type: awgn}\n  - {id: s, type: null_sink}\n"
+             "connections: [src -> awgn, awgn -> s]\n";
+    QSDR_CHECK(qsdr_ber_sim_create(&c) == NULL);
+    QSDR_CHECK(strstr(qsdr_last_error(), "exactly one 'ber' block") != NULL);
+    qsdr_log_set_level(QSDR_LOG_INFO);
+}
