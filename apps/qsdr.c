@@ -348,7 +348,12 @@ int main(int argc, char **argv)
     if (!strcmp(cmd, "block")) return cmd_block(argc - 2, argv + 2);
     if (!strcmp(cmd, "ber")) return qsdr_cmd_ber(argc - 2, argv + 2);
     if (!strcmp(cmd, "version") || !strcmp(cmd, "--version")) {
-        printf("qsdr %s (gaussian kernel: %s)\n", QSDR_VERSION_STRING, qsdr_randn_impl());
+#ifdef QSDR_HAVE_MPI
+        const char *mpi = "yes";
+#else
+        const char *mpi = "no";
+#endif
+        printf("qsdr %s (gaussian kernel: %s, MPI: %s)\n", QSDR_VERSION_STRING, qsdr_randn_impl(), mpi);
         return 0;
     }
     fprintf(stderr, "qsdr: unknown command '%s'\n", cmd);

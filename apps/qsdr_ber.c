@@ -11,6 +11,9 @@
 #include <unistd.h>
 
 #include <cjson/cJSON.h>
+#ifdef QSDR_HAVE_MPI
+#include <mpi.h>
+#endif
 
 #include "qsdr/qsdr.h"
 
@@ -40,12 +43,28 @@ typedef struct {
     const char **refs;
     size_t nrefs;
     bool quiet, tty;
+    int rank, nranks;
     qsdr_ber_sim_t *sim;
     double t0;
     size_t npoints_total, npoints_done;
 } ber_cli;
 
 static volatile int g_interrupt;
+
+#ifdef QSDR_HAVE_MPI
+static int mpi_allgather(void *user, const double *mine, size_t n, double *all)
+{
+    (void)user;
+    int rc = MPI_Allgather(mine, (int)n, MPI_DOUBLE, all, (int)n, MPI_DOUBLE, MPI_COMM_WORLD);
+    return rc == MPI_SUCCESS ? QSDR_OK : qsdr_error(QSDR_EEXT, "qsdr ber: MPI_Allgather failed (code %d)", rc);
+}
+#endif
+
+/* Launched by mpirun? (OpenMPI / PMIx / MPICH environment variables) */
+static bool under_mpirun(void)
+{
+    return getenv("OMPI_COMM_WORLD_SIZE") || getenv("PMIX_RANK") || getenv("PMI_SIZE");
+}
 static void on_sigint(int sig)
 {
     (void)sig;
@@ -195,6 +214,7 @@ static int write_json(const ber_cli *c)
     snprintf(seed, sizeof seed, "%" PRIu64, c->seed);
     cJSON_AddStringToObject(root, "seed", seed);
     cJSON_AddNumberToObject(root, "threads", c->threads);
+    cJSON_AddNumberToObject(root, "mpi_ranks", c->nranks > 1 ? c->nranks : 1);
     cJSON_AddNumberToObject(root, "frames_per_unit", (double)qsdr_ber_sim_frames_per_unit(c->sim));
     cJSON *rules = cJSON_AddObjectToObject(root, "stop_rules");
     cJSON_AddNumberToObject(rules, "min_frame_errors", (double)c->min_fe);
@@ -425,9 +445,14 @@ static void usage_ber(FILE *f)
                "       [--ref theory:bpsk|qpsk|qam16|qam64|FILE.csv]... [--resume F.json] [--quiet]\n");
 }
 
-int qsdr_cmd_ber(int argc, char **argv)
+static int run_ber(int argc, char **argv, int rank, int nranks)
 {
-    ber_cli c = {.seed = 1, .threads = (unsigned)sysconf(_SC_NPROCESSORS_ONLN), .min_fe = 100};
+    /* static: the option arrays live as long as the command (and stay reachable for LSan) */
+    static ber_cli c;
+    static char *text;
+    c = (ber_cli){.seed = 1, .threads = (unsigned)sysconf(_SC_NPROCESSORS_ONLN), .min_fe = 100};
+    c.rank = rank;
+    c.nranks = nranks;
     c.sets = calloc((size_t)argc + 1, sizeof *c.sets);
     c.refs = calloc((size_t)argc + 1, sizeof *c.refs);
     int nsweep = 0;
@@ -518,7 +543,7 @@ int qsdr_cmd_ber(int argc, char **argv)
     fseek(f, 0, SEEK_END);
     long len = ftell(f);
     fseek(f, 0, SEEK_SET);
-    char *text = calloc(1, (size_t)len + 1);
+    text = calloc(1, (size_t)len + 1);
     if (!text || fread(text, 1, (size_t)len, f) != (size_t)len) {
         fclose(f);
         return fprintf(stderr, "qsdr ber: %s: cannot read it\n", c.flowgraph), EXIT_BAD;
@@ -529,12 +554,24 @@ int qsdr_cmd_ber(int argc, char **argv)
         .curve_param = c.have_cv ? c.cv.param : NULL, .curve_values = c.have_cv ? (const char *const *)c.cv.words : NULL,
         .ncurves = c.have_cv ? c.cv.nx : 0, .seed = c.seed, .threads = c.threads, .min_frame_errors = c.min_fe,
         .max_frames = c.max_frames, .max_seconds = c.max_seconds, .ber_floor = c.ber_floor, .progress = on_progress,
-        .point_done = on_point, .user = &c, .interrupt = &g_interrupt,
+        .point_done = on_point, .user = &c, .interrupt = &g_interrupt, .rank = rank, .nranks = nranks,
+#ifdef QSDR_HAVE_MPI
+        .allgather = nranks > 1 ? mpi_allgather : NULL,
+#endif
     };
+    if (rank != 0) { /* only rank 0 talks and writes files */
+        c.quiet = true;
+        c.csv = c.json = c.plot = NULL;
+    }
     c.sim = qsdr_ber_sim_create(&cfg);
     if (!c.sim) return EXIT_BAD;
-    if (c.resume && load_resume(&c)) return EXIT_BAD;
+    if (c.resume && load_resume(&c)) {
+        qsdr_ber_sim_destroy(&c.sim);
+        return EXIT_BAD;
+    }
     c.tty = !c.quiet && isatty(STDERR_FILENO);
+    FILE *real_stdout = stdout;
+    if (rank != 0) stdout = fopen("/dev/null", "w");
     c.npoints_total = c.sw.nx * (c.have_cv ? c.cv.nx : 1);
     /* header: the effective configuration, so a result file says how it was produced */
     size_t fbits;
@@ -542,10 +579,11 @@ int qsdr_cmd_ber(int argc, char **argv)
     printf("# qsdr %s ber\n# flowgraph: %s\n# sweep: %s\n", QSDR_VERSION_STRING, c.flowgraph, c.sw.spec);
     if (c.have_cv) printf("# curves: %s\n", c.cv.spec);
     for (size_t i = 0; i < c.nsets; i++) printf("# set: %s\n", c.sets[i]);
+    if (nranks > 1) printf("# MPI ranks: %d (units per round: %d x %u)\n", nranks, nranks, c.threads);
     printf("# seed: %" PRIu64 "  threads: %u  meter: %s (frame %zu bits)  frames per unit: %" PRIu64 "\n", c.seed, c.threads, meter, fbits,
            qsdr_ber_sim_frames_per_unit(c.sim));
-    printf("# each unit of frames runs the flowgraph with its own seed, derived from (seed, curve, point, unit):\n"
-           "# the counts are the same for any number of threads\n");
+    printf("# each unit of frames runs the flowgraph with its own seed, derived from (seed, curve value, sweep value,\n"
+           "# unit): the counts are the same for any number of threads or ranks, and for any sweep holding the point\n");
     printf("# stop: min frame errors %" PRIu64 ", max frames %" PRIu64 ", max seconds %g, BER floor %g\n", c.min_fe, c.max_frames,
            c.max_seconds, c.ber_floor);
     {
@@ -578,9 +616,39 @@ int qsdr_cmd_ber(int argc, char **argv)
     if (c.plot && write_plot(&c)) out_rc = 1;
     qsdr_ber_sim_destroy(&c.sim);
     free(text);
+    if (rank != 0) {
+        fclose(stdout);
+        stdout = real_stdout;
+    }
     if (rc == QSDR_EINTR) {
         fprintf(stderr, "qsdr ber: interrupted%s\n", c.json ? "; continue with the same command and --resume on the JSON file" : "");
         return 1;
     }
     return rc ? 1 : out_rc;
+}
+
+int qsdr_cmd_ber(int argc, char **argv)
+{
+    int rank = 0, nranks = 1;
+#ifdef QSDR_HAVE_MPI
+    bool mpi = under_mpirun();
+    if (mpi) {
+        MPI_Init(&argc, &argv);
+        MPI_Comm_rank(MPI_COMM_WORLD, &rank);
+        MPI_Comm_size(MPI_COMM_WORLD, &nranks);
+    }
+#else
+    if (under_mpirun()) fprintf(stderr, "qsdr ber: launched by mpirun, but this qsdr was built without MPI: every rank runs alone\n");
+#endif
+    int rc = run_ber(argc, argv, rank, nranks);
+#ifdef QSDR_HAVE_MPI
+    if (mpi) {
+        /* a rank that failed before the sweep (bad input) fails on every rank alike */
+        int worst = rc;
+        MPI_Allreduce(&rc, &worst, 1, MPI_INT, MPI_MAX, MPI_COMM_WORLD);
+        MPI_Finalize();
+        rc = worst;
+    }
+#endif
+    return rc;
 }

@@ -27,6 +27,25 @@ grep -q '<svg' "$tmp/a.svg" || fail "plot is not an SVG"
 cut -d, -f1-15 "$tmp/a.csv" > "$tmp/a.cut"; cut -d, -f1-15 "$tmp/b.csv" > "$tmp/b.cut"
 cmp -s "$tmp/a.cut" "$tmp/b.cut" || fail "1 and 3 threads differ: $(diff "$tmp/a.cut" "$tmp/b.cut")"
 
+# a point's counts do not depend on the other points of the sweep
+"$qsdr" ber "$fg" --sweep awgn.ebn0_db=4 --csv "$tmp/c.csv" -q >/dev/null || fail "single point"
+[ "$(cut -d, -f1-15 "$tmp/c.csv" | tail -1)" = "$(grep '^,awgn.ebn0_db,4,' "$tmp/a.cut")" ] || fail "point 4 dB differs between sweeps"
+
+# MPI: 1 rank, 2 ranks and no MPI give the same counts (when built with MPI)
+if "$qsdr" version | grep -q 'MPI: yes' && command -v mpirun >/dev/null; then
+  export OMPI_ALLOW_RUN_AS_ROOT=1 OMPI_ALLOW_RUN_AS_ROOT_CONFIRM=1 OMPI_MCA_rmaps_base_oversubscribe=1
+  export ASAN_OPTIONS="${ASAN_OPTIONS:-}:detect_leaks=0" # Open MPI keeps its allocations at exit
+  for np in 1 2; do
+    mpirun -np $np "$qsdr" ber "$fg" --sweep awgn.ebn0_db=0:2:8 --threads 1 --csv "$tmp/m$np.csv" -q >/dev/null 2>"$tmp/err" \
+      || fail "mpirun -np $np: $(cat "$tmp/err")"
+    cut -d, -f1-15 "$tmp/m$np.csv" > "$tmp/m$np.cut"
+    cmp -s "$tmp/a.cut" "$tmp/m$np.cut" || fail "MPI with $np ranks differs: $(diff "$tmp/a.cut" "$tmp/m$np.cut")"
+  done
+  echo "MPI: 1 and 2 ranks match"
+else
+  echo "MPI: not built or no mpirun; skipped"
+fi
+
 # resume: 256 frames, then resumed to 512, equals a fresh run to 512
 "$qsdr" ber "$fg" --sweep awgn.ebn0_db=6:1:7 --min-frame-errors 0 --max-frames 256 --json "$tmp/r.json" -q >/dev/null || fail "resume part 1"
 "$qsdr" ber "$fg" --sweep awgn.ebn0_db=6:1:7 --min-frame-errors 0 --max-frames 512 --resume "$tmp/r.json" --csv "$tmp/r.csv" -q >/dev/null \

@@ -46,6 +46,12 @@ typedef struct {
     void (*point_done)(void *user, size_t curve, size_t point, const qsdr_ber_point *p);
     void *user;
     volatile int *interrupt;     /* set non-zero (e.g. by SIGINT) to stop after the current round */
+    /* Several processes (MPI ranks): each round has nranks x threads units; this process
+     * computes units rank*threads .. rank*threads + threads-1 of the round, and allgather
+     * (required when nranks > 1) gathers every rank's `n` doubles into all[nranks * n] in rank
+     * order. Every rank then takes the same stop decisions. nranks 0 counts as 1. */
+    int rank, nranks;
+    int (*allgather)(void *user, const double *mine, size_t n, double *all);
 } qsdr_ber_config;
 
 typedef struct qsdr_ber_sim qsdr_ber_sim_t;

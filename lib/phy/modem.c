@@ -97,6 +97,22 @@ int qsdr_modem_demap_llr(const qsdr_modem_t *q, const qsdr_cf32 *x, size_t n_sym
     if (!(noise_var > 0) || !isfinite(noise_var))
         return qsdr_error(QSDR_EINVAL, "qsdr_modem_demap_llr: noise_var must be > 0 and finite (got %g)", noise_var);
     const float inv = 1.0f / noise_var;
+    if (q->bps == 1) {
+        /* two points: LLR = (|y - p1|^2 - |y - p0|^2) / N0, linear in y (exact) */
+        const qsdr_cf32 p0 = q->pts[0], p1 = q->pts[1];
+        const float dr = 2.0f * (p0.re - p1.re) * inv, di = 2.0f * (p0.im - p1.im) * inv;
+        const float c = (p1.re * p1.re + p1.im * p1.im - p0.re * p0.re - p0.im * p0.im) * inv;
+        int bad = 0;
+        for (size_t i = 0; i < n_sym; i++) {
+            bad |= !isfinite(x[i].re) || !isfinite(x[i].im);
+            llr[i] = x[i].re * dr + x[i].im * di + c;
+        }
+        if (bad)
+            for (size_t i = 0; i < n_sym; i++)
+                if (!isfinite(x[i].re) || !isfinite(x[i].im))
+                    return qsdr_error(QSDR_ERANGE, "qsdr_modem_demap_llr: sample %zu is not finite (%g, %g)", i, x[i].re, x[i].im);
+        return QSDR_OK;
+    }
     float metric[64];
     for (size_t i = 0; i < n_sym; i++) {
         if (!isfinite(x[i].re) || !isfinite(x[i].im))
@@ -113,7 +129,9 @@ int qsdr_modem_demap_llr(const qsdr_modem_t *q, const qsdr_cf32 *x, size_t n_sym
                 else m0 = metric[s] > m0 ? metric[s] : m0;
             }
             float l = m0 - m1;
-            if (!maxlog) {
+            /* BPSK and Gray QPSK: each bit's hypotheses factorise per dimension, so the max-log
+               value is already exact (demapper_llr_reference checks it in double precision) */
+            if (!maxlog && q->bps > 2) {
                 float s0 = 0, s1 = 0;
                 for (unsigned s = 0; s < q->m; s++) {
                     if (s & mask) s1 += expf(metric[s] - m1);

@@ -1,7 +1,8 @@
 /* SPDX-License-Identifier: MIT */
 /* BER simulation engine. Reproducibility on any number of workers: the frames of a point are
  * grouped in work units of a fixed number of frames (set by the frame size alone); unit u of
- * point p on curve c runs a fresh flowgraph whose seed is derived from (seed, c, p, u). Units
+ * the point with sweep value x on the curve with value v runs a fresh flowgraph whose seed is
+ * derived from (seed, v, x, u). Units
  * are computed in rounds, one per worker, and the stop rules are evaluated on the units in
  * index order: a point ends at the first unit where a rule holds, and units computed beyond it
  * are discarded. The counts therefore never depend on the number of workers. */
@@ -16,6 +17,7 @@
 #include "qsdr/sim.h"
 
 #define UNIT_MIN_BITS 65536u
+#define UNIT_MIN_FRAMES 64u /* a full batch for the SIMD decoders (up to 64 frames in lock-step) */
 
 struct qsdr_ber_sim {
     qsdr_ber_config cfg;
@@ -94,8 +96,18 @@ static void *run_unit(void *arg)
         j->rc = QSDR_EINVAL;
         return NULL;
     }
-    qsdr_flowgraph_set_seed(fg, mix64(s->cfg.seed ^ mix64(((uint64_t)j->curve << 40) ^ ((uint64_t)j->point << 20) ^ mix64(j->unit))));
-    qsdr_flowgraph_set_serial_chunk(fg, 65536);
+    /* the seed depends on the values swept, not their positions: any sweep containing this
+       point reproduces its counts */
+    uint64_t xb, h = 0xcbf29ce484222325ULL;
+    double xv = s->cfg.x[j->point];
+    memcpy(&xb, &xv, sizeof xb);
+    if (s->cfg.curve_param)
+        for (const char *q = s->cfg.curve_values[j->curve]; *q; q++) h = (h ^ (uint8_t)*q) * 0x100000001b3ULL;
+    qsdr_flowgraph_set_seed(fg, mix64(s->cfg.seed ^ mix64(mix64(h) ^ mix64(xb) ^ mix64(j->unit + 0x51ed2701ULL))));
+    /* a whole unit travels the chain in one pass, so framed blocks see every frame at once */
+    uint64_t unit_bits = s->frames_per_unit * s->frame_bits;
+    qsdr_flowgraph_set_serial_chunk(fg, (size_t)unit_bits);
+    qsdr_flowgraph_set_buffer_items(fg, (size_t)(4 * unit_bits < (1u << 24) ? 4 * unit_bits : (1u << 24)));
     j->rc = qsdr_flowgraph_run(fg, QSDR_SCHED_SERIAL);
     qsdr_stats st;
     if (!j->rc && !qsdr_flowgraph_stats(fg, s->meter, &st)) {
@@ -170,6 +182,7 @@ qsdr_ber_sim_t *qsdr_ber_sim_create(const qsdr_ber_config *cfg)
             qsdr_flowgraph_destroy(&fg);
         }
     s->frames_per_unit = (UNIT_MIN_BITS + s->frame_bits - 1) / s->frame_bits;
+    if (s->frames_per_unit < UNIT_MIN_FRAMES) s->frames_per_unit = UNIT_MIN_FRAMES;
     return s;
 }
 
@@ -206,6 +219,11 @@ static const char *stop_rule(const qsdr_ber_config *c, const qsdr_ber_point *r)
     return NULL;
 }
 
+/* Per unit, the numbers exchanged between ranks. */
+enum { U_FRAMES, U_FE, U_BITS, U_BE, U_RC, U_RATE, U_BPS, U_N };
+/* Per rank: elapsed seconds and the interrupt flag, then U_N numbers per unit. */
+enum { R_SECONDS, R_INTR, R_HDR };
+
 static int run_point(qsdr_ber_sim_t *s, size_t curve, size_t point)
 {
     const qsdr_ber_config *c = &s->cfg;
@@ -216,58 +234,88 @@ static int run_point(qsdr_ber_sim_t *s, size_t curve, size_t point)
         r->stop = why;
         return QSDR_OK;
     }
-    unsigned T = c->threads;
+    const unsigned T = c->threads;
+    const int P = c->nranks > 1 ? c->nranks : 1, me = P > 1 ? c->rank : 0;
+    const size_t per_rank = R_HDR + (size_t)U_N * T;
     unit_job *jobs = calloc(T, sizeof *jobs);
     pthread_t *th = calloc(T, sizeof *th);
-    if (!jobs || !th) {
-        free(jobs);
-        free(th);
-        return qsdr_error(QSDR_ENOMEM, "qsdr ber: out of memory");
-    }
-    double t_prev = r->seconds, t0 = qsdr_now();
+    double *mine = calloc(per_rank, sizeof *mine), *all = calloc(per_rank * (size_t)P, sizeof *all);
     int rc = QSDR_OK;
-    while (!r->done) {
+    if (!jobs || !th || !mine || !all) rc = qsdr_error(QSDR_ENOMEM, "qsdr ber: out of memory");
+    if (!rc && P > 1 && !c->allgather) rc = qsdr_error(QSDR_EINVAL, "qsdr ber: several ranks need an allgather function");
+    double t_prev = r->seconds, t0 = qsdr_now();
+    while (!rc && !r->done) {
+        /* this process's share of the round: units base + me*T .. base + me*T + T - 1 */
+        uint64_t base = r->units + (uint64_t)me * T;
         for (unsigned t = 0; t < T; t++) {
-            jobs[t] = (unit_job){.s = s, .curve = curve, .point = point, .unit = r->units + t};
+            jobs[t] = (unit_job){.s = s, .curve = curve, .point = point, .unit = base + t};
             if (T == 1) run_unit(&jobs[t]);
             else pthread_create(&th[t], NULL, run_unit, &jobs[t]);
         }
         if (T > 1)
             for (unsigned t = 0; t < T; t++) pthread_join(th[t], NULL);
-        /* in unit order: accumulate until a rule holds; later units are discarded */
-        for (unsigned t = 0; t < T && !r->done; t++) {
-            if (jobs[t].rc) {
-                rc = jobs[t].rc;
-                break;
-            }
-            r->units++;
-            r->frames += jobs[t].frames;
-            r->frame_errors += jobs[t].frame_errors;
-            r->bits += jobs[t].bits;
-            r->bit_errors += jobs[t].bit_errors;
-            r->code_rate = jobs[t].code_rate;
-            r->bits_per_symbol = jobs[t].bps;
-            why = stop_rule(c, r);
-            if (why) {
-                r->done = true;
-                r->stop = why;
+        mine[R_SECONDS] = t_prev + (qsdr_now() - t0);
+        mine[R_INTR] = c->interrupt && *c->interrupt;
+        for (unsigned t = 0; t < T; t++) {
+            double *u = mine + R_HDR + (size_t)U_N * t;
+            u[U_FRAMES] = (double)jobs[t].frames;
+            u[U_FE] = (double)jobs[t].frame_errors;
+            u[U_BITS] = (double)jobs[t].bits;
+            u[U_BE] = (double)jobs[t].bit_errors;
+            u[U_RC] = jobs[t].rc;
+            u[U_RATE] = jobs[t].code_rate;
+            u[U_BPS] = jobs[t].bps;
+        }
+        if (P > 1) {
+            if ((rc = c->allgather(c->user, mine, per_rank, all))) break;
+        } else {
+            memcpy(all, mine, per_rank * sizeof *all);
+        }
+        /* every rank walks the round's units in global order: the same decisions everywhere */
+        double seconds = 0;
+        bool intr = false;
+        for (int p = 0; p < P && !r->done && !rc; p++) {
+            const double *h = all + (size_t)p * per_rank;
+            if (h[R_SECONDS] > seconds) seconds = h[R_SECONDS];
+            intr |= h[R_INTR] != 0;
+            for (unsigned t = 0; t < T && !r->done; t++) {
+                const double *u = h + R_HDR + (size_t)U_N * t;
+                if (u[U_RC] != 0) {
+                    rc = (int)u[U_RC];
+                    break;
+                }
+                r->units++;
+                r->frames += (uint64_t)u[U_FRAMES];
+                r->frame_errors += (uint64_t)u[U_FE];
+                r->bits += (uint64_t)u[U_BITS];
+                r->bit_errors += (uint64_t)u[U_BE];
+                r->code_rate = u[U_RATE];
+                r->bits_per_symbol = u[U_BPS];
+                why = stop_rule(c, r);
+                if (why) {
+                    r->done = true;
+                    r->stop = why;
+                }
             }
         }
-        r->seconds = t_prev + (qsdr_now() - t0);
+        for (int p = 0; p < P; p++) /* elapsed and interrupt over all ranks, even after a stop */
+            if (all[(size_t)p * per_rank + R_SECONDS] > seconds) seconds = all[(size_t)p * per_rank + R_SECONDS];
+        r->seconds = seconds;
         if (rc) break;
         if (!r->done && c->max_seconds > 0 && r->seconds >= c->max_seconds) {
             r->done = true;
             r->stop = "max seconds";
         }
         if (c->progress) c->progress(c->user, curve, point, r);
-        if (!r->done && c->interrupt && *c->interrupt) {
+        if (!r->done && intr) {
             r->stop = "interrupted";
             rc = QSDR_EINTR;
-            break;
         }
     }
     free(jobs);
     free(th);
+    free(mine);
+    free(all);
     return rc;
 }
 
