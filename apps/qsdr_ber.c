@@ -407,8 +407,9 @@ static int write_plot(const ber_cli *c)
     FILE *g = fdopen(fd, "w");
     fprintf(g, "set terminal %s\nset output '%s'\nset logscale y\nset format y '10^{%%L}'\nset grid xtics ytics mytics\n", term, c->plot);
     char t1[512], t2[512];
-    fprintf(g, "set xlabel '%s'\nset ylabel 'error rate'\nset key outside right\nset title 'qsdr ber: %s'\n",
-            strstr(c->sw.param, "ebn0") ? "E_b/N_0 [dB]" : gp_text(c->sw.param, t1, sizeof t1), gp_text(c->flowgraph, t2, sizeof t2));
+    fprintf(g, "set xlabel '%s'\nset ylabel 'error rate'\nset key %s\nset title 'qsdr ber: %s'\n",
+            strstr(c->sw.param, "ebn0") ? "E_b/N_0 [dB]" : gp_text(c->sw.param, t1, sizeof t1),
+            2 * ncur + c->nrefs > 4 ? "outside right" : "inside top right", gp_text(c->flowgraph, t2, sizeof t2));
     fprintf(g, "plot ");
     int idx = 0;
     for (size_t cu = 0; cu < ncur; cu++, idx++) {
@@ -419,8 +420,18 @@ static int write_plot(const ber_cli *c)
         fprintf(g, "%s'%s' index %d using 1:2 with linespoints lw 2 pt 7 title 'BER %s', '%s' index %d using 1:3 with linespoints dt 2 pt 6 title 'FER %s'",
                 idx ? ", " : "", dat, idx, lab, dat, idx, lab);
     }
-    for (size_t i = 0; i < c->nrefs; i++, idx++)
-        fprintf(g, ", '%s' index %d using 1:2 with lines lw 1 lc rgb 'gray40' title '%s'", dat, idx, gp_text(c->refs[i], t1, sizeof t1));
+    for (size_t i = 0; i < c->nrefs; i++, idx++) {
+        /* theory: a line; a file (usually a few published points): points joined by a line,
+           titled by its base name */
+        bool theory = !strncmp(c->refs[i], "theory:", 7);
+        const char *base = strrchr(c->refs[i], '/');
+        char nm[256];
+        snprintf(nm, sizeof nm, "%s", theory ? c->refs[i] : (base ? base + 1 : c->refs[i]));
+        char *dot = theory ? NULL : strrchr(nm, '.');
+        if (dot) *dot = 0;
+        fprintf(g, ", '%s' index %d using 1:2 with %s lc rgb 'gray30' title '%s'", dat, idx, theory ? "lines lw 1" : "linespoints lw 1 pt 4 ps 1.5",
+                gp_text(nm, t1, sizeof t1));
+    }
     fprintf(g, "\n");
     fclose(g);
     char cmd[512];
