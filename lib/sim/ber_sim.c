@@ -326,6 +326,7 @@ int qsdr_ber_sim_run(qsdr_ber_sim_t *s)
         for (size_t p = 0; p < c->nx; p++) {
             int rc = run_point(s, cu, p);
             qsdr_ber_point *r = &s->res[cu * c->nx + p];
+            if (rc == QSDR_EINTR && c->point_done && r->frames) c->point_done(c->user, cu, p, r); /* the partial counts */
             if (rc) return rc;
             if (c->point_done) c->point_done(c->user, cu, p, r);
             if (c->ber_floor > 0 && r->bits && (double)r->bit_errors / (double)r->bits < c->ber_floor) break;
