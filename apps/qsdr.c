@@ -9,6 +9,8 @@
 #include <sys/time.h>
 #include <unistd.h>
 
+#include <zmq.h>
+
 #include "qsdr/qsdr.h"
 
 enum { EXIT_BAD_INPUT = 2, EXIT_RUNTIME = 1 };
@@ -35,6 +37,11 @@ static void usage(FILE *f)
             "  qsdr blocks [NAME] [--markdown]     list blocks, or describe one (ports, parameters)\n"
             "  qsdr block NAME [PARAM=VALUE]...    run one 1-in/1-out block as a filter: stdin -> stdout\n"
             "  qsdr ber FILE.yml --sweep awgn.ebn0_db=0:1:8 [...]   BER/FER curves (qsdr ber --help)\n"
+            "  qsdr ctl ADDRESS get ID.PARAM | set ID.PARAM VALUE | list | stats | json '{...}'\n"
+            "           [--timeout MS] [--curve-server-key Z85]   steer a flowgraph run with --control ADDRESS\n"
+            "  qsdr ctl keygen                     a CURVE key pair for --control-curve-secret\n"
+            "run options: --control ENDPOINT (loopback or ipc by default) [--control-allow-remote]\n"
+            "             [--control-curve-secret Z85]\n"
             "  qsdr version\n\n"
             "exit status: 0 ok, 2 bad input (flowgraph, parameter, option), 1 runtime failure\n",
             QSDR_VERSION_STRING);
@@ -160,10 +167,21 @@ static void progress_line(qsdr_flowgraph_t *fg, double t0, double seconds)
     fflush(stderr);
 }
 
-static int run_flowgraph(qsdr_flowgraph_t *fg, qsdr_sched_kind sched, double seconds, bool quiet)
+typedef struct {
+    const char *endpoint, *curve_secret;
+    bool allow_remote;
+} control_opts;
+
+static int run_flowgraph(qsdr_flowgraph_t *fg, qsdr_sched_kind sched, double seconds, bool quiet, const control_opts *co)
 {
     int rc = qsdr_flowgraph_prepare(fg);
     if (rc) return EXIT_BAD_INPUT;
+    qsdr_control_t *ctl = NULL;
+    if (co && co->endpoint) {
+        ctl = qsdr_control_start(fg, co->endpoint, co->allow_remote, co->curve_secret);
+        if (!ctl) return EXIT_BAD_INPUT;
+        if (!quiet) fprintf(stderr, "qsdr: control port on %s\n", co->endpoint);
+    }
     if (!quiet) qsdr_flowgraph_print_config(fg, stderr);
     g_fg = fg;
     struct sigaction sa = {0};
@@ -197,6 +215,7 @@ static int run_flowgraph(qsdr_flowgraph_t *fg, qsdr_sched_kind sched, double sec
     }
     struct itimerval off = {0};
     setitimer(ITIMER_REAL, &off, NULL);
+    qsdr_control_stop(&ctl);
     g_fg = NULL;
     if (!quiet) {
         if (g_sigints) fprintf(stderr, "qsdr: interrupted; final counters:\n");
@@ -214,6 +233,7 @@ static int cmd_run(int argc, char **argv)
     bool have_seed = false, quiet = false;
     double seconds = 0;
     qsdr_sched_kind sched = QSDR_SCHED_THREADED;
+    control_opts co = {0};
     int rc = EXIT_BAD_INPUT;
     for (int i = 0; i < argc; i++) {
         const char *a = argv[i];
@@ -252,6 +272,16 @@ static int cmd_run(int argc, char **argv)
             i++;
         } else if (!strcmp(a, "--quiet") || !strcmp(a, "-q")) {
             quiet = true;
+        } else if (!strcmp(a, "--control") || !strcmp(a, "--control-curve-secret")) {
+            if (!v) {
+                fprintf(stderr, "qsdr run: %s needs a value\n", a);
+                goto out;
+            }
+            if (!strcmp(a, "--control")) co.endpoint = v;
+            else co.curve_secret = v;
+            i++;
+        } else if (!strcmp(a, "--control-allow-remote")) {
+            co.allow_remote = true;
         } else if (a[0] == '-' && a[1]) {
             fprintf(stderr, "qsdr run: unknown option '%s'\n", a);
             goto out;
@@ -275,7 +305,7 @@ static int cmd_run(int argc, char **argv)
     if (qsdr_flowgraph_load(file, sets, &fg)) goto out;
     if (have_seed) qsdr_flowgraph_set_seed(fg, seed);
     if (items) qsdr_flowgraph_set_item_limit(fg, items);
-    rc = run_flowgraph(fg, sched, seconds, quiet);
+    rc = run_flowgraph(fg, sched, seconds, quiet, &co);
     qsdr_flowgraph_destroy(&fg);
 out:
     free(sets);
@@ -328,13 +358,87 @@ static int cmd_block(int argc, char **argv)
         qsdr_flowgraph_param(fg, "stdout", "type", tout) || qsdr_flowgraph_param(fg, "stdout", "path", "/dev/stdout") ||
         qsdr_flowgraph_connect(fg, "stdin", NULL, "blk", NULL) || qsdr_flowgraph_connect(fg, "blk", NULL, "stdout", NULL))
         goto out;
-    rc = run_flowgraph(fg, QSDR_SCHED_THREADED, 0, true);
+    rc = run_flowgraph(fg, QSDR_SCHED_THREADED, 0, true, NULL);
 out:
     qsdr_flowgraph_destroy(&fg);
     return rc;
 }
 
 int qsdr_cmd_ber(int argc, char **argv);
+
+/* ---- qsdr ctl: the control port's command-line client ---------------------------------- */
+static int cmd_ctl(int argc, char **argv)
+{
+    if (argc >= 1 && !strcmp(argv[0], "keygen")) {
+        char pub[41], sec[41];
+        if (zmq_curve_keypair(pub, sec)) {
+            fprintf(stderr, "qsdr ctl keygen: %s\n", zmq_strerror(zmq_errno()));
+            return 1;
+        }
+        printf("public: %s\nsecret: %s\n", pub, sec);
+        return 0;
+    }
+    const char *addr = NULL, *server_key = NULL;
+    const char *words[4] = {0};
+    int nw = 0, timeout_ms = 3000;
+    for (int i = 0; i < argc; i++) {
+        if (!strcmp(argv[i], "--timeout") && i + 1 < argc) timeout_ms = atoi(argv[++i]);
+        else if (!strcmp(argv[i], "--curve-server-key") && i + 1 < argc) server_key = argv[++i];
+        else if (!addr) addr = argv[i];
+        else if (nw < 4) words[nw++] = argv[i];
+        else {
+            fprintf(stderr, "qsdr ctl: too many arguments\n");
+            return EXIT_BAD_INPUT;
+        }
+    }
+    char req[1200];
+    if (!addr || !nw) {
+        fprintf(stderr, "usage: qsdr ctl ADDRESS get ID.PARAM | set ID.PARAM VALUE | list | stats | json '{...}'\n");
+        return EXIT_BAD_INPUT;
+    }
+    if (!strcmp(words[0], "get") && nw == 2) snprintf(req, sizeof req, "{\"get\": \"%s\"}", words[1]);
+    else if (!strcmp(words[0], "set") && nw == 3) snprintf(req, sizeof req, "{\"set\": \"%s\", \"value\": \"%s\"}", words[1], words[2]);
+    else if (!strcmp(words[0], "list") && nw == 1) snprintf(req, sizeof req, "{\"list\": true}");
+    else if (!strcmp(words[0], "stats") && nw == 1) snprintf(req, sizeof req, "{\"stats\": true}");
+    else if (!strcmp(words[0], "json") && nw == 2) snprintf(req, sizeof req, "%s", words[1]);
+    else {
+        fprintf(stderr, "qsdr ctl: expected get ID.PARAM, set ID.PARAM VALUE, list, stats or json TEXT\n");
+        return EXIT_BAD_INPUT;
+    }
+    void *ctx = zmq_ctx_new(), *s = zmq_socket(ctx, ZMQ_REQ);
+    int linger = 0;
+    zmq_setsockopt(s, ZMQ_LINGER, &linger, sizeof linger);
+    if (server_key) {
+        char pub[41], sec[41];
+        zmq_curve_keypair(pub, sec); /* a throw-away client key */
+        zmq_setsockopt(s, ZMQ_CURVE_SERVERKEY, server_key, strlen(server_key));
+        zmq_setsockopt(s, ZMQ_CURVE_PUBLICKEY, pub, 40);
+        zmq_setsockopt(s, ZMQ_CURVE_SECRETKEY, sec, 40);
+    }
+    int rc = 1;
+    if (zmq_connect(s, addr)) {
+        fprintf(stderr, "qsdr ctl: cannot connect to '%s': %s\n", addr, zmq_strerror(zmq_errno()));
+        rc = EXIT_BAD_INPUT;
+    } else if (zmq_send(s, req, strlen(req), 0) < 0) {
+        fprintf(stderr, "qsdr ctl: send failed: %s\n", zmq_strerror(zmq_errno()));
+    } else {
+        zmq_pollitem_t it = {s, 0, ZMQ_POLLIN, 0};
+        if (zmq_poll(&it, 1, timeout_ms) <= 0) {
+            fprintf(stderr, "qsdr ctl: no answer from %s within %d ms (is `qsdr run --control %s` running?)\n", addr, timeout_ms, addr);
+        } else {
+            char buf[65536];
+            int n = zmq_recv(s, buf, sizeof buf - 1, 0);
+            if (n >= 0) {
+                buf[n < (int)sizeof buf - 1 ? n : (int)sizeof buf - 1] = 0;
+                printf("%s\n", buf);
+                rc = strstr(buf, "\"ok\":true") ? 0 : 1;
+            }
+        }
+    }
+    zmq_close(s);
+    zmq_ctx_term(ctx);
+    return rc;
+}
 
 int main(int argc, char **argv)
 {
@@ -347,6 +451,7 @@ int main(int argc, char **argv)
     if (!strcmp(cmd, "blocks")) return cmd_blocks(argc - 2, argv + 2);
     if (!strcmp(cmd, "block")) return cmd_block(argc - 2, argv + 2);
     if (!strcmp(cmd, "ber")) return qsdr_cmd_ber(argc - 2, argv + 2);
+    if (!strcmp(cmd, "ctl")) return cmd_ctl(argc - 2, argv + 2);
     if (!strcmp(cmd, "version") || !strcmp(cmd, "--version")) {
 #ifdef QSDR_HAVE_MPI
         const char *mpi = "yes";

@@ -1,12 +1,16 @@
 /* SPDX-License-Identifier: MIT */
 /* Block: emit a fixed list of values once or repeatedly. */
 #include <math.h>
+#include <stdio.h>
+#include <stdlib.h>
 
 #include "block_util.h"
 
 extern const qsdr_block_desc qsdr_block_vector_source;
 
 typedef struct {
+    qsdr_tag *tags; /* emitted once, during the first pass over the data */
+    size_t n_tags;
     uint8_t *data;  /* encoded items */
     size_t n_items, isz;
     bool repeat;
@@ -17,6 +21,7 @@ static void vs_destroy(void *st)
 {
     vs_state *s = st;
     if (!s) return;
+    qsdr_free(s->tags);
     qsdr_free(s->data);
     qsdr_free(s);
 }
@@ -71,6 +76,44 @@ static int vs_create(qsdr_block_ctx *ctx, void **state)
         }
     }
     qsdr_free(v);
+    /* tags: "OFFSET:KEY=VALUE;..." VALUE: integer, real number, @SECONDS (time) or text */
+    const char *spec = qsdr_ctx_string(ctx, "tags");
+    for (const char *p = spec; p && *p;) {
+        const char *semi = strchr(p, ';');
+        size_t len = semi ? (size_t)(semi - p) : strlen(p);
+        char item[200];
+        snprintf(item, sizeof item, "%.*s", (int)(len < sizeof item ? len : sizeof item - 1), p);
+        char *colon = strchr(item, ':'), *eq = colon ? strchr(colon, '=') : NULL, *end;
+        unsigned long long off = strtoull(item, &end, 10);
+        if (!colon || !eq || end != colon || eq == colon + 1) {
+            vs_destroy(s);
+            return qsdr_error(QSDR_EINVAL, "parameter 'tags': '%s' is not OFFSET:KEY=VALUE", item);
+        }
+        *eq = 0;
+        qsdr_tag *nt = qsdr_realloc(s->tags, (s->n_tags + 1) * sizeof *nt);
+        if (!nt) {
+            vs_destroy(s);
+            return qsdr_error(QSDR_ENOMEM, "out of memory");
+        }
+        s->tags = nt;
+        qsdr_tag *t = &s->tags[s->n_tags++];
+        memset(t, 0, sizeof *t);
+        t->offset = off;
+        snprintf(t->key, sizeof t->key, "%s", colon + 1);
+        const char *val = eq + 1;
+        long long iv = strtoll(val, &end, 10);
+        if (*val && !*end) t->value = qsdr_tagv_int(iv);
+        else if (val[0] == '@') {
+            double secs = strtod(val + 1, &end);
+            t->value.type = QSDR_TAGV_TIME;
+            t->value.i = (int64_t)floor(secs);
+            t->value.f = secs - floor(secs);
+        } else {
+            double d = strtod(val, &end);
+            t->value = (*val && !*end) ? qsdr_tagv_float(d) : qsdr_tagv_string(val);
+        }
+        p = semi ? semi + 1 : NULL;
+    }
     *state = s;
     return QSDR_OK;
 }
@@ -92,6 +135,9 @@ static int vs_work(void *st, qsdr_work_io *io)
         k += m;
     }
     io->produced = k;
+    for (size_t t = 0; t < s->n_tags; t++)
+        if (s->tags[t].offset >= io->out_offset && s->tags[t].offset < io->out_offset + k)
+            qsdr_work_add_tag(io, 0, s->tags[t].offset, s->tags[t].key, s->tags[t].value);
     return (!s->repeat && s->pos == s->n_items) ? QSDR_DONE : QSDR_OK;
 }
 
@@ -99,6 +145,7 @@ static const qsdr_param_desc vs_params[] = {
     QSDR_PARAM_ITEM_TYPE("f32"),
     {"data", QSDR_PARAM_LIST, "0", 1, 0, "", "values (cf32: re,im pairs), e.g. [1, 0, 1]", 0, NULL},
     {"repeat", QSDR_PARAM_BOOL, "false", 1, 0, "", "repeat the list forever", 0, NULL},
+    {"tags", QSDR_PARAM_STRING, "", 1, 0, "", "tags to emit, OFFSET:KEY=VALUE;... (VALUE: integer, number, @SECONDS for a time, or text)", 0, NULL},
 };
 static const qsdr_port_desc vs_out[] = {{"out", QSDR_ITEM_ANY}};
 

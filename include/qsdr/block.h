@@ -87,7 +87,8 @@ typedef enum {
 /* ---- tags ------------------------------------------------------------------------------ */
 #define QSDR_TAG_KEY_MAX 32
 #define QSDR_TAG_STR_MAX 64
-typedef enum { QSDR_TAGV_INT = 0, QSDR_TAGV_FLOAT, QSDR_TAGV_STRING } qsdr_tagv_type;
+/* TIME: i = whole seconds, f = fractional seconds in [0, 1) (GNU Radio's rx_time tuple). */
+typedef enum { QSDR_TAGV_INT = 0, QSDR_TAGV_FLOAT, QSDR_TAGV_STRING, QSDR_TAGV_TIME } qsdr_tagv_type;
 typedef struct {
     qsdr_tagv_type type;
     int64_t i;

@@ -9,4 +9,5 @@
 #include "qsdr/phy.h"
 #include "qsdr/fec.h"
 #include "qsdr/sim.h"
+#include "qsdr/io.h"
 #endif

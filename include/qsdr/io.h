@@ -1,0 +1,57 @@
+/* SPDX-License-Identifier: MIT */
+/* I/O helpers: GNU Radio gr-zeromq tag headers and PMT serialization (the subset tags use),
+ * and the ZeroMQ control port of a running flowgraph. */
+#ifndef QSDR_IO_H
+#define QSDR_IO_H
+
+#include <stddef.h>
+#include <stdint.h>
+
+#include "qsdr/block.h"
+#include "qsdr/flowgraph.h"
+
+#ifdef __cplusplus
+extern "C" {
+#endif
+
+/* ---- PMT (GNU Radio polymorphic types, big-endian serialization) ------------------------- */
+/* Parse one serialized PMT at p[0..n). Maps: bool/int32/int64/uint64 -> INT, double -> FLOAT,
+ * symbol -> STRING, (uint64 secs, double frac) tuple -> TIME; other valid types (complex, pair,
+ * dict, vectors, ...) become a STRING describing them. *used receives the bytes consumed.
+ * Returns QSDR_OK or QSDR_EFORMAT (truncated or unknown type; err says where). */
+int qsdr_pmt_parse(const uint8_t *p, size_t n, size_t *used, qsdr_tag_value *out, char *err, size_t errlen);
+/* Serialize a symbol / a tag value; returns bytes written or 0 if cap is too small. */
+size_t qsdr_pmt_write_symbol(uint8_t *p, size_t cap, const char *s);
+size_t qsdr_pmt_write_value(uint8_t *p, size_t cap, const qsdr_tag_value *v);
+
+/* ---- gr-zeromq tag header (GNU Radio 3.10): u16 magic 0x5FF0, u8 version 1, u64 offset,
+ * u64 tag count, then per tag u64 offset + PMT key + PMT value + PMT srcid; integers little-
+ * endian (host order of x86/ARM), PMTs big-endian. It prefixes the payload in one frame. ---- */
+#define QSDR_GR_HEADER_MAGIC 0x5FF0
+#define QSDR_GR_HEADER_VERSION 1
+/* Parse a header at the start of msg[0..n). Tags (offsets relative to the message start, i.e.
+ * tag offset - header offset) are appended to *tags (grown with qsdr_realloc). *hdr_len gets
+ * the header size. Returns QSDR_OK or QSDR_EFORMAT with a reason in err. */
+int qsdr_gr_header_parse(const uint8_t *msg, size_t n, size_t *hdr_len, uint64_t *offset, qsdr_tag **tags, size_t *n_tags,
+                         size_t *cap_tags, char *err, size_t errlen);
+/* Write a header for items starting at absolute `offset` with tags (absolute offsets) into
+ * buf; returns its length, or 0 if cap is too small. */
+size_t qsdr_gr_header_write(uint8_t *buf, size_t cap, uint64_t offset, const qsdr_tag *tags, size_t n_tags);
+
+/* ---- control port ----------------------------------------------------------------------- */
+typedef struct qsdr_control qsdr_control_t;
+/* Serve JSON requests on a ZeroMQ REP socket bound to `endpoint` for flowgraph fg (borrowed).
+ *  {"get": "id.param"} {"set": "id.param", "value": V} {"list": true} {"stats": true}
+ * allow_remote: endpoints other than loopback / ipc are refused unless true.
+ * curve_secret: Z85 server secret key (40 chars) to require CURVE encryption, or NULL.
+ * Returns NULL (logged) on error. */
+qsdr_control_t *qsdr_control_start(qsdr_flowgraph_t *fg, const char *endpoint, int allow_remote, const char *curve_secret);
+void qsdr_control_stop(qsdr_control_t **c);
+/* Answer one request text (what the port does for each message); returns a new JSON string
+ * (free with qsdr_free). */
+char *qsdr_control_handle(qsdr_flowgraph_t *fg, const char *request, size_t len);
+
+#ifdef __cplusplus
+}
+#endif
+#endif
