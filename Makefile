@@ -44,6 +44,8 @@ bench: build
 	$(BUILD)/bench/bench_runtime --gnuradio-msps $$gr
 	@echo
 	$(BUILD)/bench/bench_turbo
+	@echo
+	bench/zmq.sh $(BUILD)/qsdr
 
 # Regenerate docs/blocks.md from the block descriptors.
 docs: build

@@ -220,13 +220,13 @@ static void put_le64(uint8_t *p, uint64_t v)
 int qsdr_gr_header_parse(const uint8_t *m, size_t n, size_t *hdr_len, uint64_t *offset, qsdr_tag **tags, size_t *n_tags,
                          size_t *cap_tags, char *err, size_t errlen)
 {
-    if (n < 19) {
-        snprintf(err, errlen, "message of %zu bytes is too short for a tag header (19 bytes)", n);
-        return QSDR_EFORMAT;
-    }
-    unsigned magic = (unsigned)m[0] | ((unsigned)m[1] << 8);
+    unsigned magic = n >= 2 ? (unsigned)m[0] | ((unsigned)m[1] << 8) : 0;
     if (magic != QSDR_GR_HEADER_MAGIC) {
         snprintf(err, errlen, "bad tag header magic 0x%04x (expected 0x%04x: is pass_tags set on the peer?)", magic, QSDR_GR_HEADER_MAGIC);
+        return QSDR_EFORMAT;
+    }
+    if (n < 19) {
+        snprintf(err, errlen, "message of %zu bytes is too short for a tag header (19 bytes)", n);
         return QSDR_EFORMAT;
     }
     if (m[2] != QSDR_GR_HEADER_VERSION) {

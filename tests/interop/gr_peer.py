@@ -1,0 +1,144 @@
+#!/usr/bin/python3
+# SPDX-License-Identifier: MIT
+# The GNU Radio 3.10 side of qsdr's ZeroMQ interoperability tests (run with Debian's
+# /usr/bin/python3, which has the gnuradio modules).
+#   gr_peer.py tx PATTERN ADDRESS N [--tags] [--repeat SECONDS]
+#       send a cf32 ramp x[i] = i - i*1j (i < N) through a push/pub/rep sink; with --repeat the
+#       ramp (period N) repeats for SECONDS (for PUB, which drops what is sent before anyone
+#       subscribes)
+#   gr_peer.py ramp N OUT      write the ramp raw (cf32) to OUT
+#   gr_peer.py garbage ADDRESS push three bad messages (13 bytes; 12 bytes; 16 bytes without a
+#       tag header) then a good header-prefixed message of 4 ramp items, with pyzmq
+#   gr_peer.py contiguous FILE N   check FILE holds N consecutive items of the ramp (any start)
+#   gr_peer.py rx PATTERN ADDRESS N OUT [--tags] [--timeout S]
+#       receive N items from a pull/sub/req source, write them raw to OUT and the tags to
+#       OUT.tags ("offset key value" per line); exit 1 on timeout
+import sys
+import time
+
+import pmt
+from gnuradio import blocks, gr, zeromq
+
+
+def ramp(n):
+    return [complex(i, -i) for i in range(n)]
+
+
+def tx(pattern, addr, n, tags, repeat):
+    tb = gr.top_block()
+    tl = []
+    if tags:
+        tl = [gr.tag_utils.python_to_tag((0, pmt.intern("rx_time"), pmt.make_tuple(pmt.from_uint64(1700000000), pmt.from_double(0.25)), pmt.PMT_F)),
+              gr.tag_utils.python_to_tag((0, pmt.intern("rx_rate"), pmt.from_double(1e6), pmt.PMT_F)),
+              gr.tag_utils.python_to_tag((3, pmt.intern("rx_freq"), pmt.from_double(2.4e9), pmt.PMT_F)),
+              gr.tag_utils.python_to_tag((7, pmt.intern("burst"), pmt.intern("start"), pmt.PMT_F)),
+              gr.tag_utils.python_to_tag((9, pmt.intern("count"), pmt.from_long(42), pmt.PMT_F))]
+    src = blocks.vector_source_c(ramp(n), repeat > 0, 1, tl)
+    sink = {"push": zeromq.push_sink, "pub": zeromq.pub_sink, "rep": zeromq.rep_sink}[pattern](gr.sizeof_gr_complex, 1, addr, 100, tags, -1)
+    if repeat > 0:
+        thr = blocks.throttle(gr.sizeof_gr_complex, 2e6)
+        tb.connect(src, thr, sink)
+        tb.start()
+        time.sleep(repeat)
+        tb.stop()
+        tb.wait()
+    else:
+        tb.connect(src, sink)
+        tb.run()
+        time.sleep(1.0)  # let the socket deliver the tail (linger)
+
+
+def rx(pattern, addr, n, out, tags, timeout):
+    tb = gr.top_block()
+    src = {"pull": zeromq.pull_source, "sub": zeromq.sub_source, "req": zeromq.req_source}[pattern](gr.sizeof_gr_complex, 1, addr, 100, tags, -1)
+    head = blocks.head(gr.sizeof_gr_complex, n)
+    snk = blocks.vector_sink_c()
+    tb.connect(src, head, snk)
+    tb.start()
+    t0 = time.time()
+    while len(snk.data()) < n and time.time() - t0 < timeout:
+        time.sleep(0.02)
+    tb.stop()
+    tb.wait()
+    data = snk.data()
+    with open(out, "wb") as f:
+        import struct
+        for z in data:
+            f.write(struct.pack("<ff", z.real, z.imag))
+    with open(out + ".tags", "w") as f:
+        for t in snk.tags():
+            v = t.value
+            if pmt.is_tuple(v):
+                txt = "%d+%.17g" % (pmt.to_uint64(pmt.tuple_ref(v, 0)), pmt.to_double(pmt.tuple_ref(v, 1)))
+            elif pmt.is_symbol(v):
+                txt = pmt.symbol_to_string(v)
+            elif pmt.is_integer(v):
+                txt = str(pmt.to_long(v))
+            elif pmt.is_real(v):
+                txt = "%.17g" % pmt.to_double(v)
+            else:
+                txt = str(v)
+            f.write("%d %s %s\n" % (t.offset, pmt.symbol_to_string(t.key), txt))
+    if len(data) < n:
+        print("gr_peer rx: got %d of %d items before the timeout" % (len(data), n), file=sys.stderr)
+        sys.exit(1)
+
+
+def write_ramp(n, out):
+    import struct
+    with open(out, "wb") as f:
+        for i in range(n):
+            f.write(struct.pack("<ff", i, -i))
+
+
+def garbage(addr):
+    import struct
+    import zmq
+    ctx = zmq.Context()
+    s = ctx.socket(zmq.PUSH)
+    s.setsockopt(zmq.LINGER, 2000)
+    s.bind(addr)
+    time.sleep(0.5)
+    s.send(b"\x00" * 13)                      # not a tag header, too short
+    s.send(b"\xf0\x5f\x01" + b"\x00" * 9)     # truncated header
+    s.send(b"\x12\x34" + b"\x00" * 14)        # wrong magic
+    hdr = struct.pack("<HBQQ", 0x5FF0, 1, 0, 0)
+    s.send(hdr + b"".join(struct.pack("<ff", i, -i) for i in range(4)))
+    time.sleep(1.0)
+    s.close()
+    ctx.term()
+
+
+def contiguous(path, n):
+    import struct
+    data = open(path, "rb").read()
+    v = struct.unpack("<%df" % (len(data) // 4), data)
+    z = [(v[2 * i], v[2 * i + 1]) for i in range(len(v) // 2)]
+    if len(z) != n:
+        print("contiguous: %d items, expected %d" % (len(z), n), file=sys.stderr)
+        sys.exit(1)
+    for i in range(1, n):
+        a, b = z[i - 1], z[i]
+        if not ((b[0] == a[0] + 1 or b[0] == 0) and b[1] == -b[0]):
+            print("contiguous: item %d is %s after %s" % (i, b, a), file=sys.stderr)
+            sys.exit(1)
+
+
+def main():
+    a = sys.argv[1:]
+    if a[0] == "ramp":
+        return write_ramp(int(a[1]), a[2])
+    if a[0] == "garbage":
+        return garbage(a[1])
+    if a[0] == "contiguous":
+        return contiguous(a[1], int(a[2]))
+    tags = "--tags" in a
+    repeat = float(a[a.index("--repeat") + 1]) if "--repeat" in a else 0
+    timeout = float(a[a.index("--timeout") + 1]) if "--timeout" in a else 20
+    if a[0] == "tx":
+        tx(a[1], a[2], int(a[3]), tags, repeat)
+    else:
+        rx(a[1], a[2], int(a[3]), a[4], tags, timeout)
+
+
+main()
