@@ -128,6 +128,22 @@ grep -q "bad tag header magic 0x3412" "$tmp/g.log" || fail "garbage: no clear me
 cmp -s "$tmp/o9.cf32" <(head -c 32 "$tmp/ramp.cf32") || fail "garbage: the good message was not received intact"
 echo "ok: garbage, truncated header and wrong magic reported and dropped; the stream continues"
 
+# 9b: a message that is not a whole number of items is counted and dropped
+a="tcp://127.0.0.1:$port"; port=$((port + 1))
+cat > "$tmp/b.yml" <<YML
+blocks:
+  - {id: z, type: zmq_source, params: {address: "$a", expected_items: 2, timeout: 20}}
+  - {id: f, type: file_sink, params: {path: "$tmp/o9b.cf32"}}
+connections: [z -> f]
+YML
+"$qsdr" run "$tmp/b.yml" > "$tmp/b.log" 2>&1 & r=$!; pids+=($r)
+$peer badsize "$a" || fail "badsize sender"
+wait_ok "$r" "wrong item size" "$tmp/b.log"
+grep -q "bad_messages=1" "$tmp/b.log" && grep -q "12 payload bytes are not a whole number of 8-byte items" "$tmp/b.log" \
+  || fail "wrong item size not reported: $(cat "$tmp/b.log")"
+cmp -s "$tmp/o9b.cf32" <(head -c 16 "$tmp/ramp.cf32") || fail "wrong item size: the good message was not received intact"
+echo "ok: a message of the wrong size is reported and dropped; the next one arrives"
+
 # 10: the peer is killed and restarted mid-stream: nothing acknowledged is lost
 a="tcp://127.0.0.1:$port"; port=$((port + 1))
 qsdr_rx pull "$a" $((2 * N)) "$tmp/o10.cf32"; r=$LAST

@@ -109,6 +109,22 @@ def garbage(addr):
     ctx.term()
 
 
+def badsize(addr):
+    """12-byte message (not a whole cf32 item), then 2 good items; no tag headers."""
+    import struct
+    import zmq
+    ctx = zmq.Context()
+    s = ctx.socket(zmq.PUSH)
+    s.setsockopt(zmq.LINGER, 2000)
+    s.bind(addr)
+    time.sleep(0.5)
+    s.send(b"\x00" * 12)
+    s.send(struct.pack("<ffff", 0, 0, 1, -1))
+    time.sleep(1.0)
+    s.close()
+    ctx.term()
+
+
 def contiguous(path, n):
     import struct
     data = open(path, "rb").read()
@@ -130,6 +146,8 @@ def main():
         return write_ramp(int(a[1]), a[2])
     if a[0] == "garbage":
         return garbage(a[1])
+    if a[0] == "badsize":
+        return badsize(a[1])
     if a[0] == "contiguous":
         return contiguous(a[1], int(a[2]))
     tags = "--tags" in a
