@@ -32,6 +32,10 @@ struct qsdr_turbo_fast {
     int16_t *qd;   /* lanes x 3 (K+4) quantized mother-code LLRs */
 };
 
+/* Position of tail bit t (0..11: x_K z_K x_K+1 z_K+1 x_K+2 z_K+2, then the same for the second
+ * encoder) in the mother code d0|d1|d2: stream t % 3, index K + t / 3 (TS 36.212 5.1.3.2.2). */
+static inline size_t qsdr_turbo_tail_pos(size_t k, size_t t) { return (t % 3) * (k + 4) + k + t / 3; }
+
 /* Depuncture n = qsdr_turbo_n(k, r) LLRs into the three mother-code streams d (3 (K+4)). */
 void qsdr_turbo_depuncture(size_t k, qsdr_turbo_rate r, const float *l, float *d);
 /* The RSC trellis computed from the code definition (the fast core uses constant copies). */

@@ -144,7 +144,7 @@ int qsdr_turbo_enc_execute(qsdr_turbo_enc_t *q, const uint8_t *u, uint8_t *x)
         tail[6 + 2 * j] = (uint8_t)c;
         tail[6 + 2 * j + 1] = (uint8_t)z;
     }
-    for (int t = 0; t < 12; t++) q->d[(size_t)(t % 3) * (k + 4) + k + (size_t)(t / 3)] = tail[t];
+    for (size_t t = 0; t < 12; t++) q->d[qsdr_turbo_tail_pos(k, t)] = tail[t];
     puncture_u8(k, q->rate, q->d, x);
     return QSDR_OK;
 }
@@ -318,13 +318,11 @@ int qsdr_turbo_dec_execute(qsdr_turbo_dec_t *q, const float *l, uint8_t *v, floa
         q->sys2[i] = d[q->pi[i]];
         q->par2[i] = d[2 * (k + 4) + i];
     }
-    /* tail: stream t % 3, position K + t / 3 holds tail bit t (see the encoder) */
-    for (int j = 0; j < 3; j++) {
-        int tx = 2 * j, tz = 2 * j + 1;
-        q->sys1[k + j] = d[(size_t)(tx % 3) * (k + 4) + k + (size_t)(tx / 3)];
-        q->par1[k + j] = d[(size_t)(tz % 3) * (k + 4) + k + (size_t)(tz / 3)];
-        q->sys2[k + j] = d[(size_t)((tx + 6) % 3) * (k + 4) + k + (size_t)((tx + 6) / 3)];
-        q->par2[k + j] = d[(size_t)((tz + 6) % 3) * (k + 4) + k + (size_t)((tz + 6) / 3)];
+    for (size_t j = 0; j < 3; j++) {
+        q->sys1[k + j] = d[qsdr_turbo_tail_pos(k, 2 * j)];
+        q->par1[k + j] = d[qsdr_turbo_tail_pos(k, 2 * j + 1)];
+        q->sys2[k + j] = d[qsdr_turbo_tail_pos(k, 2 * j + 6)];
+        q->par2[k + j] = d[qsdr_turbo_tail_pos(k, 2 * j + 7)];
     }
     const float sc = q->cfg.scaling;
     memset(q->la1, 0, k * sizeof(float));

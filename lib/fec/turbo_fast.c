@@ -98,18 +98,7 @@ static inline void g_ltz(gvec a, uint8_t *out)
 #define V_INIT_NEG (-16384)
 #define V_EXT_CLIP 4095
 #include "turbo_fast_core.h"
-#undef VT
-#undef V_LANES
-#undef V_SET1
-#undef V_LOAD
-#undef V_STORE
-#undef V_ADDS
-#undef V_SUBS
-#undef V_MAX
-#undef V_MIN
-#undef V_SRAI
-#undef V_LTZ_MASK
-#undef FAST_FN
+#include "turbo_fast_undef.h"
 
 #if defined(__x86_64__)
 #include <immintrin.h>
@@ -136,18 +125,7 @@ static inline void avx2_ltz(__m256i v, uint8_t *out)
 #define V_LTZ_MASK(v, out) avx2_ltz(v, out)
 #define FAST_FN(name) name##_avx2
 #include "turbo_fast_core.h"
-#undef VT
-#undef V_LANES
-#undef V_SET1
-#undef V_LOAD
-#undef V_STORE
-#undef V_ADDS
-#undef V_SUBS
-#undef V_MAX
-#undef V_MIN
-#undef V_SRAI
-#undef V_LTZ_MASK
-#undef FAST_FN
+#include "turbo_fast_undef.h"
 #pragma GCC pop_options
 
 /* ---- AVX-512BW: 32 x int16 ---------------------------------------------------------------- */
@@ -171,18 +149,7 @@ static inline void avx512_ltz(__m512i v, uint8_t *out)
 #define V_LTZ_MASK(v, out) avx512_ltz(v, out)
 #define FAST_FN(name) name##_avx512
 #include "turbo_fast_core.h"
-#undef VT
-#undef V_LANES
-#undef V_SET1
-#undef V_LOAD
-#undef V_STORE
-#undef V_ADDS
-#undef V_SUBS
-#undef V_MAX
-#undef V_MIN
-#undef V_SRAI
-#undef V_LTZ_MASK
-#undef FAST_FN
+#include "turbo_fast_undef.h"
 #pragma GCC pop_options
 #endif
 
@@ -248,18 +215,7 @@ static inline void g8_ltz(gvec8 a, uint8_t *out)
 #define V_LTZ_MASK(v, out) g8_ltz(v, out)
 #define FAST_FN(name) name##_generic_i8
 #include "turbo_fast_core.h"
-#undef VT
-#undef V_LANES
-#undef V_SET1
-#undef V_LOAD
-#undef V_STORE
-#undef V_ADDS
-#undef V_SUBS
-#undef V_MAX
-#undef V_MIN
-#undef V_SRAI
-#undef V_LTZ_MASK
-#undef FAST_FN
+#include "turbo_fast_undef.h"
 
 #if defined(__x86_64__)
 /* arithmetic shift right of int8 lanes (no such instruction): logical 16-bit shift, mask,
@@ -290,18 +246,7 @@ static inline void avx2_ltz8(__m256i v, uint8_t *out)
 #define V_LTZ_MASK(v, out) avx2_ltz8(v, out)
 #define FAST_FN(name) name##_avx2_i8
 #include "turbo_fast_core.h"
-#undef VT
-#undef V_LANES
-#undef V_SET1
-#undef V_LOAD
-#undef V_STORE
-#undef V_ADDS
-#undef V_SUBS
-#undef V_MAX
-#undef V_MIN
-#undef V_SRAI
-#undef V_LTZ_MASK
-#undef FAST_FN
+#include "turbo_fast_undef.h"
 #pragma GCC pop_options
 
 #pragma GCC push_options
@@ -330,18 +275,7 @@ static inline void avx512_ltz8(__m512i v, uint8_t *out)
 #define V_LTZ_MASK(v, out) avx512_ltz8(v, out)
 #define FAST_FN(name) name##_avx512_i8
 #include "turbo_fast_core.h"
-#undef VT
-#undef V_LANES
-#undef V_SET1
-#undef V_LOAD
-#undef V_STORE
-#undef V_ADDS
-#undef V_SUBS
-#undef V_MAX
-#undef V_MIN
-#undef V_SRAI
-#undef V_LTZ_MASK
-#undef FAST_FN
+#include "turbo_fast_undef.h"
 #pragma GCC pop_options
 #endif
 
@@ -476,17 +410,14 @@ static size_t quantize(const float *restrict l, size_t n, int16_t *restrict out,
                 }                                                                                   \
             }                                                                                       \
         }                                                                                           \
-        /* the tail bit t sits in stream t % 3 at position K + t / 3 */                             \
-        for (size_t j = 0; j < 3; j++) {                                                            \
-            size_t tx = 2 * j, tz = tx + 1, ux = tx + 6, uz = tz + 6;                               \
+        for (size_t j = 0; j < 3; j++)                                                              \
             for (size_t lane = 0; lane < L; lane++) {                                               \
                 const int16_t *qd = q->qd + lane * m;                                               \
-                s1[(k + j) * L + lane] = (ELEM)qd[(tx % 3) * (k + 4) + k + tx / 3];                 \
-                p1[(k + j) * L + lane] = (ELEM)qd[(tz % 3) * (k + 4) + k + tz / 3];                 \
-                s2[(k + j) * L + lane] = (ELEM)qd[(ux % 3) * (k + 4) + k + ux / 3];                 \
-                p2[(k + j) * L + lane] = (ELEM)qd[(uz % 3) * (k + 4) + k + uz / 3];                 \
+                s1[(k + j) * L + lane] = (ELEM)qd[qsdr_turbo_tail_pos(k, 2 * j)];                   \
+                p1[(k + j) * L + lane] = (ELEM)qd[qsdr_turbo_tail_pos(k, 2 * j + 1)];               \
+                s2[(k + j) * L + lane] = (ELEM)qd[qsdr_turbo_tail_pos(k, 2 * j + 6)];               \
+                p2[(k + j) * L + lane] = (ELEM)qd[qsdr_turbo_tail_pos(k, 2 * j + 7)];               \
             }                                                                                       \
-        }                                                                                           \
     }
 DEFINE_TRANSPOSE(transpose16, int16_t)
 DEFINE_TRANSPOSE(transpose8, int8_t)

@@ -8,22 +8,12 @@
 #include "qsdr/common.h"
 #include "runtime_internal.h"
 
-static size_t gcd_sz(size_t a, size_t b)
-{
-    while (b) {
-        size_t t = a % b;
-        a = b;
-        b = t;
-    }
-    return a;
-}
-
 qsdr_buffer *qsdr_buffer_create(size_t item_size, size_t min_items, size_t n_readers)
 {
     if (item_size == 0 || min_items == 0)
         return qsdr_error_null(QSDR_EINVAL, "qsdr_buffer_create: item_size and min_items must be > 0");
     size_t page = (size_t)sysconf(_SC_PAGESIZE);
-    size_t unit = page / gcd_sz(page, item_size) * item_size; /* lcm(page, item_size) */
+    size_t unit = page / (size_t)qsdr_gcd64(page, item_size) * item_size; /* lcm(page, item_size) */
     size_t bytes = min_items * item_size;
     bytes = (bytes + unit - 1) / unit * unit;
 

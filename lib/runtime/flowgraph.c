@@ -270,7 +270,7 @@ typedef struct {
     int root; /* index of the source block the rate is relative to, -1 unknown */
 } rate_t;
 
-static uint64_t gcd64(uint64_t a, uint64_t b)
+uint64_t qsdr_gcd64(uint64_t a, uint64_t b)
 {
     while (b) {
         uint64_t t = a % b;
@@ -282,7 +282,7 @@ static uint64_t gcd64(uint64_t a, uint64_t b)
 
 static rate_t rate_mul(rate_t r, uint64_t num, uint64_t den)
 {
-    uint64_t g1 = gcd64(r.num, den), g2 = gcd64(num, r.den);
+    uint64_t g1 = qsdr_gcd64(r.num, den), g2 = qsdr_gcd64(num, r.den);
     r.num = (r.num / g1) * (num / g2);
     r.den = (r.den / g2) * (den / g1);
     return r;

@@ -183,5 +183,6 @@ void qsdr_log_set_prefix(const char *prefix);
 /* 64-bit mixing hash of a string (FNV-1a then a splitmix finaliser). */
 uint64_t qsdr_hash_str(const char *s);
 uint64_t qsdr_mix64(uint64_t x);
+uint64_t qsdr_gcd64(uint64_t a, uint64_t b);
 
 #endif
