@@ -192,7 +192,8 @@ typedef struct qsdr_block_desc {
     const char *doc;             /* optional longer description (markdown) */
 
     /* Create an instance from validated parameters. Returns QSDR_OK and sets *state, or a
-     * QSDR_E* code after logging why. */
+     * QSDR_E* code after logging why; if *state was set before the failure, the runtime passes
+     * it to destroy (which must then cope with a partly built state). */
     int (*create)(qsdr_block_ctx *ctx, void **state);
     void (*destroy)(void *state);
     /* Process items (see qsdr_work_io). Returns QSDR_OK, QSDR_DONE (stream finished after the

@@ -309,6 +309,8 @@ static int create_instances(qsdr_flowgraph_t *fg)
         int rc = b->d->create(&ctx, &b->state);
         qsdr_log_set_prefix(NULL);
         if (rc != QSDR_OK) {
+            /* a block that failed after setting its state: the runtime frees it */
+            if (b->state && b->d->destroy) b->d->destroy(b->state);
             b->state = NULL;
             if (!*qsdr_last_error()) qsdr_error(rc, "%s: cannot create block: %s", prefix, qsdr_strerror(rc));
             return rc < 0 ? rc : QSDR_EINVAL;
