@@ -341,7 +341,6 @@ static int cmd_block(int argc, char **argv)
             goto out;
         }
         *eq = 0;
-        if (!strcmp(argv[i], "seed")) qsdr_flowgraph_set_seed(fg, strtoull(eq + 1, NULL, 0));
         if (qsdr_flowgraph_param(fg, "blk", argv[i], eq + 1)) goto out;
     }
     /* item types: resolve through a throw-away prepare of the block alone is not possible, so

@@ -357,10 +357,8 @@ static const char *gp_text(const char *in, char *out, size_t n)
 
 static int write_plot(const ber_cli *c)
 {
-    const char *ext = strrchr(c->plot, '.');
-    const char *term = ext && !strcmp(ext, ".svg") ? "svg size 900,600" : "pngcairo size 900,600";
-    if (!ext || (strcmp(ext, ".svg") && strcmp(ext, ".png")))
-        return fprintf(stderr, "qsdr ber: --plot '%s': the file must end in .png or .svg\n", c->plot), -1;
+    /* the extension was checked with the options */
+    const char *term = !strcmp(strrchr(c->plot, '.'), ".svg") ? "svg size 900,600" : "pngcairo size 900,600";
     char dat[] = "/tmp/qsdr_ber_XXXXXX";
     int fd = mkstemp(dat);
     if (fd < 0) return fprintf(stderr, "qsdr ber: cannot create a temporary file\n"), -1;
@@ -597,21 +595,7 @@ static int run_ber(int argc, char **argv, int rank, int nranks)
            "# unit): the counts are the same for any number of threads or ranks, and for any sweep holding the point\n");
     printf("# stop: min frame errors %" PRIu64 ", max frames %" PRIu64 ", max seconds %g, BER floor %g\n", c.min_fe, c.max_frames,
            c.max_seconds, c.ber_floor);
-    {
-        qsdr_flowgraph_t *fg = NULL;
-        char xs[300];
-        snprintf(xs, sizeof xs, "%s=%.17g", c.sw.param, c.sw.x[0]);
-        const char **ov = calloc(c.nsets + 3, sizeof *ov);
-        size_t n = 0;
-        for (size_t i = 0; i < c.nsets; i++) ov[n++] = c.sets[i];
-        ov[n++] = xs;
-        if (!qsdr_flowgraph_load_string(text, c.flowgraph, ov, &fg)) {
-            qsdr_flowgraph_set_seed(fg, c.seed);
-            qsdr_flowgraph_print_config(fg, stdout);
-        }
-        qsdr_flowgraph_destroy(&fg);
-        free(ov);
-    }
+    qsdr_ber_sim_print_config(c.sim, stdout);
     printf("# %-12s %9s %8s %10s %11s %9s %11s %11s  %-24s %9s %8s  %s\n", "curve", c.sw.param, "Es/N0", "frames", "bit_errors",
            "frame_err", "BER", "FER", "BER 95% CI (Wilson)", "Mbit/s", "seconds", "stop");
     fflush(stdout);

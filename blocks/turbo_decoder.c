@@ -89,8 +89,6 @@ static int td_create(qsdr_block_ctx *ctx, void **state)
     return QSDR_OK;
 }
 
-static unsigned td_iterations(const td_state *s) { return s->iters; }
-
 static int td_work(void *st, qsdr_work_io *io)
 {
     td_state *s = st;
@@ -108,7 +106,7 @@ static int td_work(void *st, qsdr_work_io *io)
                 memcpy((uint8_t *)io->out[0] + (f + j) * s->kout, v, s->kout);
             }
             s->frames += nb;
-            s->iterations += nb * (uint64_t)td_iterations(s);
+            s->iterations += nb * (uint64_t)s->iters;
             f += nb;
         }
         return QSDR_OK;

@@ -7,6 +7,7 @@
 #include <stdbool.h>
 #include <stddef.h>
 #include <stdint.h>
+#include <stdio.h>
 
 #include "qsdr/common.h"
 
@@ -68,6 +69,8 @@ const char *qsdr_ber_sim_meter(const qsdr_ber_sim_t *s, size_t *frame_bits);
 qsdr_ber_point *qsdr_ber_sim_results(qsdr_ber_sim_t *s);
 /* Start from saved counts (resume): results must hold units/frames/... per point. */
 int qsdr_ber_sim_preload(qsdr_ber_sim_t *s, size_t curve, size_t point, const qsdr_ber_point *saved);
+/* Print every block parameter of the flowgraph as the first point runs it (header of a run). */
+void qsdr_ber_sim_print_config(qsdr_ber_sim_t *s, FILE *f);
 /* Run every point (skipping points already done). Returns QSDR_OK, QSDR_EINTR when
  * interrupted, or an error from a flowgraph run. */
 int qsdr_ber_sim_run(qsdr_ber_sim_t *s);

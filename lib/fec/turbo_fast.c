@@ -41,46 +41,52 @@ void qsdr_turbo_trellis_init(qsdr_trellis *tr)
 }
 
 /* ---- generic C vectors ---------------------------------------------------------------------- */
+/* Plain-C vectors of LANES saturating lanes of type T (the generic reference variants). */
+#define DEFINE_GVEC(V, P, T, LANES, TMIN, TMAX)                                                     \
+    typedef struct {                                                                                \
+        T v[LANES];                                                                                 \
+    } V;                                                                                            \
+    static inline T P##_sat(int32_t x) { return (T)(x > TMAX ? TMAX : (x < TMIN ? TMIN : x)); }     \
+    static inline V P##_set1(int x)                                                                 \
+    {                                                                                               \
+        V r;                                                                                        \
+        for (int i = 0; i < LANES; i++) r.v[i] = (T)x;                                              \
+        return r;                                                                                   \
+    }                                                                                               \
+    static inline V P##_adds(V a, V b)                                                              \
+    {                                                                                               \
+        for (int i = 0; i < LANES; i++) a.v[i] = P##_sat((int32_t)a.v[i] + b.v[i]);                \
+        return a;                                                                                   \
+    }                                                                                               \
+    static inline V P##_subs(V a, V b)                                                              \
+    {                                                                                               \
+        for (int i = 0; i < LANES; i++) a.v[i] = P##_sat((int32_t)a.v[i] - b.v[i]);                \
+        return a;                                                                                   \
+    }                                                                                               \
+    static inline V P##_max(V a, V b)                                                               \
+    {                                                                                               \
+        for (int i = 0; i < LANES; i++) a.v[i] = a.v[i] > b.v[i] ? a.v[i] : b.v[i];                 \
+        return a;                                                                                   \
+    }                                                                                               \
+    static inline V P##_min(V a, V b)                                                               \
+    {                                                                                               \
+        for (int i = 0; i < LANES; i++) a.v[i] = a.v[i] < b.v[i] ? a.v[i] : b.v[i];                 \
+        return a;                                                                                   \
+    }                                                                                               \
+    static inline V P##_srai(V a, int n)                                                            \
+    {                                                                                               \
+        for (int i = 0; i < LANES; i++) a.v[i] = (T)(a.v[i] >> n); /* arithmetic (GCC) */           \
+        return a;                                                                                   \
+    }                                                                                               \
+    static inline void P##_ltz(V a, uint8_t *out)                                                   \
+    {                                                                                               \
+        for (int i = 0; i < LANES; i++) out[i] = a.v[i] < 0;                                        \
+    }
+
 #define GEN_LANES 16
-typedef struct {
-    int16_t v[GEN_LANES];
-} gvec;
-static inline int16_t sat16(int32_t x) { return (int16_t)(x > 32767 ? 32767 : (x < -32768 ? -32768 : x)); }
-static inline gvec g_set1(int x)
-{
-    gvec r;
-    for (int i = 0; i < GEN_LANES; i++) r.v[i] = (int16_t)x;
-    return r;
-}
-static inline gvec g_adds(gvec a, gvec b)
-{
-    for (int i = 0; i < GEN_LANES; i++) a.v[i] = sat16((int32_t)a.v[i] + b.v[i]);
-    return a;
-}
-static inline gvec g_subs(gvec a, gvec b)
-{
-    for (int i = 0; i < GEN_LANES; i++) a.v[i] = sat16((int32_t)a.v[i] - b.v[i]);
-    return a;
-}
-static inline gvec g_max(gvec a, gvec b)
-{
-    for (int i = 0; i < GEN_LANES; i++) a.v[i] = a.v[i] > b.v[i] ? a.v[i] : b.v[i];
-    return a;
-}
-static inline gvec g_min(gvec a, gvec b)
-{
-    for (int i = 0; i < GEN_LANES; i++) a.v[i] = a.v[i] < b.v[i] ? a.v[i] : b.v[i];
-    return a;
-}
-static inline gvec g_srai(gvec a, int n)
-{
-    for (int i = 0; i < GEN_LANES; i++) a.v[i] = (int16_t)(a.v[i] >> n); /* arithmetic (GCC) */
-    return a;
-}
-static inline void g_ltz(gvec a, uint8_t *out)
-{
-    for (int i = 0; i < GEN_LANES; i++) out[i] = a.v[i] < 0;
-}
+#define GEN8_LANES 32
+DEFINE_GVEC(gvec, g, int16_t, GEN_LANES, -32768, 32767)
+DEFINE_GVEC(gvec8, g8, int8_t, GEN8_LANES, -128, 127)
 
 #define VT gvec
 #define V_LANES GEN_LANES
@@ -162,46 +168,6 @@ static inline void avx512_ltz(__m512i v, uint8_t *out)
 #define V_INIT_NEG (-64)
 #define V_EXT_CLIP 63
 
-#define GEN8_LANES 32
-typedef struct {
-    int8_t v[GEN8_LANES];
-} gvec8;
-static inline int8_t sat8(int x) { return (int8_t)(x > 127 ? 127 : (x < -128 ? -128 : x)); }
-static inline gvec8 g8_set1(int x)
-{
-    gvec8 r;
-    for (int i = 0; i < GEN8_LANES; i++) r.v[i] = (int8_t)x;
-    return r;
-}
-static inline gvec8 g8_adds(gvec8 a, gvec8 b)
-{
-    for (int i = 0; i < GEN8_LANES; i++) a.v[i] = sat8(a.v[i] + b.v[i]);
-    return a;
-}
-static inline gvec8 g8_subs(gvec8 a, gvec8 b)
-{
-    for (int i = 0; i < GEN8_LANES; i++) a.v[i] = sat8(a.v[i] - b.v[i]);
-    return a;
-}
-static inline gvec8 g8_max(gvec8 a, gvec8 b)
-{
-    for (int i = 0; i < GEN8_LANES; i++) a.v[i] = a.v[i] > b.v[i] ? a.v[i] : b.v[i];
-    return a;
-}
-static inline gvec8 g8_min(gvec8 a, gvec8 b)
-{
-    for (int i = 0; i < GEN8_LANES; i++) a.v[i] = a.v[i] < b.v[i] ? a.v[i] : b.v[i];
-    return a;
-}
-static inline gvec8 g8_srai(gvec8 a, int n)
-{
-    for (int i = 0; i < GEN8_LANES; i++) a.v[i] = (int8_t)(a.v[i] >> n);
-    return a;
-}
-static inline void g8_ltz(gvec8 a, uint8_t *out)
-{
-    for (int i = 0; i < GEN8_LANES; i++) out[i] = a.v[i] < 0;
-}
 #define VT gvec8
 #define V_LANES GEN8_LANES
 #define V_SET1(x) g8_set1(x)

@@ -40,6 +40,28 @@ static inline void FAST_FN(fwd_step)(VT *a, VT lx, VT lp)
     for (int s = 0; s < 8; s++) a[s] = V_SUBS(an[s], m);
 }
 
+/* Backward step t: bn (metrics at t + 1) -> metrics at t, normalised to max 0. With al (the
+ * forward metrics at t) it also gives the best path metrics for input 0 and 1 (m0, m1). */
+static inline void FAST_FN(bwd_step)(VT *bn, VT lx, VT lp, const VT *al, VT *m0, VT *m1)
+{
+    VT g[4] = {V_ADDS(lx, lp), lx, lp, V_SET1(0)}; /* index 2c + z */
+    VT b[8], m = V_SET1(V_MINV);
+#pragma GCC unroll 8
+    for (int s = 0; s < 8; s++) {
+        VT v0 = V_ADDS(g[qsdr_tf_cz[s][0]], bn[qsdr_tf_next[s][0]]);
+        VT v1 = V_ADDS(g[qsdr_tf_cz[s][1]], bn[qsdr_tf_next[s][1]]);
+        b[s] = V_MAX(v0, v1);
+        m = V_MAX(m, b[s]);
+        if (al) {
+            VT as = V_LOAD(&al[s]);
+            *m0 = V_MAX(*m0, V_ADDS(as, v0));
+            *m1 = V_MAX(*m1, V_ADDS(as, v1));
+        }
+    }
+#pragma GCC unroll 8
+    for (int s = 0; s < 8; s++) bn[s] = V_SUBS(b[s], m);
+}
+
 /* One max-log BCJR pass. Branch metric with the constant shift that makes it non-negative:
  * gamma(c, z) = [c == 0] (Ls + La) + [z == 0] Lp, so APP = m0 - m1 exactly.
  * Memory: the forward metrics are kept only every QSDR_TF_WIN steps (ckpt) and recomputed
@@ -49,7 +71,7 @@ static inline void FAST_FN(fwd_step)(VT *a, VT lx, VT lp)
 static void FAST_FN(bcjr)(size_t k, const VT *sys, const VT *par, const VT *la, VT *ckpt, VT *win, VT *app, VT *le)
 {
     const VT neg = V_SET1(V_INIT_NEG), zero = V_SET1(0);
-    VT a[8], b[8], bn[8];
+    VT a[8], bn[8];
     for (int s = 0; s < 8; s++) a[s] = s ? neg : zero;
     for (size_t t = 0; t < k; t++) {
         if (t % QSDR_TF_WIN == 0)
@@ -58,18 +80,7 @@ static void FAST_FN(bcjr)(size_t k, const VT *sys, const VT *par, const VT *la, 
     }
     /* backward over the 3 tail steps (no output) */
     for (int s = 0; s < 8; s++) bn[s] = s ? neg : zero;
-    for (size_t t = k + 3; t-- > k;) {
-        VT lx = V_LOAD(&sys[t]), lp = V_LOAD(&par[t]);
-        VT g[4] = {V_ADDS(lx, lp), lx, lp, zero};
-        VT m = V_SET1(V_MINV);
-#pragma GCC unroll 8
-        for (int s = 0; s < 8; s++) {
-            b[s] = V_MAX(V_ADDS(g[qsdr_tf_cz[s][0]], bn[qsdr_tf_next[s][0]]), V_ADDS(g[qsdr_tf_cz[s][1]], bn[qsdr_tf_next[s][1]]));
-            m = V_MAX(m, b[s]);
-        }
-#pragma GCC unroll 8
-        for (int s = 0; s < 8; s++) bn[s] = V_SUBS(b[s], m);
-    }
+    for (size_t t = k + 3; t-- > k;) FAST_FN(bwd_step)(bn, V_LOAD(&sys[t]), V_LOAD(&par[t]), NULL, NULL, NULL);
     /* windows from the last to the first: recompute alpha, then backward with the APP */
     size_t nwin = (k + QSDR_TF_WIN - 1) / QSDR_TF_WIN;
     for (size_t w = nwin; w-- > 0;) {
@@ -80,23 +91,8 @@ static void FAST_FN(bcjr)(size_t k, const VT *sys, const VT *par, const VT *la, 
             if (t + 1 < t1) FAST_FN(fwd_step)(a, V_ADDS(V_LOAD(&sys[t]), V_LOAD(&la[t])), V_LOAD(&par[t]));
         }
         for (size_t t = t1; t-- > t0;) {
-            VT ls = V_LOAD(&sys[t]), lx = V_ADDS(ls, V_LOAD(&la[t]));
-            VT lp = V_LOAD(&par[t]);
-            VT g[4] = {V_ADDS(lx, lp), lx, lp, zero};
-            VT m = V_SET1(V_MINV), m0 = V_SET1(V_MINV), m1 = V_SET1(V_MINV);
-            const VT *al = &win[(t - t0) * 8];
-#pragma GCC unroll 8
-            for (int s = 0; s < 8; s++) {
-                VT v0 = V_ADDS(g[qsdr_tf_cz[s][0]], bn[qsdr_tf_next[s][0]]);
-                VT v1 = V_ADDS(g[qsdr_tf_cz[s][1]], bn[qsdr_tf_next[s][1]]);
-                b[s] = V_MAX(v0, v1);
-                m = V_MAX(m, b[s]);
-                VT as = V_LOAD(&al[s]);
-                m0 = V_MAX(m0, V_ADDS(as, v0));
-                m1 = V_MAX(m1, V_ADDS(as, v1));
-            }
-#pragma GCC unroll 8
-            for (int s = 0; s < 8; s++) bn[s] = V_SUBS(b[s], m);
+            VT ls = V_LOAD(&sys[t]), m0 = V_SET1(V_MINV), m1 = V_SET1(V_MINV);
+            FAST_FN(bwd_step)(bn, V_ADDS(ls, V_LOAD(&la[t])), V_LOAD(&par[t]), &win[(t - t0) * 8], &m0, &m1);
             VT ap = V_SUBS(m0, m1);
             V_STORE(&app[t], ap);
             V_STORE(&le[t], V_SUBS(V_SUBS(ap, ls), V_LOAD(&la[t])));

@@ -194,6 +194,15 @@ void qsdr_ber_sim_destroy(qsdr_ber_sim_t **sp)
     *sp = NULL;
 }
 
+void qsdr_ber_sim_print_config(qsdr_ber_sim_t *s, FILE *f)
+{
+    qsdr_flowgraph_t *fg = load_for(s, 0, 0, NULL, NULL);
+    if (!fg) return;
+    qsdr_flowgraph_set_seed(fg, s->cfg.seed);
+    qsdr_flowgraph_print_config(fg, f);
+    qsdr_flowgraph_destroy(&fg);
+}
+
 uint64_t qsdr_ber_sim_frames_per_unit(const qsdr_ber_sim_t *s) { return s->frames_per_unit; }
 const char *qsdr_ber_sim_meter(const qsdr_ber_sim_t *s, size_t *frame_bits)
 {
