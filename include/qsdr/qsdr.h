@@ -10,4 +10,5 @@
 #include "qsdr/fec.h"
 #include "qsdr/sim.h"
 #include "qsdr/io.h"
+#include "qsdr/nn.h"
 #endif

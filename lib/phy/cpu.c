@@ -15,6 +15,9 @@ unsigned qsdr_cpu_features(void)
     if (__builtin_cpu_supports("avx512f") && __builtin_cpu_supports("avx512dq") && __builtin_cpu_supports("avx512vl") &&
         __builtin_cpu_supports("avx512bw"))
         f |= QSDR_CPU_AVX512;
+    if ((f & QSDR_CPU_AVX512) && __builtin_cpu_supports("avx512vnni")) f |= QSDR_CPU_AVX512VNNI;
+    if ((f & QSDR_CPU_AVX512) && __builtin_cpu_supports("avx512vpopcntdq")) f |= QSDR_CPU_VPOPCNTDQ;
+    if (__builtin_cpu_supports("popcnt")) f |= QSDR_CPU_POPCNT;
 #endif
     return f;
 }

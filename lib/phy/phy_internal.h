@@ -5,7 +5,13 @@
 
 #include <stdbool.h>
 
-enum { QSDR_CPU_AVX2 = 1u << 0, QSDR_CPU_AVX512 = 1u << 1 };
+enum {
+    QSDR_CPU_AVX2 = 1u << 0,
+    QSDR_CPU_AVX512 = 1u << 1,      /* F, DQ, VL, BW */
+    QSDR_CPU_AVX512VNNI = 1u << 2,  /* vpdpbusd */
+    QSDR_CPU_VPOPCNTDQ = 1u << 3,   /* AVX-512 vpopcntq */
+    QSDR_CPU_POPCNT = 1u << 4
+};
 
 typedef struct {
     const char *name;

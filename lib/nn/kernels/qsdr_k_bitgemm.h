@@ -1,0 +1,197 @@
+/* SPDX-License-Identifier: MIT */
+/* Binary (XNOR-popcount) and bit-plane GEMMs for 1..7-bit quantized layers.
+ *
+ * Bits are packed 64 per uint64_t word, element k of a row in bit k%64 of word k/64; a row of
+ * K elements takes W = ceil(K/64) words and its padding bits must be 0.
+ *
+ * XNOR GEMM (weights and activations in {-1,+1}, bit 1 = +1):
+ *   C[m*ldc + n] = sum_k a_mk * b_nk = K - 2 * popcount(A[m] XOR B[n])
+ *   A: (M, W) words, row stride lda words; B: (N, W) words, row stride ldb.
+ *
+ * Bit-plane GEMM (integers as weighted sums of 0/1 planes):
+ *   C[m*ldc + n] = sum_{i<nb} sum_{j<na} cb[i] * ca[j] * popcount(B[n][i] AND A[m][j])
+ *   A: (M, na, W) words, row stride lda words (plane j of row m at A + m*lda + j*W);
+ *   B: (N, nb, W), row stride ldb. cb, ca: int32 plane weights (e.g. 1, 2, 4, -8 for a 4-bit
+ *   two's-complement code). Offsets of +-1 codes are the caller's (see lib/nn/qlayer.c).
+ *
+ * Both are exact; all variants give identical int32 results. As with the int8 GEMM, each
+ * variant packs B once (pack into packed_size bytes, 64-byte aligned) and then runs gemm. The
+ * generic and popcnt variants keep B's row layout; the AVX-512 VPOPCNTDQ variant stores, per
+ * plane and word, 8 consecutive rows side by side (P[((i*W + w) * Np8 + n]). */
+#ifndef QSDR_K_BITGEMM_H
+#define QSDR_K_BITGEMM_H
+
+#include <stddef.h>
+#include <stdint.h>
+#include <string.h>
+#if defined(__x86_64__)
+#include <immintrin.h>
+#endif
+
+typedef struct {
+    size_t (*packed_size)(size_t N, size_t nb, size_t W);
+    void (*pack)(void *packed, const uint64_t *B, size_t ldb, size_t N, size_t nb, size_t W);
+    void (*xnor)(int32_t *C, size_t ldc, const uint64_t *A, size_t lda, const void *packed, size_t M, size_t N,
+                 size_t W, size_t K);
+    void (*planes)(int32_t *C, size_t ldc, const uint64_t *A, size_t lda, size_t na, const int32_t *ca,
+                   const void *packed, size_t nb, const int32_t *cb, size_t M, size_t N, size_t W);
+} qsdr_k_bitgemm_ops;
+
+/* Plain C population count (no CPU instruction assumed): the reference. */
+static inline int qsdr_k_popcount64_generic(uint64_t x)
+{
+    x = x - ((x >> 1) & 0x5555555555555555ull);
+    x = (x & 0x3333333333333333ull) + ((x >> 2) & 0x3333333333333333ull);
+    x = (x + (x >> 4)) & 0x0f0f0f0f0f0f0f0full;
+    return (int)((x * 0x0101010101010101ull) >> 56);
+}
+
+__attribute__((unused)) static size_t qsdr_k_bitgemm_packed_size_rows(size_t N, size_t nb, size_t W) { return N * nb * W * 8 + 8; }
+
+__attribute__((unused)) static void qsdr_k_bitgemm_pack_rows(void *packed, const uint64_t *B, size_t ldb, size_t N, size_t nb, size_t W)
+{
+    uint64_t *p = packed;
+    for (size_t n = 0; n < N; n++) memcpy(p + n * nb * W, B + n * ldb, nb * W * 8);
+}
+
+/* The row-layout variants differ only in their popcount; one template makes both. */
+#define QSDR_K_BITGEMM_ROWS(suffix, attr, POPC)                                                          \
+    attr __attribute__((unused)) static void qsdr_k_xnor_gemm_##suffix(int32_t *C, size_t ldc, const uint64_t *A, size_t lda,       \
+                                               const void *packed, size_t M, size_t N, size_t W, size_t K)  \
+    {                                                                                                       \
+        const uint64_t *B = packed;                                                                         \
+        for (size_t m = 0; m < M; m++)                                                                      \
+            for (size_t n = 0; n < N; n++) {                                                                \
+                int64_t d = 0;                                                                              \
+                for (size_t w = 0; w < W; w++) d += POPC(A[m * lda + w] ^ B[n * W + w]);                    \
+                C[m * ldc + n] = (int32_t)((int64_t)K - 2 * d);                                             \
+            }                                                                                               \
+    }                                                                                                       \
+    attr __attribute__((unused)) static void qsdr_k_plane_gemm_##suffix(int32_t *C, size_t ldc, const uint64_t *A, size_t lda,      \
+                                                size_t na, const int32_t *ca, const void *packed, size_t nb,  \
+                                                const int32_t *cb, size_t M, size_t N, size_t W)            \
+    {                                                                                                       \
+        const uint64_t *B = packed;                                                                         \
+        for (size_t m = 0; m < M; m++)                                                                      \
+            for (size_t n = 0; n < N; n++) {                                                                \
+                int64_t s = 0;                                                                              \
+                for (size_t i = 0; i < nb; i++)                                                             \
+                    for (size_t j = 0; j < na; j++) {                                                       \
+                        int64_t d = 0;                                                                      \
+                        const uint64_t *a = A + m * lda + j * W, *b = B + (n * nb + i) * W;                 \
+                        for (size_t w = 0; w < W; w++) d += POPC(a[w] & b[w]);                              \
+                        s += (int64_t)cb[i] * ca[j] * d;                                                    \
+                    }                                                                                       \
+                C[m * ldc + n] = (int32_t)s;                                                                \
+            }                                                                                               \
+    }
+
+QSDR_K_BITGEMM_ROWS(generic, , qsdr_k_popcount64_generic)
+
+#if defined(__x86_64__)
+__attribute__((target("popcnt"), always_inline)) static inline int qsdr_k_popcount64_hw(uint64_t x)
+{
+    return (int)_mm_popcnt_u64(x);
+}
+QSDR_K_BITGEMM_ROWS(popcnt, __attribute__((target("popcnt"), unused)), qsdr_k_popcount64_hw)
+
+/* ---- AVX-512 VPOPCNTDQ: 8 output columns per vector, A words broadcast ------------------ */
+static inline size_t qsdr_k_bitgemm_np8(size_t N) { return (N + 15) & ~(size_t)15; }
+
+__attribute__((unused)) static size_t qsdr_k_bitgemm_packed_size_cols(size_t N, size_t nb, size_t W)
+{
+    return nb * W * qsdr_k_bitgemm_np8(N) * 8 + 64;
+}
+
+__attribute__((unused)) static void qsdr_k_bitgemm_pack_cols(void *packed, const uint64_t *B, size_t ldb, size_t N, size_t nb, size_t W)
+{
+    size_t np = qsdr_k_bitgemm_np8(N);
+    uint64_t *p = packed;
+    memset(packed, 0, qsdr_k_bitgemm_packed_size_cols(N, nb, W));
+    for (size_t n = 0; n < N; n++)
+        for (size_t i = 0; i < nb; i++)
+            for (size_t w = 0; w < W; w++) p[(i * W + w) * np + n] = B[n * ldb + i * W + w];
+}
+
+#define QSDR_K_BIT_MR 4
+__attribute__((target("avx512f,avx512vpopcntdq"), unused)) static void
+qsdr_k_xnor_gemm_avx512(int32_t *C, size_t ldc, const uint64_t *A, size_t lda, const void *packed, size_t M,
+                        size_t N, size_t W, size_t K)
+{
+    size_t np = qsdr_k_bitgemm_np8(N);
+    const uint64_t *P = packed;
+    const __m512i kk = _mm512_set1_epi64((long long)K);
+    for (size_t n0 = 0; n0 < N; n0 += 16) {
+        size_t nc = N - n0 < 16 ? N - n0 : 16;
+        __mmask8 k0 = nc >= 8 ? 0xff : (__mmask8)((1u << nc) - 1);
+        __mmask8 k1 = nc <= 8 ? 0 : (__mmask8)((1u << (nc - 8)) - 1);
+        for (size_t m0 = 0; m0 < M; m0 += QSDR_K_BIT_MR) {
+            size_t mr = M - m0 < QSDR_K_BIT_MR ? M - m0 : QSDR_K_BIT_MR;
+            __m512i acc[QSDR_K_BIT_MR][2];
+            for (size_t r = 0; r < QSDR_K_BIT_MR; r++) acc[r][0] = acc[r][1] = _mm512_setzero_si512();
+            for (size_t w = 0; w < W; w++) {
+                __m512i b0 = _mm512_loadu_si512(P + w * np + n0), b1 = _mm512_loadu_si512(P + w * np + n0 + 8);
+                for (size_t r = 0; r < QSDR_K_BIT_MR; r++) {
+                    if (r >= mr) break;
+                    __m512i a = _mm512_set1_epi64((long long)A[(m0 + r) * lda + w]);
+                    acc[r][0] = _mm512_add_epi64(acc[r][0], _mm512_popcnt_epi64(_mm512_xor_si512(a, b0)));
+                    acc[r][1] = _mm512_add_epi64(acc[r][1], _mm512_popcnt_epi64(_mm512_xor_si512(a, b1)));
+                }
+            }
+            for (size_t r = 0; r < mr; r++) {
+                int32_t *c = C + (m0 + r) * ldc + n0;
+                __m512i v0 = _mm512_sub_epi64(kk, _mm512_slli_epi64(acc[r][0], 1));
+                __m512i v1 = _mm512_sub_epi64(kk, _mm512_slli_epi64(acc[r][1], 1));
+                _mm512_mask_cvtepi64_storeu_epi32(c, k0, v0);
+                if (k1) _mm512_mask_cvtepi64_storeu_epi32(c + 8, k1, v1);
+            }
+        }
+    }
+}
+
+__attribute__((target("avx512f,avx512vpopcntdq"), unused)) static void
+qsdr_k_plane_gemm_avx512(int32_t *C, size_t ldc, const uint64_t *A, size_t lda, size_t na, const int32_t *ca,
+                         const void *packed, size_t nb, const int32_t *cb, size_t M, size_t N, size_t W)
+{
+    size_t np = qsdr_k_bitgemm_np8(N);
+    const uint64_t *P = packed;
+    for (size_t n0 = 0; n0 < N; n0 += 16) {
+        size_t nc = N - n0 < 16 ? N - n0 : 16;
+        __mmask8 k0 = nc >= 8 ? 0xff : (__mmask8)((1u << nc) - 1);
+        __mmask8 k1 = nc <= 8 ? 0 : (__mmask8)((1u << (nc - 8)) - 1);
+        for (size_t m0 = 0; m0 < M; m0 += QSDR_K_BIT_MR) {
+            size_t mr = M - m0 < QSDR_K_BIT_MR ? M - m0 : QSDR_K_BIT_MR;
+            __m512i acc[QSDR_K_BIT_MR][2];
+            for (size_t r = 0; r < QSDR_K_BIT_MR; r++) acc[r][0] = acc[r][1] = _mm512_setzero_si512();
+            for (size_t i = 0; i < nb; i++)
+                for (size_t j = 0; j < na; j++) {
+                    __m512i t[QSDR_K_BIT_MR][2];
+                    for (size_t r = 0; r < QSDR_K_BIT_MR; r++) t[r][0] = t[r][1] = _mm512_setzero_si512();
+                    for (size_t w = 0; w < W; w++) {
+                        const uint64_t *pb = P + (i * W + w) * np + n0;
+                        __m512i b0 = _mm512_loadu_si512(pb), b1 = _mm512_loadu_si512(pb + 8);
+                        for (size_t r = 0; r < QSDR_K_BIT_MR; r++) {
+                            if (r >= mr) break;
+                            __m512i a = _mm512_set1_epi64((long long)A[(m0 + r) * lda + j * W + w]);
+                            t[r][0] = _mm512_add_epi64(t[r][0], _mm512_popcnt_epi64(_mm512_and_si512(a, b0)));
+                            t[r][1] = _mm512_add_epi64(t[r][1], _mm512_popcnt_epi64(_mm512_and_si512(a, b1)));
+                        }
+                    }
+                    /* coefficients are small powers of two times +-1: a 64-bit multiply is exact */
+                    __m512i c = _mm512_set1_epi64((long long)cb[i] * ca[j]);
+                    for (size_t r = 0; r < mr; r++) {
+                        acc[r][0] = _mm512_add_epi64(acc[r][0], _mm512_mullox_epi64(t[r][0], c));
+                        acc[r][1] = _mm512_add_epi64(acc[r][1], _mm512_mullox_epi64(t[r][1], c));
+                    }
+                }
+            for (size_t r = 0; r < mr; r++) {
+                int32_t *cc = C + (m0 + r) * ldc + n0;
+                _mm512_mask_cvtepi64_storeu_epi32(cc, k0, acc[r][0]);
+                if (k1) _mm512_mask_cvtepi64_storeu_epi32(cc + 8, k1, acc[r][1]);
+            }
+        }
+    }
+}
+#endif
+
+#endif

@@ -1,0 +1,141 @@
+/* SPDX-License-Identifier: MIT */
+/* NN internals shared by lib/nn and the tests: layer arithmetic in float and double,
+ * kernel variant tables, the model and layer structures. */
+#ifndef QSDR_NN_INTERNAL_H
+#define QSDR_NN_INTERNAL_H
+
+#include <stdbool.h>
+#include <stddef.h>
+#include <stdint.h>
+
+#include "qsdr/nn.h"
+
+/* ---- kernel variants ---------------------------------------------------------------------- */
+typedef struct {
+    const char *name;
+    const void *ops; /* qsdr_k_gemm_s8_ops or qsdr_k_bitgemm_ops */
+    unsigned needs;  /* QSDR_CPU_* bits */
+} qsdr_nn_kvariant;
+const qsdr_nn_kvariant *qsdr_nn_gemm_s8_variants(void);
+const qsdr_nn_kvariant *qsdr_nn_bitgemm_variants(void);
+bool qsdr_nn_kvariant_supported(const qsdr_nn_kvariant *v);
+const qsdr_nn_kvariant *qsdr_nn_kselect(const qsdr_nn_kvariant *table);
+
+/* ---- layer arithmetic ----------------------------------------------------------------------- */
+typedef struct {
+    size_t c, h, w;      /* input channels and size */
+    size_t cout;         /* output channels (conv) */
+    size_t kh, kw, sy, sx, py, px;
+    size_t ho, wo;       /* output size */
+} qsdr_nn_conv_geom;
+
+enum { QSDR_NN_ACT_RELU, QSDR_NN_ACT_LEAKY, QSDR_NN_ACT_TANH, QSDR_NN_ACT_SIGMOID, QSDR_NN_ACT_HARDTANH,
+       QSDR_NN_ACT_ELU };
+
+#define QSDR_NN_DECLARE(T, SFX)                                                                               \
+    void qsdr_nn_linear_forward_##SFX(T *y, const T *x, const T *w, const T *b, size_t B, size_t Fin, size_t Fout); \
+    void qsdr_nn_linear_backward_##SFX(T *dx, T *dw, T *db, const T *dy, const T *x, const T *w, size_t B,      \
+                                       size_t Fin, size_t Fout);                                                 \
+    void qsdr_nn_im2row_##SFX(T *rows, const T *x, const qsdr_nn_conv_geom *g, size_t B);                       \
+    void qsdr_nn_row2im_##SFX(T *dx, const T *rows, const qsdr_nn_conv_geom *g, size_t B);                      \
+    void qsdr_nn_conv2d_forward_##SFX(T *y, T *rows, T *tmp, const T *x, const T *w, const T *bias,             \
+                                      const qsdr_nn_conv_geom *g, size_t B);                                    \
+    void qsdr_nn_conv2d_backward_##SFX(T *dx, T *dw, T *db, T *tmp, T *drows, const T *dy, const T *rows,       \
+                                       const T *w, const qsdr_nn_conv_geom *g, size_t B);                       \
+    void qsdr_nn_bn_forward_##SFX(T *y, T *xhat, T *invstd, const T *x, const T *gamma, const T *beta, T *rmean, \
+                                  T *rvar, size_t B, size_t C, size_t S, T eps, T momentum, bool train);        \
+    void qsdr_nn_bn_backward_##SFX(T *dx, T *dgamma, T *dbeta, const T *dy, const T *xhat, const T *invstd,      \
+                                   const T *gamma, size_t B, size_t C, size_t S, bool train);                   \
+    void qsdr_nn_act_forward_##SFX(T *y, const T *x, size_t n, int kind, T a, T b);                            \
+    void qsdr_nn_act_backward_##SFX(T *dx, const T *dy, const T *x, const T *y, size_t n, int kind, T a, T b);  \
+    void qsdr_nn_pool_forward_##SFX(T *y, size_t *idx, const T *x, const qsdr_nn_conv_geom *g, size_t B, bool max); \
+    void qsdr_nn_pool_backward_##SFX(T *dx, const T *dy, const size_t *idx, const qsdr_nn_conv_geom *g, size_t B, \
+                                     bool max);                                                                 \
+    void qsdr_nn_powernorm_forward_##SFX(T *y, T *gain, const T *x, size_t B, size_t F, T energy);              \
+    void qsdr_nn_powernorm_backward_##SFX(T *dx, const T *dy, const T *x, const T *gain, size_t B, size_t F,     \
+                                          T energy);                                                             \
+    void qsdr_nn_softmax_forward_##SFX(T *y, const T *x, size_t B, size_t F);                                   \
+    void qsdr_nn_softmax_backward_##SFX(T *dx, const T *dy, const T *y, size_t B, size_t F);                    \
+    T qsdr_nn_loss_ce_##SFX(T *dout, const T *logits, const T *target, size_t B, size_t F);                     \
+    T qsdr_nn_loss_bce_##SFX(T *dout, const T *z, const T *t, size_t B, size_t F);                             \
+    T qsdr_nn_loss_mse_##SFX(T *dout, const T *y, const T *t, size_t B, size_t F);
+QSDR_NN_DECLARE(float, f32)
+QSDR_NN_DECLARE(double, f64)
+
+/* ---- model structures ------------------------------------------------------------------------ */
+typedef enum {
+    L_LINEAR, L_CONV1D, L_CONV2D, L_BN, L_ACT, L_MAXPOOL, L_AVGPOOL, L_GAP, L_FLATTEN, L_DROPOUT, L_POWERNORM,
+    L_SOFTMAX
+} qsdr_nn_ltype;
+
+typedef struct {
+    qsdr_nn_ltype type;
+    const char *type_name;
+    size_t in_c, in_h, in_w, out_c, out_h, out_w; /* per-sample shapes */
+    size_t fin, fout;                             /* features in and out */
+    qsdr_nn_conv_geom g;
+    int act;          /* QSDR_NN_ACT_* */
+    float a, b;       /* activation parameters; dropout p; powernorm energy */
+    bool bias;
+    /* parameter offsets into the model buffer (SIZE_MAX = absent) */
+    size_t w_off, b_off, n_w;
+    size_t bn_sets, bn_off;     /* BN: gamma/beta per set at bn_off + s*2C; stats in bufs */
+    size_t stat_off;            /* BN: running mean/var per set at stat_off + s*2C in bufs */
+    float bn_eps, bn_momentum;
+    /* quantizers (linear / conv) */
+    qsdr_nn_quant wq, aq;
+    bool fixed;                 /* not touched by model-wide set_bits */
+    bool wq_dirty;              /* weights changed since the last quantization */
+    float *wfake, *wscale;      /* fake-quantized weights (n_w), per-channel scale (out) */
+    int16_t *wcodes;            /* weight codes (n_w) */
+    float *xq;                  /* quantized input (batch * fin) */
+    float *ascale;              /* activation scale (1) */
+    /* integer engine state (qlayer.c) */
+    void *ipack;                /* packed weights for the chosen kernel */
+    int ikind;                  /* 0 none, 1 int8, 2 xnor, 3 planes */
+    int ipack_bits;             /* weight bits the pack was made for, -1 = stale */
+    const qsdr_nn_kvariant *ivar;
+    char kname[48];
+    int32_t *wrowsum;           /* per output: sum of weight codes / plane popcounts (planes) */
+    /* activations and caches, sized for batch_cap */
+    float *out, *dx, *cache, *cache2, *cache3;
+    size_t *idx;
+    size_t cap_cache, cap_cache2, cap_cache3;
+} qsdr_nn_layer;
+
+struct qsdr_nn_model {
+    char *spec_json;
+    void *spec;                 /* cJSON tree */
+    char **sections;            /* cached JSON text of spec sections */
+    size_t n_sections;
+    size_t n_layers;
+    qsdr_nn_layer *layers;
+    size_t in_c, in_h, in_w;
+    float *params, *grads;
+    size_t n_params;
+    float *bufs;                /* BN running statistics */
+    size_t n_bufs;
+    size_t batch, batch_cap;
+    const float *input;         /* last forward's input (borrowed) */
+    float *dinput;
+    bool training;
+    qsdr_nn_engine engine;
+    int bn_set;
+    int bn_bits[8];             /* bit-width of each BN set (bn_sets in the spec) */
+    size_t n_bn_bits;
+    uint64_t seed, step;
+    char *wq_name, *aq_name;    /* defaults from the spec */
+};
+
+/* Quantizer helpers (quant.c) */
+int qsdr_nn_quant_setup(qsdr_nn_quant *q, const char *name, int bits, bool weights, const char *origin);
+void qsdr_nn_quant_builtin_init(void);
+/* Integer engine forward for a linear or conv layer (qlayer.c): y from x. */
+int qsdr_nn_qlayer_forward(qsdr_nn_model *m, qsdr_nn_layer *l, float *y, const float *x, size_t B);
+void qsdr_nn_qlayer_free(qsdr_nn_layer *l);
+/* Quantize layer l's weights into wfake/wcodes/wscale if stale (model.c). */
+void qsdr_nn_layer_quantize_weights(qsdr_nn_model *m, qsdr_nn_layer *l);
+/* Grow a float buffer to at least n values. */
+int qsdr_nn_grow(float **p, size_t *cap, size_t n);
+
+#endif

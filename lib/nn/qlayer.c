@@ -1,0 +1,229 @@
+/* SPDX-License-Identifier: MIT */
+/* Integer-engine forward of quantized linear and convolution layers.
+ *
+ * With weight codes q_w (scale s_w per output channel) and activation codes q_a (scale s_a):
+ *   y[m][n] = s_w[n] * s_a * sum_k q_w[n][k] q_a[m][k] + bias[n]
+ * The integer sum comes from one of three kernels:
+ *   xnor   — 1-bit weights and 1-bit signed activations (+-1 codes);
+ *   planes — bw * ba <= 4 (e.g. 2x2, 1x4 bits): codes as two's-complement or +-1 bit planes;
+ *   int8   — everything else (unsigned 8-bit activations are shifted by -128 and corrected).
+ * The codes are the quantizers' own, so the sums equal the fake-quantization reference
+ * exactly; only the final float rescaling rounds differently (<= 1e-5 relative). */
+#include <string.h>
+
+#include "nn/kernels/qsdr_k_bitgemm.h"
+#include "nn/kernels/qsdr_k_gemm_s8.h"
+#include "nn/nn_internal.h"
+
+enum { K_NONE, K_INT8, K_XNOR, K_PLANES };
+
+typedef struct {
+    void *pack;
+    int32_t *wrow;      /* per output: sum_k q_w */
+    int16_t *acodes;    /* activation codes (B * fin) */
+    float *afloat;      /* codes as floats (conv: before im2row), then rows */
+    float *arows;
+    int8_t *a8;         /* (M, K) int8 activations */
+    uint64_t *abits;    /* (M, na, W) activation planes */
+    int32_t *acc;       /* (M, N) */
+    int32_t *arow;      /* per row: sum_k q_a */
+    size_t cap;         /* M * K capacity of the activation buffers */
+    size_t capm;        /* M capacity */
+    int nb, na, dw, da;
+    int32_t cw[8], ca[8];
+} qstate;
+
+void qsdr_nn_qlayer_free(qsdr_nn_layer *l)
+{
+    qstate *s = l->ipack;
+    if (!s) return;
+    qsdr_aligned_free(s->pack);
+    qsdr_free(s->wrow);
+    qsdr_free(s->acodes);
+    qsdr_aligned_free(s->afloat);
+    qsdr_aligned_free(s->arows);
+    qsdr_aligned_free(s->a8);
+    qsdr_aligned_free(s->abits);
+    qsdr_aligned_free(s->acc);
+    qsdr_free(s->arow);
+    qsdr_free(s);
+    l->ipack = NULL;
+}
+
+static void planes_of(int bits, bool is_signed_pm1, int32_t *c, int *n, int *d)
+{
+    if (bits == 1 && is_signed_pm1) { /* value = 2p - 1 */
+        *n = 1, c[0] = 2, *d = -1;
+        return;
+    }
+    *n = bits, *d = 0;
+    for (int i = 0; i < bits; i++) c[i] = 1 << i;
+    if (is_signed_pm1) c[bits - 1] = -(1 << (bits - 1)); /* two's complement */
+}
+
+/* bit planes of codes (rows x K) into out (rows, n, W): plane i of a code is bit i of its
+ * two's-complement (or, for +-1 codes, 1 where the code is +1) */
+static void to_planes(uint64_t *out, const int16_t *codes, size_t ld, size_t rows, size_t K, int n, bool pm1)
+{
+    size_t W = (K + 63) / 64;
+    memset(out, 0, rows * (size_t)n * W * sizeof(uint64_t));
+    for (size_t r = 0; r < rows; r++)
+        for (size_t k = 0; k < K; k++) {
+            int v = codes[r * ld + k];
+            uint64_t *o = out + r * (size_t)n * W;
+            if (pm1 && n == 1) {
+                if (v > 0) o[k / 64] |= 1ull << (k % 64);
+                continue;
+            }
+            unsigned u = (unsigned)v;
+            for (int i = 0; i < n; i++)
+                if (u >> i & 1u) o[(size_t)i * W + k / 64] |= 1ull << (k % 64);
+        }
+}
+
+static int prepare_weights(qsdr_nn_model *m, qsdr_nn_layer *l, qstate *s, size_t K, bool conv_pad)
+{
+    int bw = l->wq.bits, ba = l->aq.bits;
+    bool asigned = l->aq.ops->signed_codes;
+    int key = bw * 16 + ba;
+    if (l->ipack_bits == key && s->pack) return QSDR_OK;
+    l->wq_dirty = true;
+    qsdr_nn_layer_quantize_weights(m, l);
+    if (!l->wcodes) return QSDR_ENOMEM;
+    size_t N = l->out_c;
+    qsdr_free(s->wrow);
+    s->wrow = qsdr_malloc(N * sizeof(int32_t));
+    if (!s->wrow) return QSDR_ENOMEM;
+    for (size_t n = 0; n < N; n++) {
+        int32_t r = 0;
+        for (size_t k = 0; k < K; k++) r += l->wcodes[n * K + k];
+        s->wrow[n] = r;
+    }
+    /* 1-bit signed activations cannot hold the 0 of zero padding in a +-1 plane */
+    bool pm1_ok = !(asigned && ba == 1 && conv_pad);
+    int kind = K_INT8;
+    if (bw == 1 && ba == 1 && asigned && pm1_ok) kind = K_XNOR;
+    else if (bw * ba <= 4 && pm1_ok) kind = K_PLANES;
+    qsdr_aligned_free(s->pack);
+    s->pack = NULL;
+    if (kind == K_INT8) {
+        const qsdr_nn_kvariant *v = qsdr_nn_kselect(qsdr_nn_gemm_s8_variants());
+        const qsdr_k_gemm_s8_ops *ops = v->ops;
+        int8_t *b8 = qsdr_malloc(N * K + 1);
+        s->pack = qsdr_aligned_alloc(ops->packed_size(N, K));
+        if (!b8 || !s->pack) {
+            qsdr_free(b8);
+            return QSDR_ENOMEM;
+        }
+        for (size_t j = 0; j < N * K; j++) b8[j] = (int8_t)l->wcodes[j];
+        ops->pack(s->pack, b8, K, N, K);
+        qsdr_free(b8);
+        l->ivar = v;
+        snprintf(l->kname, sizeof l->kname, "int8/%s", v->name);
+    } else {
+        const qsdr_nn_kvariant *v = qsdr_nn_kselect(qsdr_nn_bitgemm_variants());
+        const qsdr_k_bitgemm_ops *ops = v->ops;
+        size_t W = (K + 63) / 64;
+        int n;
+        planes_of(bw, true, s->cw, &n, &s->dw);
+        s->nb = n;
+        if (kind == K_XNOR) s->na = 1, s->ca[0] = 2, s->da = -1;
+        else planes_of(ba, asigned, s->ca, &s->na, &s->da);
+        uint64_t *bits = qsdr_aligned_alloc(N * (size_t)s->nb * W * 8 + 8);
+        s->pack = qsdr_aligned_alloc(ops->packed_size(N, (size_t)s->nb, W));
+        if (!bits || !s->pack) {
+            qsdr_aligned_free(bits);
+            return QSDR_ENOMEM;
+        }
+        to_planes(bits, l->wcodes, K, N, K, s->nb, true);
+        ops->pack(s->pack, bits, (size_t)s->nb * W, N, (size_t)s->nb, W);
+        qsdr_aligned_free(bits);
+        l->ivar = v;
+        snprintf(l->kname, sizeof l->kname, "%s/%s", kind == K_XNOR ? "xnor" : "planes", v->name);
+    }
+    l->ikind = kind;
+    l->ipack_bits = key;
+    return QSDR_OK;
+}
+
+static int grow_bytes(void **p, size_t bytes)
+{
+    qsdr_aligned_free(*p);
+    *p = qsdr_aligned_alloc(bytes ? bytes : 1);
+    return *p ? QSDR_OK : QSDR_ENOMEM;
+}
+
+int qsdr_nn_qlayer_forward(qsdr_nn_model *m, qsdr_nn_layer *l, float *y, const float *x, size_t B)
+{
+    if (!l->ipack) {
+        l->ipack = qsdr_calloc(1, sizeof(qstate));
+        if (!l->ipack) return QSDR_ENOMEM;
+    }
+    qstate *s = l->ipack;
+    bool conv = l->type != L_LINEAR;
+    size_t K = conv ? l->in_c * l->g.kh * l->g.kw : l->fin, P = conv ? l->g.ho * l->g.wo : 1, M = B * P,
+           N = l->out_c;
+    bool pad = conv && (l->g.py || l->g.px);
+    int rc = prepare_weights(m, l, s, K, pad);
+    if (rc) return rc;
+    if (s->cap < M * K || s->capm < M * (N > K ? N : K)) {
+        size_t W = (K + 63) / 64;
+        s->cap = M * K;
+        s->capm = M * (N > K ? N : K);
+        qsdr_free(s->acodes);
+        qsdr_free(s->arow);
+        s->acodes = qsdr_malloc(B * l->fin * sizeof(int16_t) + M * K * sizeof(int16_t));
+        s->arow = qsdr_malloc(M * sizeof(int32_t));
+        if (!s->acodes || !s->arow || grow_bytes((void **)&s->afloat, B * l->fin * sizeof(float)) ||
+            grow_bytes((void **)&s->arows, M * K * sizeof(float)) || grow_bytes((void **)&s->a8, M * K) ||
+            grow_bytes((void **)&s->abits, M * 8 * W * 8) || grow_bytes((void **)&s->acc, M * N * sizeof(int32_t)))
+            return QSDR_ENOMEM;
+    }
+    float sa;
+    l->aq.ops->forward(&l->aq, NULL, s->acodes, &sa, x, 1, B * l->fin);
+    int16_t *codes = s->acodes; /* (M, K) */
+    if (conv) {
+        for (size_t j = 0; j < B * l->fin; j++) s->afloat[j] = (float)s->acodes[j];
+        qsdr_nn_im2row_f32(s->arows, s->afloat, &l->g, B);
+        codes = s->acodes + B * l->fin;
+        for (size_t j = 0; j < M * K; j++) codes[j] = (int16_t)s->arows[j];
+    }
+    for (size_t r = 0; r < M; r++) {
+        int32_t t = 0;
+        for (size_t k = 0; k < K; k++) t += codes[r * K + k];
+        s->arow[r] = t;
+    }
+    if (l->ikind == K_INT8) {
+        const qsdr_k_gemm_s8_ops *ops = l->ivar->ops;
+        bool shift = !l->aq.ops->signed_codes && l->aq.bits == 8; /* 0..255 does not fit int8 */
+        for (size_t j = 0; j < M * K; j++) s->a8[j] = (int8_t)(codes[j] - (shift ? 128 : 0));
+        ops->gemm(s->acc, N, s->a8, K, s->pack, M, N, K);
+        if (shift)
+            for (size_t r = 0; r < M; r++)
+                for (size_t n = 0; n < N; n++) s->acc[r * N + n] += 128 * s->wrow[n];
+    } else {
+        const qsdr_k_bitgemm_ops *ops = l->ivar->ops;
+        size_t W = (K + 63) / 64;
+        bool asigned = l->aq.ops->signed_codes;
+        to_planes(s->abits, codes, K, M, K, s->na, asigned);
+        if (l->ikind == K_XNOR) {
+            ops->xnor(s->acc, N, s->abits, W, s->pack, M, N, W, K);
+        } else {
+            ops->planes(s->acc, N, s->abits, (size_t)s->na * W, (size_t)s->na, s->ca, s->pack, (size_t)s->nb, s->cw, M, N, W);
+            long dw = s->dw, da = s->da, KK = (long)K;
+            for (size_t r = 0; r < M; r++)
+                for (size_t n = 0; n < N; n++)
+                    s->acc[r * N + n] += (int32_t)(da * (s->wrow[n] - KK * dw) + dw * (s->arow[r] - KK * da) + KK * dw * da);
+        }
+    }
+    const float *bias = l->bias ? m->params + l->b_off : NULL;
+    for (size_t r = 0; r < M; r++) {
+        size_t b = r / P, p = r % P;
+        for (size_t n = 0; n < N; n++) {
+            float v = (float)s->acc[r * N + n] * (l->wscale[n] * sa) + (bias ? bias[n] : 0.0f);
+            if (conv) y[(b * N + n) * P + p] = v;
+            else y[r * N + n] = v;
+        }
+    }
+    return QSDR_OK;
+}
