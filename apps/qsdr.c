@@ -40,6 +40,8 @@ static void usage(FILE *f)
             "  qsdr ctl ADDRESS get ID.PARAM | set ID.PARAM VALUE | list | stats | json '{...}'\n"
             "           [--timeout MS] [--curve-server-key Z85]   steer a flowgraph run with --control ADDRESS\n"
             "  qsdr ctl keygen                     a CURVE key pair for --control-curve-secret\n"
+            "  qsdr train SPEC.yml [--out DIR] [--epochs N] [--seed N] [--bits W[/A]]   train a network\n"
+            "  qsdr model info|eval|quantize FILE ...   inspect, evaluate per bit-width, quantize (PTQ)\n"
             "run options: --control ENDPOINT (loopback or ipc by default) [--control-allow-remote]\n"
             "             [--control-curve-secret Z85]\n"
             "  qsdr version\n\n"
@@ -364,6 +366,8 @@ out:
 }
 
 int qsdr_cmd_ber(int argc, char **argv);
+int qsdr_cmd_train(int argc, char **argv);
+int qsdr_cmd_model(int argc, char **argv);
 
 /* ---- qsdr ctl: the control port's command-line client ---------------------------------- */
 static int cmd_ctl(int argc, char **argv)
@@ -451,6 +455,8 @@ int main(int argc, char **argv)
     if (!strcmp(cmd, "block")) return cmd_block(argc - 2, argv + 2);
     if (!strcmp(cmd, "ber")) return qsdr_cmd_ber(argc - 2, argv + 2);
     if (!strcmp(cmd, "ctl")) return cmd_ctl(argc - 2, argv + 2);
+    if (!strcmp(cmd, "train")) return qsdr_cmd_train(argc - 2, argv + 2);
+    if (!strcmp(cmd, "model")) return qsdr_cmd_model(argc - 2, argv + 2);
     if (!strcmp(cmd, "version") || !strcmp(cmd, "--version")) {
 #ifdef QSDR_HAVE_MPI
         const char *mpi = "yes";

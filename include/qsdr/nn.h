@@ -192,6 +192,41 @@ void qsdr_nn_dataset_free(qsdr_nn_dataset *d);
 /* Classification accuracy of the model on d (eval mode, current engine). */
 double qsdr_nn_accuracy(qsdr_nn_model *m, const qsdr_nn_dataset *d);
 
+typedef struct {
+    size_t epoch;        /* 1-based */
+    double loss;         /* mean training loss of the epoch */
+    double train_acc;    /* accuracy on the training set (classification), else NAN */
+    double test_acc;     /* accuracy on the test set, or NAN */
+    float lr;            /* learning rate at the end of the epoch */
+    double seconds;      /* since training started */
+} qsdr_nn_epoch_stats;
+
+typedef struct {
+    size_t epochs, batch;
+    qsdr_nn_optim_config opt;
+    qsdr_nn_loss_kind loss;
+    uint64_t seed;               /* shuffling and dropout */
+    bool calibrate;              /* calibrate quantizer ranges on the data before QAT */
+    /* called after every step (for progress) and every epoch; may be NULL. A non-zero return
+     * from on_epoch stops training early. */
+    void (*on_step)(void *user, size_t step, size_t total, float loss);
+    int (*on_epoch)(void *user, const qsdr_nn_epoch_stats *s);
+    void *user;
+} qsdr_nn_train_config;
+
+/* Defaults (10 epochs, batch 64, Adam 1e-3, cross-entropy, seed 1), then the spec's `train`
+ * section (keys: epochs, batch, optimizer, lr, momentum, nesterov, weight_decay, beta1, beta2,
+ * eps, clip_norm, schedule, step_size, gamma, power, min_lr, loss, seed, calibrate). */
+int qsdr_nn_train_config_from_spec(const qsdr_nn_model *m, qsdr_nn_train_config *c, const char *origin);
+/* Mini-batch training; the same seed gives the same weights whatever the BLAS thread count
+ * (the GEMMs only partition output rows/columns). */
+int qsdr_nn_train(qsdr_nn_model *m, const qsdr_nn_dataset *train, const qsdr_nn_dataset *test,
+                  const qsdr_nn_train_config *c);
+/* Dataset from the spec's `data` section: kind spirals|blobs with n, classes, noise/spread,
+ * dims, seed, test (examples in the test split, drawn from seed + 1). */
+int qsdr_nn_dataset_from_spec(const qsdr_nn_model *m, qsdr_nn_dataset *train, qsdr_nn_dataset *test,
+                              const char *origin);
+
 #ifdef __cplusplus
 }
 #endif

@@ -519,6 +519,7 @@ void qsdr_nn_zero_grad(qsdr_nn_model *m) { memset(m->grads, 0, m->n_params * siz
 void qsdr_nn_set_training(qsdr_nn_model *m, bool training)
 {
     m->training = training;
+    if (training) m->bn_trained |= 1u << m->bn_set;
     mark_dirty(m);
 }
 void qsdr_nn_set_seed(qsdr_nn_model *m, uint64_t seed, uint64_t step) { m->seed = seed, m->step = step; }
@@ -550,8 +551,22 @@ int qsdr_nn_set_bits(qsdr_nn_model *m, int layer, int wbits, int abits)
     }
     if (layer == QSDR_NN_ALL_LAYERS && m->n_bn_bits) {
         int s = select_bn_set(m, wbits);
-        if (s >= 0) m->bn_set = s;
-        else qsdr_warn("nn: no batch-norm statistics for %d bits (bn_sets); keeping set %d", wbits, m->bn_set);
+        if (s < 0) qsdr_warn("nn: no batch-norm set for %d bits (bn_sets); keeping set %d", wbits, m->bn_set);
+        else if (s != m->bn_set) {
+            /* a set never trained starts as a copy of the current one (else it would hold the
+             * initial 0/1 statistics and ruin the switch) */
+            if (!(m->bn_trained >> s & 1u) && (m->bn_trained >> m->bn_set & 1u)) {
+                for (size_t i = 0; i < m->n_layers; i++) {
+                    qsdr_nn_layer *l = &m->layers[i];
+                    if (l->type != L_BN) continue;
+                    size_t C2 = 2 * l->in_c;
+                    memcpy(m->params + l->bn_off + (size_t)s * C2, m->params + l->bn_off + (size_t)m->bn_set * C2, C2 * sizeof(float));
+                    memcpy(m->bufs + l->stat_off + (size_t)s * C2, m->bufs + l->stat_off + (size_t)m->bn_set * C2, C2 * sizeof(float));
+                }
+                m->bn_trained |= 1u << s;
+            }
+            m->bn_set = s;
+        }
     }
     return QSDR_OK;
 }

@@ -123,6 +123,7 @@ struct qsdr_nn_model {
     int bn_set;
     int bn_bits[8];             /* bit-width of each BN set (bn_sets in the spec) */
     size_t n_bn_bits;
+    uint32_t bn_trained;        /* BN sets that hold trained statistics (bit s = set s) */
     uint64_t seed, step;
     char *wq_name, *aq_name;    /* defaults from the spec */
 };

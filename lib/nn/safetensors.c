@@ -109,6 +109,8 @@ int qsdr_nn_save(const qsdr_nn_model *m, const char *path, const char *extra)
     free(bj);
     snprintf(num, sizeof num, "%d", m->bn_set);
     cJSON_AddStringToObject(md, "qsdr.bn_set", num);
+    snprintf(num, sizeof num, "%u", (unsigned)m->bn_trained);
+    cJSON_AddStringToObject(md, "qsdr.bn_trained", num);
     if (extra) {
         cJSON *x = cJSON_Parse(extra);
         for (cJSON *e = x ? x->child : NULL; e; e = e->next)
@@ -422,6 +424,9 @@ qsdr_nn_model *qsdr_nn_model_load(const char *path)
         }
         cJSON_Delete(b);
         qsdr_free(bits);
+        char *bt = qsdr_nn_file_metadata(path, "qsdr.bn_trained");
+        m->bn_trained = bt ? (uint32_t)strtoul(bt, NULL, 10) : 1u; /* files from elsewhere: set 0 */
+        qsdr_free(bt);
         char *bs = qsdr_nn_file_metadata(path, "qsdr.bn_set");
         if (bs) {
             int v = atoi(bs);

@@ -1,0 +1,363 @@
+/* SPDX-License-Identifier: MIT */
+/* `qsdr train` and `qsdr model`: train a model from a spec, inspect, evaluate and
+ * post-training-quantize model files. */
+#include <errno.h>
+#include <math.h>
+#include <stdio.h>
+#include <stdlib.h>
+#include <string.h>
+#include <sys/stat.h>
+#include <time.h>
+#include <unistd.h>
+
+#include "qsdr/nn.h"
+
+#define EXIT_BAD_INPUT 2
+int qsdr_cmd_train_ae(int argc, char **argv);
+
+static double now_s(void)
+{
+    struct timespec t;
+    clock_gettime(CLOCK_MONOTONIC, &t);
+    return (double)t.tv_sec + 1e-9 * (double)t.tv_nsec;
+}
+
+/* "8", "4/8" (weights/activations) or "float" */
+static int parse_bits_opt(const char *s, int *w, int *a)
+{
+    if (!s) return -1;
+    if (!strcmp(s, "float")) {
+        *w = *a = 0;
+        return 0;
+    }
+    char *end;
+    long x = strtol(s, &end, 10), y = x;
+    if (*end == '/') y = strtol(end + 1, &end, 10);
+    if (*end || x < 1 || x > 8 || y < 1 || y > 8) return -1;
+    *w = (int)x, *a = (int)y;
+    return 0;
+}
+
+typedef struct {
+    bool tty;
+    size_t epochs;
+    double t0;
+    FILE *csv;
+    const char *dir;
+    size_t ckpt_every;
+    qsdr_nn_model *m;
+    const char *meta;
+} train_ui;
+
+static void on_step(void *user, size_t step, size_t total, float loss)
+{
+    train_ui *u = user;
+    if (!u->tty || (step % 16 && step != total)) return;
+    double el = now_s() - u->t0, rate = el > 0 ? (double)step / el : 0, eta = rate > 0 ? (double)(total - step) / rate : 0;
+    int w = 30, f = (int)((double)w * (double)step / (double)total);
+    char bar[32];
+    for (int i = 0; i < w; i++) bar[i] = i < f ? '#' : '.';
+    bar[w] = 0;
+    fprintf(stderr, "\r  [%s] step %zu/%zu  loss %.4f  %.0f steps/s  ETA %.0f s   ", bar, step, total, (double)loss, rate, eta);
+    fflush(stderr);
+}
+
+static int on_epoch(void *user, const qsdr_nn_epoch_stats *s)
+{
+    train_ui *u = user;
+    if (u->tty) fprintf(stderr, "\r%*s\r", 100, "");
+    fprintf(u->csv, "%zu,%.6g,%.6g,%.6g,%.6g,%.3f\n", s->epoch, s->loss, s->train_acc, s->test_acc, (double)s->lr, s->seconds);
+    fflush(u->csv);
+    if (u->tty || s->epoch == u->epochs)
+        fprintf(stderr, "epoch %zu/%zu  loss %.4f  train acc %.4f  test acc %.4f  (%.1f s)\n", s->epoch, u->epochs, s->loss,
+                s->train_acc, s->test_acc, s->seconds);
+    if (u->ckpt_every && s->epoch % u->ckpt_every == 0) {
+        char p[4096];
+        snprintf(p, sizeof p, "%s/checkpoint-epoch%04zu.safetensors", u->dir, s->epoch);
+        if (qsdr_nn_save(u->m, p, u->meta)) fprintf(stderr, "qsdr train: %s\n", qsdr_last_error());
+    }
+    return 0;
+}
+
+static int plot_training(const char *dir)
+{
+    char gp[4200], cmd[8500];
+    snprintf(gp, sizeof gp, "%.4000s/train.gp", dir);
+    FILE *f = fopen(gp, "w");
+    if (!f) return -1;
+    fprintf(f,
+            "set terminal pngcairo size 900,420 noenhanced\nset output '%s/train.png'\nset datafile separator ','\n"
+            "set multiplot layout 1,2\nset xlabel 'epoch'\nset ylabel 'loss'\nset grid\nset logscale y\n"
+            "plot '%s/train.csv' every ::1 using 1:2 with lines lw 2 title 'training loss'\n"
+            "unset logscale y\nset ylabel 'accuracy'\nset yrange [0:1]\nset key bottom right\n"
+            "plot '%s/train.csv' every ::1 using 1:3 with lines lw 2 title 'train', '' every ::1 using 1:4 with lines lw 2 title 'test'\n"
+            "unset multiplot\n",
+            dir, dir, dir);
+    fclose(f);
+    snprintf(cmd, sizeof cmd, "gnuplot '%s' >/dev/null 2>&1", gp);
+    return system(cmd) == 0 ? 0 : -1;
+}
+
+static char *command_line(int argc, char **argv, const char *prog)
+{
+    size_t n = strlen(prog) + 1;
+    for (int i = 0; i < argc; i++) n += strlen(argv[i]) + 3;
+    char *s = malloc(n + 1);
+    if (!s) return NULL;
+    strcpy(s, prog);
+    for (int i = 0; i < argc; i++) {
+        strcat(s, " ");
+        strcat(s, argv[i]);
+    }
+    return s;
+}
+
+/* {"qsdr.command": cmd, "qsdr.seed": seed} as JSON, with quotes escaped */
+static char *meta_json(const char *cmd, unsigned long long seed)
+{
+    size_t n = strlen(cmd);
+    char *s = malloc(2 * n + 128);
+    if (!s) return NULL;
+    char *p = s + sprintf(s, "{\"qsdr.command\": \"");
+    for (const char *c = cmd; *c; c++) {
+        if (*c == '"' || *c == '\\') *p++ = '\\';
+        *p++ = *c;
+    }
+    sprintf(p, "\", \"qsdr.seed\": \"%llu\"}", seed);
+    return s;
+}
+
+static int cmd_train_spec(int argc, char **argv)
+{
+    const char *spec = NULL, *out = NULL, *bits = NULL;
+    long epochs = -1, ckpt = 0;
+    long long seed = -1;
+    bool quiet = false;
+    for (int i = 0; i < argc; i++) {
+        const char *a = argv[i];
+        if (!strcmp(a, "--out") && i + 1 < argc) out = argv[++i];
+        else if (!strcmp(a, "--epochs") && i + 1 < argc) epochs = strtol(argv[++i], NULL, 10);
+        else if (!strcmp(a, "--seed") && i + 1 < argc) seed = strtoll(argv[++i], NULL, 10);
+        else if (!strcmp(a, "--bits") && i + 1 < argc) bits = argv[++i];
+        else if (!strcmp(a, "--checkpoint-every") && i + 1 < argc) ckpt = strtol(argv[++i], NULL, 10);
+        else if (!strcmp(a, "--quiet")) quiet = true;
+        else if (a[0] != '-' && !spec) spec = a;
+        else {
+            fprintf(stderr, "qsdr train: unknown or incomplete option '%s'\n", a);
+            return EXIT_BAD_INPUT;
+        }
+    }
+    if (!spec) {
+        fprintf(stderr, "usage: qsdr train SPEC.yml [--out DIR] [--epochs N] [--seed N] [--bits W[/A]|float]\n"
+                        "                  [--checkpoint-every N] [--quiet]\n"
+                        "       qsdr train ae --bits-per-symbol M --oversampling L --ebn0 DB [...] (qsdr train ae --help)\n");
+        return EXIT_BAD_INPUT;
+    }
+    if (epochs == 0 || epochs < -1 || ckpt < 0 || seed < -1) {
+        fprintf(stderr, "qsdr train: --epochs must be >= 1, --seed and --checkpoint-every >= 0\n");
+        return EXIT_BAD_INPUT;
+    }
+    qsdr_nn_model *m = qsdr_nn_model_load(spec);
+    if (!m) {
+        fprintf(stderr, "qsdr train: %s\n", qsdr_last_error());
+        return EXIT_BAD_INPUT;
+    }
+    int wb, ab;
+    if (bits && (parse_bits_opt(bits, &wb, &ab) || qsdr_nn_set_bits(m, QSDR_NN_ALL_LAYERS, wb, ab))) {
+        fprintf(stderr, "qsdr train: --bits must be 1..8, W/A (e.g. 4/8) or float; got '%s'\n", bits);
+        qsdr_nn_model_free(m);
+        return EXIT_BAD_INPUT;
+    }
+    qsdr_nn_train_config c;
+    qsdr_nn_dataset tr, te;
+    if (qsdr_nn_train_config_from_spec(m, &c, spec) || qsdr_nn_dataset_from_spec(m, &tr, &te, spec)) {
+        fprintf(stderr, "qsdr train: %s\n", qsdr_last_error());
+        qsdr_nn_model_free(m);
+        return EXIT_BAD_INPUT;
+    }
+    if (epochs > 0) c.epochs = (size_t)epochs;
+    if (seed >= 0) {
+        c.seed = (uint64_t)seed;
+        qsdr_nn_model_init(m, (uint64_t)seed);
+    }
+    char dir[4096];
+    if (out) snprintf(dir, sizeof dir, "%s", out);
+    else {
+        const char *b = strrchr(spec, '/');
+        b = b ? b + 1 : spec;
+        snprintf(dir, sizeof dir, "train-%.*s", (int)strcspn(b, "."), b);
+    }
+    if (mkdir(dir, 0777) && errno != EEXIST) {
+        fprintf(stderr, "qsdr train: cannot create %s: %s\n", dir, strerror(errno));
+        return 1;
+    }
+    char *cmd = command_line(argc, argv, "qsdr train");
+    char *meta = cmd ? meta_json(cmd, (unsigned long long)c.seed) : NULL;
+    char path[4200];
+    snprintf(path, sizeof path, "%s/train.csv", dir);
+    train_ui u = {.tty = !quiet && isatty(STDERR_FILENO), .epochs = c.epochs, .t0 = now_s(), .csv = fopen(path, "w"), .dir = dir,
+                  .ckpt_every = (size_t)ckpt, .m = m, .meta = meta};
+    if (!u.csv) {
+        fprintf(stderr, "qsdr train: cannot write %s\n", path);
+        return 1;
+    }
+    fprintf(u.csv, "epoch,loss,train_acc,test_acc,lr,seconds\n");
+    c.on_step = on_step, c.on_epoch = on_epoch, c.user = &u;
+    if (!quiet) {
+        qsdr_nn_model_print(m, stderr);
+        fprintf(stderr, "training %zu examples, %zu epochs, batch %zu, seed %llu -> %s/\n", tr.n, c.epochs, c.batch,
+                (unsigned long long)c.seed, dir);
+    }
+    int rc = qsdr_nn_train(m, &tr, &te, &c);
+    fclose(u.csv);
+    if (rc) fprintf(stderr, "qsdr train: %s\n", qsdr_last_error());
+    snprintf(path, sizeof path, "%s/model.safetensors", dir);
+    if (!rc && qsdr_nn_save(m, path, meta)) {
+        fprintf(stderr, "qsdr train: %s\n", qsdr_last_error());
+        rc = 1;
+    }
+    if (!rc) {
+        double acc = te.n ? qsdr_nn_accuracy(m, &te) : NAN;
+        printf("model: %s\ntest accuracy: %.4f\n", path, acc);
+        if (plot_training(dir)) fprintf(stderr, "qsdr train: gnuplot failed; %s/train.csv has the numbers\n", dir);
+        else printf("plot: %s/train.png\n", dir);
+    }
+    free(cmd);
+    free(meta);
+    qsdr_nn_dataset_free(&tr);
+    qsdr_nn_dataset_free(&te);
+    qsdr_nn_model_free(m);
+    return rc ? 1 : 0;
+}
+
+int qsdr_cmd_train(int argc, char **argv)
+{
+    if (argc >= 1 && !strcmp(argv[0], "ae")) return qsdr_cmd_train_ae(argc - 1, argv + 1);
+    return cmd_train_spec(argc, argv);
+}
+
+/* ---- qsdr model --------------------------------------------------------------------------- */
+static int model_eval(qsdr_nn_model *m, const char *file, const char *bits_list, long ncal)
+{
+    qsdr_nn_dataset tr, te;
+    if (qsdr_nn_dataset_from_spec(m, &tr, &te, file)) {
+        fprintf(stderr, "qsdr model eval: %s\n", qsdr_last_error());
+        return EXIT_BAD_INPUT;
+    }
+    const qsdr_nn_dataset *d = te.n ? &te : &tr;
+    printf("%-8s %-10s %-10s %-14s %s\n", "bits", "fake-quant", "integer", "max |diff|", "kernels (integer engine)");
+    char buf[256];
+    snprintf(buf, sizeof buf, "%s", bits_list ? bits_list : "float,8,4,2,1");
+    int rc = 0;
+    for (char *tok = strtok(buf, ","); tok; tok = strtok(NULL, ",")) {
+        int w, a;
+        if (parse_bits_opt(tok, &w, &a) || qsdr_nn_set_bits(m, QSDR_NN_ALL_LAYERS, w, a)) {
+            fprintf(stderr, "qsdr model eval: bad bit-width '%s' (1..8, W/A or float)\n", tok);
+            rc = EXIT_BAD_INPUT;
+            break;
+        }
+        if (ncal > 0 && qsdr_nn_calibrate(m, tr.x, (size_t)ncal < tr.n ? (size_t)ncal : tr.n)) {
+            fprintf(stderr, "qsdr model eval: %s\n", qsdr_last_error());
+            rc = 1;
+            break;
+        }
+        size_t n = d->n < 512 ? d->n : 512, F = qsdr_nn_out_features(m);
+        qsdr_nn_set_engine(m, QSDR_NN_ENGINE_FLOAT);
+        double af = qsdr_nn_accuracy(m, d);
+        float *ref = malloc(n * F * sizeof(float));
+        const float *y = qsdr_nn_forward(m, d->x, n);
+        if (!ref || !y) {
+            free(ref);
+            rc = 1;
+            break;
+        }
+        memcpy(ref, y, n * F * sizeof(float));
+        qsdr_nn_set_engine(m, QSDR_NN_ENGINE_INT);
+        double ai = qsdr_nn_accuracy(m, d);
+        y = qsdr_nn_forward(m, d->x, n);
+        double md = 0;
+        for (size_t i = 0; y && i < n * F; i++) md = fmax(md, fabs((double)y[i] - ref[i]));
+        char kn[160] = "";
+        for (size_t i = 0; i < qsdr_nn_n_layers(m); i++) {
+            int lw, la;
+            if (!qsdr_nn_layer_bits(m, i, &lw, &la)) continue;
+            snprintf(kn + strlen(kn), sizeof kn - strlen(kn), "%s%s", kn[0] ? " " : "", qsdr_nn_layer_kernel(m, i));
+        }
+        printf("%-8s %-10.4f %-10.4f %-14.3g %s\n", tok, af, ai, md, kn);
+        free(ref);
+    }
+    qsdr_nn_set_engine(m, QSDR_NN_ENGINE_FLOAT);
+    qsdr_nn_dataset_free(&tr);
+    qsdr_nn_dataset_free(&te);
+    return rc;
+}
+
+int qsdr_cmd_model(int argc, char **argv)
+{
+    if (argc < 2 || (strcmp(argv[0], "info") && strcmp(argv[0], "eval") && strcmp(argv[0], "quantize"))) {
+        fprintf(stderr, "usage: qsdr model info FILE                 layers, shapes, parameters, bit-widths, FLOPs\n"
+                        "       qsdr model eval FILE [--bits LIST] [--calibrate N]   accuracy per bit-width\n"
+                        "                        (e.g. float,8,4/8,2,1), fake-quant and integer engines; with\n"
+                        "                        --calibrate, ranges are set on N training examples first (PTQ)\n"
+                        "       qsdr model quantize IN OUT --bits W[/A] [--calibrate N]   post-training quantization\n"
+                        "FILE is a spec (.yml/.json) or a .safetensors model\n");
+        return EXIT_BAD_INPUT;
+    }
+    const char *sub = argv[0], *file = argv[1];
+    qsdr_nn_model *m = qsdr_nn_model_load(file);
+    if (!m) {
+        fprintf(stderr, "qsdr model %s: %s\n", sub, qsdr_last_error());
+        return EXIT_BAD_INPUT;
+    }
+    int rc = 0;
+    if (!strcmp(sub, "info")) {
+        qsdr_nn_model_print(m, stdout);
+        char *cmd = strstr(file, ".safetensors") ? qsdr_nn_file_metadata(file, "qsdr.command") : NULL;
+        if (cmd) printf("trained by: %s\n", cmd);
+        qsdr_free(cmd);
+    } else if (!strcmp(sub, "eval")) {
+        const char *bits = NULL;
+        long ncal = 0;
+        for (int i = 2; i < argc; i++) {
+            if (!strcmp(argv[i], "--bits") && i + 1 < argc) bits = argv[++i];
+            else if (!strcmp(argv[i], "--calibrate") && i + 1 < argc) ncal = strtol(argv[++i], NULL, 10);
+            else {
+                fprintf(stderr, "qsdr model eval: unknown option '%s'\n", argv[i]);
+                rc = EXIT_BAD_INPUT;
+            }
+        }
+        if (!rc) rc = model_eval(m, file, bits, ncal);
+    } else {
+        const char *outp = argc > 2 ? argv[2] : NULL, *bits = NULL;
+        long ncal = 1024;
+        for (int i = 3; i < argc; i++) {
+            if (!strcmp(argv[i], "--bits") && i + 1 < argc) bits = argv[++i];
+            else if (!strcmp(argv[i], "--calibrate") && i + 1 < argc) ncal = strtol(argv[++i], NULL, 10);
+            else rc = EXIT_BAD_INPUT;
+        }
+        int w, a;
+        if (rc || !outp || !bits || parse_bits_opt(bits, &w, &a) || ncal < 1) {
+            fprintf(stderr, "usage: qsdr model quantize IN OUT --bits W[/A] [--calibrate N>=1]\n");
+            rc = EXIT_BAD_INPUT;
+        } else {
+            qsdr_nn_dataset tr, te;
+            if (qsdr_nn_dataset_from_spec(m, &tr, &te, file)) {
+                fprintf(stderr, "qsdr model quantize: %s\n", qsdr_last_error());
+                rc = EXIT_BAD_INPUT;
+            } else {
+                qsdr_nn_set_bits(m, QSDR_NN_ALL_LAYERS, w, a);
+                size_t n = (size_t)ncal < tr.n ? (size_t)ncal : tr.n;
+                if (qsdr_nn_calibrate(m, tr.x, n) || qsdr_nn_save(m, outp, NULL)) {
+                    fprintf(stderr, "qsdr model quantize: %s\n", qsdr_last_error());
+                    rc = 1;
+                } else
+                    printf("%s: %s bits, calibrated on %zu examples; test accuracy %.4f\n", outp, bits, n,
+                           qsdr_nn_accuracy(m, te.n ? &te : &tr));
+                qsdr_nn_dataset_free(&tr);
+                qsdr_nn_dataset_free(&te);
+            }
+        }
+    }
+    qsdr_nn_model_free(m);
+    return rc;
+}

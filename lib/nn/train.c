@@ -1,0 +1,200 @@
+/* SPDX-License-Identifier: MIT */
+/* Mini-batch training loop and the spec's `train` and `data` sections. */
+#include <cjson/cJSON.h>
+#include <math.h>
+#include <string.h>
+#include <time.h>
+
+#include "nn/nn_internal.h"
+#include "qsdr/rng.h"
+
+static double now(void)
+{
+    struct timespec t;
+    clock_gettime(CLOCK_MONOTONIC, &t);
+    return (double)t.tv_sec + 1e-9 * (double)t.tv_nsec;
+}
+
+static int num(const cJSON *o, const char *k, double lo, double hi, double *v, const char *origin, const char *sec)
+{
+    const cJSON *e = cJSON_GetObjectItemCaseSensitive(o, k);
+    if (!e) return 1;
+    if (!cJSON_IsNumber(e) || !(e->valuedouble >= lo && e->valuedouble <= hi))
+        return qsdr_error(QSDR_ERANGE, "%s: %s.%s must be a number in [%g, %g]", origin, sec, k, lo, hi);
+    *v = e->valuedouble;
+    return 0;
+}
+
+int qsdr_nn_train_config_from_spec(const qsdr_nn_model *m, qsdr_nn_train_config *c, const char *origin)
+{
+    memset(c, 0, sizeof *c);
+    c->epochs = 10, c->batch = 64, c->seed = 1, c->loss = QSDR_NN_LOSS_CE, c->calibrate = true;
+    qsdr_nn_optim_defaults(&c->opt);
+    const cJSON *t = cJSON_GetObjectItemCaseSensitive(m->spec, "train");
+    if (!t) return QSDR_OK;
+    if (!cJSON_IsObject(t)) return qsdr_error(QSDR_EINVAL, "%s: `train` must be a mapping", origin);
+    static const char *const keys[] = {"epochs", "batch", "optimizer", "lr", "momentum", "nesterov", "weight_decay",
+                                       "beta1", "beta2", "eps", "clip_norm", "schedule", "step_size", "gamma",
+                                       "power", "min_lr", "loss", "seed", "calibrate", NULL};
+    for (const cJSON *e = t->child; e; e = e->next) {
+        bool ok = false;
+        for (const char *const *k = keys; *k && !ok; k++) ok = !strcmp(*k, e->string);
+        if (!ok) return qsdr_error(QSDR_EINVAL, "%s: train: unknown key `%s`", origin, e->string);
+    }
+    double v = 0;
+    int r;
+#define NUM(k, lo, hi, dst)                                                                        \
+    if ((r = num(t, k, lo, hi, &v, origin, "train")) < 0) return r;                                \
+    if (r == 0) dst = v;
+    NUM("epochs", 1, 1e6, c->epochs)
+    NUM("batch", 1, 1 << 20, c->batch)
+    NUM("lr", 1e-12, 1e3, c->opt.lr)
+    NUM("momentum", 0, 0.9999, c->opt.momentum)
+    NUM("weight_decay", 0, 10, c->opt.weight_decay)
+    NUM("beta1", 0, 0.9999, c->opt.beta1)
+    NUM("beta2", 0, 0.999999, c->opt.beta2)
+    NUM("eps", 1e-12, 1, c->opt.eps)
+    NUM("clip_norm", 0, 1e9, c->opt.clip_norm)
+    NUM("step_size", 1, 1e12, c->opt.step_size)
+    NUM("gamma", 0, 1e3, c->opt.gamma)
+    NUM("power", 0, 10, c->opt.power)
+    NUM("min_lr", 0, 1e3, c->opt.min_lr)
+    NUM("seed", 0, 9007199254740992.0, c->seed)
+#undef NUM
+    const cJSON *e;
+    if ((e = cJSON_GetObjectItemCaseSensitive(t, "nesterov"))) c->opt.nesterov = cJSON_IsTrue(e);
+    if ((e = cJSON_GetObjectItemCaseSensitive(t, "calibrate"))) c->calibrate = cJSON_IsTrue(e);
+    if ((e = cJSON_GetObjectItemCaseSensitive(t, "optimizer")) &&
+        (!cJSON_IsString(e) || qsdr_nn_optim_parse(e->valuestring, &c->opt.kind)))
+        return qsdr_error(QSDR_EINVAL, "%s: train.optimizer must be sgd, adam, adamw or amsgrad", origin);
+    if ((e = cJSON_GetObjectItemCaseSensitive(t, "schedule")) &&
+        (!cJSON_IsString(e) || qsdr_nn_sched_parse(e->valuestring, &c->opt.sched)))
+        return qsdr_error(QSDR_EINVAL, "%s: train.schedule must be constant, step, cosine or inverse", origin);
+    if ((e = cJSON_GetObjectItemCaseSensitive(t, "loss")) && (!cJSON_IsString(e) || qsdr_nn_loss_parse(e->valuestring, &c->loss)))
+        return qsdr_error(QSDR_EINVAL, "%s: train.loss must be cross_entropy, bce or mse", origin);
+    return QSDR_OK;
+}
+
+int qsdr_nn_dataset_from_spec(const qsdr_nn_model *m, qsdr_nn_dataset *train, qsdr_nn_dataset *test, const char *origin)
+{
+    memset(train, 0, sizeof *train);
+    memset(test, 0, sizeof *test);
+    const cJSON *d = cJSON_GetObjectItemCaseSensitive(m->spec, "data");
+    if (!d || !cJSON_IsObject(d))
+        return qsdr_error(QSDR_EINVAL, "%s: no `data` section (kind: spirals|blobs, n, classes, ...)", origin);
+    const cJSON *k = cJSON_GetObjectItemCaseSensitive(d, "kind");
+    double n = 2000, classes = 3, noise = 0.05, spread = 1, dims = 2, seed = 1, ntest = 1000;
+    int r;
+    if ((r = num(d, "n", 1, 1e8, &n, origin, "data")) < 0 || (r = num(d, "classes", 2, 256, &classes, origin, "data")) < 0 ||
+        (r = num(d, "noise", 0, 10, &noise, origin, "data")) < 0 || (r = num(d, "spread", 1e-6, 100, &spread, origin, "data")) < 0 ||
+        (r = num(d, "dims", 1, 4096, &dims, origin, "data")) < 0 || (r = num(d, "seed", 0, 9007199254740992.0, &seed, origin, "data")) < 0 ||
+        (r = num(d, "test", 0, 1e8, &ntest, origin, "data")) < 0)
+        return r;
+    int rc;
+    if (k && cJSON_IsString(k) && !strcmp(k->valuestring, "spirals")) {
+        rc = qsdr_nn_dataset_spirals(train, (size_t)n, (size_t)classes, (float)noise, (uint64_t)seed);
+        if (!rc && ntest >= 1) rc = qsdr_nn_dataset_spirals(test, (size_t)ntest, (size_t)classes, (float)noise, (uint64_t)seed + 1);
+    } else if (k && cJSON_IsString(k) && !strcmp(k->valuestring, "blobs")) {
+        rc = qsdr_nn_dataset_blobs(train, (size_t)n, (size_t)classes, (size_t)dims, (float)spread, (uint64_t)seed);
+        /* same centres (same seed for them), fresh noise for the test split */
+        if (!rc && ntest >= 1) {
+            qsdr_nn_dataset big;
+            rc = qsdr_nn_dataset_blobs(&big, (size_t)(n + ntest), (size_t)classes, (size_t)dims, (float)spread, (uint64_t)seed);
+            if (!rc) {
+                qsdr_nn_dataset_free(train);
+                rc = qsdr_nn_dataset_blobs(train, (size_t)n, (size_t)classes, (size_t)dims, (float)spread, (uint64_t)seed);
+                test->x = qsdr_malloc((size_t)ntest * (size_t)dims * sizeof(float));
+                test->y = qsdr_malloc((size_t)ntest * sizeof(float));
+                if (!test->x || !test->y) rc = QSDR_ENOMEM;
+                else {
+                    memcpy(test->x, big.x + (size_t)n * (size_t)dims, (size_t)ntest * (size_t)dims * sizeof(float));
+                    memcpy(test->y, big.y + (size_t)n, (size_t)ntest * sizeof(float));
+                    test->n = (size_t)ntest, test->features = (size_t)dims, test->targets = 1, test->classes = (size_t)classes;
+                }
+                qsdr_nn_dataset_free(&big);
+            }
+        }
+    } else
+        return qsdr_error(QSDR_EINVAL, "%s: data.kind must be spirals or blobs", origin);
+    if (!rc && train->features != qsdr_nn_in_features(m))
+        rc = qsdr_error(QSDR_ERANGE, "%s: data has %zu features but the model's input takes %zu", origin, train->features, qsdr_nn_in_features(m));
+    if (!rc && train->classes > qsdr_nn_out_features(m))
+        rc = qsdr_error(QSDR_ERANGE, "%s: data has %zu classes but the model has %zu outputs", origin, train->classes, qsdr_nn_out_features(m));
+    if (rc) {
+        qsdr_nn_dataset_free(train);
+        qsdr_nn_dataset_free(test);
+    }
+    return rc;
+}
+
+int qsdr_nn_train(qsdr_nn_model *m, const qsdr_nn_dataset *tr, const qsdr_nn_dataset *te, const qsdr_nn_train_config *c)
+{
+    if (!tr || tr->n == 0 || c->batch == 0 || c->epochs == 0) return qsdr_error(QSDR_EINVAL, "train: empty data, batch or epochs");
+    if (tr->features != qsdr_nn_in_features(m)) return qsdr_error(QSDR_ERANGE, "train: data has %zu features, model takes %zu", tr->features, qsdr_nn_in_features(m));
+    size_t F = qsdr_nn_out_features(m), T = c->loss == QSDR_NN_LOSS_CE ? 1 : F;
+    if (tr->targets != T) return qsdr_error(QSDR_ERANGE, "train: %zu targets per example, the loss needs %zu", tr->targets, T);
+    size_t B = c->batch < tr->n ? c->batch : tr->n, steps_per = (tr->n + B - 1) / B, total = steps_per * c->epochs;
+    qsdr_nn_optim *o = qsdr_nn_optim_create(&c->opt, m->n_params);
+    size_t *perm = qsdr_malloc(tr->n * sizeof(size_t));
+    float *xb = qsdr_malloc(B * tr->features * sizeof(float)), *yb = qsdr_malloc(B * T * sizeof(float)),
+          *dout = qsdr_malloc(B * F * sizeof(float)), *u = qsdr_malloc(tr->n * sizeof(float));
+    int rc = o && perm && xb && yb && dout && u ? QSDR_OK : QSDR_ENOMEM;
+    /* quantization-aware training starts from calibrated ranges (post-training calibration on
+     * up to 1024 examples), not from the quantizers' defaults */
+    bool quantized = false;
+    for (size_t i = 0; i < m->n_layers; i++)
+        quantized |= m->layers[i].w_off != (size_t)-1 && (m->layers[i].aq.bits || m->layers[i].wq.bits);
+    if (!rc && quantized && c->calibrate) rc = qsdr_nn_calibrate(m, tr->x, tr->n < 1024 ? tr->n : 1024);
+    double t0 = now();
+    size_t step = 0;
+    for (size_t ep = 0; !rc && ep < c->epochs; ep++) {
+        /* the epoch's permutation: Fisher-Yates driven by counter-based uniforms */
+        for (size_t i = 0; i < tr->n; i++) perm[i] = i;
+        qsdr_randu_f32(c->seed ^ 0x7368756666ull, ep * (uint64_t)tr->n, tr->n, u);
+        for (size_t i = tr->n - 1; i > 0; i--) {
+            size_t j = (size_t)(u[i] * (float)(i + 1));
+            if (j > i) j = i;
+            size_t t = perm[i];
+            perm[i] = perm[j], perm[j] = t;
+        }
+        double lsum = 0;
+        size_t lcnt = 0;
+        qsdr_nn_set_training(m, true);
+        for (size_t s = 0; !rc && s < steps_per; s++, step++) {
+            size_t b0 = s * B, b = tr->n - b0 < B ? tr->n - b0 : B;
+            for (size_t k = 0; k < b; k++) {
+                memcpy(xb + k * tr->features, tr->x + perm[b0 + k] * tr->features, tr->features * sizeof(float));
+                memcpy(yb + k * T, tr->y + perm[b0 + k] * T, T * sizeof(float));
+            }
+            qsdr_nn_set_seed(m, c->seed, step);
+            const float *y = qsdr_nn_forward(m, xb, b);
+            if (!y) {
+                rc = QSDR_EINVAL;
+                break;
+            }
+            float L = qsdr_nn_loss(c->loss, dout, y, yb, b, F);
+            if (!isfinite(L)) {
+                rc = qsdr_error(QSDR_ERANGE, "train: the loss became %g at step %zu (lower train.lr or set train.clip_norm)", (double)L, step);
+                break;
+            }
+            qsdr_nn_zero_grad(m);
+            if ((rc = qsdr_nn_backward(m, dout))) break;
+            qsdr_nn_optim_step(o, m->params, m->grads, m->n_params, step, total);
+            for (size_t i = 0; i < m->n_layers; i++) m->layers[i].wq_dirty = true;
+            lsum += L * (double)b, lcnt += b;
+            if (c->on_step) c->on_step(c->user, step + 1, total, L);
+        }
+        if (rc) break;
+        qsdr_nn_epoch_stats st = {ep + 1, lsum / (double)lcnt, NAN, NAN, qsdr_nn_lr_at(&c->opt, step ? step - 1 : 0, total), 0};
+        if (c->loss == QSDR_NN_LOSS_CE) {
+            st.train_acc = qsdr_nn_accuracy(m, tr);
+            if (te && te->n) st.test_acc = qsdr_nn_accuracy(m, te);
+        }
+        st.seconds = now() - t0;
+        if (c->on_epoch && c->on_epoch(c->user, &st)) break;
+    }
+    qsdr_nn_set_training(m, false);
+    qsdr_nn_optim_free(o);
+    qsdr_free(perm), qsdr_free(xb), qsdr_free(yb), qsdr_free(dout), qsdr_free(u);
+    return rc;
+}
