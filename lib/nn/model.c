@@ -145,8 +145,8 @@ static int setup_quant(qsdr_nn_model *m, qsdr_nn_layer *l, const cJSON *lq, cons
 {
     char where[64];
     snprintf(where, sizeof where, "layer %zu (%s) quant", idx, l->type_name);
-    if (lq && cJSON_IsBool(lq) && cJSON_IsFalse(lq)) { /* quant: false */
-        l->fixed = true;
+    if ((lq && cJSON_IsBool(lq) && cJSON_IsFalse(lq)) || (!lq && !gq)) { /* quant: false, or no quant anywhere */
+        l->fixed = l->noquant = true;
         l->wq.bits = l->aq.bits = QSDR_NN_FLOAT;
         return qsdr_nn_quant_setup(&l->wq, "dorefa", QSDR_NN_FLOAT, true, origin) ||
                qsdr_nn_quant_setup(&l->aq, prev_nonneg ? "pact" : "sym", QSDR_NN_FLOAT, false, origin);
@@ -352,8 +352,10 @@ static int build(qsdr_nn_model *m, const char *origin)
             l->w_off = np, np += l->n_w;
             if (l->bias) l->b_off = np, np += l->out_c;
             if ((rc = setup_quant(m, l, cJSON_GetObjectItemCaseSensitive(lj, "quant"), gq, origin, i, nonneg))) return rc;
-            l->wq.n_param = l->wq.ops->n_params ? l->wq.ops->n_params(l->out_c) : 0;
-            l->aq.n_param = l->aq.ops->n_params ? l->aq.ops->n_params(1) : 0;
+            /* layers that can never be quantized carry no quantizer parameters (so plain float
+             * models have exactly PyTorch's tensors) */
+            l->wq.n_param = !l->noquant && l->wq.ops->n_params ? l->wq.ops->n_params(l->out_c) : 0;
+            l->aq.n_param = !l->noquant && l->aq.ops->n_params ? l->aq.ops->n_params(1) : 0;
             np += l->wq.n_param + l->aq.n_param;
             l->wq_dirty = true;
         }
@@ -539,6 +541,8 @@ int qsdr_nn_set_bits(qsdr_nn_model *m, int layer, int wbits, int abits)
         return qsdr_error(QSDR_ERANGE, "nn: bits must be 1..8 or 0 (float); got weights %d, activations %d", wbits, abits);
     if (layer != QSDR_NN_ALL_LAYERS && (layer < 0 || (size_t)layer >= m->n_layers || m->layers[layer].w_off == NONE))
         return qsdr_error(QSDR_ERANGE, "nn: layer %d has no weights (quantized layers are linear/conv, 0..%zu)", layer, m->n_layers - 1);
+    if (layer != QSDR_NN_ALL_LAYERS && m->layers[layer].noquant)
+        return qsdr_error(QSDR_EINVAL, "nn: layer %d is not quantizable (no `quant` in the spec, or quant: false)", layer);
     for (size_t i = 0; i < m->n_layers; i++) {
         qsdr_nn_layer *l = &m->layers[i];
         if (l->w_off == NONE) continue;

@@ -85,6 +85,7 @@ typedef struct {
     /* quantizers (linear / conv) */
     qsdr_nn_quant wq, aq;
     bool fixed;                 /* not touched by model-wide set_bits */
+    bool noquant;               /* never quantized: no quantizer parameters */
     bool wq_dirty;              /* weights changed since the last quantization */
     float *wfake, *wscale;      /* fake-quantized weights (n_w), per-channel scale (out) */
     int16_t *wcodes;            /* weight codes (n_w) */

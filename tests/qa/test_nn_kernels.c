@@ -1,0 +1,183 @@
+/* SPDX-License-Identifier: MIT */
+/* NN kernel QA: every int8-GEMM and bit-GEMM variant the CPU supports against the generic
+ * reference on seeded input: M, N, K over 0..67 (odd sizes), plus one large shape, with
+ * unaligned pointers and a canary after C. Integer results must match exactly. */
+#include <stdlib.h>
+#include <string.h>
+
+#include "nn/kernels/qsdr_k_bitgemm.h"
+#include "nn/kernels/qsdr_k_gemm_s8.h"
+#include "nn/nn_internal.h"
+#include "qsdr/common.h"
+#include "qsdr_test.h"
+
+static uint64_t lcg(uint64_t *s)
+{
+    *s = *s * 6364136223846793005ull + 1442695040888963407ull;
+    return *s >> 11;
+}
+
+#define CANARY 0x5eadbeef
+
+/* shapes: (M, N, K) triples covering 0..67 and a large one */
+static const size_t shapes[][3] = {{0, 0, 0}, {1, 1, 1},   {1, 1, 3},    {2, 3, 4},    {3, 5, 7},    {4, 16, 64},
+                                   {5, 17, 65}, {6, 31, 63}, {7, 32, 67},  {13, 15, 1},  {1, 67, 66},  {67, 1, 5},
+                                   {9, 47, 33}, {12, 33, 128}, {3, 64, 8}, {0, 5, 5},    {5, 0, 5},    {5, 5, 0},
+                                   {64, 256, 256}, {37, 61, 300}};
+
+QSDR_TEST(qa_nn_gemm_s8_variants, "qa", "int8 GEMM: every variant equals the generic reference exactly")
+{
+    const qsdr_nn_kvariant *tab = qsdr_nn_gemm_s8_variants(), *gen = NULL;
+    for (const qsdr_nn_kvariant *v = tab; v->name; v++)
+        if (!strcmp(v->name, "generic")) gen = v;
+    QSDR_REQUIRE(gen);
+    const qsdr_k_gemm_s8_ops *g = gen->ops;
+    uint64_t seed = 12345;
+    int tested = 0;
+    for (const qsdr_nn_kvariant *v = tab; v->name; v++) {
+        if (!qsdr_nn_kvariant_supported(v)) {
+            printf("  variant %s: not supported by this CPU, skipped\n", v->name);
+            continue;
+        }
+        tested++;
+        const qsdr_k_gemm_s8_ops *o = v->ops;
+        for (size_t s = 0; s < sizeof shapes / sizeof *shapes; s++)
+            for (int off = 0; off < 2; off++) {
+                size_t M = shapes[s][0], N = shapes[s][1], K = shapes[s][2];
+                size_t lda = K + (size_t)off, ldb = K + 2 * (size_t)off, ldc = N + (size_t)off;
+                int8_t *A = malloc(M * lda + 2), *B = malloc(N * ldb + 2);
+                int32_t *want = calloc(M * ldc + 2, 4), *got = calloc(M * ldc + 3, 4);
+                void *pg = qsdr_aligned_alloc(g->packed_size(N, K)), *po = qsdr_aligned_alloc(o->packed_size(N, K));
+                QSDR_REQUIRE(A && B && want && got && pg && po);
+                int8_t *a = A + off, *b = B + off; /* unaligned when off = 1 */
+                for (size_t i = 0; i < M * lda + 1; i++) A[i] = (int8_t)(lcg(&seed) % 256 - 128); /* any value */
+                for (size_t i = 0; i < N * ldb + 1; i++) B[i] = (int8_t)(lcg(&seed) % 255 - 127); /* [-127, 127] */
+                if (s == 2) memset(B, 127, N * ldb + 1), memset(A, 0x80, M * lda + 1); /* extremes */
+                int32_t *c = got + off;
+                for (size_t i = 0; i < M * ldc + 3 - (size_t)off; i++) c[i] = CANARY;
+                g->pack(pg, b, ldb, N, K);
+                g->gemm(want, ldc, a, lda, pg, M, N, K);
+                o->pack(po, b, ldb, N, K);
+                o->gemm(c, ldc, a, lda, po, M, N, K);
+                size_t bad = 0;
+                for (size_t i = 0; i < M; i++)
+                    for (size_t j = 0; j < N; j++)
+                        if (want[i * ldc + j] != c[i * ldc + j] && bad++ < 3)
+                            qsdr_test_fail(__FILE__, __LINE__, "%s M=%zu N=%zu K=%zu off=%d: C[%zu][%zu] expected %d, got %d", v->name, M, N,
+                                           K, off, i, j, want[i * ldc + j], c[i * ldc + j]);
+                /* padding columns (ldc > N) and the canary after C stay untouched */
+                for (size_t i = 0; i < M && off; i++) QSDR_CHECK_EQ_INT(c[i * ldc + N], CANARY);
+                QSDR_CHECK_EQ_INT(c[M ? (M - 1) * ldc + N + (size_t)off : 0], M ? CANARY : CANARY);
+                free(A), free(B), free(want), free(got);
+                qsdr_aligned_free(pg), qsdr_aligned_free(po);
+            }
+    }
+    QSDR_CHECK(tested >= 1);
+}
+
+QSDR_TEST(qa_nn_bitgemm_variants, "qa", "XNOR and bit-plane GEMMs: every variant equals the generic reference exactly")
+{
+    const qsdr_nn_kvariant *tab = qsdr_nn_bitgemm_variants(), *gen = NULL;
+    for (const qsdr_nn_kvariant *v = tab; v->name; v++)
+        if (!strcmp(v->name, "generic")) gen = v;
+    QSDR_REQUIRE(gen);
+    const qsdr_k_bitgemm_ops *g = gen->ops;
+    uint64_t seed = 777;
+    int tested = 0;
+    static const int32_t cb[3] = {1, 2, -4}, ca[3] = {1, 2, 4};
+    for (const qsdr_nn_kvariant *v = tab; v->name; v++) {
+        if (!qsdr_nn_kvariant_supported(v)) {
+            printf("  variant %s: not supported by this CPU, skipped\n", v->name);
+            continue;
+        }
+        tested++;
+        const qsdr_k_bitgemm_ops *o = v->ops;
+        for (size_t s = 0; s < sizeof shapes / sizeof *shapes; s++)
+            for (int off = 0; off < 2; off++)
+                for (size_t nb = 1; nb <= 3; nb++) {
+                    size_t na = 4 - nb;
+                    size_t M = shapes[s][0], N = shapes[s][1], K = shapes[s][2] * 3, W = (K + 63) / 64;
+                    size_t lda = na * W + (size_t)off, ldb = nb * W + (size_t)off, ldc = N + (size_t)off;
+                    uint64_t *A = calloc(M * lda + 2, 8), *B = calloc(N * ldb + 2, 8);
+                    int32_t *want = calloc(M * ldc + 2, 4), *got = calloc(M * ldc + 3, 4);
+                    void *pg = qsdr_aligned_alloc(g->packed_size(N, nb, W)), *po = qsdr_aligned_alloc(o->packed_size(N, nb, W));
+                    QSDR_REQUIRE(A && B && want && got && pg && po);
+                    /* words whose bits past K are zero, as the contract requires */
+                    for (size_t r = 0; r < M; r++)
+                        for (size_t j = 0; j < na * W; j++) {
+                            uint64_t w = (uint64_t)lcg(&seed) << 11 ^ lcg(&seed);
+                            if (j % W == W - 1 && K % 64) w &= (1ull << (K % 64)) - 1;
+                            A[r * lda + j + (size_t)off] = w;
+                        }
+                    for (size_t r = 0; r < N; r++)
+                        for (size_t j = 0; j < nb * W; j++) {
+                            uint64_t w = (uint64_t)lcg(&seed) << 11 ^ lcg(&seed);
+                            if (j % W == W - 1 && K % 64) w &= (1ull << (K % 64)) - 1;
+                            B[r * ldb + j + (size_t)off] = w;
+                        }
+                    const uint64_t *a = A + off, *b = B + off;
+                    int32_t *c = got + off;
+                    for (int kind = 0; kind < 2; kind++) {
+                        for (size_t i = 0; i < M * ldc + 3 - (size_t)off; i++) c[i] = CANARY;
+                        g->pack(pg, b, ldb, N, nb, W);
+                        o->pack(po, b, ldb, N, nb, W);
+                        if (kind == 0) {
+                            /* XNOR on plane 0 of each row: strides cover the other planes */
+                            uint64_t *p2g = qsdr_aligned_alloc(g->packed_size(N, 1, W)), *p2o = qsdr_aligned_alloc(o->packed_size(N, 1, W));
+                            QSDR_REQUIRE(p2g && p2o);
+                            g->pack(p2g, b, ldb, N, 1, W);
+                            o->pack(p2o, b, ldb, N, 1, W);
+                            g->xnor(want, ldc, a, lda, p2g, M, N, W, K);
+                            o->xnor(c, ldc, a, lda, p2o, M, N, W, K);
+                            qsdr_aligned_free(p2g), qsdr_aligned_free(p2o);
+                        } else {
+                            g->planes(want, ldc, a, lda, na, ca, pg, nb, cb + (3 - nb), M, N, W);
+                            o->planes(c, ldc, a, lda, na, ca, po, nb, cb + (3 - nb), M, N, W);
+                        }
+                        size_t bad = 0;
+                        for (size_t i = 0; i < M; i++)
+                            for (size_t j = 0; j < N; j++)
+                                if (want[i * ldc + j] != c[i * ldc + j] && bad++ < 3)
+                                    qsdr_test_fail(__FILE__, __LINE__, "%s %s M=%zu N=%zu K=%zu na=%zu nb=%zu off=%d: C[%zu][%zu] expected %d, got %d",
+                                                   v->name, kind ? "planes" : "xnor", M, N, K, na, nb, off, i, j, want[i * ldc + j], c[i * ldc + j]);
+                        for (size_t i = 0; i < M && off; i++) QSDR_CHECK_EQ_INT(c[i * ldc + N], CANARY);
+                    }
+                    free(A), free(B), free(want), free(got);
+                    qsdr_aligned_free(pg), qsdr_aligned_free(po);
+                }
+    }
+    QSDR_CHECK(tested >= 1);
+}
+
+QSDR_TEST(qa_nn_xnor_meaning, "qa", "XNOR GEMM equals the +-1 dot product it stands for")
+{
+    const qsdr_k_bitgemm_ops *o = qsdr_nn_kselect(qsdr_nn_bitgemm_variants())->ops;
+    uint64_t seed = 99;
+    for (size_t K = 1; K <= 200; K += 13) {
+        size_t W = (K + 63) / 64, M = 3, N = 5;
+        int8_t a[3][200], b[5][200];
+        uint64_t A[3 * 4] = {0}, B[5 * 4] = {0};
+        for (size_t i = 0; i < M; i++)
+            for (size_t k = 0; k < K; k++) {
+                a[i][k] = lcg(&seed) & 1 ? 1 : -1;
+                if (a[i][k] > 0) A[i * W + k / 64] |= 1ull << (k % 64);
+            }
+        for (size_t i = 0; i < N; i++)
+            for (size_t k = 0; k < K; k++) {
+                b[i][k] = lcg(&seed) & 1 ? 1 : -1;
+                if (b[i][k] > 0) B[i * W + k / 64] |= 1ull << (k % 64);
+            }
+        void *p = qsdr_aligned_alloc(o->packed_size(N, 1, W));
+        QSDR_REQUIRE(p);
+        o->pack(p, B, W, N, 1, W);
+        int32_t C[15];
+        o->xnor(C, N, A, W, p, M, N, W, K);
+        for (size_t i = 0; i < M; i++)
+            for (size_t j = 0; j < N; j++) {
+                int d = 0;
+                for (size_t k = 0; k < K; k++) d += a[i][k] * b[j][k];
+                QSDR_CHECK_EQ_INT(C[i * N + j], d);
+            }
+        qsdr_aligned_free(p);
+    }
+}

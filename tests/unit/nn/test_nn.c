@@ -1,0 +1,404 @@
+/* SPDX-License-Identifier: MIT */
+/* NN core: optimizers, model files, training, quantization-aware training, the integer engine,
+ * determinism and bad input. */
+#include <cblas.h>
+#include <math.h>
+#include <stdlib.h>
+#include <string.h>
+#include <time.h>
+
+#include "nn/nn_internal.h"
+#include "qsdr/nn.h"
+#include "qsdr_test.h"
+
+static char *slurp(const char *path)
+{
+    FILE *f = fopen(path, "rb");
+    if (!f) return NULL;
+    fseek(f, 0, SEEK_END);
+    long n = ftell(f);
+    rewind(f);
+    char *s = malloc((size_t)n + 1);
+    size_t got = fread(s, 1, (size_t)n, f);
+    s[got] = 0;
+    fclose(f);
+    return s;
+}
+
+static qsdr_nn_model *example(const char *name)
+{
+    char p[1024];
+    snprintf(p, sizeof p, "%s/examples/%s", qsdr_test_src_dir, name);
+    return qsdr_nn_model_load(p);
+}
+
+/* ---- optimizers ------------------------------------------------------------------------------- */
+QSDR_TEST(nn_optimizers_quadratic, "unit", "SGD (plain, momentum, Nesterov), Adam, AdamW, AMSGrad minimise a quadratic")
+{
+    static const struct {
+        const char *name;
+        qsdr_nn_optim_kind k;
+        float lr, mom;
+        bool nest;
+    } cases[] = {{"sgd", QSDR_NN_SGD, 0.05f, 0, false},        {"sgd+momentum", QSDR_NN_SGD, 0.02f, 0.9f, false},
+                 {"sgd+nesterov", QSDR_NN_SGD, 0.02f, 0.9f, true}, {"adam", QSDR_NN_ADAM, 0.05f, 0, false},
+                 {"adamw", QSDR_NN_ADAMW, 0.05f, 0, false},      {"amsgrad", QSDR_NN_AMSGRAD, 0.05f, 0, false}};
+    const float a[4] = {1, 3, 0.5f, 8}, c[4] = {1, -2, 3, 0.5f};
+    for (size_t t = 0; t < sizeof cases / sizeof *cases; t++) {
+        qsdr_nn_optim_config cfg;
+        qsdr_nn_optim_defaults(&cfg);
+        cfg.kind = cases[t].k, cfg.lr = cases[t].lr, cfg.momentum = cases[t].mom, cfg.nesterov = cases[t].nest;
+        cfg.sched = QSDR_NN_SCHED_COSINE, cfg.min_lr = cfg.lr * 0.01f;
+        qsdr_nn_optim *o = qsdr_nn_optim_create(&cfg, 4);
+        QSDR_REQUIRE(o);
+        float p[4] = {0}, g[4];
+        size_t steps = 3000;
+        for (size_t s = 0; s < steps; s++) {
+            for (int i = 0; i < 4; i++) g[i] = 2 * a[i] * (p[i] - c[i]);
+            qsdr_nn_optim_step(o, p, g, 4, s, steps);
+        }
+        for (int i = 0; i < 4; i++) QSDR_CHECK_MSG(fabsf(p[i] - c[i]) < 2e-3f, "%s: p[%d] = %g, minimum at %g", cases[t].name, i, p[i], c[i]);
+        qsdr_nn_optim_free(o);
+    }
+    /* weight decay moves the minimum of SGD to c a / (a + wd/2) */
+    qsdr_nn_optim_config cfg;
+    qsdr_nn_optim_defaults(&cfg);
+    cfg.kind = QSDR_NN_SGD, cfg.lr = 0.05f, cfg.weight_decay = 1.0f;
+    qsdr_nn_optim *o = qsdr_nn_optim_create(&cfg, 1);
+    float p = 0, g;
+    for (size_t s = 0; s < 2000; s++) g = 2 * (p - 1), qsdr_nn_optim_step(o, &p, &g, 1, s, 2000);
+    QSDR_CHECK_NEAR(p, 2.0 / 3.0, 1e-4);
+    qsdr_nn_optim_free(o);
+    /* clipping: a huge gradient moves SGD by at most lr * clip */
+    cfg.weight_decay = 0, cfg.clip_norm = 1.0f;
+    o = qsdr_nn_optim_create(&cfg, 1);
+    p = 0, g = 1e6f;
+    QSDR_CHECK_NEAR(qsdr_nn_optim_step(o, &p, &g, 1, 0, 1), 1e6, 1);
+    QSDR_CHECK_NEAR(p, -0.05, 1e-7);
+    qsdr_nn_optim_free(o);
+    cfg.lr = -1;
+    QSDR_CHECK(qsdr_nn_optim_create(&cfg, 1) == NULL);
+}
+
+QSDR_TEST(nn_schedules, "unit", "learning-rate schedules: step, cosine, inverse decay")
+{
+    qsdr_nn_optim_config c;
+    qsdr_nn_optim_defaults(&c);
+    c.lr = 1.0f;
+    c.sched = QSDR_NN_SCHED_STEP, c.step_size = 10, c.gamma = 0.5f;
+    QSDR_CHECK_NEAR(qsdr_nn_lr_at(&c, 9, 100), 1.0, 1e-7);
+    QSDR_CHECK_NEAR(qsdr_nn_lr_at(&c, 25, 100), 0.25, 1e-7);
+    c.sched = QSDR_NN_SCHED_COSINE, c.min_lr = 0.1f;
+    QSDR_CHECK_NEAR(qsdr_nn_lr_at(&c, 0, 101), 1.0, 1e-6);
+    QSDR_CHECK_NEAR(qsdr_nn_lr_at(&c, 50, 101), 0.55, 1e-6);
+    QSDR_CHECK_NEAR(qsdr_nn_lr_at(&c, 100, 101), 0.1, 1e-6);
+    c.sched = QSDR_NN_SCHED_INV, c.gamma = 1.0f, c.power = 1.0f;
+    QSDR_CHECK_NEAR(qsdr_nn_lr_at(&c, 3, 10), 0.25, 1e-7);
+}
+
+/* ---- training ----------------------------------------------------------------------------------- */
+static double train_spirals(int bits, double *seconds, qsdr_nn_model **keep)
+{
+    qsdr_nn_model *m = example("spirals.yml");
+    if (!m) return -1;
+    if (bits) qsdr_nn_set_bits(m, QSDR_NN_ALL_LAYERS, bits, bits);
+    qsdr_nn_train_config c;
+    qsdr_nn_dataset tr, te;
+    if (qsdr_nn_train_config_from_spec(m, &c, "spirals.yml") || qsdr_nn_dataset_from_spec(m, &tr, &te, "spirals.yml")) return -1;
+    struct timespec t0, t1;
+    clock_gettime(CLOCK_MONOTONIC, &t0);
+    int rc = qsdr_nn_train(m, &tr, &te, &c);
+    clock_gettime(CLOCK_MONOTONIC, &t1);
+    *seconds = (double)(t1.tv_sec - t0.tv_sec) + 1e-9 * (double)(t1.tv_nsec - t0.tv_nsec);
+    double acc = rc ? -1 : qsdr_nn_accuracy(m, &te);
+    qsdr_nn_dataset_free(&tr);
+    qsdr_nn_dataset_free(&te);
+    if (keep) *keep = m;
+    else qsdr_nn_model_free(m);
+    return acc;
+}
+
+QSDR_TEST(nn_train_spirals, "unit", "examples/spirals.yml trains to >= 97% test accuracy in under a minute")
+{
+    double s, acc = train_spirals(0, &s, NULL);
+    printf("  spirals, float: test accuracy %.4f in %.1f s\n", acc, s);
+    QSDR_CHECK(acc >= 0.97);
+    QSDR_CHECK(s < 60);
+}
+
+QSDR_TEST(nn_qat_bits, "unit", "quantization-aware training of the spirals model at 8, 4, 2 and 1 bits")
+{
+    static const int bits[] = {8, 4, 2, 1};
+    static const double need[] = {0.97, 0.97, 0.93, 0.85}; /* measured 0.992 / 0.995 / 0.982 / 0.954 */
+    for (int i = 0; i < 4; i++) {
+        double s;
+        qsdr_nn_model *m = NULL;
+        double acc = train_spirals(bits[i], &s, &m);
+        QSDR_REQUIRE(m);
+        /* the same model run by the integer / bit kernels */
+        qsdr_nn_dataset tr, te;
+        QSDR_REQUIRE(qsdr_nn_dataset_from_spec(m, &tr, &te, "spirals") == QSDR_OK);
+        qsdr_nn_set_engine(m, QSDR_NN_ENGINE_INT);
+        double acc_int = qsdr_nn_accuracy(m, &te);
+        printf("  spirals, W%dA%d QAT: test accuracy %.4f (integer engine %.4f, hidden layers on %s) in %.1f s\n", bits[i], bits[i],
+               acc, acc_int, qsdr_nn_layer_kernel(m, 3), s);
+        QSDR_CHECK_MSG(acc >= need[i], "%d bits: accuracy %.4f < %.2f", bits[i], acc, need[i]);
+        QSDR_CHECK_NEAR(acc_int, acc, 0.002); /* same codes; a rounding tie may flip one example */
+        qsdr_nn_dataset_free(&tr);
+        qsdr_nn_dataset_free(&te);
+        qsdr_nn_model_free(m);
+    }
+}
+
+QSDR_TEST(nn_train_deterministic, "unit", "same seed, same weights: any BLAS thread count; another seed differs")
+{
+    float *w[3] = {0};
+    size_t n = 0;
+    for (int run = 0; run < 3; run++) {
+        qsdr_nn_model *m = example("spirals.yml");
+        QSDR_REQUIRE(m);
+        qsdr_nn_set_bits(m, QSDR_NN_ALL_LAYERS, 4, 4);
+        qsdr_nn_train_config c;
+        qsdr_nn_dataset tr, te;
+        QSDR_REQUIRE(qsdr_nn_train_config_from_spec(m, &c, "s") == 0 && qsdr_nn_dataset_from_spec(m, &tr, &te, "s") == 0);
+        c.epochs = 3;
+        if (run == 2) c.seed = 99;
+        openblas_set_num_threads(run == 1 ? 2 : 1);
+        QSDR_REQUIRE(qsdr_nn_train(m, &tr, &te, &c) == QSDR_OK);
+        const float *p = qsdr_nn_params(m, &n);
+        w[run] = malloc(n * sizeof(float));
+        memcpy(w[run], p, n * sizeof(float));
+        qsdr_nn_dataset_free(&tr), qsdr_nn_dataset_free(&te);
+        qsdr_nn_model_free(m);
+    }
+    openblas_set_num_threads(1);
+    QSDR_CHECK(memcmp(w[0], w[1], n * sizeof(float)) == 0);
+    QSDR_CHECK(memcmp(w[0], w[2], n * sizeof(float)) != 0);
+    for (int i = 0; i < 3; i++) free(w[i]);
+}
+
+/* ---- the integer engine against fake quantization ---------------------------------------------- */
+static void int_vs_fake(const char *spec, int wb, int ab, const char *label)
+{
+    qsdr_nn_model *m = qsdr_nn_model_from_spec(spec, label);
+    QSDR_REQUIRE(m);
+    QSDR_REQUIRE(qsdr_nn_set_bits(m, QSDR_NN_ALL_LAYERS, wb, ab) == QSDR_OK);
+    size_t B = 7, Fi = qsdr_nn_in_features(m), Fo = qsdr_nn_out_features(m);
+    float *x = malloc(B * Fi * sizeof(float)), *ref = malloc(B * Fo * sizeof(float));
+    uint64_t s = 1234 + (uint64_t)wb * 16 + (uint64_t)ab;
+    for (size_t i = 0; i < B * Fi; i++) {
+        s = s * 6364136223846793005ull + 1442695040888963407ull;
+        x[i] = (float)((double)(s >> 11) / 9007199254740992.0 * 4 - 1.5);
+    }
+    QSDR_REQUIRE(qsdr_nn_calibrate(m, x, B) == QSDR_OK);
+    qsdr_nn_set_engine(m, QSDR_NN_ENGINE_FLOAT);
+    const float *y = qsdr_nn_forward(m, x, B);
+    QSDR_REQUIRE(y);
+    memcpy(ref, y, B * Fo * sizeof(float));
+    qsdr_nn_set_engine(m, QSDR_NN_ENGINE_INT);
+    y = qsdr_nn_forward(m, x, B);
+    QSDR_REQUIRE(y);
+    double mx = 0, md = 0;
+    for (size_t i = 0; i < B * Fo; i++) mx = fmax(mx, fabs(ref[i])), md = fmax(md, fabs((double)y[i] - ref[i]));
+    QSDR_CHECK_MSG(md <= 1e-5 * fmax(mx, 1e-3), "%s W%dA%d (%s): max |int - fake| %.3g, max |y| %.3g", label, wb, ab,
+                   qsdr_nn_layer_kernel(m, 0), md, mx);
+    free(x), free(ref);
+    qsdr_nn_model_free(m);
+}
+
+QSDR_TEST(nn_int_engine_matches_fake_quant, "unit", "integer/bit kernels reproduce the fake-quant reference, 1..8 bits, linear and conv")
+{
+    const char *lin = "input: [37]\nquant: {weight: dorefa, act: sym}\nlayers:\n  - {type: linear, out: 19}\n";
+    const char *lin_lsq = "input: [70]\nquant: {weight: lsq, act: sym}\nlayers:\n  - {type: linear, out: 33}\n"
+                          "  - {type: relu}\n  - {type: linear, out: 5}\n";
+    const char *lin_pact = "input: [65]\nquant: {weight: dorefa}\nlayers:\n  - {type: relu}\n  - {type: linear, out: 17}\n";
+    const char *conv = "input: [3, 7, 9]\nquant: {weight: dorefa, act: sym}\nlayers:\n  - {type: conv2d, out: 5, kernel: 3, pad: 1}\n"
+                       "  - {type: relu}\n  - {type: conv2d, out: 4, kernel: [2, 3], stride: 2}\n";
+    const char *c1d = "input: [2, 40]\nquant: {weight: sign, act: sym}\nlayers:\n  - {type: conv1d, out: 6, kernel: 5, stride: 2}\n";
+    for (int wb = 1; wb <= 8; wb++)
+        for (int ab = 1; ab <= 8; ab++) {
+            int_vs_fake(lin, wb, ab, "linear dorefa/sym");
+            int_vs_fake(lin_pact, wb, ab, "linear dorefa/pact");
+            if ((wb + ab) % 3 == 0 || wb == ab) {
+                int_vs_fake(lin_lsq, wb, ab, "mlp lsq/sym+pact");
+                int_vs_fake(conv, wb, ab, "conv2d pad/stride");
+            }
+        }
+    int_vs_fake(c1d, 1, 1, "conv1d sign");
+    int_vs_fake(c1d, 1, 3, "conv1d sign");
+}
+
+QSDR_TEST(nn_int_engine_exact_sums, "unit", "integer engine: the accumulations equal sum of code products exactly")
+{
+    const char *spec = "input: [100]\nquant: {weight: dorefa, act: pact, bits: 8}\nlayers:\n  - {type: linear, out: 9, bias: false}\n";
+    static const int cfg[][2] = {{8, 8}, {4, 4}, {2, 2}, {1, 1}, {1, 4}, {3, 8}};
+    for (size_t t = 0; t < sizeof cfg / sizeof *cfg; t++) {
+        qsdr_nn_model *m = qsdr_nn_model_from_spec(spec, "exact");
+        QSDR_REQUIRE(m);
+        qsdr_nn_set_bits(m, QSDR_NN_ALL_LAYERS, cfg[t][0], cfg[t][1]);
+        float x[300];
+        for (int i = 0; i < 300; i++) x[i] = (float)((i * 37) % 101) / 25.0f;
+        qsdr_nn_set_engine(m, QSDR_NN_ENGINE_INT);
+        const float *y = qsdr_nn_forward(m, x, 3);
+        QSDR_REQUIRE(y);
+        qsdr_nn_layer *l = &m->layers[0];
+        int16_t ac[300];
+        float sa;
+        l->aq.ops->forward(&l->aq, NULL, ac, &sa, x, 1, 300);
+        for (size_t b = 0; b < 3; b++)
+            for (size_t n = 0; n < 9; n++) {
+                long long acc = 0;
+                for (size_t k = 0; k < 100; k++) acc += (long long)l->wcodes[n * 100 + k] * ac[b * 100 + k];
+                float want = (float)acc * (l->wscale[n] * sa); /* the engine's own rescaling, exactly */
+                QSDR_CHECK_MSG(y[b * 9 + n] == want, "W%dA%d (%s) y[%zu][%zu] = %.9g, sum of codes gives %.9g", cfg[t][0], cfg[t][1],
+                               qsdr_nn_layer_kernel(m, 0), b, n, y[b * 9 + n], want);
+            }
+        qsdr_nn_model_free(m);
+    }
+}
+
+QSDR_TEST(nn_bits_switch_live, "unit", "bit-width switches back and forth give the same outputs as a fresh model at those bits")
+{
+    qsdr_nn_model *m = example("spirals.yml");
+    QSDR_REQUIRE(m);
+    float x[64];
+    for (int i = 0; i < 64; i++) x[i] = (float)sin(i * 0.7);
+    qsdr_nn_set_engine(m, QSDR_NN_ENGINE_INT);
+    float a8[96], a2[96];
+    qsdr_nn_set_bits(m, QSDR_NN_ALL_LAYERS, 8, 8);
+    memcpy(a8, qsdr_nn_forward(m, x, 32), sizeof a8);
+    qsdr_nn_set_bits(m, QSDR_NN_ALL_LAYERS, 2, 2);
+    memcpy(a2, qsdr_nn_forward(m, x, 32), sizeof a2);
+    QSDR_CHECK(memcmp(a8, a2, sizeof a8) != 0);
+    qsdr_nn_set_bits(m, QSDR_NN_ALL_LAYERS, 8, 8);
+    QSDR_CHECK(memcmp(a8, qsdr_nn_forward(m, x, 32), sizeof a8) == 0);
+    int wb, ab;
+    QSDR_CHECK(qsdr_nn_layer_bits(m, 3, &wb, &ab) && wb == 8 && ab == 8);
+    QSDR_CHECK(qsdr_nn_layer_bits(m, 0, &wb, &ab) && wb == 8); /* fixed */
+    QSDR_CHECK(qsdr_nn_set_bits(m, QSDR_NN_ALL_LAYERS, 9, 8) == QSDR_ERANGE);
+    QSDR_CHECK(strstr(qsdr_last_error(), "1..8"));
+    QSDR_CHECK(qsdr_nn_set_bits(m, 1, 4, 4) == QSDR_ERANGE); /* batchnorm has no weights */
+    qsdr_nn_model_free(m);
+}
+
+/* ---- model files ------------------------------------------------------------------------------- */
+QSDR_TEST(nn_safetensors_round_trip, "unit", "save -> load is bit-exact: weights, BN sets, quantizer parameters, bit-widths")
+{
+    const char *spec = "input: [1, 8, 8]\nseed: 9\nquant: {weight: lsq, bits: 4, bn_sets: [4, 2]}\nlayers:\n"
+                       "  - {type: conv2d, out: 4, kernel: 3, pad: 1}\n  - {type: batchnorm}\n  - {type: relu}\n"
+                       "  - {type: maxpool, kernel: 2}\n  - {type: flatten}\n  - {type: linear, out: 3}\n";
+    qsdr_nn_model *m = qsdr_nn_model_from_spec(spec, "rt");
+    QSDR_REQUIRE(m);
+    float x[4 * 64];
+    for (int i = 0; i < 256; i++) x[i] = (float)cos(i * 0.37);
+    qsdr_nn_set_training(m, true);
+    for (int s = 0; s < 3; s++) qsdr_nn_forward(m, x, 4); /* move the BN statistics */
+    qsdr_nn_set_bits(m, QSDR_NN_ALL_LAYERS, 2, 3);
+    qsdr_nn_set_training(m, false);
+    float y0[12];
+    memcpy(y0, qsdr_nn_forward(m, x, 4), sizeof y0);
+    char path[1024];
+    snprintf(path, sizeof path, "%s/nn_rt.safetensors", qsdr_test_build_dir);
+    QSDR_REQUIRE(qsdr_nn_save(m, path, "{\"qsdr.command\": \"test \\\"quoted\\\"\"}") == QSDR_OK);
+    qsdr_nn_model *k = qsdr_nn_model_load(path);
+    QSDR_REQUIRE(k);
+    QSDR_CHECK_EQ_INT(k->n_params, m->n_params);
+    QSDR_CHECK(memcmp(k->params, m->params, m->n_params * sizeof(float)) == 0);
+    QSDR_CHECK(memcmp(k->bufs, m->bufs, m->n_bufs * sizeof(float)) == 0);
+    int wb, ab;
+    QSDR_CHECK(qsdr_nn_layer_bits(k, 5, &wb, &ab) && wb == 2 && ab == 3);
+    QSDR_CHECK_EQ_INT(k->bn_set, 1);
+    QSDR_CHECK(memcmp(qsdr_nn_forward(k, x, 4), y0, sizeof y0) == 0);
+    char *cmd = qsdr_nn_file_metadata(path, "qsdr.command");
+    QSDR_CHECK(cmd && !strcmp(cmd, "test \"quoted\""));
+    qsdr_free(cmd);
+    qsdr_nn_model_free(k);
+    qsdr_nn_model_free(m);
+}
+
+QSDR_TEST(nn_safetensors_corrupt, "unit", "every corrupt model file in tests/models/bad fails with its message, never crashes")
+{
+    char list[1024];
+    snprintf(list, sizeof list, "%s/tests/models/bad/cases.txt", qsdr_test_src_dir);
+    char *txt = slurp(list);
+    QSDR_REQUIRE(txt);
+    int n = 0;
+    for (char *line = strtok(txt, "\n"); line; line = strtok(NULL, "\n")) {
+        char *bar = strchr(line, '|');
+        if (!bar || line[0] == '#') continue;
+        *bar = 0;
+        char path[1024];
+        snprintf(path, sizeof path, "%s/tests/models/bad/%s", qsdr_test_src_dir, line);
+        qsdr_clear_error();
+        qsdr_nn_model *m = qsdr_nn_model_load(path);
+        QSDR_CHECK_MSG(m == NULL, "%s: loaded", line);
+        QSDR_CHECK_MSG(strstr(qsdr_last_error(), bar + 1) != NULL, "%s: message '%s' lacks '%s'", line, qsdr_last_error(), bar + 1);
+        QSDR_CHECK_MSG(strstr(qsdr_last_error(), line) != NULL, "%s: message '%s' does not name the file", line, qsdr_last_error());
+        qsdr_nn_model_free(m);
+        n++;
+    }
+    printf("  %d corrupt files rejected\n", n);
+    QSDR_CHECK(n >= 15);
+    free(txt);
+}
+
+QSDR_TEST(nn_safetensors_dtypes, "unit", "F32, F16, BF16, F64, I8, U8 tensors (as PyTorch writes them) load and convert")
+{
+    char path[1024];
+    snprintf(path, sizeof path, "%s/tests/models/dtypes.safetensors", qsdr_test_src_dir);
+    char *spec = qsdr_nn_file_metadata(path, "qsdr.spec");
+    QSDR_REQUIRE(spec);
+    qsdr_nn_model *m = qsdr_nn_model_load(path);
+    QSDR_REQUIRE(m);
+    /* the generator stores weight j of every layer as j % 7, exact in every dtype */
+    for (size_t i = 0; i < m->n_layers; i++) {
+        qsdr_nn_layer *l = &m->layers[i];
+        if (l->w_off == (size_t)-1) continue;
+        for (size_t j = 0; j < l->n_w; j++) {
+            float want = (float)(j % 7);
+            if (m->params[l->w_off + j] != want) {
+                qsdr_test_fail(__FILE__, __LINE__, "layer %zu weight %zu: %g, want %g", i, j, m->params[l->w_off + j], want);
+                break;
+            }
+        }
+    }
+    qsdr_free(spec);
+    qsdr_nn_model_free(m);
+}
+
+/* ---- bad specs and input ------------------------------------------------------------------------ */
+QSDR_TEST(nn_bad_specs, "unit", "bad model specs name the layer, the key and the allowed range")
+{
+    static const struct {
+        const char *spec, *expect;
+    } c[] = {
+        {"layers: [{type: linear, out: 3}]\n", "`input`"},
+        {"input: [4]\nlayers: []\n", "`layers` must be a non-empty list"},
+        {"input: [4]\nlayers: [{type: lineer, out: 3}]\n", "unknown type `lineer`"},
+        {"input: [4]\nlayers: [{type: linear}]\n", "layer 0 (linear): `out` is required"},
+        {"input: [4]\nlayers: [{type: linear, out: -2}]\n", "`out` must be an integer in [1,"},
+        {"input: [4]\nlayers: [{type: linear, out: 3, kernal: 3}]\n", "unknown key `kernal`"},
+        {"input: [4]\nlayers: [{type: relu}, {type: linear, out: 3, quant: {bits: 9}}]\n", "layer 1 (linear) quant: bits must be 1..8"},
+        {"input: [4]\nquant: {weight: wavelet}\nlayers: [{type: linear, out: 3}]\n", "unknown quantizer 'wavelet'"},
+        {"input: [4]\nquant: {weight: pact}\nlayers: [{type: linear, out: 3}]\n", "not for weights"},
+        {"input: [1, 4, 4]\nlayers: [{type: conv2d, out: 3, kernel: 5}]\n", "kernel 5x5 larger than the padded input 4x4"},
+        {"input: [2, 3]\nlayers: [{type: dropout, p: 1.5}]\n", "`p` must be a number in [0, 0.99]"},
+        {"input: [4]\nlayers: [{type: linear, out: 3]\n", "spec:"},
+        {"input: [4]\nlayers: [{type: hardtanh, min: 1, max: 0}]\n", "needs min < max"},
+        {"input: [4]\nseed: -1\nlayers: [{type: relu}]\n", "`seed` must be an integer"},
+    };
+    for (size_t i = 0; i < sizeof c / sizeof *c; i++) {
+        qsdr_clear_error();
+        qsdr_nn_model *m = qsdr_nn_model_from_spec(c[i].spec, "spec");
+        QSDR_CHECK_MSG(!m, "case %zu loaded", i);
+        QSDR_CHECK_MSG(strstr(qsdr_last_error(), c[i].expect), "case %zu: '%s' lacks '%s'", i, qsdr_last_error(), c[i].expect);
+        qsdr_nn_model_free(m);
+    }
+    qsdr_nn_model *m = qsdr_nn_model_from_spec("input: [2]\nlayers: [{type: linear, out: 2}]\n", "x");
+    QSDR_REQUIRE(m);
+    float x[4] = {1, NAN, 0, 0};
+    QSDR_CHECK(qsdr_nn_forward(m, x, 2) == NULL);
+    QSDR_CHECK(strstr(qsdr_last_error(), "not finite"));
+    QSDR_CHECK(qsdr_nn_backward(m, x) != QSDR_OK);
+    qsdr_nn_model_free(m);
+}
