@@ -5,6 +5,7 @@
 
 #include "nn/kernels/qsdr_k_bitgemm.h"
 #include "nn/kernels/qsdr_k_gemm_s8.h"
+#include "nn/kernels/qsdr_k_pack_planes.h"
 #include "nn/nn_internal.h"
 #include "phy/phy_internal.h"
 #include "qsdr/common.h"
@@ -41,7 +42,15 @@ static const qsdr_nn_kvariant bitgemm_table[] = {
     {"generic", &bitgemm_generic, 0},
     {NULL, NULL, 0}};
 
+static const qsdr_nn_kvariant pack_table[] = {
+#if defined(__x86_64__)
+    {"avx512bw", (const void *)qsdr_k_pack_planes_avx512bw, QSDR_CPU_AVX512},
+#endif
+    {"generic", (const void *)qsdr_k_pack_planes_generic, 0},
+    {NULL, NULL, 0}};
+
 const qsdr_nn_kvariant *qsdr_nn_gemm_s8_variants(void) { return gemm_s8_table; }
+const qsdr_nn_kvariant *qsdr_nn_pack_planes_variants(void) { return pack_table; }
 const qsdr_nn_kvariant *qsdr_nn_bitgemm_variants(void) { return bitgemm_table; }
 
 bool qsdr_nn_kvariant_supported(const qsdr_nn_kvariant *v) { return (v->needs & ~qsdr_cpu_features()) == 0; }

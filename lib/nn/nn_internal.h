@@ -18,6 +18,7 @@ typedef struct {
 } qsdr_nn_kvariant;
 const qsdr_nn_kvariant *qsdr_nn_gemm_s8_variants(void);
 const qsdr_nn_kvariant *qsdr_nn_bitgemm_variants(void);
+const qsdr_nn_kvariant *qsdr_nn_pack_planes_variants(void); /* ops = qsdr_k_pack_planes_fn */
 bool qsdr_nn_kvariant_supported(const qsdr_nn_kvariant *v);
 const qsdr_nn_kvariant *qsdr_nn_kselect(const qsdr_nn_kvariant *table);
 

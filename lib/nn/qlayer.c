@@ -13,6 +13,7 @@
 
 #include "nn/kernels/qsdr_k_bitgemm.h"
 #include "nn/kernels/qsdr_k_gemm_s8.h"
+#include "nn/kernels/qsdr_k_pack_planes.h"
 #include "nn/nn_internal.h"
 
 enum { K_NONE, K_INT8, K_XNOR, K_PLANES };
@@ -27,6 +28,7 @@ typedef struct {
     uint64_t *abits;    /* (M, na, W) activation planes */
     int32_t *acc;       /* (M, N) */
     int32_t *arow;      /* per row: sum_k q_a */
+    float *cscale;      /* per output: s_w * s_a, then the bias */
     size_t cap;         /* M * K capacity of the activation buffers */
     size_t capm;        /* M capacity */
     int nb, na, dw, da;
@@ -46,6 +48,7 @@ void qsdr_nn_qlayer_free(qsdr_nn_layer *l)
     qsdr_aligned_free(s->abits);
     qsdr_aligned_free(s->acc);
     qsdr_free(s->arow);
+    qsdr_free(s->cscale);
     qsdr_free(s);
     l->ipack = NULL;
 }
@@ -61,24 +64,12 @@ static void planes_of(int bits, bool is_signed_pm1, int32_t *c, int *n, int *d)
     if (is_signed_pm1) c[bits - 1] = -(1 << (bits - 1)); /* two's complement */
 }
 
-/* bit planes of codes (rows x K) into out (rows, n, W): plane i of a code is bit i of its
- * two's-complement (or, for +-1 codes, 1 where the code is +1) */
+/* bit planes of codes (rows x K) into out (rows, n, W); see qsdr_k_pack_planes.h */
 static void to_planes(uint64_t *out, const int16_t *codes, size_t ld, size_t rows, size_t K, int n, bool pm1)
 {
-    size_t W = (K + 63) / 64;
-    memset(out, 0, rows * (size_t)n * W * sizeof(uint64_t));
-    for (size_t r = 0; r < rows; r++)
-        for (size_t k = 0; k < K; k++) {
-            int v = codes[r * ld + k];
-            uint64_t *o = out + r * (size_t)n * W;
-            if (pm1 && n == 1) {
-                if (v > 0) o[k / 64] |= 1ull << (k % 64);
-                continue;
-            }
-            unsigned u = (unsigned)v;
-            for (int i = 0; i < n; i++)
-                if (u >> i & 1u) o[(size_t)i * W + k / 64] |= 1ull << (k % 64);
-        }
+    static qsdr_k_pack_planes_fn fn;
+    if (!fn) fn = (qsdr_k_pack_planes_fn)qsdr_nn_kselect(qsdr_nn_pack_planes_variants())->ops;
+    fn(out, codes, ld, rows, K, n, pm1 && n == 1);
 }
 
 static int prepare_weights(qsdr_nn_model *m, qsdr_nn_layer *l, qstate *s, size_t K, bool conv_pad)
@@ -174,7 +165,9 @@ int qsdr_nn_qlayer_forward(qsdr_nn_model *m, qsdr_nn_layer *l, float *y, const f
         qsdr_free(s->arow);
         s->acodes = qsdr_malloc(B * l->fin * sizeof(int16_t) + M * K * sizeof(int16_t));
         s->arow = qsdr_malloc(M * sizeof(int32_t));
-        if (!s->acodes || !s->arow || grow_bytes((void **)&s->afloat, B * l->fin * sizeof(float)) ||
+        qsdr_free(s->cscale);
+        s->cscale = qsdr_malloc(2 * N * sizeof(float));
+        if (!s->acodes || !s->arow || !s->cscale || grow_bytes((void **)&s->afloat, B * l->fin * sizeof(float)) ||
             grow_bytes((void **)&s->arows, M * K * sizeof(float)) || grow_bytes((void **)&s->a8, M * K) ||
             grow_bytes((void **)&s->abits, M * 8 * W * 8) || grow_bytes((void **)&s->acc, M * N * sizeof(int32_t)))
             return QSDR_ENOMEM;
@@ -188,15 +181,17 @@ int qsdr_nn_qlayer_forward(qsdr_nn_model *m, qsdr_nn_layer *l, float *y, const f
         codes = s->acodes + B * l->fin;
         for (size_t j = 0; j < M * K; j++) codes[j] = (int16_t)s->arows[j];
     }
-    for (size_t r = 0; r < M; r++) {
-        int32_t t = 0;
-        for (size_t k = 0; k < K; k++) t += codes[r * K + k];
-        s->arow[r] = t;
-    }
+    if (l->ikind == K_PLANES)
+        for (size_t r = 0; r < M; r++) {
+            int32_t t = 0;
+            for (size_t k = 0; k < K; k++) t += codes[r * K + k];
+            s->arow[r] = t;
+        }
     if (l->ikind == K_INT8) {
         const qsdr_k_gemm_s8_ops *ops = l->ivar->ops;
         bool shift = !l->aq.ops->signed_codes && l->aq.bits == 8; /* 0..255 does not fit int8 */
-        for (size_t j = 0; j < M * K; j++) s->a8[j] = (int8_t)(codes[j] - (shift ? 128 : 0));
+        int16_t sh = shift ? 128 : 0;
+        for (size_t j = 0; j < M * K; j++) s->a8[j] = (int8_t)(codes[j] - sh);
         ops->gemm(s->acc, N, s->a8, K, s->pack, M, N, K);
         if (shift)
             for (size_t r = 0; r < M; r++)
@@ -217,13 +212,18 @@ int qsdr_nn_qlayer_forward(qsdr_nn_model *m, qsdr_nn_layer *l, float *y, const f
         }
     }
     const float *bias = l->bias ? m->params + l->b_off : NULL;
-    for (size_t r = 0; r < M; r++) {
-        size_t b = r / P, p = r % P;
-        for (size_t n = 0; n < N; n++) {
-            float v = (float)s->acc[r * N + n] * (l->wscale[n] * sa) + (bias ? bias[n] : 0.0f);
-            if (conv) y[(b * N + n) * P + p] = v;
-            else y[r * N + n] = v;
-        }
+    float *cs = s->cscale, *bz = s->cscale + N;
+    for (size_t n = 0; n < N; n++) cs[n] = l->wscale[n] * sa, bz[n] = bias ? bias[n] : 0.0f;
+    if (!conv) {
+        for (size_t r = 0; r < M; r++)
+            for (size_t n = 0; n < N; n++) y[r * N + n] = (float)s->acc[r * N + n] * cs[n] + bz[n];
+    } else {
+        for (size_t b = 0; b < B; b++)
+            for (size_t n = 0; n < N; n++) {
+                const int32_t *a = s->acc + b * P * N + n;
+                float *yo = y + (b * N + n) * P;
+                for (size_t p = 0; p < P; p++) yo[p] = (float)a[p * N] * cs[n] + bz[n];
+            }
     }
     return QSDR_OK;
 }

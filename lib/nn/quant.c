@@ -14,6 +14,12 @@
 
 static inline int qmax_signed(int bits) { return (1 << (bits - 1)) - 1; }
 
+/* Branch-free helpers that vectorize (libm's fminf/fmaxf/rintf are calls without SSE4.1):
+ * round-to-nearest-even by the 1.5 * 2^23 trick, exact for |v| <= 2^22, which clamping to a
+ * code range guarantees (rint(clamp(v)) = clamp(rint(v)) for integer bounds). */
+static inline float clampf(float v, float lo, float hi) { return v < lo ? lo : v > hi ? hi : v; }
+static inline float qround(float v) { return (v + 12582912.0f) - 12582912.0f; } /* no -ffast-math here */
+
 /* ---- dorefa: tanh normalisation per output channel ----------------------------------------- */
 /* b >= 2: t = tanh(w), code = rint(t / max|t| * Q), scale = max|w| / Q (the channel keeps its
  * range); b = 1: code = sign(w), scale = mean|w|. STE: d code/dw through tanh only. */
@@ -35,12 +41,12 @@ static void dorefa_forward(qsdr_nn_quant *q, float *out, int16_t *codes, float *
         } else {
             int Q = qmax_signed(q->bits);
             float mw = 0;
-            for (size_t i = 0; i < N; i++) mw = fmaxf(mw, fabsf(w[i]));
+            for (size_t i = 0; i < N; i++) mw = fabsf(w[i]) > mw ? fabsf(w[i]) : mw;
             float mt = tanhf(mw);
             if (!(mt > 0)) mt = 1, mw = 0;
             s = mw / (float)Q;
             for (size_t i = 0; i < N; i++) {
-                int16_t k = (int16_t)rintf(tanhf(w[i]) / mt * (float)Q);
+                int16_t k = (int16_t)qround(clampf(tanhf(w[i]) / mt * (float)Q, (float)-Q, (float)Q));
                 if (codes) codes[c * N + i] = k;
                 if (out) out[c * N + i] = (float)k * s;
             }
@@ -58,7 +64,7 @@ static void dorefa_backward(qsdr_nn_quant *q, float *din, const float *dout, con
             continue;
         }
         float mw = 0;
-        for (size_t i = 0; i < N; i++) mw = fmaxf(mw, fabsf(w[i]));
+        for (size_t i = 0; i < N; i++) mw = fabsf(w[i]) > mw ? fabsf(w[i]) : mw;
         float mt = tanhf(mw), g = mt > 0 ? mw / mt : 0;
         for (size_t i = 0; i < N; i++) {
             float t = tanhf(w[i]);
@@ -112,7 +118,7 @@ static void lsq_forward(qsdr_nn_quant *q, float *out, int16_t *codes, float *sca
         float s = q->param[c];
         for (size_t i = 0; i < N; i++) {
             float v = w[i] / s;
-            int16_t k = q->bits == 1 ? (v >= 0 ? 1 : -1) : (int16_t)fminf(fmaxf(rintf(v), (float)-Q), (float)Q);
+            int16_t k = q->bits == 1 ? (v >= 0 ? 1 : -1) : (int16_t)qround(clampf(v, (float)-Q, (float)Q));
             if (codes) codes[c * N + i] = k;
             if (out) out[c * N + i] = (float)k * s;
         }
@@ -138,7 +144,7 @@ static void lsq_backward(qsdr_nn_quant *q, float *din, const float *dout, const 
                 ds += dout[j] * (v < 0 ? -Q : Q);
             } else {
                 din[j] = dout[j];
-                ds += dout[j] * (rintf(v) - v);
+                ds += dout[j] * (qround(v) - v);
             }
         }
         q->grad[c] += (float)ds * gs;
@@ -152,7 +158,7 @@ static void lsq_calibrate(qsdr_nn_quant *q, const float *in, size_t C, size_t N)
     for (size_t c = 0; c < C; c++) {
         const float *w = in + c * N;
         float mw = 0;
-        for (size_t i = 0; i < N; i++) mw = fmaxf(mw, fabsf(w[i]));
+        for (size_t i = 0; i < N; i++) mw = fabsf(w[i]) > mw ? fabsf(w[i]) : mw;
         if (!(mw > 0)) {
             q->param[c] = 1e-3f;
             continue;
@@ -163,7 +169,7 @@ static void lsq_calibrate(qsdr_nn_quant *q, const float *in, size_t C, size_t N)
             double e = 0;
             for (size_t i = 0; i < N; i++) {
                 float v = w[i] / s;
-                float k = q->bits == 1 ? (v >= 0 ? 1.f : -1.f) : fminf(fmaxf(rintf(v), (float)-Q), (float)Q);
+                float k = q->bits == 1 ? (v >= 0 ? 1.f : -1.f) : qround(clampf(v, (float)-Q, (float)Q));
                 e += (double)(k * s - w[i]) * (k * s - w[i]);
             }
             if (e < best) best = e, q->param[c] = s;
@@ -186,10 +192,9 @@ static void pact_forward(qsdr_nn_quant *q, float *out, int16_t *codes, float *sc
 {
     size_t n = C * N;
     float a = q->param[0] > 1e-6f ? q->param[0] : 1e-6f;
-    float Q = (float)((1 << q->bits) - 1), s = a / Q;
+    float Q = (float)((1 << q->bits) - 1), s = a / Q, r = Q / a;
     for (size_t i = 0; i < n; i++) {
-        float y = fminf(fmaxf(in[i], 0.0f), a);
-        int16_t k = (int16_t)rintf(y * (Q / a));
+        int16_t k = (int16_t)qround(clampf(in[i] * r, 0.0f, Q));
         if (codes) codes[i] = k;
         if (out) out[i] = (float)k * s;
     }
@@ -276,9 +281,9 @@ static void sym_forward(qsdr_nn_quant *q, float *out, int16_t *codes, float *sca
         if (scale) scale[0] = a;
         return;
     }
-    float Q = (float)qmax_signed(q->bits), s = a / Q;
+    float Q = (float)qmax_signed(q->bits), s = a / Q, r = Q / a;
     for (size_t i = 0; i < n; i++) {
-        int16_t k = (int16_t)fminf(fmaxf(rintf(in[i] * (Q / a)), -Q), Q);
+        int16_t k = (int16_t)qround(clampf(in[i] * r, -Q, Q));
         if (codes) codes[i] = k;
         if (out) out[i] = (float)k * s;
     }

@@ -7,6 +7,7 @@
 
 #include "nn/kernels/qsdr_k_bitgemm.h"
 #include "nn/kernels/qsdr_k_gemm_s8.h"
+#include "nn/kernels/qsdr_k_pack_planes.h"
 #include "nn/nn_internal.h"
 #include "qsdr/common.h"
 #include "qsdr_test.h"
@@ -179,5 +180,34 @@ QSDR_TEST(qa_nn_xnor_meaning, "qa", "XNOR GEMM equals the +-1 dot product it sta
                 QSDR_CHECK_EQ_INT(C[i * N + j], d);
             }
         qsdr_aligned_free(p);
+    }
+}
+
+QSDR_TEST(qa_nn_pack_planes_variants, "qa", "bit-plane packing: every variant equals the generic reference exactly")
+{
+    const qsdr_nn_kvariant *tab = qsdr_nn_pack_planes_variants();
+    qsdr_k_pack_planes_fn gen = NULL;
+    for (const qsdr_nn_kvariant *v = tab; v->name; v++)
+        if (!strcmp(v->name, "generic")) gen = (qsdr_k_pack_planes_fn)v->ops;
+    QSDR_REQUIRE(gen);
+    uint64_t seed = 5;
+    for (const qsdr_nn_kvariant *v = tab; v->name; v++) {
+        if (!qsdr_nn_kvariant_supported(v)) continue;
+        qsdr_k_pack_planes_fn fn = (qsdr_k_pack_planes_fn)v->ops;
+        for (size_t K = 0; K <= 200; K += (K < 68 ? 1 : 61))
+            for (int n = 1; n <= 8; n++)
+                for (int pm1 = 0; pm1 < 2; pm1++) {
+                    if (pm1 && n > 1) continue;
+                    size_t rows = 3, ld = K + 1, W = (K + 63) / 64;
+                    int16_t *c = malloc((rows * ld + 2) * 2);
+                    uint64_t *a = calloc(rows * (size_t)n * W + 1, 8), *b = calloc(rows * (size_t)n * W + 2, 8);
+                    for (size_t i = 0; i < rows * ld + 2; i++) c[i] = (int16_t)((int)(lcg(&seed) % 511) - 255);
+                    b[rows * (size_t)n * W] = CANARY;
+                    gen(a, c + 1, ld, rows, K, n, pm1); /* +1: unaligned codes */
+                    fn(b, c + 1, ld, rows, K, n, pm1);
+                    QSDR_CHECK_MSG(memcmp(a, b, rows * (size_t)n * W * 8) == 0, "%s K=%zu n=%d pm1=%d differs", v->name, K, n, pm1);
+                    QSDR_CHECK_EQ_INT(b[rows * (size_t)n * W], CANARY);
+                    free(c), free(a), free(b);
+                }
     }
 }
