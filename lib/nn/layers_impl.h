@@ -37,83 +37,96 @@ void FN(linear_backward)(T *dx, T *dw, T *db, const T *dy, const T *x, const T *
              dx, (int)Fin);
 }
 
-/* ---- conv2d via im2row: rows (B*Ho*Wo, C*kh*kw) -------------------------------------------- */
-void FN(im2row)(T *rows, const T *x, const qsdr_nn_conv_geom *g, size_t B)
+/* ---- conv2d via im2col: cols (K, B*P), K = C*kh*kw, P = Ho*Wo ---------------------------- */
+/* One output row segment: for kernel offset (ky, kx) of channel c, sample b, output row oy. */
+void FN(im2col)(T *cols, const T *x, const qsdr_nn_conv_geom *g, size_t B)
 {
-    size_t K = g->c * g->kh * g->kw, P = g->ho * g->wo;
-    for (size_t b = 0; b < B; b++)
-        for (size_t oy = 0; oy < g->ho; oy++)
-            for (size_t ox = 0; ox < g->wo; ox++) {
-                T *r = rows + (b * P + oy * g->wo + ox) * K;
-                for (size_t c = 0; c < g->c; c++)
-                    for (size_t ky = 0; ky < g->kh; ky++) {
+    size_t P = g->ho * g->wo, BP = B * P;
+    for (size_t c = 0; c < g->c; c++)
+        for (size_t ky = 0; ky < g->kh; ky++)
+            for (size_t kx = 0; kx < g->kw; kx++) {
+                T *dst = cols + ((c * g->kh + ky) * g->kw + kx) * BP;
+                /* output columns whose input column lies inside: ox in [lo, hi) */
+                size_t lo = 0, hi;
+                while (lo < g->wo && lo * g->sx + kx < g->px) lo++;
+                for (hi = lo; hi < g->wo && hi * g->sx + kx < g->px + g->w;) hi++;
+                for (size_t b = 0; b < B; b++)
+                    for (size_t oy = 0; oy < g->ho; oy++) {
+                        T *d = dst + b * P + oy * g->wo;
                         long iy = (long)(oy * g->sy + ky) - (long)g->py;
-                        for (size_t kx = 0; kx < g->kw; kx++) {
-                            long ix = (long)(ox * g->sx + kx) - (long)g->px;
-                            bool in = iy >= 0 && iy < (long)g->h && ix >= 0 && ix < (long)g->w;
-                            *r++ = in ? x[((b * g->c + c) * g->h + (size_t)iy) * g->w + (size_t)ix] : 0;
+                        if (iy < 0 || iy >= (long)g->h) {
+                            memset(d, 0, g->wo * sizeof(T));
+                            continue;
                         }
+                        const T *src = x + ((b * g->c + c) * g->h + (size_t)iy) * g->w + kx - g->px;
+                        for (size_t ox = 0; ox < lo; ox++) d[ox] = 0;
+                        if (g->sx == 1) memcpy(d + lo, src + lo, (hi - lo) * sizeof(T));
+                        else
+                            for (size_t ox = lo; ox < hi; ox++) d[ox] = src[ox * g->sx];
+                        for (size_t ox = hi; ox < g->wo; ox++) d[ox] = 0;
                     }
             }
 }
 
-void FN(row2im)(T *dx, const T *rows, const qsdr_nn_conv_geom *g, size_t B)
+void FN(col2im)(T *dx, const T *cols, const qsdr_nn_conv_geom *g, size_t B)
 {
-    size_t K = g->c * g->kh * g->kw, P = g->ho * g->wo;
+    size_t P = g->ho * g->wo, BP = B * P;
     memset(dx, 0, B * g->c * g->h * g->w * sizeof(T));
-    for (size_t b = 0; b < B; b++)
-        for (size_t oy = 0; oy < g->ho; oy++)
-            for (size_t ox = 0; ox < g->wo; ox++) {
-                const T *r = rows + (b * P + oy * g->wo + ox) * K;
-                for (size_t c = 0; c < g->c; c++)
-                    for (size_t ky = 0; ky < g->kh; ky++) {
+    for (size_t c = 0; c < g->c; c++)
+        for (size_t ky = 0; ky < g->kh; ky++)
+            for (size_t kx = 0; kx < g->kw; kx++) {
+                const T *s = cols + ((c * g->kh + ky) * g->kw + kx) * BP;
+                for (size_t b = 0; b < B; b++)
+                    for (size_t oy = 0; oy < g->ho; oy++) {
                         long iy = (long)(oy * g->sy + ky) - (long)g->py;
-                        for (size_t kx = 0; kx < g->kw; kx++, r++) {
+                        if (iy < 0 || iy >= (long)g->h) continue;
+                        T *row = dx + ((b * g->c + c) * g->h + (size_t)iy) * g->w;
+                        const T *d = s + b * P + oy * g->wo;
+                        for (size_t ox = 0; ox < g->wo; ox++) {
                             long ix = (long)(ox * g->sx + kx) - (long)g->px;
-                            if (iy >= 0 && iy < (long)g->h && ix >= 0 && ix < (long)g->w)
-                                dx[((b * g->c + c) * g->h + (size_t)iy) * g->w + (size_t)ix] += *r;
+                            if (ix >= 0 && ix < (long)g->w) row[ix] += d[ox];
                         }
                     }
             }
 }
 
-/* y: (B, Cout, Ho, Wo); rows: (B*P, K) scratch filled from x; tmp: (B*P, Cout) scratch. */
-void FN(conv2d_forward)(T *y, T *rows, T *tmp, const T *x, const T *w, const T *bias, const qsdr_nn_conv_geom *g,
+/* y: (B, Cout, Ho, Wo); cols: (K, B*P) scratch filled from x; tmp: (Cout, B*P) scratch. */
+void FN(conv2d_forward)(T *y, T *cols, T *tmp, const T *x, const T *w, const T *bias, const qsdr_nn_conv_geom *g,
                         size_t B)
 {
-    size_t K = g->c * g->kh * g->kw, P = g->ho * g->wo, Co = g->cout;
-    FN(im2row)(rows, x, g, B);
-    GEMM(CblasRowMajor, CblasNoTrans, CblasTrans, (int)(B * P), (int)Co, (int)K, 1, rows, (int)K, w, (int)K, 0, tmp,
-         (int)Co);
+    size_t K = g->c * g->kh * g->kw, P = g->ho * g->wo, Co = g->cout, BP = B * P;
+    FN(im2col)(cols, x, g, B);
+    GEMM(CblasRowMajor, CblasNoTrans, CblasNoTrans, (int)Co, (int)BP, (int)K, 1, w, (int)K, cols, (int)BP, 0, tmp,
+         (int)BP);
     for (size_t b = 0; b < B; b++)
         for (size_t o = 0; o < Co; o++) {
-            T bo = bias ? bias[o] : 0;
-            T *yo = y + (b * Co + o) * P;
-            const T *t = tmp + b * P * Co + o;
-            for (size_t p = 0; p < P; p++) yo[p] = t[p * Co] + bo;
+            T bo = bias ? bias[o] : 0, *yo = y + (b * Co + o) * P;
+            const T *t = tmp + o * BP + b * P;
+            for (size_t p = 0; p < P; p++) yo[p] = t[p] + bo;
         }
 }
 
-/* rows must still hold im2row(x) from the forward pass; tmp: (B*P, max(Cout, K)) scratch. */
-void FN(conv2d_backward)(T *dx, T *dw, T *db, T *tmp, T *drows, const T *dy, const T *rows, const T *w,
+/* cols must still hold im2col(x) from the forward pass; tmp: (Cout, B*P) scratch; dcols:
+ * (K, B*P) scratch. */
+void FN(conv2d_backward)(T *dx, T *dw, T *db, T *tmp, T *dcols, const T *dy, const T *cols, const T *w,
                          const qsdr_nn_conv_geom *g, size_t B)
 {
-    size_t K = g->c * g->kh * g->kw, P = g->ho * g->wo, Co = g->cout;
-    for (size_t b = 0; b < B; b++) /* dy (B, Co, P) -> tmp (B*P, Co) */
-        for (size_t o = 0; o < Co; o++) {
-            const T *d = dy + (b * Co + o) * P;
-            for (size_t p = 0; p < P; p++) tmp[(b * P + p) * Co + o] = d[p];
-        }
+    size_t K = g->c * g->kh * g->kw, P = g->ho * g->wo, Co = g->cout, BP = B * P;
+    for (size_t b = 0; b < B; b++) /* dy (B, Co, P) -> tmp (Co, B*P) */
+        for (size_t o = 0; o < Co; o++) memcpy(tmp + o * BP + b * P, dy + (b * Co + o) * P, P * sizeof(T));
     if (db)
-        for (size_t i = 0; i < B * P; i++)
-            for (size_t o = 0; o < Co; o++) db[o] += tmp[i * Co + o];
+        for (size_t o = 0; o < Co; o++) {
+            T s = 0;
+            for (size_t i = 0; i < BP; i++) s += tmp[o * BP + i];
+            db[o] += s;
+        }
     if (dw)
-        GEMM(CblasRowMajor, CblasTrans, CblasNoTrans, (int)Co, (int)K, (int)(B * P), 1, tmp, (int)Co, rows, (int)K, 1,
-             dw, (int)K);
+        GEMM(CblasRowMajor, CblasNoTrans, CblasTrans, (int)Co, (int)K, (int)BP, 1, tmp, (int)BP, cols, (int)BP, 1, dw,
+             (int)K);
     if (dx) {
-        GEMM(CblasRowMajor, CblasNoTrans, CblasNoTrans, (int)(B * P), (int)K, (int)Co, 1, tmp, (int)Co, w, (int)K, 0,
-             drows, (int)K);
-        FN(row2im)(dx, drows, g, B);
+        GEMM(CblasRowMajor, CblasTrans, CblasNoTrans, (int)K, (int)BP, (int)Co, 1, w, (int)K, tmp, (int)BP, 0, dcols,
+             (int)BP);
+        FN(col2im)(dx, dcols, g, B);
     }
 }
 

@@ -639,8 +639,7 @@ static int layer_forward(qsdr_nn_model *m, size_t i, const float *x, size_t B)
             qsdr_nn_linear_forward_f32(y, xin, w, b, B, l->fin, l->out_c);
         } else {
             size_t K = l->in_c * l->g.kh * l->g.kw, P = l->g.ho * l->g.wo;
-            size_t mx = K > l->out_c ? K : l->out_c;
-            if (ensure(&l->cache, &l->cap_cache, B * P * K) || ensure(&l->cache2, &l->cap_cache2, B * P * mx)) return QSDR_ENOMEM;
+            if (ensure(&l->cache, &l->cap_cache, B * P * K) || ensure(&l->cache2, &l->cap_cache2, B * P * l->out_c)) return QSDR_ENOMEM;
             qsdr_nn_conv2d_forward_f32(y, l->cache, l->cache2, xin, w, b, &l->g, B);
         }
         return QSDR_OK;

@@ -22,8 +22,6 @@ typedef struct {
     void *pack;
     int32_t *wrow;      /* per output: sum_k q_w */
     int16_t *acodes;    /* activation codes (B * fin) */
-    float *afloat;      /* codes as floats (conv: before im2row), then rows */
-    float *arows;
     int8_t *a8;         /* (M, K) int8 activations */
     uint64_t *abits;    /* (M, na, W) activation planes */
     int32_t *acc;       /* (M, N) */
@@ -42,8 +40,6 @@ void qsdr_nn_qlayer_free(qsdr_nn_layer *l)
     qsdr_aligned_free(s->pack);
     qsdr_free(s->wrow);
     qsdr_free(s->acodes);
-    qsdr_aligned_free(s->afloat);
-    qsdr_aligned_free(s->arows);
     qsdr_aligned_free(s->a8);
     qsdr_aligned_free(s->abits);
     qsdr_aligned_free(s->acc);
@@ -90,6 +86,18 @@ static int prepare_weights(qsdr_nn_model *m, qsdr_nn_layer *l, qstate *s, size_t
         for (size_t k = 0; k < K; k++) r += l->wcodes[n * K + k];
         s->wrow[n] = r;
     }
+    /* conv: reorder each filter from (c, ky, kx) to (ky, kx, c), the order of im2row_codes */
+    int16_t *wc = qsdr_malloc(N * K * sizeof(int16_t) + 2);
+    if (!wc) return QSDR_ENOMEM;
+    if (l->type == L_LINEAR) memcpy(wc, l->wcodes, N * K * sizeof(int16_t));
+    else {
+        size_t C = l->in_c, kh = l->g.kh, kw = l->g.kw;
+        for (size_t n = 0; n < N; n++)
+            for (size_t c = 0; c < C; c++)
+                for (size_t ky = 0; ky < kh; ky++)
+                    for (size_t kx = 0; kx < kw; kx++)
+                        wc[n * K + (ky * kw + kx) * C + c] = l->wcodes[n * K + (c * kh + ky) * kw + kx];
+    }
     /* 1-bit signed activations cannot hold the 0 of zero padding in a +-1 plane */
     bool pm1_ok = !(asigned && ba == 1 && conv_pad);
     int kind = K_INT8;
@@ -103,10 +111,10 @@ static int prepare_weights(qsdr_nn_model *m, qsdr_nn_layer *l, qstate *s, size_t
         int8_t *b8 = qsdr_malloc(N * K + 1);
         s->pack = qsdr_aligned_alloc(ops->packed_size(N, K));
         if (!b8 || !s->pack) {
-            qsdr_free(b8);
+            qsdr_free(b8), qsdr_free(wc);
             return QSDR_ENOMEM;
         }
-        for (size_t j = 0; j < N * K; j++) b8[j] = (int8_t)l->wcodes[j];
+        for (size_t j = 0; j < N * K; j++) b8[j] = (int8_t)wc[j];
         ops->pack(s->pack, b8, K, N, K);
         qsdr_free(b8);
         l->ivar = v;
@@ -123,18 +131,50 @@ static int prepare_weights(qsdr_nn_model *m, qsdr_nn_layer *l, qstate *s, size_t
         uint64_t *bits = qsdr_aligned_alloc(N * (size_t)s->nb * W * 8 + 8);
         s->pack = qsdr_aligned_alloc(ops->packed_size(N, (size_t)s->nb, W));
         if (!bits || !s->pack) {
-            qsdr_aligned_free(bits);
+            qsdr_aligned_free(bits), qsdr_free(wc);
             return QSDR_ENOMEM;
         }
-        to_planes(bits, l->wcodes, K, N, K, s->nb, true);
+        to_planes(bits, wc, K, N, K, s->nb, true);
         ops->pack(s->pack, bits, (size_t)s->nb * W, N, (size_t)s->nb, W);
         qsdr_aligned_free(bits);
         l->ivar = v;
         snprintf(l->kname, sizeof l->kname, "%s/%s", kind == K_XNOR ? "xnor" : "planes", v->name);
     }
+    qsdr_free(wc);
     l->ikind = kind;
     l->ipack_bits = key;
     return QSDR_OK;
+}
+
+/* rows (B*P, K) of codes with K in (ky, kx, c) order, from codes in NHWC layout (so each
+ * kernel row is one contiguous run of kw*C codes); zero padding is code 0 */
+static void im2row_codes(int16_t *rows, const int16_t *nhwc, const qsdr_nn_conv_geom *g, size_t B)
+{
+    size_t C = g->c, K = C * g->kh * g->kw, P = g->ho * g->wo, run = g->kw * C;
+    for (size_t b = 0; b < B; b++)
+        for (size_t oy = 0; oy < g->ho; oy++)
+            for (size_t ox = 0; ox < g->wo; ox++) {
+                int16_t *r = rows + (b * P + oy * g->wo + ox) * K;
+                long ix0 = (long)(ox * g->sx) - (long)g->px;
+                bool inside_x = ix0 >= 0 && ix0 + (long)g->kw <= (long)g->w;
+                for (size_t ky = 0; ky < g->kh; ky++, r += run) {
+                    long iy = (long)(oy * g->sy + ky) - (long)g->py;
+                    if (iy < 0 || iy >= (long)g->h) {
+                        memset(r, 0, run * sizeof(int16_t));
+                        continue;
+                    }
+                    const int16_t *src = nhwc + ((b * g->h + (size_t)iy) * g->w) * C;
+                    if (inside_x) {
+                        memcpy(r, src + (size_t)ix0 * C, run * sizeof(int16_t));
+                        continue;
+                    }
+                    for (size_t kx = 0; kx < g->kw; kx++) {
+                        long ix = ix0 + (long)kx;
+                        if (ix >= 0 && ix < (long)g->w) memcpy(r + kx * C, src + (size_t)ix * C, C * sizeof(int16_t));
+                        else memset(r + kx * C, 0, C * sizeof(int16_t));
+                    }
+                }
+            }
 }
 
 static int grow_bytes(void **p, size_t bytes)
@@ -163,23 +203,28 @@ int qsdr_nn_qlayer_forward(qsdr_nn_model *m, qsdr_nn_layer *l, float *y, const f
         s->capm = M * (N > K ? N : K);
         qsdr_free(s->acodes);
         qsdr_free(s->arow);
-        s->acodes = qsdr_malloc(B * l->fin * sizeof(int16_t) + M * K * sizeof(int16_t));
+        s->acodes = qsdr_malloc(2 * B * l->fin * sizeof(int16_t) + M * K * sizeof(int16_t));
         s->arow = qsdr_malloc(M * sizeof(int32_t));
         qsdr_free(s->cscale);
         s->cscale = qsdr_malloc(2 * N * sizeof(float));
-        if (!s->acodes || !s->arow || !s->cscale || grow_bytes((void **)&s->afloat, B * l->fin * sizeof(float)) ||
-            grow_bytes((void **)&s->arows, M * K * sizeof(float)) || grow_bytes((void **)&s->a8, M * K) ||
+        if (!s->acodes || !s->arow || !s->cscale || grow_bytes((void **)&s->a8, M * K) ||
             grow_bytes((void **)&s->abits, M * 8 * W * 8) || grow_bytes((void **)&s->acc, M * N * sizeof(int32_t)))
             return QSDR_ENOMEM;
     }
     float sa;
     l->aq.ops->forward(&l->aq, NULL, s->acodes, &sa, x, 1, B * l->fin);
     int16_t *codes = s->acodes; /* (M, K) */
-    if (conv) {
-        for (size_t j = 0; j < B * l->fin; j++) s->afloat[j] = (float)s->acodes[j];
-        qsdr_nn_im2row_f32(s->arows, s->afloat, &l->g, B);
-        codes = s->acodes + B * l->fin;
-        for (size_t j = 0; j < M * K; j++) codes[j] = (int16_t)s->arows[j];
+    if (conv) { /* NCHW codes -> NHWC -> rows */
+        size_t C = l->in_c, HW = l->in_h * l->in_w;
+        int16_t *nhwc = s->acodes + B * l->fin;
+        for (size_t b = 0; b < B; b++)
+            for (size_t c = 0; c < C; c++) {
+                const int16_t *src = s->acodes + (b * C + c) * HW;
+                int16_t *dst = nhwc + b * HW * C + c;
+                for (size_t p = 0; p < HW; p++) dst[p * C] = src[p];
+            }
+        codes = nhwc + B * l->fin;
+        im2row_codes(codes, nhwc, &l->g, B);
     }
     if (l->ikind == K_PLANES)
         for (size_t r = 0; r < M; r++) {
