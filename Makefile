@@ -45,6 +45,8 @@ bench: build
 	@echo
 	$(BUILD)/bench/bench_turbo
 	@echo
+	OPENBLAS_NUM_THREADS=1 $(BUILD)/bench/bench_nn
+	@echo
 	bench/zmq.sh $(BUILD)/qsdr
 
 # Regenerate docs/blocks.md from the block descriptors.

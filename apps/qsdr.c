@@ -445,6 +445,13 @@ static int cmd_ctl(int argc, char **argv)
 
 int main(int argc, char **argv)
 {
+    /* OpenBLAS starts its thread pool when the library loads, and idle pool threads spin on the
+     * cores the flowgraph's blocks need. qsdr's GEMMs are small: unless the user chose a
+     * thread count, restart once with one BLAS thread (results do not depend on it). */
+    if (!getenv("OPENBLAS_NUM_THREADS")) {
+        setenv("OPENBLAS_NUM_THREADS", "1", 1);
+        execv("/proc/self/exe", argv);
+    }
     if (argc < 2 || !strcmp(argv[1], "help") || !strcmp(argv[1], "--help") || !strcmp(argv[1], "-h")) {
         usage(argc < 2 ? stderr : stdout);
         return argc < 2 ? EXIT_BAD_INPUT : 0;

@@ -95,15 +95,18 @@ void FN(conv2d_forward)(T *y, T *cols, T *tmp, const T *x, const T *w, const T *
                         size_t B)
 {
     size_t K = g->c * g->kh * g->kw, P = g->ho * g->wo, Co = g->cout, BP = B * P;
+    (void)tmp;
     FN(im2col)(cols, x, g, B);
-    GEMM(CblasRowMajor, CblasNoTrans, CblasNoTrans, (int)Co, (int)BP, (int)K, 1, w, (int)K, cols, (int)BP, 0, tmp,
-         (int)BP);
-    for (size_t b = 0; b < B; b++)
+    /* one GEMM per sample straight into y (B, Co, P): the sample's columns of cols are a
+     * (K, P) block with row stride B*P; y starts as the bias */
+    for (size_t b = 0; b < B; b++) {
         for (size_t o = 0; o < Co; o++) {
             T bo = bias ? bias[o] : 0, *yo = y + (b * Co + o) * P;
-            const T *t = tmp + o * BP + b * P;
-            for (size_t p = 0; p < P; p++) yo[p] = t[p] + bo;
+            for (size_t p = 0; p < P; p++) yo[p] = bo;
         }
+        GEMM(CblasRowMajor, CblasNoTrans, CblasNoTrans, (int)Co, (int)P, (int)K, 1, w, (int)K, cols + b * P, (int)BP, 1,
+             y + b * Co * P, (int)P);
+    }
 }
 
 /* cols must still hold im2col(x) from the forward pass; tmp: (Cout, B*P) scratch; dcols:

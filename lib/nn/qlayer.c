@@ -27,6 +27,7 @@ typedef struct {
     int32_t *acc;       /* (M, N) */
     int32_t *arow;      /* per row: sum_k q_a */
     float *cscale;      /* per output: s_w * s_a, then the bias */
+    int32_t *padS;      /* +-1 activations with zero padding: (N, kh*kw) weight sums */
     size_t cap;         /* M * K capacity of the activation buffers */
     size_t capm;        /* M capacity */
     int nb, na, dw, da;
@@ -45,6 +46,7 @@ void qsdr_nn_qlayer_free(qsdr_nn_layer *l)
     qsdr_aligned_free(s->acc);
     qsdr_free(s->arow);
     qsdr_free(s->cscale);
+    qsdr_free(s->padS);
     qsdr_free(s);
     l->ipack = NULL;
 }
@@ -98,11 +100,21 @@ static int prepare_weights(qsdr_nn_model *m, qsdr_nn_layer *l, qstate *s, size_t
                     for (size_t kx = 0; kx < kw; kx++)
                         wc[n * K + (ky * kw + kx) * C + c] = l->wcodes[n * K + (c * kh + ky) * kw + kx];
     }
-    /* 1-bit signed activations cannot hold the 0 of zero padding in a +-1 plane */
-    bool pm1_ok = !(asigned && ba == 1 && conv_pad);
+    /* 1-bit signed activations hold zero padding as -1 in their +-1 plane; the forward pass adds
+     * back sum of the weights at padded taps (padS: per output, per kernel tap, sum over c) */
     int kind = K_INT8;
-    if (bw == 1 && ba == 1 && asigned && pm1_ok) kind = K_XNOR;
-    else if (bw * ba <= 4 && pm1_ok) kind = K_PLANES;
+    if (bw == 1 && ba == 1 && asigned) kind = K_XNOR;
+    else if (bw * ba <= 4) kind = K_PLANES;
+    qsdr_free(s->padS);
+    s->padS = NULL;
+    if (kind != K_INT8 && asigned && ba == 1 && conv_pad) {
+        size_t T = l->g.kh * l->g.kw, C = l->in_c;
+        s->padS = qsdr_calloc(N * T + 1, sizeof(int32_t));
+        if (!s->padS) return QSDR_ENOMEM;
+        for (size_t n = 0; n < N; n++)
+            for (size_t c = 0; c < C; c++)
+                for (size_t t = 0; t < T; t++) s->padS[n * T + t] += l->wcodes[n * K + c * T + t];
+    }
     qsdr_aligned_free(s->pack);
     s->pack = NULL;
     if (kind == K_INT8) {
@@ -147,35 +159,39 @@ static int prepare_weights(qsdr_nn_model *m, qsdr_nn_layer *l, qstate *s, size_t
 }
 
 /* rows (B*P, K) of codes with K in (ky, kx, c) order, from codes in NHWC layout (so each
- * kernel row is one contiguous run of kw*C codes); zero padding is code 0 */
-static void im2row_codes(int16_t *rows, const int16_t *nhwc, const qsdr_nn_conv_geom *g, size_t B)
-{
-    size_t C = g->c, K = C * g->kh * g->kw, P = g->ho * g->wo, run = g->kw * C;
-    for (size_t b = 0; b < B; b++)
-        for (size_t oy = 0; oy < g->ho; oy++)
-            for (size_t ox = 0; ox < g->wo; ox++) {
-                int16_t *r = rows + (b * P + oy * g->wo + ox) * K;
-                long ix0 = (long)(ox * g->sx) - (long)g->px;
-                bool inside_x = ix0 >= 0 && ix0 + (long)g->kw <= (long)g->w;
-                for (size_t ky = 0; ky < g->kh; ky++, r += run) {
-                    long iy = (long)(oy * g->sy + ky) - (long)g->py;
-                    if (iy < 0 || iy >= (long)g->h) {
-                        memset(r, 0, run * sizeof(int16_t));
-                        continue;
-                    }
-                    const int16_t *src = nhwc + ((b * g->h + (size_t)iy) * g->w) * C;
-                    if (inside_x) {
-                        memcpy(r, src + (size_t)ix0 * C, run * sizeof(int16_t));
-                        continue;
-                    }
-                    for (size_t kx = 0; kx < g->kw; kx++) {
-                        long ix = ix0 + (long)kx;
-                        if (ix >= 0 && ix < (long)g->w) memcpy(r + kx * C, src + (size_t)ix * C, C * sizeof(int16_t));
-                        else memset(r + kx * C, 0, C * sizeof(int16_t));
-                    }
-                }
-            }
-}
+ * kernel row is one contiguous run of kw*C codes); zero padding is code 0 (`zero`) */
+#define IM2ROW(NAME, TYPE)                                                                                   \
+    static void NAME(TYPE *rows, const TYPE *nhwc, const qsdr_nn_conv_geom *g, size_t B, TYPE zero)        \
+    {                                                                                                        \
+        size_t C = g->c, K = C * g->kh * g->kw, P = g->ho * g->wo, run = g->kw * C;                         \
+        for (size_t b = 0; b < B; b++)                                                                       \
+            for (size_t oy = 0; oy < g->ho; oy++)                                                            \
+                for (size_t ox = 0; ox < g->wo; ox++) {                                                      \
+                    TYPE *r = rows + (b * P + oy * g->wo + ox) * K;                                         \
+                    long ix0 = (long)(ox * g->sx) - (long)g->px;                                             \
+                    bool inside_x = ix0 >= 0 && ix0 + (long)g->kw <= (long)g->w;                             \
+                    for (size_t ky = 0; ky < g->kh; ky++, r += run) {                                        \
+                        long iy = (long)(oy * g->sy + ky) - (long)g->py;                                     \
+                        if (iy < 0 || iy >= (long)g->h) {                                                    \
+                            for (size_t j = 0; j < run; j++) r[j] = zero;                                    \
+                            continue;                                                                        \
+                        }                                                                                    \
+                        const TYPE *src = nhwc + ((b * g->h + (size_t)iy) * g->w) * C;                       \
+                        if (inside_x) {                                                                      \
+                            memcpy(r, src + (size_t)ix0 * C, run * sizeof(TYPE));                           \
+                            continue;                                                                        \
+                        }                                                                                    \
+                        for (size_t kx = 0; kx < g->kw; kx++) {                                              \
+                            long ix = ix0 + (long)kx;                                                        \
+                            if (ix >= 0 && ix < (long)g->w) memcpy(r + kx * C, src + (size_t)ix * C, C * sizeof(TYPE)); \
+                            else                                                                             \
+                                for (size_t j = 0; j < C; j++) r[kx * C + j] = zero;                         \
+                        }                                                                                    \
+                    }                                                                                        \
+                }                                                                                            \
+    }
+IM2ROW(im2row_codes16, int16_t)
+IM2ROW(im2row_codes8, int8_t)
 
 static int grow_bytes(void **p, size_t bytes)
 {
@@ -214,17 +230,23 @@ int qsdr_nn_qlayer_forward(qsdr_nn_model *m, qsdr_nn_layer *l, float *y, const f
     float sa;
     l->aq.ops->forward(&l->aq, NULL, s->acodes, &sa, x, 1, B * l->fin);
     int16_t *codes = s->acodes; /* (M, K) */
-    if (conv) { /* NCHW codes -> NHWC -> rows */
+    bool shift = l->ikind == K_INT8 && !l->aq.ops->signed_codes && l->aq.bits == 8; /* 0..255: not int8 */
+    int16_t sh = shift ? 128 : 0;
+    if (conv) { /* NCHW codes -> NHWC (int8 for the int8 kernel, shifted) -> rows */
         size_t C = l->in_c, HW = l->in_h * l->in_w;
         int16_t *nhwc = s->acodes + B * l->fin;
+        int8_t *nhwc8 = (int8_t *)nhwc;
         for (size_t b = 0; b < B; b++)
             for (size_t c = 0; c < C; c++) {
                 const int16_t *src = s->acodes + (b * C + c) * HW;
-                int16_t *dst = nhwc + b * HW * C + c;
-                for (size_t p = 0; p < HW; p++) dst[p * C] = src[p];
+                if (l->ikind == K_INT8)
+                    for (size_t p = 0; p < HW; p++) nhwc8[(b * HW + p) * C + c] = (int8_t)(src[p] - sh);
+                else
+                    for (size_t p = 0; p < HW; p++) nhwc[(b * HW + p) * C + c] = src[p];
             }
         codes = nhwc + B * l->fin;
-        im2row_codes(codes, nhwc, &l->g, B);
+        if (l->ikind == K_INT8) im2row_codes8(s->a8, nhwc8, &l->g, B, (int8_t)-sh);
+        else im2row_codes16(codes, nhwc, &l->g, B, 0);
     }
     if (l->ikind == K_PLANES)
         for (size_t r = 0; r < M; r++) {
@@ -234,9 +256,8 @@ int qsdr_nn_qlayer_forward(qsdr_nn_model *m, qsdr_nn_layer *l, float *y, const f
         }
     if (l->ikind == K_INT8) {
         const qsdr_k_gemm_s8_ops *ops = l->ivar->ops;
-        bool shift = !l->aq.ops->signed_codes && l->aq.bits == 8; /* 0..255 does not fit int8 */
-        int16_t sh = shift ? 128 : 0;
-        for (size_t j = 0; j < M * K; j++) s->a8[j] = (int8_t)(codes[j] - sh);
+        if (!conv)
+            for (size_t j = 0; j < M * K; j++) s->a8[j] = (int8_t)(codes[j] - sh);
         ops->gemm(s->acc, N, s->a8, K, s->pack, M, N, K);
         if (shift)
             for (size_t r = 0; r < M; r++)
@@ -256,6 +277,21 @@ int qsdr_nn_qlayer_forward(qsdr_nn_model *m, qsdr_nn_layer *l, float *y, const f
                     s->acc[r * N + n] += (int32_t)(da * (s->wrow[n] - KK * dw) + dw * (s->arow[r] - KK * da) + KK * dw * da);
         }
     }
+    if (s->padS) { /* padded taps were counted as -1 activations: add their weights back */
+        const qsdr_nn_conv_geom *g = &l->g;
+        size_t T = g->kh * g->kw;
+        for (size_t oy = 0; oy < g->ho; oy++)
+            for (size_t ox = 0; ox < g->wo; ox++)
+                for (size_t ky = 0; ky < g->kh; ky++)
+                    for (size_t kx = 0; kx < g->kw; kx++) {
+                        long iy = (long)(oy * g->sy + ky) - (long)g->py, ix = (long)(ox * g->sx + kx) - (long)g->px;
+                        if (iy >= 0 && iy < (long)g->h && ix >= 0 && ix < (long)g->w) continue;
+                        for (size_t b = 0; b < B; b++) {
+                            int32_t *a = s->acc + (b * P + oy * g->wo + ox) * N;
+                            for (size_t n = 0; n < N; n++) a[n] += s->padS[n * T + ky * g->kw + kx];
+                        }
+                    }
+    }
     const float *bias = l->bias ? m->params + l->b_off : NULL;
     float *cs = s->cscale, *bz = s->cscale + N;
     for (size_t n = 0; n < N; n++) cs[n] = l->wscale[n] * sa, bz[n] = bias ? bias[n] : 0.0f;
@@ -263,11 +299,14 @@ int qsdr_nn_qlayer_forward(qsdr_nn_model *m, qsdr_nn_layer *l, float *y, const f
         for (size_t r = 0; r < M; r++)
             for (size_t n = 0; n < N; n++) y[r * N + n] = (float)s->acc[r * N + n] * cs[n] + bz[n];
     } else {
-        for (size_t b = 0; b < B; b++)
-            for (size_t n = 0; n < N; n++) {
-                const int32_t *a = s->acc + b * P * N + n;
-                float *yo = y + (b * N + n) * P;
-                for (size_t p = 0; p < P; p++) yo[p] = (float)a[p * N] * cs[n] + bz[n];
+        for (size_t b = 0; b < B; b++) /* (P, N) -> (N, P) in 16-row tiles */
+            for (size_t p0 = 0; p0 < P; p0 += 16) {
+                size_t pe = p0 + 16 < P ? p0 + 16 : P;
+                for (size_t n = 0; n < N; n++) {
+                    const int32_t *a = s->acc + b * P * N + n;
+                    float *yo = y + (b * N + n) * P;
+                    for (size_t p = p0; p < pe; p++) yo[p] = (float)a[p * N] * cs[n] + bz[n];
+                }
             }
     }
     return QSDR_OK;
