@@ -1,0 +1,49 @@
+#!/bin/bash
+# SPDX-License-Identifier: MIT
+# qsdr train / qsdr model from the shell: outputs, plots, PTQ, exit codes and messages.
+set -u
+QSDR=$1
+SRC=$2
+T=$(mktemp -d)
+trap 'rm -rf "$T"' EXIT
+fail() { echo "FAIL: $*"; exit 1; }
+
+# train a few epochs; piped: no progress bar, the final line and the files
+"$QSDR" train "$SRC/examples/spirals.yml" --out "$T/run" --epochs 8 --bits 4 --checkpoint-every 4 >"$T/out" 2>"$T/err" || fail "train exit $?: $(cat "$T/err")"
+grep -q "test accuracy: 0\.[0-9]" "$T/out" || fail "no accuracy line: $(cat "$T/out")"
+for f in model.safetensors train.csv train.png checkpoint-epoch0004.safetensors checkpoint-epoch0008.safetensors; do
+    [ -s "$T/run/$f" ] || fail "missing $f"
+done
+[ "$(wc -l <"$T/run/train.csv")" -eq 9 ] || fail "train.csv should have a header and 8 rows"
+grep -q $'\r' "$T/err" && fail "progress bar written to a pipe"
+file "$T/run/train.png" | grep -q PNG || fail "train.png is not a PNG"
+
+# info shows the layers, the bits and the command that trained the model
+"$QSDR" model info "$T/run/model.safetensors" >"$T/info" || fail "model info"
+grep -q "linear" "$T/info" && grep -q "dorefa 4" "$T/info" && grep -q "trained by: qsdr train" "$T/info" || fail "info: $(cat "$T/info")"
+
+# eval at several bit-widths; integer engine column equals the fake-quant one at 4 bits
+"$QSDR" model eval "$T/run/model.safetensors" --bits 4,2 >"$T/eval" || fail "model eval"
+awk '$1 == "4" { if ($2 != $3) exit 1; found = 1 } END { exit !found }' "$T/eval" || fail "eval: $(cat "$T/eval")"
+
+# post-training quantization of the float-trained model
+"$QSDR" train "$SRC/examples/spirals.yml" --out "$T/f" --epochs 20 >/dev/null 2>&1 || fail "float train"
+"$QSDR" model quantize "$T/f/model.safetensors" "$T/q8.safetensors" --bits 8 --calibrate 512 >"$T/q" || fail "quantize"
+acc=$(sed -n 's/.*test accuracy \([0-9.]*\)/\1/p' "$T/q")
+awk -v a="$acc" 'BEGIN { exit !(a >= 0.9) }' || fail "PTQ 8-bit accuracy $acc < 0.9"
+
+# bad input: exit 2 and a message naming the problem
+expect_bad() {
+    local want=$1; shift
+    "$QSDR" "$@" >/dev/null 2>"$T/e"; rc=$?
+    [ $rc -eq 2 ] || fail "$* exited $rc, expected 2"
+    grep -q -- "$want" "$T/e" || fail "$*: message lacks '$want': $(cat "$T/e")"
+}
+expect_bad "cannot open" train "$T/nope.yml"
+expect_bad "bits must be 1..8" train "$SRC/examples/spirals.yml" --bits 9 --out "$T/x"
+expect_bad "header length" model info "$SRC/tests/models/bad/header_len_huge.safetensors"
+expect_bad "is not part of the model spec" model info "$SRC/tests/models/bad/extra_tensor.safetensors"
+printf 'input: [2]\nlayers:\n  - {type: linear, out: 3, kernal: 2}\n' >"$T/bad.yml"
+expect_bad "unknown key \`kernal\`" model info "$T/bad.yml"
+expect_bad "usage" model
+echo "nn cli: ok"
