@@ -2,15 +2,33 @@
 /* Block: BER/FER meter comparing decoded bits with the reference stream. */
 #include <inttypes.h>
 #include <stdio.h>
+#include <string.h>
 
 #include "block_util.h"
 
 typedef struct {
     qsdr_ber_t *q;
     uint64_t max_bit_errors, max_frame_errors, max_bits;
-    bool print;
+    bool print, segments;
     const char *id;
+    qsdr_ber_counts seg0;   /* counts when the current segment began */
+    unsigned nseg;
+    char seg_label[128];
 } berb_state;
+
+/* one line per segment: the counts since the last live parameter change */
+static void print_segment(berb_state *s, const char *end_label)
+{
+    qsdr_ber_counts c = qsdr_ber_get(s->q);
+    uint64_t bits = c.bits - s->seg0.bits, be = c.bit_errors - s->seg0.bit_errors, fr = c.frames - s->seg0.frames,
+             fe = c.frame_errors - s->seg0.frame_errors;
+    printf("%s: segment %u [bits %" PRIu64 ", %" PRIu64 ") %s: BER = %.6e (%" PRIu64 " / %" PRIu64 ")   FER = %.6e (%" PRIu64 " / %" PRIu64 ")%s%s\n",
+           s->id, s->nseg + 1, s->seg0.bits, c.bits, s->seg_label, bits ? (double)be / (double)bits : 0.0, be, bits,
+           fr ? (double)fe / (double)fr : 0.0, fe, fr, end_label ? ", ends at " : "", end_label ? end_label : "");
+    fflush(stdout);
+    s->seg0 = c;
+    s->nseg++;
+}
 
 static void berb_destroy(void *st)
 {
@@ -33,6 +51,8 @@ static int berb_create(qsdr_block_ctx *ctx, void **state)
     s->max_frame_errors = qsdr_ctx_uint(ctx, "max_frame_errors");
     s->max_bits = qsdr_ctx_uint(ctx, "max_bits");
     s->print = qsdr_ctx_bool(ctx, "print");
+    s->segments = qsdr_ctx_bool(ctx, "segments");
+    snprintf(s->seg_label, sizeof s->seg_label, "(start)");
     s->id = qsdr_ctx_id(ctx);
     *state = s;
     return QSDR_OK;
@@ -47,7 +67,22 @@ static int berb_work(void *st, qsdr_work_io *io)
         if (have + n > s->max_bits) n = (size_t)(s->max_bits - have);
         io->consumed = n;
     }
-    qsdr_ber_update(s->q, io->in[0], io->in[1], n);
+    /* a live parameter change upstream (a 'set:<param>' tag on the decoded stream) closes a
+     * segment exactly at its item */
+    size_t done = 0;
+    for (size_t t = 0; s->segments && t < io->n_tags; t++) {
+        const qsdr_tag *tg = &io->tags[t];
+        if (tg->port != 0 || strncmp(tg->key, "set:", 4) || tg->offset < io->in_offset) continue;
+        size_t at = (size_t)(tg->offset - io->in_offset);
+        if (at > n) break;
+        if (at > done) qsdr_ber_update(s->q, (const uint8_t *)io->in[0] + done, (const uint8_t *)io->in[1] + done, at - done);
+        done = at > done ? at : done;
+        char label[96];
+        snprintf(label, sizeof label, "%s=%s", tg->key + 4, tg->value.type == QSDR_TAGV_STRING ? tg->value.s : "?");
+        if (qsdr_ber_get(s->q).bits > s->seg0.bits) print_segment(s, label);
+        snprintf(s->seg_label, sizeof s->seg_label, "after %s", label);
+    }
+    if (n > done) qsdr_ber_update(s->q, (const uint8_t *)io->in[0] + done, (const uint8_t *)io->in[1] + done, n - done);
     qsdr_ber_counts c = qsdr_ber_get(s->q);
     if ((s->max_bit_errors && c.bit_errors >= s->max_bit_errors) || (s->max_frame_errors && c.frame_errors >= s->max_frame_errors) ||
         (s->max_bits && c.bits >= s->max_bits))
@@ -71,6 +106,7 @@ static void berb_finish(void *st)
 {
     berb_state *s = st;
     if (!s->print) return;
+    if (s->nseg) print_segment(s, NULL); /* the last segment after a live change */
     qsdr_ber_counts c = qsdr_ber_get(s->q);
     printf("%s: BER = %.6e (%" PRIu64 " errors / %" PRIu64 " bits)   FER = %.6e (%" PRIu64 " / %" PRIu64 " frames)\n", s->id,
            c.bits ? (double)c.bit_errors / (double)c.bits : 0.0, c.bit_errors, c.bits,
@@ -85,6 +121,7 @@ static const qsdr_param_desc berb_params[] = {
     {"max_frame_errors", QSDR_PARAM_UINT, "0", 0, 1e15, "frames", "end the stream after this many frame errors (0 = never)", 0, NULL},
     {"max_bits", QSDR_PARAM_UINT, "0", 0, 1e18, "bits", "end the stream after counting this many bits (0 = never)", 0, NULL},
     {"print", QSDR_PARAM_BOOL, "true", 1, 0, "", "print BER and FER when the stream ends", 0, NULL},
+    {"segments", QSDR_PARAM_BOOL, "true", 1, 0, "", "print BER per segment between live parameter changes upstream ('set:' tags)", 0, NULL},
 };
 static const qsdr_port_desc berb_in[] = {{"in", QSDR_ITEM_BIT}, {"ref", QSDR_ITEM_BIT}};
 

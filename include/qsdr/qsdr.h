@@ -11,4 +11,5 @@
 #include "qsdr/sim.h"
 #include "qsdr/io.h"
 #include "qsdr/nn.h"
+#include "qsdr/ae.h"
 #endif

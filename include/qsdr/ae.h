@@ -1,0 +1,92 @@
+/* SPDX-License-Identifier: MIT */
+/* Autoencoder inner code for one-bit receivers (Balevi & Andrews): a transmitter network maps
+ * groups of m coded bits to n_s*L complex samples with fixed energy per group, a receiver
+ * network maps the one-bit samples back to m LLRs. Training through AWGN and the one-bit ADC,
+ * and fast inference through tables filled by the network. See docs/flagship.md. */
+#ifndef QSDR_AE_H
+#define QSDR_AE_H
+
+#include <stdbool.h>
+#include <stddef.h>
+#include <stdint.h>
+
+#include "qsdr/common.h"
+#include "qsdr/nn.h"
+
+#ifdef __cplusplus
+extern "C" {
+#endif
+
+/* Geometry: m coded bits per group, n_s conventional symbols per group (m/2 for the QPSK rate,
+ * m/4 for 16-QAM), L samples per symbol; a group is n_s*L complex samples with energy n_s*Es,
+ * Es = 1. Eb/N0 counts all of it: Eb = n_s / (R m). */
+typedef struct {
+    unsigned m, ns, L;
+} qsdr_ae_geom;
+
+/* Noise variance per real dimension (N0/2) at Eb/N0 [dB] with outer code rate R. */
+double qsdr_ae_sigma2(const qsdr_ae_geom *g, double ebn0_db, double code_rate);
+
+typedef enum { QSDR_AE_TWO_STEP = 0, QSDR_AE_STE = 1, QSDR_AE_BOTH = 2 } qsdr_ae_method;
+
+typedef struct {
+    qsdr_ae_geom g;
+    double ebn0_db, code_rate;     /* training point */
+    qsdr_ae_method method;         /* BOTH: train both, keep the lower raw BER */
+    size_t steps, batch;           /* end-to-end steps (two-step: phase 1; phase 2 = steps/2) */
+    size_t qat_steps;              /* joint float/8/4/2-bit fine-tuning of a receiver copy, 0 = none */
+    float lr;
+    uint64_t seed;
+    size_t eval_groups;            /* groups for the raw-BER comparison */
+    void (*progress)(void *user, const char *phase, size_t step, size_t total, float loss);
+    void *user;
+    FILE *loss_csv;                /* phase,step,loss rows; may be NULL */
+} qsdr_ae_train_config;
+
+typedef struct {
+    double raw_ber[2];             /* by method (two-step, STE); NAN if not trained */
+    qsdr_ae_method chosen;
+    double llr_scale;              /* fitted on held-out data */
+    double llr_mean0, llr_var0;    /* LLR statistics given c = 0 (Gaussian consistency: var = 2 mean) */
+    double raw_ber_bits[4];        /* multi-bit receiver at float, 8, 4, 2 bits (NAN without it) */
+} qsdr_ae_train_report;
+
+void qsdr_ae_train_defaults(qsdr_ae_train_config *c);
+/* Train; on success *tx and *rx are new models (free with qsdr_nn_model_free); with
+ * qat_steps and rx_multi not NULL, *rx_multi is a copy of the receiver fine-tuned jointly at
+ * float, 8, 4 and 2 bits (one model for every bit-width; raw_ber_bits reports it). */
+int qsdr_ae_train(const qsdr_ae_train_config *c, qsdr_nn_model **tx, qsdr_nn_model **rx, qsdr_nn_model **rx_multi,
+                  qsdr_ae_train_report *rep);
+/* Raw (uncoded) BER of hard decisions on the receiver's logits over n groups. */
+double qsdr_ae_raw_ber(qsdr_nn_model *tx, qsdr_nn_model *rx, const qsdr_ae_geom *g, double sigma2, size_t n, uint64_t seed);
+/* Save both models with their metadata (qsdr.ae: role, m, ns, L, llr_scale, training point). */
+int qsdr_ae_save(qsdr_nn_model *tx, qsdr_nn_model *rx, const qsdr_ae_geom *g, const qsdr_ae_train_config *c,
+                 const qsdr_ae_train_report *rep, const char *tx_path, const char *rx_path, const char *extra_json);
+
+/* ---- inference ---------------------------------------------------------------------------- */
+typedef struct qsdr_ae qsdr_ae;
+/* Load a transmitter (tx = true) or receiver model file written by qsdr_ae_save. */
+qsdr_ae *qsdr_ae_load(const char *path, bool tx);
+void qsdr_ae_free(qsdr_ae *a);
+const qsdr_ae_geom *qsdr_ae_geometry(const qsdr_ae *a);
+/* Bit-width of the neural layers (1..8, 0 = float); rebuilds the tables. */
+int qsdr_ae_set_bits(qsdr_ae *a, int bits);
+int qsdr_ae_bits(const qsdr_ae *a);
+/* Use the integer engine (default) or fake quantization for quantized layers. */
+void qsdr_ae_set_engine(qsdr_ae *a, qsdr_nn_engine e);
+/* Transmitter: bits (groups*m, 0/1) -> samples (groups*ns*L). */
+int qsdr_ae_modulate(qsdr_ae *a, const uint8_t *bits, size_t groups, qsdr_cf32 *out);
+/* Receiver: one-bit samples (groups*ns*L; values whose I and Q are +-c, any c > 0) -> m LLRs
+ * per group, LLR = -scale * logit, clipped to +-clip. Samples that are not one-bit go through
+ * the network directly; the table holds the network's outputs for all 2^(2 ns L) sign
+ * patterns. */
+int qsdr_ae_demodulate(qsdr_ae *a, const qsdr_cf32 *in, size_t groups, float *llr);
+void qsdr_ae_set_llr(qsdr_ae *a, float scale, float clip);
+float qsdr_ae_llr_scale(const qsdr_ae *a);
+/* Whether the last demodulate used the table only. */
+bool qsdr_ae_used_table(const qsdr_ae *a);
+
+#ifdef __cplusplus
+}
+#endif
+#endif

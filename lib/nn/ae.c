@@ -1,0 +1,577 @@
+/* SPDX-License-Identifier: MIT */
+/* Autoencoder inner code for one-bit receivers: training through AWGN and the one-bit ADC
+ * (two-step tanh surrogate, or straight-through sign), LLR calibration, joint multi-bit
+ * fine-tuning of the receiver, and table-driven inference. */
+#include <cjson/cJSON.h>
+#include <math.h>
+#include <stdlib.h>
+#include <string.h>
+
+#include "nn/nn_internal.h"
+#include "qsdr/ae.h"
+#include "qsdr/rng.h"
+
+double qsdr_ae_sigma2(const qsdr_ae_geom *g, double ebn0_db, double code_rate)
+{
+    double eb = (double)g->ns / (code_rate * (double)g->m); /* Es = 1 per conventional symbol */
+    return eb / pow(10.0, ebn0_db / 10.0) / 2.0;
+}
+
+void qsdr_ae_train_defaults(qsdr_ae_train_config *c)
+{
+    memset(c, 0, sizeof *c);
+    c->g = (qsdr_ae_geom){2, 1, 2};
+    c->ebn0_db = 1.0, c->code_rate = 1.0 / 3.0;
+    c->method = QSDR_AE_BOTH;
+    c->steps = 20000, c->batch = 1024, c->qat_steps = 4000;
+    c->lr = 1e-3f;
+    c->seed = 1;
+    c->eval_groups = 1u << 20;
+}
+
+static char *spec_json(const qsdr_ae_geom *g, bool tx)
+{
+    unsigned F = 2 * g->ns * g->L, m = g->m;
+    char *s = qsdr_malloc(1024);
+    if (!s) return NULL;
+    if (tx)
+        snprintf(s, 1024,
+                 "{\"name\": \"ae_tx\", \"input\": [%u], \"quant\": {\"weight\": \"dorefa\", \"act\": \"auto\", \"bits\": \"float\"},"
+                 " \"layers\": [{\"type\": \"linear\", \"out\": %u}, {\"type\": \"relu\"}, {\"type\": \"linear\", \"out\": %u},"
+                 " {\"type\": \"relu\"}, {\"type\": \"linear\", \"out\": %u}, {\"type\": \"powernorm\", \"energy\": %u}]}",
+                 m, 4 * m, 4 * m, F, g->ns);
+    else
+        snprintf(s, 1024,
+                 "{\"name\": \"ae_rx\", \"input\": [%u], \"quant\": {\"weight\": \"dorefa\", \"act\": \"auto\", \"bits\": \"float\"},"
+                 " \"layers\": [{\"type\": \"linear\", \"out\": %u}, {\"type\": \"relu\"}, {\"type\": \"linear\", \"out\": %u},"
+                 " {\"type\": \"relu\"}, {\"type\": \"linear\", \"out\": %u}]}",
+                 F, 8 * m, 8 * m, m);
+    return s;
+}
+
+static qsdr_nn_model *make_model(const qsdr_ae_geom *g, bool tx, uint64_t seed)
+{
+    char *s = spec_json(g, tx);
+    if (!s) return NULL;
+    qsdr_nn_model *mdl = qsdr_nn_model_from_spec(s, tx ? "ae transmitter" : "ae receiver");
+    qsdr_free(s);
+    if (mdl) qsdr_nn_model_init(mdl, seed ^ (tx ? 0x7478ull : 0x7278ull));
+    return mdl;
+}
+
+/* One batch of the channel: bits, transmitter, noise, ADC. Buffers sized by the caller. */
+typedef struct {
+    const qsdr_ae_geom *g;
+    size_t B, F;
+    float *x, *c, *n, *y, *z, *dz, *dy, *dl;
+    uint8_t *bits;
+} batch;
+
+static int draw(batch *b, qsdr_nn_model *tx, double sigma, uint64_t seed, uint64_t idx, int adc, float kappa)
+{
+    size_t m = b->g->m, B = b->B, F = b->F;
+    qsdr_rand_bits(seed ^ 0x62697473ull, idx * B * m, B * m, b->bits);
+    for (size_t i = 0; i < B * m; i++) b->c[i] = (float)b->bits[i], b->x[i] = 1.0f - 2.0f * (float)b->bits[i];
+    const float *s = qsdr_nn_forward(tx, b->x, B);
+    if (!s) return QSDR_EINVAL;
+    qsdr_randn_f32(seed ^ 0x6e6f697365ull, idx * B * F, B * F, b->n);
+    for (size_t i = 0; i < B * F; i++) {
+        float y = s[i] + (float)sigma * b->n[i];
+        b->y[i] = y;
+        if (adc == 0) { /* tanh(kappa y) surrogate */
+            float t = tanhf(kappa * y);
+            b->z[i] = t, b->dz[i] = kappa * (1 - t * t);
+        } else { /* sign; straight-through hardtanh' */
+            b->z[i] = y >= 0 ? 1.0f : -1.0f;
+            b->dz[i] = fabsf(y) <= 1.0f ? 1.0f : 0.0f;
+        }
+    }
+    return QSDR_OK;
+}
+
+static int batch_alloc(batch *b, const qsdr_ae_geom *g, size_t B)
+{
+    memset(b, 0, sizeof *b);
+    b->g = g, b->B = B, b->F = 2 * g->ns * g->L;
+    size_t m = g->m, F = b->F;
+    b->x = qsdr_malloc(B * m * sizeof(float)), b->c = qsdr_malloc(B * m * sizeof(float));
+    b->n = qsdr_malloc(B * F * sizeof(float)), b->y = qsdr_malloc(B * F * sizeof(float));
+    b->z = qsdr_malloc(B * F * sizeof(float)), b->dz = qsdr_malloc(B * F * sizeof(float));
+    b->dy = qsdr_malloc(B * F * sizeof(float)), b->dl = qsdr_malloc(B * m * sizeof(float));
+    b->bits = qsdr_malloc(B * m);
+    return b->x && b->c && b->n && b->y && b->z && b->dz && b->dy && b->dl && b->bits ? QSDR_OK : QSDR_ENOMEM;
+}
+
+static void batch_free(batch *b)
+{
+    qsdr_free(b->x), qsdr_free(b->c), qsdr_free(b->n), qsdr_free(b->y), qsdr_free(b->z);
+    qsdr_free(b->dz), qsdr_free(b->dy), qsdr_free(b->dl), qsdr_free(b->bits);
+}
+
+double qsdr_ae_raw_ber(qsdr_nn_model *tx, qsdr_nn_model *rx, const qsdr_ae_geom *g, double sigma2, size_t n, uint64_t seed)
+{
+    batch b;
+    size_t B = 4096;
+    if (batch_alloc(&b, g, B)) return NAN;
+    qsdr_nn_set_training(tx, false);
+    qsdr_nn_set_training(rx, false);
+    size_t err = 0, tot = 0;
+    for (size_t i = 0; tot < n * g->m; i++) {
+        if (draw(&b, tx, sqrt(sigma2), seed, i, 1, 1)) break;
+        const float *l = qsdr_nn_forward(rx, b.z, B);
+        if (!l) break;
+        for (size_t j = 0; j < B * g->m; j++) err += (l[j] > 0) != (b.bits[j] != 0);
+        tot += B * g->m;
+    }
+    batch_free(&b);
+    return tot ? (double)err / (double)tot : NAN;
+}
+
+/* one training run of one method; returns the raw BER at the training point */
+static int train_method(const qsdr_ae_train_config *c, qsdr_ae_method meth, qsdr_nn_model **txo, qsdr_nn_model **rxo, double *ber)
+{
+    const qsdr_ae_geom *g = &c->g;
+    double sigma = sqrt(qsdr_ae_sigma2(g, c->ebn0_db, c->code_rate));
+    qsdr_nn_model *tx = make_model(g, true, c->seed), *rx = make_model(g, false, c->seed);
+    qsdr_nn_optim_config oc;
+    qsdr_nn_optim_defaults(&oc);
+    oc.lr = c->lr;
+    size_t ntx, nrx;
+    qsdr_nn_params(tx, &ntx), qsdr_nn_params(rx, &nrx);
+    qsdr_nn_optim *otx = qsdr_nn_optim_create(&oc, ntx), *orx = qsdr_nn_optim_create(&oc, nrx);
+    batch b;
+    memset(&b, 0, sizeof b);
+    int rc = tx && rx && otx && orx ? batch_alloc(&b, g, c->batch) : QSDR_ENOMEM;
+    size_t m = g->m, B = c->batch, F = 2 * g->ns * g->L;
+    const char *name = meth == QSDR_AE_STE ? "ste" : "two-step";
+    size_t p1 = c->steps;
+    for (size_t t = 0; !rc && t < p1; t++) {
+        int adc = meth == QSDR_AE_STE ? 1 : 0;
+        float kappa = p1 > 1 ? powf(20.0f, (float)t / (float)(p1 - 1)) : 20.0f; /* 1 -> 20 */
+        qsdr_nn_set_training(tx, true);
+        qsdr_nn_set_training(rx, true);
+        if ((rc = draw(&b, tx, sigma, c->seed ^ (uint64_t)meth << 40, t, adc, kappa))) break;
+        const float *l = qsdr_nn_forward(rx, b.z, B);
+        if (!l) {
+            rc = QSDR_EINVAL;
+            break;
+        }
+        float L = qsdr_nn_loss(QSDR_NN_LOSS_BCE, b.dl, l, b.c, B, m);
+        qsdr_nn_zero_grad(rx);
+        if ((rc = qsdr_nn_backward(rx, b.dl))) break;
+        const float *dz = qsdr_nn_input_grad(rx);
+        for (size_t i = 0; i < B * F; i++) b.dy[i] = dz[i] * b.dz[i];
+        qsdr_nn_zero_grad(tx);
+        if ((rc = qsdr_nn_backward(tx, b.dy))) break;
+        qsdr_nn_optim_step(otx, tx->params, tx->grads, ntx, t, p1);
+        qsdr_nn_optim_step(orx, rx->params, rx->grads, nrx, t, p1);
+        if (c->loss_csv && t % 50 == 0) fprintf(c->loss_csv, "%s,end-to-end,%zu,%.6g\n", name, t, (double)L);
+        if (c->progress && (t % 64 == 0 || t + 1 == p1)) c->progress(c->user, name, t + 1, p1, L);
+    }
+    /* then the receiver alone on the true sign (the two-step method's second step; the same
+     * polishing for the straight-through encoder keeps the comparison fair): 4x batches,
+     * cosine decay to lr/50, so the logits become calibrated posteriors */
+    size_t p2 = c->steps / 2, B2 = 4 * B;
+    batch b2;
+    memset(&b2, 0, sizeof b2);
+    qsdr_nn_optim_config oc2 = oc;
+    oc2.sched = QSDR_NN_SCHED_COSINE, oc2.min_lr = c->lr / 50;
+    qsdr_nn_optim *o2 = rc ? NULL : qsdr_nn_optim_create(&oc2, nrx);
+    if (!rc && (!o2 || batch_alloc(&b2, g, B2))) rc = QSDR_ENOMEM;
+    qsdr_nn_set_training(tx, false);
+    for (size_t t = 0; !rc && t < p2; t++) {
+        qsdr_nn_set_training(rx, true);
+        if ((rc = draw(&b2, tx, sigma, c->seed ^ (uint64_t)meth << 40 ^ 0x7032ull, t, 1, 1))) break;
+        const float *l = qsdr_nn_forward(rx, b2.z, B2);
+        if (!l) {
+            rc = QSDR_EINVAL;
+            break;
+        }
+        float L = qsdr_nn_loss(QSDR_NN_LOSS_BCE, b2.dl, l, b2.c, B2, m);
+        qsdr_nn_zero_grad(rx);
+        if ((rc = qsdr_nn_backward(rx, b2.dl))) break;
+        qsdr_nn_optim_step(o2, rx->params, rx->grads, nrx, t, p2);
+        if (c->loss_csv && t % 50 == 0) fprintf(c->loss_csv, "%s,decoder,%zu,%.6g\n", name, p1 + t, (double)L);
+        if (c->progress && (t % 64 == 0 || t + 1 == p2)) c->progress(c->user, "decoder", t + 1, p2, L);
+    }
+    batch_free(&b2);
+    qsdr_nn_optim_free(o2);
+    if (!rc) {
+        *ber = qsdr_ae_raw_ber(tx, rx, g, sigma * sigma, c->eval_groups, c->seed ^ 0x6576616cull);
+        *txo = tx, *rxo = rx;
+        tx = rx = NULL;
+    }
+    batch_free(&b);
+    qsdr_nn_model_free(tx), qsdr_nn_model_free(rx);
+    qsdr_nn_optim_free(otx), qsdr_nn_optim_free(orx);
+    return rc;
+}
+
+/* receiver at several bit-widths at once: sum of the losses at float, 8, 4 and 2 bits */
+static int train_multibit(const qsdr_ae_train_config *c, qsdr_nn_model *tx, qsdr_nn_model *rx)
+{
+    static const int bits[4] = {0, 8, 4, 2};
+    const qsdr_ae_geom *g = &c->g;
+    double sigma = sqrt(qsdr_ae_sigma2(g, c->ebn0_db, c->code_rate));
+    size_t B = c->batch, m = g->m, nrx;
+    batch b;
+    int rc = batch_alloc(&b, g, B);
+    qsdr_nn_set_training(tx, false);
+    /* start from calibrated ranges */
+    if (!rc) rc = draw(&b, tx, sigma, c->seed ^ 0x63616cull, 0, 1, 1);
+    qsdr_nn_set_bits(rx, QSDR_NN_ALL_LAYERS, 8, 8);
+    if (!rc) rc = qsdr_nn_calibrate(rx, b.z, B);
+    qsdr_nn_params(rx, &nrx);
+    qsdr_nn_optim_config oc;
+    qsdr_nn_optim_defaults(&oc);
+    oc.lr = c->lr * 0.5f;
+    oc.sched = QSDR_NN_SCHED_COSINE, oc.min_lr = c->lr * 0.02f;
+    qsdr_nn_optim *o = rc ? NULL : qsdr_nn_optim_create(&oc, nrx);
+    if (!rc && !o) rc = QSDR_ENOMEM;
+    for (size_t t = 0; !rc && t < c->qat_steps; t++) {
+        if ((rc = draw(&b, tx, sigma, c->seed ^ 0x716174ull, t, 1, 1))) break;
+        qsdr_nn_zero_grad(rx);
+        float Lsum = 0;
+        for (int k = 0; k < 4 && !rc; k++) {
+            qsdr_nn_set_bits(rx, QSDR_NN_ALL_LAYERS, bits[k], bits[k]);
+            qsdr_nn_set_training(rx, true);
+            const float *l = qsdr_nn_forward(rx, b.z, B);
+            if (!l) {
+                rc = QSDR_EINVAL;
+                break;
+            }
+            Lsum += qsdr_nn_loss(QSDR_NN_LOSS_BCE, b.dl, l, b.c, B, m);
+            rc = qsdr_nn_backward(rx, b.dl); /* gradients add up over the bit-widths */
+        }
+        if (rc) break;
+        qsdr_nn_optim_step(o, rx->params, rx->grads, nrx, t, c->qat_steps);
+        if (c->loss_csv && t % 50 == 0) fprintf(c->loss_csv, "multibit,decoder,%zu,%.6g\n", t, (double)Lsum / 4);
+        if (c->progress && (t % 64 == 0 || t + 1 == c->qat_steps)) c->progress(c->user, "multi-bit", t + 1, c->qat_steps, Lsum / 4);
+    }
+    qsdr_nn_set_bits(rx, QSDR_NN_ALL_LAYERS, 0, 0);
+    qsdr_nn_set_training(rx, false);
+    qsdr_nn_optim_free(o);
+    batch_free(&b);
+    return rc;
+}
+
+/* scale s minimising the cross-entropy of s * logit on held-out data, and LLR statistics */
+static void calibrate_llr(const qsdr_ae_train_config *c, qsdr_nn_model *tx, qsdr_nn_model *rx, qsdr_ae_train_report *rep)
+{
+    const qsdr_ae_geom *g = &c->g;
+    size_t B = 1u << 16, m = g->m;
+    batch b;
+    rep->llr_scale = 1;
+    if (batch_alloc(&b, g, B)) return;
+    qsdr_nn_set_training(tx, false);
+    qsdr_nn_set_training(rx, false);
+    if (!draw(&b, tx, sqrt(qsdr_ae_sigma2(g, c->ebn0_db, c->code_rate)), c->seed ^ 0x6c6c72ull, 0, 1, 1)) {
+        const float *l = qsdr_nn_forward(rx, b.z, B);
+        if (l) {
+            double lo = 0.05, hi = 5; /* golden-section search of the convex loss */
+            float *tmp = qsdr_malloc(B * m * sizeof(float));
+            for (int it = 0; tmp && it < 60; it++) {
+                double a = hi - (hi - lo) / 1.618034, d = lo + (hi - lo) / 1.618034, fa, fd;
+                for (size_t i = 0; i < B * m; i++) tmp[i] = (float)a * l[i];
+                fa = qsdr_nn_loss(QSDR_NN_LOSS_BCE, NULL, tmp, b.c, B, m);
+                for (size_t i = 0; i < B * m; i++) tmp[i] = (float)d * l[i];
+                fd = qsdr_nn_loss(QSDR_NN_LOSS_BCE, NULL, tmp, b.c, B, m);
+                if (fa < fd) hi = d;
+                else lo = a;
+            }
+            qsdr_free(tmp);
+            rep->llr_scale = 0.5 * (lo + hi);
+            double s = 0, s2 = 0;
+            size_t n = 0;
+            for (size_t i = 0; i < B * m; i++)
+                if (b.bits[i] == 0) {
+                    double L = fmin(20.0, fmax(-20.0, -rep->llr_scale * l[i]));
+                    s += L, s2 += L * L, n++;
+                }
+            rep->llr_mean0 = s / (double)n;
+            rep->llr_var0 = s2 / (double)n - rep->llr_mean0 * rep->llr_mean0;
+        }
+    }
+    batch_free(&b);
+}
+
+int qsdr_ae_train(const qsdr_ae_train_config *c, qsdr_nn_model **tx, qsdr_nn_model **rx, qsdr_nn_model **rx_multi,
+                  qsdr_ae_train_report *rep)
+{
+    const qsdr_ae_geom *g = &c->g;
+    if (g->m < 1 || g->m > 8 || g->ns < 1 || g->L < 1 || 2 * g->ns * g->L > 32)
+        return qsdr_error(QSDR_ERANGE, "ae: bits per symbol 1..8, oversampling 1.. with 2*ns*L <= 32 real samples per group");
+    if (!(c->code_rate > 0 && c->code_rate <= 1)) return qsdr_error(QSDR_ERANGE, "ae: code rate must be in (0, 1]");
+    if (c->steps < 1 || c->batch < 2) return qsdr_error(QSDR_ERANGE, "ae: steps >= 1 and batch >= 2");
+    memset(rep, 0, sizeof *rep);
+    rep->raw_ber[0] = rep->raw_ber[1] = NAN;
+    for (int k = 0; k < 4; k++) rep->raw_ber_bits[k] = NAN;
+    *tx = *rx = NULL;
+    qsdr_nn_model *t[2] = {0}, *r[2] = {0};
+    int rc = QSDR_OK;
+    for (int k = 0; k < 2 && !rc; k++) {
+        if (c->method != QSDR_AE_BOTH && (int)c->method != k) continue;
+        rc = train_method(c, (qsdr_ae_method)k, &t[k], &r[k], &rep->raw_ber[k]);
+    }
+    if (rc) goto out;
+    int best = !t[0] ? 1 : !t[1] ? 0 : rep->raw_ber[1] < rep->raw_ber[0] ? 1 : 0;
+    rep->chosen = (qsdr_ae_method)best;
+    *tx = t[best], *rx = r[best];
+    t[best] = r[best] = NULL;
+    calibrate_llr(c, *tx, *rx, rep);
+    if (rx_multi) *rx_multi = NULL;
+    if (c->qat_steps && rx_multi) {
+        /* a copy of the receiver trained jointly at float/8/4/2 bits: one model, any bit-width */
+        char *spec = spec_json(g, false);
+        qsdr_nn_model *q = spec ? qsdr_nn_model_from_spec(spec, "ae receiver") : NULL;
+        qsdr_free(spec);
+        if (!q) {
+            rc = QSDR_ENOMEM;
+            goto out;
+        }
+        memcpy(q->params, (*rx)->params, q->n_params * sizeof(float));
+        if ((rc = train_multibit(c, *tx, q))) {
+            qsdr_nn_model_free(q);
+            goto out;
+        }
+        static const int bits[4] = {0, 8, 4, 2};
+        double s2 = qsdr_ae_sigma2(g, c->ebn0_db, c->code_rate);
+        qsdr_nn_set_engine(q, QSDR_NN_ENGINE_INT);
+        for (int k = 0; k < 4; k++) {
+            qsdr_nn_set_bits(q, QSDR_NN_ALL_LAYERS, bits[k], bits[k]);
+            rep->raw_ber_bits[k] = qsdr_ae_raw_ber(*tx, q, g, s2, c->eval_groups / 4, c->seed ^ 0x62697473ull);
+        }
+        qsdr_nn_set_bits(q, QSDR_NN_ALL_LAYERS, 0, 0);
+        qsdr_nn_set_engine(q, QSDR_NN_ENGINE_FLOAT);
+        *rx_multi = q;
+    }
+out:
+    for (int k = 0; k < 2; k++) qsdr_nn_model_free(t[k]), qsdr_nn_model_free(r[k]);
+    if (rc) {
+        qsdr_nn_model_free(*tx), qsdr_nn_model_free(*rx);
+        *tx = *rx = NULL;
+    }
+    return rc;
+}
+
+int qsdr_ae_save(qsdr_nn_model *tx, qsdr_nn_model *rx, const qsdr_ae_geom *g, const qsdr_ae_train_config *c,
+                 const qsdr_ae_train_report *rep, const char *tx_path, const char *rx_path, const char *extra_json)
+{
+    int rc = QSDR_OK;
+    for (int side = 0; side < 2 && !rc; side++) {
+        const char *path = side ? rx_path : tx_path;
+        if (!path) continue;
+        cJSON *ae = cJSON_CreateObject();
+        cJSON_AddStringToObject(ae, "role", side ? "rx" : "tx");
+        cJSON_AddNumberToObject(ae, "m", g->m);
+        cJSON_AddNumberToObject(ae, "ns", g->ns);
+        cJSON_AddNumberToObject(ae, "L", g->L);
+        cJSON_AddNumberToObject(ae, "llr_scale", rep ? rep->llr_scale : 1.0);
+        cJSON_AddNumberToObject(ae, "llr_clip", 20);
+        if (c) {
+            cJSON_AddNumberToObject(ae, "ebn0_db", c->ebn0_db);
+            cJSON_AddNumberToObject(ae, "code_rate", c->code_rate);
+        }
+        if (rep) {
+            cJSON_AddStringToObject(ae, "method", rep->chosen == QSDR_AE_STE ? "ste" : "two-step");
+            if (isfinite(rep->raw_ber[0])) cJSON_AddNumberToObject(ae, "raw_ber_two_step", rep->raw_ber[0]);
+            if (isfinite(rep->raw_ber[1])) cJSON_AddNumberToObject(ae, "raw_ber_ste", rep->raw_ber[1]);
+        }
+        char *aes = cJSON_PrintUnformatted(ae);
+        cJSON_Delete(ae);
+        cJSON *md = extra_json ? cJSON_Parse(extra_json) : cJSON_CreateObject();
+        if (!md) md = cJSON_CreateObject();
+        cJSON_AddStringToObject(md, "qsdr.ae", aes ? aes : "{}");
+        char *mds = cJSON_PrintUnformatted(md);
+        cJSON_Delete(md);
+        free(aes);
+        rc = qsdr_nn_save(side ? rx : tx, path, mds);
+        free(mds);
+    }
+    return rc;
+}
+
+/* ---- inference ---------------------------------------------------------------------------- */
+struct qsdr_ae {
+    qsdr_nn_model *m;
+    qsdr_ae_geom g;
+    bool tx;
+    int bits;
+    float scale, clip;
+    size_t F;            /* reals per group */
+    float *table;        /* tx: 2^m x F samples; rx: 2^F x m LLRs */
+    size_t ntable;
+    float *buf;          /* network fallback input */
+    size_t cap;
+    bool used_table;
+};
+
+void qsdr_ae_free(qsdr_ae *a)
+{
+    if (!a) return;
+    qsdr_nn_model_free(a->m);
+    qsdr_free(a->table);
+    qsdr_free(a->buf);
+    qsdr_free(a);
+}
+
+const qsdr_ae_geom *qsdr_ae_geometry(const qsdr_ae *a) { return &a->g; }
+int qsdr_ae_bits(const qsdr_ae *a) { return a->bits; }
+float qsdr_ae_llr_scale(const qsdr_ae *a) { return a->scale; }
+bool qsdr_ae_used_table(const qsdr_ae *a) { return a->used_table; }
+
+static int build_table(qsdr_ae *a)
+{
+    size_t in = a->tx ? a->g.m : a->F, n = (size_t)1 << in, out = a->tx ? a->F : a->g.m;
+    float *x = qsdr_malloc(n * in * sizeof(float));
+    if (!x) return QSDR_ENOMEM;
+    for (size_t i = 0; i < n; i++)
+        for (size_t j = 0; j < in; j++) x[i * in + j] = (i >> j & 1) ? -1.0f : 1.0f; /* bit set: bit 1 / negative sample */
+    const float *y = qsdr_nn_forward(a->m, x, n);
+    int rc = y ? QSDR_OK : QSDR_EINVAL;
+    if (!rc) {
+        for (size_t i = 0; i < n * out; i++) {
+            float v = y[i];
+            if (!a->tx) v = fminf(a->clip, fmaxf(-a->clip, -a->scale * v));
+            a->table[i] = v;
+        }
+    }
+    qsdr_free(x);
+    return rc;
+}
+
+int qsdr_ae_set_bits(qsdr_ae *a, int bits)
+{
+    if (bits < 0 || bits > 8) return qsdr_error(QSDR_ERANGE, "ae: bits must be 1..8 or 0 (float), got %d", bits);
+    int rc = qsdr_nn_set_bits(a->m, QSDR_NN_ALL_LAYERS, bits, bits);
+    if (rc) return rc;
+    a->bits = bits;
+    return a->table ? build_table(a) : QSDR_OK;
+}
+
+void qsdr_ae_set_engine(qsdr_ae *a, qsdr_nn_engine e)
+{
+    qsdr_nn_set_engine(a->m, e);
+    if (a->table) build_table(a);
+}
+
+void qsdr_ae_set_llr(qsdr_ae *a, float scale, float clip)
+{
+    a->scale = scale, a->clip = clip;
+    if (a->table) build_table(a);
+}
+
+qsdr_ae *qsdr_ae_load(const char *path, bool tx)
+{
+    char *meta = qsdr_nn_file_metadata(path, "qsdr.ae");
+    cJSON *j = meta ? cJSON_Parse(meta) : NULL;
+    qsdr_free(meta);
+    if (!j) {
+        qsdr_nn_model *probe = qsdr_nn_model_load(path); /* a broken file reports its own error */
+        if (!probe) return NULL;
+        qsdr_nn_model_free(probe);
+        return qsdr_error_null(QSDR_EFORMAT, "%s: not an autoencoder model (no qsdr.ae metadata; see qsdr train ae)", path);
+    }
+    const cJSON *role = cJSON_GetObjectItemCaseSensitive(j, "role"), *m = cJSON_GetObjectItemCaseSensitive(j, "m"),
+                *ns = cJSON_GetObjectItemCaseSensitive(j, "ns"), *L = cJSON_GetObjectItemCaseSensitive(j, "L"),
+                *sc = cJSON_GetObjectItemCaseSensitive(j, "llr_scale"), *cl = cJSON_GetObjectItemCaseSensitive(j, "llr_clip");
+    qsdr_ae *a = NULL;
+    if (!cJSON_IsString(role) || !cJSON_IsNumber(m) || !cJSON_IsNumber(ns) || !cJSON_IsNumber(L) || m->valuedouble < 1 ||
+        m->valuedouble > 8 || ns->valuedouble < 1 || L->valuedouble < 1 || 2 * ns->valuedouble * L->valuedouble > 32) {
+        qsdr_error(QSDR_EFORMAT, "%s: qsdr.ae metadata needs role, m (1..8), ns, L (2 ns L <= 32)", path);
+        goto out;
+    }
+    if (strcmp(role->valuestring, tx ? "tx" : "rx")) {
+        qsdr_error(QSDR_EINVAL, "%s: this is the %s model; the block needs the %s model", path, role->valuestring, tx ? "tx" : "rx");
+        goto out;
+    }
+    a = qsdr_calloc(1, sizeof *a);
+    if (!a) goto out;
+    a->tx = tx;
+    a->g = (qsdr_ae_geom){(unsigned)m->valuedouble, (unsigned)ns->valuedouble, (unsigned)L->valuedouble};
+    a->F = 2 * a->g.ns * a->g.L;
+    a->scale = cJSON_IsNumber(sc) && sc->valuedouble > 0 ? (float)sc->valuedouble : 1.0f;
+    a->clip = cJSON_IsNumber(cl) && cl->valuedouble > 0 ? (float)cl->valuedouble : 20.0f;
+    a->m = qsdr_nn_model_load(path);
+    if (!a->m) goto fail;
+    size_t in = tx ? a->g.m : a->F, out_f = tx ? a->F : a->g.m;
+    if (qsdr_nn_in_features(a->m) != in || qsdr_nn_out_features(a->m) != out_f) {
+        qsdr_error(QSDR_EFORMAT, "%s: the network maps %zu -> %zu values; m = %u, ns = %u, L = %u needs %zu -> %zu", path,
+                   qsdr_nn_in_features(a->m), qsdr_nn_out_features(a->m), a->g.m, a->g.ns, a->g.L, in, out_f);
+        goto fail;
+    }
+    int wb = 0, ab = 0;
+    for (size_t i = 0; i < qsdr_nn_n_layers(a->m); i++)
+        if (qsdr_nn_layer_bits(a->m, i, &wb, &ab)) break;
+    a->bits = wb;
+    qsdr_nn_set_engine(a->m, QSDR_NN_ENGINE_INT);
+    if (in <= 16) {
+        a->ntable = ((size_t)1 << in) * out_f;
+        a->table = qsdr_malloc(a->ntable * sizeof(float));
+        if (!a->table || build_table(a)) goto fail;
+    }
+    goto out;
+fail:
+    qsdr_ae_free(a);
+    a = NULL;
+out:
+    cJSON_Delete(j);
+    return a;
+}
+
+int qsdr_ae_modulate(qsdr_ae *a, const uint8_t *bits, size_t groups, qsdr_cf32 *out)
+{
+    if (!a->tx) return qsdr_error(QSDR_EINVAL, "ae: modulate needs the transmitter model");
+    size_t m = a->g.m, F = a->F;
+    float *o = (float *)out;
+    if (a->table) {
+        for (size_t gi = 0; gi < groups; gi++) {
+            size_t idx = 0;
+            for (size_t j = 0; j < m; j++) idx |= (size_t)(bits[gi * m + j] & 1) << j;
+            memcpy(o + gi * F, a->table + idx * F, F * sizeof(float));
+        }
+        return QSDR_OK;
+    }
+    return QSDR_ENOTSUP; /* m <= 8 always fits the table */
+}
+
+int qsdr_ae_demodulate(qsdr_ae *a, const qsdr_cf32 *in, size_t groups, float *llr)
+{
+    if (a->tx) return qsdr_error(QSDR_EINVAL, "ae: demodulate needs the receiver model");
+    size_t m = a->g.m, F = a->F;
+    const float *x = (const float *)in;
+    size_t done = 0;
+    a->used_table = a->table != NULL;
+    while (done < groups) {
+        /* the longest run of one-bit groups goes through the table */
+        size_t gi = done;
+        for (; a->table && gi < groups; gi++) {
+            const float *v = x + gi * F;
+            float c = fabsf(v[0]);
+            size_t idx = 0;
+            bool onebit = c > 0 && isfinite(c);
+            for (size_t j = 0; j < F && onebit; j++) {
+                onebit = fabsf(v[j]) == c;
+                idx |= (size_t)(v[j] < 0) << j;
+            }
+            if (!onebit) break;
+            memcpy(llr + gi * m, a->table + idx * m, m * sizeof(float));
+        }
+        if (gi > done) {
+            done = gi;
+            continue;
+        }
+        /* groups that are not one-bit: run the network on them (up to the next one-bit group) */
+        size_t end = done + 1;
+        while (end < groups && end - done < 4096) end++;
+        size_t n = end - done;
+        for (size_t j = 0; j < n * F; j++)
+            if (!isfinite(x[done * F + j])) return qsdr_error(QSDR_ERANGE, "ae: non-finite sample in group %zu", done + j / F);
+        a->used_table = false;
+        const float *y = qsdr_nn_forward(a->m, x + done * F, n);
+        if (!y) return QSDR_EINVAL;
+        for (size_t j = 0; j < n * m; j++) llr[done * m + j] = fminf(a->clip, fmaxf(-a->clip, -a->scale * y[j]));
+        done = end;
+    }
+    return QSDR_OK;
+}
