@@ -197,7 +197,7 @@ int qsdr_cmd_train_ae(int argc, char **argv)
         qsdr_nn_set_bits(rxm, QSDR_NN_ALL_LAYERS, qb[k], qb[k]);
         if (qb[k]) snprintf(path, sizeof path, "%s/rx_multibit_w%d.safetensors", dir, qb[k]);
         else snprintf(path, sizeof path, "%s/rx_multibit.safetensors", dir);
-        rc = qsdr_ae_save(tx, rxm, &c.g, &c, &rep, NULL, path, meta);
+        rc = qsdr_ae_save_ex(tx, rxm, &c.g, &c, &rep, NULL, path, meta, true);
     }
     if (rc) fprintf(stderr, "qsdr train ae: %s\n", qsdr_last_error());
     snprintf(path, sizeof path, "%s/report.txt", dir);
@@ -209,6 +209,8 @@ int qsdr_cmd_train_ae(int argc, char **argv)
                 rep.raw_ber[1], rep.chosen == QSDR_AE_STE ? "straight-through" : "two-step");
         fprintf(o, "multi-bit receiver raw BER: float %.5f, 8 bits %.5f, 4 bits %.5f, 2 bits %.5f\n", rep.raw_ber_bits[0],
                 rep.raw_ber_bits[1], rep.raw_ber_bits[2], rep.raw_ber_bits[3]);
+        fprintf(o, "multi-bit receiver LLR scales: float %.4f, 8 bits %.4f, 4 bits %.4f, 2 bits %.4f\n", rep.llr_scale_bits[0],
+                rep.llr_scale_bits[1], rep.llr_scale_bits[2], rep.llr_scale_bits[3]);
         fprintf(o, "LLR scale %.4f; LLR | c = 0: mean %.3f, variance %.3f (Gaussian consistency: variance / (2 mean) = %.3f)\n",
                 rep.llr_scale, rep.llr_mean0, rep.llr_var0, rep.llr_var0 / (2 * rep.llr_mean0));
         fprintf(o, "training time %.1f s; files in %s/\n", now_s() - t0, dir);

@@ -30,7 +30,7 @@ static int aed_create(qsdr_block_ctx *ctx, void **state)
     if (!s->a) return QSDR_EINVAL;
     if (qsdr_ctx_enum(ctx, "engine") == 1) qsdr_ae_set_engine(s->a, QSDR_NN_ENGINE_FLOAT);
     double sc = qsdr_ctx_float(ctx, "llr_scale");
-    qsdr_ae_set_llr(s->a, sc > 0 ? (float)sc : qsdr_ae_llr_scale(s->a), (float)qsdr_ctx_float(ctx, "llr_clip"));
+    qsdr_ae_set_llr(s->a, (float)sc, (float)qsdr_ctx_float(ctx, "llr_clip")); /* sc 0: the calibrated scale(s) */
     int64_t bits = qsdr_ctx_int(ctx, "bits");
     if (bits >= 0 && qsdr_ae_set_bits(s->a, (int)bits)) return QSDR_EINVAL;
     const qsdr_ae_geom *g = qsdr_ae_geometry(s->a);
@@ -69,7 +69,7 @@ static const qsdr_param_desc aed_params[] = {
     {"model", QSDR_PARAM_STRING, "", 1, 0, "", "receiver model file (rx.safetensors from qsdr train ae)", 0, NULL},
     {"bits", QSDR_PARAM_INT, "-1", -1, 8, "bits", "bit-width of the neural layers: 1..8, 0 = float, -1 = as stored in the model", QSDR_PARAM_RUNTIME, NULL},
     {"engine", QSDR_PARAM_ENUM, "int", 1, 0, "", "quantized layers on integer/bit kernels or float fake quantization", 0, "int|float"},
-    {"llr_scale", QSDR_PARAM_FLOAT, "0", 0, 100, "", "LLR = -scale * logit; 0 = the scale calibrated at training (model metadata)", 0, NULL},
+    {"llr_scale", QSDR_PARAM_FLOAT, "0", 0, 100, "", "LLR = -scale * logit; 0 = the scale calibrated at training for the current bit-width (model metadata)", 0, NULL},
     {"llr_clip", QSDR_PARAM_FLOAT, "20", 0.1, 1000, "", "LLRs are clipped to +-llr_clip", 0, NULL},
 };
 static const qsdr_port_desc aed_in[] = {{"in", QSDR_ITEM_CF32}};

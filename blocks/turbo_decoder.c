@@ -80,8 +80,8 @@ static int td_create(qsdr_block_ctx *ctx, void **state)
     }
     s->lanes = lanes;
     s->iters = c.iterations;
-    qsdr_ctx_set_chunk_hint(ctx, 2 * lanes * s->n);
     s->n = qsdr_turbo_n(s->k, c.rate);
+    qsdr_ctx_set_chunk_hint(ctx, 2 * lanes * s->n); /* after n: the SIMD decoder wants whole batches */
     s->kout = s->crc ? s->k - 24 : s->k;
     qsdr_ctx_set_port_type(ctx, true, 0, s->soft ? QSDR_ITEM_F32 : QSDR_ITEM_BIT);
     qsdr_ctx_set_rate(ctx, s->n, s->kout);

@@ -49,6 +49,7 @@ typedef struct {
     double llr_scale;              /* fitted on held-out data */
     double llr_mean0, llr_var0;    /* LLR statistics given c = 0 (Gaussian consistency: var = 2 mean) */
     double raw_ber_bits[4];        /* multi-bit receiver at float, 8, 4, 2 bits (NAN without it) */
+    double llr_scale_bits[4];      /* its calibrated LLR scale at float, 8, 4, 2 bits */
 } qsdr_ae_train_report;
 
 void qsdr_ae_train_defaults(qsdr_ae_train_config *c);
@@ -62,6 +63,12 @@ double qsdr_ae_raw_ber(qsdr_nn_model *tx, qsdr_nn_model *rx, const qsdr_ae_geom 
 /* Save both models with their metadata (qsdr.ae: role, m, ns, L, llr_scale, training point). */
 int qsdr_ae_save(qsdr_nn_model *tx, qsdr_nn_model *rx, const qsdr_ae_geom *g, const qsdr_ae_train_config *c,
                  const qsdr_ae_train_report *rep, const char *tx_path, const char *rx_path, const char *extra_json);
+
+/* As qsdr_ae_save; with model_is_multibit the receiver file also stores the per-bit-width LLR
+ * scales (llr_scale_bits), which qsdr_ae_set_bits then applies. */
+int qsdr_ae_save_ex(qsdr_nn_model *tx, qsdr_nn_model *rx, const qsdr_ae_geom *g, const qsdr_ae_train_config *c,
+                    const qsdr_ae_train_report *rep, const char *tx_path, const char *rx_path, const char *extra_json,
+                    bool model_is_multibit);
 
 /* ---- inference ---------------------------------------------------------------------------- */
 typedef struct qsdr_ae qsdr_ae;
@@ -81,6 +88,7 @@ int qsdr_ae_modulate(qsdr_ae *a, const uint8_t *bits, size_t groups, qsdr_cf32 *
  * the network directly; the table holds the network's outputs for all 2^(2 ns L) sign
  * patterns. */
 int qsdr_ae_demodulate(qsdr_ae *a, const qsdr_cf32 *in, size_t groups, float *llr);
+/* scale > 0 overrides the calibrated scale(s); the clip applies always. */
 void qsdr_ae_set_llr(qsdr_ae *a, float scale, float clip);
 float qsdr_ae_llr_scale(const qsdr_ae *a);
 /* Whether the last demodulate used the table only. */

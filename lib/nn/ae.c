@@ -29,6 +29,8 @@ void qsdr_ae_train_defaults(qsdr_ae_train_config *c)
     c->eval_groups = 1u << 20;
 }
 
+/* The receiver's first and last layers stay at 8 bits (the usual practice in the quantization
+ * papers); model-wide bit-width switches change the hidden layer. */
 static char *spec_json(const qsdr_ae_geom *g, bool tx)
 {
     unsigned F = 2 * g->ns * g->L, m = g->m;
@@ -43,8 +45,9 @@ static char *spec_json(const qsdr_ae_geom *g, bool tx)
     else
         snprintf(s, 1024,
                  "{\"name\": \"ae_rx\", \"input\": [%u], \"quant\": {\"weight\": \"dorefa\", \"act\": \"auto\", \"bits\": \"float\"},"
-                 " \"layers\": [{\"type\": \"linear\", \"out\": %u}, {\"type\": \"relu\"}, {\"type\": \"linear\", \"out\": %u},"
-                 " {\"type\": \"relu\"}, {\"type\": \"linear\", \"out\": %u}]}",
+                 " \"layers\": [{\"type\": \"linear\", \"out\": %u, \"quant\": {\"fixed\": true, \"bits\": 8}}, {\"type\": \"relu\"},"
+                 " {\"type\": \"linear\", \"out\": %u}, {\"type\": \"relu\"},"
+                 " {\"type\": \"linear\", \"out\": %u, \"quant\": {\"fixed\": true, \"bits\": 8}}]}",
                  F, 8 * m, 8 * m, m);
     return s;
 }
@@ -255,22 +258,24 @@ static int train_multibit(const qsdr_ae_train_config *c, qsdr_nn_model *tx, qsdr
     return rc;
 }
 
-/* scale s minimising the cross-entropy of s * logit on held-out data, and LLR statistics */
-static void calibrate_llr(const qsdr_ae_train_config *c, qsdr_nn_model *tx, qsdr_nn_model *rx, qsdr_ae_train_report *rep)
+/* scale s minimising the cross-entropy of s * logit on held-out data (the receiver as it is
+ * set now: bit-width and engine), and the LLR statistics given c = 0 */
+static double fit_scale(const qsdr_ae_train_config *c, qsdr_nn_model *tx, qsdr_nn_model *rx, double *mean0, double *var0)
 {
     const qsdr_ae_geom *g = &c->g;
     size_t B = 1u << 16, m = g->m;
     batch b;
-    rep->llr_scale = 1;
-    if (batch_alloc(&b, g, B)) return;
+    double scale = 1;
+    if (batch_alloc(&b, g, B)) return scale;
     qsdr_nn_set_training(tx, false);
     qsdr_nn_set_training(rx, false);
     if (!draw(&b, tx, sqrt(qsdr_ae_sigma2(g, c->ebn0_db, c->code_rate)), c->seed ^ 0x6c6c72ull, 0, 1, 1)) {
-        const float *l = qsdr_nn_forward(rx, b.z, B);
-        if (l) {
-            double lo = 0.05, hi = 5; /* golden-section search of the convex loss */
-            float *tmp = qsdr_malloc(B * m * sizeof(float));
-            for (int it = 0; tmp && it < 60; it++) {
+        const float *l0 = qsdr_nn_forward(rx, b.z, B);
+        float *l = l0 ? qsdr_malloc(B * m * sizeof(float)) : NULL, *tmp = qsdr_malloc(B * m * sizeof(float));
+        if (l && tmp) {
+            memcpy(l, l0, B * m * sizeof(float));
+            double lo = 0.02, hi = 5; /* golden-section search of the convex loss */
+            for (int it = 0; it < 60; it++) {
                 double a = hi - (hi - lo) / 1.618034, d = lo + (hi - lo) / 1.618034, fa, fd;
                 for (size_t i = 0; i < B * m; i++) tmp[i] = (float)a * l[i];
                 fa = qsdr_nn_loss(QSDR_NN_LOSS_BCE, NULL, tmp, b.c, B, m);
@@ -279,20 +284,21 @@ static void calibrate_llr(const qsdr_ae_train_config *c, qsdr_nn_model *tx, qsdr
                 if (fa < fd) hi = d;
                 else lo = a;
             }
-            qsdr_free(tmp);
-            rep->llr_scale = 0.5 * (lo + hi);
-            double s = 0, s2 = 0;
+            scale = 0.5 * (lo + hi);
+            double sm = 0, s2 = 0;
             size_t n = 0;
             for (size_t i = 0; i < B * m; i++)
                 if (b.bits[i] == 0) {
-                    double L = fmin(20.0, fmax(-20.0, -rep->llr_scale * l[i]));
-                    s += L, s2 += L * L, n++;
+                    double L = fmin(20.0, fmax(-20.0, -scale * l[i]));
+                    sm += L, s2 += L * L, n++;
                 }
-            rep->llr_mean0 = s / (double)n;
-            rep->llr_var0 = s2 / (double)n - rep->llr_mean0 * rep->llr_mean0;
+            if (mean0) *mean0 = sm / (double)n;
+            if (var0) *var0 = s2 / (double)n - (sm / (double)n) * (sm / (double)n);
         }
+        qsdr_free(l), qsdr_free(tmp);
     }
     batch_free(&b);
+    return scale;
 }
 
 int qsdr_ae_train(const qsdr_ae_train_config *c, qsdr_nn_model **tx, qsdr_nn_model **rx, qsdr_nn_model **rx_multi,
@@ -318,7 +324,7 @@ int qsdr_ae_train(const qsdr_ae_train_config *c, qsdr_nn_model **tx, qsdr_nn_mod
     rep->chosen = (qsdr_ae_method)best;
     *tx = t[best], *rx = r[best];
     t[best] = r[best] = NULL;
-    calibrate_llr(c, *tx, *rx, rep);
+    rep->llr_scale = fit_scale(c, *tx, *rx, &rep->llr_mean0, &rep->llr_var0);
     if (rx_multi) *rx_multi = NULL;
     if (c->qat_steps && rx_multi) {
         /* a copy of the receiver trained jointly at float/8/4/2 bits: one model, any bit-width */
@@ -337,9 +343,10 @@ int qsdr_ae_train(const qsdr_ae_train_config *c, qsdr_nn_model **tx, qsdr_nn_mod
         static const int bits[4] = {0, 8, 4, 2};
         double s2 = qsdr_ae_sigma2(g, c->ebn0_db, c->code_rate);
         qsdr_nn_set_engine(q, QSDR_NN_ENGINE_INT);
-        for (int k = 0; k < 4; k++) {
+        for (int k = 0; k < 4; k++) { /* each bit-width gets its own calibrated LLR scale */
             qsdr_nn_set_bits(q, QSDR_NN_ALL_LAYERS, bits[k], bits[k]);
             rep->raw_ber_bits[k] = qsdr_ae_raw_ber(*tx, q, g, s2, c->eval_groups / 4, c->seed ^ 0x62697473ull);
+            rep->llr_scale_bits[k] = fit_scale(c, *tx, q, NULL, NULL);
         }
         qsdr_nn_set_bits(q, QSDR_NN_ALL_LAYERS, 0, 0);
         qsdr_nn_set_engine(q, QSDR_NN_ENGINE_FLOAT);
@@ -357,6 +364,13 @@ out:
 int qsdr_ae_save(qsdr_nn_model *tx, qsdr_nn_model *rx, const qsdr_ae_geom *g, const qsdr_ae_train_config *c,
                  const qsdr_ae_train_report *rep, const char *tx_path, const char *rx_path, const char *extra_json)
 {
+    return qsdr_ae_save_ex(tx, rx, g, c, rep, tx_path, rx_path, extra_json, false);
+}
+
+int qsdr_ae_save_ex(qsdr_nn_model *tx, qsdr_nn_model *rx, const qsdr_ae_geom *g, const qsdr_ae_train_config *c,
+                    const qsdr_ae_train_report *rep, const char *tx_path, const char *rx_path, const char *extra_json,
+                    bool model_is_multibit)
+{
     int rc = QSDR_OK;
     for (int side = 0; side < 2 && !rc; side++) {
         const char *path = side ? rx_path : tx_path;
@@ -366,7 +380,15 @@ int qsdr_ae_save(qsdr_nn_model *tx, qsdr_nn_model *rx, const qsdr_ae_geom *g, co
         cJSON_AddNumberToObject(ae, "m", g->m);
         cJSON_AddNumberToObject(ae, "ns", g->ns);
         cJSON_AddNumberToObject(ae, "L", g->L);
+        bool multi = side && rep && rep->llr_scale_bits[0] > 0 && model_is_multibit;
         cJSON_AddNumberToObject(ae, "llr_scale", rep ? rep->llr_scale : 1.0);
+        if (multi) { /* per bit-width: "0" (float), "8", "4", "2" */
+            static const int bb[4] = {0, 8, 4, 2};
+            cJSON *sc = cJSON_CreateObject();
+            char key[8];
+            for (int k = 0; k < 4; k++) snprintf(key, sizeof key, "%d", bb[k]), cJSON_AddNumberToObject(sc, key, rep->llr_scale_bits[k]);
+            cJSON_AddItemToObject(ae, "llr_scales", sc);
+        }
         cJSON_AddNumberToObject(ae, "llr_clip", 20);
         if (c) {
             cJSON_AddNumberToObject(ae, "ebn0_db", c->ebn0_db);
@@ -398,6 +420,8 @@ struct qsdr_ae {
     bool tx;
     int bits;
     float scale, clip;
+    float scales[9];     /* calibrated scale per bit-width (index = bits, 0 = float), 0 = none */
+    bool user_scale;     /* set by qsdr_ae_set_llr: overrides the per-bit-width scales */
     size_t F;            /* reals per group */
     float *table;        /* tx: 2^m x F samples; rx: 2^F x m LLRs */
     size_t ntable;
@@ -446,6 +470,7 @@ int qsdr_ae_set_bits(qsdr_ae *a, int bits)
     int rc = qsdr_nn_set_bits(a->m, QSDR_NN_ALL_LAYERS, bits, bits);
     if (rc) return rc;
     a->bits = bits;
+    if (!a->user_scale && a->scales[bits] > 0) a->scale = a->scales[bits];
     return a->table ? build_table(a) : QSDR_OK;
 }
 
@@ -457,7 +482,8 @@ void qsdr_ae_set_engine(qsdr_ae *a, qsdr_nn_engine e)
 
 void qsdr_ae_set_llr(qsdr_ae *a, float scale, float clip)
 {
-    a->scale = scale, a->clip = clip;
+    if (scale > 0) a->scale = scale, a->user_scale = true;
+    a->clip = clip;
     if (a->table) build_table(a);
 }
 
@@ -492,6 +518,11 @@ qsdr_ae *qsdr_ae_load(const char *path, bool tx)
     a->F = 2 * a->g.ns * a->g.L;
     a->scale = cJSON_IsNumber(sc) && sc->valuedouble > 0 ? (float)sc->valuedouble : 1.0f;
     a->clip = cJSON_IsNumber(cl) && cl->valuedouble > 0 ? (float)cl->valuedouble : 20.0f;
+    const cJSON *scs = cJSON_GetObjectItemCaseSensitive(j, "llr_scales");
+    for (const cJSON *e = cJSON_IsObject(scs) ? scs->child : NULL; e; e = e->next) {
+        int b = atoi(e->string);
+        if (b >= 0 && b <= 8 && cJSON_IsNumber(e) && e->valuedouble > 0) a->scales[b] = (float)e->valuedouble;
+    }
     a->m = qsdr_nn_model_load(path);
     if (!a->m) goto fail;
     size_t in = tx ? a->g.m : a->F, out_f = tx ? a->F : a->g.m;
@@ -504,6 +535,7 @@ qsdr_ae *qsdr_ae_load(const char *path, bool tx)
     for (size_t i = 0; i < qsdr_nn_n_layers(a->m); i++)
         if (qsdr_nn_layer_bits(a->m, i, &wb, &ab)) break;
     a->bits = wb;
+    if (a->scales[wb] > 0) a->scale = a->scales[wb];
     qsdr_nn_set_engine(a->m, QSDR_NN_ENGINE_INT);
     if (in <= 16) {
         a->ntable = ((size_t)1 << in) * out_f;

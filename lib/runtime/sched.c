@@ -349,10 +349,24 @@ int qsdr_sched_threaded_wait(qsdr_flowgraph_t *fg)
 }
 
 /* ---- serial scheduler ------------------------------------------------------------------ */
+/* A block with a chunk hint (e.g. the SIMD turbo decoder, which decodes a batch of frames at
+ * the cost of one) waits until that much input is queued, unless an input has ended. */
+static bool hint_wait(qsdr_block_inst *b)
+{
+    if (!b->chunk_hint || b->d->n_inputs == 0) return false;
+    for (size_t i = 0; i < b->d->n_inputs; i++) {
+        qsdr_buffer *buf = b->in[i].buf;
+        if (atomic_load_explicit(&buf->done, memory_order_acquire)) return false;
+        if (qsdr_buffer_avail(buf, b->in[i].reader) < b->chunk_hint) return true;
+    }
+    return false;
+}
+
 int qsdr_sched_serial_run(qsdr_flowgraph_t *fg)
 {
     fg->serial_owner = pthread_self();
     size_t n = fg->n_blocks;
+    bool force = false; /* a pass without progress: run blocks that wait for their chunk hint */
     for (;;) {
         bool progress = false, alive = false, source_alive = false;
         for (size_t k = 0; k < n; k++) {
@@ -360,7 +374,7 @@ int qsdr_sched_serial_run(qsdr_flowgraph_t *fg)
             step_result r;
             /* a block runs until it is idle, so a frame travels the whole chain in one pass */
             do {
-                r = qsdr_block_step(b, b->d->n_inputs == 0 ? fg->serial_chunk : 0);
+                r = !force && hint_wait(b) ? STEP_IDLE : qsdr_block_step(b, b->d->n_inputs == 0 ? fg->serial_chunk : 0);
                 if (r == STEP_PROGRESS) progress = true;
             } while (r == STEP_PROGRESS && b->d->n_inputs > 0);
             if (r == STEP_ERROR) {
@@ -373,6 +387,11 @@ int qsdr_sched_serial_run(qsdr_flowgraph_t *fg)
             }
         }
         if (!alive) break;
+        if (!progress && !force) { /* stuck on hints (a full buffer elsewhere): take what there is */
+            force = true;
+            continue;
+        }
+        force = false;
         if (!progress) {
             if (source_alive && !atomic_load(&fg->abort_req)) {
                 usleep(1000); /* a polling source (network) has nothing yet */

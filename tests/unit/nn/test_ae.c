@@ -1,0 +1,149 @@
+/* SPDX-License-Identifier: MIT */
+/* The autoencoder inner code: Eb/N0 accounting, training from scratch to its BER target,
+ * determinism, model files, the table against the network, and the blocks in a flowgraph. */
+#include <math.h>
+#include <stdlib.h>
+#include <string.h>
+
+#include "nn/nn_internal.h"
+#include "qsdr/qsdr.h"
+#include "qsdr_test.h"
+
+static double qfun(double x) { return 0.5 * erfc(x / sqrt(2.0)); }
+
+QSDR_TEST(ae_ebn0_accounting, "unit", "autoencoder Eb/N0: Eb = ns / (R m) with unit symbol energy, sigma^2 = N0 / 2")
+{
+    qsdr_ae_geom q = {2, 1, 2}, h = {4, 1, 2};
+    /* QPSK rate, R = 1/2, 0 dB: Eb = 1, N0 = 1, sigma^2 = 0.5 (as conventional QPSK) */
+    QSDR_CHECK_NEAR(qsdr_ae_sigma2(&q, 0.0, 0.5), 0.5, 1e-12);
+    /* 16-QAM rate, R = 1/2, 3 dB: Eb = 1/2, N0 = 0.5 / 10^0.3 */
+    QSDR_CHECK_NEAR(qsdr_ae_sigma2(&h, 3.0, 0.5), 0.5 / pow(10, 0.3) / 2, 1e-12);
+    /* the awgn block, set as the flowgraphs set it (bits_per_symbol m, sps ns L, sample_power
+     * 1/L), applies the same N0 */
+    double n0 = qsdr_noise_var_from_ebn0(3.0, 4, 0.5, 2, 0.5);
+    QSDR_CHECK_NEAR(n0 / 2, qsdr_ae_sigma2(&h, 3.0, 0.5), 1e-9);
+}
+
+static qsdr_ae_train_config small_config(void)
+{
+    qsdr_ae_train_config c;
+    qsdr_ae_train_defaults(&c);
+    c.g = (qsdr_ae_geom){2, 1, 2};
+    c.ebn0_db = 2.0, c.code_rate = 0.5;
+    c.method = QSDR_AE_TWO_STEP;
+    c.steps = 1500, c.batch = 256, c.qat_steps = 0, c.lr = 3e-3f;
+    c.eval_groups = 1u << 17;
+    c.seed = 11;
+    return c;
+}
+
+QSDR_TEST(ae_train_small_reaches_target, "unit", "a QPSK-rate autoencoder trained from scratch (seed 11) reaches the one-bit optimum raw BER")
+{
+    qsdr_ae_train_config c = small_config();
+    qsdr_nn_model *tx = NULL, *rx = NULL;
+    qsdr_ae_train_report rep;
+    QSDR_REQUIRE(qsdr_ae_train(&c, &tx, &rx, NULL, &rep) == QSDR_OK);
+    /* one-bit QPSK at 1 sample/symbol has p = Q(sqrt(2 R Eb/N0)); with bitwise decisions no
+     * 2-bit -> 4-sample code does better (docs/flagship.md), so the target is p within 5 % */
+    double p = qfun(sqrt(2 * 0.5 * pow(10, 0.2)));
+    printf("  raw BER %.5f (one-bit QPSK optimum %.5f), LLR scale %.3f\n", rep.raw_ber[0], p, rep.llr_scale);
+    QSDR_CHECK(rep.raw_ber[0] <= 1.05 * p);
+    QSDR_CHECK(rep.llr_scale > 0.7 && rep.llr_scale < 1.4); /* the BCE-trained logits are near calibrated */
+    /* the same seed gives the same networks */
+    qsdr_nn_model *tx2 = NULL, *rx2 = NULL;
+    qsdr_ae_train_report rep2;
+    QSDR_REQUIRE(qsdr_ae_train(&c, &tx2, &rx2, NULL, &rep2) == QSDR_OK);
+    QSDR_CHECK(memcmp(tx->params, tx2->params, tx->n_params * sizeof(float)) == 0);
+    QSDR_CHECK(memcmp(rx->params, rx2->params, rx->n_params * sizeof(float)) == 0);
+    /* files: energy per group exact; the table equals the network */
+    char tp[1024], rp[1024];
+    snprintf(tp, sizeof tp, "%s/ae_test_tx.safetensors", qsdr_test_build_dir);
+    snprintf(rp, sizeof rp, "%s/ae_test_rx.safetensors", qsdr_test_build_dir);
+    QSDR_REQUIRE(qsdr_ae_save(tx, rx, &c.g, &c, &rep, tp, rp, NULL) == QSDR_OK);
+    qsdr_ae *at = qsdr_ae_load(tp, true), *ar = qsdr_ae_load(rp, false);
+    QSDR_REQUIRE(at && ar);
+    QSDR_CHECK(qsdr_ae_load(rp, true) == NULL && strstr(qsdr_last_error(), "rx model"));
+    uint8_t bits[8] = {0, 0, 1, 0, 0, 1, 1, 1};
+    qsdr_cf32 s[8];
+    QSDR_REQUIRE(qsdr_ae_modulate(at, bits, 4, s) == QSDR_OK);
+    for (int g = 0; g < 4; g++) {
+        double e = 0;
+        for (int k = 0; k < 2; k++) e += (double)s[2 * g + k].re * s[2 * g + k].re + (double)s[2 * g + k].im * s[2 * g + k].im;
+        QSDR_CHECK_NEAR(e, 1.0, 1e-5);
+    }
+    qsdr_cf32 z[2 * 16], z2[2 * 16];
+    for (int i = 0; i < 16; i++) {
+        z[2 * i] = (qsdr_cf32){i & 1 ? -0.5f : 0.5f, i & 2 ? -0.5f : 0.5f};
+        z[2 * i + 1] = (qsdr_cf32){i & 4 ? -0.5f : 0.5f, i & 8 ? -0.5f : 0.5f};
+        /* the same signs at the network's training scale +-1, one sample nudged off one-bit */
+        z2[2 * i] = (qsdr_cf32){z[2 * i].re * 2, z[2 * i].im * 2};
+        z2[2 * i + 1] = (qsdr_cf32){z[2 * i + 1].re * 2, z[2 * i + 1].im * 2 * (i == 0 ? 0.999999f : 1)};
+    }
+    float lt[32], ln[32];
+    QSDR_REQUIRE(qsdr_ae_demodulate(ar, z, 16, lt) == QSDR_OK);
+    QSDR_CHECK(qsdr_ae_used_table(ar));
+    QSDR_REQUIRE(qsdr_ae_demodulate(ar, z2, 16, ln) == QSDR_OK);
+    QSDR_CHECK(!qsdr_ae_used_table(ar));
+    QSDR_CHECK_ARRAY(lt, ln, 32, 1e-4);
+    /* the hard decisions of the table reproduce the transmitted bits without noise */
+    qsdr_cf32 q[8];
+    for (int i = 0; i < 8; i++) q[i] = (qsdr_cf32){s[i].re >= 0 ? 1.f : -1.f, s[i].im >= 0 ? 1.f : -1.f};
+    float l8[8];
+    QSDR_REQUIRE(qsdr_ae_demodulate(ar, q, 4, l8) == QSDR_OK);
+    for (int i = 0; i < 8; i++) QSDR_CHECK_MSG((l8[i] < 0) == (bits[i] == 1), "bit %d: LLR %g for bit %u", i, l8[i], bits[i]);
+    qsdr_ae_free(at), qsdr_ae_free(ar);
+    qsdr_nn_model_free(tx), qsdr_nn_model_free(rx), qsdr_nn_model_free(tx2), qsdr_nn_model_free(rx2);
+}
+
+QSDR_TEST(ae_blocks_flowgraph, "unit", "ae_modulator -> awgn -> adc -> ae_decoder in a flowgraph: awgn applies N0 = Eb/(Eb/N0) with Eb = ns/(R m); raw BER as trained")
+{
+    char yaml[4096];
+    snprintf(yaml, sizeof yaml,
+             "blocks:\n"
+             "  - {id: src, type: random_source}\n"
+             "  - {id: tx, type: ae_modulator, params: {model: %s/models/ae_qpsk_L2/tx.safetensors}}\n"
+             "  - {id: awgn, type: awgn, params: {ebn0_db: 2.0, bits_per_symbol: 2, sps: 2, sample_power: 0.5, code_rate: 0.5}}\n"
+             "  - {id: pr, type: probe}\n"
+             "  - {id: adc, type: adc, params: {bits: 1}}\n"
+             "  - {id: rx, type: ae_decoder, params: {model: %s/models/ae_qpsk_L2/rx.safetensors}}\n"
+             "  - {id: hd, type: hard_decision}\n"
+             "  - {id: ber, type: ber, params: {max_bits: 400000, print: false}}\n"
+             "connections: [src -> tx, tx -> pr, tx -> awgn, awgn -> adc, adc -> rx, rx -> hd, hd -> ber.in, src -> ber.ref]\n",
+             qsdr_test_src_dir, qsdr_test_src_dir);
+    qsdr_flowgraph_t *fg = NULL;
+    QSDR_REQUIRE(qsdr_flowgraph_load_string(yaml, "ae.yml", NULL, &fg) == QSDR_OK);
+    qsdr_flowgraph_set_seed(fg, 5);
+    qsdr_flowgraph_set_item_limit(fg, 400000);
+    QSDR_REQUIRE(qsdr_flowgraph_run(fg, QSDR_SCHED_SERIAL) == QSDR_OK);
+    qsdr_stats st;
+    double n0 = -1, ber = -1, power = -1;
+    QSDR_REQUIRE(qsdr_flowgraph_stats(fg, "awgn", &st) == QSDR_OK);
+    for (size_t i = 0; i < st.n; i++)
+        if (!strcmp(st.v[i].name, "noise_var")) n0 = st.v[i].value;
+    QSDR_REQUIRE(qsdr_flowgraph_stats(fg, "pr", &st) == QSDR_OK);
+    for (size_t i = 0; i < st.n; i++)
+        if (!strcmp(st.v[i].name, "power")) power = st.v[i].value;
+    QSDR_REQUIRE(qsdr_flowgraph_stats(fg, "ber", &st) == QSDR_OK);
+    for (size_t i = 0; i < st.n; i++)
+        if (!strcmp(st.v[i].name, "ber")) ber = st.v[i].value;
+    /* Eb = ns / (R m) = 1; N0 = Eb / 10^0.2; the modulator's mean sample power is 1/L = 0.5 */
+    QSDR_CHECK_NEAR(n0, 1.0 / pow(10, 0.2), 1e-6);
+    QSDR_CHECK_NEAR(power, 0.5, 1e-4);
+    double p = qfun(sqrt(2 * 0.5 * pow(10, 0.2)));
+    printf("  raw BER %.5f through the blocks (one-bit QPSK optimum %.5f)\n", ber, p);
+    QSDR_CHECK(ber > 0.9 * p && ber < 1.1 * p); /* statistical: 400k bits, tolerance 10 %% */
+    qsdr_flowgraph_destroy(&fg);
+}
+
+QSDR_TEST(ae_bad_model, "unit", "ae blocks: missing, corrupt or wrong-role model files give clear errors")
+{
+    QSDR_CHECK(qsdr_ae_load("/nonexistent/tx.safetensors", true) == NULL);
+    QSDR_CHECK(strstr(qsdr_last_error(), "cannot open"));
+    char p[1024];
+    snprintf(p, sizeof p, "%s/tests/models/bad/truncated.safetensors", qsdr_test_src_dir);
+    QSDR_CHECK(qsdr_ae_load(p, false) == NULL);
+    QSDR_CHECK(strstr(qsdr_last_error(), "outside the"));
+    snprintf(p, sizeof p, "%s/tests/golden/nn/model.safetensors", qsdr_test_src_dir);
+    QSDR_CHECK(qsdr_ae_load(p, false) == NULL);
+    QSDR_CHECK(strstr(qsdr_last_error(), "not an autoencoder model"));
+}
