@@ -3,10 +3,9 @@
 BUILD ?= build
 ASAN_BUILD ?= build-asan
 JOBS ?= $(shell nproc 2>/dev/null || echo 2)
-FLAGSHIP ?= flowgraphs/qpsk_rrc_onebit.yml
 CTEST_ARGS ?= -LE long
 
-.PHONY: all deps configure build run test test-long test-sanitize bench docs install clean
+.PHONY: all deps configure build run results test test-long test-sanitize bench docs install clean
 
 all: build
 
@@ -19,9 +18,14 @@ configure: deps
 build: configure
 	@cmake --build $(BUILD) -j$(JOBS)
 
-# The flagship job on embedded defaults (later issues replace it with the turbo + autoencoder chain).
+# The flagship job on embedded defaults: a short BER sweep of turbo + autoencoder + one-bit ADC
+# against turbo + QPSK + one-bit ADC, with the plot (run/flagship.png).
 run: build
-	$(BUILD)/qsdr run $(FLAGSHIP)
+	QSDR=$(BUILD)/qsdr scripts/flagship-run
+
+# docs/results.md and docs/figures/flagship/ (15-25 minutes on 2 cores).
+results: build
+	QSDR=$(BUILD)/qsdr scripts/flagship-results
 
 test: build
 	cd $(BUILD) && ctest -j$(JOBS) --output-on-failure $(CTEST_ARGS)
@@ -46,6 +50,8 @@ bench: build
 	$(BUILD)/bench/bench_turbo
 	@echo
 	OPENBLAS_NUM_THREADS=1 $(BUILD)/bench/bench_nn
+	@echo
+	$(BUILD)/bench/bench_chain
 	@echo
 	bench/zmq.sh $(BUILD)/qsdr
 

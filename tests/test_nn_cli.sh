@@ -46,4 +46,16 @@ expect_bad "is not part of the model spec" model info "$SRC/tests/models/bad/ext
 printf 'input: [2]\nlayers:\n  - {type: linear, out: 3, kernal: 2}\n' >"$T/bad.yml"
 expect_bad "unknown key \`kernal\`" model info "$T/bad.yml"
 expect_bad "usage" model
+expect_bad "are required" train ae --bits-per-symbol 2
+expect_bad "bad option or value: --oversampling 0" train ae --bits-per-symbol 2 --oversampling 0 --ebn0 1
+expect_bad "bad option or value: --code-rate 3/2" train ae --bits-per-symbol 2 --oversampling 2 --ebn0 1 --code-rate 3/2
+
+# qsdr train ae end to end (small): models, report, loss curve; the files load in the blocks
+"$QSDR" train ae --bits-per-symbol 2 --oversampling 2 --ebn0 2 --code-rate 1/2 --steps 300 --batch 256 --qat-steps 100 \
+    --method two-step --out "$T/ae" >"$T/ae.out" 2>"$T/ae.err" || fail "train ae: $(cat "$T/ae.err")"
+for f in tx.safetensors rx.safetensors rx_multibit.safetensors rx_multibit_w2.safetensors loss.csv loss.png report.txt; do
+    [ -s "$T/ae/$f" ] || fail "train ae: missing $f"
+done
+grep -q "kept two-step" "$T/ae.out" || fail "train ae report: $(cat "$T/ae.out")"
+"$QSDR" model info "$T/ae/rx.safetensors" | grep -q "trained by: qsdr train ae --bits-per-symbol 2" || fail "ae model info"
 echo "nn cli: ok"
