@@ -236,13 +236,16 @@ int qsdr_nn_qlayer_forward(qsdr_nn_model *m, qsdr_nn_layer *l, float *y, const f
         size_t C = l->in_c, HW = l->in_h * l->in_w;
         int16_t *nhwc = s->acodes + B * l->fin;
         int8_t *nhwc8 = (int8_t *)nhwc;
-        for (size_t b = 0; b < B; b++)
-            for (size_t c = 0; c < C; c++) {
-                const int16_t *src = s->acodes + (b * C + c) * HW;
-                if (l->ikind == K_INT8)
-                    for (size_t p = 0; p < HW; p++) nhwc8[(b * HW + p) * C + c] = (int8_t)(src[p] - sh);
-                else
-                    for (size_t p = 0; p < HW; p++) nhwc[(b * HW + p) * C + c] = src[p];
+        for (size_t b = 0; b < B; b++) /* in 64-pixel blocks, so the strided writes stay in cache */
+            for (size_t p0 = 0; p0 < HW; p0 += 64) {
+                size_t pe = p0 + 64 < HW ? p0 + 64 : HW;
+                for (size_t c = 0; c < C; c++) {
+                    const int16_t *src = s->acodes + (b * C + c) * HW;
+                    if (l->ikind == K_INT8)
+                        for (size_t p = p0; p < pe; p++) nhwc8[(b * HW + p) * C + c] = (int8_t)(src[p] - sh);
+                    else
+                        for (size_t p = p0; p < pe; p++) nhwc[(b * HW + p) * C + c] = src[p];
+                }
             }
         codes = nhwc + B * l->fin;
         if (l->ikind == K_INT8) im2row_codes8(s->a8, nhwc8, &l->g, B, (int8_t)-sh);
@@ -299,13 +302,22 @@ int qsdr_nn_qlayer_forward(qsdr_nn_model *m, qsdr_nn_layer *l, float *y, const f
         for (size_t r = 0; r < M; r++)
             for (size_t n = 0; n < N; n++) y[r * N + n] = (float)s->acc[r * N + n] * cs[n] + bz[n];
     } else {
-        for (size_t b = 0; b < B; b++) /* (P, N) -> (N, P) in 16-row tiles */
+        int32_t tile[16 * 64]; /* (P, N) -> (N, P) through a local 16-pixel tile, N <= 64 per pass */
+        for (size_t b = 0; b < B; b++)
             for (size_t p0 = 0; p0 < P; p0 += 16) {
-                size_t pe = p0 + 16 < P ? p0 + 16 : P;
-                for (size_t n = 0; n < N; n++) {
-                    const int32_t *a = s->acc + b * P * N + n;
-                    float *yo = y + (b * N + n) * P;
-                    for (size_t p = p0; p < pe; p++) yo[p] = (float)a[p * N] * cs[n] + bz[n];
+                size_t np = p0 + 16 < P ? 16 : P - p0;
+                for (size_t n0 = 0; n0 < N; n0 += 64) {
+                    size_t nn = n0 + 64 < N ? 64 : N - n0;
+                    for (size_t j = 0; j < np; j++) {
+                        const int32_t *a = s->acc + (b * P + p0 + j) * N + n0;
+                        for (size_t n = 0; n < nn; n++) tile[n * 16 + j] = a[n];
+                    }
+                    for (size_t n = 0; n < nn; n++) {
+                        float *yo = y + (b * N + n0 + n) * P + p0;
+                        const int32_t *t = tile + n * 16;
+                        float c = cs[n0 + n], z = bz[n0 + n];
+                        for (size_t j = 0; j < np; j++) yo[j] = (float)t[j] * c + z;
+                    }
                 }
             }
     }
