@@ -10,6 +10,7 @@
 #include <time.h>
 #include <unistd.h>
 
+#include "cli_util.h"
 #include "qsdr/ae.h"
 
 #define EXIT_BAD_INPUT 2
@@ -19,28 +20,15 @@ typedef struct {
     double t0;
 } ui;
 
-static double now_s(void)
-{
-    struct timespec t;
-    clock_gettime(CLOCK_MONOTONIC, &t);
-    return (double)t.tv_sec + 1e-9 * (double)t.tv_nsec;
-}
-
 static void progress(void *user, const char *phase, size_t step, size_t total, float loss)
 {
     ui *u = user;
     if (!u->tty) return;
     static const char *last;
     static double t0;
-    if (phase != last) last = phase, t0 = now_s();
-    double el = now_s() - t0, rate = el > 0 ? (double)step / el : 0, eta = rate > 0 ? (double)(total - step) / rate : 0;
-    int w = 30, f = (int)((double)w * (double)step / (double)total);
-    char bar[32];
-    for (int i = 0; i < w; i++) bar[i] = i < f ? '#' : '.';
-    bar[w] = 0;
-    fprintf(stderr, "\r  %-9s [%s] %zu/%zu  loss %.4f  %.0f steps/s  ETA %.0f s   ", phase, bar, step, total, (double)loss, rate, eta);
+    if (phase != last) last = phase, t0 = cli_now();
+    cli_progress(phase, step, total, loss, t0);
     if (step == total) fputc('\n', stderr);
-    fflush(stderr);
 }
 
 static void usage(FILE *f)
@@ -76,20 +64,15 @@ static int parse_rate(const char *s, double *r)
 
 static int plot(const char *dir)
 {
-    char gp[4200], cmd[8500];
-    snprintf(gp, sizeof gp, "%.4000s/loss.gp", dir);
-    FILE *f = fopen(gp, "w");
-    if (!f) return -1;
-    fprintf(f,
-            "set terminal pngcairo size 800,450 noenhanced\nset output '%s/loss.png'\nset datafile separator ','\n"
-            "set xlabel 'step'\nset ylabel 'binary cross-entropy'\nset logscale y\nset grid\n"
-            "plot '%s/loss.csv' using (strcol(1) eq 'two-step' ? $3 : 1/0):4 with lines lw 2 title 'two-step (tanh surrogate, then decoder on sign)',"
-            " '' using (strcol(1) eq 'ste' ? $3 : 1/0):4 with lines lw 2 title 'straight-through sign',"
-            " '' using (strcol(1) eq 'multibit' ? $3 : 1/0):4 with lines lw 2 title 'receiver, joint float/8/4/2 bits'\n",
-            dir, dir);
-    fclose(f);
-    snprintf(cmd, sizeof cmd, "gnuplot '%s' >/dev/null 2>&1", gp);
-    return system(cmd) == 0 ? 0 : -1;
+    char g[2048];
+    snprintf(g, sizeof g,
+             "set terminal pngcairo size 800,450 noenhanced\nset output '%.600s/loss.png'\nset datafile separator ','\n"
+             "set xlabel 'step'\nset ylabel 'binary cross-entropy'\nset logscale y\nset grid\n"
+             "plot '%.600s/loss.csv' using (strcol(1) eq 'two-step' ? $3 : 1/0):4 with lines lw 2 title 'two-step (tanh surrogate, then decoder on sign)',"
+             " '' using (strcol(1) eq 'ste' ? $3 : 1/0):4 with lines lw 2 title 'straight-through sign',"
+             " '' using (strcol(1) eq 'multibit' ? $3 : 1/0):4 with lines lw 2 title 'receiver, joint float/8/4/2 bits'\n",
+             dir, dir);
+    return cli_gnuplot(dir, "loss", g);
 }
 
 int qsdr_cmd_train_ae(int argc, char **argv)
@@ -163,14 +146,14 @@ int qsdr_cmd_train_ae(int argc, char **argv)
     c.loss_csv = fopen(path, "w");
     if (!c.loss_csv) return fprintf(stderr, "qsdr train ae: cannot write %s\n", path), 1;
     fprintf(c.loss_csv, "method,phase,step,loss\n");
-    ui u = {!quiet && isatty(STDERR_FILENO), now_s()};
+    ui u = {!quiet && isatty(STDERR_FILENO), cli_now()};
     c.progress = progress, c.user = &u;
     qsdr_nn_model *tx = NULL, *rx = NULL, *rxm = NULL;
     qsdr_ae_train_report rep;
     if (!quiet)
         fprintf(stderr, "training the autoencoder: m = %u bits, %u symbol(s) x L = %u samples per group, Eb/N0 %.2f dB at R = %.4g (sigma^2 = %.4g per real), seed %llu\n",
                 c.g.m, c.g.ns, c.g.L, c.ebn0_db, c.code_rate, qsdr_ae_sigma2(&c.g, c.ebn0_db, c.code_rate), (unsigned long long)c.seed);
-    double t0 = now_s();
+    double t0 = cli_now();
     int rc = qsdr_ae_train(&c, &tx, &rx, &rxm, &rep);
     fclose(c.loss_csv);
     if (rc) {
@@ -231,7 +214,7 @@ int qsdr_cmd_train_ae(int argc, char **argv)
                 tx_ber[0], tx_ber[1], tx_ber[2]);
         fprintf(o, "LLR scale %.4f; LLR | c = 0: mean %.3f, variance %.3f (Gaussian consistency: variance / (2 mean) = %.3f)\n",
                 rep.llr_scale, rep.llr_mean0, rep.llr_var0, rep.llr_var0 / (2 * rep.llr_mean0));
-        fprintf(o, "training time %.1f s; files in %s/\n", now_s() - t0, dir);
+        fprintf(o, "training time %.1f s; files in %s/\n", cli_now() - t0, dir);
     }
     if (r) fclose(r);
     if (plot(dir)) fprintf(stderr, "qsdr train ae: gnuplot failed; %s/loss.csv has the numbers\n", dir);

@@ -10,17 +10,11 @@
 #include <time.h>
 #include <unistd.h>
 
+#include "cli_util.h"
 #include "qsdr/nn.h"
 
 #define EXIT_BAD_INPUT 2
 int qsdr_cmd_train_ae(int argc, char **argv);
-
-static double now_s(void)
-{
-    struct timespec t;
-    clock_gettime(CLOCK_MONOTONIC, &t);
-    return (double)t.tv_sec + 1e-9 * (double)t.tv_nsec;
-}
 
 /* "8", "4/8" (weights/activations) or "float" */
 static int parse_bits_opt(const char *s, int *w, int *a)
@@ -53,13 +47,7 @@ static void on_step(void *user, size_t step, size_t total, float loss)
 {
     train_ui *u = user;
     if (!u->tty || (step % 16 && step != total)) return;
-    double el = now_s() - u->t0, rate = el > 0 ? (double)step / el : 0, eta = rate > 0 ? (double)(total - step) / rate : 0;
-    int w = 30, f = (int)((double)w * (double)step / (double)total);
-    char bar[32];
-    for (int i = 0; i < w; i++) bar[i] = i < f ? '#' : '.';
-    bar[w] = 0;
-    fprintf(stderr, "\r  [%s] step %zu/%zu  loss %.4f  %.0f steps/s  ETA %.0f s   ", bar, step, total, (double)loss, rate, eta);
-    fflush(stderr);
+    cli_progress("training", step, total, loss, u->t0);
 }
 
 static int on_epoch(void *user, const qsdr_nn_epoch_stats *s)
@@ -81,21 +69,16 @@ static int on_epoch(void *user, const qsdr_nn_epoch_stats *s)
 
 static int plot_training(const char *dir)
 {
-    char gp[4200], cmd[8500];
-    snprintf(gp, sizeof gp, "%.4000s/train.gp", dir);
-    FILE *f = fopen(gp, "w");
-    if (!f) return -1;
-    fprintf(f,
-            "set terminal pngcairo size 900,420 noenhanced\nset output '%s/train.png'\nset datafile separator ','\n"
-            "set multiplot layout 1,2\nset xlabel 'epoch'\nset ylabel 'loss'\nset grid\nset logscale y\n"
-            "plot '%s/train.csv' every ::1 using 1:2 with lines lw 2 title 'training loss'\n"
-            "unset logscale y\nset ylabel 'accuracy'\nset yrange [0:1]\nset key bottom right\n"
-            "plot '%s/train.csv' every ::1 using 1:3 with lines lw 2 title 'train', '' every ::1 using 1:4 with lines lw 2 title 'test'\n"
-            "unset multiplot\n",
-            dir, dir, dir);
-    fclose(f);
-    snprintf(cmd, sizeof cmd, "gnuplot '%s' >/dev/null 2>&1", gp);
-    return system(cmd) == 0 ? 0 : -1;
+    char g[2048];
+    snprintf(g, sizeof g,
+             "set terminal pngcairo size 900,420 noenhanced\nset output '%.500s/train.png'\nset datafile separator ','\n"
+             "set multiplot layout 1,2\nset xlabel 'epoch'\nset ylabel 'loss'\nset grid\nset logscale y\n"
+             "plot '%.500s/train.csv' every ::1 using 1:2 with lines lw 2 title 'training loss'\n"
+             "unset logscale y\nset ylabel 'accuracy'\nset yrange [0:1]\nset key bottom right\n"
+             "plot '%.500s/train.csv' every ::1 using 1:3 with lines lw 2 title 'train', '' every ::1 using 1:4 with lines lw 2 title 'test'\n"
+             "unset multiplot\n",
+             dir, dir, dir);
+    return cli_gnuplot(dir, "train", g);
 }
 
 static char *command_line(int argc, char **argv, const char *prog)
@@ -195,7 +178,7 @@ static int cmd_train_spec(int argc, char **argv)
     char *meta = cmd ? meta_json(cmd, (unsigned long long)c.seed) : NULL;
     char path[4200];
     snprintf(path, sizeof path, "%s/train.csv", dir);
-    train_ui u = {.tty = !quiet && isatty(STDERR_FILENO), .epochs = c.epochs, .t0 = now_s(), .csv = fopen(path, "w"), .dir = dir,
+    train_ui u = {.tty = !quiet && isatty(STDERR_FILENO), .epochs = c.epochs, .t0 = cli_now(), .csv = fopen(path, "w"), .dir = dir,
                   .ckpt_every = (size_t)ckpt, .m = m, .meta = meta};
     if (!u.csv) {
         fprintf(stderr, "qsdr train: cannot write %s\n", path);
