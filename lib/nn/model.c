@@ -7,6 +7,8 @@
 #include <stdlib.h>
 #include <string.h>
 
+#include <volk/volk.h>
+
 #include "nn/nn_internal.h"
 #include "nn/spec.h"
 #include "qsdr/rng.h"
@@ -680,10 +682,8 @@ static int layer_forward(qsdr_nn_model *m, size_t i, const float *x, size_t B)
         if (ensure(&l->cache, &l->cap_cache, n)) return QSDR_ENOMEM;
         qsdr_randu_f32(mix(mix(m->seed, 0xd20f + i), m->step), 0, n, l->cache);
         float keep = 1.0f / (1.0f - l->a);
-        for (size_t j = 0; j < n; j++) {
-            l->cache[j] = l->cache[j] >= l->a ? keep : 0.0f;
-            y[j] = x[j] * l->cache[j];
-        }
+        for (size_t j = 0; j < n; j++) l->cache[j] = l->cache[j] >= l->a ? keep : 0.0f;
+        volk_32f_x2_multiply_32f(y, x, l->cache, (unsigned)n);
         return QSDR_OK;
     }
     case L_POWERNORM:
@@ -760,7 +760,7 @@ static int layer_backward(qsdr_nn_model *m, size_t i, float *dx, const float *dy
             float *d = wtmp + l->n_w;
             l->wq.ops->backward(&l->wq, d, wtmp, m->params + l->w_off, l->out_c, l->n_w / l->out_c);
             float *gw = G + l->w_off;
-            for (size_t j = 0; j < l->n_w; j++) gw[j] += d[j];
+            volk_32f_x2_add_32f(gw, gw, d, (unsigned)l->n_w); /* element-wise work through VOLK */
             qsdr_aligned_free(wtmp);
         }
         if (l->aq.bits != QSDR_NN_FLOAT) l->aq.ops->backward(&l->aq, dx, dx, x, 1, B * l->fin);
@@ -781,7 +781,7 @@ static int layer_backward(qsdr_nn_model *m, size_t i, float *dx, const float *dy
     case L_DROPOUT:
         if (!dx) return QSDR_OK;
         if (!m->training || l->a == 0) memcpy(dx, dy, B * l->fin * sizeof(float));
-        else for (size_t j = 0; j < B * l->fin; j++) dx[j] = dy[j] * l->cache[j];
+        else volk_32f_x2_multiply_32f(dx, dy, l->cache, (unsigned)(B * l->fin));
         return QSDR_OK;
     case L_POWERNORM: if (dx) qsdr_nn_powernorm_backward_f32(dx, dy, x, l->cache, B, l->fin, l->a); return QSDR_OK;
     case L_SOFTMAX: if (dx) qsdr_nn_softmax_backward_f32(dx, dy, l->out, B, l->fin); return QSDR_OK;

@@ -10,6 +10,7 @@
  * The codes are the quantizers' own, so the sums equal the fake-quantization reference
  * exactly; only the final float rescaling rounds differently (<= 1e-5 relative). */
 #include <string.h>
+#include <volk/volk.h>
 
 #include "nn/kernels/qsdr_k_bitgemm.h"
 #include "nn/kernels/qsdr_k_gemm_s8.h"
@@ -299,8 +300,10 @@ int qsdr_nn_qlayer_forward(qsdr_nn_model *m, qsdr_nn_layer *l, float *y, const f
     float *cs = s->cscale, *bz = s->cscale + N;
     for (size_t n = 0; n < N; n++) cs[n] = l->wscale[n] * sa, bz[n] = bias ? bias[n] : 0.0f;
     if (!conv) {
+        /* int32 -> float through VOLK, then the per-output scale and bias */
+        volk_32i_s32f_convert_32f(y, s->acc, 1.0f, (unsigned)(M * N));
         for (size_t r = 0; r < M; r++)
-            for (size_t n = 0; n < N; n++) y[r * N + n] = (float)s->acc[r * N + n] * cs[n] + bz[n];
+            for (size_t n = 0; n < N; n++) y[r * N + n] = y[r * N + n] * cs[n] + bz[n];
     } else {
         int32_t tile[16 * 64]; /* (P, N) -> (N, P) through a local 16-pixel tile, N <= 64 per pass */
         for (size_t b = 0; b < B; b++)
