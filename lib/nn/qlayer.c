@@ -28,7 +28,14 @@ typedef struct {
     int32_t *acc;       /* (M, N) */
     int32_t *arow;      /* per row: sum_k q_a */
     float *cscale;      /* per output: s_w * s_a, then the bias */
-    int32_t *padS;      /* +-1 activations with zero padding: (N, kh*kw) weight sums */
+    int32_t *padS;      /* +-1 activations with zero padding: (kh*kw, N) weight sums */
+    /* XNOR convolutions run transposed: C^T (N, M) = weights x activations, so each output
+     * channel's pixels are contiguous; the activations are packed per call */
+    bool swapped;
+    uint64_t *wbits;    /* (N, W) weight sign bits */
+    void *apack;
+    size_t apack_cap;
+    int32_t *corrT;     /* (N, P) padding correction per output and pixel, or NULL */
     size_t cap;         /* M * K capacity of the activation buffers */
     size_t capm;        /* M capacity */
     int nb, na, dw, da;
@@ -48,6 +55,9 @@ void qsdr_nn_qlayer_free(qsdr_nn_layer *l)
     qsdr_free(s->arow);
     qsdr_free(s->cscale);
     qsdr_free(s->padS);
+    qsdr_aligned_free(s->wbits);
+    qsdr_aligned_free(s->apack);
+    qsdr_free(s->corrT);
     qsdr_free(s);
     l->ipack = NULL;
 }
@@ -78,6 +88,7 @@ static int prepare_weights(qsdr_nn_model *m, qsdr_nn_layer *l, qstate *s, size_t
     int key = bw * 16 + ba;
     if (l->ipack_bits == key && s->pack) return QSDR_OK;
     l->wq_dirty = true;
+    s->swapped = false; /* set again below for an XNOR convolution */
     qsdr_nn_layer_quantize_weights(m, l);
     if (!l->wcodes) return QSDR_ENOMEM;
     size_t N = l->out_c;
@@ -112,9 +123,9 @@ static int prepare_weights(qsdr_nn_model *m, qsdr_nn_layer *l, qstate *s, size_t
         size_t T = l->g.kh * l->g.kw, C = l->in_c;
         s->padS = qsdr_calloc(N * T + 1, sizeof(int32_t));
         if (!s->padS) return QSDR_ENOMEM;
-        for (size_t n = 0; n < N; n++)
+        for (size_t n = 0; n < N; n++) /* stored (tap, output) so the correction loop runs over outputs */
             for (size_t c = 0; c < C; c++)
-                for (size_t t = 0; t < T; t++) s->padS[n * T + t] += l->wcodes[n * K + c * T + t];
+                for (size_t t = 0; t < T; t++) s->padS[t * N + n] += l->wcodes[n * K + c * T + t];
     }
     qsdr_aligned_free(s->pack);
     s->pack = NULL;
@@ -149,7 +160,33 @@ static int prepare_weights(qsdr_nn_model *m, qsdr_nn_layer *l, qstate *s, size_t
         }
         to_planes(bits, wc, K, N, K, s->nb, true);
         ops->pack(s->pack, bits, (size_t)s->nb * W, N, (size_t)s->nb, W);
-        qsdr_aligned_free(bits);
+        qsdr_aligned_free(s->wbits);
+        s->wbits = NULL;
+        qsdr_free(s->corrT);
+        s->corrT = NULL;
+        s->swapped = kind == K_XNOR && l->type != L_LINEAR;
+        if (s->swapped) {
+            s->wbits = bits; /* the left operand of the transposed product */
+            if (s->padS) {   /* sum of the weights at each pixel's padded taps */
+                const qsdr_nn_conv_geom *g = &l->g;
+                size_t P = g->ho * g->wo;
+                s->corrT = qsdr_calloc(N * P + 1, sizeof(int32_t));
+                if (!s->corrT) {
+                    qsdr_free(wc);
+                    return QSDR_ENOMEM;
+                }
+                for (size_t oy = 0; oy < g->ho; oy++)
+                    for (size_t ox = 0; ox < g->wo; ox++)
+                        for (size_t ky = 0; ky < g->kh; ky++)
+                            for (size_t kx = 0; kx < g->kw; kx++) {
+                                long iy = (long)(oy * g->sy + ky) - (long)g->py, ix = (long)(ox * g->sx + kx) - (long)g->px;
+                                if (iy >= 0 && iy < (long)g->h && ix >= 0 && ix < (long)g->w) continue;
+                                for (size_t n = 0; n < N; n++)
+                                    s->corrT[n * P + oy * g->wo + ox] += s->padS[(ky * g->kw + kx) * N + n];
+                            }
+            }
+        } else
+            qsdr_aligned_free(bits);
         l->ivar = v;
         snprintf(l->kname, sizeof l->kname, "%s/%s", kind == K_XNOR ? "xnor" : "planes", v->name);
     }
@@ -271,7 +308,17 @@ int qsdr_nn_qlayer_forward(qsdr_nn_model *m, qsdr_nn_layer *l, float *y, const f
         size_t W = (K + 63) / 64;
         bool asigned = l->aq.ops->signed_codes;
         to_planes(s->abits, codes, K, M, K, s->na, asigned);
-        if (l->ikind == K_XNOR) {
+        if (s->swapped) {
+            size_t need = ops->packed_size(M, 1, W);
+            if (need > s->apack_cap) {
+                qsdr_aligned_free(s->apack);
+                s->apack = qsdr_aligned_alloc(need);
+                if (!s->apack) return QSDR_ENOMEM;
+                s->apack_cap = need;
+            }
+            ops->pack(s->apack, s->abits, W, M, 1, W);
+            ops->xnor(s->acc, M, s->wbits, W, s->apack, N, M, W, K); /* (N, M) */
+        } else if (l->ikind == K_XNOR) {
             ops->xnor(s->acc, N, s->abits, W, s->pack, M, N, W, K);
         } else {
             ops->planes(s->acc, N, s->abits, (size_t)s->na * W, (size_t)s->na, s->ca, s->pack, (size_t)s->nb, s->cw, M, N, W);
@@ -281,9 +328,8 @@ int qsdr_nn_qlayer_forward(qsdr_nn_model *m, qsdr_nn_layer *l, float *y, const f
                     s->acc[r * N + n] += (int32_t)(da * (s->wrow[n] - KK * dw) + dw * (s->arow[r] - KK * da) + KK * dw * da);
         }
     }
-    if (s->padS) { /* padded taps were counted as -1 activations: add their weights back */
+    if (s->padS && !s->swapped) { /* padded taps were counted as -1 activations: add their weights back */
         const qsdr_nn_conv_geom *g = &l->g;
-        size_t T = g->kh * g->kw;
         for (size_t oy = 0; oy < g->ho; oy++)
             for (size_t ox = 0; ox < g->wo; ox++)
                 for (size_t ky = 0; ky < g->kh; ky++)
@@ -292,14 +338,25 @@ int qsdr_nn_qlayer_forward(qsdr_nn_model *m, qsdr_nn_layer *l, float *y, const f
                         if (iy >= 0 && iy < (long)g->h && ix >= 0 && ix < (long)g->w) continue;
                         for (size_t b = 0; b < B; b++) {
                             int32_t *a = s->acc + (b * P + oy * g->wo + ox) * N;
-                            for (size_t n = 0; n < N; n++) a[n] += s->padS[n * T + ky * g->kw + kx];
+                            const int32_t *ps = s->padS + (ky * g->kw + kx) * N;
+                            for (size_t n = 0; n < N; n++) a[n] += ps[n];
                         }
                     }
     }
     const float *bias = l->bias ? m->params + l->b_off : NULL;
     float *cs = s->cscale, *bz = s->cscale + N;
     for (size_t n = 0; n < N; n++) cs[n] = l->wscale[n] * sa, bz[n] = bias ? bias[n] : 0.0f;
-    if (!conv) {
+    if (s->swapped) { /* (N, B*P): each output channel's pixels are contiguous already */
+        for (size_t b = 0; b < B; b++)
+            for (size_t n = 0; n < N; n++) {
+                const int32_t *a = s->acc + n * M + b * P, *cor = s->corrT ? s->corrT + n * P : NULL;
+                float *yo = y + (b * N + n) * P, c = cs[n], z = bz[n];
+                if (cor)
+                    for (size_t p = 0; p < P; p++) yo[p] = (float)(a[p] + cor[p]) * c + z;
+                else
+                    for (size_t p = 0; p < P; p++) yo[p] = (float)a[p] * c + z;
+            }
+    } else if (!conv) {
         /* int32 -> float through VOLK, then the per-output scale and bias */
         volk_32i_s32f_convert_32f(y, s->acc, 1.0f, (unsigned)(M * N));
         for (size_t r = 0; r < M; r++)

@@ -228,6 +228,31 @@ QSDR_TEST(nn_int_engine_matches_fake_quant, "unit", "integer/bit kernels reprodu
     int_vs_fake(c1d, 1, 3, "conv1d sign");
 }
 
+QSDR_TEST(nn_int_engine_switch_kernels, "unit", "one conv model switched 1 -> 8 -> 2 -> 1 -> 4/1 bits: each integer kernel change matches fake quant")
+{
+    const char *spec = "input: [3, 9, 8]\nquant: {weight: dorefa, act: sym}\nlayers:\n  - {type: conv2d, out: 6, kernel: 3, pad: 1}\n";
+    qsdr_nn_model *m = qsdr_nn_model_from_spec(spec, "switch");
+    QSDR_REQUIRE(m);
+    size_t B = 3, Fi = qsdr_nn_in_features(m), Fo = qsdr_nn_out_features(m);
+    float *x = malloc(B * Fi * sizeof(float)), *ref = malloc(B * Fo * sizeof(float));
+    for (size_t i = 0; i < B * Fi; i++) x[i] = (float)sin(0.37 * (double)i) * 1.3f;
+    static const int seq[][2] = {{1, 1}, {8, 8}, {2, 2}, {1, 1}, {4, 1}, {1, 1}};
+    for (size_t t = 0; t < sizeof seq / sizeof *seq; t++) {
+        QSDR_REQUIRE(qsdr_nn_set_bits(m, QSDR_NN_ALL_LAYERS, seq[t][0], seq[t][1]) == QSDR_OK);
+        qsdr_nn_set_engine(m, QSDR_NN_ENGINE_FLOAT);
+        memcpy(ref, qsdr_nn_forward(m, x, B), B * Fo * sizeof(float));
+        qsdr_nn_set_engine(m, QSDR_NN_ENGINE_INT);
+        const float *y = qsdr_nn_forward(m, x, B);
+        QSDR_REQUIRE(y);
+        double mx = 0, md = 0;
+        for (size_t i = 0; i < B * Fo; i++) mx = fmax(mx, fabs(ref[i])), md = fmax(md, fabs((double)y[i] - ref[i]));
+        QSDR_CHECK_MSG(md <= 1e-5 * fmax(mx, 1e-3), "step %zu W%dA%d (%s): max |int - fake| %.3g", t, seq[t][0], seq[t][1],
+                       qsdr_nn_layer_kernel(m, 0), md);
+    }
+    free(x), free(ref);
+    qsdr_nn_model_free(m);
+}
+
 QSDR_TEST(nn_int_engine_exact_sums, "unit", "integer engine: the accumulations equal sum of code products exactly")
 {
     const char *spec = "input: [100]\nquant: {weight: dorefa, act: pact, bits: 8}\nlayers:\n  - {type: linear, out: 9, bias: false}\n";
