@@ -146,4 +146,14 @@ QSDR_TEST(ae_bad_model, "unit", "ae blocks: missing, corrupt or wrong-role model
     snprintf(p, sizeof p, "%s/tests/golden/nn/model.safetensors", qsdr_test_src_dir);
     QSDR_CHECK(qsdr_ae_load(p, false) == NULL);
     QSDR_CHECK(strstr(qsdr_last_error(), "not an autoencoder model"));
+    /* NaN samples: a clear error, not a silent table lookup */
+    snprintf(p, sizeof p, "%s/models/ae_qpsk_L2/rx.safetensors", qsdr_test_src_dir);
+    qsdr_ae *a = qsdr_ae_load(p, false);
+    QSDR_REQUIRE(a);
+    qsdr_cf32 z[4] = {{1, 1}, {-1, 1}, {NAN, 1}, {1, -1}};
+    float l[4];
+    QSDR_CHECK(qsdr_ae_demodulate(a, z, 2, l) == QSDR_ERANGE);
+    QSDR_CHECK(strstr(qsdr_last_error(), "non-finite sample in group 1"));
+    QSDR_CHECK(qsdr_ae_set_bits(a, 9) == QSDR_ERANGE);
+    qsdr_ae_free(a);
 }
