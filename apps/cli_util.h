@@ -5,6 +5,7 @@
 
 #include <stdio.h>
 #include <stdlib.h>
+#include <string.h>
 #include <time.h>
 
 static inline double cli_now(void)
@@ -37,6 +38,36 @@ static inline int cli_gnuplot(const char *dir, const char *name, const char *scr
     fclose(f);
     snprintf(cmd, sizeof cmd, "gnuplot '%s' >/dev/null 2>&1", gp);
     return system(cmd) == 0 ? 0 : -1;
+}
+
+/* "prog arg1 arg2 ..." (malloc'd): the exact command, recorded in model files */
+static inline char *cli_command_line(int argc, char **argv, const char *prog)
+{
+    size_t n = strlen(prog) + 1;
+    for (int i = 0; i < argc; i++) n += strlen(argv[i]) + 3;
+    char *s = malloc(n + 1);
+    if (!s) return NULL;
+    strcpy(s, prog);
+    for (int i = 0; i < argc; i++) {
+        strcat(s, " ");
+        strcat(s, argv[i]);
+    }
+    return s;
+}
+
+/* {"qsdr.command": cmd, "qsdr.seed": seed} as JSON, with quotes escaped (model metadata) */
+static inline char *cli_meta_json(const char *cmd, unsigned long long seed)
+{
+    size_t n = strlen(cmd);
+    char *s = malloc(2 * n + 128);
+    if (!s) return NULL;
+    char *p = s + sprintf(s, "{\"qsdr.command\": \"");
+    for (const char *c = cmd; *c; c++) {
+        if (*c == '"' || *c == '\\') *p++ = '\\';
+        *p++ = *c;
+    }
+    sprintf(p, "\", \"qsdr.seed\": \"%llu\"}", seed);
+    return s;
 }
 
 #endif

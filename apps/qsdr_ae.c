@@ -161,26 +161,18 @@ int qsdr_cmd_train_ae(int argc, char **argv)
         return 1;
     }
     /* the exact command line goes into every file */
-    size_t len = 32;
-    for (int i = 0; i < argc; i++) len += 2 * strlen(argv[i]) + 3;
-    char *cmd = malloc(len), *meta = malloc(len + 64);
-    strcpy(cmd, "qsdr train ae");
-    for (int i = 0; i < argc; i++) strcat(cmd, " "), strcat(cmd, argv[i]);
-    char *p = meta + sprintf(meta, "{\"qsdr.command\": \"");
-    for (const char *q = cmd; *q; q++) {
-        if (*q == '"' || *q == '\\') *p++ = '\\';
-        *p++ = *q;
-    }
-    sprintf(p, "\", \"qsdr.seed\": \"%llu\"}", (unsigned long long)c.seed);
+    char *cmd = cli_command_line(argc, argv, "qsdr train ae");
+    char *meta = cmd ? cli_meta_json(cmd, (unsigned long long)c.seed) : NULL;
+
     snprintf(tx_path, sizeof tx_path, "%s/tx.safetensors", dir);
     snprintf(rx_path, sizeof rx_path, "%s/rx.safetensors", dir);
-    rc = qsdr_ae_save(tx, rx, &c.g, &c, &rep, tx_path, rx_path, meta);
+    rc = qsdr_ae_save(tx, rx, &c.g, &c, &rep, tx_path, rx_path, meta, false);
     static const int qb[4] = {0, 8, 4, 2};
     for (int k = 0; !rc && k < 4 && rxm; k++) { /* the multi-bit receiver, stored at float/8/4/2 bits */
         qsdr_nn_set_bits(rxm, QSDR_NN_ALL_LAYERS, qb[k], qb[k]);
         if (qb[k]) snprintf(path, sizeof path, "%s/rx_multibit_w%d.safetensors", dir, qb[k]);
         else snprintf(path, sizeof path, "%s/rx_multibit.safetensors", dir);
-        rc = qsdr_ae_save_ex(tx, rxm, &c.g, &c, &rep, NULL, path, meta, true);
+        rc = qsdr_ae_save(tx, rxm, &c.g, &c, &rep, NULL, path, meta, true);
     }
     /* the transmitter quantized after training (PTQ: ranges calibrated on its 2^m inputs), with
      * the raw BER each gives against the float receiver */
@@ -195,7 +187,7 @@ int qsdr_cmd_train_ae(int argc, char **argv)
         if ((rc = qsdr_nn_calibrate(tx, pat, npat))) break;
         tx_ber[k] = qsdr_ae_raw_ber(tx, rx, &c.g, qsdr_ae_sigma2(&c.g, c.ebn0_db, c.code_rate), c.eval_groups / 4, c.seed ^ 0x747862ull);
         snprintf(path, sizeof path, "%s/tx_w%d.safetensors", dir, qb[k + 1]);
-        rc = qsdr_ae_save(tx, rx, &c.g, &c, &rep, path, NULL, meta);
+        rc = qsdr_ae_save(tx, rx, &c.g, &c, &rep, path, NULL, meta, false);
     }
     free(pat);
     if (rc) fprintf(stderr, "qsdr train ae: %s\n", qsdr_last_error());
@@ -203,7 +195,7 @@ int qsdr_cmd_train_ae(int argc, char **argv)
     FILE *r = fopen(path, "w");
     for (int k = 0; r && k < 2; k++) {
         FILE *o = k ? stdout : r;
-        fprintf(o, "command: %s\n", cmd);
+        fprintf(o, "command: %s\n", cmd ? cmd : "?");
         fprintf(o, "raw BER at the training point: two-step %.5f, straight-through %.5f -> kept %s\n", rep.raw_ber[0],
                 rep.raw_ber[1], rep.chosen == QSDR_AE_STE ? "straight-through" : "two-step");
         fprintf(o, "multi-bit receiver raw BER: float %.5f, 8 bits %.5f, 4 bits %.5f, 2 bits %.5f\n", rep.raw_ber_bits[0],

@@ -81,35 +81,6 @@ static int plot_training(const char *dir)
     return cli_gnuplot(dir, "train", g);
 }
 
-static char *command_line(int argc, char **argv, const char *prog)
-{
-    size_t n = strlen(prog) + 1;
-    for (int i = 0; i < argc; i++) n += strlen(argv[i]) + 3;
-    char *s = malloc(n + 1);
-    if (!s) return NULL;
-    strcpy(s, prog);
-    for (int i = 0; i < argc; i++) {
-        strcat(s, " ");
-        strcat(s, argv[i]);
-    }
-    return s;
-}
-
-/* {"qsdr.command": cmd, "qsdr.seed": seed} as JSON, with quotes escaped */
-static char *meta_json(const char *cmd, unsigned long long seed)
-{
-    size_t n = strlen(cmd);
-    char *s = malloc(2 * n + 128);
-    if (!s) return NULL;
-    char *p = s + sprintf(s, "{\"qsdr.command\": \"");
-    for (const char *c = cmd; *c; c++) {
-        if (*c == '"' || *c == '\\') *p++ = '\\';
-        *p++ = *c;
-    }
-    sprintf(p, "\", \"qsdr.seed\": \"%llu\"}", seed);
-    return s;
-}
-
 static int cmd_train_spec(int argc, char **argv)
 {
     const char *spec = NULL, *out = NULL, *bits = NULL;
@@ -174,8 +145,8 @@ static int cmd_train_spec(int argc, char **argv)
         fprintf(stderr, "qsdr train: cannot create %s: %s\n", dir, strerror(errno));
         return 1;
     }
-    char *cmd = command_line(argc, argv, "qsdr train");
-    char *meta = cmd ? meta_json(cmd, (unsigned long long)c.seed) : NULL;
+    char *cmd = cli_command_line(argc, argv, "qsdr train");
+    char *meta = cmd ? cli_meta_json(cmd, (unsigned long long)c.seed) : NULL;
     char path[4200];
     snprintf(path, sizeof path, "%s/train.csv", dir);
     train_ui u = {.tty = !quiet && isatty(STDERR_FILENO), .epochs = c.epochs, .t0 = cli_now(), .csv = fopen(path, "w"), .dir = dir,

@@ -27,6 +27,31 @@ static inline int qsdr_blk_resolve_any(qsdr_block_ctx *ctx, const qsdr_block_des
     return QSDR_OK;
 }
 
+/* Walk the input in spans split at the tags named `key` (only when follow is set): span() for
+ * each span [from, to) of items, then on_tag() with the tag's value at its item, so a value a tag
+ * carries (the awgn block's noise_var) applies exactly from there. Returns the first error of
+ * span(). */
+typedef int (*qsdr_blk_span_fn)(void *st, const qsdr_work_io *io, size_t from, size_t to);
+static inline int qsdr_blk_split_at_tags(void *st, const qsdr_work_io *io, const char *key, bool follow, qsdr_blk_span_fn span,
+                                         void (*on_tag)(void *st, const qsdr_tag_value *v))
+{
+    size_t done = 0;
+    for (size_t t = 0; t <= io->n_tags; t++) {
+        size_t upto = io->n_in;
+        if (t < io->n_tags) {
+            if (!follow || strcmp(io->tags[t].key, key)) continue;
+            upto = (size_t)(io->tags[t].offset - io->in_offset);
+        }
+        if (upto > done) {
+            int rc = span(st, io, done, upto);
+            if (rc) return rc;
+            done = upto;
+        }
+        if (t < io->n_tags) on_tag(st, &io->tags[t].value);
+    }
+    return QSDR_OK;
+}
+
 static const char *const qsdr_modulation_choices = "bpsk|qpsk|qam16|qam64";
 
 #endif

@@ -38,28 +38,25 @@ static int dm_create(qsdr_block_ctx *ctx, void **state)
     return QSDR_OK;
 }
 
-static int dm_work(void *st, qsdr_work_io *io)
+static int dm_span(void *st, const qsdr_work_io *io, size_t from, size_t to)
 {
     dm_state *s = st;
     const qsdr_cf32 *x = io->in[0];
     float *llr = io->out[0];
-    unsigned bps = qsdr_modem_bps(s->m);
-    size_t done = 0;
+    return qsdr_modem_demap_llr(s->m, x + from, to - from, s->noise_var, s->maxlog, llr + from * qsdr_modem_bps(s->m));
+}
+
+static void dm_tag(void *st, const qsdr_tag_value *v)
+{
+    dm_state *s = st;
+    if (v->f > 0) s->noise_var = (float)v->f;
+}
+
+static int dm_work(void *st, qsdr_work_io *io)
+{
+    dm_state *s = st;
     /* the noise variance changes exactly at the tagged item */
-    for (size_t t = 0; t <= io->n_tags; t++) {
-        size_t upto = io->n_in;
-        if (t < io->n_tags) {
-            if (!s->from_tags || strcmp(io->tags[t].key, "noise_var")) continue;
-            upto = (size_t)(io->tags[t].offset - io->in_offset);
-        }
-        if (upto > done) {
-            int rc = qsdr_modem_demap_llr(s->m, x + done, upto - done, s->noise_var, s->maxlog, llr + done * bps);
-            if (rc) return rc;
-            done = upto;
-        }
-        if (t < io->n_tags && io->tags[t].value.f > 0) s->noise_var = (float)io->tags[t].value.f;
-    }
-    return QSDR_OK;
+    return qsdr_blk_split_at_tags(st, io, "noise_var", s->from_tags, dm_span, dm_tag);
 }
 
 static int dm_set(void *st, const char *name, const char *value)

@@ -79,34 +79,33 @@ static int ob_create(qsdr_block_ctx *ctx, void **state)
     return QSDR_OK;
 }
 
-static int ob_work(void *st, qsdr_work_io *io)
+static int ob_span(void *st, const qsdr_work_io *io, size_t from, size_t to)
 {
     ob_state *s = st;
     const qsdr_cf32 *x = io->in[0];
     float *llr = io->out[0];
-    size_t done = 0;
-    for (size_t t = 0; t <= io->n_tags; t++) {
-        size_t upto = io->n_in;
-        if (t < io->n_tags) {
-            if (!s->from_tags || strcmp(io->tags[t].key, "noise_var")) continue;
-            upto = (size_t)(io->tags[t].offset - io->in_offset);
-        }
-        for (size_t i = done; i < upto; i++) {
-            if (!isfinite(x[i].re) || !isfinite(x[i].im))
-                return qsdr_error(QSDR_ERANGE, "non-finite sample at item %llu", (unsigned long long)(io->in_offset + i));
-            for (unsigned b = 0; b < s->bps; b++) {
-                int d = s->dim[b];
-                float v = d == 0 ? x[i].re : x[i].im;
-                llr[i * s->bps + b] = d < 0 ? 0.0f : (v >= 0 ? 1.0f : -1.0f) * s->pol[b] * s->lc[d];
-            }
-        }
-        done = upto > done ? upto : done;
-        if (t < io->n_tags && io->tags[t].value.f > 0) {
-            s->noise_var = (float)io->tags[t].value.f;
-            ob_update(s);
+    for (size_t i = from; i < to; i++) {
+        if (!isfinite(x[i].re) || !isfinite(x[i].im))
+            return qsdr_error(QSDR_ERANGE, "non-finite sample at item %llu", (unsigned long long)(io->in_offset + i));
+        for (unsigned b = 0; b < s->bps; b++) {
+            int d = s->dim[b];
+            float v = d == 0 ? x[i].re : x[i].im;
+            llr[i * s->bps + b] = d < 0 ? 0.0f : (v >= 0 ? 1.0f : -1.0f) * s->pol[b] * s->lc[d];
         }
     }
     return QSDR_OK;
+}
+
+static void ob_tag(void *st, const qsdr_tag_value *v)
+{
+    ob_state *s = st;
+    if (v->f > 0) s->noise_var = (float)v->f, ob_update(s);
+}
+
+static int ob_work(void *st, qsdr_work_io *io)
+{
+    ob_state *s = st;
+    return qsdr_blk_split_at_tags(st, io, "noise_var", s->from_tags, ob_span, ob_tag);
 }
 
 static int ob_set(void *st, const char *name, const char *value)

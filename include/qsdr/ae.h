@@ -60,15 +60,13 @@ int qsdr_ae_train(const qsdr_ae_train_config *c, qsdr_nn_model **tx, qsdr_nn_mod
                   qsdr_ae_train_report *rep);
 /* Raw (uncoded) BER of hard decisions on the receiver's logits over n groups. */
 double qsdr_ae_raw_ber(qsdr_nn_model *tx, qsdr_nn_model *rx, const qsdr_ae_geom *g, double sigma2, size_t n, uint64_t seed);
-/* Save both models with their metadata (qsdr.ae: role, m, ns, L, llr_scale, training point). */
+/* Save both models (a NULL path skips that side) with their metadata (qsdr.ae: role, m, ns, L,
+ * llr_scale, training point) and extra metadata (a JSON object of strings, may be NULL). With
+ * model_is_multibit the receiver file also stores the per-bit-width LLR scales
+ * (rep->llr_scale_bits), which qsdr_ae_set_bits then applies. */
 int qsdr_ae_save(qsdr_nn_model *tx, qsdr_nn_model *rx, const qsdr_ae_geom *g, const qsdr_ae_train_config *c,
-                 const qsdr_ae_train_report *rep, const char *tx_path, const char *rx_path, const char *extra_json);
-
-/* As qsdr_ae_save; with model_is_multibit the receiver file also stores the per-bit-width LLR
- * scales (llr_scale_bits), which qsdr_ae_set_bits then applies. */
-int qsdr_ae_save_ex(qsdr_nn_model *tx, qsdr_nn_model *rx, const qsdr_ae_geom *g, const qsdr_ae_train_config *c,
-                    const qsdr_ae_train_report *rep, const char *tx_path, const char *rx_path, const char *extra_json,
-                    bool model_is_multibit);
+                 const qsdr_ae_train_report *rep, const char *tx_path, const char *rx_path, const char *extra_json,
+                 bool model_is_multibit);
 
 /* ---- inference ---------------------------------------------------------------------------- */
 typedef struct qsdr_ae qsdr_ae;

@@ -36,8 +36,6 @@ size_t qsdr_nn_out_features(const qsdr_nn_model *m);
 size_t qsdr_nn_n_layers(const qsdr_nn_model *m);
 /* The spec as compact JSON (owned by the model). */
 const char *qsdr_nn_spec_json(const qsdr_nn_model *m);
-/* The `train` (or any other top-level) section of the spec as JSON, or NULL (owned). */
-const char *qsdr_nn_spec_section(const qsdr_nn_model *m, const char *key);
 
 /* Flat parameter and gradient buffers (same layout; the optimizer works on them). */
 float *qsdr_nn_params(qsdr_nn_model *m, size_t *n);

@@ -130,6 +130,26 @@ double qsdr_ae_raw_ber(qsdr_nn_model *tx, qsdr_nn_model *rx, const qsdr_ae_geom 
     return tot ? (double)err / (double)tot : NAN;
 }
 
+/* Receiver forward, BCE against the batch's bits, backward (into gradients zeroed first when
+ * zero is set, else added to); the loss in *loss. */
+static int rx_pass(qsdr_nn_model *rx, batch *b, bool zero, float *loss)
+{
+    qsdr_nn_set_training(rx, true);
+    const float *l = qsdr_nn_forward(rx, b->z, b->B);
+    if (!l) return QSDR_EINVAL;
+    *loss = qsdr_nn_loss(QSDR_NN_LOSS_BCE, b->dl, l, b->c, b->B, b->g->m);
+    if (zero) qsdr_nn_zero_grad(rx);
+    return qsdr_nn_backward(rx, b->dl);
+}
+
+/* loss.csv row every 50 steps, progress callback every 64 and at the end */
+static void log_step(const qsdr_ae_train_config *c, const char *method, const char *phase, const char *label, size_t t,
+                     size_t csv_step, size_t total, float loss)
+{
+    if (c->loss_csv && t % 50 == 0) fprintf(c->loss_csv, "%s,%s,%zu,%.6g\n", method, phase, csv_step, (double)loss);
+    if (c->progress && (t % 64 == 0 || t + 1 == total)) c->progress(c->user, label, t + 1, total, loss);
+}
+
 /* one training run of one method; returns the raw BER at the training point */
 static int train_method(const qsdr_ae_train_config *c, qsdr_ae_method meth, qsdr_nn_model **txo, qsdr_nn_model **rxo, double *ber)
 {
@@ -145,31 +165,22 @@ static int train_method(const qsdr_ae_train_config *c, qsdr_ae_method meth, qsdr
     batch b;
     memset(&b, 0, sizeof b);
     int rc = tx && rx && otx && orx ? batch_alloc(&b, g, c->batch) : QSDR_ENOMEM;
-    size_t m = g->m, B = c->batch, F = 2 * g->ns * g->L;
+    size_t B = c->batch, F = 2 * g->ns * g->L;
     const char *name = meth == QSDR_AE_STE ? "ste" : "two-step";
     size_t p1 = c->steps;
     for (size_t t = 0; !rc && t < p1; t++) {
         int adc = meth == QSDR_AE_STE ? 1 : 0;
         float kappa = p1 > 1 ? powf(20.0f, (float)t / (float)(p1 - 1)) : 20.0f; /* 1 -> 20 */
         qsdr_nn_set_training(tx, true);
-        qsdr_nn_set_training(rx, true);
-        if ((rc = draw(&b, tx, sigma, c->seed ^ (uint64_t)meth << 40, t, adc, kappa))) break;
-        const float *l = qsdr_nn_forward(rx, b.z, B);
-        if (!l) {
-            rc = QSDR_EINVAL;
-            break;
-        }
-        float L = qsdr_nn_loss(QSDR_NN_LOSS_BCE, b.dl, l, b.c, B, m);
-        qsdr_nn_zero_grad(rx);
-        if ((rc = qsdr_nn_backward(rx, b.dl))) break;
+        float L;
+        if ((rc = draw(&b, tx, sigma, c->seed ^ (uint64_t)meth << 40, t, adc, kappa)) || (rc = rx_pass(rx, &b, true, &L))) break;
         const float *dz = qsdr_nn_input_grad(rx);
         for (size_t i = 0; i < B * F; i++) b.dy[i] = dz[i] * b.dz[i];
         qsdr_nn_zero_grad(tx);
         if ((rc = qsdr_nn_backward(tx, b.dy))) break;
         qsdr_nn_optim_step(otx, tx->params, tx->grads, ntx, t, p1);
         qsdr_nn_optim_step(orx, rx->params, rx->grads, nrx, t, p1);
-        if (c->loss_csv && t % 50 == 0) fprintf(c->loss_csv, "%s,end-to-end,%zu,%.6g\n", name, t, (double)L);
-        if (c->progress && (t % 64 == 0 || t + 1 == p1)) c->progress(c->user, name, t + 1, p1, L);
+        log_step(c, name, "end-to-end", name, t, t, p1, L);
     }
     /* then the receiver alone on the true sign (the two-step method's second step; the same
      * polishing for the straight-through encoder keeps the comparison fair): 4x batches,
@@ -183,19 +194,10 @@ static int train_method(const qsdr_ae_train_config *c, qsdr_ae_method meth, qsdr
     if (!rc && (!o2 || batch_alloc(&b2, g, B2))) rc = QSDR_ENOMEM;
     qsdr_nn_set_training(tx, false);
     for (size_t t = 0; !rc && t < p2; t++) {
-        qsdr_nn_set_training(rx, true);
-        if ((rc = draw(&b2, tx, sigma, c->seed ^ (uint64_t)meth << 40 ^ 0x7032ull, t, 1, 1))) break;
-        const float *l = qsdr_nn_forward(rx, b2.z, B2);
-        if (!l) {
-            rc = QSDR_EINVAL;
-            break;
-        }
-        float L = qsdr_nn_loss(QSDR_NN_LOSS_BCE, b2.dl, l, b2.c, B2, m);
-        qsdr_nn_zero_grad(rx);
-        if ((rc = qsdr_nn_backward(rx, b2.dl))) break;
+        float L;
+        if ((rc = draw(&b2, tx, sigma, c->seed ^ (uint64_t)meth << 40 ^ 0x7032ull, t, 1, 1)) || (rc = rx_pass(rx, &b2, true, &L))) break;
         qsdr_nn_optim_step(o2, rx->params, rx->grads, nrx, t, p2);
-        if (c->loss_csv && t % 50 == 0) fprintf(c->loss_csv, "%s,decoder,%zu,%.6g\n", name, p1 + t, (double)L);
-        if (c->progress && (t % 64 == 0 || t + 1 == p2)) c->progress(c->user, "decoder", t + 1, p2, L);
+        log_step(c, name, "decoder", "decoder", t, p1 + t, p2, L);
     }
     batch_free(&b2);
     qsdr_nn_optim_free(o2);
@@ -216,7 +218,7 @@ static int train_multibit(const qsdr_ae_train_config *c, qsdr_nn_model *tx, qsdr
     static const int bits[4] = {0, 8, 4, 2};
     const qsdr_ae_geom *g = &c->g;
     double sigma = sqrt(qsdr_ae_sigma2(g, c->ebn0_db, c->code_rate));
-    size_t B = c->batch, m = g->m, nrx;
+    size_t B = c->batch, nrx;
     batch b;
     int rc = batch_alloc(&b, g, B);
     qsdr_nn_set_training(tx, false);
@@ -236,20 +238,14 @@ static int train_multibit(const qsdr_ae_train_config *c, qsdr_nn_model *tx, qsdr
         qsdr_nn_zero_grad(rx);
         float Lsum = 0;
         for (int k = 0; k < 4 && !rc; k++) {
+            float L = 0;
             qsdr_nn_set_bits(rx, QSDR_NN_ALL_LAYERS, bits[k], bits[k]);
-            qsdr_nn_set_training(rx, true);
-            const float *l = qsdr_nn_forward(rx, b.z, B);
-            if (!l) {
-                rc = QSDR_EINVAL;
-                break;
-            }
-            Lsum += qsdr_nn_loss(QSDR_NN_LOSS_BCE, b.dl, l, b.c, B, m);
-            rc = qsdr_nn_backward(rx, b.dl); /* gradients add up over the bit-widths */
+            rc = rx_pass(rx, &b, false, &L); /* gradients add up over the bit-widths */
+            Lsum += L;
         }
         if (rc) break;
         qsdr_nn_optim_step(o, rx->params, rx->grads, nrx, t, c->qat_steps);
-        if (c->loss_csv && t % 50 == 0) fprintf(c->loss_csv, "multibit,decoder,%zu,%.6g\n", t, (double)Lsum / 4);
-        if (c->progress && (t % 64 == 0 || t + 1 == c->qat_steps)) c->progress(c->user, "multi-bit", t + 1, c->qat_steps, Lsum / 4);
+        log_step(c, "multibit", "decoder", "multi-bit", t, t, c->qat_steps, Lsum / 4);
     }
     qsdr_nn_set_bits(rx, QSDR_NN_ALL_LAYERS, 0, 0);
     qsdr_nn_set_training(rx, false);
@@ -362,14 +358,8 @@ out:
 }
 
 int qsdr_ae_save(qsdr_nn_model *tx, qsdr_nn_model *rx, const qsdr_ae_geom *g, const qsdr_ae_train_config *c,
-                 const qsdr_ae_train_report *rep, const char *tx_path, const char *rx_path, const char *extra_json)
-{
-    return qsdr_ae_save_ex(tx, rx, g, c, rep, tx_path, rx_path, extra_json, false);
-}
-
-int qsdr_ae_save_ex(qsdr_nn_model *tx, qsdr_nn_model *rx, const qsdr_ae_geom *g, const qsdr_ae_train_config *c,
-                    const qsdr_ae_train_report *rep, const char *tx_path, const char *rx_path, const char *extra_json,
-                    bool model_is_multibit)
+                 const qsdr_ae_train_report *rep, const char *tx_path, const char *rx_path, const char *extra_json,
+                 bool model_is_multibit)
 {
     int rc = QSDR_OK;
     for (int side = 0; side < 2 && !rc; side++) {
@@ -593,10 +583,8 @@ int qsdr_ae_demodulate(qsdr_ae *a, const qsdr_cf32 *in, size_t groups, float *ll
             done = gi;
             continue;
         }
-        /* groups that are not one-bit: run the network on them (up to the next one-bit group) */
-        size_t end = done + 1;
-        while (end < groups && end - done < 4096) end++;
-        size_t n = end - done;
+        /* from a group that is not one-bit on: the network itself, up to 4096 groups at a time */
+        size_t n = groups - done < 4096 ? groups - done : 4096, end = done + n;
         for (size_t j = 0; j < n * F; j++)
             if (!isfinite(x[done * F + j])) return qsdr_error(QSDR_ERANGE, "ae: non-finite sample in group %zu", done + j / F);
         a->used_table = false;

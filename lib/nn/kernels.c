@@ -1,7 +1,6 @@
 /* SPDX-License-Identifier: MIT */
 /* Variant tables and run-time selection of the NN integer and bit kernels. */
-#include <stdlib.h>
-#include <string.h>
+#include <pthread.h>
 
 #include "nn/kernels/qsdr_k_bitgemm.h"
 #include "nn/kernels/qsdr_k_gemm_s8.h"
@@ -18,13 +17,13 @@ static const qsdr_k_gemm_s8_ops gemm_s8_avx2 = {qsdr_k_gemm_s8_packed_size_simd,
 static const qsdr_k_gemm_s8_ops gemm_s8_vnni = {qsdr_k_gemm_s8_packed_size_simd, qsdr_k_gemm_s8_pack_simd,
                                                 qsdr_k_gemm_s8_avx512vnni};
 #endif
-static const qsdr_nn_kvariant gemm_s8_table[] = {
+static const qsdr_k_variant gemm_s8_table[] = {
 #if defined(__x86_64__)
-    {"avx512vnni", &gemm_s8_vnni, QSDR_CPU_AVX512 | QSDR_CPU_AVX512VNNI},
-    {"avx2", &gemm_s8_avx2, QSDR_CPU_AVX2},
+    {"avx512vnni", NULL, QSDR_CPU_AVX512 | QSDR_CPU_AVX512VNNI, &gemm_s8_vnni},
+    {"avx2", NULL, QSDR_CPU_AVX2, &gemm_s8_avx2},
 #endif
-    {"generic", &gemm_s8_generic, 0},
-    {NULL, NULL, 0}};
+    {"generic", NULL, 0, &gemm_s8_generic},
+    {NULL, NULL, 0, NULL}};
 
 static const qsdr_k_bitgemm_ops bitgemm_generic = {qsdr_k_bitgemm_packed_size_rows, qsdr_k_bitgemm_pack_rows,
                                                    qsdr_k_xnor_gemm_generic, qsdr_k_plane_gemm_generic};
@@ -34,36 +33,35 @@ static const qsdr_k_bitgemm_ops bitgemm_popcnt = {qsdr_k_bitgemm_packed_size_row
 static const qsdr_k_bitgemm_ops bitgemm_avx512 = {qsdr_k_bitgemm_packed_size_cols, qsdr_k_bitgemm_pack_cols,
                                                   qsdr_k_xnor_gemm_avx512, qsdr_k_plane_gemm_avx512};
 #endif
-static const qsdr_nn_kvariant bitgemm_table[] = {
+static const qsdr_k_variant bitgemm_table[] = {
 #if defined(__x86_64__)
-    {"avx512vpopcntdq", &bitgemm_avx512, QSDR_CPU_AVX512 | QSDR_CPU_VPOPCNTDQ},
-    {"popcnt", &bitgemm_popcnt, QSDR_CPU_POPCNT},
+    {"avx512vpopcntdq", NULL, QSDR_CPU_AVX512 | QSDR_CPU_VPOPCNTDQ, &bitgemm_avx512},
+    {"popcnt", NULL, QSDR_CPU_POPCNT, &bitgemm_popcnt},
 #endif
-    {"generic", &bitgemm_generic, 0},
-    {NULL, NULL, 0}};
+    {"generic", NULL, 0, &bitgemm_generic},
+    {NULL, NULL, 0, NULL}};
 
-static const qsdr_nn_kvariant pack_table[] = {
+static const qsdr_k_variant pack_table[] = {
 #if defined(__x86_64__)
-    {"avx512bw", (const void *)qsdr_k_pack_planes_avx512bw, QSDR_CPU_AVX512},
+    {"avx512bw", (void (*)(void))qsdr_k_pack_planes_avx512bw, QSDR_CPU_AVX512, NULL},
 #endif
-    {"generic", (const void *)qsdr_k_pack_planes_generic, 0},
-    {NULL, NULL, 0}};
+    {"generic", (void (*)(void))qsdr_k_pack_planes_generic, 0, NULL},
+    {NULL, NULL, 0, NULL}};
 
-const qsdr_nn_kvariant *qsdr_nn_gemm_s8_variants(void) { return gemm_s8_table; }
-const qsdr_nn_kvariant *qsdr_nn_pack_planes_variants(void) { return pack_table; }
-const qsdr_nn_kvariant *qsdr_nn_bitgemm_variants(void) { return bitgemm_table; }
+const qsdr_k_variant *qsdr_nn_gemm_s8_variants(void) { return gemm_s8_table; }
+const qsdr_k_variant *qsdr_nn_bitgemm_variants(void) { return bitgemm_table; }
+const qsdr_k_variant *qsdr_nn_pack_planes_variants(void) { return pack_table; }
 
-bool qsdr_nn_kvariant_supported(const qsdr_nn_kvariant *v) { return (v->needs & ~qsdr_cpu_features()) == 0; }
-
-/* Best supported variant, unless QSDR_SIMD names another supported one. */
-const qsdr_nn_kvariant *qsdr_nn_kselect(const qsdr_nn_kvariant *table)
+/* The variant of each family is chosen once per process (qsdr_k_select: best supported, or
+ * QSDR_SIMD), so a QSDR_SIMD warning is printed once, not at every bit-width switch. */
+static const qsdr_k_variant *sel_gemm_s8, *sel_bitgemm, *sel_pack;
+static pthread_once_t sel_once = PTHREAD_ONCE_INIT;
+static void select_all(void)
 {
-    const char *want = getenv("QSDR_SIMD");
-    const qsdr_nn_kvariant *best = NULL;
-    for (const qsdr_nn_kvariant *v = table; v->name; v++) {
-        if (!qsdr_nn_kvariant_supported(v)) continue;
-        if (!best) best = v;
-        if (want && !strcmp(want, v->name)) return v;
-    }
-    return best;
+    sel_gemm_s8 = qsdr_k_select(gemm_s8_table);
+    sel_bitgemm = qsdr_k_select(bitgemm_table);
+    sel_pack = qsdr_k_select(pack_table);
 }
+const qsdr_k_variant *qsdr_nn_gemm_s8_selected(void) { return pthread_once(&sel_once, select_all), sel_gemm_s8; }
+const qsdr_k_variant *qsdr_nn_bitgemm_selected(void) { return pthread_once(&sel_once, select_all), sel_bitgemm; }
+const qsdr_k_variant *qsdr_nn_pack_planes_selected(void) { return pthread_once(&sel_once, select_all), sel_pack; }

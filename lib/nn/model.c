@@ -465,6 +465,7 @@ void qsdr_nn_model_free(qsdr_nn_model *m)
         qsdr_aligned_free(l->wfake);
         qsdr_aligned_free(l->wscale);
         qsdr_aligned_free(l->ascale);
+        qsdr_aligned_free(l->wgrad);
         qsdr_free(l->wcodes);
         qsdr_free(l->idx);
         qsdr_nn_qlayer_free(l);
@@ -474,8 +475,6 @@ void qsdr_nn_model_free(qsdr_nn_model *m)
     qsdr_aligned_free(m->grads);
     qsdr_aligned_free(m->bufs);
     qsdr_aligned_free(m->dinput);
-    for (size_t i = 0; i < m->n_sections; i++) free(m->sections[i]);
-    qsdr_free(m->sections);
     cJSON_Delete(m->spec);
     free(m->spec_json);
     qsdr_free(m);
@@ -485,22 +484,6 @@ size_t qsdr_nn_in_features(const qsdr_nn_model *m) { return m->in_c * m->in_h * 
 size_t qsdr_nn_out_features(const qsdr_nn_model *m) { return m->layers[m->n_layers - 1].fout; }
 size_t qsdr_nn_n_layers(const qsdr_nn_model *m) { return m->n_layers; }
 const char *qsdr_nn_spec_json(const qsdr_nn_model *m) { return m->spec_json; }
-
-const char *qsdr_nn_spec_section(const qsdr_nn_model *m, const char *key)
-{
-    const cJSON *s = cJSON_GetObjectItemCaseSensitive(m->spec, key);
-    if (!s) return NULL;
-    char *t = cJSON_PrintUnformatted(s);
-    if (!t) return NULL;
-    char **ns = qsdr_realloc(((qsdr_nn_model *)m)->sections, (m->n_sections + 1) * sizeof(char *));
-    if (!ns) {
-        free(t);
-        return NULL;
-    }
-    ((qsdr_nn_model *)m)->sections = ns;
-    ns[((qsdr_nn_model *)m)->n_sections++] = t;
-    return t;
-}
 
 static void mark_dirty(qsdr_nn_model *m)
 {
@@ -591,8 +574,6 @@ const char *qsdr_nn_layer_kernel(const qsdr_nn_model *m, size_t i)
 }
 
 /* ---- forward ----------------------------------------------------------------------------------- */
-static int ensure(float **p, size_t *cap, size_t n) { return qsdr_nn_grow(p, cap, n); }
-
 void qsdr_nn_layer_quantize_weights(qsdr_nn_model *m, qsdr_nn_layer *l)
 {
     if (l->wq.bits == QSDR_NN_FLOAT || (!l->wq_dirty && !m->training)) return;
@@ -616,9 +597,7 @@ static const float *layer_weights(qsdr_nn_model *m, qsdr_nn_layer *l)
 static int layer_forward(qsdr_nn_model *m, size_t i, const float *x, size_t B)
 {
     qsdr_nn_layer *l = &m->layers[i];
-    /* out, dx and xq are sized for batch_cap (freed when it grows); caches track their own size */
-    size_t oc = l->out ? m->batch_cap * l->fout : 0;
-    if (ensure(&l->out, &oc, m->batch_cap * l->fout)) return QSDR_ENOMEM;
+    if (qsdr_nn_grow(&l->out, &l->cap_out, B * l->fout)) return QSDR_ENOMEM;
     float *y = l->out;
     switch (l->type) {
     case L_LINEAR:
@@ -629,8 +608,7 @@ static int layer_forward(qsdr_nn_model *m, size_t i, const float *x, size_t B)
         l->kname[0] = 0;
         const float *xin = x;
         if (l->aq.bits != QSDR_NN_FLOAT) {
-            size_t c1 = l->xq ? m->batch_cap * l->fin : 0, c2 = l->ascale ? 1 : 0;
-            if (ensure(&l->xq, &c1, m->batch_cap * l->fin) || ensure(&l->ascale, &c2, 1)) return QSDR_ENOMEM;
+            if (qsdr_nn_grow(&l->xq, &l->cap_xq, B * l->fin) || qsdr_nn_grow(&l->ascale, &l->cap_ascale, 1)) return QSDR_ENOMEM;
             l->aq.ops->forward(&l->aq, l->xq, NULL, l->ascale, x, 1, B * l->fin);
             xin = l->xq;
         }
@@ -641,14 +619,14 @@ static int layer_forward(qsdr_nn_model *m, size_t i, const float *x, size_t B)
             qsdr_nn_linear_forward_f32(y, xin, w, b, B, l->fin, l->out_c);
         } else {
             size_t K = l->in_c * l->g.kh * l->g.kw, P = l->g.ho * l->g.wo;
-            if (ensure(&l->cache, &l->cap_cache, B * P * K) || ensure(&l->cache2, &l->cap_cache2, B * P * l->out_c)) return QSDR_ENOMEM;
+            if (qsdr_nn_grow(&l->cache, &l->cap_cache, B * P * K) || qsdr_nn_grow(&l->cache2, &l->cap_cache2, B * P * l->out_c)) return QSDR_ENOMEM;
             qsdr_nn_conv2d_forward_f32(y, l->cache, l->cache2, xin, w, b, &l->g, B);
         }
         return QSDR_OK;
     }
     case L_BN: {
         size_t C = l->in_c, S = l->in_h * l->in_w;
-        if (ensure(&l->cache, &l->cap_cache, B * l->fin) || ensure(&l->cache2, &l->cap_cache2, C)) return QSDR_ENOMEM;
+        if (qsdr_nn_grow(&l->cache, &l->cap_cache, B * l->fin) || qsdr_nn_grow(&l->cache2, &l->cap_cache2, C)) return QSDR_ENOMEM;
         size_t s = (size_t)m->bn_set < l->bn_sets ? (size_t)m->bn_set : 0;
         float *g = m->params + l->bn_off + s * 2 * C, *st = m->bufs + l->stat_off + s * 2 * C;
         if (m->training && B < 2 && S < 2) return qsdr_error(QSDR_ERANGE, "nn: batch norm in training needs a batch of at least 2");
@@ -679,7 +657,7 @@ static int layer_forward(qsdr_nn_model *m, size_t i, const float *x, size_t B)
             return QSDR_OK;
         }
         size_t n = B * l->fin;
-        if (ensure(&l->cache, &l->cap_cache, n)) return QSDR_ENOMEM;
+        if (qsdr_nn_grow(&l->cache, &l->cap_cache, n)) return QSDR_ENOMEM;
         qsdr_randu_f32(mix(mix(m->seed, 0xd20f + i), m->step), 0, n, l->cache);
         float keep = 1.0f / (1.0f - l->a);
         for (size_t j = 0; j < n; j++) l->cache[j] = l->cache[j] >= l->a ? keep : 0.0f;
@@ -687,7 +665,7 @@ static int layer_forward(qsdr_nn_model *m, size_t i, const float *x, size_t B)
         return QSDR_OK;
     }
     case L_POWERNORM:
-        if (ensure(&l->cache, &l->cap_cache, B)) return QSDR_ENOMEM;
+        if (qsdr_nn_grow(&l->cache, &l->cap_cache, B)) return QSDR_ENOMEM;
         qsdr_nn_powernorm_forward_f32(y, l->cache, x, B, l->fin, l->a);
         return QSDR_OK;
     case L_SOFTMAX: qsdr_nn_softmax_forward_f32(y, x, B, l->fin); return QSDR_OK;
@@ -708,16 +686,6 @@ const float *qsdr_nn_forward(qsdr_nn_model *m, const float *x, size_t B)
     for (size_t i = 0; bad && i < B * F; i++)
         if (!isfinite(x[i]))
             return qsdr_error_null(QSDR_ERANGE, "nn: input value %zu (sample %zu, feature %zu) is not finite", i, i / F, i % F);
-    if (B > m->batch_cap) { /* grow every activation buffer */
-        for (size_t i = 0; i < m->n_layers; i++) {
-            qsdr_nn_layer *l = &m->layers[i];
-            qsdr_aligned_free(l->out), l->out = NULL;
-            qsdr_aligned_free(l->dx), l->dx = NULL;
-            qsdr_aligned_free(l->xq), l->xq = NULL;
-        }
-        qsdr_aligned_free(m->dinput), m->dinput = NULL;
-        m->batch_cap = B;
-    }
     m->input = x;
     m->batch = B;
     for (size_t i = 0; i < m->n_layers; i++) {
@@ -741,8 +709,8 @@ static int layer_backward(qsdr_nn_model *m, size_t i, float *dx, const float *dy
         float *dw = G + l->w_off, *db = l->bias ? G + l->b_off : NULL;
         float *wtmp = NULL;
         if (l->wq.bits != QSDR_NN_FLOAT) { /* gradient w.r.t. the quantized weights, then STE */
-            wtmp = qsdr_aligned_alloc(2 * l->n_w * sizeof(float));
-            if (!wtmp) return QSDR_ENOMEM;
+            if (qsdr_nn_grow(&l->wgrad, &l->cap_wgrad, 2 * l->n_w)) return QSDR_ENOMEM;
+            wtmp = l->wgrad;
             memset(wtmp, 0, l->n_w * sizeof(float));
             dw = wtmp;
         }
@@ -750,10 +718,7 @@ static int layer_backward(qsdr_nn_model *m, size_t i, float *dx, const float *dy
             qsdr_nn_linear_backward_f32(dx, dw, db, dy, xin, w, B, l->fin, l->out_c);
         } else {
             size_t K = l->in_c * l->g.kh * l->g.kw, P = l->g.ho * l->g.wo;
-            if (ensure(&l->cache3, &l->cap_cache3, dx ? B * P * K : 1)) {
-                qsdr_aligned_free(wtmp);
-                return QSDR_ENOMEM;
-            }
+            if (qsdr_nn_grow(&l->cache3, &l->cap_cache3, B * P * K)) return QSDR_ENOMEM;
             qsdr_nn_conv2d_backward_f32(dx, dw, db, l->cache2, l->cache3, dy, l->cache, w, &l->g, B);
         }
         if (wtmp) {
@@ -761,7 +726,6 @@ static int layer_backward(qsdr_nn_model *m, size_t i, float *dx, const float *dy
             l->wq.ops->backward(&l->wq, d, wtmp, m->params + l->w_off, l->out_c, l->n_w / l->out_c);
             float *gw = G + l->w_off;
             volk_32f_x2_add_32f(gw, gw, d, (unsigned)l->n_w); /* element-wise work through VOLK */
-            qsdr_aligned_free(wtmp);
         }
         if (l->aq.bits != QSDR_NN_FLOAT) l->aq.ops->backward(&l->aq, dx, dx, x, 1, B * l->fin);
         return QSDR_OK;
@@ -797,8 +761,7 @@ int qsdr_nn_backward(qsdr_nn_model *m, const float *dout)
         qsdr_nn_layer *l = &m->layers[i];
         const float *dy = i + 1 < m->n_layers ? m->layers[i + 1].dx : dout;
         float **dxp = i ? &l->dx : &m->dinput;
-        size_t c = *dxp ? m->batch_cap * l->fin : 0;
-        if (ensure(dxp, &c, m->batch_cap * l->fin)) return QSDR_ENOMEM;
+        if (qsdr_nn_grow(dxp, i ? &l->cap_dx : &m->cap_dinput, B * l->fin)) return QSDR_ENOMEM;
         const float *x = i ? m->layers[i - 1].out : m->input;
         int rc = layer_backward(m, i, *dxp, dy, x, B);
         if (rc) return rc;

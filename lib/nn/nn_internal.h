@@ -8,19 +8,18 @@
 #include <stddef.h>
 #include <stdint.h>
 
+#include "phy/phy_internal.h"
 #include "qsdr/nn.h"
 
-/* ---- kernel variants ---------------------------------------------------------------------- */
-typedef struct {
-    const char *name;
-    const void *ops; /* qsdr_k_gemm_s8_ops or qsdr_k_bitgemm_ops */
-    unsigned needs;  /* QSDR_CPU_* bits */
-} qsdr_nn_kvariant;
-const qsdr_nn_kvariant *qsdr_nn_gemm_s8_variants(void);
-const qsdr_nn_kvariant *qsdr_nn_bitgemm_variants(void);
-const qsdr_nn_kvariant *qsdr_nn_pack_planes_variants(void); /* ops = qsdr_k_pack_planes_fn */
-bool qsdr_nn_kvariant_supported(const qsdr_nn_kvariant *v);
-const qsdr_nn_kvariant *qsdr_nn_kselect(const qsdr_nn_kvariant *table);
+/* ---- kernel variants (tables of phy/phy_internal.h's qsdr_k_variant; .ops holds the
+ * qsdr_k_gemm_s8_ops / qsdr_k_bitgemm_ops table, .fn the qsdr_k_pack_planes_fn) ------------ */
+const qsdr_k_variant *qsdr_nn_gemm_s8_variants(void);
+const qsdr_k_variant *qsdr_nn_bitgemm_variants(void);
+const qsdr_k_variant *qsdr_nn_pack_planes_variants(void);
+/* the variant in use, chosen once */
+const qsdr_k_variant *qsdr_nn_gemm_s8_selected(void);
+const qsdr_k_variant *qsdr_nn_bitgemm_selected(void);
+const qsdr_k_variant *qsdr_nn_pack_planes_selected(void);
 
 /* ---- layer arithmetic ----------------------------------------------------------------------- */
 typedef struct {
@@ -96,20 +95,21 @@ typedef struct {
     void *ipack;                /* packed weights for the chosen kernel */
     int ikind;                  /* 0 none, 1 int8, 2 xnor, 3 planes */
     int ipack_bits;             /* weight bits the pack was made for, -1 = stale */
-    const qsdr_nn_kvariant *ivar;
+    const qsdr_k_variant *ivar;
     char kname[48];
     int32_t *wrowsum;           /* per output: sum of weight codes / plane popcounts (planes) */
-    /* activations and caches, sized for batch_cap */
+    /* activations, their gradients and caches; each grows to the largest batch seen */
     float *out, *dx, *cache, *cache2, *cache3;
     size_t *idx;
     size_t cap_cache, cap_cache2, cap_cache3;
+    size_t cap_out, cap_dx, cap_xq, cap_ascale;
+    float *wgrad;               /* backward scratch: gradient w.r.t. the quantized weights + STE (2 n_w) */
+    size_t cap_wgrad;
 } qsdr_nn_layer;
 
 struct qsdr_nn_model {
     char *spec_json;
     void *spec;                 /* cJSON tree */
-    char **sections;            /* cached JSON text of spec sections */
-    size_t n_sections;
     size_t n_layers;
     qsdr_nn_layer *layers;
     size_t in_c, in_h, in_w;
@@ -117,9 +117,10 @@ struct qsdr_nn_model {
     size_t n_params;
     float *bufs;                /* BN running statistics */
     size_t n_bufs;
-    size_t batch, batch_cap;
+    size_t batch;
     const float *input;         /* last forward's input (borrowed) */
     float *dinput;
+    size_t cap_dinput;
     bool training;
     qsdr_nn_engine engine;
     int bn_set;
@@ -132,7 +133,6 @@ struct qsdr_nn_model {
 
 /* Quantizer helpers (quant.c) */
 int qsdr_nn_quant_setup(qsdr_nn_quant *q, const char *name, int bits, bool weights, const char *origin);
-void qsdr_nn_quant_builtin_init(void);
 /* Integer engine forward for a linear or conv layer (qlayer.c): y from x. */
 int qsdr_nn_qlayer_forward(qsdr_nn_model *m, qsdr_nn_layer *l, float *y, const float *x, size_t B);
 void qsdr_nn_qlayer_free(qsdr_nn_layer *l);

@@ -76,8 +76,7 @@ static void planes_of(int bits, bool is_signed_pm1, int32_t *c, int *n, int *d)
 /* bit planes of codes (rows x K) into out (rows, n, W); see qsdr_k_pack_planes.h */
 static void to_planes(uint64_t *out, const int16_t *codes, size_t ld, size_t rows, size_t K, int n, bool pm1)
 {
-    static qsdr_k_pack_planes_fn fn;
-    if (!fn) fn = (qsdr_k_pack_planes_fn)qsdr_nn_kselect(qsdr_nn_pack_planes_variants())->ops;
+    qsdr_k_pack_planes_fn fn = (qsdr_k_pack_planes_fn)qsdr_nn_pack_planes_selected()->fn;
     fn(out, codes, ld, rows, K, n, pm1 && n == 1);
 }
 
@@ -130,7 +129,7 @@ static int prepare_weights(qsdr_nn_model *m, qsdr_nn_layer *l, qstate *s, size_t
     qsdr_aligned_free(s->pack);
     s->pack = NULL;
     if (kind == K_INT8) {
-        const qsdr_nn_kvariant *v = qsdr_nn_kselect(qsdr_nn_gemm_s8_variants());
+        const qsdr_k_variant *v = qsdr_nn_gemm_s8_selected();
         const qsdr_k_gemm_s8_ops *ops = v->ops;
         int8_t *b8 = qsdr_malloc(N * K + 1);
         s->pack = qsdr_aligned_alloc(ops->packed_size(N, K));
@@ -144,7 +143,7 @@ static int prepare_weights(qsdr_nn_model *m, qsdr_nn_layer *l, qstate *s, size_t
         l->ivar = v;
         snprintf(l->kname, sizeof l->kname, "int8/%s", v->name);
     } else {
-        const qsdr_nn_kvariant *v = qsdr_nn_kselect(qsdr_nn_bitgemm_variants());
+        const qsdr_k_variant *v = qsdr_nn_bitgemm_selected();
         const qsdr_k_bitgemm_ops *ops = v->ops;
         size_t W = (K + 63) / 64;
         int n;

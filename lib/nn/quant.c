@@ -20,6 +20,16 @@ static inline int qmax_signed(int bits) { return (1 << (bits - 1)) - 1; }
 static inline float clampf(float v, float lo, float hi) { return v < lo ? lo : v > hi ? hi : v; }
 static inline float qround(float v) { return (v + 12582912.0f) - 12582912.0f; } /* no -ffast-math here */
 
+/* codes = rint(clamp(x * r, lo, hi)), out = codes * s: the uniform grid of pact and sym */
+static void grid(float *out, int16_t *codes, const float *in, size_t n, float r, float lo, float hi, float s)
+{
+    for (size_t i = 0; i < n; i++) {
+        int16_t k = (int16_t)qround(clampf(in[i] * r, lo, hi));
+        if (codes) codes[i] = k;
+        if (out) out[i] = (float)k * s;
+    }
+}
+
 /* ---- dorefa: tanh normalisation per output channel ----------------------------------------- */
 /* b >= 2: t = tanh(w), code = rint(t / max|t| * Q), scale = max|w| / Q (the channel keeps its
  * range); b = 1: code = sign(w), scale = mean|w|. STE: d code/dw through tanh only. */
@@ -192,12 +202,8 @@ static void pact_forward(qsdr_nn_quant *q, float *out, int16_t *codes, float *sc
 {
     size_t n = C * N;
     float a = q->param[0] > 1e-6f ? q->param[0] : 1e-6f;
-    float Q = (float)((1 << q->bits) - 1), s = a / Q, r = Q / a;
-    for (size_t i = 0; i < n; i++) {
-        int16_t k = (int16_t)qround(clampf(in[i] * r, 0.0f, Q));
-        if (codes) codes[i] = k;
-        if (out) out[i] = (float)k * s;
-    }
+    float Q = (float)((1 << q->bits) - 1), s = a / Q;
+    grid(out, codes, in, n, Q / a, 0.0f, Q, s);
     if (scale) scale[0] = s;
 }
 
@@ -281,12 +287,8 @@ static void sym_forward(qsdr_nn_quant *q, float *out, int16_t *codes, float *sca
         if (scale) scale[0] = a;
         return;
     }
-    float Q = (float)qmax_signed(q->bits), s = a / Q, r = Q / a;
-    for (size_t i = 0; i < n; i++) {
-        int16_t k = (int16_t)qround(clampf(in[i] * r, -Q, Q));
-        if (codes) codes[i] = k;
-        if (out) out[i] = (float)k * s;
-    }
+    float Q = (float)qmax_signed(q->bits), s = a / Q;
+    grid(out, codes, in, n, Q / a, -Q, Q, s);
     if (scale) scale[0] = s;
 }
 
@@ -336,11 +338,11 @@ static void builtin(void)
     registry[n_registry++] = &q_pact;
     registry[n_registry++] = &q_sym;
 }
-void qsdr_nn_quant_builtin_init(void) { pthread_once(&reg_once, builtin); }
+static void builtin_init(void) { pthread_once(&reg_once, builtin); }
 
 int qsdr_nn_quantizer_register(const qsdr_nn_quantizer_ops *ops)
 {
-    qsdr_nn_quant_builtin_init();
+    builtin_init();
     if (!ops || !ops->name || !ops->forward || !ops->backward)
         return qsdr_error(QSDR_EINVAL, "quantizer: name, forward and backward are required");
     pthread_mutex_lock(&reg_lock);
@@ -355,7 +357,7 @@ int qsdr_nn_quantizer_register(const qsdr_nn_quantizer_ops *ops)
 
 const qsdr_nn_quantizer_ops *qsdr_nn_quantizer_find(const char *name)
 {
-    qsdr_nn_quant_builtin_init();
+    builtin_init();
     const qsdr_nn_quantizer_ops *r = NULL;
     pthread_mutex_lock(&reg_lock);
     for (size_t i = 0; i < n_registry; i++)

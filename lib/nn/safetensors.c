@@ -6,6 +6,7 @@
 #include <cjson/cJSON.h>
 #include <errno.h>
 #include <math.h>
+#include <stdarg.h>
 #include <stdlib.h>
 #include <string.h>
 
@@ -20,42 +21,39 @@ typedef struct {
     size_t shape[4], nd, n;
 } tdesc;
 
-/* Every tensor the model stores, in file order. Returns the count (<= cap). */
+/* Append one tensor (shape: nd dims of dims[]) when there is room; the count always grows. */
+static void add(tdesc *t, size_t cap, size_t *k, float *data, size_t nd, const size_t *dims, const char *fmt, ...)
+    __attribute__((format(printf, 7, 8)));
+static void add(tdesc *t, size_t cap, size_t *k, float *data, size_t nd, const size_t *dims, const char *fmt, ...)
+{
+    if (*k < cap) {
+        tdesc *d = &t[*k];
+        d->data = data, d->nd = nd, d->n = 1;
+        for (size_t i = 0; i < nd; i++) d->shape[i] = dims[i], d->n *= dims[i];
+        va_list ap;
+        va_start(ap, fmt);
+        vsnprintf(d->name, sizeof d->name, fmt, ap);
+        va_end(ap);
+    }
+    (*k)++;
+}
+
+/* Every tensor the model stores, in file order (t may be NULL to count). Returns the count. */
 static size_t describe(const qsdr_nn_model *m, tdesc *t, size_t cap)
 {
     size_t k = 0;
-#define ADD(ptr, cnt, ...)                                                                             \
-    do {                                                                                               \
-        if (k < cap) {                                                                                 \
-            tdesc *d = &t[k];                                                                          \
-            d->data = (ptr);                                                                           \
-            d->n = (cnt);                                                                              \
-            snprintf(d->name, sizeof d->name, __VA_ARGS__);                                            \
-        }                                                                                              \
-        k++;                                                                                           \
-    } while (0)
     for (size_t i = 0; i < m->n_layers; i++) {
         const qsdr_nn_layer *l = &m->layers[i];
         if (l->w_off != NONE) {
-            ADD(m->params + l->w_off, l->n_w, "%zu.weight", i);
-            if (k <= cap) {
-                tdesc *d = &t[k - 1];
-                if (l->type == L_LINEAR) d->nd = 2, d->shape[0] = l->out_c, d->shape[1] = l->fin;
-                else if (l->type == L_CONV1D) d->nd = 3, d->shape[0] = l->out_c, d->shape[1] = l->in_c, d->shape[2] = l->g.kw;
-                else d->nd = 4, d->shape[0] = l->out_c, d->shape[1] = l->in_c, d->shape[2] = l->g.kh, d->shape[3] = l->g.kw;
-            }
-            if (l->bias) {
-                ADD(m->params + l->b_off, l->out_c, "%zu.bias", i);
-                if (k <= cap) t[k - 1].nd = 1, t[k - 1].shape[0] = l->out_c;
-            }
-            if (l->wq.n_param) {
-                ADD(l->wq.param, l->wq.n_param, "%zu.wq.%s", i, l->wq.ops->param_name ? l->wq.ops->param_name : "param");
-                if (k <= cap) t[k - 1].nd = 1, t[k - 1].shape[0] = l->wq.n_param;
-            }
-            if (l->aq.n_param) {
-                ADD(l->aq.param, l->aq.n_param, "%zu.aq.%s", i, l->aq.ops->param_name ? l->aq.ops->param_name : "param");
-                if (k <= cap) t[k - 1].nd = 1, t[k - 1].shape[0] = l->aq.n_param;
-            }
+            size_t w2[2] = {l->out_c, l->fin}, w3[3] = {l->out_c, l->in_c, l->g.kw}, w4[4] = {l->out_c, l->in_c, l->g.kh, l->g.kw};
+            if (l->type == L_LINEAR) add(t, cap, &k, m->params + l->w_off, 2, w2, "%zu.weight", i);
+            else if (l->type == L_CONV1D) add(t, cap, &k, m->params + l->w_off, 3, w3, "%zu.weight", i);
+            else add(t, cap, &k, m->params + l->w_off, 4, w4, "%zu.weight", i);
+            if (l->bias) add(t, cap, &k, m->params + l->b_off, 1, &l->out_c, "%zu.bias", i);
+            if (l->wq.n_param)
+                add(t, cap, &k, l->wq.param, 1, &l->wq.n_param, "%zu.wq.%s", i, l->wq.ops->param_name ? l->wq.ops->param_name : "param");
+            if (l->aq.n_param)
+                add(t, cap, &k, l->aq.param, 1, &l->aq.n_param, "%zu.aq.%s", i, l->aq.ops->param_name ? l->aq.ops->param_name : "param");
         }
         if (l->type == L_BN) {
             size_t C = l->in_c;
@@ -63,18 +61,13 @@ static size_t describe(const qsdr_nn_model *m, tdesc *t, size_t cap)
                 char pre[12] = "";
                 if (s) snprintf(pre, sizeof pre, "set%u.", (unsigned)(s & 0xff));
                 float *g = m->params + l->bn_off + s * 2 * C, *st = m->bufs + l->stat_off + s * 2 * C;
-                ADD(g, C, "%zu.%sweight", i, pre);
-                if (k <= cap) t[k - 1].nd = 1, t[k - 1].shape[0] = C;
-                ADD(g + C, C, "%zu.%sbias", i, pre);
-                if (k <= cap) t[k - 1].nd = 1, t[k - 1].shape[0] = C;
-                ADD(st, C, "%zu.%srunning_mean", i, pre);
-                if (k <= cap) t[k - 1].nd = 1, t[k - 1].shape[0] = C;
-                ADD(st + C, C, "%zu.%srunning_var", i, pre);
-                if (k <= cap) t[k - 1].nd = 1, t[k - 1].shape[0] = C;
+                add(t, cap, &k, g, 1, &C, "%zu.%sweight", i, pre);
+                add(t, cap, &k, g + C, 1, &C, "%zu.%sbias", i, pre);
+                add(t, cap, &k, st, 1, &C, "%zu.%srunning_mean", i, pre);
+                add(t, cap, &k, st + C, 1, &C, "%zu.%srunning_var", i, pre);
             }
         }
     }
-#undef ADD
     return k;
 }
 
@@ -315,10 +308,11 @@ static int convert(float *out, const uint8_t *p, const char *dt, size_t n)
     return QSDR_OK;
 }
 
-int qsdr_nn_load_weights(qsdr_nn_model *m, const char *path)
+/* Copy the model's tensors out of an opened file (s.buf, s.h). */
+static int load_from(qsdr_nn_model *m, const stfile *sp, const char *path)
 {
-    stfile s;
-    int rc = st_open(&s, path);
+    stfile s = *sp;
+    int rc = QSDR_OK;
     size_t nt = describe(m, NULL, 0);
     tdesc *t = rc ? NULL : qsdr_calloc(nt + 1, sizeof *t);
     if (!rc && !t) rc = QSDR_ENOMEM;
@@ -364,23 +358,36 @@ int qsdr_nn_load_weights(qsdr_nn_model *m, const char *path)
         if (!known) rc = qsdr_error(QSDR_EFORMAT, "%s: tensor '%s' is not part of the model spec", path, e->string);
     }
     qsdr_free(t);
-    st_close(&s);
     for (size_t i = 0; i < m->n_layers; i++) m->layers[i].wq_dirty = true, m->layers[i].ipack_bits = -1;
     return rc;
+}
+
+int qsdr_nn_load_weights(qsdr_nn_model *m, const char *path)
+{
+    stfile s;
+    int rc = st_open(&s, path);
+    if (!rc) rc = load_from(m, &s, path);
+    st_close(&s);
+    return rc;
+}
+
+/* __metadata__[key] of an opened file (borrowed), or NULL */
+static const char *meta_get(const stfile *s, const char *key)
+{
+    const cJSON *md = cJSON_GetObjectItemCaseSensitive(s->h, "__metadata__");
+    const cJSON *v = md ? cJSON_GetObjectItemCaseSensitive(md, key) : NULL;
+    return v && cJSON_IsString(v) ? v->valuestring : NULL;
 }
 
 char *qsdr_nn_file_metadata(const char *path, const char *key)
 {
     stfile s;
     char *r = NULL;
-    if (st_open(&s, path) == QSDR_OK) {
-        const cJSON *md = cJSON_GetObjectItemCaseSensitive(s.h, "__metadata__");
-        const cJSON *v = md ? cJSON_GetObjectItemCaseSensitive(md, key) : NULL;
-        if (v && cJSON_IsString(v)) {
-            size_t n = strlen(v->valuestring);
-            r = qsdr_malloc(n + 1);
-            if (r) memcpy(r, v->valuestring, n + 1);
-        }
+    const char *v = st_open(&s, path) == QSDR_OK ? meta_get(&s, key) : NULL;
+    if (v) {
+        size_t n = strlen(v);
+        r = qsdr_malloc(n + 1);
+        if (r) memcpy(r, v, n + 1);
     }
     st_close(&s);
     return r;
@@ -394,23 +401,22 @@ static bool ends_with(const char *s, const char *suf)
 
 qsdr_nn_model *qsdr_nn_model_load(const char *path)
 {
-    if (ends_with(path, ".safetensors")) {
+    if (ends_with(path, ".safetensors")) { /* the file is read and checked once */
         stfile s;
-        if (st_open(&s, path)) {
-            st_close(&s);
-            return NULL;
+        qsdr_nn_model *m = NULL;
+        if (st_open(&s, path)) goto done;
+        const char *spec = meta_get(&s, "qsdr.spec");
+        if (!spec) {
+            qsdr_error(QSDR_EFORMAT, "%s: no qsdr.spec in __metadata__: give the spec file too (see docs/models.md)", path);
+            goto done;
         }
-        st_close(&s);
-        char *spec = qsdr_nn_file_metadata(path, "qsdr.spec");
-        if (!spec) return qsdr_error_null(QSDR_EFORMAT, "%s: no qsdr.spec in __metadata__: give the spec file too (see docs/models.md)", path);
-        qsdr_nn_model *m = qsdr_nn_model_from_spec(spec, path);
-        qsdr_free(spec);
-        if (!m) return NULL;
-        if (qsdr_nn_load_weights(m, path)) {
+        if (!(m = qsdr_nn_model_from_spec(spec, path))) goto done;
+        if (load_from(m, &s, path)) {
             qsdr_nn_model_free(m);
-            return NULL;
+            m = NULL;
+            goto done;
         }
-        char *bits = qsdr_nn_file_metadata(path, "qsdr.bits");
+        const char *bits = meta_get(&s, "qsdr.bits");
         cJSON *b = bits ? cJSON_Parse(bits) : NULL;
         for (cJSON *e = b ? b->child : NULL; e; e = e->next) {
             const cJSON *l = cJSON_GetObjectItemCaseSensitive(e, "layer"), *w = cJSON_GetObjectItemCaseSensitive(e, "wbits"),
@@ -423,16 +429,14 @@ qsdr_nn_model *qsdr_nn_model_load(const char *path)
             }
         }
         cJSON_Delete(b);
-        qsdr_free(bits);
-        char *bt = qsdr_nn_file_metadata(path, "qsdr.bn_trained");
+        const char *bt = meta_get(&s, "qsdr.bn_trained"), *bs = meta_get(&s, "qsdr.bn_set");
         m->bn_trained = bt ? (uint32_t)strtoul(bt, NULL, 10) : 1u; /* files from elsewhere: set 0 */
-        qsdr_free(bt);
-        char *bs = qsdr_nn_file_metadata(path, "qsdr.bn_set");
         if (bs) {
             int v = atoi(bs);
             if (v >= 0 && (size_t)v < (m->n_bn_bits ? m->n_bn_bits : 1)) m->bn_set = v;
-            qsdr_free(bs);
         }
+    done:
+        st_close(&s);
         return m;
     }
     FILE *f = fopen(path, "rb");

@@ -95,23 +95,18 @@ int qsdr_nn_dataset_from_spec(const qsdr_nn_model *m, qsdr_nn_dataset *train, qs
         rc = qsdr_nn_dataset_spirals(train, (size_t)n, (size_t)classes, (float)noise, (uint64_t)seed);
         if (!rc && ntest >= 1) rc = qsdr_nn_dataset_spirals(test, (size_t)ntest, (size_t)classes, (float)noise, (uint64_t)seed + 1);
     } else if (k && cJSON_IsString(k) && !strcmp(k->valuestring, "blobs")) {
-        rc = qsdr_nn_dataset_blobs(train, (size_t)n, (size_t)classes, (size_t)dims, (float)spread, (uint64_t)seed);
-        /* same centres (same seed for them), fresh noise for the test split */
-        if (!rc && ntest >= 1) {
-            qsdr_nn_dataset big;
-            rc = qsdr_nn_dataset_blobs(&big, (size_t)(n + ntest), (size_t)classes, (size_t)dims, (float)spread, (uint64_t)seed);
-            if (!rc) {
-                qsdr_nn_dataset_free(train);
-                rc = qsdr_nn_dataset_blobs(train, (size_t)n, (size_t)classes, (size_t)dims, (float)spread, (uint64_t)seed);
-                test->x = qsdr_malloc((size_t)ntest * (size_t)dims * sizeof(float));
-                test->y = qsdr_malloc((size_t)ntest * sizeof(float));
-                if (!test->x || !test->y) rc = QSDR_ENOMEM;
-                else {
-                    memcpy(test->x, big.x + (size_t)n * (size_t)dims, (size_t)ntest * (size_t)dims * sizeof(float));
-                    memcpy(test->y, big.y + (size_t)n, (size_t)ntest * sizeof(float));
-                    test->n = (size_t)ntest, test->features = (size_t)dims, test->targets = 1, test->classes = (size_t)classes;
-                }
-                qsdr_nn_dataset_free(&big);
+        /* one draw of n + test examples (same centres), split: example i depends only on (seed, i) */
+        size_t nt = ntest >= 1 ? (size_t)ntest : 0, D = (size_t)dims;
+        rc = qsdr_nn_dataset_blobs(train, (size_t)n + nt, (size_t)classes, D, (float)spread, (uint64_t)seed);
+        if (!rc && nt) {
+            test->x = qsdr_malloc(nt * D * sizeof(float));
+            test->y = qsdr_malloc(nt * sizeof(float));
+            if (!test->x || !test->y) rc = QSDR_ENOMEM;
+            else {
+                memcpy(test->x, train->x + (size_t)n * D, nt * D * sizeof(float));
+                memcpy(test->y, train->y + (size_t)n, nt * sizeof(float));
+                test->n = nt, test->features = D, test->targets = 1, test->classes = (size_t)classes;
+                train->n = (size_t)n;
             }
         }
     } else
@@ -179,8 +174,7 @@ int qsdr_nn_train(qsdr_nn_model *m, const qsdr_nn_dataset *tr, const qsdr_nn_dat
             }
             qsdr_nn_zero_grad(m);
             if ((rc = qsdr_nn_backward(m, dout))) break;
-            qsdr_nn_optim_step(o, m->params, m->grads, m->n_params, step, total);
-            for (size_t i = 0; i < m->n_layers; i++) m->layers[i].wq_dirty = true;
+            qsdr_nn_optim_step(o, m->params, m->grads, m->n_params, step, total); /* training mode re-quantizes every forward */
             lsum += L * (double)b, lcnt += b;
             if (c->on_step) c->on_step(c->user, step + 1, total, L);
         }

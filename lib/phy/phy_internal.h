@@ -16,7 +16,8 @@ enum {
 typedef struct {
     const char *name;
     void (*fn)(void);
-    unsigned needs; /* QSDR_CPU_* bits */
+    unsigned needs;  /* QSDR_CPU_* bits */
+    const void *ops; /* or a table of entry points (kernel families with a pack step, lib/nn) */
 } qsdr_k_variant;
 
 /* CPU features of this machine (QSDR_CPU_* bits). */

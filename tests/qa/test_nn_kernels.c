@@ -28,15 +28,15 @@ static const size_t shapes[][3] = {{0, 0, 0}, {1, 1, 1},   {1, 1, 3},    {2, 3, 
 
 QSDR_TEST(qa_nn_gemm_s8_variants, "qa", "int8 GEMM: every variant equals the generic reference exactly")
 {
-    const qsdr_nn_kvariant *tab = qsdr_nn_gemm_s8_variants(), *gen = NULL;
-    for (const qsdr_nn_kvariant *v = tab; v->name; v++)
+    const qsdr_k_variant *tab = qsdr_nn_gemm_s8_variants(), *gen = NULL;
+    for (const qsdr_k_variant *v = tab; v->name; v++)
         if (!strcmp(v->name, "generic")) gen = v;
     QSDR_REQUIRE(gen);
     const qsdr_k_gemm_s8_ops *g = gen->ops;
     uint64_t seed = 12345;
     int tested = 0;
-    for (const qsdr_nn_kvariant *v = tab; v->name; v++) {
-        if (!qsdr_nn_kvariant_supported(v)) {
+    for (const qsdr_k_variant *v = tab; v->name; v++) {
+        if (!qsdr_k_supported(v)) {
             printf("  variant %s: not supported by this CPU, skipped\n", v->name);
             continue;
         }
@@ -78,16 +78,16 @@ QSDR_TEST(qa_nn_gemm_s8_variants, "qa", "int8 GEMM: every variant equals the gen
 
 QSDR_TEST(qa_nn_bitgemm_variants, "qa", "XNOR and bit-plane GEMMs: every variant equals the generic reference exactly")
 {
-    const qsdr_nn_kvariant *tab = qsdr_nn_bitgemm_variants(), *gen = NULL;
-    for (const qsdr_nn_kvariant *v = tab; v->name; v++)
+    const qsdr_k_variant *tab = qsdr_nn_bitgemm_variants(), *gen = NULL;
+    for (const qsdr_k_variant *v = tab; v->name; v++)
         if (!strcmp(v->name, "generic")) gen = v;
     QSDR_REQUIRE(gen);
     const qsdr_k_bitgemm_ops *g = gen->ops;
     uint64_t seed = 777;
     int tested = 0;
     static const int32_t cb[3] = {1, 2, -4}, ca[3] = {1, 2, 4};
-    for (const qsdr_nn_kvariant *v = tab; v->name; v++) {
-        if (!qsdr_nn_kvariant_supported(v)) {
+    for (const qsdr_k_variant *v = tab; v->name; v++) {
+        if (!qsdr_k_supported(v)) {
             printf("  variant %s: not supported by this CPU, skipped\n", v->name);
             continue;
         }
@@ -152,7 +152,7 @@ QSDR_TEST(qa_nn_bitgemm_variants, "qa", "XNOR and bit-plane GEMMs: every variant
 
 QSDR_TEST(qa_nn_xnor_meaning, "qa", "XNOR GEMM equals the +-1 dot product it stands for")
 {
-    const qsdr_k_bitgemm_ops *o = qsdr_nn_kselect(qsdr_nn_bitgemm_variants())->ops;
+    const qsdr_k_bitgemm_ops *o = qsdr_nn_bitgemm_selected()->ops;
     uint64_t seed = 99;
     for (size_t K = 1; K <= 200; K += 13) {
         size_t W = (K + 63) / 64, M = 3, N = 5;
@@ -185,15 +185,15 @@ QSDR_TEST(qa_nn_xnor_meaning, "qa", "XNOR GEMM equals the +-1 dot product it sta
 
 QSDR_TEST(qa_nn_pack_planes_variants, "qa", "bit-plane packing: every variant equals the generic reference exactly")
 {
-    const qsdr_nn_kvariant *tab = qsdr_nn_pack_planes_variants();
+    const qsdr_k_variant *tab = qsdr_nn_pack_planes_variants();
     qsdr_k_pack_planes_fn gen = NULL;
-    for (const qsdr_nn_kvariant *v = tab; v->name; v++)
-        if (!strcmp(v->name, "generic")) gen = (qsdr_k_pack_planes_fn)v->ops;
+    for (const qsdr_k_variant *v = tab; v->name; v++)
+        if (!strcmp(v->name, "generic")) gen = (qsdr_k_pack_planes_fn)v->fn;
     QSDR_REQUIRE(gen);
     uint64_t seed = 5;
-    for (const qsdr_nn_kvariant *v = tab; v->name; v++) {
-        if (!qsdr_nn_kvariant_supported(v)) continue;
-        qsdr_k_pack_planes_fn fn = (qsdr_k_pack_planes_fn)v->ops;
+    for (const qsdr_k_variant *v = tab; v->name; v++) {
+        if (!qsdr_k_supported(v)) continue;
+        qsdr_k_pack_planes_fn fn = (qsdr_k_pack_planes_fn)v->fn;
         for (size_t K = 0; K <= 200; K += (K < 68 ? 1 : 61))
             for (int n = 1; n <= 8; n++)
                 for (int pm1 = 0; pm1 < 2; pm1++) {

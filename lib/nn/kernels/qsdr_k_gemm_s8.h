@@ -65,7 +65,7 @@ __attribute__((unused)) static size_t qsdr_k_gemm_s8_packed_size_simd(size_t N, 
 
 __attribute__((unused)) static void qsdr_k_gemm_s8_pack_simd(void *packed, const int8_t *B, size_t ldb, size_t N, size_t K)
 {
-    size_t np = qsdr_k_gemm_s8_np(N), k4 = (K + 3) / 4;
+    size_t np = qsdr_k_gemm_s8_np(N);
     int32_t *corr = packed;
     int8_t *p = (int8_t *)(corr + np);
     memset(packed, 0, qsdr_k_gemm_s8_packed_size_simd(N, K));
@@ -77,7 +77,6 @@ __attribute__((unused)) static void qsdr_k_gemm_s8_pack_simd(void *packed, const
         }
         corr[n] = -128 * s;
     }
-    (void)k4;
 }
 
 /* Four bytes of row a starting at k (zero-filled past K), as one int32. */

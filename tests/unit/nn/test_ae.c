@@ -59,7 +59,7 @@ QSDR_TEST(ae_train_small_reaches_target, "unit", "a QPSK-rate autoencoder traine
     char tp[1024], rp[1024];
     snprintf(tp, sizeof tp, "%s/ae_test_tx.safetensors", qsdr_test_build_dir);
     snprintf(rp, sizeof rp, "%s/ae_test_rx.safetensors", qsdr_test_build_dir);
-    QSDR_REQUIRE(qsdr_ae_save(tx, rx, &c.g, &c, &rep, tp, rp, NULL) == QSDR_OK);
+    QSDR_REQUIRE(qsdr_ae_save(tx, rx, &c.g, &c, &rep, tp, rp, NULL, false) == QSDR_OK);
     qsdr_ae *at = qsdr_ae_load(tp, true), *ar = qsdr_ae_load(rp, false);
     QSDR_REQUIRE(at && ar);
     QSDR_CHECK(qsdr_ae_load(rp, true) == NULL && strstr(qsdr_last_error(), "rx model"));
