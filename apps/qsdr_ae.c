@@ -38,12 +38,14 @@ static void usage(FILE *f)
                "  --code-rate R       outer code rate for the Eb/N0 accounting (default 1/3; a/b or decimal)\n"
                "  --method M          two-step | ste | both (default both: keep the lower raw BER)\n"
                "  --steps N           end-to-end steps (default 20000; two-step adds N/2 receiver steps)\n"
-               "  --qat-steps N       joint float/8/4/2-bit receiver fine-tuning steps (default 4000; 0 = none)\n"
+               "  --qat-steps N       joint float/8/4/2/1-bit receiver fine-tuning steps (default 4000; 0 = none);\n"
+               "                      the transmitter gets N/2 steps at each of 8, 4, 2, 1 bits\n"
                "  --batch B           groups per step (default 1024)\n"
                "  --lr LR             Adam learning rate (default 1e-3)\n"
                "  --seed S            (default 1)\n"
                "  --out DIR           default ae-m<M>-L<L>; writes tx.safetensors, rx.safetensors, the multi-bit\n"
-               "                      receiver rx_multibit.safetensors (+ _w8/_w4/_w2: stored at that bit-width),\n"
+               "                      receiver rx_multibit.safetensors (+ _w8/_w4/_w2/_w1: stored at that bit-width),\n"
+               "                      the transmitter at that bit-width tx_w8/_w4/_w2/_w1.safetensors,\n"
                "                      loss.csv, loss.png, report.txt\n"
                "  --quiet\n");
 }
@@ -64,13 +66,15 @@ static int parse_rate(const char *s, double *r)
 
 static int plot(const char *dir)
 {
-    char g[2048];
+    char g[4096];
     snprintf(g, sizeof g,
              "set terminal pngcairo size 800,450 noenhanced\nset output '%.600s/loss.png'\nset datafile separator ','\n"
              "set xlabel 'step'\nset ylabel 'binary cross-entropy'\nset logscale y\nset grid\n"
              "plot '%.600s/loss.csv' using (strcol(1) eq 'two-step' ? $3 : 1/0):4 with lines lw 2 title 'two-step (tanh surrogate, then decoder on sign)',"
              " '' using (strcol(1) eq 'ste' ? $3 : 1/0):4 with lines lw 2 title 'straight-through sign',"
-             " '' using (strcol(1) eq 'multibit' ? $3 : 1/0):4 with lines lw 2 title 'receiver, joint float/8/4/2 bits'\n",
+             " '' using (strcol(1) eq 'multibit' ? $3 : 1/0):4 with lines lw 2 title 'receiver, joint float/8/4/2/1 bits',"
+             " '' using (strcol(2) eq 'tx 2 bits' ? $3 : 1/0):4 with lines lw 1 title 'transmitter at 2 bits (receiver frozen)',"
+             " '' using (strcol(2) eq 'tx 1 bits' ? $3 : 1/0):4 with lines lw 1 title 'transmitter at 1 bit (receiver frozen)'\n",
              dir, dir);
     return cli_gnuplot(dir, "loss", g);
 }
@@ -155,8 +159,8 @@ int qsdr_cmd_train_ae(int argc, char **argv)
                 c.g.m, c.g.ns, c.g.L, c.ebn0_db, c.code_rate, qsdr_ae_sigma2(&c.g, c.ebn0_db, c.code_rate), (unsigned long long)c.seed);
     double t0 = cli_now();
     int rc = qsdr_ae_train(&c, &tx, &rx, &rxm, &rep);
-    fclose(c.loss_csv);
     if (rc) {
+        fclose(c.loss_csv);
         fprintf(stderr, "qsdr train ae: %s\n", qsdr_last_error());
         return 1;
     }
@@ -167,29 +171,31 @@ int qsdr_cmd_train_ae(int argc, char **argv)
     snprintf(tx_path, sizeof tx_path, "%s/tx.safetensors", dir);
     snprintf(rx_path, sizeof rx_path, "%s/rx.safetensors", dir);
     rc = qsdr_ae_save(tx, rx, &c.g, &c, &rep, tx_path, rx_path, meta, false);
-    static const int qb[4] = {0, 8, 4, 2};
-    for (int k = 0; !rc && k < 4 && rxm; k++) { /* the multi-bit receiver, stored at float/8/4/2 bits */
+    const int *qb = qsdr_ae_bitwidths;
+    for (int k = 0; !rc && k < QSDR_AE_NBITWIDTHS && rxm; k++) { /* the multi-bit receiver, stored at each bit-width */
         qsdr_nn_set_bits(rxm, QSDR_NN_ALL_LAYERS, qb[k], qb[k]);
         if (qb[k]) snprintf(path, sizeof path, "%s/rx_multibit_w%d.safetensors", dir, qb[k]);
         else snprintf(path, sizeof path, "%s/rx_multibit.safetensors", dir);
         rc = qsdr_ae_save(tx, rxm, &c.g, &c, &rep, NULL, path, meta, true);
     }
-    /* the transmitter quantized after training (PTQ: ranges calibrated on its 2^m inputs), with
-     * the raw BER each gives against the float receiver */
-    double tx_ber[3] = {NAN, NAN, NAN};
-    size_t npat = (size_t)1 << c.g.m;
-    float *pat = malloc(npat * c.g.m * sizeof(float));
-    for (size_t i = 0; pat && i < npat; i++)
-        for (unsigned j = 0; j < c.g.m; j++) pat[i * c.g.m + j] = (i >> j & 1) ? -1.0f : 1.0f;
-    for (int k = 0; !rc && pat && k < 3; k++) {
-        qsdr_nn_set_bits(tx, QSDR_NN_ALL_LAYERS, qb[k + 1], qb[k + 1]);
-        qsdr_nn_set_engine(tx, QSDR_NN_ENGINE_INT);
-        if ((rc = qsdr_nn_calibrate(tx, pat, npat))) break;
-        tx_ber[k] = qsdr_ae_raw_ber(tx, rx, &c.g, qsdr_ae_sigma2(&c.g, c.ebn0_db, c.code_rate), c.eval_groups / 4, c.seed ^ 0x747862ull);
-        snprintf(path, sizeof path, "%s/tx_w%d.safetensors", dir, qb[k + 1]);
-        rc = qsdr_ae_save(tx, rx, &c.g, &c, &rep, path, NULL, meta, false);
+    /* the transmitter at 8/4/2/1 bits: quantization-aware fine-tuning against the float
+     * receiver (the receiver file is the same for every transmitter bit-width), with the raw BER
+     * each gives */
+    double tx_ber[QSDR_AE_NBITWIDTHS] = {NAN, NAN, NAN, NAN, NAN};
+    for (int k = 1; !rc && k < QSDR_AE_NBITWIDTHS; k++) {
+        qsdr_nn_model *txq = qsdr_ae_quantize_tx(&c, tx, rx, qb[k], c.qat_steps / 2);
+        if (!txq) {
+            rc = QSDR_EINVAL;
+            break;
+        }
+        qsdr_nn_set_engine(txq, QSDR_NN_ENGINE_INT);
+        tx_ber[k] = qsdr_ae_raw_ber(txq, rx, &c.g, qsdr_ae_sigma2(&c.g, c.ebn0_db, c.code_rate), c.eval_groups / 4, c.seed ^ 0x747862ull);
+        snprintf(path, sizeof path, "%s/tx_w%d.safetensors", dir, qb[k]);
+        rc = qsdr_ae_save(txq, rx, &c.g, &c, &rep, path, NULL, meta, false);
+        qsdr_nn_model_free(txq);
     }
-    free(pat);
+    fclose(c.loss_csv); /* the transmitter's fine-tuning steps are logged too */
+    c.loss_csv = NULL;
     if (rc) fprintf(stderr, "qsdr train ae: %s\n", qsdr_last_error());
     snprintf(path, sizeof path, "%s/report.txt", dir);
     FILE *r = fopen(path, "w");
@@ -198,12 +204,12 @@ int qsdr_cmd_train_ae(int argc, char **argv)
         fprintf(o, "command: %s\n", cmd ? cmd : "?");
         fprintf(o, "raw BER at the training point: two-step %.5f, straight-through %.5f -> kept %s\n", rep.raw_ber[0],
                 rep.raw_ber[1], rep.chosen == QSDR_AE_STE ? "straight-through" : "two-step");
-        fprintf(o, "multi-bit receiver raw BER: float %.5f, 8 bits %.5f, 4 bits %.5f, 2 bits %.5f\n", rep.raw_ber_bits[0],
-                rep.raw_ber_bits[1], rep.raw_ber_bits[2], rep.raw_ber_bits[3]);
-        fprintf(o, "multi-bit receiver LLR scales: float %.4f, 8 bits %.4f, 4 bits %.4f, 2 bits %.4f\n", rep.llr_scale_bits[0],
-                rep.llr_scale_bits[1], rep.llr_scale_bits[2], rep.llr_scale_bits[3]);
-        fprintf(o, "transmitter quantized after training (PTQ), raw BER with the float receiver: 8 bits %.5f, 4 bits %.5f, 2 bits %.5f\n",
-                tx_ber[0], tx_ber[1], tx_ber[2]);
+        fprintf(o, "multi-bit receiver raw BER: float %.5f, 8 bits %.5f, 4 bits %.5f, 2 bits %.5f, 1 bit %.5f\n", rep.raw_ber_bits[0],
+                rep.raw_ber_bits[1], rep.raw_ber_bits[2], rep.raw_ber_bits[3], rep.raw_ber_bits[4]);
+        fprintf(o, "multi-bit receiver LLR scales: float %.4f, 8 bits %.4f, 4 bits %.4f, 2 bits %.4f, 1 bit %.4f\n", rep.llr_scale_bits[0],
+                rep.llr_scale_bits[1], rep.llr_scale_bits[2], rep.llr_scale_bits[3], rep.llr_scale_bits[4]);
+        fprintf(o, "transmitter at 8/4/2/1 bits (quantization-aware fine-tuning against the float receiver), raw BER: 8 bits %.5f, 4 bits %.5f, 2 bits %.5f, 1 bit %.5f\n",
+                tx_ber[1], tx_ber[2], tx_ber[3], tx_ber[4]);
         fprintf(o, "LLR scale %.4f; LLR | c = 0: mean %.3f, variance %.3f (Gaussian consistency: variance / (2 mean) = %.3f)\n",
                 rep.llr_scale, rep.llr_mean0, rep.llr_var0, rep.llr_var0 / (2 * rep.llr_mean0));
         fprintf(o, "training time %.1f s; files in %s/\n", cli_now() - t0, dir);

@@ -145,20 +145,29 @@ print("The gain can exceed the 1.30 dB difference of the one-bit limits only by 
       "chain's gap to its own limit is in the last column, and the autoencoder's equals B1's at rate 1/3 "
       "(the same one-bit sample per coded bit), as exact Eb/N0 accounting requires.\n")
 
-print("## The receiver network at 8, 4 and 2 bits\n")
-print("One receiver (`models/ae_qpsk_L2/rx_multibit.safetensors`) trained jointly at float/8/4/2 bits; "
-      "the bit-width is a run-time parameter (`ae_decoder.bits`), the integer engine fills the table.\n")
-bits = {b: load("aebits%d_r12_k6144" % b) for b in (0, 8, 4, 2)}
+print("## The neural layers at 8, 4, 2 and 1 bits\n")
+print("Receiver: one network (`models/ae_qpsk_L2/rx_multibit.safetensors`) trained jointly at float/8/4/2/1 "
+      "bits (first and last layer fixed at 8 bits, the hidden layer switches); the bit-width is a run-time "
+      "parameter (`ae_decoder.bits`), the integer engine fills the table. Transmitter: `tx_w8/_w4/_w2/_w1` "
+      "(all layers at that bit-width, quantization-aware fine-tuning against the float receiver), received by "
+      "the float receiver `rx`; its float reference is the AE curve of the R = 1/2, K = 6144 section.\n")
+RB = (0, 8, 4, 2, 1)
+bits = {b: load("aebits%d_r12_k6144" % b) for b in RB}
 plot(os.path.join(OUT, "ae_bits_r12_k6144.png"), "AE receiver bit-width, QPSK rate, R = 1/2, K = 6144",
-     [("float" if b == 0 else "%d bits" % b, bits[b]) for b in (0, 8, 4, 2)])
-print("![BER](figures/flagship/ae_bits_r12_k6144.png)\n")
-print("| receiver | Eb/N0 at BER 1e-4 | cost against float |")
-print("|---|---|---|")
-f0 = at_ber(bits[0])
-for b in (0, 8, 4, 2):
-    v = at_ber(bits[b])
-    print("| %s | %s | %s |" % ("float" if b == 0 else "%d bits" % b, fmt(v),
-                                 "n/a" if v is None or f0 is None else "%+.2f dB" % (v - f0)))
+     [("float" if b == 0 else "%d bits" % b, bits[b]) for b in RB])
+txb = {b: load("aetx%d_r12_k6144" % b) for b in RB[1:]}
+txb[0] = load("ae_r12_k6144")
+plot(os.path.join(OUT, "ae_txbits_r12_k6144.png"), "AE transmitter bit-width, QPSK rate, R = 1/2, K = 6144",
+     [("float" if b == 0 else "%d bits" % b, txb[b]) for b in RB])
+print("![BER](figures/flagship/ae_bits_r12_k6144.png) ![BER](figures/flagship/ae_txbits_r12_k6144.png)\n")
+print("| bit-width | receiver: Eb/N0 at BER 1e-4 | cost against float | transmitter: Eb/N0 at BER 1e-4 | cost against float |")
+print("|---|---|---|---|---|")
+f0, t0 = at_ber(bits[0]), at_ber(txb[0])
+for b in RB:
+    v, w = at_ber(bits[b]), at_ber(txb[b])
+    print("| %s | %s | %s | %s | %s |" % ("float" if b == 0 else "%d bit%s" % (b, "" if b == 1 else "s"), fmt(v),
+          "n/a" if v is None or f0 is None else "%+.2f dB" % (v - f0), fmt(w),
+          "n/a" if w is None or t0 is None else "%+.2f dB" % (w - t0)))
 print()
 
 # LLR statistics and histogram

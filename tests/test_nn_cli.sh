@@ -53,9 +53,12 @@ expect_bad "bad option or value: --code-rate 3/2" train ae --bits-per-symbol 2 -
 # qsdr train ae end to end (small): models, report, loss curve; the files load in the blocks
 "$QSDR" train ae --bits-per-symbol 2 --oversampling 2 --ebn0 2 --code-rate 1/2 --steps 300 --batch 256 --qat-steps 100 \
     --method two-step --out "$T/ae" >"$T/ae.out" 2>"$T/ae.err" || fail "train ae: $(cat "$T/ae.err")"
-for f in tx.safetensors rx.safetensors rx_multibit.safetensors rx_multibit_w2.safetensors loss.csv loss.png report.txt; do
+for f in tx.safetensors tx_w2.safetensors tx_w1.safetensors rx.safetensors rx_multibit.safetensors rx_multibit_w2.safetensors \
+    rx_multibit_w1.safetensors loss.csv loss.png report.txt; do
     [ -s "$T/ae/$f" ] || fail "train ae: missing $f"
 done
 grep -q "kept two-step" "$T/ae.out" || fail "train ae report: $(cat "$T/ae.out")"
+grep -q "1 bit 0\.[0-9]" "$T/ae.out" || fail "train ae report lacks the 1-bit figures: $(cat "$T/ae.out")"
+grep -q "^tx-qat,tx 1 bits," "$T/ae/loss.csv" || fail "train ae: loss.csv lacks the transmitter fine-tuning"
 "$QSDR" model info "$T/ae/rx.safetensors" | grep -q "trained by: qsdr train ae --bits-per-symbol 2" || fail "ae model info"
 echo "nn cli: ok"

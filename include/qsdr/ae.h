@@ -43,21 +43,31 @@ typedef struct {
     FILE *loss_csv;                /* phase,step,loss rows; may be NULL */
 } qsdr_ae_train_config;
 
+/* The bit-widths the multi-bit receiver is trained and calibrated at: 0 (float), 8, 4, 2, 1. */
+#define QSDR_AE_NBITWIDTHS 5
+extern const int qsdr_ae_bitwidths[QSDR_AE_NBITWIDTHS];
+
 typedef struct {
     double raw_ber[2];             /* by method (two-step, STE); NAN if not trained */
     qsdr_ae_method chosen;
     double llr_scale;              /* fitted on held-out data */
     double llr_mean0, llr_var0;    /* LLR statistics given c = 0 (Gaussian consistency: var = 2 mean) */
-    double raw_ber_bits[4];        /* multi-bit receiver at float, 8, 4, 2 bits (NAN without it) */
-    double llr_scale_bits[4];      /* its calibrated LLR scale at float, 8, 4, 2 bits */
+    double raw_ber_bits[QSDR_AE_NBITWIDTHS];   /* multi-bit receiver at qsdr_ae_bitwidths (NAN without it) */
+    double llr_scale_bits[QSDR_AE_NBITWIDTHS]; /* its calibrated LLR scale at each of them */
 } qsdr_ae_train_report;
 
 void qsdr_ae_train_defaults(qsdr_ae_train_config *c);
 /* Train; on success *tx and *rx are new models (free with qsdr_nn_model_free); with
  * qat_steps and rx_multi not NULL, *rx_multi is a copy of the receiver fine-tuned jointly at
- * float, 8, 4 and 2 bits (one model for every bit-width; raw_ber_bits reports it). */
+ * float, 8, 4, 2 and 1 bits (one model for every bit-width; raw_ber_bits reports it). */
 int qsdr_ae_train(const qsdr_ae_train_config *c, qsdr_nn_model **tx, qsdr_nn_model **rx, qsdr_nn_model **rx_multi,
                   qsdr_ae_train_report *rep);
+/* The transmitter at a bit-width (1..8) for the given receiver: a new model (free with
+ * qsdr_nn_model_free) holding tx's float weights, ranges calibrated on the 2^m inputs, then
+ * `steps` quantization-aware steps (straight-through weights) through the channel's tanh(20 y)
+ * surrogate of the one-bit ADC against the frozen receiver rx. steps = 0: post-training
+ * quantization only. NULL on error. */
+qsdr_nn_model *qsdr_ae_quantize_tx(const qsdr_ae_train_config *c, qsdr_nn_model *tx, qsdr_nn_model *rx, int bits, size_t steps);
 /* Raw (uncoded) BER of hard decisions on the receiver's logits over n groups. */
 double qsdr_ae_raw_ber(qsdr_nn_model *tx, qsdr_nn_model *rx, const qsdr_ae_geom *g, double sigma2, size_t n, uint64_t seed);
 /* Save both models (a NULL path skips that side) with their metadata (qsdr.ae: role, m, ns, L,

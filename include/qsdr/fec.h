@@ -72,6 +72,11 @@ void qsdr_turbo_dec_destroy(qsdr_turbo_dec_t **q);
 /* l_n: qsdr_turbo_n(k, rate) channel LLRs -> v_k: k hard bits; app_k (may be NULL): k
  * a-posteriori LLRs. Returns the number of iterations run (>= 1), or QSDR_ERANGE for a NaN LLR. */
 int qsdr_turbo_dec_execute(qsdr_turbo_dec_t *q, const float *l_n, uint8_t *v_k, float *app_k);
+/* As qsdr_turbo_dec_execute, and ext_n: qsdr_turbo_n(k, rate) extrinsic LLRs on the coded bits
+ * in the layout of l_n (a-posteriori minus the bit's own channel input; systematic, parity and
+ * tail bits), computed by one more pass of each constituent decoder after the last iteration.
+ * The outer decoder's output for serial concatenation and iterative demapping (BICM-ID). */
+int qsdr_turbo_dec_execute_ext(qsdr_turbo_dec_t *q, const float *l_n, uint8_t *v_k, float *ext_n);
 
 /* ---- fast decoder ------------------------------------------------------------------------- */
 /* Fixed-point fast path: int16, max-log-MAP with extrinsic scaling 0.75, a fixed number of

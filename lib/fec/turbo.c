@@ -98,22 +98,25 @@ void qsdr_turbo_enc_destroy(qsdr_turbo_enc_t **qp)
     *qp = NULL;
 }
 
-/* Puncture the mother code d0|d1|d2 (each K+4) into the rate's layout (see fec.h). */
-static void puncture_u8(size_t k, qsdr_turbo_rate r, const uint8_t *d, uint8_t *x)
+/* Puncture the mother code d0|d1|d2 (each K+4 elements of esz bytes) into the rate's layout
+ * (see fec.h): bits in the encoder, extrinsic LLRs in the decoder. */
+static void puncture(size_t k, qsdr_turbo_rate r, const void *dv, void *xv, size_t esz)
 {
-    const uint8_t *d0 = d, *d1 = d + k + 4, *d2 = d + 2 * (k + 4);
+    const char *d = dv;
+    char *x = xv;
+    const char *d1 = d + (k + 4) * esz, *d2 = d + 2 * (k + 4) * esz;
     if (r == QSDR_TURBO_R13) {
-        memcpy(x, d, 3 * (k + 4));
+        memcpy(x, d, 3 * (k + 4) * esz);
         return;
     }
-    memcpy(x, d0, k + 4);
+    memcpy(x, d, (k + 4) * esz);
     size_t n = k + 4;
     if (r == QSDR_TURBO_R12)
-        for (size_t i = 0; i < k; i++) x[n++] = (i & 1) ? d2[i] : d1[i];
+        for (size_t i = 0; i < k; i++) memcpy(x + esz * n++, ((i & 1) ? d2 : d1) + esz * i, esz);
     else
-        for (size_t j = 0; j < k / 2; j++) x[n++] = (j & 1) ? d2[2 * j] : d1[2 * j];
-    memcpy(x + n, d1 + k, 4);
-    memcpy(x + n + 4, d2 + k, 4);
+        for (size_t j = 0; j < k / 2; j++) memcpy(x + esz * n++, ((j & 1) ? d2 : d1) + esz * 2 * j, esz);
+    memcpy(x + esz * n, d1 + esz * k, 4 * esz);
+    memcpy(x + esz * (n + 4), d2 + esz * k, 4 * esz);
 }
 
 int qsdr_turbo_enc_execute(qsdr_turbo_enc_t *q, const uint8_t *u, uint8_t *x)
@@ -145,7 +148,7 @@ int qsdr_turbo_enc_execute(qsdr_turbo_enc_t *q, const uint8_t *u, uint8_t *x)
         tail[6 + 2 * j + 1] = (uint8_t)z;
     }
     for (size_t t = 0; t < 12; t++) q->d[qsdr_turbo_tail_pos(k, t)] = tail[t];
-    puncture_u8(k, q->rate, q->d, x);
+    puncture(k, q->rate, q->d, x, 1);
     return QSDR_OK;
 }
 
@@ -159,6 +162,7 @@ struct qsdr_turbo_dec {
     float *la1, *la2, *le, *app;      /* K each (la: a priori; le: extrinsic; app: a-posteriori) */
     float *alpha;      /* (K+4) x 8 */
     uint8_t *hard, *prev;
+    float *xbuf;       /* extrinsic outputs (qsdr_turbo_dec_execute_ext), allocated on first use */
 };
 
 qsdr_turbo_dec_config qsdr_turbo_dec_default(void)
@@ -177,6 +181,7 @@ void qsdr_turbo_dec_destroy(qsdr_turbo_dec_t **qp)
     qsdr_free(q->la1);
     qsdr_free(q->alpha);
     qsdr_free(q->hard);
+    qsdr_free(q->xbuf);
     qsdr_free(q);
     *qp = NULL;
 }
@@ -229,8 +234,11 @@ static inline float max_star(float a, float b, bool exact)
 }
 
 /* One BCJR pass over K info steps + 3 tail steps. sys/par: K+3 channel LLRs; la: K a-priori
- * LLRs. Writes app (K a-posteriori LLRs) and le (K extrinsic = app - sys - la). */
-static void bcjr(qsdr_turbo_dec_t *q, const float *sys, const float *par, const float *la, float *app, float *le)
+ * LLRs. Writes app (K a-posteriori LLRs) and le (K extrinsic = app - sys - la); with apps/appp
+ * (K+3 each, may be NULL) also the a-posteriori LLRs of every systematic (tail included) and
+ * every parity bit of the constituent code. */
+static void bcjr_out(qsdr_turbo_dec_t *q, const float *sys, const float *par, const float *la, float *app, float *le,
+                     float *apps, float *appp)
 {
     const size_t k = q->k, steps = k + 3;
     const bool exact = q->cfg.algo == QSDR_TURBO_LOGMAP;
@@ -262,7 +270,8 @@ static void bcjr(qsdr_turbo_dec_t *q, const float *sys, const float *par, const 
     for (size_t t = steps; t-- > 0;) {
         float ls = sys[t] + (t < k ? la[t] : 0.0f), lp = par[t];
         const float *a = al + 8 * t;
-        float m0 = NEG, m1 = NEG;
+        float m0 = NEG, m1 = NEG, p0 = NEG, p1 = NEG;
+        const bool out_s = t < k || apps;
         for (unsigned s = 0; s < 8; s++) {
             b[s] = NEG;
             for (unsigned c = 0; c < 2; c++) {
@@ -271,10 +280,15 @@ static void bcjr(qsdr_turbo_dec_t *q, const float *sys, const float *par, const 
                 float g = 0.5f * ((c ? -ls : ls) + (z ? -lp : lp));
                 float v = g + bn[ns];
                 b[s] = b[s] <= NEG ? v : max_star(b[s], v, exact);
-                if (t < k && a[s] > NEG) {
-                    float m = a[s] + v;
+                if (a[s] <= NEG) continue;
+                float m = a[s] + v;
+                if (out_s) {
                     if (c) m1 = m1 <= NEG ? m : max_star(m1, m, exact);
                     else m0 = m0 <= NEG ? m : max_star(m0, m, exact);
+                }
+                if (appp) {
+                    if (z) p1 = p1 <= NEG ? m : max_star(p1, m, exact);
+                    else p0 = p0 <= NEG ? m : max_star(p0, m, exact);
                 }
             }
         }
@@ -282,9 +296,16 @@ static void bcjr(qsdr_turbo_dec_t *q, const float *sys, const float *par, const 
             app[t] = m0 - m1;
             le[t] = app[t] - sys[t] - la[t];
         }
+        if (apps) apps[t] = m0 - m1;
+        if (appp) appp[t] = p0 - p1;
         float norm = b[0] > NEG ? b[0] : 0.0f;
         for (int s = 0; s < 8; s++) bn[s] = b[s] > NEG ? b[s] - norm : NEG;
     }
+}
+
+static void bcjr(qsdr_turbo_dec_t *q, const float *sys, const float *par, const float *la, float *app, float *le)
+{
+    bcjr_out(q, sys, par, la, app, le, NULL, NULL);
 }
 
 void qsdr_turbo_depuncture(size_t k, qsdr_turbo_rate r, const float *l, float *d)
@@ -305,7 +326,7 @@ void qsdr_turbo_depuncture(size_t k, qsdr_turbo_rate r, const float *l, float *d
     memcpy(d2 + k, l + n + 4, 4 * sizeof *d);
 }
 
-int qsdr_turbo_dec_execute(qsdr_turbo_dec_t *q, const float *l, uint8_t *v, float *app_out)
+static int decode(qsdr_turbo_dec_t *q, const float *l, uint8_t *v, float *app_out, float *ext_out)
 {
     const size_t k = q->k, n = qsdr_turbo_n(k, q->cfg.rate);
     for (size_t i = 0; i < n; i++)
@@ -342,5 +363,39 @@ int qsdr_turbo_dec_execute(qsdr_turbo_dec_t *q, const float *l, uint8_t *v, floa
     memcpy(v, q->hard, k);
     if (app_out)
         for (size_t i = 0; i < k; i++) app_out[q->pi[i]] = q->app[i];
+    if (ext_out) {
+        /* one more pass of each constituent decoder, now with the a-posteriori LLRs of every
+         * systematic and parity bit; extrinsic = a-posteriori - own channel input */
+        float *s1 = q->xbuf, *p1 = s1 + (k + 3), *s2 = p1 + (k + 3), *p2 = s2 + (k + 3), *de = p2 + (k + 3);
+        bcjr_out(q, q->sys1, q->par1, q->la1, q->app, q->le, s1, p1);
+        for (size_t i = 0; i < k; i++) {
+            de[i] = q->la1[i] + q->le[i]; /* info bit: a-posteriori - channel = both decoders' extrinsics */
+            de[k + 4 + i] = p1[i] - q->par1[i];
+        }
+        for (size_t i = 0; i < k; i++) q->la2[i] = sc * q->le[q->pi[i]];
+        bcjr_out(q, q->sys2, q->par2, q->la2, q->app, q->le, s2, p2);
+        for (size_t i = 0; i < k; i++) de[2 * (k + 4) + i] = p2[i] - q->par2[i];
+        for (size_t j = 0; j < 3; j++) {
+            de[qsdr_turbo_tail_pos(k, 2 * j)] = s1[k + j] - q->sys1[k + j];
+            de[qsdr_turbo_tail_pos(k, 2 * j + 1)] = p1[k + j] - q->par1[k + j];
+            de[qsdr_turbo_tail_pos(k, 2 * j + 6)] = s2[k + j] - q->sys2[k + j];
+            de[qsdr_turbo_tail_pos(k, 2 * j + 7)] = p2[k + j] - q->par2[k + j];
+        }
+        puncture(k, q->cfg.rate, de, ext_out, sizeof(float));
+    }
     return it > (int)q->cfg.iterations ? (int)q->cfg.iterations : it;
+}
+
+int qsdr_turbo_dec_execute(qsdr_turbo_dec_t *q, const float *l, uint8_t *v, float *app_out)
+{
+    return decode(q, l, v, app_out, NULL);
+}
+
+int qsdr_turbo_dec_execute_ext(qsdr_turbo_dec_t *q, const float *l, uint8_t *v, float *ext_out)
+{
+    const size_t k = q->k;
+    if (!ext_out) return qsdr_error(QSDR_EINVAL, "qsdr_turbo_dec_execute_ext: ext_out is NULL");
+    if (!q->xbuf && !(q->xbuf = qsdr_malloc((4 * (k + 3) + 3 * (k + 4)) * sizeof(float))))
+        return qsdr_error(QSDR_ENOMEM, "qsdr_turbo_dec_execute_ext: out of memory");
+    return decode(q, l, v, NULL, ext_out);
 }

@@ -212,10 +212,12 @@ static int train_method(const qsdr_ae_train_config *c, qsdr_ae_method meth, qsdr
     return rc;
 }
 
-/* receiver at several bit-widths at once: sum of the losses at float, 8, 4 and 2 bits */
+const int qsdr_ae_bitwidths[QSDR_AE_NBITWIDTHS] = {0, 8, 4, 2, 1};
+
+/* receiver at several bit-widths at once: sum of the losses at float, 8, 4, 2 and 1 bits */
 static int train_multibit(const qsdr_ae_train_config *c, qsdr_nn_model *tx, qsdr_nn_model *rx)
 {
-    static const int bits[4] = {0, 8, 4, 2};
+    const int *bits = qsdr_ae_bitwidths;
     const qsdr_ae_geom *g = &c->g;
     double sigma = sqrt(qsdr_ae_sigma2(g, c->ebn0_db, c->code_rate));
     size_t B = c->batch, nrx;
@@ -237,7 +239,7 @@ static int train_multibit(const qsdr_ae_train_config *c, qsdr_nn_model *tx, qsdr
         if ((rc = draw(&b, tx, sigma, c->seed ^ 0x716174ull, t, 1, 1))) break;
         qsdr_nn_zero_grad(rx);
         float Lsum = 0;
-        for (int k = 0; k < 4 && !rc; k++) {
+        for (int k = 0; k < QSDR_AE_NBITWIDTHS && !rc; k++) {
             float L = 0;
             qsdr_nn_set_bits(rx, QSDR_NN_ALL_LAYERS, bits[k], bits[k]);
             rc = rx_pass(rx, &b, false, &L); /* gradients add up over the bit-widths */
@@ -245,13 +247,66 @@ static int train_multibit(const qsdr_ae_train_config *c, qsdr_nn_model *tx, qsdr
         }
         if (rc) break;
         qsdr_nn_optim_step(o, rx->params, rx->grads, nrx, t, c->qat_steps);
-        log_step(c, "multibit", "decoder", "multi-bit", t, t, c->qat_steps, Lsum / 4);
+        log_step(c, "multibit", "decoder", "multi-bit", t, t, c->qat_steps, Lsum / QSDR_AE_NBITWIDTHS);
     }
     qsdr_nn_set_bits(rx, QSDR_NN_ALL_LAYERS, 0, 0);
     qsdr_nn_set_training(rx, false);
     qsdr_nn_optim_free(o);
     batch_free(&b);
     return rc;
+}
+
+qsdr_nn_model *qsdr_ae_quantize_tx(const qsdr_ae_train_config *c, qsdr_nn_model *tx, qsdr_nn_model *rx, int bits, size_t steps)
+{
+    const qsdr_ae_geom *g = &c->g;
+    if (bits < 1 || bits > 8) return qsdr_error_null(QSDR_ERANGE, "ae: transmitter bit-width must be 1..8, got %d", bits);
+    char *spec = spec_json(g, true);
+    qsdr_nn_model *q = spec ? qsdr_nn_model_from_spec(spec, "ae transmitter") : NULL;
+    qsdr_free(spec);
+    if (!q) return qsdr_error_null(QSDR_ENOMEM, "ae: out of memory");
+    memcpy(q->params, tx->params, q->n_params * sizeof(float));
+    size_t npat = (size_t)1 << g->m, B = c->batch, F = 2 * g->ns * g->L, nq;
+    float *pat = qsdr_malloc(npat * g->m * sizeof(float));
+    batch b;
+    memset(&b, 0, sizeof b);
+    int rc = pat ? batch_alloc(&b, g, B) : QSDR_ENOMEM;
+    for (size_t i = 0; !rc && i < npat; i++)
+        for (unsigned j = 0; j < g->m; j++) pat[i * g->m + j] = (i >> j & 1) ? -1.0f : 1.0f;
+    qsdr_nn_set_bits(q, QSDR_NN_ALL_LAYERS, bits, bits);
+    if (!rc) rc = qsdr_nn_calibrate(q, pat, npat);
+    qsdr_nn_params(q, &nq);
+    qsdr_nn_optim_config oc;
+    qsdr_nn_optim_defaults(&oc);
+    oc.lr = c->lr * 10; /* a small table-like network: 10x the end-to-end rate (5x or less stalls at 2 bits) */
+    oc.sched = QSDR_NN_SCHED_COSINE, oc.min_lr = c->lr * 0.02f;
+    qsdr_nn_optim *o = rc || !steps ? NULL : qsdr_nn_optim_create(&oc, nq);
+    if (!rc && steps && !o) rc = QSDR_ENOMEM;
+    double sigma = sqrt(qsdr_ae_sigma2(g, c->ebn0_db, c->code_rate));
+    char label[32];
+    snprintf(label, sizeof label, "tx %d bits", bits);
+    for (size_t t = 0; !rc && t < steps; t++) {
+        float L;
+        qsdr_nn_set_training(q, true);
+        if ((rc = draw(&b, q, sigma, c->seed ^ 0x747871ull ^ (uint64_t)bits << 32, t, 0, 20.0f)) || (rc = rx_pass(rx, &b, true, &L))) break;
+        const float *dz = qsdr_nn_input_grad(rx);
+        for (size_t i = 0; i < B * F; i++) b.dy[i] = dz[i] * b.dz[i];
+        qsdr_nn_zero_grad(q);
+        if ((rc = qsdr_nn_backward(q, b.dy))) break;
+        qsdr_nn_optim_step(o, q->params, q->grads, nq, t, steps); /* the receiver stays as it is */
+        log_step(c, "tx-qat", label, label, t, t, steps, L);
+    }
+    qsdr_nn_set_training(q, false);
+    qsdr_nn_set_training(rx, false);
+    qsdr_nn_optim_free(o);
+    batch_free(&b);
+    qsdr_free(pat);
+    if (rc) {
+        char why[256];
+        snprintf(why, sizeof why, "%s", qsdr_last_error());
+        qsdr_nn_model_free(q);
+        return qsdr_error_null(rc, "ae: quantizing the transmitter at %d bits failed: %s", bits, why);
+    }
+    return q;
 }
 
 /* scale s minimising the cross-entropy of s * logit on held-out data (the receiver as it is
@@ -307,7 +362,7 @@ int qsdr_ae_train(const qsdr_ae_train_config *c, qsdr_nn_model **tx, qsdr_nn_mod
     if (c->steps < 1 || c->batch < 2) return qsdr_error(QSDR_ERANGE, "ae: steps >= 1 and batch >= 2");
     memset(rep, 0, sizeof *rep);
     rep->raw_ber[0] = rep->raw_ber[1] = NAN;
-    for (int k = 0; k < 4; k++) rep->raw_ber_bits[k] = NAN;
+    for (int k = 0; k < QSDR_AE_NBITWIDTHS; k++) rep->raw_ber_bits[k] = NAN;
     *tx = *rx = NULL;
     qsdr_nn_model *t[2] = {0}, *r[2] = {0};
     int rc = QSDR_OK;
@@ -323,7 +378,7 @@ int qsdr_ae_train(const qsdr_ae_train_config *c, qsdr_nn_model **tx, qsdr_nn_mod
     rep->llr_scale = fit_scale(c, *tx, *rx, &rep->llr_mean0, &rep->llr_var0);
     if (rx_multi) *rx_multi = NULL;
     if (c->qat_steps && rx_multi) {
-        /* a copy of the receiver trained jointly at float/8/4/2 bits: one model, any bit-width */
+        /* a copy of the receiver trained jointly at float/8/4/2/1 bits: one model, any bit-width */
         char *spec = spec_json(g, false);
         qsdr_nn_model *q = spec ? qsdr_nn_model_from_spec(spec, "ae receiver") : NULL;
         qsdr_free(spec);
@@ -336,10 +391,10 @@ int qsdr_ae_train(const qsdr_ae_train_config *c, qsdr_nn_model **tx, qsdr_nn_mod
             qsdr_nn_model_free(q);
             goto out;
         }
-        static const int bits[4] = {0, 8, 4, 2};
+        const int *bits = qsdr_ae_bitwidths;
         double s2 = qsdr_ae_sigma2(g, c->ebn0_db, c->code_rate);
         qsdr_nn_set_engine(q, QSDR_NN_ENGINE_INT);
-        for (int k = 0; k < 4; k++) { /* each bit-width gets its own calibrated LLR scale */
+        for (int k = 0; k < QSDR_AE_NBITWIDTHS; k++) { /* each bit-width gets its own calibrated LLR scale */
             qsdr_nn_set_bits(q, QSDR_NN_ALL_LAYERS, bits[k], bits[k]);
             rep->raw_ber_bits[k] = qsdr_ae_raw_ber(*tx, q, g, s2, c->eval_groups / 4, c->seed ^ 0x62697473ull);
             rep->llr_scale_bits[k] = fit_scale(c, *tx, q, NULL, NULL);
@@ -372,11 +427,10 @@ int qsdr_ae_save(qsdr_nn_model *tx, qsdr_nn_model *rx, const qsdr_ae_geom *g, co
         cJSON_AddNumberToObject(ae, "L", g->L);
         bool multi = side && rep && rep->llr_scale_bits[0] > 0 && model_is_multibit;
         cJSON_AddNumberToObject(ae, "llr_scale", rep ? rep->llr_scale : 1.0);
-        if (multi) { /* per bit-width: "0" (float), "8", "4", "2" */
-            static const int bb[4] = {0, 8, 4, 2};
+        if (multi) { /* per bit-width: "0" (float), "8", "4", "2", "1" */
             cJSON *sc = cJSON_CreateObject();
             char key[8];
-            for (int k = 0; k < 4; k++) snprintf(key, sizeof key, "%d", bb[k]), cJSON_AddNumberToObject(sc, key, rep->llr_scale_bits[k]);
+            for (int k = 0; k < QSDR_AE_NBITWIDTHS; k++) snprintf(key, sizeof key, "%d", qsdr_ae_bitwidths[k]), cJSON_AddNumberToObject(sc, key, rep->llr_scale_bits[k]);
             cJSON_AddItemToObject(ae, "llr_scales", sc);
         }
         cJSON_AddNumberToObject(ae, "llr_clip", 20);

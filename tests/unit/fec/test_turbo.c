@@ -1,6 +1,7 @@
 /* SPDX-License-Identifier: MIT */
 /* LTE turbo code: interleaver, CRC, encoder against an independent bit-serial model,
  * decoder corrections, LLR convention, bad parameters. */
+#include <math.h>
 #include <stdlib.h>
 #include <string.h>
 
@@ -228,6 +229,50 @@ QSDR_TEST(turbo_llr_convention, "unit", "LLR = log P(0)/P(1): a noiseless codewo
     free(v);
     free(l);
     free(app);
+}
+
+QSDR_TEST(turbo_extrinsic_coded_bits, "unit", "extrinsic LLRs on the coded bits (BICM-ID output): erased systematic, parity and tail bits are recovered with the right sign, all rates; the same hard decisions as without")
+{
+    static const size_t ks[] = {40, 1024};
+    for (int ki = 0; ki < 2; ki++)
+        for (int r = 0; r < 3; r++) {
+            size_t k = ks[ki], n = qsdr_turbo_n(k, (qsdr_turbo_rate)r);
+            qsdr_turbo_dec_config cfg = qsdr_turbo_dec_default();
+            cfg.rate = (qsdr_turbo_rate)r;
+            qsdr_turbo_enc_t *e = qsdr_turbo_enc_create(k, cfg.rate);
+            qsdr_turbo_dec_t *d = qsdr_turbo_dec_create(k, &cfg);
+            uint8_t *u = malloc(k), *x = malloc(n), *v = malloc(k), *v2 = malloc(k), *er = malloc(n);
+            float *l = malloc(n * sizeof *l), *ext = malloc(n * sizeof *ext);
+            QSDR_REQUIRE(e && d && u && x && v && v2 && er && l && ext);
+            qsdr_rand_bits(7 + ki, 0, k, u);
+            qsdr_rand_bits(9 + ki, 0, n, er);
+            qsdr_turbo_enc_execute(e, u, x);
+            /* every coded bit at +-2, except a random set (about 1 in 8) erased */
+            size_t erased = 0;
+            for (size_t i = 0; i < n; i++) {
+                bool z = (er[i] & 1) && (i * 2654435761u >> 7 & 3) == 0;
+                er[i] = z;
+                erased += z;
+                l[i] = z ? 0.0f : x[i] ? -2.0f : 2.0f;
+            }
+            QSDR_CHECK(qsdr_turbo_dec_execute_ext(d, l, v, ext) >= 1);
+            QSDR_CHECK(qsdr_turbo_dec_execute(d, l, v2, NULL) >= 1);
+            QSDR_CHECK(memcmp(u, v, k) == 0 && memcmp(v, v2, k) == 0);
+            size_t right = 0, right_erased = 0, strong = 0;
+            for (size_t i = 0; i < n; i++) {
+                bool ok = (ext[i] < 0) == (x[i] == 1) && ext[i] != 0;
+                right += ok;
+                right_erased += ok && er[i];
+                strong += fabsf(ext[i]) > 2.0f;
+            }
+            QSDR_CHECK_MSG(right == n && right_erased == erased, "K %zu rate %d: %zu of %zu extrinsic signs right (%zu of %zu erased)",
+                           k, r, right, n, right_erased, erased);
+            QSDR_CHECK(erased > n / 20);
+            QSDR_CHECK(strong > n / 2); /* the code's structure, not a copy of the channel (+-2) */
+            qsdr_turbo_enc_destroy(&e);
+            qsdr_turbo_dec_destroy(&d);
+            free(u), free(x), free(v), free(v2), free(er), free(l), free(ext);
+        }
 }
 
 QSDR_TEST(turbo_early_stop, "unit", "early termination by CRC24B and by hard-decision agreement stops before the iteration limit")

@@ -95,6 +95,35 @@ QSDR_TEST(ae_train_small_reaches_target, "unit", "a QPSK-rate autoencoder traine
     qsdr_nn_model_free(tx), qsdr_nn_model_free(rx), qsdr_nn_model_free(tx2), qsdr_nn_model_free(rx2);
 }
 
+QSDR_TEST(ae_tx_quantized, "unit", "the transmitter at 2 and 1 bits: quantization-aware fine-tuning against the frozen receiver beats post-training quantization and stays near the float raw BER; deterministic")
+{
+    qsdr_ae_train_config c = small_config();
+    qsdr_nn_model *tx = NULL, *rx = NULL;
+    qsdr_ae_train_report rep;
+    QSDR_REQUIRE(qsdr_ae_train(&c, &tx, &rx, NULL, &rep) == QSDR_OK);
+    double s2 = qsdr_ae_sigma2(&c.g, c.ebn0_db, c.code_rate), fl = rep.raw_ber[0];
+    QSDR_CHECK(qsdr_ae_quantize_tx(&c, tx, rx, 0, 10) == NULL && strstr(qsdr_last_error(), "1..8"));
+    QSDR_CHECK(qsdr_ae_quantize_tx(&c, tx, rx, 9, 10) == NULL);
+    float rx_before = rx->params[0];
+    for (int bits = 2; bits >= 1; bits--) {
+        qsdr_nn_model *ptq = qsdr_ae_quantize_tx(&c, tx, rx, bits, 0), *qat = qsdr_ae_quantize_tx(&c, tx, rx, bits, 600);
+        qsdr_nn_model *qat2 = qsdr_ae_quantize_tx(&c, tx, rx, bits, 600);
+        QSDR_REQUIRE(ptq && qat && qat2);
+        int wb, ab;
+        QSDR_REQUIRE(qsdr_nn_layer_bits(qat, 0, &wb, &ab));
+        QSDR_CHECK(wb == bits);
+        double bp = qsdr_ae_raw_ber(ptq, rx, &c.g, s2, c.eval_groups, 3), bq = qsdr_ae_raw_ber(qat, rx, &c.g, s2, c.eval_groups, 3);
+        printf("  transmitter at %d bits: raw BER after PTQ %.5f, after fine-tuning %.5f (float %.5f)\n", bits, bp, bq, fl);
+        /* tolerance: 15 % above float (2^17 groups: the raw BER's own spread is about 1 %) */
+        QSDR_CHECK(bq <= bp);
+        QSDR_CHECK(bq <= 1.15 * fl);
+        QSDR_CHECK(memcmp(qat->params, qat2->params, qat->n_params * sizeof(float)) == 0);
+        qsdr_nn_model_free(ptq), qsdr_nn_model_free(qat), qsdr_nn_model_free(qat2);
+    }
+    QSDR_CHECK(rx->params[0] == rx_before); /* the receiver is not trained */
+    qsdr_nn_model_free(tx), qsdr_nn_model_free(rx);
+}
+
 QSDR_TEST(ae_blocks_flowgraph, "unit", "ae_modulator -> awgn -> adc -> ae_decoder in a flowgraph: awgn applies N0 = Eb/(Eb/N0) with Eb = ns/(R m); raw BER as trained")
 {
     char yaml[4096];
