@@ -13,7 +13,8 @@
  *
  * Codes: b1 (m = 2, one bit per real sample: one-bit QPSK at one sample per symbol), h84
  * (m = 4: [8,4] extended Hamming over 2 symbol periods x L = 2), p32 (m = 2: [3,2] single parity
- * on 3 of the 4 real samples, the 4th unused). Prints BER and FER after each outer iteration
+ * on 3 of the 4 real samples, the 4th unused), p54 ([5,4] single parity) and c64 (a [6,4] code
+ * with two parity samples) on 5 and 6 of the 8 real samples of m = 4. Prints BER and FER after each outer iteration
  * (outer iteration 1 = plain BICM: no a priori at the demapper), CSV with --csv. */
 #include <math.h>
 #include <stdint.h>
@@ -36,13 +37,15 @@ static const code_t CODES[] = {
     {"b1", 2, 2, {{1, 0}, {0, 1}}},
     {"p32", 2, 3, {{1, 0, 1}, {0, 1, 1}}},
     {"h84", 4, 8, {{1, 0, 0, 0, 1, 1, 0, 1}, {0, 1, 0, 0, 1, 0, 1, 1}, {0, 0, 1, 0, 0, 1, 1, 1}, {0, 0, 0, 1, 1, 1, 1, 0}}},
+    {"p54", 4, 5, {{1, 0, 0, 0, 1}, {0, 1, 0, 0, 1}, {0, 0, 1, 0, 1}, {0, 0, 0, 1, 1}}},
+    {"c64", 4, 6, {{1, 0, 0, 0, 1, 1}, {0, 1, 0, 0, 1, 0}, {0, 0, 1, 0, 0, 1}, {0, 0, 0, 1, 1, 1}}},
 };
 
 static double lse(double a, double b) { return a > b ? a + log1p(exp(b - a)) : b + log1p(exp(a - b)); }
 
 static int usage(void)
 {
-    fprintf(stderr, "usage: exp_bicm_id [--code b1|p32|h84] [--rate 1/3|1/2] [--k K] [--ebn0 A:STEP:B] [--outer N]\n"
+    fprintf(stderr, "usage: exp_bicm_id [--code b1|p32|h84|p54|c64] [--rate 1/3|1/2] [--k K] [--ebn0 A:STEP:B] [--outer N]\n"
                     "                   [--inner N] [--frames F] [--min-frame-errors E] [--ext-scale S] [--seed S] [--csv FILE]\n");
     return 2;
 }
