@@ -8,10 +8,13 @@ fail() { echo "FAIL: $*"; exit 1; }
 # every shipped flowgraph runs, its channel block is 'awgn', and it prints a BER
 for f in "$src"/flowgraphs/*.yml; do
   case "$(basename "$f")" in zmq_*) continue ;; esac # these need a ZeroMQ peer (test_zmq_flowgraphs)
-  # from the source tree: the autoencoder flowgraphs name their models relative to it
   out=$(cd "$src" && "$qsdr" run "flowgraphs/$(basename "$f")" --quiet --set awgn.ebn0_db=4 --set ber.max_bits=100000 2>&1) || fail "$f: $out"
   echo "$out" | grep -q 'BER = ' || fail "$f printed no BER: $out"
 done
+
+# from another directory: the autoencoder flowgraphs find models/ through ${flowgraph_dir}
+out=$(cd "$tmp" && "$qsdr" run "$src/flowgraphs/ae_onebit.yml" --quiet --set frames=2 --set awgn.ebn0_db=4 2>&1) || fail "ae_onebit from another directory: $out"
+echo "$out" | grep -q 'BER = 0.000000e+00' || fail "ae_onebit from another directory: $out"
 
 # the ZeroMQ flowgraphs, against each other: tx serves, rx receives and demodulates
 grep -q 'id: awgn' "$src/flowgraphs/zmq_tx.yml" && grep -q 'id: awgn' "$src/flowgraphs/zmq_rx_onebit.yml" || fail "zmq flowgraphs lack awgn"

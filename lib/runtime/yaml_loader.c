@@ -198,6 +198,7 @@ static int load_variables(loader *L, yaml_node_t *n)
         yaml_node_t *k = yaml_document_get_node(L->doc, pr->key), *v = yaml_document_get_node(L->doc, pr->value);
         const char *name = scalar(k);
         if (!name) return lerr(L, k, "variable names must be plain words");
+        if (!strcmp(name, "flowgraph_dir")) return lerr(L, k, "'flowgraph_dir' is a built-in variable (the flowgraph file's directory); choose another name");
         if (find_var(L, name)) return lerr(L, k, "duplicate variable '%s'", name);
         if (L->n_vars == MAX_VARS) return lerr(L, k, "too many variables (at most %d)", MAX_VARS);
         if (!v || v->type != YAML_SCALAR_NODE) return lerr(L, v ? v : k, "variable '%s': expected a plain value", name);
@@ -426,7 +427,14 @@ static int load_common(yaml_parser_t *parser, const char *name, const char *cons
         return rc;
     }
     L.doc = &doc;
-    qsdr_flowgraph_t *fg = qsdr_flowgraph_create();
+    /* built-in text variable: the directory of the flowgraph file ("." for text without a
+     * path), so a flowgraph can name files beside it: ${flowgraph_dir}/../models/... */
+    const char *slash = strrchr(name, '/');
+    var_t *dv = &L.vars[L.n_vars++];
+    dv->name = qsdr_strdup("flowgraph_dir");
+    dv->text = slash ? qsdr_malloc((size_t)(slash - name) + 2) : qsdr_strdup(".");
+    if (slash && dv->text) snprintf(dv->text, (size_t)(slash - name) + 2, "%.*s", slash == name ? 1 : (int)(slash - name), name);
+    qsdr_flowgraph_t *fg = dv->name && dv->text ? qsdr_flowgraph_create() : NULL;
     int rc = fg ? load_doc(&L, fg) : QSDR_ENOMEM;
     if (fg && !rc && !(fg->origin = qsdr_strdup(name))) rc = QSDR_ENOMEM;
     yaml_document_delete(&doc);
