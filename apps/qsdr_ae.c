@@ -39,7 +39,7 @@ static void usage(FILE *f)
                "  --method M          two-step | ste | both (default both: keep the lower raw BER)\n"
                "  --steps N           end-to-end steps (default 20000; two-step adds N/2 receiver steps)\n"
                "  --qat-steps N       joint float/8/4/2/1-bit receiver fine-tuning steps (default 4000; 0 = none);\n"
-               "                      the transmitter gets N/2 steps at each of 8, 4, 2, 1 bits\n"
+               "                      the transmitter gets 2N steps at each of 8, 4, 2, 1 bits\n"
                "  --batch B           groups per step (default 1024)\n"
                "  --lr LR             Adam learning rate (default 1e-3)\n"
                "  --seed S            (default 1)\n"
@@ -183,7 +183,7 @@ int qsdr_cmd_train_ae(int argc, char **argv)
      * each gives */
     double tx_ber[QSDR_AE_NBITWIDTHS] = {NAN, NAN, NAN, NAN, NAN};
     for (int k = 1; !rc && k < QSDR_AE_NBITWIDTHS; k++) {
-        qsdr_nn_model *txq = qsdr_ae_quantize_tx(&c, tx, rx, qb[k], c.qat_steps / 2);
+        qsdr_nn_model *txq = qsdr_ae_quantize_tx(&c, tx, rx, qb[k], 2 * c.qat_steps);
         if (!txq) {
             rc = QSDR_EINVAL;
             break;

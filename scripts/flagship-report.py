@@ -148,29 +148,37 @@ print("The gain can exceed the 1.30 dB difference of the one-bit limits only by 
       "(the same one-bit sample per coded bit), as exact Eb/N0 accounting requires.\n")
 
 print("## The neural layers at 8, 4, 2 and 1 bits\n")
-print("Receiver: one network (`models/ae_qpsk_L2/rx_multibit.safetensors`) trained jointly at float/8/4/2/1 "
+print("Receiver: one network (`rx_multibit.safetensors` of each model directory) trained jointly at float/8/4/2/1 "
       "bits (first and last layer fixed at 8 bits, the hidden layer switches); the bit-width is a run-time "
       "parameter (`ae_decoder.bits`), the integer engine fills the table. Transmitter: `tx_w8/_w4/_w2/_w1` "
       "(all layers at that bit-width, quantization-aware fine-tuning against the float receiver), received by "
-      "the float receiver `rx`; its float reference is the AE curve of the R = 1/2, K = 6144 section.\n")
+      "the float receiver `rx`; its float reference is the AE curve of the R = 1/2, K = 6144 section of that rate.\n")
 RB = (0, 8, 4, 2, 1)
-bits = {b: load("aebits%d_r12_k6144" % b) for b in RB}
-plot(os.path.join(OUT, "ae_bits_r12_k6144.png"), "AE receiver bit-width, QPSK rate, R = 1/2, K = 6144",
-     [("float" if b == 0 else "%d bits" % b, bits[b]) for b in RB])
-txb = {b: load("aetx%d_r12_k6144" % b) for b in RB[1:]}
-txb[0] = load("ae_r12_k6144")
-plot(os.path.join(OUT, "ae_txbits_r12_k6144.png"), "AE transmitter bit-width, QPSK rate, R = 1/2, K = 6144",
-     [("float" if b == 0 else "%d bits" % b, txb[b]) for b in RB])
-print("![BER](figures/flagship/ae_bits_r12_k6144.png) ![BER](figures/flagship/ae_txbits_r12_k6144.png)\n")
-print("| bit-width | receiver: Eb/N0 at BER 1e-4 | cost against float | transmitter: Eb/N0 at BER 1e-4 | cost against float |")
-print("|---|---|---|---|---|")
-f0, t0 = at_ber(bits[0]), at_ber(txb[0])
-for b in RB:
-    v, w = at_ber(bits[b]), at_ber(txb[b])
-    print("| %s | %s | %s | %s | %s |" % ("float" if b == 0 else "%d bit%s" % (b, "" if b == 1 else "s"), fmt(v),
-          "n/a" if v is None or f0 is None else "%+.2f dB" % (v - f0), fmt(w),
-          "n/a" if w is None or t0 is None else "%+.2f dB" % (w - t0)))
-print()
+bw = lambda b: "float" if b == 0 else "%d bit%s" % (b, "" if b == 1 else "s")
+
+
+def bits_study(rxname, txname, floatname, png, title):
+    rxb = {b: load(rxname % b) for b in RB}
+    txb = {b: load(txname % b) for b in RB[1:]}
+    txb[0] = load(floatname)
+    plot(os.path.join(OUT, png % "rx"), title + ": receiver bit-width", [(bw(b), rxb[b]) for b in RB])
+    plot(os.path.join(OUT, png % "tx"), title + ": transmitter bit-width", [(bw(b), txb[b]) for b in RB])
+    print("![BER](figures/flagship/%s) ![BER](figures/flagship/%s)\n" % (png % "rx", png % "tx"))
+    print("| bit-width | receiver: Eb/N0 at BER 1e-4 | cost against float | transmitter: Eb/N0 at BER 1e-4 | cost against float |")
+    print("|---|---|---|---|---|")
+    f0, t0 = at_ber(rxb[0]), at_ber(txb[0])
+    for b in RB:
+        v, w = at_ber(rxb[b]), at_ber(txb[b])
+        print("| %s | %s | %s | %s | %s |" % (bw(b), fmt(v),
+              "n/a" if v is None or f0 is None else "%+.2f dB" % (v - f0), fmt(w),
+              "n/a" if w is None or t0 is None else "%+.2f dB" % (w - t0)))
+    print()
+
+
+print("### QPSK rate (`models/ae_qpsk_L2`), R = 1/2, K = 6144\n")
+bits_study("aebits%d_r12_k6144", "aetx%d_r12_k6144", "ae_r12_k6144", "ae_%sbits_r12_k6144.png", "AE QPSK rate, R = 1/2, K = 6144")
+print("### 16-QAM rate (`models/ae_qam16_L2`), R = 1/2, K = 6144\n")
+bits_study("ae16bits%d_r12_k6144", "ae16tx%d_r12_k6144", "ae16_r12_k6144", "ae16_%sbits_r12_k6144.png", "AE 16-QAM rate, R = 1/2, K = 6144")
 
 # LLR statistics and histogram
 llr = array.array("f")
