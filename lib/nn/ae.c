@@ -256,7 +256,7 @@ static int train_multibit(const qsdr_ae_train_config *c, qsdr_nn_model *tx, qsdr
     return rc;
 }
 
-qsdr_nn_model *qsdr_ae_quantize_tx(const qsdr_ae_train_config *c, qsdr_nn_model *tx, qsdr_nn_model *rx, int bits, size_t steps)
+static qsdr_nn_model *quantize_tx_pinned(const qsdr_ae_train_config *c, qsdr_nn_model *tx, qsdr_nn_model *rx, int bits, size_t steps)
 {
     const qsdr_ae_geom *g = &c->g;
     if (bits < 1 || bits > 8) return qsdr_error_null(QSDR_ERANGE, "ae: transmitter bit-width must be 1..8, got %d", bits);
@@ -366,7 +366,7 @@ static double fit_scale(const qsdr_ae_train_config *c, qsdr_nn_model *tx, qsdr_n
     return scale;
 }
 
-int qsdr_ae_train(const qsdr_ae_train_config *c, qsdr_nn_model **tx, qsdr_nn_model **rx, qsdr_nn_model **rx_multi,
+static int ae_train_pinned(const qsdr_ae_train_config *c, qsdr_nn_model **tx, qsdr_nn_model **rx, qsdr_nn_model **rx_multi,
                   qsdr_ae_train_report *rep)
 {
     const qsdr_ae_geom *g = &c->g;
@@ -662,4 +662,21 @@ int qsdr_ae_demodulate(qsdr_ae *a, const qsdr_cf32 *in, size_t groups, float *ll
         done = end;
     }
     return QSDR_OK;
+}
+
+int qsdr_ae_train(const qsdr_ae_train_config *c, qsdr_nn_model **tx, qsdr_nn_model **rx, qsdr_nn_model **rx_multi,
+                  qsdr_ae_train_report *rep)
+{
+    int pin = qsdr_nn_blas_pin();
+    int rc = ae_train_pinned(c, tx, rx, rx_multi, rep);
+    qsdr_nn_blas_unpin(pin);
+    return rc;
+}
+
+qsdr_nn_model *qsdr_ae_quantize_tx(const qsdr_ae_train_config *c, qsdr_nn_model *tx, qsdr_nn_model *rx, int bits, size_t steps)
+{
+    int pin = qsdr_nn_blas_pin();
+    qsdr_nn_model *r = quantize_tx_pinned(c, tx, rx, bits, steps);
+    qsdr_nn_blas_unpin(pin);
+    return r;
 }

@@ -770,7 +770,7 @@ int qsdr_nn_backward(qsdr_nn_model *m, const float *dout)
 }
 
 /* ---- calibration, FLOPs, printing ------------------------------------------------------------ */
-int qsdr_nn_calibrate(qsdr_nn_model *m, const float *x, size_t n)
+static int calibrate_pinned(qsdr_nn_model *m, const float *x, size_t n)
 {
     bool tr = m->training;
     qsdr_nn_engine e = m->engine;
@@ -848,4 +848,12 @@ void qsdr_nn_model_print(const qsdr_nn_model *m, FILE *f)
         for (size_t i = 0; i < m->n_bn_bits; i++) fprintf(f, " %s", m->bn_bits[i] ? (char[8]){(char)('0' + m->bn_bits[i]), 0} : "float");
     }
     fprintf(f, "\n(* = fixed: not changed by a model-wide bit-width switch)\n");
+}
+
+int qsdr_nn_calibrate(qsdr_nn_model *m, const float *x, size_t n)
+{
+    int pin = qsdr_nn_blas_pin();
+    int rc = calibrate_pinned(m, x, n);
+    qsdr_nn_blas_unpin(pin);
+    return rc;
 }

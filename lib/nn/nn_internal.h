@@ -11,6 +11,24 @@
 #include "phy/phy_internal.h"
 #include "qsdr/nn.h"
 
+/* ---- OpenBLAS threads -----------------------------------------------------------------------
+ * Training and calibration run OpenBLAS on one thread, and put the caller's setting back after:
+ * OpenBLAS's AVX2 sgemm kernels (Haswell, Zen) give last-bit differences between thread counts
+ * (the thread split decides which rows take the edge kernels), and training amplifies them, so
+ * the same seed would not give the same weights under another OPENBLAS_NUM_THREADS. */
+int openblas_get_num_threads(void);
+void openblas_set_num_threads(int n);
+static inline int qsdr_nn_blas_pin(void)
+{
+    int prev = openblas_get_num_threads();
+    if (prev != 1) openblas_set_num_threads(1);
+    return prev;
+}
+static inline void qsdr_nn_blas_unpin(int prev)
+{
+    if (prev != 1) openblas_set_num_threads(prev);
+}
+
 /* ---- kernel variants (tables of phy/phy_internal.h's qsdr_k_variant; .ops holds the
  * qsdr_k_gemm_s8_ops / qsdr_k_bitgemm_ops table, .fn the qsdr_k_pack_planes_fn) ------------ */
 const qsdr_k_variant *qsdr_nn_gemm_s8_variants(void);

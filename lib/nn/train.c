@@ -122,7 +122,7 @@ int qsdr_nn_dataset_from_spec(const qsdr_nn_model *m, qsdr_nn_dataset *train, qs
     return rc;
 }
 
-int qsdr_nn_train(qsdr_nn_model *m, const qsdr_nn_dataset *tr, const qsdr_nn_dataset *te, const qsdr_nn_train_config *c)
+static int train_pinned(qsdr_nn_model *m, const qsdr_nn_dataset *tr, const qsdr_nn_dataset *te, const qsdr_nn_train_config *c)
 {
     if (!tr || tr->n == 0 || c->batch == 0 || c->epochs == 0) return qsdr_error(QSDR_EINVAL, "train: empty data, batch or epochs");
     if (tr->features != qsdr_nn_in_features(m)) return qsdr_error(QSDR_ERANGE, "train: data has %zu features, model takes %zu", tr->features, qsdr_nn_in_features(m));
@@ -190,5 +190,13 @@ int qsdr_nn_train(qsdr_nn_model *m, const qsdr_nn_dataset *tr, const qsdr_nn_dat
     qsdr_nn_set_training(m, false);
     qsdr_nn_optim_free(o);
     qsdr_free(perm), qsdr_free(xb), qsdr_free(yb), qsdr_free(dout), qsdr_free(u);
+    return rc;
+}
+
+int qsdr_nn_train(qsdr_nn_model *m, const qsdr_nn_dataset *tr, const qsdr_nn_dataset *te, const qsdr_nn_train_config *c)
+{
+    int pin = qsdr_nn_blas_pin();
+    int rc = train_pinned(m, tr, te, c);
+    qsdr_nn_blas_unpin(pin);
     return rc;
 }

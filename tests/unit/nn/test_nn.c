@@ -150,7 +150,7 @@ QSDR_TEST(nn_qat_bits, "unit", "quantization-aware training of the spirals model
     }
 }
 
-QSDR_TEST(nn_train_deterministic, "unit", "same seed, same weights: any BLAS thread count; another seed differs")
+QSDR_TEST(nn_train_deterministic, "unit", "same seed, same weights: any BLAS thread count (training pins OpenBLAS to one thread and restores the caller's count); another seed differs")
 {
     float *w[3] = {0};
     size_t n = 0;
@@ -165,6 +165,7 @@ QSDR_TEST(nn_train_deterministic, "unit", "same seed, same weights: any BLAS thr
         if (run == 2) c.seed = 99;
         openblas_set_num_threads(run == 1 ? 2 : 1);
         QSDR_REQUIRE(qsdr_nn_train(m, &tr, &te, &c) == QSDR_OK);
+        QSDR_CHECK_EQ_INT(openblas_get_num_threads(), run == 1 ? 2 : 1); /* the caller's setting is back */
         const float *p = qsdr_nn_params(m, &n);
         w[run] = malloc(n * sizeof(float));
         memcpy(w[run], p, n * sizeof(float));

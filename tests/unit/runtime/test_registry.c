@@ -25,8 +25,9 @@ QSDR_TEST(registry_complete, "unit", "every block source file is in the registry
         QSDR_CHECK_MSG(qsdr_registry_find(name) != NULL, "blocks/%s declares no registered block named '%s'", e->d_name, name);
     }
     closedir(d);
-    size_t n = qsdr_registry_count();
-    QSDR_CHECK_EQ_INT(n, (size_t)files);
+    size_t n = qsdr_registry_count(), tests = 0;
+    for (size_t i = 0; i < n; i++) tests += !strncmp(qsdr_registry_get(i)->name, "test_", 5); /* other tests' blocks (one process) */
+    QSDR_CHECK_EQ_INT(n - tests, (size_t)files);
     for (size_t i = 0; i < n; i++) {
         const qsdr_block_desc *b = qsdr_registry_get(i);
         QSDR_CHECK_EQ_INT(qsdr_block_desc_check(b), QSDR_OK);
