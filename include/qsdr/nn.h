@@ -82,7 +82,8 @@ void qsdr_nn_set_engine(qsdr_nn_model *m, qsdr_nn_engine engine);
 const char *qsdr_nn_layer_kernel(const qsdr_nn_model *m, size_t i);
 
 /* Post-training calibration: run x (n, in_features) through the float model and set every
- * activation quantizer's range and every weight quantizer's step from what it saw. */
+ * activation quantizer's range and every weight quantizer's step from what it saw (OpenBLAS on
+ * one thread meanwhile, as qsdr_nn_train). */
 int qsdr_nn_calibrate(qsdr_nn_model *m, const float *x, size_t n);
 
 /* A pluggable quantizer. Weight quantizers see a tensor as (channels, per_channel); activation
@@ -216,8 +217,9 @@ typedef struct {
  * section (keys: epochs, batch, optimizer, lr, momentum, nesterov, weight_decay, beta1, beta2,
  * eps, clip_norm, schedule, step_size, gamma, power, min_lr, loss, seed, calibrate). */
 int qsdr_nn_train_config_from_spec(const qsdr_nn_model *m, qsdr_nn_train_config *c, const char *origin);
-/* Mini-batch training; the same seed gives the same weights whatever the BLAS thread count
- * (the GEMMs only partition output rows/columns). */
+/* Mini-batch training; the same seed gives the same weights whatever the BLAS thread count:
+ * OpenBLAS runs on one thread while it trains (the caller's count is restored), since its AVX2
+ * kernels give last-bit differences between thread counts. */
 int qsdr_nn_train(qsdr_nn_model *m, const qsdr_nn_dataset *train, const qsdr_nn_dataset *test,
                   const qsdr_nn_train_config *c);
 /* Dataset from the spec's `data` section: kind spirals|blobs with n, classes, noise/spread,
