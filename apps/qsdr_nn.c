@@ -258,7 +258,8 @@ int qsdr_cmd_model(int argc, char **argv)
         return EXIT_BAD_INPUT;
     }
     const char *sub = argv[0], *file = argv[1];
-    qsdr_nn_model *m = qsdr_nn_model_load(file);
+    char *cmd = NULL; /* the training command, read with the model (safetensors files) */
+    qsdr_nn_model *m = qsdr_nn_model_load_meta(file, "qsdr.command", &cmd);
     if (!m) {
         fprintf(stderr, "qsdr model %s: %s\n", sub, qsdr_last_error());
         return EXIT_BAD_INPUT;
@@ -266,9 +267,7 @@ int qsdr_cmd_model(int argc, char **argv)
     int rc = 0;
     if (!strcmp(sub, "info")) {
         qsdr_nn_model_print(m, stdout);
-        char *cmd = strstr(file, ".safetensors") ? qsdr_nn_file_metadata(file, "qsdr.command") : NULL;
         if (cmd) printf("trained by: %s\n", cmd);
-        qsdr_free(cmd);
     } else if (!strcmp(sub, "eval")) {
         const char *bits = NULL;
         long ncal = 0;
@@ -313,5 +312,6 @@ int qsdr_cmd_model(int argc, char **argv)
         }
     }
     qsdr_nn_model_free(m);
+    qsdr_free(cmd);
     return rc;
 }

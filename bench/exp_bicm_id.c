@@ -99,26 +99,18 @@ int main(int argc, char **argv)
     qsdr_turbo_enc_t *enc = qsdr_turbo_enc_create(K, rate);
     qsdr_turbo_dec_t *dec = qsdr_turbo_dec_create(K, &cfg);
     uint8_t *u = malloc(K), *x = malloc(N), *v = malloc(K), *cw = malloc((size_t)M * nr);
-    uint32_t *pi = malloc(N * sizeof *pi);
-    float *w = malloc(G * nr * sizeof *w), *pr = malloc(N * sizeof *pr), *la = malloc(N * sizeof *la);
+    size_t *pi = malloc(N * sizeof *pi);
+    float *w = malloc(G * nr * sizeof *w), *la = malloc(N * sizeof *la);
     float *lch = malloc(N * sizeof *lch), *ext = malloc(N * sizeof *ext), *shuf = malloc(N * sizeof *shuf);
     uint8_t *z = malloc(G * nr);
-    if (!enc || !dec || !u || !x || !v || !cw || !pi || !w || !pr || !la || !lch || !ext || !shuf || !z) return 1;
+    if (!enc || !dec || !u || !x || !v || !cw || !pi || !w || !la || !lch || !ext || !shuf || !z) return 1;
     for (int c = 0; c < M; c++) /* codeword c: message bit j = (c >> j) & 1; sample +a for a 0 */
         for (int k = 0; k < nr; k++) {
             int b = 0;
             for (int j = 0; j < m; j++) b ^= (c >> j & 1) & code->G[j][k];
             cw[c * nr + k] = (uint8_t)b;
         }
-    /* the bit interleaver between the codes: a seeded Fisher-Yates permutation */
-    for (size_t i = 0; i < N; i++) pi[i] = (uint32_t)i;
-    for (size_t i = N; i-- > 1;) {
-        qsdr_randu_f32(seed ^ 0x7065726dull, i, 1, pr);
-        size_t j = (size_t)((double)pr[0] * (double)(i + 1));
-        if (j > i) j = i;
-        uint32_t t = pi[i];
-        pi[i] = pi[j], pi[j] = t;
-    }
+    qsdr_rand_perm(seed ^ 0x7065726dull, 0, N, pi); /* the bit interleaver between the codes */
     FILE *fc = csv ? fopen(csv, "w") : NULL;
     if (csv && !fc) return fprintf(stderr, "exp_bicm_id: cannot write %s\n", csv), 1;
     if (fc) fprintf(fc, "code,rate,k,ebn0_db,outer_iteration,frames,bit_errors,frame_errors,ber,fer\n");
@@ -188,7 +180,7 @@ int main(int argc, char **argv)
     if (fc) fclose(fc);
     qsdr_turbo_enc_destroy(&enc);
     qsdr_turbo_dec_destroy(&dec);
-    free(u), free(x), free(v), free(cw), free(pi), free(w), free(pr), free(la), free(lch), free(ext), free(shuf), free(z);
+    free(u), free(x), free(v), free(cw), free(pi), free(w), free(la), free(lch), free(ext), free(shuf), free(z);
     free(be), free(fe);
     return 0;
 }

@@ -26,6 +26,9 @@ qsdr_nn_model *qsdr_nn_model_from_spec(const char *text, const char *origin);
 /* Build from a file: a spec (.yml/.yaml/.json) or a .safetensors model (spec from its
  * metadata, then the weights). */
 qsdr_nn_model *qsdr_nn_model_load(const char *path);
+/* As qsdr_nn_model_load, and *value: a copy of __metadata__[key] of the same read (qsdr_free;
+ * NULL when absent or for a spec file). */
+qsdr_nn_model *qsdr_nn_model_load_meta(const char *path, const char *key, char **value);
 void qsdr_nn_model_free(qsdr_nn_model *m);
 /* Re-initialise all parameters (Kaiming-uniform weights as PyTorch, zero biases, BN 1/0) from
  * a seed; quantizer parameters go back to their defaults. */

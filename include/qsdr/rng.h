@@ -26,6 +26,9 @@ void qsdr_randn_cf32(uint64_t seed, uint64_t first, size_t n, float var, qsdr_cf
 void qsdr_rand_bits(uint64_t seed, uint64_t first, size_t n, uint8_t *out);
 /* Uniform floats in [0, 1) with 24-bit resolution: draw first+i of stream `seed`. */
 void qsdr_randu_f32(uint64_t seed, uint64_t first, size_t n, float *out);
+/* A random permutation of 0..n-1 (Fisher-Yates; swap partner of position i from uniform draw
+ * first+i of stream `seed`). */
+void qsdr_rand_perm(uint64_t seed, uint64_t first, size_t n, size_t *perm);
 
 /* Name of the Gaussian kernel variant in use ("generic", "avx2", "avx512f"). */
 const char *qsdr_randn_impl(void);

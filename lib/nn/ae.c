@@ -150,6 +150,22 @@ static void log_step(const qsdr_ae_train_config *c, const char *method, const ch
     if (c->progress && (t % 64 == 0 || t + 1 == total)) c->progress(c->user, label, t + 1, total, loss);
 }
 
+/* One end-to-end step's gradients: a batch through tx, the channel (adc 0: tanh(kappa y)
+ * surrogate, 1: sign with straight-through) and rx; the receiver's input gradient carried
+ * through the ADC into the transmitter. Fills both models' gradients; the loss in *loss. */
+static int e2e_grads(qsdr_nn_model *tx, qsdr_nn_model *rx, batch *b, double sigma, uint64_t seed, uint64_t t, int adc,
+                     float kappa, float *loss)
+{
+    qsdr_nn_set_training(tx, true);
+    int rc = draw(b, tx, sigma, seed, t, adc, kappa);
+    if (!rc) rc = rx_pass(rx, b, true, loss);
+    if (rc) return rc;
+    const float *dz = qsdr_nn_input_grad(rx);
+    for (size_t i = 0; i < b->B * b->F; i++) b->dy[i] = dz[i] * b->dz[i];
+    qsdr_nn_zero_grad(tx);
+    return qsdr_nn_backward(tx, b->dy);
+}
+
 /* one training run of one method; returns the raw BER at the training point */
 static int train_method(const qsdr_ae_train_config *c, qsdr_ae_method meth, qsdr_nn_model **txo, qsdr_nn_model **rxo, double *ber)
 {
@@ -165,19 +181,14 @@ static int train_method(const qsdr_ae_train_config *c, qsdr_ae_method meth, qsdr
     batch b;
     memset(&b, 0, sizeof b);
     int rc = tx && rx && otx && orx ? batch_alloc(&b, g, c->batch) : QSDR_ENOMEM;
-    size_t B = c->batch, F = 2 * g->ns * g->L;
+    size_t B = c->batch;
     const char *name = meth == QSDR_AE_STE ? "ste" : "two-step";
     size_t p1 = c->steps;
     for (size_t t = 0; !rc && t < p1; t++) {
         int adc = meth == QSDR_AE_STE ? 1 : 0;
         float kappa = p1 > 1 ? powf(20.0f, (float)t / (float)(p1 - 1)) : 20.0f; /* 1 -> 20 */
-        qsdr_nn_set_training(tx, true);
         float L;
-        if ((rc = draw(&b, tx, sigma, c->seed ^ (uint64_t)meth << 40, t, adc, kappa)) || (rc = rx_pass(rx, &b, true, &L))) break;
-        const float *dz = qsdr_nn_input_grad(rx);
-        for (size_t i = 0; i < B * F; i++) b.dy[i] = dz[i] * b.dz[i];
-        qsdr_nn_zero_grad(tx);
-        if ((rc = qsdr_nn_backward(tx, b.dy))) break;
+        if ((rc = e2e_grads(tx, rx, &b, sigma, c->seed ^ (uint64_t)meth << 40, t, adc, kappa, &L))) break;
         qsdr_nn_optim_step(otx, tx->params, tx->grads, ntx, t, p1);
         qsdr_nn_optim_step(orx, rx->params, rx->grads, nrx, t, p1);
         log_step(c, name, "end-to-end", name, t, t, p1, L);
@@ -265,11 +276,11 @@ static qsdr_nn_model *quantize_tx_pinned(const qsdr_ae_train_config *c, qsdr_nn_
     qsdr_free(spec);
     if (!q) return qsdr_error_null(QSDR_ENOMEM, "ae: out of memory");
     memcpy(q->params, tx->params, q->n_params * sizeof(float));
-    size_t npat = (size_t)1 << g->m, B = c->batch, F = 2 * g->ns * g->L, nq;
+    size_t npat = (size_t)1 << g->m, nq;
     float *pat = qsdr_malloc(npat * g->m * sizeof(float));
     batch b;
     memset(&b, 0, sizeof b);
-    int rc = pat ? batch_alloc(&b, g, B) : QSDR_ENOMEM;
+    int rc = pat ? batch_alloc(&b, g, c->batch) : QSDR_ENOMEM;
     for (size_t i = 0; !rc && i < npat; i++)
         for (unsigned j = 0; j < g->m; j++) pat[i * g->m + j] = (i >> j & 1) ? -1.0f : 1.0f;
     qsdr_nn_set_bits(q, QSDR_NN_ALL_LAYERS, bits, bits);
@@ -298,12 +309,7 @@ static qsdr_nn_model *quantize_tx_pinned(const qsdr_ae_train_config *c, qsdr_nn_
         }
         if (t == steps) break;
         float L;
-        qsdr_nn_set_training(q, true);
-        if ((rc = draw(&b, q, sigma, c->seed ^ 0x747871ull ^ (uint64_t)bits << 32, t, 0, 20.0f)) || (rc = rx_pass(rx, &b, true, &L))) break;
-        const float *dz = qsdr_nn_input_grad(rx);
-        for (size_t i = 0; i < B * F; i++) b.dy[i] = dz[i] * b.dz[i];
-        qsdr_nn_zero_grad(q);
-        if ((rc = qsdr_nn_backward(q, b.dy))) break;
+        if ((rc = e2e_grads(q, rx, &b, sigma, c->seed ^ 0x747871ull ^ (uint64_t)bits << 32, t, 0, 20.0f, &L))) break;
         qsdr_nn_optim_step(o, q->params, q->grads, nq, t, steps); /* the receiver stays as it is */
         log_step(c, "tx-qat", label, label, t, t, steps, L);
     }
@@ -547,13 +553,13 @@ void qsdr_ae_set_llr(qsdr_ae *a, float scale, float clip)
 
 qsdr_ae *qsdr_ae_load(const char *path, bool tx)
 {
-    char *meta = qsdr_nn_file_metadata(path, "qsdr.ae");
+    char *meta = NULL;
+    qsdr_nn_model *net = qsdr_nn_model_load_meta(path, "qsdr.ae", &meta); /* a broken file reports its own error */
+    if (!net) return NULL;
     cJSON *j = meta ? cJSON_Parse(meta) : NULL;
     qsdr_free(meta);
     if (!j) {
-        qsdr_nn_model *probe = qsdr_nn_model_load(path); /* a broken file reports its own error */
-        if (!probe) return NULL;
-        qsdr_nn_model_free(probe);
+        qsdr_nn_model_free(net);
         return qsdr_error_null(QSDR_EFORMAT, "%s: not an autoencoder model (no qsdr.ae metadata; see qsdr train ae)", path);
     }
     const cJSON *role = cJSON_GetObjectItemCaseSensitive(j, "role"), *m = cJSON_GetObjectItemCaseSensitive(j, "m"),
@@ -581,8 +587,7 @@ qsdr_ae *qsdr_ae_load(const char *path, bool tx)
         int b = atoi(e->string);
         if (b >= 0 && b <= 8 && cJSON_IsNumber(e) && e->valuedouble > 0) a->scales[b] = (float)e->valuedouble;
     }
-    a->m = qsdr_nn_model_load(path);
-    if (!a->m) goto fail;
+    a->m = net, net = NULL;
     size_t in = tx ? a->g.m : a->F, out_f = tx ? a->F : a->g.m;
     if (qsdr_nn_in_features(a->m) != in || qsdr_nn_out_features(a->m) != out_f) {
         qsdr_error(QSDR_EFORMAT, "%s: the network maps %zu -> %zu values; m = %u, ns = %u, L = %u needs %zu -> %zu", path,
@@ -605,6 +610,7 @@ fail:
     qsdr_ae_free(a);
     a = NULL;
 out:
+    qsdr_nn_model_free(net);
     cJSON_Delete(j);
     return a;
 }

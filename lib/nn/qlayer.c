@@ -28,14 +28,13 @@ typedef struct {
     int32_t *acc;       /* (M, N) */
     int32_t *arow;      /* per row: sum_k q_a */
     float *cscale;      /* per output: s_w * s_a, then the bias */
-    int32_t *padS;      /* +-1 activations with zero padding: (kh*kw, N) weight sums */
     /* XNOR convolutions run transposed: C^T (N, M) = weights x activations, so each output
      * channel's pixels are contiguous; the activations are packed per call */
     bool swapped;
     uint64_t *wbits;    /* (N, W) weight sign bits */
     void *apack;
     size_t apack_cap;
-    int32_t *corrT;     /* (N, P) padding correction per output and pixel, or NULL */
+    int32_t *corr;      /* (N, P) zero-padding correction per output and pixel, or NULL */
     size_t cap;         /* M * K capacity of the activation buffers */
     size_t capm;        /* M capacity */
     int nb, na, dw, da;
@@ -54,10 +53,9 @@ void qsdr_nn_qlayer_free(qsdr_nn_layer *l)
     qsdr_aligned_free(s->acc);
     qsdr_free(s->arow);
     qsdr_free(s->cscale);
-    qsdr_free(s->padS);
     qsdr_aligned_free(s->wbits);
     qsdr_aligned_free(s->apack);
-    qsdr_free(s->corrT);
+    qsdr_free(s->corr);
     qsdr_free(s);
     l->ipack = NULL;
 }
@@ -78,6 +76,33 @@ static void to_planes(uint64_t *out, const int16_t *codes, size_t ld, size_t row
 {
     qsdr_k_pack_planes_fn fn = (qsdr_k_pack_planes_fn)qsdr_nn_pack_planes_selected()->fn;
     fn(out, codes, ld, rows, K, n, pm1 && n == 1);
+}
+
+/* 1-bit signed activations hold zero padding as -1 in their +-1 plane, so every output at a
+ * padded tap lacks that tap's weight sum: the correction (N, P) per output channel and pixel,
+ * added when the accumulators are converted. NULL when out of memory. */
+static int32_t *pad_correction(const qsdr_nn_layer *l, size_t K)
+{
+    const qsdr_nn_conv_geom *g = &l->g;
+    size_t N = l->out_c, C = l->in_c, T = g->kh * g->kw, P = g->ho * g->wo;
+    int32_t *tap = qsdr_calloc(N * T + 1, sizeof(int32_t)), *corr = qsdr_calloc(N * P + 1, sizeof(int32_t));
+    if (!tap || !corr) {
+        qsdr_free(tap), qsdr_free(corr);
+        return NULL;
+    }
+    for (size_t n = 0; n < N; n++) /* weight sum per output and kernel tap, over the channels */
+        for (size_t c = 0; c < C; c++)
+            for (size_t t = 0; t < T; t++) tap[n * T + t] += l->wcodes[n * K + c * T + t];
+    for (size_t oy = 0; oy < g->ho; oy++)
+        for (size_t ox = 0; ox < g->wo; ox++)
+            for (size_t ky = 0; ky < g->kh; ky++)
+                for (size_t kx = 0; kx < g->kw; kx++) {
+                    long iy = (long)(oy * g->sy + ky) - (long)g->py, ix = (long)(ox * g->sx + kx) - (long)g->px;
+                    if (iy >= 0 && iy < (long)g->h && ix >= 0 && ix < (long)g->w) continue;
+                    for (size_t n = 0; n < N; n++) corr[n * P + oy * g->wo + ox] += tap[n * T + ky * g->kw + kx];
+                }
+    qsdr_free(tap);
+    return corr;
 }
 
 static int prepare_weights(qsdr_nn_model *m, qsdr_nn_layer *l, qstate *s, size_t K, bool conv_pad)
@@ -111,20 +136,14 @@ static int prepare_weights(qsdr_nn_model *m, qsdr_nn_layer *l, qstate *s, size_t
                     for (size_t kx = 0; kx < kw; kx++)
                         wc[n * K + (ky * kw + kx) * C + c] = l->wcodes[n * K + (c * kh + ky) * kw + kx];
     }
-    /* 1-bit signed activations hold zero padding as -1 in their +-1 plane; the forward pass adds
-     * back sum of the weights at padded taps (padS: per output, per kernel tap, sum over c) */
     int kind = K_INT8;
     if (bw == 1 && ba == 1 && asigned) kind = K_XNOR;
     else if (bw * ba <= 4) kind = K_PLANES;
-    qsdr_free(s->padS);
-    s->padS = NULL;
-    if (kind != K_INT8 && asigned && ba == 1 && conv_pad) {
-        size_t T = l->g.kh * l->g.kw, C = l->in_c;
-        s->padS = qsdr_calloc(N * T + 1, sizeof(int32_t));
-        if (!s->padS) return QSDR_ENOMEM;
-        for (size_t n = 0; n < N; n++) /* stored (tap, output) so the correction loop runs over outputs */
-            for (size_t c = 0; c < C; c++)
-                for (size_t t = 0; t < T; t++) s->padS[t * N + n] += l->wcodes[n * K + c * T + t];
+    qsdr_free(s->corr);
+    s->corr = NULL;
+    if (kind != K_INT8 && asigned && ba == 1 && conv_pad && !(s->corr = pad_correction(l, K))) {
+        qsdr_free(wc);
+        return QSDR_ENOMEM;
     }
     qsdr_aligned_free(s->pack);
     s->pack = NULL;
@@ -161,29 +180,9 @@ static int prepare_weights(qsdr_nn_model *m, qsdr_nn_layer *l, qstate *s, size_t
         ops->pack(s->pack, bits, (size_t)s->nb * W, N, (size_t)s->nb, W);
         qsdr_aligned_free(s->wbits);
         s->wbits = NULL;
-        qsdr_free(s->corrT);
-        s->corrT = NULL;
         s->swapped = kind == K_XNOR && l->type != L_LINEAR;
         if (s->swapped) {
             s->wbits = bits; /* the left operand of the transposed product */
-            if (s->padS) {   /* sum of the weights at each pixel's padded taps */
-                const qsdr_nn_conv_geom *g = &l->g;
-                size_t P = g->ho * g->wo;
-                s->corrT = qsdr_calloc(N * P + 1, sizeof(int32_t));
-                if (!s->corrT) {
-                    qsdr_free(wc);
-                    return QSDR_ENOMEM;
-                }
-                for (size_t oy = 0; oy < g->ho; oy++)
-                    for (size_t ox = 0; ox < g->wo; ox++)
-                        for (size_t ky = 0; ky < g->kh; ky++)
-                            for (size_t kx = 0; kx < g->kw; kx++) {
-                                long iy = (long)(oy * g->sy + ky) - (long)g->py, ix = (long)(ox * g->sx + kx) - (long)g->px;
-                                if (iy >= 0 && iy < (long)g->h && ix >= 0 && ix < (long)g->w) continue;
-                                for (size_t n = 0; n < N; n++)
-                                    s->corrT[n * P + oy * g->wo + ox] += s->padS[(ky * g->kw + kx) * N + n];
-                            }
-            }
         } else
             qsdr_aligned_free(bits);
         l->ivar = v;
@@ -327,28 +326,13 @@ int qsdr_nn_qlayer_forward(qsdr_nn_model *m, qsdr_nn_layer *l, float *y, const f
                     s->acc[r * N + n] += (int32_t)(da * (s->wrow[n] - KK * dw) + dw * (s->arow[r] - KK * da) + KK * dw * da);
         }
     }
-    if (s->padS && !s->swapped) { /* padded taps were counted as -1 activations: add their weights back */
-        const qsdr_nn_conv_geom *g = &l->g;
-        for (size_t oy = 0; oy < g->ho; oy++)
-            for (size_t ox = 0; ox < g->wo; ox++)
-                for (size_t ky = 0; ky < g->kh; ky++)
-                    for (size_t kx = 0; kx < g->kw; kx++) {
-                        long iy = (long)(oy * g->sy + ky) - (long)g->py, ix = (long)(ox * g->sx + kx) - (long)g->px;
-                        if (iy >= 0 && iy < (long)g->h && ix >= 0 && ix < (long)g->w) continue;
-                        for (size_t b = 0; b < B; b++) {
-                            int32_t *a = s->acc + (b * P + oy * g->wo + ox) * N;
-                            const int32_t *ps = s->padS + (ky * g->kw + kx) * N;
-                            for (size_t n = 0; n < N; n++) a[n] += ps[n];
-                        }
-                    }
-    }
     const float *bias = l->bias ? m->params + l->b_off : NULL;
     float *cs = s->cscale, *bz = s->cscale + N;
     for (size_t n = 0; n < N; n++) cs[n] = l->wscale[n] * sa, bz[n] = bias ? bias[n] : 0.0f;
     if (s->swapped) { /* (N, B*P): each output channel's pixels are contiguous already */
         for (size_t b = 0; b < B; b++)
             for (size_t n = 0; n < N; n++) {
-                const int32_t *a = s->acc + n * M + b * P, *cor = s->corrT ? s->corrT + n * P : NULL;
+                const int32_t *a = s->acc + n * M + b * P, *cor = s->corr ? s->corr + n * P : NULL;
                 float *yo = y + (b * N + n) * P, c = cs[n], z = bz[n];
                 if (cor)
                     for (size_t p = 0; p < P; p++) yo[p] = (float)(a[p] + cor[p]) * c + z;
@@ -375,7 +359,11 @@ int qsdr_nn_qlayer_forward(qsdr_nn_model *m, qsdr_nn_layer *l, float *y, const f
                         float *yo = y + (b * N + n0 + n) * P + p0;
                         const int32_t *t = tile + n * 16;
                         float c = cs[n0 + n], z = bz[n0 + n];
-                        for (size_t j = 0; j < np; j++) yo[j] = (float)t[j] * c + z;
+                        if (s->corr) { /* zero padding held as -1 activations (pad_correction) */
+                            const int32_t *cor = s->corr + (n0 + n) * P + p0;
+                            for (size_t j = 0; j < np; j++) yo[j] = (float)(t[j] + cor[j]) * c + z;
+                        } else
+                            for (size_t j = 0; j < np; j++) yo[j] = (float)t[j] * c + z;
                     }
                 }
             }

@@ -399,8 +399,9 @@ static bool ends_with(const char *s, const char *suf)
     return a >= b && !strcmp(s + a - b, suf);
 }
 
-qsdr_nn_model *qsdr_nn_model_load(const char *path)
+qsdr_nn_model *qsdr_nn_model_load_meta(const char *path, const char *key, char **value)
 {
+    if (value) *value = NULL;
     if (ends_with(path, ".safetensors")) { /* the file is read and checked once */
         stfile s;
         qsdr_nn_model *m = NULL;
@@ -435,6 +436,12 @@ qsdr_nn_model *qsdr_nn_model_load(const char *path)
             int v = atoi(bs);
             if (v >= 0 && (size_t)v < (m->n_bn_bits ? m->n_bn_bits : 1)) m->bn_set = v;
         }
+        const char *kv = key && value ? meta_get(&s, key) : NULL;
+        if (kv && !(*value = qsdr_malloc(strlen(kv) + 1))) {
+            qsdr_nn_model_free(m);
+            m = NULL;
+        } else if (kv)
+            memcpy(*value, kv, strlen(kv) + 1);
     done:
         st_close(&s);
         return m;
@@ -460,3 +467,5 @@ qsdr_nn_model *qsdr_nn_model_load(const char *path)
     qsdr_free(txt);
     return m;
 }
+
+qsdr_nn_model *qsdr_nn_model_load(const char *path) { return qsdr_nn_model_load_meta(path, NULL, NULL); }

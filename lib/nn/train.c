@@ -132,8 +132,8 @@ static int train_pinned(qsdr_nn_model *m, const qsdr_nn_dataset *tr, const qsdr_
     qsdr_nn_optim *o = qsdr_nn_optim_create(&c->opt, m->n_params);
     size_t *perm = qsdr_malloc(tr->n * sizeof(size_t));
     float *xb = qsdr_malloc(B * tr->features * sizeof(float)), *yb = qsdr_malloc(B * T * sizeof(float)),
-          *dout = qsdr_malloc(B * F * sizeof(float)), *u = qsdr_malloc(tr->n * sizeof(float));
-    int rc = o && perm && xb && yb && dout && u ? QSDR_OK : QSDR_ENOMEM;
+          *dout = qsdr_malloc(B * F * sizeof(float));
+    int rc = o && perm && xb && yb && dout ? QSDR_OK : QSDR_ENOMEM;
     /* quantization-aware training starts from calibrated ranges (post-training calibration on
      * up to 1024 examples), not from the quantizers' defaults */
     bool quantized = false;
@@ -143,15 +143,7 @@ static int train_pinned(qsdr_nn_model *m, const qsdr_nn_dataset *tr, const qsdr_
     double t0 = now();
     size_t step = 0;
     for (size_t ep = 0; !rc && ep < c->epochs; ep++) {
-        /* the epoch's permutation: Fisher-Yates driven by counter-based uniforms */
-        for (size_t i = 0; i < tr->n; i++) perm[i] = i;
-        qsdr_randu_f32(c->seed ^ 0x7368756666ull, ep * (uint64_t)tr->n, tr->n, u);
-        for (size_t i = tr->n - 1; i > 0; i--) {
-            size_t j = (size_t)(u[i] * (float)(i + 1));
-            if (j > i) j = i;
-            size_t t = perm[i];
-            perm[i] = perm[j], perm[j] = t;
-        }
+        qsdr_rand_perm(c->seed ^ 0x7368756666ull, ep * (uint64_t)tr->n, tr->n, perm); /* the epoch's order */
         double lsum = 0;
         size_t lcnt = 0;
         qsdr_nn_set_training(m, true);
@@ -189,7 +181,7 @@ static int train_pinned(qsdr_nn_model *m, const qsdr_nn_dataset *tr, const qsdr_
     }
     qsdr_nn_set_training(m, false);
     qsdr_nn_optim_free(o);
-    qsdr_free(perm), qsdr_free(xb), qsdr_free(yb), qsdr_free(dout), qsdr_free(u);
+    qsdr_free(perm), qsdr_free(xb), qsdr_free(yb), qsdr_free(dout);
     return rc;
 }
 

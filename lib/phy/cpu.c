@@ -24,6 +24,13 @@ unsigned qsdr_cpu_features(void)
 
 bool qsdr_k_supported(const qsdr_k_variant *v) { return (v->needs & ~qsdr_cpu_features()) == 0; }
 
+const qsdr_k_variant *qsdr_k_find(const qsdr_k_variant *table, const char *name)
+{
+    for (const qsdr_k_variant *v = table; v->name; v++)
+        if (!strcmp(v->name, name)) return v;
+    return NULL;
+}
+
 const qsdr_k_variant *qsdr_k_select(const qsdr_k_variant *table)
 {
     const char *want = getenv("QSDR_SIMD");

@@ -27,6 +27,8 @@ bool qsdr_k_supported(const qsdr_k_variant *v);
 /* First supported variant of a NULL-terminated table (best first), unless QSDR_SIMD names
  * another supported one ("generic", "avx2", ...). */
 const qsdr_k_variant *qsdr_k_select(const qsdr_k_variant *table);
+/* The variant of a table with this name ("generic": the plain C reference), or NULL. */
+const qsdr_k_variant *qsdr_k_find(const qsdr_k_variant *table, const char *name);
 /* The Gaussian kernel's table (for the QA test). */
 const qsdr_k_variant *qsdr_k_normal_variants(void);
 

@@ -129,3 +129,20 @@ void qsdr_randu_f32(uint64_t seed, uint64_t first, size_t n, float *out)
         out[i] = (float)(w[idx & 3] >> 8) * 0x1p-24f;
     }
 }
+
+void qsdr_rand_perm(uint64_t seed, uint64_t first, size_t n, size_t *perm)
+{
+    float u[256]; /* draws lo..lo+255, refilled going down */
+    size_t lo = n;
+    for (size_t i = 0; i < n; i++) perm[i] = i;
+    for (size_t i = n; i-- > 1;) {
+        if (i < lo) {
+            lo = i >= 255 ? i - 255 : 0;
+            qsdr_randu_f32(seed, first + lo, i - lo + 1, u);
+        }
+        size_t j = (size_t)(u[i - lo] * (float)(i + 1));
+        if (j > i) j = i;
+        size_t t = perm[i];
+        perm[i] = perm[j], perm[j] = t;
+    }
+}

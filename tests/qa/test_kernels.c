@@ -11,10 +11,9 @@
 QSDR_TEST(qa_philox_normal_variants, "qa", "Gaussian kernel: each SIMD variant is bit-exact with generic")
 {
     const qsdr_k_variant *tab = qsdr_k_normal_variants();
-    qsdr_k_philox_normal_32f_fn gen = NULL;
-    for (const qsdr_k_variant *v = tab; v->name; v++)
-        if (!strcmp(v->name, "generic")) gen = (qsdr_k_philox_normal_32f_fn)v->fn;
-    QSDR_REQUIRE(gen);
+    const qsdr_k_variant *g = qsdr_k_find(tab, "generic");
+    QSDR_REQUIRE(g);
+    qsdr_k_philox_normal_32f_fn gen = (qsdr_k_philox_normal_32f_fn)g->fn;
     size_t big = 10007;
     float *want = malloc((4 * big + 8) * sizeof(float)), *got = malloc((4 * big + 8) * sizeof(float));
     QSDR_REQUIRE(want && got);

@@ -28,9 +28,7 @@ static const size_t shapes[][3] = {{0, 0, 0}, {1, 1, 1},   {1, 1, 3},    {2, 3, 
 
 QSDR_TEST(qa_nn_gemm_s8_variants, "qa", "int8 GEMM: every variant equals the generic reference exactly")
 {
-    const qsdr_k_variant *tab = qsdr_nn_gemm_s8_variants(), *gen = NULL;
-    for (const qsdr_k_variant *v = tab; v->name; v++)
-        if (!strcmp(v->name, "generic")) gen = v;
+    const qsdr_k_variant *tab = qsdr_nn_gemm_s8_variants(), *gen = qsdr_k_find(tab, "generic");
     QSDR_REQUIRE(gen);
     const qsdr_k_gemm_s8_ops *g = gen->ops;
     uint64_t seed = 12345;
@@ -78,9 +76,7 @@ QSDR_TEST(qa_nn_gemm_s8_variants, "qa", "int8 GEMM: every variant equals the gen
 
 QSDR_TEST(qa_nn_bitgemm_variants, "qa", "XNOR and bit-plane GEMMs: every variant equals the generic reference exactly")
 {
-    const qsdr_k_variant *tab = qsdr_nn_bitgemm_variants(), *gen = NULL;
-    for (const qsdr_k_variant *v = tab; v->name; v++)
-        if (!strcmp(v->name, "generic")) gen = v;
+    const qsdr_k_variant *tab = qsdr_nn_bitgemm_variants(), *gen = qsdr_k_find(tab, "generic");
     QSDR_REQUIRE(gen);
     const qsdr_k_bitgemm_ops *g = gen->ops;
     uint64_t seed = 777;
@@ -186,10 +182,9 @@ QSDR_TEST(qa_nn_xnor_meaning, "qa", "XNOR GEMM equals the +-1 dot product it sta
 QSDR_TEST(qa_nn_pack_planes_variants, "qa", "bit-plane packing: every variant equals the generic reference exactly")
 {
     const qsdr_k_variant *tab = qsdr_nn_pack_planes_variants();
-    qsdr_k_pack_planes_fn gen = NULL;
-    for (const qsdr_k_variant *v = tab; v->name; v++)
-        if (!strcmp(v->name, "generic")) gen = (qsdr_k_pack_planes_fn)v->fn;
-    QSDR_REQUIRE(gen);
+    const qsdr_k_variant *g = qsdr_k_find(tab, "generic");
+    QSDR_REQUIRE(g);
+    qsdr_k_pack_planes_fn gen = (qsdr_k_pack_planes_fn)g->fn;
     uint64_t seed = 5;
     for (const qsdr_k_variant *v = tab; v->name; v++) {
         if (!qsdr_k_supported(v)) continue;

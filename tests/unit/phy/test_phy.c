@@ -52,6 +52,30 @@ QSDR_TEST(randn_statistics, "unit", "Gaussian draws: mean, variance, kurtosis an
     free(x);
 }
 
+QSDR_TEST(rand_perm, "unit", "qsdr_rand_perm: a permutation of 0..n-1 for n = 0..600 (across its 256-draw refills), repeatable, seed-dependent, and Fisher-Yates on the documented draws")
+{
+    size_t a[600], b[600], ref[600];
+    float u[600];
+    for (size_t n = 0; n <= 600; n += n < 10 ? 1 : 59) {
+        qsdr_rand_perm(3, 100, n, a);
+        qsdr_rand_perm(3, 100, n, b);
+        QSDR_CHECK(memcmp(a, b, n * sizeof *a) == 0);
+        unsigned char seen[600] = {0};
+        for (size_t i = 0; i < n; i++) QSDR_CHECK(a[i] < n && !seen[a[i]]++);
+        /* reference: all draws at once, then the swaps from the top */
+        qsdr_randu_f32(3, 100, n, u);
+        for (size_t i = 0; i < n; i++) ref[i] = i;
+        for (size_t i = n; i-- > 1;) {
+            size_t j = (size_t)(u[i] * (float)(i + 1)), t;
+            if (j > i) j = i;
+            t = ref[i], ref[i] = ref[j], ref[j] = t;
+        }
+        QSDR_CHECK_MSG(memcmp(a, ref, n * sizeof *a) == 0, "n = %zu", n);
+    }
+    qsdr_rand_perm(4, 100, 600, b);
+    QSDR_CHECK(memcmp(a, b, 600 * sizeof *a) != 0);
+}
+
 QSDR_TEST(randn_chunk_invariant, "unit", "draw i depends only on (seed, i): any split of a range gives the same numbers")
 {
     float all[1000], part[1000];
