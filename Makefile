@@ -5,7 +5,7 @@ ASAN_BUILD ?= build-asan
 JOBS ?= $(shell nproc 2>/dev/null || echo 2)
 CTEST_ARGS ?= -LE long
 
-.PHONY: all deps configure build run results test test-long test-sanitize bench docs install clean
+.PHONY: all deps configure build run results test test-long test-sanitize fuzz bench docs install clean
 
 all: build
 
@@ -40,6 +40,17 @@ test-sanitize: deps
 	@cmake --build $(ASAN_BUILD) -j$(JOBS)
 	cd $(ASAN_BUILD) && ASAN_OPTIONS=detect_leaks=1:abort_on_error=1 UBSAN_OPTIONS=print_stacktrace=1:halt_on_error=1 \
 		ctest -j$(JOBS) --output-on-failure $(CTEST_ARGS)
+
+# Coverage-guided fuzzing (clang's libFuzzer + ASan/UBSan) of every parser of untrusted input,
+# FUZZ_SECONDS per target (docs/testing.md). `make test` replays seeded mutations of the same
+# corpora without clang (tests fuzz_smoke_*).
+FUZZ_BUILD ?= build-fuzz
+FUZZ_SECONDS ?= 60
+fuzz:
+	@QSDR_DEPS_EXTRA="clang $${QSDR_DEPS_EXTRA:-}" scripts/install-deps
+	@CC=clang cmake -S . -B $(FUZZ_BUILD) -DCMAKE_BUILD_TYPE=RelWithDebInfo -DQSDR_FUZZ=ON -DQSDR_BUILD_BENCH=OFF >/dev/null
+	@cmake --build $(FUZZ_BUILD) -j$(JOBS) --target libfuzzer_flowgraph libfuzzer_model libfuzzer_spec libfuzzer_zmq libfuzzer_control
+	scripts/fuzz $(FUZZ_BUILD) $(FUZZ_SECONDS)
 
 # The GNU Radio baseline is measured in the same run (GNU Radio is installed for it).
 bench: build

@@ -299,7 +299,8 @@ static int load_resume(ber_cli *c)
         }
     }
     cJSON *fpu = cJSON_GetObjectItemCaseSensitive(root, "frames_per_unit");
-    if (!rc && (!cJSON_IsNumber(fpu) || (uint64_t)fpu->valuedouble != qsdr_ber_sim_frames_per_unit(c->sim))) {
+    if (!rc && (!cJSON_IsNumber(fpu) || !(fpu->valuedouble >= 0 && fpu->valuedouble < 0x1p64) ||
+                (uint64_t)fpu->valuedouble != qsdr_ber_sim_frames_per_unit(c->sim))) {
         fprintf(stderr, "qsdr ber: --resume '%s': frames per unit differ (the frame size changed?)\n", c->resume);
         rc = -1;
     }
@@ -311,14 +312,18 @@ static int load_resume(ber_cli *c)
             cJSON *ci = cJSON_GetObjectItemCaseSensitive(p, "curve_index"), *pi = cJSON_GetObjectItemCaseSensitive(p, "point_index");
             const char *num[] = {"units", "frames", "bits", "bit_errors", "frame_errors", "seconds"};
             double v[6];
-            bool ok = cJSON_IsNumber(ci) && cJSON_IsNumber(pi);
+            /* ranges first: casting a double outside the target type is undefined */
+            bool ok = cJSON_IsNumber(ci) && cJSON_IsNumber(pi) && ci->valuedouble >= 0 && ci->valuedouble < 1e9 &&
+                      pi->valuedouble >= 0 && pi->valuedouble < 1e9;
             for (int i = 0; i < 6 && ok; i++) {
                 cJSON *x = cJSON_GetObjectItemCaseSensitive(p, num[i]);
-                ok = cJSON_IsNumber(x) && x->valuedouble >= 0;
+                ok = cJSON_IsNumber(x) && x->valuedouble >= 0 && x->valuedouble < 0x1p64;
                 if (ok) v[i] = x->valuedouble;
             }
+            ok = ok && v[3] <= v[2] && v[4] <= v[1]; /* errors never exceed what was counted */
             if (!ok) {
-                fprintf(stderr, "qsdr ber: --resume '%s': a point lacks counts\n", c->resume);
+                fprintf(stderr, "qsdr ber: --resume '%s': a point lacks counts, or has one out of range (indices 0..1e9, "
+                        "counts >= 0, bit_errors <= bits, frame_errors <= frames)\n", c->resume);
                 rc = -1;
                 break;
             }

@@ -62,10 +62,11 @@ static int vs_create(qsdr_block_ctx *ctx, void **state)
         double x = v[i];
         bool ok = true;
         switch (t) {
-        case QSDR_ITEM_BIT: ok = x == 0 || x == 1; s->data[i] = (uint8_t)x; break;
-        case QSDR_ITEM_U8: ok = x >= 0 && x <= 255 && x == floor(x); s->data[i] = (uint8_t)x; break;
-        case QSDR_ITEM_I8: ok = x >= -128 && x <= 127 && x == floor(x); ((int8_t *)s->data)[i] = (int8_t)x; break;
-        case QSDR_ITEM_I16: ok = x >= -32768 && x <= 32767 && x == floor(x); ((int16_t *)s->data)[i] = (int16_t)x; break;
+        /* range first: converting a double an integer type cannot hold is undefined */
+        case QSDR_ITEM_BIT: if ((ok = x == 0 || x == 1)) s->data[i] = (uint8_t)x; break;
+        case QSDR_ITEM_U8: if ((ok = x >= 0 && x <= 255 && x == floor(x))) s->data[i] = (uint8_t)x; break;
+        case QSDR_ITEM_I8: if ((ok = x >= -128 && x <= 127 && x == floor(x))) ((int8_t *)s->data)[i] = (int8_t)x; break;
+        case QSDR_ITEM_I16: if ((ok = x >= -32768 && x <= 32767 && x == floor(x))) ((int16_t *)s->data)[i] = (int16_t)x; break;
         default: ((float *)s->data)[i] = (float)x; break;
         }
         if (!ok) {
@@ -105,6 +106,10 @@ static int vs_create(qsdr_block_ctx *ctx, void **state)
         if (*val && !*end) t->value = qsdr_tagv_int(iv);
         else if (val[0] == '@') {
             double secs = strtod(val + 1, &end);
+            if (end == val + 1 || *end || !(secs >= 0 && secs < 0x1p62)) {
+                vs_destroy(s);
+                return qsdr_error(QSDR_ERANGE, "parameter 'tags': time '%s' must be @SECONDS with SECONDS in [0, 2^62)", val);
+            }
             t->value.type = QSDR_TAGV_TIME;
             t->value.i = (int64_t)floor(secs);
             t->value.f = secs - floor(secs);

@@ -103,7 +103,8 @@ typedef struct {
     qsdr_tag_value value;
 } qsdr_tag;
 
-/* Value constructors. */
+/* Value constructors. A float value also fills i: truncated toward zero, saturated to the
+ * int64 range (0 for NaN). */
 qsdr_tag_value qsdr_tagv_int(int64_t v);
 qsdr_tag_value qsdr_tagv_float(double v);
 qsdr_tag_value qsdr_tagv_string(const char *s);

@@ -106,12 +106,22 @@ DEFINE_GVEC(gvec8, g8, int8_t, GEN8_LANES, -128, 127)
 #include "turbo_fast_core.h"
 #include "turbo_fast_undef.h"
 
+/* Code between QSDR_TARGET_BEGIN/END is compiled for an instruction set (GCC: target pragma;
+ * clang ignores that pragma and needs its attribute pragma). */
+#define QSDR_PRAGMA(x) _Pragma(#x)
+#if defined(__clang__)
+#define QSDR_TARGET_BEGIN(t) QSDR_PRAGMA(clang attribute push(__attribute__((target(t))), apply_to = function))
+#define QSDR_TARGET_END QSDR_PRAGMA(clang attribute pop)
+#else
+#define QSDR_TARGET_BEGIN(t) QSDR_PRAGMA(GCC push_options) QSDR_PRAGMA(GCC target(t))
+#define QSDR_TARGET_END QSDR_PRAGMA(GCC pop_options)
+#endif
+
 #if defined(__x86_64__)
 #include <immintrin.h>
 
 /* ---- AVX2: 16 x int16 --------------------------------------------------------------------- */
-#pragma GCC push_options
-#pragma GCC target("avx2")
+QSDR_TARGET_BEGIN("avx2")
 static inline void avx2_ltz(__m256i v, uint8_t *out)
 {
     int16_t t[16];
@@ -132,11 +142,10 @@ static inline void avx2_ltz(__m256i v, uint8_t *out)
 #define FAST_FN(name) name##_avx2
 #include "turbo_fast_core.h"
 #include "turbo_fast_undef.h"
-#pragma GCC pop_options
+QSDR_TARGET_END
 
 /* ---- AVX-512BW: 32 x int16 ---------------------------------------------------------------- */
-#pragma GCC push_options
-#pragma GCC target("avx512f,avx512bw")
+QSDR_TARGET_BEGIN("avx512f,avx512bw")
 static inline void avx512_ltz(__m512i v, uint8_t *out)
 {
     __mmask32 m = _mm512_cmplt_epi16_mask(v, _mm512_setzero_si512());
@@ -156,7 +165,7 @@ static inline void avx512_ltz(__m512i v, uint8_t *out)
 #define FAST_FN(name) name##_avx512
 #include "turbo_fast_core.h"
 #include "turbo_fast_undef.h"
-#pragma GCC pop_options
+QSDR_TARGET_END
 #endif
 
 
@@ -186,8 +195,7 @@ static inline void avx512_ltz(__m512i v, uint8_t *out)
 #if defined(__x86_64__)
 /* arithmetic shift right of int8 lanes (no such instruction): logical 16-bit shift, mask,
  * then sign-extend with (u ^ s) - s, s = 0x80 >> n */
-#pragma GCC push_options
-#pragma GCC target("avx2")
+QSDR_TARGET_BEGIN("avx2")
 static inline __m256i avx2_srai8(__m256i x, int n)
 {
     __m256i u = _mm256_and_si256(_mm256_srli_epi16(x, n), _mm256_set1_epi8((char)(0xFF >> n)));
@@ -213,10 +221,9 @@ static inline void avx2_ltz8(__m256i v, uint8_t *out)
 #define FAST_FN(name) name##_avx2_i8
 #include "turbo_fast_core.h"
 #include "turbo_fast_undef.h"
-#pragma GCC pop_options
+QSDR_TARGET_END
 
-#pragma GCC push_options
-#pragma GCC target("avx512f,avx512bw")
+QSDR_TARGET_BEGIN("avx512f,avx512bw")
 static inline __m512i avx512_srai8(__m512i x, int n)
 {
     __m512i u = _mm512_and_si512(_mm512_srli_epi16(x, n), _mm512_set1_epi8((char)(0xFF >> n)));
@@ -242,7 +249,7 @@ static inline void avx512_ltz8(__m512i v, uint8_t *out)
 #define FAST_FN(name) name##_avx512_i8
 #include "turbo_fast_core.h"
 #include "turbo_fast_undef.h"
-#pragma GCC pop_options
+QSDR_TARGET_END
 #endif
 
 /* ---- variants ------------------------------------------------------------------------------ */
@@ -351,7 +358,8 @@ static size_t quantize(const float *restrict l, size_t n, int16_t *restrict out,
     for (size_t i = 0; i < n; i++) {
         float x = l[i] * scale;
         nans |= x != x;
-        x = x > lim ? lim : (x < -lim ? -lim : x); /* a NaN stays NaN here and is reported */
+        x = x == x ? x : 0.0f;                     /* counted above; converting a NaN is undefined */
+        x = x > lim ? lim : (x < -lim ? -lim : x);
         out[i] = (int16_t)(int32_t)(x + (x >= 0.0f ? 0.5f : -0.5f)); /* round half away from 0 */
     }
     return (size_t)nans;

@@ -8,6 +8,7 @@
 #include <string.h>
 
 #include "nn/nn_internal.h"
+#include "nn/spec.h"
 #include "qsdr/ae.h"
 #include "qsdr/rng.h"
 
@@ -566,9 +567,9 @@ qsdr_ae *qsdr_ae_load(const char *path, bool tx)
                 *ns = cJSON_GetObjectItemCaseSensitive(j, "ns"), *L = cJSON_GetObjectItemCaseSensitive(j, "L"),
                 *sc = cJSON_GetObjectItemCaseSensitive(j, "llr_scale"), *cl = cJSON_GetObjectItemCaseSensitive(j, "llr_clip");
     qsdr_ae *a = NULL;
-    if (!cJSON_IsString(role) || !cJSON_IsNumber(m) || !cJSON_IsNumber(ns) || !cJSON_IsNumber(L) || m->valuedouble < 1 ||
-        m->valuedouble > 8 || ns->valuedouble < 1 || L->valuedouble < 1 || 2 * ns->valuedouble * L->valuedouble > 32) {
-        qsdr_error(QSDR_EFORMAT, "%s: qsdr.ae metadata needs role, m (1..8), ns, L (2 ns L <= 32)", path);
+    if (!cJSON_IsString(role) || !qsdr_nn_json_int(m, 1, 8) || !qsdr_nn_json_int(ns, 1, 16) || !qsdr_nn_json_int(L, 1, 16) ||
+        2 * ns->valuedouble * L->valuedouble > 32) {
+        qsdr_error(QSDR_EFORMAT, "%s: qsdr.ae metadata needs role, integers m (1..8), ns and L (2 ns L <= 32)", path);
         goto out;
     }
     if (strcmp(role->valuestring, tx ? "tx" : "rx")) {

@@ -42,7 +42,7 @@ static int get_int(const ctx *c, const cJSON *o, const char *key, long dflt, lon
         *out = dflt;
         return QSDR_OK;
     }
-    if (!cJSON_IsNumber(v) || v->valuedouble != (double)(long)v->valuedouble || v->valuedouble < lo || v->valuedouble > hi)
+    if (!qsdr_nn_json_int(v, (double)lo, (double)hi))
         return qsdr_error(QSDR_ERANGE, "%s: layer %zu (%s): `%s` must be an integer in [%ld, %ld]", c->origin, c->layer,
                           c->type, key, lo, hi);
     *out = (long)v->valuedouble;
@@ -74,7 +74,7 @@ static int get_pair(const ctx *c, const cJSON *o, const char *key, long dflt, lo
         long x[2] = {0, 0};
         for (int i = 0; i < 2; i++) {
             const cJSON *e = cJSON_GetArrayItem(v, i);
-            if (!cJSON_IsNumber(e) || e->valuedouble != (double)(long)e->valuedouble || e->valuedouble < lo || e->valuedouble > hi)
+            if (!qsdr_nn_json_int(e, (double)lo, (double)hi))
                 return qsdr_error(QSDR_ERANGE, "%s: layer %zu (%s): `%s` entries must be integers in [%ld, %ld]",
                                   c->origin, c->layer, c->type, key, lo, hi);
             x[i] = (long)e->valuedouble;
@@ -99,7 +99,7 @@ static int parse_bits(const char *origin, const char *where, const cJSON *v, int
         *out = QSDR_NN_FLOAT;
         return QSDR_OK;
     }
-    if (cJSON_IsNumber(v) && v->valuedouble >= 1 && v->valuedouble <= 8 && v->valuedouble == (int)v->valuedouble) {
+    if (qsdr_nn_json_int(v, 1, 8)) {
         *out = (int)v->valuedouble;
         return QSDR_OK;
     }
@@ -214,7 +214,7 @@ static int build(qsdr_nn_model *m, const char *origin)
         return qsdr_error(QSDR_EINVAL, "%s: `input` must be the per-sample shape: [features], [channels, length] or [channels, height, width]", origin);
     for (int i = 0; i < nd; i++) {
         const cJSON *e = cJSON_IsArray(in) ? cJSON_GetArrayItem(in, i) : in;
-        if (!cJSON_IsNumber(e) || e->valuedouble < 1 || e->valuedouble > 1e7 || e->valuedouble != (double)(size_t)e->valuedouble)
+        if (!qsdr_nn_json_int(e, 1, 1e7))
             return qsdr_error(QSDR_ERANGE, "%s: `input` entries must be integers in [1, 10000000]", origin);
         dims[i] = (size_t)e->valuedouble;
     }
@@ -437,7 +437,7 @@ qsdr_nn_model *qsdr_nn_model_from_spec(const char *text, const char *origin)
     const cJSON *sd = cJSON_GetObjectItemCaseSensitive(m->spec, "seed");
     uint64_t seed = 1;
     if (sd) {
-        if (!cJSON_IsNumber(sd) || sd->valuedouble < 0 || sd->valuedouble > 9007199254740992.0) {
+        if (!qsdr_nn_json_int(sd, 0, 9007199254740992.0)) {
             qsdr_error(QSDR_ERANGE, "%s: `seed` must be an integer in [0, 2^53]", origin);
             goto fail;
         }

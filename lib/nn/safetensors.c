@@ -11,6 +11,7 @@
 #include <string.h>
 
 #include "nn/nn_internal.h"
+#include "nn/spec.h"
 
 #define NONE ((size_t)-1)
 #define MAX_HEADER (64u << 20)
@@ -422,11 +423,10 @@ qsdr_nn_model *qsdr_nn_model_load_meta(const char *path, const char *key, char *
         for (cJSON *e = b ? b->child : NULL; e; e = e->next) {
             const cJSON *l = cJSON_GetObjectItemCaseSensitive(e, "layer"), *w = cJSON_GetObjectItemCaseSensitive(e, "wbits"),
                         *a = cJSON_GetObjectItemCaseSensitive(e, "abits");
-            if (cJSON_IsNumber(l) && cJSON_IsNumber(w) && cJSON_IsNumber(a) && l->valuedouble >= 0 &&
-                (size_t)l->valuedouble < m->n_layers && m->layers[(size_t)l->valuedouble].w_off != NONE) {
+            if (qsdr_nn_json_int(l, 0, (double)m->n_layers - 1) && qsdr_nn_json_int(w, 0, 8) && qsdr_nn_json_int(a, 0, 8) &&
+                m->layers[(size_t)l->valuedouble].w_off != NONE) {
                 qsdr_nn_layer *ly = &m->layers[(size_t)l->valuedouble];
-                int wb = (int)w->valuedouble, ab = (int)a->valuedouble;
-                if (wb >= 0 && wb <= 8 && ab >= 0 && ab <= 8) ly->wq.bits = wb, ly->aq.bits = ab; /* no rebits: stored params match */
+                ly->wq.bits = (int)w->valuedouble, ly->aq.bits = (int)a->valuedouble; /* no rebits: stored params match */
             }
         }
         cJSON_Delete(b);

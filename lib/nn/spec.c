@@ -2,6 +2,7 @@
 /* Model spec text (YAML or JSON) to a cJSON tree. YAML plain scalars that read as numbers,
  * booleans or null become those JSON types; quoted scalars stay strings. */
 #include <cjson/cJSON.h>
+#include <math.h>
 #include <stdlib.h>
 #include <string.h>
 #include <yaml.h>
@@ -21,7 +22,7 @@ static cJSON *node_to_json(yaml_document_t *doc, yaml_node_t *n, int depth)
             if (!strcmp(s, "null") || !strcmp(s, "~") || !*s) return cJSON_CreateNull();
             char *end;
             double v = strtod(s, &end);
-            if (end != s && !*end) return cJSON_CreateNumber(v);
+            if (end != s && !*end && isfinite(v)) return cJSON_CreateNumber(v); /* nan, inf: stay text */
         }
         return cJSON_CreateString(s);
     }

@@ -237,7 +237,9 @@ qsdr_tag_value qsdr_tagv_int(int64_t v)
 
 qsdr_tag_value qsdr_tagv_float(double v)
 {
-    qsdr_tag_value t = {.type = QSDR_TAGV_FLOAT, .i = (int64_t)v, .f = v};
+    /* .i: v truncated, saturated to int64 (0 for NaN): a tag from the network may hold any double */
+    int64_t i = v != v ? 0 : v >= 0x1p63 ? INT64_MAX : v < -0x1p63 ? INT64_MIN : (int64_t)v;
+    qsdr_tag_value t = {.type = QSDR_TAGV_FLOAT, .i = i, .f = v};
     return t;
 }
 

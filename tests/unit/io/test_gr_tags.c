@@ -55,6 +55,28 @@ QSDR_TEST(pmt_known_bytes, "unit", "PMTs as GNU Radio 3.10 serializes them parse
     }
 }
 
+QSDR_TEST(pmt_extreme_doubles, "unit", "doubles no integer holds (1e300, -inf, NaN) parse; their integer view saturates (found by fuzzing)")
+{
+    static const struct {
+        const char *hex;
+        int64_t i;
+    } k[] = {
+        {"047e37e43c8800759c", INT64_MAX}, /* 1e300 */
+        {"04fff0000000000000", INT64_MIN}, /* -inf */
+        {"047ff8000000000000", 0},         /* NaN */
+        {"04c00c000000000000", -3},        /* -3.5: truncated toward zero */
+    };
+    for (size_t c = 0; c < sizeof k / sizeof *k; c++) {
+        uint8_t b[16];
+        size_t n = unhex(k[c].hex, b), used = 0;
+        qsdr_tag_value v;
+        char err[200];
+        QSDR_CHECK_EQ_INT(qsdr_pmt_parse(b, n, &used, &v, err, sizeof err), QSDR_OK);
+        QSDR_CHECK_EQ_INT(v.type, QSDR_TAGV_FLOAT);
+        QSDR_CHECK_MSG(v.i == k[c].i, "case %zu: i = %lld", c, (long long)v.i);
+    }
+}
+
 QSDR_TEST(gr_header_round_trip, "unit", "a tag header with every value type parses back; offsets become message-relative")
 {
     qsdr_tag t[4] = {{.offset = 1000, .value = {.type = QSDR_TAGV_TIME, .i = 1700000000, .f = 0.125}},

@@ -412,6 +412,17 @@ QSDR_TEST(nn_bad_specs, "unit", "bad model specs name the layer, the key and the
         {"input: [4]\nlayers: [{type: linear, out: 3]\n", "spec:"},
         {"input: [4]\nlayers: [{type: hardtanh, min: 1, max: 0}]\n", "needs min < max"},
         {"input: [4]\nseed: -1\nlayers: [{type: relu}]\n", "`seed` must be an integer"},
+        /* numbers no integer type holds (found by fuzzing: the cast came before the range test) */
+        {"input: [1, 8, 8]\nlayers: [{type: conv2d, out: 4, kernel: 3555555555555555555555555555555}]\n", "`kernel` must be an integer in [1, 64]"},
+        {"input: [4]\nlayers: [{type: linear, out: 1e300}]\n", "`out` must be an integer in [1,"},
+        {"input: [4]\nlayers: [{type: linear, out: nan}]\n", "`out` must be an integer in [1,"},
+        {"input: [inf]\nlayers: [{type: relu}]\n", "`input` entries must be integers"},
+        {"input: [1e30]\nlayers: [{type: relu}]\n", "`input` entries must be integers"},
+        {"input: [4]\nseed: nan\nlayers: [{type: relu}]\n", "`seed` must be an integer"},
+        {"input: [4]\nseed: 1.5\nlayers: [{type: relu}]\n", "`seed` must be an integer"},
+        {"input: [1, 8, 8]\nlayers: [{type: maxpool, kernel: [2, 1e40]}]\n", "`kernel` entries must be integers"},
+        {"input: [4]\nlayers: [{type: relu}, {type: linear, out: 3, quant: {bits: 1e19}}]\n", "bits must be 1..8"},
+        {"input: [4]\nlayers: [{type: dropout, p: nan}]\n", "`p` must be a number in [0, 0.99]"},
     };
     for (size_t i = 0; i < sizeof c / sizeof *c; i++) {
         qsdr_clear_error();
