@@ -55,6 +55,14 @@ cut -d, -f1-15 "$tmp/r.csv" > "$tmp/r.cut"; cut -d, -f1-15 "$tmp/f.csv" > "$tmp/
 cmp -s "$tmp/r.cut" "$tmp/f.cut" || fail "resumed counts differ from a fresh run: $(diff "$tmp/r.cut" "$tmp/f.cut")"
 "$qsdr" ber "$fg" --sweep awgn.ebn0_db=5:1:7 --max-frames 512 --resume "$tmp/r.json" -q >/dev/null 2>"$tmp/err"
 [ $? -eq 2 ] && grep -q "'sweep' was" "$tmp/err" || fail "resume with another sweep should exit 2: $(cat "$tmp/err")"
+# a corrupt resume file: counts no integer holds, errors above the bits counted, a huge index
+for edit in 's/"bit_errors":[[:space:]]*[0-9]*/"bit_errors": 1e300/' 's/"bit_errors":[[:space:]]*[0-9]*/"bit_errors": 1e12/' \
+            's/"point_index":[[:space:]]*0/"point_index": -1e300/'; do
+  sed "$edit" "$tmp/r.json" >"$tmp/bad.json"
+  cmp -s "$tmp/r.json" "$tmp/bad.json" && fail "resume edit '$edit' changed nothing"
+  "$qsdr" ber "$fg" --sweep awgn.ebn0_db=6:1:7 --min-frame-errors 0 --max-frames 512 --resume "$tmp/bad.json" -q >/dev/null 2>"$tmp/err"
+  [ $? -eq 2 ] && grep -q "out of range" "$tmp/err" || fail "resume from a corrupt file ($edit) should exit 2: $(cat "$tmp/err")"
+done
 
 # bad input: exit 2 and a message naming the problem
 check_bad() { # expected-text args...

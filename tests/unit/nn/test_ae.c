@@ -1,6 +1,7 @@
 /* SPDX-License-Identifier: MIT */
 /* The autoencoder inner code: Eb/N0 accounting, training from scratch to its BER target,
  * determinism, model files, the table against the network, and the blocks in a flowgraph. */
+#define _GNU_SOURCE /* memmem */
 #include <math.h>
 #include <stdlib.h>
 #include <string.h>
@@ -185,4 +186,25 @@ QSDR_TEST(ae_bad_model, "unit", "ae blocks: missing, corrupt or wrong-role model
     QSDR_CHECK(strstr(qsdr_last_error(), "non-finite sample in group 1"));
     QSDR_CHECK(qsdr_ae_set_bits(a, 9) == QSDR_ERANGE);
     qsdr_ae_free(a);
+    /* geometry metadata that is not an integer (L = 1.5; same header length) */
+    FILE *f = fopen(p, "rb");
+    QSDR_REQUIRE(f);
+    static char buf[1 << 16];
+    size_t n = fread(buf, 1, sizeof buf, f);
+    fclose(f);
+    /* in the header the metadata JSON sits inside a JSON string: its quotes are escaped */
+    static const char from[] = "\\\"L\\\":2,\\\"llr_scale\\\":0.992", to[] = "\\\"L\\\":1.5,\\\"llr_scale\\\":0.9";
+    QSDR_REQUIRE(sizeof from == sizeof to);
+    char *at = memmem(buf, n, from, sizeof from - 1);
+    QSDR_REQUIRE(at);
+    memcpy(at, to, sizeof to - 1);
+    char q[1024];
+    snprintf(q, sizeof q, "%s/ae_bad_geometry.safetensors", qsdr_test_build_dir);
+    f = fopen(q, "wb");
+    QSDR_REQUIRE(f);
+    fwrite(buf, 1, n, f);
+    fclose(f);
+    QSDR_CHECK(qsdr_ae_load(q, false) == NULL);
+    QSDR_CHECK_MSG(strstr(qsdr_last_error(), "integers m (1..8), ns and L"), "%s", qsdr_last_error());
+    remove(q);
 }
