@@ -59,7 +59,7 @@ int main(int argc, char **argv)
     int outer = 8, inner = 4, frames = 200, min_fe = 30;
     uint64_t seed = 1;
     const char *csv = NULL;
-    for (int i = 1; i < argc; i++) {
+    for (int i = 1; i < argc; i += 2) { /* --option value */
         const char *a = argv[i], *v = i + 1 < argc ? argv[i + 1] : NULL;
         if (!v) return usage();
         if (!strcmp(a, "--code")) {
@@ -83,7 +83,6 @@ int main(int argc, char **argv)
         else if (!strcmp(a, "--seed")) seed = strtoull(v, NULL, 10);
         else if (!strcmp(a, "--csv")) csv = v;
         else return usage();
-        i++;
     }
     if (!qsdr_turbo_k_valid(K) || outer < 1 || outer > 64 || inner < 1 || inner > 32 || frames < 1) return usage();
     const int m = code->m, nr = code->n, M = 1 << m;
