@@ -154,7 +154,8 @@ int main(int argc, char **argv)
         for (size_t e = 0, ne = below(2) ? 1 : 1 + below(8); e < ne; e++) mutate(&w, &corpus[below(nc)]);
         LLVMFuzzerTestOneInput(w.p ? w.p : (const uint8_t *)"", w.n);
     }
-    printf("%zu corpus files, %ld mutated inputs (seed %llu): no crash\n", nc, iterations, seed);
+    /* stderr: a target may have sent stdout to /dev/null */
+    fprintf(stderr, "%zu corpus files, %ld mutated inputs (seed %llu): no crash\n", nc, iterations, seed);
     free(w.p);
     for (size_t i = 0; i < nc; i++) free(corpus[i].p);
     free(corpus);
