@@ -42,7 +42,7 @@ test-sanitize: deps
 		ctest -j$(JOBS) --output-on-failure $(CTEST_ARGS)
 
 # Coverage-guided fuzzing (clang's libFuzzer + ASan/UBSan) of every parser of untrusted input,
-# FUZZ_SECONDS per target (docs/testing.md). `make test` replays seeded mutations of the same
+# FUZZ_SECONDS per target (README: Tests). `make test` replays seeded mutations of the same
 # corpora without clang (tests fuzz_smoke_*).
 FUZZ_BUILD ?= build-fuzz
 FUZZ_SECONDS ?= 60

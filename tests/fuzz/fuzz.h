@@ -10,6 +10,8 @@
 #include <stdlib.h>
 #include <string.h>
 
+#include <qsdr/qsdr.h>
+
 int LLVMFuzzerTestOneInput(const uint8_t *data, size_t size);
 
 /* data as a NUL-terminated string (NUL bytes inside stay: parsers see a shorter text). */
@@ -20,5 +22,22 @@ static inline char *fuzz_text(const uint8_t *data, size_t size)
     memcpy(t, data, size);
     t[size] = 0;
     return t;
+}
+
+/* A model that loaded: a forward pass of two samples in float, then at 8, 2 and 1 bits on the
+ * integer engine (models with more than max_in input features are skipped). */
+static inline void fuzz_run_model(qsdr_nn_model *m, size_t max_in)
+{
+    size_t nin = qsdr_nn_in_features(m);
+    if (nin > max_in) return;
+    float *x = calloc(2 * nin + 1, sizeof(float));
+    if (!x) abort();
+    for (size_t i = 0; i < 2 * nin; i++) x[i] = (float)((int)(i % 7) - 3) * 0.25f;
+    (void)qsdr_nn_forward(m, x, 2);
+    static const int bits[] = {8, 2, 1};
+    qsdr_nn_set_engine(m, QSDR_NN_ENGINE_INT);
+    for (size_t b = 0; b < 3; b++)
+        if (qsdr_nn_set_bits(m, QSDR_NN_ALL_LAYERS, bits[b], bits[b]) == QSDR_OK) (void)qsdr_nn_forward(m, x, 2);
+    free(x);
 }
 #endif

@@ -9,23 +9,7 @@
 #include <stdio.h>
 #include <unistd.h>
 
-#include <qsdr/qsdr.h>
-
 #include "fuzz.h"
-
-static void run_model(qsdr_nn_model *m)
-{
-    size_t nin = qsdr_nn_in_features(m);
-    if (nin > (1u << 20)) return;
-    float *x = calloc(2 * nin, sizeof(float));
-    for (size_t i = 0; i < 2 * nin; i++) x[i] = (float)((i % 7) - 3) * 0.25f;
-    (void)qsdr_nn_forward(m, x, 2);
-    static const int bits[] = {8, 2, 1};
-    qsdr_nn_set_engine(m, QSDR_NN_ENGINE_INT);
-    for (size_t b = 0; b < 3; b++)
-        if (qsdr_nn_set_bits(m, QSDR_NN_ALL_LAYERS, bits[b], bits[b]) == QSDR_OK) (void)qsdr_nn_forward(m, x, 2);
-    free(x);
-}
 
 static void run_ae(const char *path, bool tx)
 {
@@ -38,7 +22,7 @@ static void run_ae(const char *path, bool tx)
     qsdr_cf32 *s = calloc(groups * ns + 1, sizeof *s);
     float *llr = calloc(groups * g->m + 1, sizeof *llr);
     if (tx) {
-        if (g->m <= 16) (void)qsdr_ae_modulate(a, bits, groups, s);
+        (void)qsdr_ae_modulate(a, bits, groups, s); /* m <= 8: the load checked it */
     } else {
         for (size_t i = 0; i < groups * ns; i++) s[i] = (qsdr_cf32){i % 2 ? 1.f : -1.f, i % 3 ? 1.f : -1.f};
         (void)qsdr_ae_demodulate(a, s, groups, llr);
@@ -82,7 +66,7 @@ static void run_file(const uint8_t *data, size_t size)
     fclose(f);
     qsdr_nn_model *m = qsdr_nn_model_load(path);
     if (m) {
-        run_model(m);
+        fuzz_run_model(m, 1u << 20);
         qsdr_nn_model_free(m);
     }
     run_ae(path, true);
