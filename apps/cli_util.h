@@ -1,12 +1,77 @@
 /* SPDX-License-Identifier: MIT */
-/* Helpers shared by the training commands: clock, progress bar, gnuplot runner. */
+/* Helpers shared by the qsdr subcommands: option values, clock, progress bar, gnuplot runner. */
 #ifndef QSDR_CLI_UTIL_H
 #define QSDR_CLI_UTIL_H
 
+#include <ctype.h>
+#include <errno.h>
+#include <math.h>
+#include <stdint.h>
 #include <stdio.h>
 #include <stdlib.h>
 #include <string.h>
 #include <time.h>
+
+/* Option values. The whole text must be the number (no trailing text, no leading blank, no
+ * sign on an unsigned value, no overflow; numbers finite) and lie in [min, max]. Otherwise:
+ * "CMD: OPT expects ... in [min, max], got 'TEXT'" on stderr and -1 (the caller exits 2).
+ * v == NULL (the option was the last word) gets "CMD: option OPT needs a value". */
+static inline int cli_opt_missing(const char *cmd, const char *opt, const char *v)
+{
+    if (v) return 0;
+    fprintf(stderr, "%s: option %s needs a value\n", cmd, opt);
+    return -1;
+}
+
+static inline int cli_opt_int(const char *cmd, const char *opt, const char *v, long long min, long long max, long long *out)
+{
+    if (cli_opt_missing(cmd, opt, v)) return -1;
+    char *end = NULL;
+    errno = 0;
+    long long x = *v && !isspace((unsigned char)*v) ? strtoll(v, &end, 10) : 0;
+    if (!end || *end || errno || x < min || x > max) {
+        fprintf(stderr, "%s: %s expects an integer in [%lld, %lld], got '%s'\n", cmd, opt, min, max, v);
+        return -1;
+    }
+    *out = x;
+    return 0;
+}
+
+/* seeds and counts: [0, 2^64 - 1] */
+static inline int cli_opt_u64(const char *cmd, const char *opt, const char *v, uint64_t *out)
+{
+    if (cli_opt_missing(cmd, opt, v)) return -1;
+    char *end = NULL;
+    errno = 0;
+    unsigned long long x = isdigit((unsigned char)*v) ? strtoull(v, &end, 10) : 0;
+    if (!end || *end || errno) {
+        fprintf(stderr, "%s: %s expects an integer in [0, %llu], got '%s'\n", cmd, opt, (unsigned long long)UINT64_MAX, v);
+        return -1;
+    }
+    *out = (uint64_t)x;
+    return 0;
+}
+
+static inline int cli_opt_double(const char *cmd, const char *opt, const char *v, double min, double max, double *out)
+{
+    if (cli_opt_missing(cmd, opt, v)) return -1;
+    char *end = NULL;
+    double x = *v && !isspace((unsigned char)*v) ? strtod(v, &end) : NAN;
+    if (!end || *end || !isfinite(x) || x < min || x > max) {
+        fprintf(stderr, "%s: %s expects a number in [%g, %g], got '%s'\n", cmd, opt, min, max, v);
+        return -1;
+    }
+    *out = x;
+    return 0;
+}
+
+/* "-h" or "--help" anywhere among the arguments */
+static inline int cli_wants_help(int argc, char **argv)
+{
+    for (int i = 0; i < argc; i++)
+        if (!strcmp(argv[i], "--help") || !strcmp(argv[i], "-h")) return 1;
+    return 0;
+}
 
 static inline double cli_now(void)
 {

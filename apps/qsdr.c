@@ -9,8 +9,10 @@
 #include <sys/time.h>
 #include <unistd.h>
 
+#include <cjson/cJSON.h>
 #include <zmq.h>
 
+#include "cli_util.h"
 #include "qsdr/qsdr.h"
 
 enum { EXIT_BAD_INPUT = 2, EXIT_RUNTIME = 1 };
@@ -44,23 +46,34 @@ static void usage(FILE *f)
             "  qsdr model info|eval|quantize FILE ...   inspect, evaluate per bit-width, quantize (PTQ)\n"
             "run options: --control ENDPOINT (loopback or ipc by default) [--control-allow-remote]\n"
             "             [--control-curve-secret Z85]\n"
-            "  qsdr version\n\n"
+            "  qsdr version\n"
+            "qsdr COMMAND --help shows a command's options and their ranges\n\n"
             "exit status: 0 ok, 2 bad input (flowgraph, parameter, option), 1 runtime failure\n",
             QSDR_VERSION_STRING);
 }
 
-static int parse_u64(const char *opt, const char *s, uint64_t *out)
-{
-    char *end;
-    if (!s || !*s || *s == '-') goto bad;
-    unsigned long long v = strtoull(s, &end, 0);
-    if (*end) goto bad;
-    *out = v;
-    return 0;
-bad:
-    fprintf(stderr, "qsdr: option %s expects a non-negative integer, got '%s'\n", opt, s ? s : "");
-    return -1;
-}
+static const char usage_run[] =
+    "usage: qsdr run FILE.yml [options]     run a flowgraph until its sources end (or a limit)\n"
+    "  --set ID.PARAM=VALUE | --set VAR=VALUE   a block parameter or a flowgraph variable (repeatable)\n"
+    "  --items N             stop after N items from the sources\n"
+    "  --seconds S           stop after S seconds, S in (0, 1e7]\n"
+    "  --seed N              the flowgraph seed (default 1; every block's seed derives from it)\n"
+    "  --scheduler threaded|serial   (default threaded: one thread per block)\n"
+    "  --control ENDPOINT    serve the control port (qsdr ctl) on a loopback tcp:// or ipc:// endpoint\n"
+    "  --control-allow-remote        allow a non-loopback control endpoint\n"
+    "  --control-curve-secret Z85    CURVE-encrypt the control port (qsdr ctl keygen)\n"
+    "  --quiet, -q           no configuration, progress or counters on stderr\n";
+static const char usage_blocks[] =
+    "usage: qsdr blocks [NAME] [--markdown]   list every block, or describe one: ports, rate,\n"
+    "                                         parameters (type, default, range, units, live)\n";
+static const char usage_block[] =
+    "usage: qsdr block NAME [PARAM=VALUE]...   run one 1-in/1-out block as a filter, stdin -> stdout\n"
+    "                                          (raw items of the block's input and output types)\n";
+static const char usage_ctl[] =
+    "usage: qsdr ctl ADDRESS get ID.PARAM | set ID.PARAM VALUE | list | stats | json '{...}'\n"
+    "                [--timeout MS (1..3600000, default 3000)] [--curve-server-key Z85]\n"
+    "       qsdr ctl keygen     a CURVE key pair for qsdr run --control-curve-secret\n"
+    "ADDRESS is the endpoint given to qsdr run --control; exit 0 when the answer has \"ok\": true\n";
 
 /* ---- qsdr blocks ----------------------------------------------------------------------- */
 static const char *ptype(qsdr_param_type t)
@@ -122,12 +135,16 @@ static void describe(const qsdr_block_desc *d, FILE *f, bool md)
 
 static int cmd_blocks(int argc, char **argv)
 {
+    if (cli_wants_help(argc, argv)) return fputs(usage_blocks, stdout), 0;
     bool md = false;
     const char *name = NULL;
     for (int i = 0; i < argc; i++) {
         if (!strcmp(argv[i], "--markdown")) md = true;
         else if (argv[i][0] == '-') {
-            fprintf(stderr, "qsdr blocks: unknown option '%s'\n", argv[i]);
+            fprintf(stderr, "qsdr blocks: unknown option '%s'\n%s", argv[i], usage_blocks);
+            return EXIT_BAD_INPUT;
+        } else if (name) {
+            fprintf(stderr, "qsdr blocks: one block name at a time, got '%s' and '%s'\n", name, argv[i]);
             return EXIT_BAD_INPUT;
         } else name = argv[i];
     }
@@ -228,6 +245,7 @@ static int run_flowgraph(qsdr_flowgraph_t *fg, qsdr_sched_kind sched, double sec
 
 static int cmd_run(int argc, char **argv)
 {
+    if (cli_wants_help(argc, argv)) return fputs(usage_run, stdout), 0;
     const char *file = NULL;
     const char **sets = calloc((size_t)argc + 1, sizeof *sets);
     size_t n_sets = 0;
@@ -250,19 +268,14 @@ static int cmd_run(int argc, char **argv)
         } else if (!strncmp(a, "--set=", 6)) {
             sets[n_sets++] = a + 6;
         } else if (!strcmp(a, "--items")) {
-            if (parse_u64(a, v, &items)) goto out;
+            if (cli_opt_u64("qsdr run", a, v, &items)) goto out;
             i++;
         } else if (!strcmp(a, "--seed")) {
-            if (parse_u64(a, v, &seed)) goto out;
+            if (cli_opt_u64("qsdr run", a, v, &seed)) goto out;
             have_seed = true;
             i++;
         } else if (!strcmp(a, "--seconds")) {
-            char *end;
-            seconds = v ? strtod(v, &end) : 0;
-            if (!v || *end || !(seconds > 0) || seconds > 1e7) {
-                fprintf(stderr, "qsdr run: --seconds expects a number in (0, 1e7], got '%s'\n", v ? v : "");
-                goto out;
-            }
+            if (cli_opt_double("qsdr run", a, v, 1e-3, 1e7, &seconds)) goto out;
             i++;
         } else if (!strcmp(a, "--scheduler")) {
             if (v && !strcmp(v, "threaded")) sched = QSDR_SCHED_THREADED;
@@ -285,7 +298,7 @@ static int cmd_run(int argc, char **argv)
         } else if (!strcmp(a, "--control-allow-remote")) {
             co.allow_remote = true;
         } else if (a[0] == '-' && a[1]) {
-            fprintf(stderr, "qsdr run: unknown option '%s'\n", a);
+            fprintf(stderr, "qsdr run: unknown option '%s'\n%s", a, usage_run);
             goto out;
         } else if (!file) {
             file = a;
@@ -295,8 +308,7 @@ static int cmd_run(int argc, char **argv)
         }
     }
     if (!file) {
-        fprintf(stderr, "qsdr run: no flowgraph file given\n");
-        usage(stderr);
+        fprintf(stderr, "qsdr run: no flowgraph file given\n%s", usage_run);
         goto out;
     }
     if (items && seconds > 0) {
@@ -317,8 +329,9 @@ out:
 /* ---- qsdr block (filter) ---------------------------------------------------------------- */
 static int cmd_block(int argc, char **argv)
 {
+    if (cli_wants_help(argc, argv)) return fputs(usage_block, stdout), 0;
     if (argc < 1) {
-        fprintf(stderr, "qsdr block: which block? (qsdr block NAME [PARAM=VALUE]...)\n");
+        fprintf(stderr, "qsdr block: which block?\n%s", usage_block);
         return EXIT_BAD_INPUT;
     }
     qsdr_registry_load_plugins();
@@ -372,6 +385,7 @@ int qsdr_cmd_model(int argc, char **argv);
 /* ---- qsdr ctl: the control port's command-line client ---------------------------------- */
 static int cmd_ctl(int argc, char **argv)
 {
+    if (argc >= 1 && (!strcmp(argv[0], "--help") || !strcmp(argv[0], "-h"))) return fputs(usage_ctl, stdout), 0;
     if (argc >= 1 && !strcmp(argv[0], "keygen")) {
         char pub[41], sec[41];
         if (zmq_curve_keypair(pub, sec)) {
@@ -383,30 +397,53 @@ static int cmd_ctl(int argc, char **argv)
     }
     const char *addr = NULL, *server_key = NULL;
     const char *words[4] = {0};
-    int nw = 0, timeout_ms = 3000;
+    int nw = 0;
+    long long timeout_ms = 3000;
     for (int i = 0; i < argc; i++) {
-        if (!strcmp(argv[i], "--timeout") && i + 1 < argc) timeout_ms = atoi(argv[++i]);
-        else if (!strcmp(argv[i], "--curve-server-key") && i + 1 < argc) server_key = argv[++i];
-        else if (!addr) addr = argv[i];
+        const char *v = i + 1 < argc ? argv[i + 1] : NULL;
+        if (!strcmp(argv[i], "--timeout")) {
+            if (cli_opt_int("qsdr ctl", argv[i], v, 1, 3600000, &timeout_ms)) return EXIT_BAD_INPUT;
+            i++;
+        } else if (!strcmp(argv[i], "--curve-server-key")) {
+            if (cli_opt_missing("qsdr ctl", argv[i], v)) return EXIT_BAD_INPUT;
+            if (strlen(v) != 40) {
+                fprintf(stderr, "qsdr ctl: --curve-server-key expects the 40-character Z85 public key (qsdr ctl keygen), got '%s'\n", v);
+                return EXIT_BAD_INPUT;
+            }
+            server_key = v;
+            i++;
+        } else if (!addr) addr = argv[i];
         else if (nw < 4) words[nw++] = argv[i];
         else {
-            fprintf(stderr, "qsdr ctl: too many arguments\n");
+            fprintf(stderr, "qsdr ctl: too many arguments\n%s", usage_ctl);
             return EXIT_BAD_INPUT;
         }
     }
-    char req[1200];
     if (!addr || !nw) {
-        fprintf(stderr, "usage: qsdr ctl ADDRESS get ID.PARAM | set ID.PARAM VALUE | list | stats | json '{...}'\n");
+        fputs(usage_ctl, stderr);
         return EXIT_BAD_INPUT;
     }
-    if (!strcmp(words[0], "get") && nw == 2) snprintf(req, sizeof req, "{\"get\": \"%s\"}", words[1]);
-    else if (!strcmp(words[0], "set") && nw == 3) snprintf(req, sizeof req, "{\"set\": \"%s\", \"value\": \"%s\"}", words[1], words[2]);
-    else if (!strcmp(words[0], "list") && nw == 1) snprintf(req, sizeof req, "{\"list\": true}");
-    else if (!strcmp(words[0], "stats") && nw == 1) snprintf(req, sizeof req, "{\"stats\": true}");
-    else if (!strcmp(words[0], "json") && nw == 2) snprintf(req, sizeof req, "%s", words[1]);
+    /* the request is built with cJSON, so names and values with quotes or backslashes stay
+       one JSON string each; `json TEXT` is sent as given (the server answers malformed JSON) */
+    cJSON *j = cJSON_CreateObject();
+    char *req = NULL;
+    if (!strcmp(words[0], "get") && nw == 2) cJSON_AddStringToObject(j, "get", words[1]);
+    else if (!strcmp(words[0], "set") && nw == 3) {
+        cJSON_AddStringToObject(j, "set", words[1]);
+        cJSON_AddStringToObject(j, "value", words[2]);
+    } else if (!strcmp(words[0], "list") && nw == 1) cJSON_AddTrueToObject(j, "list");
+    else if (!strcmp(words[0], "stats") && nw == 1) cJSON_AddTrueToObject(j, "stats");
+    else if (!strcmp(words[0], "json") && nw == 2) req = strdup(words[1]);
     else {
-        fprintf(stderr, "qsdr ctl: expected get ID.PARAM, set ID.PARAM VALUE, list, stats or json TEXT\n");
+        cJSON_Delete(j);
+        fprintf(stderr, "qsdr ctl: expected get ID.PARAM, set ID.PARAM VALUE, list, stats or json TEXT\n%s", usage_ctl);
         return EXIT_BAD_INPUT;
+    }
+    if (!req) req = cJSON_PrintUnformatted(j);
+    cJSON_Delete(j);
+    if (!req) {
+        fprintf(stderr, "qsdr ctl: out of memory\n");
+        return 1;
     }
     void *ctx = zmq_ctx_new(), *s = zmq_socket(ctx, ZMQ_REQ);
     int linger = 0;
@@ -426,8 +463,8 @@ static int cmd_ctl(int argc, char **argv)
         fprintf(stderr, "qsdr ctl: send failed: %s\n", zmq_strerror(zmq_errno()));
     } else {
         zmq_pollitem_t it = {s, 0, ZMQ_POLLIN, 0};
-        if (zmq_poll(&it, 1, timeout_ms) <= 0) {
-            fprintf(stderr, "qsdr ctl: no answer from %s within %d ms (is `qsdr run --control %s` running?)\n", addr, timeout_ms, addr);
+        if (zmq_poll(&it, 1, (long)timeout_ms) <= 0) {
+            fprintf(stderr, "qsdr ctl: no answer from %s within %lld ms (is `qsdr run --control %s` running?)\n", addr, timeout_ms, addr);
         } else {
             char buf[65536];
             int n = zmq_recv(s, buf, sizeof buf - 1, 0);
@@ -440,6 +477,7 @@ static int cmd_ctl(int argc, char **argv)
     }
     zmq_close(s);
     zmq_ctx_term(ctx);
+    free(req);
     return rc;
 }
 

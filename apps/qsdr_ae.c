@@ -34,20 +34,23 @@ static void progress(void *user, const char *phase, size_t step, size_t total, f
 static void usage(FILE *f)
 {
     fprintf(f, "usage: qsdr train ae --bits-per-symbol M --oversampling L --ebn0 DB [options]\n"
-               "  --symbols NS        conventional symbols per group (default 1)\n"
-               "  --code-rate R       outer code rate for the Eb/N0 accounting (default 1/3; a/b or decimal)\n"
+               "  --bits-per-symbol M coded bits per group, 1..8 (2: QPSK rate, 4: 16-QAM rate with --symbols 1)\n"
+               "  --oversampling L    samples per symbol period, 1..16\n"
+               "  --ebn0 DB           training Eb/N0 in dB, -10..30 (every sample's energy counted)\n"
+               "  --symbols NS        conventional symbols per group, 1..8 (default 1; 2 x NS x L <= 32)\n"
+               "  --code-rate R       outer code rate for the Eb/N0 accounting, (0, 1] (default 1/3; a/b or decimal)\n"
                "  --method M          two-step | ste | both (default both: keep the lower raw BER)\n"
-               "  --steps N           end-to-end steps (default 20000; two-step adds N/2 receiver steps)\n"
+               "  --steps N           end-to-end steps, 1..1e8 (default 20000; two-step adds N/2 receiver steps)\n"
                "  --qat-steps N       joint float/8/4/2/1-bit receiver fine-tuning steps (default 4000; 0 = none);\n"
                "                      the transmitter gets 2N steps at each of 8, 4, 2, 1 bits\n"
-               "  --batch B           groups per step (default 1024)\n"
-               "  --lr LR             Adam learning rate (default 1e-3)\n"
-               "  --seed S            (default 1)\n"
+               "  --batch B           groups per step, 2..1048576 (default 1024)\n"
+               "  --lr LR             Adam learning rate, (0, 1] (default 1e-3)\n"
+               "  --seed S            0..2^64-1 (default 1)\n"
                "  --out DIR           default ae-m<M>-L<L>; writes tx.safetensors, rx.safetensors, the multi-bit\n"
                "                      receiver rx_multibit.safetensors (+ _w8/_w4/_w2/_w1: stored at that bit-width),\n"
                "                      the transmitter at that bit-width tx_w8/_w4/_w2/_w1.safetensors,\n"
                "                      loss.csv, loss.png, report.txt\n"
-               "  --quiet\n");
+               "  --quiet, -q         no progress bars\n");
 }
 
 static int parse_rate(const char *s, double *r)
@@ -85,49 +88,59 @@ int qsdr_cmd_train_ae(int argc, char **argv)
     qsdr_ae_train_defaults(&c);
     const char *out = NULL;
     bool quiet = false, have_m = false, have_l = false, have_e = false;
+    static const char *const name = "qsdr train ae";
     for (int i = 0; i < argc; i++) {
         const char *a = argv[i], *v = i + 1 < argc ? argv[i + 1] : NULL;
-        char *e = NULL;
-        long long n = v ? strtoll(v, &e, 10) : 0;
-        bool num_ok = v && e && !*e && n >= 0;
+        long long n = 0;
+        double d = 0;
+        int bad = 0;
         if (!strcmp(a, "--help") || !strcmp(a, "-h")) {
             usage(stdout);
             return 0;
-        } else if (!strcmp(a, "--quiet")) quiet = true;
-        else if (!v) {
-            fprintf(stderr, "qsdr train ae: option %s needs a value\n", a);
-            return EXIT_BAD_INPUT;
-        } else if (!strcmp(a, "--bits-per-symbol") && num_ok && n >= 1 && n <= 8) c.g.m = (unsigned)n, have_m = true, i++;
-        else if (!strcmp(a, "--oversampling") && num_ok && n >= 1 && n <= 16) c.g.L = (unsigned)n, have_l = true, i++;
-        else if (!strcmp(a, "--symbols") && num_ok && n >= 1 && n <= 8) c.g.ns = (unsigned)n, i++;
-        else if (!strcmp(a, "--ebn0")) {
-            c.ebn0_db = strtod(v, &e);
-            if (*e || c.ebn0_db < -10 || c.ebn0_db > 30) goto bad;
-            have_e = true, i++;
+        } else if (!strcmp(a, "--quiet") || !strcmp(a, "-q")) {
+            quiet = true;
+            continue;
+        } else if (!strcmp(a, "--bits-per-symbol")) {
+            if (!(bad = cli_opt_int(name, a, v, 1, 8, &n))) c.g.m = (unsigned)n, have_m = true;
+        } else if (!strcmp(a, "--oversampling")) {
+            if (!(bad = cli_opt_int(name, a, v, 1, 16, &n))) c.g.L = (unsigned)n, have_l = true;
+        } else if (!strcmp(a, "--symbols")) {
+            if (!(bad = cli_opt_int(name, a, v, 1, 8, &n))) c.g.ns = (unsigned)n;
+        } else if (!strcmp(a, "--ebn0")) {
+            if (!(bad = cli_opt_double(name, a, v, -10, 30, &c.ebn0_db))) have_e = true;
         } else if (!strcmp(a, "--code-rate")) {
-            if (parse_rate(v, &c.code_rate)) goto bad;
-            i++;
+            if (!(bad = cli_opt_missing(name, a, v)) && parse_rate(v, &c.code_rate)) {
+                fprintf(stderr, "%s: --code-rate expects a rate in (0, 1] as a/b or a decimal, got '%s'\n", name, v);
+                bad = -1;
+            }
         } else if (!strcmp(a, "--method")) {
-            if (!strcmp(v, "two-step")) c.method = QSDR_AE_TWO_STEP;
+            if ((bad = cli_opt_missing(name, a, v))) ;
+            else if (!strcmp(v, "two-step")) c.method = QSDR_AE_TWO_STEP;
             else if (!strcmp(v, "ste")) c.method = QSDR_AE_STE;
             else if (!strcmp(v, "both")) c.method = QSDR_AE_BOTH;
-            else goto bad;
-            i++;
-        } else if (!strcmp(a, "--steps") && num_ok && n >= 1 && n <= 100000000) c.steps = (size_t)n, i++;
-        else if (!strcmp(a, "--qat-steps") && num_ok && n <= 100000000) c.qat_steps = (size_t)n, i++;
-        else if (!strcmp(a, "--batch") && num_ok && n >= 2 && n <= 1 << 20) c.batch = (size_t)n, i++;
-        else if (!strcmp(a, "--seed") && num_ok) c.seed = (uint64_t)n, i++;
-        else if (!strcmp(a, "--lr")) {
-            c.lr = strtof(v, &e);
-            if (*e || !(c.lr > 0 && c.lr < 10)) goto bad;
-            i++;
-        } else if (!strcmp(a, "--out")) out = v, i++;
-        else {
-        bad:
-            fprintf(stderr, "qsdr train ae: bad option or value: %s %s\n", a, v);
+            else fprintf(stderr, "%s: --method expects two-step, ste or both, got '%s'\n", name, v), bad = -1;
+        } else if (!strcmp(a, "--steps")) {
+            if (!(bad = cli_opt_int(name, a, v, 1, 100000000, &n))) c.steps = (size_t)n;
+        } else if (!strcmp(a, "--qat-steps")) {
+            if (!(bad = cli_opt_int(name, a, v, 0, 100000000, &n))) c.qat_steps = (size_t)n;
+        } else if (!strcmp(a, "--batch")) {
+            if (!(bad = cli_opt_int(name, a, v, 2, 1 << 20, &n))) c.batch = (size_t)n;
+        } else if (!strcmp(a, "--seed")) {
+            bad = cli_opt_u64(name, a, v, &c.seed);
+        } else if (!strcmp(a, "--lr")) {
+            if (!(bad = cli_opt_double(name, a, v, 1e-9, 1, &d))) c.lr = (float)d;
+        } else if (!strcmp(a, "--out")) {
+            bad = cli_opt_missing(name, a, v);
+            out = v;
+        } else {
+            fprintf(stderr, "%s: unknown option '%s'\n", name, a);
+            bad = -1;
+        }
+        if (bad) {
             usage(stderr);
             return EXIT_BAD_INPUT;
         }
+        i++; /* every option but --quiet and --help takes a value */
     }
     if (!have_m || !have_l || !have_e) {
         fprintf(stderr, "qsdr train ae: --bits-per-symbol, --oversampling and --ebn0 are required\n");

@@ -15,6 +15,7 @@
 #include <mpi.h>
 #endif
 
+#include "cli_util.h"
 #include "qsdr/qsdr.h"
 
 #define EXIT_BAD 2
@@ -96,7 +97,7 @@ static int parse_sweep(const char *spec, sweep_t *s, bool numeric)
         }
         double n = floor((b - a) / st + 1e-9) + 1;
         if (n > MAX_X) {
-            fprintf(stderr, "qsdr ber: --sweep '%s': %.0f points, at most %d\n", spec, n, MAX_X);
+            fprintf(stderr, "qsdr ber: --sweep '%s': %.3g points, at most %d\n", spec, n, MAX_X);
             return -1;
         }
         for (size_t i = 0; i < (size_t)n; i++) s->x[s->nx++] = a + (double)i * st;
@@ -478,7 +479,6 @@ static int run_ber(int argc, char **argv, int rank, int nranks)
         return EXIT_BAD;                                                           \
     }                                                                              \
     i++
-        char *end = NULL;
         if (!strcmp(a, "--sweep")) {
             NEED_ARG;
             if (nsweep == 2) return fprintf(stderr, "qsdr ber: at most two --sweep options (x axis, then curves)\n"), EXIT_BAD;
@@ -489,25 +489,25 @@ static int run_ber(int argc, char **argv, int rank, int nranks)
             NEED_ARG;
             if (!strchr(v, '=')) return fprintf(stderr, "qsdr ber: --set expects ID.PARAM=VALUE, got '%s'\n", v), EXIT_BAD;
             c.sets[c.nsets++] = v;
-        } else if (!strcmp(a, "--seed") || !strcmp(a, "--min-frame-errors") || !strcmp(a, "--max-frames") || !strcmp(a, "--threads")) {
-            NEED_ARG;
-            errno = 0;
-            unsigned long long u = strtoull(v, &end, 0);
-            if (!*v || *end || errno || v[0] == '-' || (!strcmp(a, "--threads") && (u < 1 || u > 1024)))
-                return fprintf(stderr, "qsdr ber: %s expects a non-negative integer%s, got '%s'\n", a,
-                               !strcmp(a, "--threads") ? " in [1, 1024]" : "", v), EXIT_BAD;
+        } else if (!strcmp(a, "--seed") || !strcmp(a, "--min-frame-errors") || !strcmp(a, "--max-frames")) {
+            uint64_t u;
+            if (cli_opt_u64("qsdr ber", a, v, &u)) return EXIT_BAD;
+            i++;
             if (!strcmp(a, "--seed")) c.seed = u;
             else if (!strcmp(a, "--min-frame-errors")) c.min_fe = u;
-            else if (!strcmp(a, "--max-frames")) c.max_frames = u;
-            else c.threads = (unsigned)u;
-        } else if (!strcmp(a, "--max-seconds") || !strcmp(a, "--ber-floor")) {
-            NEED_ARG;
-            double d = strtod(v, &end);
-            if (*end || !isfinite(d) || d < 0 || (!strcmp(a, "--ber-floor") && d >= 1))
-                return fprintf(stderr, "qsdr ber: %s expects a number %s, got '%s'\n", a, !strcmp(a, "--ber-floor") ? "in [0, 1)" : ">= 0", v),
-                       EXIT_BAD;
-            if (!strcmp(a, "--max-seconds")) c.max_seconds = d;
-            else c.ber_floor = d;
+            else c.max_frames = u;
+        } else if (!strcmp(a, "--threads")) {
+            long long t;
+            if (cli_opt_int("qsdr ber", a, v, 1, 1024, &t)) return EXIT_BAD;
+            i++;
+            c.threads = (unsigned)t;
+        } else if (!strcmp(a, "--max-seconds")) {
+            if (cli_opt_double("qsdr ber", a, v, 0, 1e9, &c.max_seconds)) return EXIT_BAD;
+            i++;
+        } else if (!strcmp(a, "--ber-floor")) {
+            if (cli_opt_double("qsdr ber", a, v, 0, 1, &c.ber_floor)) return EXIT_BAD;
+            if (c.ber_floor >= 1) return fprintf(stderr, "qsdr ber: --ber-floor expects a number in [0, 1), got '%s'\n", v), EXIT_BAD;
+            i++;
         } else if (!strcmp(a, "--csv")) {
             NEED_ARG;
             c.csv = v;

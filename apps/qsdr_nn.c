@@ -81,34 +81,42 @@ static int plot_training(const char *dir)
     return cli_gnuplot(dir, "train", g);
 }
 
+static const char usage_train[] =
+    "usage: qsdr train SPEC.yml [options]   train the network a model spec describes (docs/nn.md)\n"
+    "  --out DIR               (default train-SPECNAME): model.safetensors, train.csv, train.png\n"
+    "  --epochs N              1..1000000 (default: the spec's train.epochs)\n"
+    "  --seed N                initialisation, data order, dropout (default: the spec's seed)\n"
+    "  --bits W[/A]|float      bit-width of every layer for quantization-aware training, 1..8\n"
+    "  --checkpoint-every N    also save DIR/checkpoint-epochNNNN.safetensors every N epochs\n"
+    "  --quiet                 no model summary or progress bar\n"
+    "       qsdr train ae --bits-per-symbol M --oversampling L --ebn0 DB [...]   the autoencoder\n"
+    "                          of the flagship chain (qsdr train ae --help)\n";
+
 static int cmd_train_spec(int argc, char **argv)
 {
+    if (cli_wants_help(argc, argv)) return fputs(usage_train, stdout), 0;
     const char *spec = NULL, *out = NULL, *bits = NULL;
-    long epochs = -1, ckpt = 0;
-    long long seed = -1;
-    bool quiet = false;
+    long long epochs = -1, ckpt = 0;
+    uint64_t seed = 0;
+    bool quiet = false, have_seed = false;
     for (int i = 0; i < argc; i++) {
-        const char *a = argv[i];
-        if (!strcmp(a, "--out") && i + 1 < argc) out = argv[++i];
-        else if (!strcmp(a, "--epochs") && i + 1 < argc) epochs = strtol(argv[++i], NULL, 10);
-        else if (!strcmp(a, "--seed") && i + 1 < argc) seed = strtoll(argv[++i], NULL, 10);
-        else if (!strcmp(a, "--bits") && i + 1 < argc) bits = argv[++i];
-        else if (!strcmp(a, "--checkpoint-every") && i + 1 < argc) ckpt = strtol(argv[++i], NULL, 10);
-        else if (!strcmp(a, "--quiet")) quiet = true;
+        const char *a = argv[i], *v = i + 1 < argc ? argv[i + 1] : NULL;
+        int bad = 0;
+        if (!strcmp(a, "--out")) bad = cli_opt_missing("qsdr train", a, v), out = v, i++;
+        else if (!strcmp(a, "--epochs")) bad = cli_opt_int("qsdr train", a, v, 1, 1000000, &epochs), i++;
+        else if (!strcmp(a, "--seed")) bad = cli_opt_u64("qsdr train", a, v, &seed), have_seed = true, i++;
+        else if (!strcmp(a, "--bits")) bad = cli_opt_missing("qsdr train", a, v), bits = v, i++;
+        else if (!strcmp(a, "--checkpoint-every")) bad = cli_opt_int("qsdr train", a, v, 0, 1000000, &ckpt), i++;
+        else if (!strcmp(a, "--quiet") || !strcmp(a, "-q")) quiet = true;
         else if (a[0] != '-' && !spec) spec = a;
         else {
-            fprintf(stderr, "qsdr train: unknown or incomplete option '%s'\n", a);
+            fprintf(stderr, "qsdr train: %s '%s'\n%s", a[0] == '-' ? "unknown option" : "one spec only, got another:", a, usage_train);
             return EXIT_BAD_INPUT;
         }
+        if (bad) return EXIT_BAD_INPUT;
     }
     if (!spec) {
-        fprintf(stderr, "usage: qsdr train SPEC.yml [--out DIR] [--epochs N] [--seed N] [--bits W[/A]|float]\n"
-                        "                  [--checkpoint-every N] [--quiet]\n"
-                        "       qsdr train ae --bits-per-symbol M --oversampling L --ebn0 DB [...] (qsdr train ae --help)\n");
-        return EXIT_BAD_INPUT;
-    }
-    if (epochs == 0 || epochs < -1 || ckpt < 0 || seed < -1) {
-        fprintf(stderr, "qsdr train: --epochs must be >= 1, --seed and --checkpoint-every >= 0\n");
+        fprintf(stderr, "qsdr train: no model spec given\n%s", usage_train);
         return EXIT_BAD_INPUT;
     }
     qsdr_nn_model *m = qsdr_nn_model_load(spec);
@@ -130,9 +138,9 @@ static int cmd_train_spec(int argc, char **argv)
         return EXIT_BAD_INPUT;
     }
     if (epochs > 0) c.epochs = (size_t)epochs;
-    if (seed >= 0) {
-        c.seed = (uint64_t)seed;
-        qsdr_nn_model_init(m, (uint64_t)seed);
+    if (have_seed) {
+        c.seed = seed;
+        qsdr_nn_model_init(m, seed);
     }
     char dir[4096];
     if (out) snprintf(dir, sizeof dir, "%s", out);
@@ -246,18 +254,54 @@ static int model_eval(qsdr_nn_model *m, const char *file, const char *bits_list,
     return rc;
 }
 
+static const char usage_model[] =
+    "usage: qsdr model info FILE                 layers, shapes, parameters, bit-widths, FLOPs\n"
+    "       qsdr model eval FILE [--bits LIST] [--calibrate N]   accuracy per bit-width\n"
+    "                        (e.g. float,8,4/8,2,1), fake-quant and integer engines; with\n"
+    "                        --calibrate, ranges are set on N training examples first (PTQ)\n"
+    "       qsdr model quantize IN OUT --bits W[/A] [--calibrate N (default 1024)]   post-training quantization\n"
+    "FILE is a spec (.yml/.json) or a .safetensors model; eval and quantize need the spec's data section\n";
+
 int qsdr_cmd_model(int argc, char **argv)
 {
+    if (cli_wants_help(argc, argv)) return fputs(usage_model, stdout), 0;
     if (argc < 2 || (strcmp(argv[0], "info") && strcmp(argv[0], "eval") && strcmp(argv[0], "quantize"))) {
-        fprintf(stderr, "usage: qsdr model info FILE                 layers, shapes, parameters, bit-widths, FLOPs\n"
-                        "       qsdr model eval FILE [--bits LIST] [--calibrate N]   accuracy per bit-width\n"
-                        "                        (e.g. float,8,4/8,2,1), fake-quant and integer engines; with\n"
-                        "                        --calibrate, ranges are set on N training examples first (PTQ)\n"
-                        "       qsdr model quantize IN OUT --bits W[/A] [--calibrate N]   post-training quantization\n"
-                        "FILE is a spec (.yml/.json) or a .safetensors model\n");
+        fputs(usage_model, stderr);
         return EXIT_BAD_INPUT;
     }
-    const char *sub = argv[0], *file = argv[1];
+    /* options first: a bad option is reported before the model is loaded */
+    const char *sub = argv[0], *file = argv[1], *outp = NULL, *bits = NULL;
+    long long ncal = !strcmp(sub, "quantize") ? 1024 : 0;
+    int first = 2;
+    if (!strcmp(sub, "quantize")) {
+        if (argc < 3 || argv[2][0] == '-') {
+            fprintf(stderr, "qsdr model quantize: no output file given\n%s", usage_model);
+            return EXIT_BAD_INPUT;
+        }
+        outp = argv[2];
+        first = 3;
+    }
+    char name[32];
+    snprintf(name, sizeof name, "qsdr model %s", sub);
+    for (int i = first; i < argc; i++) {
+        const char *a = argv[i], *v = i + 1 < argc ? argv[i + 1] : NULL;
+        if (strcmp(sub, "info") && !strcmp(a, "--bits")) {
+            if (cli_opt_missing(name, a, v)) return EXIT_BAD_INPUT;
+            bits = v, i++;
+        } else if (strcmp(sub, "info") && !strcmp(a, "--calibrate")) {
+            if (cli_opt_int(name, a, v, !strcmp(sub, "quantize") ? 1 : 0, 100000000, &ncal)) return EXIT_BAD_INPUT;
+            i++;
+        } else {
+            fprintf(stderr, "%s: unknown option or extra argument '%s'\n%s", name, a, usage_model);
+            return EXIT_BAD_INPUT;
+        }
+    }
+    int w = 0, a = 0;
+    if (!strcmp(sub, "quantize") && (!bits || parse_bits_opt(bits, &w, &a))) {
+        if (bits) fprintf(stderr, "qsdr model quantize: --bits expects W or W/A with W, A in 1..8, or float; got '%s'\n", bits);
+        else fprintf(stderr, "qsdr model quantize: --bits W[/A] is required\n");
+        return EXIT_BAD_INPUT;
+    }
     char *cmd = NULL; /* the training command, read with the model (safetensors files) */
     qsdr_nn_model *m = qsdr_nn_model_load_meta(file, "qsdr.command", &cmd);
     if (!m) {
@@ -269,46 +313,23 @@ int qsdr_cmd_model(int argc, char **argv)
         qsdr_nn_model_print(m, stdout);
         if (cmd) printf("trained by: %s\n", cmd);
     } else if (!strcmp(sub, "eval")) {
-        const char *bits = NULL;
-        long ncal = 0;
-        for (int i = 2; i < argc; i++) {
-            if (!strcmp(argv[i], "--bits") && i + 1 < argc) bits = argv[++i];
-            else if (!strcmp(argv[i], "--calibrate") && i + 1 < argc) ncal = strtol(argv[++i], NULL, 10);
-            else {
-                fprintf(stderr, "qsdr model eval: unknown option '%s'\n", argv[i]);
-                rc = EXIT_BAD_INPUT;
-            }
-        }
-        if (!rc) rc = model_eval(m, file, bits, ncal);
+        rc = model_eval(m, file, bits, (long)ncal);
     } else {
-        const char *outp = argc > 2 ? argv[2] : NULL, *bits = NULL;
-        long ncal = 1024;
-        for (int i = 3; i < argc; i++) {
-            if (!strcmp(argv[i], "--bits") && i + 1 < argc) bits = argv[++i];
-            else if (!strcmp(argv[i], "--calibrate") && i + 1 < argc) ncal = strtol(argv[++i], NULL, 10);
-            else rc = EXIT_BAD_INPUT;
-        }
-        int w, a;
-        if (rc || !outp || !bits || parse_bits_opt(bits, &w, &a) || ncal < 1) {
-            fprintf(stderr, "usage: qsdr model quantize IN OUT --bits W[/A] [--calibrate N>=1]\n");
+        qsdr_nn_dataset tr, te;
+        if (qsdr_nn_dataset_from_spec(m, &tr, &te, file)) {
+            fprintf(stderr, "qsdr model quantize: %s\n", qsdr_last_error());
             rc = EXIT_BAD_INPUT;
         } else {
-            qsdr_nn_dataset tr, te;
-            if (qsdr_nn_dataset_from_spec(m, &tr, &te, file)) {
+            qsdr_nn_set_bits(m, QSDR_NN_ALL_LAYERS, w, a);
+            size_t n = (size_t)ncal < tr.n ? (size_t)ncal : tr.n;
+            if (qsdr_nn_calibrate(m, tr.x, n) || qsdr_nn_save(m, outp, NULL)) {
                 fprintf(stderr, "qsdr model quantize: %s\n", qsdr_last_error());
-                rc = EXIT_BAD_INPUT;
-            } else {
-                qsdr_nn_set_bits(m, QSDR_NN_ALL_LAYERS, w, a);
-                size_t n = (size_t)ncal < tr.n ? (size_t)ncal : tr.n;
-                if (qsdr_nn_calibrate(m, tr.x, n) || qsdr_nn_save(m, outp, NULL)) {
-                    fprintf(stderr, "qsdr model quantize: %s\n", qsdr_last_error());
-                    rc = 1;
-                } else
-                    printf("%s: %s bits, calibrated on %zu examples; test accuracy %.4f\n", outp, bits, n,
-                           qsdr_nn_accuracy(m, te.n ? &te : &tr));
-                qsdr_nn_dataset_free(&tr);
-                qsdr_nn_dataset_free(&te);
-            }
+                rc = 1;
+            } else
+                printf("%s: %s bits, calibrated on %zu examples; test accuracy %.4f\n", outp, bits, n,
+                       qsdr_nn_accuracy(m, te.n ? &te : &tr));
+            qsdr_nn_dataset_free(&tr);
+            qsdr_nn_dataset_free(&te);
         }
     }
     qsdr_nn_model_free(m);

@@ -28,6 +28,11 @@ out=$("$qsdr" ctl "$ep" set adc.bits 12); [ $? -eq 1 ] || fail "out-of-range set
 echo "$out" | grep -q 'out of range, allowed \[1, 8\]' || fail "range message: $out"
 out=$("$qsdr" ctl "$ep" set adc.agc true); [ $? -eq 1 ] && echo "$out" | grep -q "cannot be changed while running" || fail "non-live parameter: $out"
 out=$("$qsdr" ctl "$ep" json 'this is not json'); [ $? -eq 1 ] && echo "$out" | grep -q "not a JSON object" || fail "garbage: $out"
+# quotes and backslashes in a name or value stay inside their JSON strings (the request is
+# built by cJSON, not pasted): the server sees a bad value, not malformed JSON
+out=$("$qsdr" ctl "$ep" set adc.bits '2", "x": "\'); [ $? -eq 1 ] || fail "quoted value should exit 1: $out"
+echo "$out" | grep -q "not a JSON object" && fail "a quoted value broke the request's JSON: $out"
+echo "$out" | grep -q '"ok":false' || fail "quoted value reply: $out"
 out=$("$qsdr" ctl "$ep" json '{"frobnicate": 1}'); echo "$out" | grep -q "unknown request" || fail "unknown request: $out"
 "$qsdr" ctl "$ep" stats | grep -q '"snk":{"items_in":[1-9]' || fail "stats"
 "$qsdr" ctl "$ep" list | grep -q '"name":"bits","value":"2","settable":true' || fail "list"

@@ -47,8 +47,8 @@ printf 'input: [2]\nlayers:\n  - {type: linear, out: 3, kernal: 2}\n' >"$T/bad.y
 expect_bad "unknown key \`kernal\`" model info "$T/bad.yml"
 expect_bad "usage" model
 expect_bad "are required" train ae --bits-per-symbol 2
-expect_bad "bad option or value: --oversampling 0" train ae --bits-per-symbol 2 --oversampling 0 --ebn0 1
-expect_bad "bad option or value: --code-rate 3/2" train ae --bits-per-symbol 2 --oversampling 2 --ebn0 1 --code-rate 3/2
+expect_bad "--oversampling expects an integer in \[1, 16\], got .0." train ae --bits-per-symbol 2 --oversampling 0 --ebn0 1
+expect_bad "--code-rate expects a rate in (0, 1\] as a/b or a decimal, got .3/2." train ae --bits-per-symbol 2 --oversampling 2 --ebn0 1 --code-rate 3/2
 
 # qsdr train ae end to end (small): models, report, loss curve; the files load in the blocks
 "$QSDR" train ae --bits-per-symbol 2 --oversampling 2 --ebn0 2 --code-rate 1/2 --steps 300 --batch 256 --qat-steps 100 \

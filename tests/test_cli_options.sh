@@ -1,0 +1,55 @@
+#!/usr/bin/env bash
+# Every qsdr subcommand: --help prints its usage on stdout and exits 0; a bad option value (not a
+# number, trailing text, NaN, out of range, missing) exits 2 naming the option, the allowed range
+# and the text given, before any work starts, and never hangs.
+set -u
+qsdr=$1; src=$2
+tmp=$(mktemp -d); trap 'rm -rf "$tmp"' EXIT
+fail() { echo "FAIL: $*"; exit 1; }
+
+for sub in run ber train "train ae" model "model info" "model eval" "model quantize" ctl blocks block; do
+    # shellcheck disable=SC2086
+    out=$(timeout 10 "$qsdr" $sub --help 2>"$tmp/err"); rc=$?
+    [ $rc -eq 0 ] || fail "qsdr $sub --help exited $rc: $(cat "$tmp/err")"
+    echo "$out" | grep -q "^usage: qsdr ${sub%% *}" || fail "qsdr $sub --help: no usage on stdout: $out"
+done
+"$qsdr" -h | grep -q 'qsdr COMMAND --help' || fail "qsdr -h does not point at the per-command help"
+
+fg=$src/flowgraphs/qpsk_onebit.yml
+spec=$src/examples/spirals.yml
+# expect_bad 'message (grep -F)' args...
+expect_bad() {
+    local want=$1; shift
+    timeout 10 "$qsdr" "$@" >"$tmp/out" 2>"$tmp/err"; rc=$?
+    [ $rc -eq 2 ] || fail "qsdr $* exited $rc (expected 2): $(cat "$tmp/err")"
+    grep -qF -- "$want" "$tmp/err" || fail "qsdr $*: message lacks '$want': $(cat "$tmp/err")"
+    [ ! -s "$tmp/out" ] || fail "qsdr $*: wrote to stdout: $(cat "$tmp/out")"
+}
+expect_bad "--items expects an integer in [0, 18446744073709551615], got '1e3'" run "$fg" --items 1e3
+expect_bad "--seed expects an integer in [0, 18446744073709551615], got '99999999999999999999'" run "$fg" --seed 99999999999999999999
+expect_bad "--seconds expects a number in [0.001, 1e+07], got '1e-9'" run "$fg" --seconds 1e-9
+expect_bad "--seconds expects a number in [0.001, 1e+07], got 'nan'" run "$fg" --seconds nan
+expect_bad "option --seed needs a value" run "$fg" --seed
+expect_bad "one block name at a time" blocks adc awgn
+expect_bad "--threads expects an integer in [1, 1024], got '0'" ber "$fg" --sweep awgn.ebn0_db=1 --threads 0
+expect_bad "--max-seconds expects a number in [0, 1e+09], got ''" ber "$fg" --sweep awgn.ebn0_db=1 --max-seconds ''
+expect_bad "--max-frames expects an integer in [0, 18446744073709551615], got '-1'" ber "$fg" --sweep awgn.ebn0_db=1 --max-frames -1
+expect_bad "--ber-floor expects a number in [0, 1), got '1'" ber "$fg" --sweep awgn.ebn0_db=1 --ber-floor 1
+expect_bad "--epochs expects an integer in [1, 1000000], got '2x'" train "$spec" --epochs 2x --out "$tmp/t"
+expect_bad "--seed expects an integer in [0, 18446744073709551615], got 'abc'" train "$spec" --seed abc --out "$tmp/t"
+expect_bad "option --out needs a value" train "$spec" --out
+[ ! -e "$tmp/t" ] || fail "a rejected qsdr train created its output directory"
+expect_bad "--ebn0 expects a number in [-10, 30], got 'nan'" train ae --bits-per-symbol 2 --oversampling 2 --ebn0 nan
+expect_bad "--ebn0 expects a number in [-10, 30], got ''" train ae --bits-per-symbol 2 --oversampling 2 --ebn0 ''
+expect_bad "--lr expects a number in [1e-09, 1], got '0'" train ae --bits-per-symbol 2 --oversampling 2 --ebn0 1 --lr 0
+expect_bad "--method expects two-step, ste or both, got 'sgd'" train ae --bits-per-symbol 2 --oversampling 2 --ebn0 1 --method sgd
+expect_bad "unknown option '--bogus'" train ae --bogus
+expect_bad "--calibrate expects an integer in [0, 100000000], got 'many'" model eval "$spec" --calibrate many
+expect_bad "--calibrate expects an integer in [1, 100000000], got '0'" model quantize "$spec" "$tmp/q.safetensors" --bits 8 --calibrate 0
+expect_bad "--bits expects W or W/A with W, A in 1..8, or float; got '9'" model quantize "$spec" "$tmp/q.safetensors" --bits 9
+expect_bad "--bits W[/A] is required" model quantize "$spec" "$tmp/q.safetensors"
+expect_bad "unknown option or extra argument '--bits'" model info "$spec" --bits 2
+# a negative timeout used to mean "wait forever" to zmq_poll: qsdr ctl hung
+expect_bad "--timeout expects an integer in [1, 3600000], got '-5'" ctl tcp://127.0.0.1:9 get adc.bits --timeout -5
+expect_bad "--curve-server-key expects the 40-character Z85 public key" ctl tcp://127.0.0.1:9 get adc.bits --curve-server-key abc
+echo ok
