@@ -37,99 +37,129 @@ void FN(linear_backward)(T *dx, T *dw, T *db, const T *dy, const T *x, const T *
              dx, (int)Fin);
 }
 
-/* ---- conv2d via im2col: cols (K, B*P), K = C*kh*kw, P = Ho*Wo ---------------------------- */
-/* One output row segment: for kernel offset (ky, kx) of channel c, sample b, output row oy. */
-void FN(im2col)(T *cols, const T *x, const qsdr_nn_conv_geom *g, size_t B)
+/* ---- conv2d via im2col ------------------------------------------------------------------- */
+/* cols holds, per sample, a contiguous (K, P) block, K = C*kh*kw, P = Ho*Wo: cols (B, K, P).
+ * Per-sample blocks keep each GEMM's operand contiguous (ldb = P): one (K, B*P) matrix with a
+ * power-of-two row stride B*P made OpenBLAS ~15 % slower (cache-set conflicts while packing). */
+static void FN(im2col_range)(T *cols, const T *x, const qsdr_nn_conv_geom *g, size_t b0, size_t b1)
 {
-    size_t P = g->ho * g->wo, BP = B * P;
-    for (size_t c = 0; c < g->c; c++)
-        for (size_t ky = 0; ky < g->kh; ky++)
-            for (size_t kx = 0; kx < g->kw; kx++) {
-                T *dst = cols + ((c * g->kh + ky) * g->kw + kx) * BP;
-                /* output columns whose input column lies inside: ox in [lo, hi) */
-                size_t lo = 0, hi;
-                while (lo < g->wo && lo * g->sx + kx < g->px) lo++;
-                for (hi = lo; hi < g->wo && hi * g->sx + kx < g->px + g->w;) hi++;
-                for (size_t b = 0; b < B; b++)
+    size_t P = g->ho * g->wo, K = g->c * g->kh * g->kw;
+    for (size_t b = b0; b < b1; b++)
+        for (size_t c = 0; c < g->c; c++)
+            for (size_t ky = 0; ky < g->kh; ky++)
+                for (size_t kx = 0; kx < g->kw; kx++) {
+                    T *dst = cols + (b * K + (c * g->kh + ky) * g->kw + kx) * P;
+                    /* output columns whose input column lies inside: ox in [lo, hi) */
+                    size_t lo = 0, hi;
+                    while (lo < g->wo && lo * g->sx + kx < g->px) lo++;
+                    for (hi = lo; hi < g->wo && hi * g->sx + kx < g->px + g->w;) hi++;
+                    if (g->sx == 1 && g->sy == 1 && g->wo == g->w && lo < hi) {
+                        /* unit stride, "same" width: output rows [oy0, oy1) are the input rows
+                         * shifted by kx - px, so one copy spans them; then the lo / wo - hi
+                         * padding columns of each row are zeroed (the copy put a neighbour
+                         * row's values there) and rows outside the input are cleared */
+                        size_t oy0 = ky < g->py ? g->py - ky : 0, oy1 = g->h + g->py > ky ? g->h + g->py - ky : 0;
+                        if (oy1 > g->ho) oy1 = g->ho;
+                        if (oy0 >= oy1) {
+                            memset(dst, 0, P * sizeof(T));
+                            continue;
+                        }
+                        const T *plane = x + (b * g->c + c) * g->h * g->w;
+                        memset(dst, 0, oy0 * g->wo * sizeof(T));
+                        memcpy(dst + oy0 * g->wo + lo, plane + (oy0 + ky - g->py) * g->w + lo + kx - g->px,
+                               ((oy1 - 1 - oy0) * g->wo + hi - lo) * sizeof(T));
+                        for (size_t oy = oy0; oy < oy1; oy++) {
+                            for (size_t ox = 0; ox < lo; ox++) dst[oy * g->wo + ox] = 0;
+                            for (size_t ox = hi; ox < g->wo; ox++) dst[oy * g->wo + ox] = 0;
+                        }
+                        memset(dst + oy1 * g->wo, 0, (g->ho - oy1) * g->wo * sizeof(T));
+                        continue;
+                    }
                     for (size_t oy = 0; oy < g->ho; oy++) {
-                        T *d = dst + b * P + oy * g->wo;
+                        T *d = dst + oy * g->wo;
                         long iy = (long)(oy * g->sy + ky) - (long)g->py;
                         if (iy < 0 || iy >= (long)g->h) {
                             memset(d, 0, g->wo * sizeof(T));
                             continue;
                         }
-                        const T *src = x + ((b * g->c + c) * g->h + (size_t)iy) * g->w + kx - g->px;
-                        for (size_t ox = 0; ox < lo; ox++) d[ox] = 0;
-                        if (g->sx == 1) memcpy(d + lo, src + lo, (hi - lo) * sizeof(T));
+                        const T *restrict src = x + ((b * g->c + c) * g->h + (size_t)iy) * g->w + kx - g->px;
+                        T *restrict dr = d;
+                        for (size_t ox = 0; ox < lo; ox++) dr[ox] = 0;
+                        /* rows are short (Wo values): a loop the compiler vectorises, not a
+                         * memcpy call per row, which cost as much as the copy itself */
+                        if (g->sx == 1)
+                            for (size_t ox = lo; ox < hi; ox++) dr[ox] = src[ox];
                         else
-                            for (size_t ox = lo; ox < hi; ox++) d[ox] = src[ox * g->sx];
-                        for (size_t ox = hi; ox < g->wo; ox++) d[ox] = 0;
+                            for (size_t ox = lo; ox < hi; ox++) dr[ox] = src[ox * g->sx];
+                        for (size_t ox = hi; ox < g->wo; ox++) dr[ox] = 0;
                     }
-            }
+                }
 }
 
+void FN(im2col)(T *cols, const T *x, const qsdr_nn_conv_geom *g, size_t B) { FN(im2col_range)(cols, x, g, 0, B); }
+
+/* dx += the columns of cols (B, K, P) scattered back to their inputs (dx is not cleared) */
 void FN(col2im)(T *dx, const T *cols, const qsdr_nn_conv_geom *g, size_t B)
 {
-    size_t P = g->ho * g->wo, BP = B * P;
-    memset(dx, 0, B * g->c * g->h * g->w * sizeof(T));
-    for (size_t c = 0; c < g->c; c++)
-        for (size_t ky = 0; ky < g->kh; ky++)
-            for (size_t kx = 0; kx < g->kw; kx++) {
-                const T *s = cols + ((c * g->kh + ky) * g->kw + kx) * BP;
-                for (size_t b = 0; b < B; b++)
+    size_t P = g->ho * g->wo, K = g->c * g->kh * g->kw;
+    for (size_t b = 0; b < B; b++)
+        for (size_t c = 0; c < g->c; c++)
+            for (size_t ky = 0; ky < g->kh; ky++)
+                for (size_t kx = 0; kx < g->kw; kx++) {
+                    const T *s = cols + (b * K + (c * g->kh + ky) * g->kw + kx) * P;
                     for (size_t oy = 0; oy < g->ho; oy++) {
                         long iy = (long)(oy * g->sy + ky) - (long)g->py;
                         if (iy < 0 || iy >= (long)g->h) continue;
                         T *row = dx + ((b * g->c + c) * g->h + (size_t)iy) * g->w;
-                        const T *d = s + b * P + oy * g->wo;
+                        const T *d = s + oy * g->wo;
                         for (size_t ox = 0; ox < g->wo; ox++) {
                             long ix = (long)(ox * g->sx + kx) - (long)g->px;
                             if (ix >= 0 && ix < (long)g->w) row[ix] += d[ox];
                         }
                     }
-            }
+                }
 }
 
-/* y: (B, Cout, Ho, Wo); cols: (K, B*P) scratch filled from x; tmp: (Cout, B*P) scratch. */
-void FN(conv2d_forward)(T *y, T *cols, T *tmp, const T *x, const T *w, const T *bias, const qsdr_nn_conv_geom *g,
-                        size_t B)
+/* y: (B, Cout, Ho, Wo); cols: (B, K, P), filled from x and kept for the backward pass. */
+void FN(conv2d_forward)(T *y, T *cols, const T *x, const T *w, const T *bias, const qsdr_nn_conv_geom *g, size_t B)
 {
-    size_t K = g->c * g->kh * g->kw, P = g->ho * g->wo, Co = g->cout, BP = B * P;
-    (void)tmp;
-    FN(im2col)(cols, x, g, B);
-    /* one GEMM per sample straight into y (B, Co, P): the sample's columns of cols are a
-     * (K, P) block with row stride B*P; y starts as the bias */
+    size_t K = g->c * g->kh * g->kw, P = g->ho * g->wo, Co = g->cout;
+    /* per sample: its columns, then one GEMM straight into y (B, Co, P) while they are still in
+     * cache (L2: K*P values); y starts as the bias */
     for (size_t b = 0; b < B; b++) {
+        FN(im2col_range)(cols, x, g, b, b + 1);
         for (size_t o = 0; o < Co; o++) {
             T bo = bias ? bias[o] : 0, *yo = y + (b * Co + o) * P;
             for (size_t p = 0; p < P; p++) yo[p] = bo;
         }
-        GEMM(CblasRowMajor, CblasNoTrans, CblasNoTrans, (int)Co, (int)P, (int)K, 1, w, (int)K, cols + b * P, (int)BP, 1,
+        GEMM(CblasRowMajor, CblasNoTrans, CblasNoTrans, (int)Co, (int)P, (int)K, 1, w, (int)K, cols + b * K * P, (int)P, 1,
              y + b * Co * P, (int)P);
     }
 }
 
-/* cols must still hold im2col(x) from the forward pass; tmp: (Cout, B*P) scratch; dcols:
- * (K, B*P) scratch. */
-void FN(conv2d_backward)(T *dx, T *dw, T *db, T *tmp, T *dcols, const T *dy, const T *cols, const T *w,
-                         const qsdr_nn_conv_geom *g, size_t B)
+/* cols must still hold im2col(x) from the forward pass; dcols: (K, P) scratch (one sample).
+ * dw, db accumulate; dx is overwritten. */
+void FN(conv2d_backward)(T *dx, T *dw, T *db, T *dcols, const T *dy, const T *cols, const T *w, const qsdr_nn_conv_geom *g,
+                         size_t B)
 {
-    size_t K = g->c * g->kh * g->kw, P = g->ho * g->wo, Co = g->cout, BP = B * P;
-    for (size_t b = 0; b < B; b++) /* dy (B, Co, P) -> tmp (Co, B*P) */
-        for (size_t o = 0; o < Co; o++) memcpy(tmp + o * BP + b * P, dy + (b * Co + o) * P, P * sizeof(T));
+    size_t K = g->c * g->kh * g->kw, P = g->ho * g->wo, Co = g->cout;
     if (db)
         for (size_t o = 0; o < Co; o++) {
             T s = 0;
-            for (size_t i = 0; i < BP; i++) s += tmp[o * BP + i];
+            for (size_t b = 0; b < B; b++)
+                for (size_t p = 0; p < P; p++) s += dy[(b * Co + o) * P + p];
             db[o] += s;
         }
-    if (dw)
-        GEMM(CblasRowMajor, CblasNoTrans, CblasTrans, (int)Co, (int)K, (int)BP, 1, tmp, (int)BP, cols, (int)BP, 1, dw,
-             (int)K);
-    if (dx) {
-        GEMM(CblasRowMajor, CblasTrans, CblasNoTrans, (int)K, (int)BP, (int)Co, 1, w, (int)K, tmp, (int)BP, 0, dcols,
-             (int)BP);
-        FN(col2im)(dx, dcols, g, B);
+    if (dx) memset(dx, 0, B * g->c * g->h * g->w * sizeof(T));
+    for (size_t b = 0; b < B; b++) {
+        const T *dyb = dy + b * Co * P; /* (Co, P) */
+        if (dw)
+            GEMM(CblasRowMajor, CblasNoTrans, CblasTrans, (int)Co, (int)K, (int)P, 1, dyb, (int)P, cols + b * K * P, (int)P, 1, dw,
+                 (int)K);
+        if (dx) {
+            GEMM(CblasRowMajor, CblasTrans, CblasNoTrans, (int)K, (int)P, (int)Co, 1, w, (int)K, dyb, (int)P, 0, dcols, (int)P);
+            FN(col2im)(dx + b * g->c * g->h * g->w, dcols, g, 1);
+        }
     }
 }
 

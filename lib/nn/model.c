@@ -619,8 +619,8 @@ static int layer_forward(qsdr_nn_model *m, size_t i, const float *x, size_t B)
             qsdr_nn_linear_forward_f32(y, xin, w, b, B, l->fin, l->out_c);
         } else {
             size_t K = l->in_c * l->g.kh * l->g.kw, P = l->g.ho * l->g.wo;
-            if (qsdr_nn_grow(&l->cache, &l->cap_cache, B * P * K) || qsdr_nn_grow(&l->cache2, &l->cap_cache2, B * P * l->out_c)) return QSDR_ENOMEM;
-            qsdr_nn_conv2d_forward_f32(y, l->cache, l->cache2, xin, w, b, &l->g, B);
+            if (qsdr_nn_grow(&l->cache, &l->cap_cache, B * P * K)) return QSDR_ENOMEM;
+            qsdr_nn_conv2d_forward_f32(y, l->cache, xin, w, b, &l->g, B);
         }
         return QSDR_OK;
     }
@@ -718,8 +718,8 @@ static int layer_backward(qsdr_nn_model *m, size_t i, float *dx, const float *dy
             qsdr_nn_linear_backward_f32(dx, dw, db, dy, xin, w, B, l->fin, l->out_c);
         } else {
             size_t K = l->in_c * l->g.kh * l->g.kw, P = l->g.ho * l->g.wo;
-            if (qsdr_nn_grow(&l->cache3, &l->cap_cache3, B * P * K)) return QSDR_ENOMEM;
-            qsdr_nn_conv2d_backward_f32(dx, dw, db, l->cache2, l->cache3, dy, l->cache, w, &l->g, B);
+            if (qsdr_nn_grow(&l->cache3, &l->cap_cache3, P * K)) return QSDR_ENOMEM;
+            qsdr_nn_conv2d_backward_f32(dx, dw, db, l->cache3, dy, l->cache, w, &l->g, B);
         }
         if (wtmp) {
             float *d = wtmp + l->n_w;

@@ -56,10 +56,10 @@ enum { QSDR_NN_ACT_RELU, QSDR_NN_ACT_LEAKY, QSDR_NN_ACT_TANH, QSDR_NN_ACT_SIGMOI
                                        size_t Fin, size_t Fout);                                                 \
     void qsdr_nn_im2col_##SFX(T *cols, const T *x, const qsdr_nn_conv_geom *g, size_t B);                       \
     void qsdr_nn_col2im_##SFX(T *dx, const T *cols, const qsdr_nn_conv_geom *g, size_t B);                      \
-    void qsdr_nn_conv2d_forward_##SFX(T *y, T *rows, T *tmp, const T *x, const T *w, const T *bias,             \
+    void qsdr_nn_conv2d_forward_##SFX(T *y, T *cols, const T *x, const T *w, const T *bias,                     \
                                       const qsdr_nn_conv_geom *g, size_t B);                                    \
-    void qsdr_nn_conv2d_backward_##SFX(T *dx, T *dw, T *db, T *tmp, T *drows, const T *dy, const T *rows,       \
-                                       const T *w, const qsdr_nn_conv_geom *g, size_t B);                       \
+    void qsdr_nn_conv2d_backward_##SFX(T *dx, T *dw, T *db, T *dcols, const T *dy, const T *cols, const T *w,   \
+                                       const qsdr_nn_conv_geom *g, size_t B);                                   \
     void qsdr_nn_bn_forward_##SFX(T *y, T *xhat, T *invstd, const T *x, const T *gamma, const T *beta, T *rmean, \
                                   T *rvar, size_t B, size_t C, size_t S, T eps, T momentum, bool train);        \
     void qsdr_nn_bn_backward_##SFX(T *dx, T *dgamma, T *dbeta, const T *dy, const T *xhat, const T *invstd,      \

@@ -78,12 +78,12 @@ QSDR_TEST(nn_gradcheck_linear, "unit", "linear: dx, dW, db against finite differ
 typedef struct {
     qsdr_nn_conv_geom g;
     size_t B;
-    double *x, *w, *b, *r, *y, *rows, *tmp;
+    double *x, *w, *b, *r, *y, *rows;
 } conv_ctx;
 static double conv_loss(void *c_)
 {
     conv_ctx *c = c_;
-    qsdr_nn_conv2d_forward_f64(c->y, c->rows, c->tmp, c->x, c->w, c->b, &c->g, c->B);
+    qsdr_nn_conv2d_forward_f64(c->y, c->rows, c->x, c->w, c->b, &c->g, c->B);
     double s = 0;
     for (size_t i = 0; i < c->B * c->g.cout * c->g.ho * c->g.wo; i++) s += c->r[i] * c->y[i];
     return s;
@@ -94,10 +94,10 @@ static void conv_case(const char *name, size_t C, size_t H, size_t W, size_t Co,
     c.g.ho = (H + 2 * c.g.py - kh) / c.g.sy + 1, c.g.wo = (W + 2 * p - kw) / s + 1;
     size_t nx = c.B * C * H * W, nw = Co * C * kh * kw, P = c.g.ho * c.g.wo, K = C * kh * kw, ny = c.B * Co * P;
     c.x = rnd(nx, -1, 1), c.w = rnd(nw, -1, 1), c.b = rnd(Co, -1, 1), c.r = rnd(ny, -1, 1), c.y = rnd(ny, 0, 0);
-    c.rows = calloc(c.B * P * K + 1, 8), c.tmp = calloc(c.B * P * (K > Co ? K : Co) + 1, 8);
-    double *dx = calloc(nx, 8), *dw = calloc(nw, 8), *db = calloc(Co, 8), *drows = calloc(c.B * P * K + 1, 8);
+    c.rows = calloc(c.B * P * K + 1, 8);
+    double *dx = calloc(nx, 8), *dw = calloc(nw, 8), *db = calloc(Co, 8), *drows = calloc(P * K + 1, 8);
     conv_loss(&c);
-    qsdr_nn_conv2d_backward_f64(dx, dw, db, c.tmp, drows, c.r, c.rows, c.w, &c.g, c.B);
+    qsdr_nn_conv2d_backward_f64(dx, dw, db, drows, c.r, c.rows, c.w, &c.g, c.B);
     char what[64];
     snprintf(what, sizeof what, "%s dx", name);
     check_grad(what, conv_loss, &c, c.x, dx, nx, 1e-7);
@@ -105,13 +105,57 @@ static void conv_case(const char *name, size_t C, size_t H, size_t W, size_t Co,
     check_grad(what, conv_loss, &c, c.w, dw, nw, 1e-7);
     snprintf(what, sizeof what, "%s db", name);
     check_grad(what, conv_loss, &c, c.b, db, Co, 1e-7);
-    free(c.x), free(c.w), free(c.b), free(c.r), free(c.y), free(c.rows), free(c.tmp), free(dx), free(dw), free(db), free(drows);
+    free(c.x), free(c.w), free(c.b), free(c.r), free(c.y), free(c.rows), free(dx), free(dw), free(db), free(drows);
 }
 QSDR_TEST(nn_gradcheck_conv, "unit", "conv2d (stride, padding, rectangular kernel) and conv1d against finite differences")
 {
     conv_case("conv2d 3x3 pad 1", 2, 5, 6, 3, 3, 3, 1, 1);
     conv_case("conv2d 2x3 stride 2", 3, 6, 7, 2, 2, 3, 2, 0);
     conv_case("conv1d k5 stride 2 pad 2", 2, 1, 11, 3, 1, 5, 2, 2);
+    conv_case("conv2d 5x5 pad 2, kernel taller than the input", 2, 3, 5, 2, 5, 5, 1, 2);
+}
+
+/* The forward pass (im2col + GEMM, with its unit-stride "same"-width fast path) against the
+ * convolution written out as loops, for geometries on both sides of the fast path. */
+QSDR_TEST(nn_conv_forward_direct, "unit", "conv2d forward equals the direct sum over channels and kernel taps")
+{
+    /* C, H, W, Co, kh, kw, sy, sx, py, px */
+    static const size_t cases[][10] = {
+        {3, 6, 7, 4, 3, 3, 1, 1, 1, 1}, /* same width: fast path */
+        {2, 4, 5, 3, 5, 5, 1, 1, 2, 2}, /* same width, kernel taller than the input */
+        {2, 5, 6, 3, 3, 3, 1, 1, 2, 2}, /* wider output than input: general path */
+        {2, 6, 6, 3, 3, 3, 2, 1, 1, 1}, /* vertical stride: general path */
+        {2, 6, 7, 2, 2, 3, 1, 2, 0, 1}, /* horizontal stride */
+        {1, 3, 4, 2, 1, 1, 1, 1, 0, 0}, /* 1x1 */
+        {2, 1, 9, 3, 1, 3, 1, 1, 0, 1}, /* conv1d, same width */
+        {1, 2, 3, 1, 3, 3, 1, 1, 3, 3}, /* padding wider than the kernel: rows and columns all zero */
+    };
+    for (size_t t = 0; t < sizeof cases / sizeof cases[0]; t++) {
+        const size_t *k = cases[t];
+        qsdr_nn_conv_geom g = {k[0], k[1], k[2], k[3], k[4], k[5], k[6], k[7], k[8], k[9], 0, 0};
+        g.ho = (g.h + 2 * g.py - g.kh) / g.sy + 1, g.wo = (g.w + 2 * g.px - g.kw) / g.sx + 1;
+        size_t B = 2, K = g.c * g.kh * g.kw, P = g.ho * g.wo;
+        double *x = rnd(B * g.c * g.h * g.w, -1, 1), *w = rnd(g.cout * K, -1, 1), *b = rnd(g.cout, -1, 1);
+        double *y = rnd(B * g.cout * P, 0, 0), *cols = rnd(B * K * P, 5, 6); /* garbage the im2col must overwrite */
+        qsdr_nn_conv2d_forward_f64(y, cols, x, w, b, &g, B);
+        double worst = 0;
+        for (size_t n = 0; n < B; n++)
+            for (size_t o = 0; o < g.cout; o++)
+                for (size_t oy = 0; oy < g.ho; oy++)
+                    for (size_t ox = 0; ox < g.wo; ox++) {
+                        double ref = b[o];
+                        for (size_t c = 0; c < g.c; c++)
+                            for (size_t ky = 0; ky < g.kh; ky++)
+                                for (size_t kx = 0; kx < g.kw; kx++) {
+                                    long iy = (long)(oy * g.sy + ky) - (long)g.py, ix = (long)(ox * g.sx + kx) - (long)g.px;
+                                    if (iy < 0 || ix < 0 || iy >= (long)g.h || ix >= (long)g.w) continue;
+                                    ref += w[(o * g.c + c) * g.kh * g.kw + ky * g.kw + kx] * x[((n * g.c + c) * g.h + (size_t)iy) * g.w + (size_t)ix];
+                                }
+                        worst = fmax(worst, fabs(ref - y[((n * g.cout + o) * g.ho + oy) * g.wo + ox]));
+                    }
+        QSDR_CHECK_MSG(worst <= 1e-12, "case %zu: conv forward differs from the direct sum by %g", t, worst);
+        free(x), free(w), free(b), free(y), free(cols);
+    }
 }
 
 /* ---- batch norm ----------------------------------------------------------------------------- */
