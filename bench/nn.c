@@ -7,7 +7,6 @@
  * OPENBLAS_NUM_THREADS=1 (make bench does), else OpenBLAS's idle pool threads spin on the
  * second core and steal time from the integer paths. */
 #include <cblas.h>
-#include <stdbool.h>
 #include <stdio.h>
 #include <stdlib.h>
 #include <string.h>
@@ -23,15 +22,16 @@ static double now(void)
     return (double)t.tv_sec + 1e-9 * (double)t.tv_nsec;
 }
 
-/* best-of-5 seconds per call, each timing at least ~0.2 s */
-static double time_model(qsdr_nn_model *m, const float *x, size_t B)
+/* best-of-5 seconds per call of f(ctx), each timing at least ~0.2 s, after one warm-up call
+ * (buffers, weight packing) */
+static double time_best(void (*f)(void *), void *ctx)
 {
-    qsdr_nn_forward(m, x, B); /* warm-up: buffers, weight packing */
+    f(ctx);
     size_t reps = 1;
     double t;
     for (;;) {
         double t0 = now();
-        for (size_t r = 0; r < reps; r++) qsdr_nn_forward(m, x, B);
+        for (size_t r = 0; r < reps; r++) f(ctx);
         t = now() - t0;
         if (t > 0.2) break;
         reps *= 2;
@@ -39,40 +39,45 @@ static double time_model(qsdr_nn_model *m, const float *x, size_t B)
     double best = t / (double)reps;
     for (int k = 0; k < 4; k++) {
         double t0 = now();
-        for (size_t r = 0; r < reps; r++) qsdr_nn_forward(m, x, B);
+        for (size_t r = 0; r < reps; r++) f(ctx);
         double v = (now() - t0) / (double)reps;
         best = v < best ? v : best;
     }
     return best;
 }
 
+typedef struct {
+    qsdr_nn_model *m;
+    const float *x;
+    size_t B;
+} fwd_ctx;
+static void run_forward(void *p)
+{
+    fwd_ctx *c = p;
+    qsdr_nn_forward(c->m, c->x, c->B);
+}
+static double time_model(qsdr_nn_model *m, const float *x, size_t B) { return time_best(run_forward, &(fwd_ctx){m, x, B}); }
+
 /* C (M, N) = A (M, K) B^T with B (N, K): the faster of OpenBLAS's layouts for these shapes
  * (the convolution's own, weights x per-sample im2col blocks, measured 10-15 % slower) */
+typedef struct {
+    size_t M, N, K;
+    float *a, *b, *c;
+} gemm_ctx;
+static void run_sgemm(void *p)
+{
+    gemm_ctx *g = p;
+    cblas_sgemm(CblasRowMajor, CblasNoTrans, CblasTrans, (int)g->M, (int)g->N, (int)g->K, 1, g->a, (int)g->K, g->b, (int)g->K, 0, g->c,
+                (int)g->N);
+}
 static double time_sgemm(size_t M, size_t N, size_t K)
 {
-    float *a = calloc(M * K, 4), *b = calloc(N * K, 4), *c = calloc(M * N, 4);
-    for (size_t i = 0; i < M * K; i++) a[i] = (float)(i % 13) * 0.1f;
-    for (size_t i = 0; i < N * K; i++) b[i] = (float)(i % 7) * 0.1f;
-    size_t reps = 1;
-    double t, best = 1e30;
-    for (;;) {
-        double t0 = now();
-        for (size_t r = 0; r < reps; r++)
-            cblas_sgemm(CblasRowMajor, CblasNoTrans, CblasTrans, (int)M, (int)N, (int)K, 1, a, (int)K, b, (int)K, 0, c, (int)N);
-        t = now() - t0;
-        if (t > 0.2) break;
-        reps *= 2;
-    }
-    best = t / (double)reps;
-    for (int k = 0; k < 4; k++) {
-        double t0 = now();
-        for (size_t r = 0; r < reps; r++)
-            cblas_sgemm(CblasRowMajor, CblasNoTrans, CblasTrans, (int)M, (int)N, (int)K, 1, a, (int)K, b, (int)K, 0, c, (int)N);
-        double v = (now() - t0) / (double)reps;
-        best = v < best ? v : best;
-    }
-    free(a), free(b), free(c);
-    return best;
+    gemm_ctx g = {M, N, K, calloc(M * K, 4), calloc(N * K, 4), calloc(M * N, 4)};
+    for (size_t i = 0; i < M * K; i++) g.a[i] = (float)(i % 13) * 0.1f;
+    for (size_t i = 0; i < N * K; i++) g.b[i] = (float)(i % 7) * 0.1f;
+    double t = time_best(run_sgemm, &g);
+    free(g.a), free(g.b), free(g.c);
+    return t;
 }
 
 static void row(const char *name, double flops, double t, double base, const char *kern)
