@@ -42,15 +42,17 @@ test-sanitize: deps
 		ctest -j$(JOBS) --output-on-failure $(CTEST_ARGS)
 
 # Coverage-guided fuzzing (clang's libFuzzer + ASan/UBSan) of every parser of untrusted input,
-# FUZZ_SECONDS per target (README: Tests). `make test` replays seeded mutations of the same
-# corpora without clang (tests fuzz_smoke_*).
+# FUZZ_SECONDS per target, then random qsdr command lines on the sanitized build for as long
+# (README: Tests). `make test` replays seeded mutations of the same corpora and 300 seeded
+# command lines without clang (tests fuzz_smoke_*).
 FUZZ_BUILD ?= build-fuzz
 FUZZ_SECONDS ?= 60
 fuzz:
 	@QSDR_DEPS_EXTRA="clang $${QSDR_DEPS_EXTRA:-}" scripts/install-deps
 	@CC=clang cmake -S . -B $(FUZZ_BUILD) -DCMAKE_BUILD_TYPE=RelWithDebInfo -DQSDR_FUZZ=ON -DQSDR_BUILD_BENCH=OFF >/dev/null
-	@cmake --build $(FUZZ_BUILD) -j$(JOBS) --target libfuzzer_flowgraph libfuzzer_model libfuzzer_spec libfuzzer_zmq libfuzzer_control
+	@cmake --build $(FUZZ_BUILD) -j$(JOBS) --target libfuzzer_flowgraph libfuzzer_model libfuzzer_spec libfuzzer_zmq libfuzzer_control qsdr_cli
 	scripts/fuzz $(FUZZ_BUILD) $(FUZZ_SECONDS)
+	tests/fuzz/fuzz_cli.py $(FUZZ_BUILD)/qsdr . --seconds $(FUZZ_SECONDS) --seed $$(date +%s)
 
 # The GNU Radio baseline is measured in the same run (GNU Radio is installed for it).
 bench: build
