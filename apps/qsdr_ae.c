@@ -69,16 +69,17 @@ static int parse_rate(const char *s, double *r)
 
 static int plot(const char *dir)
 {
-    char g[4096];
+    char g[20000], q[8200];
+    if (cli_gp_quote(q, sizeof q, dir)) return -1;
     snprintf(g, sizeof g,
-             "set terminal pngcairo size 800,450 noenhanced\nset output '%.600s/loss.png'\nset datafile separator ','\n"
+             "set terminal pngcairo size 800,450 noenhanced\nset output '%s/loss.png'\nset datafile separator ','\n"
              "set xlabel 'step'\nset ylabel 'binary cross-entropy'\nset logscale y\nset grid\n"
-             "plot '%.600s/loss.csv' using (strcol(1) eq 'two-step' ? $3 : 1/0):4 with lines lw 2 title 'two-step (tanh surrogate, then decoder on sign)',"
+             "plot '%s/loss.csv' using (strcol(1) eq 'two-step' ? $3 : 1/0):4 with lines lw 2 title 'two-step (tanh surrogate, then decoder on sign)',"
              " '' using (strcol(1) eq 'ste' ? $3 : 1/0):4 with lines lw 2 title 'straight-through sign',"
              " '' using (strcol(1) eq 'multibit' ? $3 : 1/0):4 with lines lw 2 title 'receiver, joint float/8/4/2/1 bits',"
              " '' using (strcol(2) eq 'tx 2 bits' ? $3 : 1/0):4 with lines lw 1 title 'transmitter at 2 bits (receiver frozen)',"
              " '' using (strcol(2) eq 'tx 1 bits' ? $3 : 1/0):4 with lines lw 1 title 'transmitter at 1 bit (receiver frozen)'\n",
-             dir, dir);
+             q, q);
     return cli_gnuplot(dir, "loss", g);
 }
 

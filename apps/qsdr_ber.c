@@ -365,10 +365,20 @@ static int write_plot(const ber_cli *c)
 {
     /* the extension was checked with the options */
     const char *term = !strcmp(strrchr(c->plot, '.'), ".svg") ? "svg size 900,600" : "pngcairo size 900,600";
-    char dat[] = "/tmp/qsdr_ber_XXXXXX";
-    int fd = mkstemp(dat);
-    if (fd < 0) return fprintf(stderr, "qsdr ber: cannot create a temporary file\n"), -1;
-    FILE *d = fdopen(fd, "w");
+    /* data and script in temporary files ($TMPDIR); every path that goes into the script is
+       quoted for gnuplot (a plot path may contain quotes) */
+    char dat[4200], gp[4200], qdat[8400], qplot[8400];
+    snprintf(dat, sizeof dat, "%.4000s/qsdr_ber_XXXXXX", cli_tmpdir());
+    snprintf(gp, sizeof gp, "%.4000s/qsdr_ber_gp_XXXXXX", cli_tmpdir());
+    if (cli_gp_quote(qplot, sizeof qplot, c->plot)) return fprintf(stderr, "qsdr ber: --plot path too long\n"), -1;
+    int fd = mkstemp(dat), fg = fd < 0 ? -1 : mkstemp(gp);
+    FILE *d = fd < 0 ? NULL : fdopen(fd, "w"), *g = fg < 0 ? NULL : fdopen(fg, "w");
+    if (!d || !g || cli_gp_quote(qdat, sizeof qdat, dat)) {
+        fprintf(stderr, "qsdr ber: cannot create temporary files in %s for the plot: %s\n", cli_tmpdir(), strerror(errno));
+        if (d) fclose(d), unlink(dat);
+        if (g) fclose(g), unlink(gp);
+        return -1;
+    }
     const qsdr_ber_point *res = qsdr_ber_sim_results(c->sim);
     size_t ncur = c->have_cv ? c->cv.nx : 1;
     for (size_t cu = 0; cu < ncur; cu++) {
@@ -406,10 +416,7 @@ static int write_plot(const ber_cli *c)
         fprintf(d, "\n\n");
     }
     fclose(d);
-    char gp[] = "/tmp/qsdr_ber_gp_XXXXXX";
-    fd = mkstemp(gp);
-    FILE *g = fdopen(fd, "w");
-    fprintf(g, "set terminal %s\nset output '%s'\nset logscale y\nset format y '10^{%%L}'\nset grid xtics ytics mytics\n", term, c->plot);
+    fprintf(g, "set terminal %s\nset output '%s'\nset logscale y\nset format y '10^{%%L}'\nset grid xtics ytics mytics\n", term, qplot);
     char t1[512], t2[512];
     fprintf(g, "set xlabel '%s'\nset ylabel 'error rate'\nset key %s\nset title 'qsdr ber: %s'\n",
             strstr(c->sw.param, "ebn0") ? "E_b/N_0 [dB]" : gp_text(c->sw.param, t1, sizeof t1),
@@ -422,7 +429,7 @@ static int write_plot(const ber_cli *c)
         char lab[400];
         gp_text(lb, lab, sizeof lab);
         fprintf(g, "%s'%s' index %d using 1:2 with linespoints lw 2 pt 7 title 'BER %s', '%s' index %d using 1:3 with linespoints dt 2 pt 6 title 'FER %s'",
-                idx ? ", " : "", dat, idx, lab, dat, idx, lab);
+                idx ? ", " : "", qdat, idx, lab, qdat, idx, lab);
     }
     for (size_t i = 0; i < c->nrefs; i++, idx++) {
         /* theory: a line; a file (usually a few published points): points joined by a line,
@@ -433,18 +440,13 @@ static int write_plot(const ber_cli *c)
         snprintf(nm, sizeof nm, "%s", theory ? c->refs[i] : (base ? base + 1 : c->refs[i]));
         char *dot = theory ? NULL : strrchr(nm, '.');
         if (dot) *dot = 0;
-        fprintf(g, ", '%s' index %d using 1:2 with %s lc rgb 'gray30' title '%s'", dat, idx, theory ? "lines lw 1" : "linespoints lw 1 pt 4 ps 1.5",
+        fprintf(g, ", '%s' index %d using 1:2 with %s lc rgb 'gray30' title '%s'", qdat, idx, theory ? "lines lw 1" : "linespoints lw 1 pt 4 ps 1.5",
                 gp_text(nm, t1, sizeof t1));
     }
     fprintf(g, "\n");
     fclose(g);
-    char cmd[512];
-    snprintf(cmd, sizeof cmd, "gnuplot '%s' 2>&1", gp);
-    FILE *pp = popen(cmd, "r");
     char out[1024];
-    size_t n = pp ? fread(out, 1, sizeof out - 1, pp) : 0;
-    int st = pp ? pclose(pp) : -1;
-    out[n] = 0;
+    int st = cli_gnuplot_file(gp, out, sizeof out);
     unlink(dat);
     unlink(gp);
     if (st != 0) return fprintf(stderr, "qsdr ber: gnuplot failed (is gnuplot installed?): %s\n", out), -1;

@@ -69,15 +69,16 @@ static int on_epoch(void *user, const qsdr_nn_epoch_stats *s)
 
 static int plot_training(const char *dir)
 {
-    char g[2048];
+    char g[28000], q[8200];
+    if (cli_gp_quote(q, sizeof q, dir)) return -1;
     snprintf(g, sizeof g,
-             "set terminal pngcairo size 900,420 noenhanced\nset output '%.500s/train.png'\nset datafile separator ','\n"
+             "set terminal pngcairo size 900,420 noenhanced\nset output '%s/train.png'\nset datafile separator ','\n"
              "set multiplot layout 1,2\nset xlabel 'epoch'\nset ylabel 'loss'\nset grid\nset logscale y\n"
-             "plot '%.500s/train.csv' every ::1 using 1:2 with lines lw 2 title 'training loss'\n"
+             "plot '%s/train.csv' every ::1 using 1:2 with lines lw 2 title 'training loss'\n"
              "unset logscale y\nset ylabel 'accuracy'\nset yrange [0:1]\nset key bottom right\n"
-             "plot '%.500s/train.csv' every ::1 using 1:3 with lines lw 2 title 'train', '' every ::1 using 1:4 with lines lw 2 title 'test'\n"
+             "plot '%s/train.csv' every ::1 using 1:3 with lines lw 2 title 'train', '' every ::1 using 1:4 with lines lw 2 title 'test'\n"
              "unset multiplot\n",
-             dir, dir, dir);
+             q, q, q);
     return cli_gnuplot(dir, "train", g);
 }
 

@@ -21,6 +21,14 @@ done
 [ "$(od -An -tx1 -N4 "$tmp/a.png" | tr -d ' ')" = "89504e47" ] || fail "plot is not a PNG"
 "$qsdr" ber "$fg" --sweep awgn.ebn0_db=0:2:4 --plot "$tmp/a.svg" -q >/dev/null 2>&1 || fail "svg plot"
 grep -q '<svg' "$tmp/a.svg" || fail "plot is not an SVG"
+# paths with quotes and shell syntax reach gnuplot intact (and nothing is executed); temporary
+# files go to $TMPDIR
+odd="$tmp/it's \$(touch $tmp/pwned) 'x'"
+mkdir -p "$odd" "$tmp/t'mp"
+TMPDIR="$tmp/t'mp" "$qsdr" ber "$fg" --sweep awgn.ebn0_db=0:2:4 --max-frames 8 --plot "$odd/b's.svg" -q >/dev/null 2>"$tmp/err" || fail "plot path with quotes: $(cat "$tmp/err")"
+grep -q '<svg' "$odd/b's.svg" || fail "plot with quotes in its path missing"
+[ ! -e "$tmp/pwned" ] || fail "a plot path ran a shell command"
+[ -z "$(ls "$tmp/t'mp")" ] || fail "temporary plot files left in TMPDIR: $(ls "$tmp/t'mp")"
 
 # same counts on 1 and 3 threads (the CSV minus the timing columns)
 "$qsdr" ber "$fg" --sweep awgn.ebn0_db=0:2:8 --csv "$tmp/b.csv" --threads 3 -q >/dev/null || fail "3 threads"

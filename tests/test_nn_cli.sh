@@ -26,6 +26,12 @@ grep -q "linear" "$T/info" && grep -q "dorefa 4" "$T/info" && grep -q "trained b
 "$QSDR" model eval "$T/run/model.safetensors" --bits 4,2 >"$T/eval" || fail "model eval"
 awk '$1 == "4" { if ($2 != $3) exit 1; found = 1 } END { exit !found }' "$T/eval" || fail "eval: $(cat "$T/eval")"
 
+# an output directory with quotes and shell syntax: the plot is drawn, nothing is executed
+odd="a'\$(touch pwned)'b c"
+(cd "$T" && "$QSDR" train "$SRC/examples/spirals.yml" --out "$odd" --epochs 2 --quiet >/dev/null 2>"$T/e") || fail "train into '$odd': $(cat "$T/e")"
+[ -s "$T/$odd/train.png" ] || fail "no train.png in a directory with quotes: $(cat "$T/e")"
+[ ! -e "$T/pwned" ] || fail "an output directory name ran a shell command"
+
 # post-training quantization of the float-trained model
 "$QSDR" train "$SRC/examples/spirals.yml" --out "$T/f" --epochs 20 >/dev/null 2>&1 || fail "float train"
 "$QSDR" model quantize "$T/f/model.safetensors" "$T/q8.safetensors" --bits 8 --calibrate 512 >"$T/q" || fail "quantize"
