@@ -12,6 +12,8 @@
 #include <string.h>
 #include <time.h>
 
+#include "qsdr/io.h"
+
 /* Option values. The whole text must be the number (no trailing text, no leading blank, no
  * sign on an unsigned value, no overflow; numbers finite) and lie in [min, max]. Otherwise:
  * "CMD: OPT expects ... in [min, max], got 'TEXT'" on stderr and -1 (the caller exits 2).
@@ -92,72 +94,17 @@ static inline void cli_progress(const char *label, size_t step, size_t total, fl
     fflush(stderr);
 }
 
-/* Quoting for paths that go into gnuplot scripts and shell commands (a user's directory may be
- * "Bob's runs"): -1 when out (n bytes) is too small.
- *   cli_gp_quote: the body of a gnuplot single-quoted string (' doubled)
- *   cli_sh_quote: one /bin/sh word, single-quoted (' becomes '\'') */
-static inline int cli_gp_quote(char *out, size_t n, const char *s)
-{
-    size_t k = 0;
-    for (; *s; s++) {
-        if (k + 3 > n) return -1;
-        if (*s == '\'') out[k++] = '\'';
-        out[k++] = *s;
-    }
-    if (k + 1 > n) return -1;
-    out[k] = 0;
-    return 0;
-}
-
-static inline int cli_sh_quote(char *out, size_t n, const char *s)
-{
-    size_t k = 0;
-    if (n < 3) return -1;
-    out[k++] = '\'';
-    for (; *s; s++) {
-        if (k + 6 > n) return -1;
-        if (*s == '\'') {
-            memcpy(out + k, "'\\''", 4);
-            k += 4;
-        } else
-            out[k++] = *s;
-    }
-    out[k++] = '\'';
-    out[k] = 0;
-    return 0;
-}
-
-/* Run gnuplot on the script file gp; its output (errors) in out[nout]; 0 on success. */
-static inline int cli_gnuplot_file(const char *gp, char *out, size_t nout)
-{
-    char q[8300], cmd[8400];
-    if (cli_sh_quote(q, sizeof q, gp)) return snprintf(out, nout, "path too long"), -1;
-    snprintf(cmd, sizeof cmd, "gnuplot %s 2>&1", q);
-    FILE *pp = popen(cmd, "r");
-    size_t n = pp ? fread(out, 1, nout - 1, pp) : 0;
-    int st = pp ? pclose(pp) : -1;
-    out[n] = 0;
-    return st == 0 ? 0 : -1;
-}
-
 /* Write script to DIR/NAME.gp (kept, to restyle the plot) and run gnuplot on it; 0 on success.
- * Paths inside the script must come through cli_gp_quote. */
+ * Paths inside the script must come through qsdr_plot_quote. */
 static inline int cli_gnuplot(const char *dir, const char *name, const char *script)
 {
-    char gp[4200], out[1024];
+    char gp[4200];
     snprintf(gp, sizeof gp, "%.4000s/%.64s.gp", dir, name);
     FILE *f = fopen(gp, "w");
     if (!f) return -1;
     fputs(script, f);
     if (fclose(f)) return -1;
-    return cli_gnuplot_file(gp, out, sizeof out);
-}
-
-/* the directory for temporary files: $TMPDIR, else /tmp */
-static inline const char *cli_tmpdir(void)
-{
-    const char *t = getenv("TMPDIR");
-    return t && *t ? t : "/tmp";
+    return qsdr_plot_run_file(gp, NULL, 0);
 }
 
 /* "prog arg1 arg2 ..." (malloc'd): the exact command, recorded in model files */

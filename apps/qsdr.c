@@ -168,7 +168,7 @@ static int cmd_blocks(int argc, char **argv)
         for (size_t i = 0; i < n; i++) describe(qsdr_registry_get(i), stdout, true);
         return 0;
     }
-    for (size_t i = 0; i < n; i++) printf("%-16s %s\n", qsdr_registry_get(i)->name, qsdr_registry_get(i)->summary);
+    for (size_t i = 0; i < n; i++) printf("%-18s %s\n", qsdr_registry_get(i)->name, qsdr_registry_get(i)->summary);
     return 0;
 }
 

@@ -70,7 +70,7 @@ static int parse_rate(const char *s, double *r)
 static int plot(const char *dir)
 {
     char g[20000], q[8200];
-    if (cli_gp_quote(q, sizeof q, dir)) return -1;
+    if (qsdr_plot_quote(q, sizeof q, dir)) return -1;
     snprintf(g, sizeof g,
              "set terminal pngcairo size 800,450 noenhanced\nset output '%s/loss.png'\nset datafile separator ','\n"
              "set xlabel 'step'\nset ylabel 'binary cross-entropy'\nset logscale y\nset grid\n"

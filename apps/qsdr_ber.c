@@ -364,17 +364,17 @@ static const char *gp_text(const char *in, char *out, size_t n)
 static int write_plot(const ber_cli *c)
 {
     /* the extension was checked with the options */
-    const char *term = !strcmp(strrchr(c->plot, '.'), ".svg") ? "svg size 900,600" : "pngcairo size 900,600";
+    const char *term = qsdr_plot_terminal(c->plot);
     /* data and script in temporary files ($TMPDIR); every path that goes into the script is
        quoted for gnuplot (a plot path may contain quotes) */
     char dat[4200], gp[4200], qdat[8400], qplot[8400];
-    snprintf(dat, sizeof dat, "%.4000s/qsdr_ber_XXXXXX", cli_tmpdir());
-    snprintf(gp, sizeof gp, "%.4000s/qsdr_ber_gp_XXXXXX", cli_tmpdir());
-    if (cli_gp_quote(qplot, sizeof qplot, c->plot)) return fprintf(stderr, "qsdr ber: --plot path too long\n"), -1;
+    snprintf(dat, sizeof dat, "%.4000s/qsdr_ber_XXXXXX", qsdr_tmpdir());
+    snprintf(gp, sizeof gp, "%.4000s/qsdr_ber_gp_XXXXXX", qsdr_tmpdir());
+    if (qsdr_plot_quote(qplot, sizeof qplot, c->plot)) return fprintf(stderr, "qsdr ber: --plot path too long\n"), -1;
     int fd = mkstemp(dat), fg = fd < 0 ? -1 : mkstemp(gp);
     FILE *d = fd < 0 ? NULL : fdopen(fd, "w"), *g = fg < 0 ? NULL : fdopen(fg, "w");
-    if (!d || !g || cli_gp_quote(qdat, sizeof qdat, dat)) {
-        fprintf(stderr, "qsdr ber: cannot create temporary files in %s for the plot: %s\n", cli_tmpdir(), strerror(errno));
+    if (!d || !g || qsdr_plot_quote(qdat, sizeof qdat, dat)) {
+        fprintf(stderr, "qsdr ber: cannot create temporary files in %s for the plot: %s\n", qsdr_tmpdir(), strerror(errno));
         if (d) fclose(d), unlink(dat);
         if (g) fclose(g), unlink(gp);
         return -1;
@@ -416,7 +416,7 @@ static int write_plot(const ber_cli *c)
         fprintf(d, "\n\n");
     }
     fclose(d);
-    fprintf(g, "set terminal %s\nset output '%s'\nset logscale y\nset format y '10^{%%L}'\nset grid xtics ytics mytics\n", term, qplot);
+    fprintf(g, "set terminal %s size 900,600\nset output '%s'\nset logscale y\nset format y '10^{%%L}'\nset grid xtics ytics mytics\n", term, qplot);
     char t1[512], t2[512];
     fprintf(g, "set xlabel '%s'\nset ylabel 'error rate'\nset key %s\nset title 'qsdr ber: %s'\n",
             strstr(c->sw.param, "ebn0") ? "E_b/N_0 [dB]" : gp_text(c->sw.param, t1, sizeof t1),
@@ -446,7 +446,7 @@ static int write_plot(const ber_cli *c)
     fprintf(g, "\n");
     fclose(g);
     char out[1024];
-    int st = cli_gnuplot_file(gp, out, sizeof out);
+    int st = qsdr_plot_run_file(gp, out, sizeof out);
     unlink(dat);
     unlink(gp);
     if (st != 0) return fprintf(stderr, "qsdr ber: gnuplot failed (is gnuplot installed?): %s\n", out), -1;
@@ -549,11 +549,8 @@ static int run_ber(int argc, char **argv, int rank, int nranks)
         usage_ber(stderr);
         return EXIT_BAD;
     }
-    if (c.plot) {
-        const char *ext = strrchr(c.plot, '.');
-        if (!ext || (strcmp(ext, ".svg") && strcmp(ext, ".png")))
-            return fprintf(stderr, "qsdr ber: --plot '%s': the file must end in .png or .svg\n", c.plot), EXIT_BAD;
-    }
+    if (c.plot && !qsdr_plot_terminal(c.plot))
+        return fprintf(stderr, "qsdr ber: --plot '%s': the file must end in .png or .svg\n", c.plot), EXIT_BAD;
     FILE *f = fopen(c.flowgraph, "rb");
     if (!f) return fprintf(stderr, "qsdr ber: %s: cannot open flowgraph file: %s\n", c.flowgraph, strerror(errno)), EXIT_BAD;
     fseek(f, 0, SEEK_END);

@@ -70,7 +70,7 @@ static int on_epoch(void *user, const qsdr_nn_epoch_stats *s)
 static int plot_training(const char *dir)
 {
     char g[28000], q[8200];
-    if (cli_gp_quote(q, sizeof q, dir)) return -1;
+    if (qsdr_plot_quote(q, sizeof q, dir)) return -1;
     snprintf(g, sizeof g,
              "set terminal pngcairo size 900,420 noenhanced\nset output '%s/train.png'\nset datafile separator ','\n"
              "set multiplot layout 1,2\nset xlabel 'epoch'\nset ylabel 'loss'\nset grid\nset logscale y\n"

@@ -3,9 +3,13 @@
 #ifndef QSDR_BLOCK_UTIL_H
 #define QSDR_BLOCK_UTIL_H
 
+#include <errno.h>
+#include <stdio.h>
 #include <string.h>
+#include <unistd.h>
 
 #include "qsdr/block.h"
+#include "qsdr/io.h"
 #include "qsdr/phy.h"
 
 #define QSDR_TYPE_CHOICES "bit|u8|i8|i16|f32|cf32"
@@ -53,5 +57,57 @@ static inline int qsdr_blk_split_at_tags(void *st, const qsdr_work_io *io, const
 }
 
 static const char *const qsdr_modulation_choices = "bpsk|qpsk|qam16|qam64";
+
+/* ---- the plotting sinks' outputs (spectrum_sink, constellation_sink) -------------------- */
+#define QSDR_PLOT_PARAMS                                                                                        \
+    {"csv", QSDR_PARAM_STRING, "", 1, 0, "", "CSV file written at the end of the stream (\"\" = none)", 0, NULL}, \
+        {"plot", QSDR_PARAM_STRING, "", 1, 0, "", "plot written at the end (gnuplot; .png or .svg; \"\" = none)", 0, NULL}, \
+        {"title", QSDR_PARAM_STRING, "", 1, 0, "", "plot title (default: block id and settings)", 0, NULL},              \
+        {"print", QSDR_PARAM_BOOL, "true", 1, 0, "", "print a summary line when the stream ends", 0, NULL}
+typedef struct {
+    FILE *csv;        /* opened at create, so a bad path is a flowgraph error */
+    char *csv_path, *plot, *title;
+    bool print;
+} qsdr_blk_plot_out;
+/* Check and open the outputs named by the csv / plot parameters: the CSV file is created now;
+ * the plot name must end in .png or .svg and its file must be creatable (gnuplot writes it at
+ * the end of the stream). */
+static inline int qsdr_blk_plot_open(qsdr_block_ctx *ctx, qsdr_blk_plot_out *o)
+{
+    const char *csv = qsdr_ctx_string(ctx, "csv"), *plot = qsdr_ctx_string(ctx, "plot");
+    o->print = qsdr_ctx_bool(ctx, "print");
+    o->title = qsdr_strdup(qsdr_ctx_string(ctx, "title"));
+    if (!o->title) return qsdr_error(QSDR_ENOMEM, "out of memory");
+    if (*plot) {
+        if (!qsdr_plot_terminal(plot)) return qsdr_error(QSDR_EINVAL, "parameter 'plot': '%s' must end in .png or .svg", plot);
+        bool existed = access(plot, F_OK) == 0; /* probe that it can be written, leave no empty file */
+        FILE *f = fopen(plot, "ab");
+        if (!f) return qsdr_error(QSDR_EIO, "parameter 'plot': cannot create '%s': %s", plot, strerror(errno));
+        fclose(f);
+        if (!existed) unlink(plot);
+        if (!(o->plot = qsdr_strdup(plot))) return qsdr_error(QSDR_ENOMEM, "out of memory");
+    }
+    if (*csv) {
+        if (!(o->csv_path = qsdr_strdup(csv))) return qsdr_error(QSDR_ENOMEM, "out of memory");
+        if (!(o->csv = fopen(csv, "w"))) return qsdr_error(QSDR_EIO, "parameter 'csv': cannot open '%s' for writing: %s", csv, strerror(errno));
+    }
+    return QSDR_OK;
+}
+static inline void qsdr_blk_plot_close(qsdr_blk_plot_out *o)
+{
+    if (o->csv) fclose(o->csv);
+    qsdr_free(o->csv_path);
+    qsdr_free(o->plot);
+    qsdr_free(o->title);
+    memset(o, 0, sizeof *o);
+}
+/* Finish the CSV (flush and close: a full disk is an error now, not a silent short file). */
+static inline int qsdr_blk_plot_csv_done(qsdr_blk_plot_out *o)
+{
+    if (!o->csv) return QSDR_OK;
+    int bad = ferror(o->csv) | fclose(o->csv);
+    o->csv = NULL;
+    return bad ? qsdr_error(QSDR_EIO, "writing '%s' failed", o->csv_path) : QSDR_OK;
+}
 
 #endif

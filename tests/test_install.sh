@@ -13,7 +13,7 @@ cc -o "$tmp/user_pc" "$srcdir/user.c" $(pkg-config --cflags --libs qsdr)
 "$tmp/user_pc" | grep -q 'BER = ' || { echo "FAIL: pkg-config build did not run"; exit 1; }
 # libqsdr.a linked statically, its dependencies shared (Debian ships no static libzmq chain)
 cc -o "$tmp/user_static" "$srcdir/user.c" $(pkg-config --cflags qsdr) "$libdir/libqsdr.a" \
-   $(pkg-config --libs volk yaml-0.1 libzmq libcjson openblas) -lliquid -lpthread -lm -ldl
+   $(pkg-config --libs volk yaml-0.1 libzmq libcjson openblas fftw3f) -lliquid -lpthread -lm -ldl
 env -u LD_LIBRARY_PATH "$tmp/user_static" | grep -q 'BER = ' || { echo "FAIL: static build did not run"; exit 1; }
 # CMake package
 cmake -S "$srcdir" -B "$tmp/ub" -DCMAKE_PREFIX_PATH="$tmp/prefix" >/dev/null

@@ -207,7 +207,9 @@ typedef struct qsdr_block_desc {
     int (*message)(void *state, const char *key, const qsdr_tag_value *value);
     /* Report counters (optional), e.g. the BER meter's bit errors. */
     void (*stats)(void *state, qsdr_stats *out);
-    /* Called once when the stream has ended for this block, after the last work call. */
+    /* Called once when the stream has ended for this block, after the last work call (which
+     * may or may not have had io->eos set). End-of-stream output (a plot, a summary file) goes
+     * here; a failure is reported by logging it with qsdr_error(), and the run then fails. */
     void (*finish)(void *state);
 } qsdr_block_desc;
 

@@ -51,6 +51,21 @@ void qsdr_control_stop(qsdr_control_t **c);
  * (free with qsdr_free). */
 char *qsdr_control_handle(qsdr_flowgraph_t *fg, const char *request, size_t len);
 
+/* ---- plots (gnuplot) ---------------------------------------------------------------------- */
+/* The gnuplot terminal for a plot file: "pngcairo" for .png, "svg" for .svg, else NULL. */
+const char *qsdr_plot_terminal(const char *path);
+/* s as the body of a gnuplot single-quoted string (' doubled), e.g. a path in `set output`;
+ * -1 when out (n bytes) is too small. */
+int qsdr_plot_quote(char *out, size_t n, const char *s);
+/* Run gnuplot on a script file / on script text (written to a temporary file in $TMPDIR, or
+ * /tmp, and removed). gnuplot's messages go to err[nerr] (may be NULL). Paths inside scripts
+ * must come through qsdr_plot_quote. 0 on success, -1 on failure (gnuplot missing, script
+ * error, unwritable output). */
+int qsdr_plot_run_file(const char *script_path, char *err, size_t nerr);
+int qsdr_plot_run(const char *script, char *err, size_t nerr);
+/* The directory for temporary files: $TMPDIR, else /tmp. */
+const char *qsdr_tmpdir(void);
+
 #ifdef __cplusplus
 }
 #endif

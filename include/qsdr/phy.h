@@ -104,6 +104,26 @@ void qsdr_ber_destroy(qsdr_ber_t **q);
 void qsdr_ber_update(qsdr_ber_t *q, const uint8_t *decoded, const uint8_t *ref, size_t n);
 qsdr_ber_counts qsdr_ber_get(const qsdr_ber_t *q);
 
+/* ---- power spectral density (Welch, FFTW) ----------------------------------------------- */
+/* Averaged periodograms of windowed, overlapping segments of nfft samples. Bin k of the
+ * result is frequency (k - nfft/2) / nfft cycles per sample (DC in the middle) and holds the
+ * power in that bin: the bins sum to the mean power of the signal (|x|^2 averaged). */
+typedef enum { QSDR_WINDOW_HANN = 0, QSDR_WINDOW_BLACKMAN = 1, QSDR_WINDOW_RECT = 2 } qsdr_window;
+typedef struct qsdr_psd qsdr_psd_t;
+/* nfft in [16, 1048576]; overlap in [0, 0.95] (fraction of a segment shared with the next).
+ * Thread-safe (FFTW planning is serialised inside). NULL (logged) on bad arguments. */
+qsdr_psd_t *qsdr_psd_create(size_t nfft, double overlap, qsdr_window window);
+void qsdr_psd_destroy(qsdr_psd_t **p);
+/* Feed n samples; non-finite samples are an error (QSDR_ERANGE, logged, naming the sample). */
+int qsdr_psd_push(qsdr_psd_t *p, const qsdr_cf32 *x, size_t n);
+/* Complete segments averaged so far. */
+uint64_t qsdr_psd_segments(const qsdr_psd_t *p);
+/* Power per bin (nfft values, DC-centred); QSDR_EINVAL if no segment is complete yet. */
+int qsdr_psd_get(const qsdr_psd_t *p, double *power);
+/* Occupied bandwidth in cycles/sample: the width between the frequencies below which
+ * (1 - fraction)/2 and (1 + fraction)/2 of the power lie (fraction 0.99: the 99 % bandwidth). */
+double qsdr_psd_occupied_bw(const double *power, size_t nfft, double fraction);
+
 #ifdef __cplusplus
 }
 #endif

@@ -38,6 +38,7 @@ static void *g_sink_user;
 static _Atomic int g_level = -1;
 static _Thread_local char g_last_error[1400];
 static _Thread_local const char *g_prefix;
+static _Thread_local unsigned long g_errors; /* errors logged on this thread (qsdr_error_count) */
 
 /* Internal: while set, every message on this thread is prefixed (e.g. "f.yml:12: block 'awgn'"). */
 void qsdr_log_set_prefix(const char *prefix) { g_prefix = prefix; }
@@ -79,7 +80,10 @@ static void emit(qsdr_log_level level, const char *file, int line, const char *m
         snprintf(pbuf, sizeof pbuf, "%s: %s", g_prefix, msg0);
         msg = pbuf;
     }
-    if (level == QSDR_LOG_ERROR) snprintf(g_last_error, sizeof g_last_error, "%s", msg);
+    if (level == QSDR_LOG_ERROR) {
+        snprintf(g_last_error, sizeof g_last_error, "%s", msg);
+        g_errors++;
+    }
     if (level < qsdr_log_get_level()) return;
     if (g_sink) {
         g_sink(level, file, line, msg, g_sink_user);
@@ -126,6 +130,7 @@ void *qsdr_log_error_null(int code, const char *file, int line, const char *fmt,
 }
 
 const char *qsdr_last_error(void) { return g_last_error; }
+unsigned long qsdr_error_count(void) { return g_errors; }
 void qsdr_clear_error(void) { g_last_error[0] = 0; }
 
 /* ---- memory ---------------------------------------------------------------------------- */

@@ -185,4 +185,7 @@ uint64_t qsdr_hash_str(const char *s);
 uint64_t qsdr_mix64(uint64_t x);
 uint64_t qsdr_gcd64(uint64_t a, uint64_t b);
 
+/* Errors logged on the calling thread so far (a block's finish reports failure by logging). */
+unsigned long qsdr_error_count(void);
+
 #endif

@@ -110,7 +110,16 @@ void qsdr_block_process_requests(qsdr_block_inst *b)
 void qsdr_block_finish(qsdr_block_inst *b)
 {
     if (b->finished) return;
-    if (b->d->finish && b->state) b->d->finish(b->state);
+    if (b->d->finish && b->state) {
+        /* finish returns nothing; a block whose end-of-stream work fails (a plot or a file it
+           writes then) logs the error, and the run fails with it */
+        unsigned long e0 = qsdr_error_count();
+        b->d->finish(b->state);
+        if (qsdr_error_count() != e0) {
+            qsdr_error(QSDR_EIO, "block '%s' (%s) failed at the end of the stream", b->id, b->d->name);
+            record_error(b, QSDR_EIO);
+        }
+    }
     b->finished = true;
     for (size_t o = 0; o < b->d->n_outputs; o++) {
         qsdr_buffer *buf = b->out[o];

@@ -28,6 +28,11 @@ struct qsdr_ber_sim {
     size_t frame_bits;
     uint64_t frames_per_unit;
     size_t n_sets;
+    /* overrides that silence the sinks' end-of-stream output in every unit: a sweep runs the
+       flowgraph many times, so "id.print=false", "id.csv=", "id.plot=" for each block that has
+       those parameters (probe, spectrum_sink, constellation_sink, plugins alike) */
+    char (*quiet)[160];
+    size_t n_quiet;
 };
 
 typedef struct {
@@ -65,7 +70,7 @@ void qsdr_wilson95(uint64_t k, uint64_t n, double *lo, double *hi)
 static qsdr_flowgraph_t *load_for(qsdr_ber_sim_t *s, size_t curve, size_t point, const char *extra1, const char *extra2)
 {
     const qsdr_ber_config *c = &s->cfg;
-    const char **ov = calloc(s->n_sets + 5, sizeof *ov);
+    const char **ov = calloc(s->n_sets + s->n_quiet + 5, sizeof *ov);
     char xs[256], cs[256];
     if (!ov) return NULL;
     size_t n = 0;
@@ -76,6 +81,7 @@ static qsdr_flowgraph_t *load_for(qsdr_ber_sim_t *s, size_t curve, size_t point,
         snprintf(cs, sizeof cs, "%s=%s", c->curve_param, c->curve_values[curve]);
         ov[n++] = cs;
     }
+    for (size_t i = 0; i < s->n_quiet; i++) ov[n++] = s->quiet[i];
     if (extra1) ov[n++] = extra1;
     if (extra2) ov[n++] = extra2;
     qsdr_flowgraph_t *fg = NULL;
@@ -152,6 +158,25 @@ qsdr_ber_sim_t *qsdr_ber_sim_create(const qsdr_ber_config *cfg)
         free(s);
         return qsdr_error_null(QSDR_ENOMEM, "qsdr ber: out of memory");
     }
+    /* the quiet overrides, from the flowgraph as loaded (before any block exists: a prepared
+       sink would already have created its CSV file) */
+    qsdr_flowgraph_t *fg0 = load_for(s, 0, 0, NULL, NULL);
+    size_t nb = fg0 ? qsdr_flowgraph_block_count(fg0) : 0;
+    if (!fg0 || !(s->quiet = calloc(3 * nb + 1, sizeof *s->quiet))) {
+        qsdr_flowgraph_destroy(&fg0);
+        qsdr_ber_sim_destroy(&s);
+        return fg0 ? qsdr_error_null(QSDR_ENOMEM, "qsdr ber: out of memory") : NULL;
+    }
+    for (size_t i = 0; i < nb; i++) {
+        const qsdr_block_desc *d = qsdr_registry_find(qsdr_flowgraph_block_type(fg0, i));
+        for (size_t k = 0; d && k < d->n_params; k++) {
+            const char *pn = d->params[k].name;
+            if (!strcmp(pn, "print") || !strcmp(pn, "csv") || !strcmp(pn, "plot"))
+                snprintf(s->quiet[s->n_quiet++], sizeof s->quiet[0], "%.120s.%s=%s", qsdr_flowgraph_block_id(fg0, i), pn,
+                         strcmp(pn, "print") ? "" : "false");
+        }
+    }
+    qsdr_flowgraph_destroy(&fg0);
     /* validate every curve value and the first and last sweep values; find the meter */
     for (size_t c = 0; c < s->ncurves; c++)
         for (size_t p = 0; p < cfg->nx; p += (cfg->nx > 1 ? cfg->nx - 1 : 1)) {
@@ -190,6 +215,7 @@ void qsdr_ber_sim_destroy(qsdr_ber_sim_t **sp)
 {
     if (!sp || !*sp) return;
     free((*sp)->res);
+    free((*sp)->quiet);
     free(*sp);
     *sp = NULL;
 }

@@ -1,0 +1,161 @@
+/* SPDX-License-Identifier: MIT */
+/* Block: power spectral density (Welch, lib/phy/spectrum.c) of a cf32 stream; at the end of
+ * the stream a CSV, a plot (gnuplot) and a summary line with the power and the 99 % occupied
+ * bandwidth. */
+#include <inttypes.h>
+#include <math.h>
+#include <stdio.h>
+
+#include "block_util.h"
+
+extern const qsdr_block_desc qsdr_block_spectrum_sink;
+
+typedef struct {
+    qsdr_psd_t *psd;
+    uint64_t skip, seen;
+    double fs;
+    bool fs_set;
+    char unit[64];
+    size_t nfft;
+    const char *id, *window;
+    qsdr_blk_plot_out out;
+} spec_state;
+
+static void spec_destroy(void *st)
+{
+    spec_state *s = st;
+    if (!s) return;
+    qsdr_psd_destroy(&s->psd);
+    qsdr_blk_plot_close(&s->out);
+    qsdr_free(s);
+}
+
+static int spec_create(qsdr_block_ctx *ctx, void **state)
+{
+    spec_state *s = qsdr_calloc(1, sizeof *s);
+    if (!s) return qsdr_error(QSDR_ENOMEM, "out of memory");
+    *state = s;
+    s->nfft = (size_t)qsdr_ctx_uint(ctx, "nfft");
+    s->skip = qsdr_ctx_uint(ctx, "skip");
+    s->fs = qsdr_ctx_float(ctx, "sample_rate");
+    s->fs_set = qsdr_ctx_is_set(ctx, "sample_rate");
+    snprintf(s->unit, sizeof s->unit, "%s", s->fs_set ? qsdr_ctx_string(ctx, "unit") : "cycles/sample");
+    s->id = qsdr_ctx_id(ctx);
+    s->window = qsdr_ctx_string(ctx, "window");
+    s->psd = qsdr_psd_create(s->nfft, qsdr_ctx_float(ctx, "overlap"), (qsdr_window)qsdr_ctx_enum(ctx, "window"));
+    if (!s->psd) return QSDR_EINVAL;
+    return qsdr_blk_plot_open(ctx, &s->out);
+}
+
+static int spec_work(void *st, qsdr_work_io *io)
+{
+    spec_state *s = st;
+    const qsdr_cf32 *x = io->in[0];
+    size_t n = io->n_in, from = 0;
+    if (s->seen < s->skip) from = s->skip - s->seen < n ? (size_t)(s->skip - s->seen) : n;
+    s->seen += n;
+    int rc = qsdr_psd_push(s->psd, x + from, n - from);
+    return rc ? rc : QSDR_OK;
+}
+
+static double total_power(const double *pw, size_t n)
+{
+    double t = 0;
+    for (size_t k = 0; k < n; k++) t += pw[k];
+    return t;
+}
+
+static void spec_stats(void *st, qsdr_stats *o)
+{
+    spec_state *s = st;
+    qsdr_stats_add(o, "segments", (double)qsdr_psd_segments(s->psd));
+    double *pw = qsdr_psd_segments(s->psd) ? qsdr_calloc(s->nfft, sizeof *pw) : NULL;
+    if (pw && !qsdr_psd_get(s->psd, pw)) {
+        qsdr_stats_add(o, "power", total_power(pw, s->nfft));
+        qsdr_stats_add(o, "obw99", qsdr_psd_occupied_bw(pw, s->nfft, 0.99) * s->fs);
+    }
+    qsdr_free(pw);
+}
+
+static int write_outputs(spec_state *s, const double *pw)
+{
+    size_t n = s->nfft, h = n / 2;
+    const char *unit = s->unit;
+    if (s->out.csv) {
+        fprintf(s->out.csv, "# qsdr spectrum_sink '%s': Welch, nfft %zu, %s window, %" PRIu64 " segments; psd = power per %s, bin = power in the bin\n",
+                s->id, n, s->window, qsdr_psd_segments(s->psd), unit);
+        fprintf(s->out.csv, "freq,psd_db,bin_power\n");
+        for (size_t k = 0; k < n; k++) {
+            double f = ((double)k - (double)h) / (double)n * s->fs, d = pw[k] * (double)n / s->fs;
+            fprintf(s->out.csv, "%.9g,%.4f,%.6e\n", f, d > 0 ? 10 * log10(d) : -300.0, pw[k]);
+        }
+    }
+    int rc = qsdr_blk_plot_csv_done(&s->out);
+    if (rc || !s->out.plot) return rc;
+    /* the script with its data inline; the file name quoted for gnuplot */
+    size_t cap = 4096 + 48 * n;
+    char *g = qsdr_malloc(cap), q[8300], t[600], err[1024];
+    if (!g) return qsdr_error(QSDR_ENOMEM, "out of memory");
+    if (*s->out.title) snprintf(t, sizeof t, "%.500s", s->out.title);
+    else snprintf(t, sizeof t, "%.100s: Welch PSD, nfft %zu, %s window, %" PRIu64 " segments", s->id, n, s->window, qsdr_psd_segments(s->psd));
+    char qt[1300];
+    if (qsdr_plot_quote(q, sizeof q, s->out.plot) || qsdr_plot_quote(qt, sizeof qt, t)) {
+        qsdr_free(g);
+        return qsdr_error(QSDR_EINVAL, "parameter 'plot': the file name is too long");
+    }
+    size_t k0 = (size_t)snprintf(g, cap,
+                                 "set terminal %s size 900,500 noenhanced\nset output '%s'\nset title '%s'\n"
+                                 "set xlabel 'frequency [%s]'\nset ylabel 'PSD [dB per %s]'\nset grid\nunset key\n"
+                                 "plot '-' using 1:2 with lines lw 1.5\n",
+                                 qsdr_plot_terminal(s->out.plot), q, qt, unit, s->fs_set ? unit : "unit bandwidth");
+    for (size_t k = 0; k < n && k0 < cap; k++) {
+        double f = ((double)k - (double)h) / (double)n * s->fs, d = pw[k] * (double)n / s->fs;
+        k0 += (size_t)snprintf(g + k0, cap - k0, "%.9g %.4f\n", f, d > 0 ? 10 * log10(d) : -300.0);
+    }
+    if (k0 < cap) snprintf(g + k0, cap - k0, "e\n");
+    rc = qsdr_plot_run(g, err, sizeof err);
+    qsdr_free(g);
+    if (rc) return qsdr_error(QSDR_EIO, "parameter 'plot': gnuplot could not write '%s': %s", s->out.plot, err);
+    return QSDR_OK;
+}
+
+static void spec_finish(void *st)
+{
+    spec_state *s = st;
+    double *pw = qsdr_calloc(s->nfft, sizeof *pw);
+    if (!pw) {
+        qsdr_error(QSDR_ENOMEM, "out of memory");
+        return;
+    }
+    if (qsdr_psd_get(s->psd, pw)) { /* logged: fewer than nfft samples */
+        qsdr_free(pw);
+        return;
+    }
+    if (s->out.print)
+        printf("%s: %" PRIu64 " segments of %zu, power %.6g, 99 %% occupied bandwidth %.6g %s\n", s->id, qsdr_psd_segments(s->psd), s->nfft,
+               total_power(pw, s->nfft), qsdr_psd_occupied_bw(pw, s->nfft, 0.99) * s->fs, s->unit);
+    fflush(stdout);
+    write_outputs(s, pw);
+    qsdr_free(pw);
+}
+
+static const qsdr_param_desc spec_params[] = {
+    {"nfft", QSDR_PARAM_UINT, "1024", 16, 1048576, "bins", "FFT length (frequency resolution sample_rate/nfft)", 0, NULL},
+    {"overlap", QSDR_PARAM_FLOAT, "0.5", 0, 0.95, "", "fraction of a segment shared with the next", 0, NULL},
+    {"window", QSDR_PARAM_ENUM, "hann", 1, 0, "", "segment window", 0, "hann|blackman|rect"},
+    {"sample_rate", QSDR_PARAM_FLOAT, "1", 1e-9, 1e15, "Hz", "frequency axis scale (unset: cycles per sample)", 0, NULL},
+    {"unit", QSDR_PARAM_STRING, "Hz", 1, 0, "", "name of the frequency unit sample_rate is given in (e.g. symbol rates)", 0, NULL},
+    {"skip", QSDR_PARAM_UINT, "0", 0, 4611686018427387904.0, "samples", "leading samples left out (filter start-up)", 0, NULL},
+    QSDR_PLOT_PARAMS,
+};
+static const qsdr_port_desc spec_in[] = {{"in", QSDR_ITEM_CF32}};
+
+const qsdr_block_desc qsdr_block_spectrum_sink = {
+    .abi = QSDR_BLOCK_ABI,
+    .name = "spectrum_sink",
+    .summary = "Power spectral density (Welch, FFTW): CSV, plot and 99 % occupied bandwidth at the end of the stream",
+    .inputs = spec_in, .n_inputs = 1,
+    .params = spec_params, .n_params = QSDR_N(spec_params),
+    .rate_kind = QSDR_RATE_SYNC, .rate_in = 1, .rate_out = 1,
+    .create = spec_create, .destroy = spec_destroy, .work = spec_work, .stats = spec_stats, .finish = spec_finish,
+};

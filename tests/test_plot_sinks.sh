@@ -1,0 +1,60 @@
+#!/usr/bin/env bash
+# spectrum_sink and constellation_sink as a user runs them (flowgraphs/onebit_spectrum.yml):
+# CSV and PNG/SVG files, the printed occupied bandwidths, determinism, and their errors: bad
+# plot names and CSV paths (exit 2), NaN samples, too few samples and a failing gnuplot (exit 1).
+set -u
+qsdr=$1; src=$2
+tmp=$(mktemp -d); trap 'rm -rf "$tmp"' EXIT
+fail() { echo "FAIL: $*"; exit 1; }
+fg=$src/flowgraphs/onebit_spectrum.yml
+
+out=$("$qsdr" run "$fg" -q --set out="$tmp/a" 2>"$tmp/err") || fail "onebit_spectrum: $(cat "$tmp/err")"
+for f in a_tx_psd.csv a_tx_psd.png a_adc_psd.csv a_adc_psd.png a_rx_const.csv a_rx_const.png; do
+    [ -s "$tmp/$f" ] || fail "missing $f"
+done
+for f in a_tx_psd.png a_adc_psd.png a_rx_const.png; do
+    [ "$(od -An -tx1 -N4 "$tmp/$f" | tr -d ' ')" = "89504e47" ] || fail "$f is not a PNG"
+done
+[ "$(grep -vc '^#' "$tmp/a_tx_psd.csv")" -eq 513 ] || fail "tx PSD CSV: expected a header and 512 bins"
+[ "$(grep -vc '^#' "$tmp/a_rx_const.csv")" -eq 4001 ] || fail "constellation CSV: expected a header and 4000 points"
+# RRC roll-off 0.35: 99 % of the power within 1..1.35 symbol rates; the one-bit ADC spreads it
+tx=$(echo "$out" | sed -n 's/^tx_psd: .*bandwidth \([0-9.]*\) symbol rates/\1/p')
+adc=$(echo "$out" | sed -n 's/^adc_psd: .*bandwidth \([0-9.]*\) symbol rates/\1/p')
+awk -v t="$tx" -v a="$adc" 'BEGIN { exit !(t > 1.0 && t < 1.35 && a > 2 * t) }' || fail "occupied bandwidths tx '$tx', adc '$adc': $out"
+echo "$out" | grep -q '^rx_const: 4000 points' || fail "constellation summary: $out"
+# same seed, same files; threaded and serial schedulers agree
+"$qsdr" run "$fg" -q --set out="$tmp/b" --scheduler serial >/dev/null 2>&1 || fail "serial run"
+for f in tx_psd.csv adc_psd.csv rx_const.csv; do cmp -s "$tmp/a_$f" "$tmp/b_$f" || fail "$f differs between runs/schedulers"; done
+"$qsdr" run "$fg" -q --set out="$tmp/c" --set tx_psd.plot="$tmp/c.svg" >/dev/null 2>&1 || fail "svg plot"
+grep -q '<svg' "$tmp/c.svg" || fail "not an SVG"
+
+# qsdr ber runs the flowgraph once per unit of frames: the sinks' files and summaries are off
+mkdir "$tmp/ber" && (cd "$tmp/ber" && "$qsdr" ber "$fg" --sweep awgn.ebn0_db=0,4 --max-frames 100 -q >"$tmp/ber.out" 2>&1) || fail "qsdr ber: $(cat "$tmp/ber.out")"
+[ -z "$(ls "$tmp/ber")" ] || fail "qsdr ber left sink outputs: $(ls "$tmp/ber")"
+grep -qE "^(tx_psd|adc_psd|rx_const):" "$tmp/ber.out" && fail "qsdr ber printed sink summaries: $(cat "$tmp/ber.out")"
+
+expect() { # expect RC 'message' args...   ($QPATH: the PATH qsdr gets)
+    local want_rc=$1 want=$2; shift 2
+    PATH=${QPATH:-$PATH} "$qsdr" "$@" >/dev/null 2>"$tmp/err"; rc=$?
+    [ $rc -eq "$want_rc" ] || fail "qsdr $* exited $rc, expected $want_rc: $(cat "$tmp/err")"
+    grep -qF -- "$want" "$tmp/err" || fail "qsdr $*: message lacks '$want': $(cat "$tmp/err")"
+}
+expect 2 "parameter 'plot': '$tmp/x.jpg' must end in .png or .svg" run "$fg" -q --set out="$tmp/d" --set tx_psd.plot="$tmp/x.jpg"
+expect 2 "parameter 'csv': cannot open '$tmp/no/such/dir.csv'" run "$fg" -q --set out="$tmp/d" --set rx_const.csv="$tmp/no/such/dir.csv"
+expect 2 "parameter 'plot': cannot create '$tmp/no/p.png'" run "$fg" -q --set out="$tmp/d" --set adc_psd.plot="$tmp/no/p.png"
+expect 2 "out of range" run "$fg" -q --set out="$tmp/d" --set tx_psd.nfft=8
+# NaN samples, too few samples for one segment, no gnuplot: runtime failures (exit 1)
+printf '\x00\x00\x00\x3f\x00\x00\xc0\x7f%.0s' $(seq 40) > "$tmp/nan.cf32"
+head -c 800 /dev/zero > "$tmp/zero.cf32"
+cat > "$tmp/s.yml" <<YML
+variables: { in: "$tmp/zero.cf32" }
+blocks:
+  - {id: src, type: file_source, params: {path: "\${in}"}}
+  - {id: psd, type: spectrum_sink, params: {nfft: 16, plot: "$tmp/s.png"}}
+connections: [src -> psd]
+YML
+expect 1 "not finite" run "$tmp/s.yml" -q --set in="$tmp/nan.cf32"
+expect 1 "fewer than nfft = 1024 samples" run "$tmp/s.yml" -q --set psd.nfft=1024
+QPATH=/nonexistent expect 1 "block 'psd' (spectrum_sink) failed at the end of the stream" run "$tmp/s.yml" -q
+[ ! -e "$tmp/d_tx_psd.png" ] || fail "a rejected flowgraph left a plot file"
+echo ok
