@@ -65,6 +65,12 @@ static void cons_stats(void *st, qsdr_stats *o)
     qsdr_stats_add(o, "power", mean_power(s));
 }
 
+static int plot_row(const void *ctx, size_t i, char *buf, size_t cap)
+{
+    const cons_state *s = ctx;
+    return snprintf(buf, cap, "%.6g %.6g\n", s->pts[i].re, s->pts[i].im);
+}
+
 static int write_outputs(cons_state *s)
 {
     if (s->out.csv) {
@@ -76,26 +82,13 @@ static int write_outputs(cons_state *s)
     double r = 0;
     for (size_t i = 0; i < s->n; i++) r = fmax(r, fmax(fabs(s->pts[i].re), fabs(s->pts[i].im)));
     r = r > 0 ? 1.15 * r : 1;
-    size_t cap = 4096 + 40 * s->n;
-    char *g = qsdr_malloc(cap), q[8300], qt[1300], t[600], err[1024];
-    if (!g) return qsdr_error(QSDR_ENOMEM, "out of memory");
-    if (*s->out.title) snprintf(t, sizeof t, "%.500s", s->out.title);
-    else snprintf(t, sizeof t, "%.100s: %zu points, mean power %.4g", s->id, s->n, mean_power(s));
-    if (qsdr_plot_quote(q, sizeof q, s->out.plot) || qsdr_plot_quote(qt, sizeof qt, t)) {
-        qsdr_free(g);
-        return qsdr_error(QSDR_EINVAL, "parameter 'plot': the file name is too long");
-    }
-    size_t k = (size_t)snprintf(g, cap,
-                                "set terminal %s size 640,640 noenhanced\nset output '%s'\nset title '%s'\nset size square\n"
-                                "set xrange [%.6g:%.6g]\nset yrange [%.6g:%.6g]\nset xlabel 'I'\nset ylabel 'Q'\nset grid\nunset key\n"
-                                "plot '-' using 1:2 with points pt 7 ps 0.4\n",
-                                qsdr_plot_terminal(s->out.plot), q, qt, -r, r, -r, r);
-    for (size_t i = 0; i < s->n && k < cap; i++) k += (size_t)snprintf(g + k, cap - k, "%.6g %.6g\n", s->pts[i].re, s->pts[i].im);
-    if (k < cap) snprintf(g + k, cap - k, "e\n");
-    rc = qsdr_plot_run(g, err, sizeof err);
-    qsdr_free(g);
-    if (rc) return qsdr_error(QSDR_EIO, "parameter 'plot': gnuplot could not write '%s': %s", s->out.plot, err);
-    return QSDR_OK;
+    char t[300], body[400];
+    snprintf(t, sizeof t, "%.100s: %zu points, mean power %.4g", s->id, s->n, mean_power(s));
+    snprintf(body, sizeof body,
+             "set size square\nset xrange [%.6g:%.6g]\nset yrange [%.6g:%.6g]\nset xlabel 'I'\nset ylabel 'Q'\nset grid\nunset key\n"
+             "plot '-' using 1:2 with points pt 7 ps 0.4",
+             -r, r, -r, r);
+    return qsdr_blk_plot_draw(&s->out, "640,640", t, body, s->n, plot_row, s);
 }
 
 static void cons_finish(void *st)

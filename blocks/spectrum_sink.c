@@ -77,46 +77,49 @@ static void spec_stats(void *st, qsdr_stats *o)
     qsdr_free(pw);
 }
 
+/* frequency and PSD [dB per unit] of bin k */
+static void bin_point(const spec_state *s, const double *pw, size_t k, double *f, double *db)
+{
+    size_t n = s->nfft;
+    double d = pw[k] * (double)n / s->fs;
+    *f = ((double)k - (double)(n / 2)) / (double)n * s->fs;
+    *db = d > 0 ? 10 * log10(d) : -300.0;
+}
+
+typedef struct {
+    const spec_state *s;
+    const double *pw;
+} plot_ctx;
+static int plot_row(const void *ctx, size_t k, char *buf, size_t cap)
+{
+    const plot_ctx *c = ctx;
+    double f, db;
+    bin_point(c->s, c->pw, k, &f, &db);
+    return snprintf(buf, cap, "%.9g %.4f\n", f, db);
+}
+
 static int write_outputs(spec_state *s, const double *pw)
 {
-    size_t n = s->nfft, h = n / 2;
+    size_t n = s->nfft;
     const char *unit = s->unit;
     if (s->out.csv) {
         fprintf(s->out.csv, "# qsdr spectrum_sink '%s': Welch, nfft %zu, %s window, %" PRIu64 " segments; psd = power per %s, bin = power in the bin\n",
                 s->id, n, s->window, qsdr_psd_segments(s->psd), unit);
         fprintf(s->out.csv, "freq,psd_db,bin_power\n");
         for (size_t k = 0; k < n; k++) {
-            double f = ((double)k - (double)h) / (double)n * s->fs, d = pw[k] * (double)n / s->fs;
-            fprintf(s->out.csv, "%.9g,%.4f,%.6e\n", f, d > 0 ? 10 * log10(d) : -300.0, pw[k]);
+            double f, db;
+            bin_point(s, pw, k, &f, &db);
+            fprintf(s->out.csv, "%.9g,%.4f,%.6e\n", f, db, pw[k]);
         }
     }
     int rc = qsdr_blk_plot_csv_done(&s->out);
     if (rc || !s->out.plot) return rc;
-    /* the script with its data inline; the file name quoted for gnuplot */
-    size_t cap = 4096 + 48 * n;
-    char *g = qsdr_malloc(cap), q[8300], t[600], err[1024];
-    if (!g) return qsdr_error(QSDR_ENOMEM, "out of memory");
-    if (*s->out.title) snprintf(t, sizeof t, "%.500s", s->out.title);
-    else snprintf(t, sizeof t, "%.100s: Welch PSD, nfft %zu, %s window, %" PRIu64 " segments", s->id, n, s->window, qsdr_psd_segments(s->psd));
-    char qt[1300];
-    if (qsdr_plot_quote(q, sizeof q, s->out.plot) || qsdr_plot_quote(qt, sizeof qt, t)) {
-        qsdr_free(g);
-        return qsdr_error(QSDR_EINVAL, "parameter 'plot': the file name is too long");
-    }
-    size_t k0 = (size_t)snprintf(g, cap,
-                                 "set terminal %s size 900,500 noenhanced\nset output '%s'\nset title '%s'\n"
-                                 "set xlabel 'frequency [%s]'\nset ylabel 'PSD [dB per %s]'\nset grid\nunset key\n"
-                                 "plot '-' using 1:2 with lines lw 1.5\n",
-                                 qsdr_plot_terminal(s->out.plot), q, qt, unit, s->fs_set ? unit : "unit bandwidth");
-    for (size_t k = 0; k < n && k0 < cap; k++) {
-        double f = ((double)k - (double)h) / (double)n * s->fs, d = pw[k] * (double)n / s->fs;
-        k0 += (size_t)snprintf(g + k0, cap - k0, "%.9g %.4f\n", f, d > 0 ? 10 * log10(d) : -300.0);
-    }
-    if (k0 < cap) snprintf(g + k0, cap - k0, "e\n");
-    rc = qsdr_plot_run(g, err, sizeof err);
-    qsdr_free(g);
-    if (rc) return qsdr_error(QSDR_EIO, "parameter 'plot': gnuplot could not write '%s': %s", s->out.plot, err);
-    return QSDR_OK;
+    char t[300], body[400];
+    snprintf(t, sizeof t, "%.100s: Welch PSD, nfft %zu, %s window, %" PRIu64 " segments", s->id, n, s->window, qsdr_psd_segments(s->psd));
+    snprintf(body, sizeof body, "set xlabel 'frequency [%s]'\nset ylabel 'PSD [dB per %s]'\nset grid\nunset key\nplot '-' using 1:2 with lines lw 1.5",
+             unit, s->fs_set ? unit : "unit bandwidth");
+    plot_ctx c = {s, pw};
+    return qsdr_blk_plot_draw(&s->out, "900,500", t, body, n, plot_row, &c);
 }
 
 static void spec_finish(void *st)
