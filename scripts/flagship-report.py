@@ -2,7 +2,7 @@
 # SPDX-License-Identifier: MIT
 # Turns the CSVs of scripts/flagship-results into docs/results.md (stdout) and the PNG plots.
 # Python standard library + gnuplot only.
-import array, csv, math, os, subprocess, sys
+import array, csv, math, os, re, subprocess, sys
 
 OUT, Q = sys.argv[1], sys.argv[2]
 LIM = {  # Eb/N0 [dB] where capacity = rate (docs/flagship.md, DIGEST section 4.3)
@@ -272,3 +272,48 @@ mono = all(gen[i + 1][3] / gen[i + 1][2] <= gen[i][3] / gen[i][2] for i in range
 last = gen[-1]
 print("\n- monotone decreasing: %s; lowest point: %d errors in %d bits at %.1f dB (BER %s)\n" %
       ("yes" if mono else "NO", last[3], last[2], last[0], "< %.1e (95 %% upper bound 3/bits)" % (3.0 / last[2]) if last[3] == 0 else "%.2e" % (last[3] / last[2])))
+
+# what the transmitters send: the spectrum_sink / constellation_sink summaries of flagship-results
+obw, cpow = {}, {}
+with open(os.path.join(OUT, "tx_spectra.txt")) as f:
+    for line in f:
+        m = re.match(r"psd_(\S+): .*power ([0-9.e+-]+), 99 % occupied bandwidth ([0-9.e+-]+) symbol rates", line)
+        if m:
+            obw[m.group(1)] = (float(m.group(2)), float(m.group(3)))
+print("## What the transmitters send\n")
+print("Transmitted samples at 2 per symbol period (800000 coded bits; `spectrum_sink`, Welch, nfft 256, and "
+      "`constellation_sink`). The band available at L = 2 is 2 symbol rates wide, the same as RRC with roll-off 1 "
+      "(DIGEST §4.2, equal-bandwidth rule).\n")
+print("| transmitter | mean sample power | 99 % occupied bandwidth |")
+print("|---|---|---|")
+names = {"ae_qpsk_L2": "autoencoder, QPSK rate (2 bits per symbol period)",
+         "ae_qam16_L2": "autoencoder, 16-QAM rate (4 bits per symbol period)",
+         "rrc": "B3: QPSK, RRC roll-off 0.99"}
+for t in ("ae_qpsk_L2", "ae_qam16_L2", "rrc"):
+    p, b = obw[t]
+    print("| %s | %.3f | %.3f symbol rates |" % (names[t], p, b))
+print("\n![AE QPSK-rate spectrum](figures/flagship/tx_psd_ae_qpsk_L2.png) ![AE 16-QAM-rate spectrum](figures/flagship/tx_psd_ae_qam16_L2.png) "
+      "![RRC spectrum](figures/flagship/tx_psd_rrc.png)\n")
+print("![AE QPSK-rate samples](figures/flagship/tx_const_ae_qpsk_L2.png) ![AE 16-QAM-rate samples](figures/flagship/tx_const_ae_qam16_L2.png) "
+      "![RRC samples](figures/flagship/tx_const_rrc.png)\n")
+def tx_points(t):
+    with open(os.path.join(OUT, "tx_const_%s.csv" % t)) as f:
+        return [tuple(map(float, l.split(","))) for l in f if l[0] not in "#i"]
+
+
+def near_qpsk(t, a, tol=0.1):
+    """fraction of transmitted samples within tol of one of the four points +-a +-a j"""
+    pts = tx_points(t)
+    return sum(1 for i, q in pts if math.hypot(abs(i) - a, abs(q) - a) < tol) / len(pts)
+
+
+small = sum(1 for i, q in tx_points("ae_qpsk_L2") if math.hypot(i, q) < 0.2) / len(tx_points("ae_qpsk_L2"))
+print("The autoencoders' samples are independent from one sample to the next (the ideal low-pass model of "
+      "DIGEST §4.2, not a pulse-shaped waveform): their spectra are flat over the whole 2-symbol-rate band, which is "
+      "as wide as RRC's with roll-off 1 (whose 99 %% bandwidth is smaller: little power in its roll-off). The "
+      "16-QAM-rate transmitter puts %.0f %% of its samples within 0.1 of the four points +-0.5 +-0.5j (QPSK at the "
+      "sample power 0.5): four coded bits become the four signs of two samples, which is what a one-bit receiver can "
+      "resolve. The QPSK-rate transmitter puts %.0f %% of its samples within 0.1 of +-0.71 +-0.71j and %.0f %% within "
+      "0.2 of zero: QPSK on one sample of each pair and a weak second sample (docs/flagship.md, \"What the "
+      "autoencoder can and cannot gain\").\n"
+      % (100 * near_qpsk("ae_qam16_L2", 0.5), 100 * near_qpsk("ae_qpsk_L2", math.sqrt(0.5)), 100 * small))
