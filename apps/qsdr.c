@@ -55,8 +55,8 @@ static void usage(FILE *f)
 static const char usage_run[] =
     "usage: qsdr run FILE.yml [options]     run a flowgraph until its sources end (or a limit)\n"
     "  --set ID.PARAM=VALUE | --set VAR=VALUE   a block parameter or a flowgraph variable (repeatable)\n"
-    "  --items N             stop after N items from the sources\n"
-    "  --seconds S           stop after S seconds, S in (0, 1e7]\n"
+    "  --items N             every source stops after N items (0: no limit)\n"
+    "  --seconds S           the sources stop after S seconds, S in [0.001, 1e7]\n"
     "  --seed N              the flowgraph seed (default 1; every block's seed derives from it)\n"
     "  --scheduler threaded|serial   (default threaded: one thread per block)\n"
     "  --control ENDPOINT    serve the control port (qsdr ctl) on a loopback tcp:// or ipc:// endpoint\n"

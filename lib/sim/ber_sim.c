@@ -31,7 +31,7 @@ struct qsdr_ber_sim {
     /* overrides that silence the sinks' end-of-stream output in every unit: a sweep runs the
        flowgraph many times, so "id.print=false", "id.csv=", "id.plot=" for each block that has
        those parameters (probe, spectrum_sink, constellation_sink, plugins alike) */
-    char (*quiet)[160];
+    char **quiet;
     size_t n_quiet;
 };
 
@@ -161,20 +161,28 @@ qsdr_ber_sim_t *qsdr_ber_sim_create(const qsdr_ber_config *cfg)
     /* the quiet overrides, from the flowgraph as loaded (before any block exists: a prepared
        sink would already have created its CSV file) */
     qsdr_flowgraph_t *fg0 = load_for(s, 0, 0, NULL, NULL);
-    size_t nb = fg0 ? qsdr_flowgraph_block_count(fg0) : 0;
-    if (!fg0 || !(s->quiet = calloc(3 * nb + 1, sizeof *s->quiet))) {
+    if (!fg0) {
+        qsdr_ber_sim_destroy(&s);
+        return NULL;
+    }
+    size_t nb = qsdr_flowgraph_block_count(fg0);
+    bool oom = !(s->quiet = calloc(3 * nb + 1, sizeof *s->quiet));
+    for (size_t i = 0; i < nb && !oom; i++) {
+        const qsdr_block_desc *d = qsdr_registry_find(qsdr_flowgraph_block_type(fg0, i));
+        const char *id = qsdr_flowgraph_block_id(fg0, i);
+        for (size_t k = 0; d && k < d->n_params && !oom; k++) {
+            const char *pn = d->params[k].name;
+            if (strcmp(pn, "print") && strcmp(pn, "csv") && strcmp(pn, "plot")) continue;
+            size_t len = strlen(id) + strlen(pn) + 8;
+            char *o = malloc(len);
+            if (!(oom = !o)) snprintf(o, len, "%s.%s=%s", id, pn, strcmp(pn, "print") ? "" : "false");
+            s->quiet[s->n_quiet++] = o;
+        }
+    }
+    if (oom) {
         qsdr_flowgraph_destroy(&fg0);
         qsdr_ber_sim_destroy(&s);
-        return fg0 ? qsdr_error_null(QSDR_ENOMEM, "qsdr ber: out of memory") : NULL;
-    }
-    for (size_t i = 0; i < nb; i++) {
-        const qsdr_block_desc *d = qsdr_registry_find(qsdr_flowgraph_block_type(fg0, i));
-        for (size_t k = 0; d && k < d->n_params; k++) {
-            const char *pn = d->params[k].name;
-            if (!strcmp(pn, "print") || !strcmp(pn, "csv") || !strcmp(pn, "plot"))
-                snprintf(s->quiet[s->n_quiet++], sizeof s->quiet[0], "%.120s.%s=%s", qsdr_flowgraph_block_id(fg0, i), pn,
-                         strcmp(pn, "print") ? "" : "false");
-        }
+        return qsdr_error_null(QSDR_ENOMEM, "qsdr ber: out of memory");
     }
     qsdr_flowgraph_destroy(&fg0);
     /* validate every curve value and the first and last sweep values; find the meter */
@@ -215,6 +223,7 @@ void qsdr_ber_sim_destroy(qsdr_ber_sim_t **sp)
 {
     if (!sp || !*sp) return;
     free((*sp)->res);
+    for (size_t i = 0; i < (*sp)->n_quiet; i++) free((*sp)->quiet[i]);
     free((*sp)->quiet);
     free(*sp);
     *sp = NULL;
