@@ -100,6 +100,18 @@ static void range_text(const qsdr_param_desc *p, char *buf, size_t n)
     else snprintf(buf, n, "-");
 }
 
+/* text for a markdown table cell: '|' would end the cell (enum choices "a|b|c") */
+static const char *md_cell(const char *in, char *out, size_t n)
+{
+    size_t k = 0;
+    for (; *in && k + 3 < n; in++) {
+        if (*in == '|') out[k++] = '\\';
+        out[k++] = *in;
+    }
+    out[k] = 0;
+    return out;
+}
+
 static void describe(const qsdr_block_desc *d, FILE *f, bool md)
 {
     char buf[256];
@@ -112,9 +124,11 @@ static void describe(const qsdr_block_desc *d, FILE *f, bool md)
             fprintf(f, "\n| parameter | type | default | range | units | live | description |\n|---|---|---|---|---|---|---|\n");
             for (size_t i = 0; i < d->n_params; i++) {
                 const qsdr_param_desc *p = &d->params[i];
+                char rng[300], help[600];
                 range_text(p, buf, sizeof buf);
                 fprintf(f, "| `%s` | %s | %s | %s | %s | %s | %s |\n", p->name, ptype(p->type), p->def ? (*p->def ? p->def : "\"\"") : "(unset)",
-                        buf, p->units && *p->units ? p->units : "", p->flags & QSDR_PARAM_RUNTIME ? "yes" : "", p->help);
+                        md_cell(buf, rng, sizeof rng), p->units && *p->units ? p->units : "", p->flags & QSDR_PARAM_RUNTIME ? "yes" : "",
+                        md_cell(p->help, help, sizeof help));
             }
         }
         fprintf(f, "\n");
