@@ -17,7 +17,9 @@ static inline int qmax_signed(int bits) { return (1 << (bits - 1)) - 1; }
 /* Branch-free helpers that vectorize (libm's fminf/fmaxf/rintf are calls without SSE4.1):
  * round-to-nearest-even by the 1.5 * 2^23 trick, exact for |v| <= 2^22, which clamping to a
  * code range guarantees (rint(clamp(v)) = clamp(rint(v)) for integer bounds). */
-static inline float clampf(float v, float lo, float hi) { return v < lo ? lo : v > hi ? hi : v; }
+/* NaN goes to lo: the result is always in [lo, hi], so the int16 conversions below are defined
+ * whatever reaches them (inputs and weights are checked finite at the model's boundary) */
+static inline float clampf(float v, float lo, float hi) { return v >= lo ? (v <= hi ? v : hi) : lo; }
 static inline float qround(float v) { return (v + 12582912.0f) - 12582912.0f; } /* no -ffast-math here */
 
 /* codes = rint(clamp(x * r, lo, hi)), out = codes * s: the uniform grid of pact and sym */
