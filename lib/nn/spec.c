@@ -9,6 +9,7 @@
 
 #include "nn/nn_internal.h"
 #include "nn/spec.h"
+#include "runtime/yaml_guard.h"
 
 static cJSON *node_to_json(yaml_document_t *doc, yaml_node_t *n, int depth)
 {
@@ -63,6 +64,8 @@ void *qsdr_nn_spec_parse(const char *text, const char *origin)
 {
     yaml_parser_t p;
     yaml_document_t doc;
+    int deep = qsdr_yaml_too_deep(text, strlen(text));
+    if (deep) return qsdr_error_null(QSDR_EFORMAT, "%s:%d: lists or mappings nested more than %d deep", origin, deep, QSDR_YAML_MAX_DEPTH);
     if (!yaml_parser_initialize(&p)) return qsdr_error_null(QSDR_ENOMEM, "%s: cannot create a YAML parser", origin);
     yaml_parser_set_input_string(&p, (const unsigned char *)text, strlen(text));
     if (!yaml_parser_load(&p, &doc)) {

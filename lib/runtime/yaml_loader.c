@@ -12,6 +12,7 @@
 #include <yaml.h>
 
 #include "runtime_internal.h"
+#include "yaml_guard.h"
 
 #define MAX_VARS 256
 
@@ -456,21 +457,39 @@ int qsdr_flowgraph_load(const char *path, const char *const *overrides, qsdr_flo
     *out = NULL;
     FILE *f = fopen(path, "rb");
     if (!f) return qsdr_error(QSDR_EINVAL, "%s: cannot open flowgraph file: %s", path, strerror(errno));
-    yaml_parser_t parser;
-    yaml_parser_initialize(&parser);
-    yaml_parser_set_input_file(&parser, f);
-    int rc = load_common(&parser, path, overrides, out);
-    yaml_parser_delete(&parser);
+    /* read it whole (for the nesting check); flowgraphs are a few kB */
+    enum { MAX_BYTES = 16 << 20 };
+    char *text = qsdr_malloc(MAX_BYTES + 1);
+    size_t n = text ? fread(text, 1, MAX_BYTES + 1, f) : 0;
+    int bad = text ? ferror(f) : 0;
     fclose(f);
+    if (!text) return qsdr_error(QSDR_ENOMEM, "out of memory");
+    if (bad || n > MAX_BYTES) {
+        qsdr_free(text);
+        return bad ? qsdr_error(QSDR_EINVAL, "%s: cannot read flowgraph file", path)
+                   : qsdr_error(QSDR_EINVAL, "%s: a flowgraph file may have at most %d bytes", path, (int)MAX_BYTES);
+    }
+    text[n] = 0;
+    if (memchr(text, 0, n)) {
+        qsdr_free(text);
+        return qsdr_error(QSDR_EINVAL, "%s: not a text file (it contains a NUL byte)", path);
+    }
+    int rc = qsdr_flowgraph_load_string(text, path, overrides, out);
+    qsdr_free(text);
     return rc;
 }
 
 int qsdr_flowgraph_load_string(const char *text, const char *name, const char *const *overrides, qsdr_flowgraph_t **out)
 {
+    *out = NULL;
+    name = name ? name : "<string>";
+    size_t len = strlen(text);
+    int deep = qsdr_yaml_too_deep(text, len);
+    if (deep) return qsdr_error(QSDR_EINVAL, "%s:%d: lists or mappings nested more than %d deep", name, deep, QSDR_YAML_MAX_DEPTH);
     yaml_parser_t parser;
     yaml_parser_initialize(&parser);
-    yaml_parser_set_input_string(&parser, (const unsigned char *)text, strlen(text));
-    int rc = load_common(&parser, name ? name : "<string>", overrides, out);
+    yaml_parser_set_input_string(&parser, (const unsigned char *)text, len);
+    int rc = load_common(&parser, name, overrides, out);
     yaml_parser_delete(&parser);
     return rc;
 }

@@ -431,6 +431,20 @@ QSDR_TEST(nn_bad_specs, "unit", "bad model specs name the layer, the key and the
         QSDR_CHECK_MSG(strstr(qsdr_last_error(), c[i].expect), "case %zu: '%s' lacks '%s'", i, qsdr_last_error(), c[i].expect);
         qsdr_nn_model_free(m);
     }
+    /* flow collections nested 20000 deep: refused before libyaml, whose scanner is quadratic in
+       the depth (this took about a second, 200000 levels about 90 s) */
+    {
+        size_t d = 20000;
+        char *deep = malloc(2 * d + 64);
+        QSDR_REQUIRE(deep);
+        size_t k = (size_t)sprintf(deep, "input: [2]\nlayers: ");
+        memset(deep + k, '[', d), memset(deep + k + d, ']', d);
+        deep[k + 2 * d] = 0;
+        qsdr_nn_model *m = qsdr_nn_model_from_spec(deep, "spec");
+        QSDR_CHECK(!m);
+        QSDR_CHECK_MSG(strstr(qsdr_last_error(), "spec:2: lists or mappings nested more than 64 deep"), "deep spec: '%s'", qsdr_last_error());
+        free(deep);
+    }
     qsdr_nn_model *m = qsdr_nn_model_from_spec("input: [2]\nlayers: [{type: linear, out: 2}]\n", "x");
     QSDR_REQUIRE(m);
     float x[4] = {1, NAN, 0, 0};

@@ -403,3 +403,26 @@ QSDR_TEST(fg_alloc_failures, "unit", "every allocation failure while loading and
     QSDR_CHECK(successes > 0);
     qsdr_log_set_level(QSDR_LOG_INFO);
 }
+
+#include "runtime/yaml_guard.h"
+QSDR_TEST(yaml_depth_guard, "unit", "YAML nesting check: brackets in quotes and comments do not count; 65 levels are refused")
+{
+    char t[400];
+    size_t k = 0;
+    for (int i = 0; i < 64; i++) t[k++] = '[';
+    for (int i = 0; i < 64; i++) t[k++] = ']';
+    t[k] = 0;
+    QSDR_CHECK_EQ_INT(qsdr_yaml_too_deep(t, k), 0); /* 64 is the limit */
+    snprintf(t, sizeof t, "a: 1\nb: [[x]]\nc: %s\n", "[[[[[[[[[[[[[[[[[[[[[[[[[[[[[[[[[[[[[[[[[[[[[[[[[[[[[[[[[[[[[[[[[");
+    QSDR_CHECK_EQ_INT(qsdr_yaml_too_deep(t, strlen(t)), 3);
+    /* the same brackets quoted, escaped, doubled-quote, in a comment, or after a quote inside a
+       plain scalar's word (Bob's is text, not a quote) */
+    const char *ok[] = {
+        "t: \"[[[[[[[[[[[[[[[[[[[[[[[[[[[[[[[[[[[[[[[[[[[[[[[[[[[[[[[[[[[[[[[[[\\\" [\"\n",
+        "t: '[[[[[[[[[[[[[[[[[[[[[[[[[[[[[[[[[[[[[[[[[[[[[[[[[[[[[[[[[[[[[[[[['' ['\n",
+        "x: 1 # [[[[[[[[[[[[[[[[[[[[[[[[[[[[[[[[[[[[[[[[[[[[[[[[[[[[[[[[[[[[[[[[[\n",
+    };
+    for (size_t i = 0; i < 3; i++) QSDR_CHECK_MSG(qsdr_yaml_too_deep(ok[i], strlen(ok[i])) == 0, "case %zu refused", i);
+    snprintf(t, sizeof t, "t: Bob's [%s\n", "[[[[[[[[[[[[[[[[[[[[[[[[[[[[[[[[[[[[[[[[[[[[[[[[[[[[[[[[[[[[[[[[");
+    QSDR_CHECK_EQ_INT(qsdr_yaml_too_deep(t, strlen(t)), 1); /* a plain scalar's quote opens nothing */
+}
