@@ -23,6 +23,7 @@ typedef struct {
     bool pass_tags, bind;
     char *address, *key;
     int hwm, linger_ms, req_timeout_ms, poll_ms;
+    int64_t max_msg;      /* ZMQ_MAXMSGSIZE: a peer sending more is disconnected by libzmq */
     double timeout_s, scale;
     uint64_t expected, received;
     size_t req_items;
@@ -45,6 +46,7 @@ static int open_socket(zs_state *s)
     if (!s->sock) return qsdr_error(QSDR_EEXT, "zmq_socket: %s", zmq_strerror(zmq_errno()));
     zmq_setsockopt(s->sock, ZMQ_LINGER, &s->linger_ms, sizeof s->linger_ms);
     if (s->hwm >= 0) zmq_setsockopt(s->sock, ZMQ_RCVHWM, &s->hwm, sizeof s->hwm);
+    zmq_setsockopt(s->sock, ZMQ_MAXMSGSIZE, &s->max_msg, sizeof s->max_msg);
     if (s->pattern == PAT_SUB) zmq_setsockopt(s->sock, ZMQ_SUBSCRIBE, s->key, strlen(s->key));
     int rc = s->bind ? zmq_bind(s->sock, s->address) : zmq_connect(s->sock, s->address);
     if (rc) return qsdr_error(QSDR_EEXT, "parameter 'address': cannot %s '%s': %s", s->bind ? "bind" : "connect", s->address, zmq_strerror(zmq_errno()));
@@ -85,7 +87,11 @@ static int zs_init(qsdr_block_ctx *ctx, zs_state *s)
     s->req_items = (size_t)qsdr_ctx_uint(ctx, "req_items");
     s->req_timeout_ms = (int)qsdr_ctx_uint(ctx, "req_timeout_ms");
     s->scale = qsdr_ctx_float(ctx, "sc16_scale");
+    s->max_msg = (int64_t)qsdr_ctx_uint(ctx, "max_message");
     s->poll_ms = 10;
+    if (s->pattern == PAT_REQ && (double)s->req_items * (double)s->wsize + 65536.0 > (double)s->max_msg)
+        return qsdr_error(QSDR_EINVAL, "parameter 'req_items': %zu items of %zu bytes (plus a tag header) exceed max_message = %lld bytes",
+                          s->req_items, s->wsize, (long long)s->max_msg);
     if (!s->address || !*s->address) return qsdr_error(QSDR_EINVAL, "parameter 'address': an endpoint such as tcp://127.0.0.1:5555 is required");
     s->ctx = zmq_ctx_new();
     if (!s->ctx) return qsdr_error(QSDR_EEXT, "zmq_ctx_new failed");
@@ -257,6 +263,8 @@ static const qsdr_param_desc zs_params[] = {
     {"linger_ms", QSDR_PARAM_UINT, "1000", 0, 600000, "ms", "how long closing waits for pending messages", 0, NULL},
     {"req_items", QSDR_PARAM_UINT, "8192", 1, 1e8, "items", "req: items asked for per request (4-byte little-endian count)", 0, NULL},
     {"req_timeout_ms", QSDR_PARAM_UINT, "100", 1, 600000, "ms", "req: recreate the socket when a reply takes longer", 0, NULL},
+    {"max_message", QSDR_PARAM_UINT, "268435456", 4096, 2147483647.0, "bytes",
+     "largest message accepted (libzmq ZMQ_MAXMSGSIZE): a peer sending a larger one is disconnected", 0, NULL},
     {"sc16_scale", QSDR_PARAM_FLOAT, "3.0517578125e-05", -1e9, 1e9, "", "sc16: output = int16 value x scale (default 1/32768)", 0, NULL},
 };
 static const qsdr_port_desc zs_out[] = {{"out", QSDR_ITEM_ANY}};

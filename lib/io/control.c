@@ -181,7 +181,11 @@ qsdr_control_t *qsdr_control_start(qsdr_flowgraph_t *fg, const char *endpoint, i
     c->ctx = zmq_ctx_new();
     c->sock = c->ctx ? zmq_socket(c->ctx, ZMQ_REP) : NULL;
     int linger = 0, one = 1;
+    /* requests are a few hundred bytes of JSON: a larger message (memory exhaustion from a
+       client) makes libzmq drop that client's connection */
+    int64_t max_req = 65536;
     if (c->sock) zmq_setsockopt(c->sock, ZMQ_LINGER, &linger, sizeof linger);
+    if (c->sock) zmq_setsockopt(c->sock, ZMQ_MAXMSGSIZE, &max_req, sizeof max_req);
     int rc = c->sock ? 0 : -1;
     if (!rc && curve_secret) {
         rc = zmq_setsockopt(c->sock, ZMQ_CURVE_SERVER, &one, sizeof one);
