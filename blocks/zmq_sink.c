@@ -67,6 +67,10 @@ static int zk_init(qsdr_block_ctx *ctx, zk_state *s)
     s->sock = s->ctx ? zmq_socket(s->ctx, types[s->pattern]) : NULL;
     if (!s->sock) return qsdr_error(QSDR_EEXT, "zmq_socket: %s", zmq_strerror(zmq_errno()));
     zmq_setsockopt(s->sock, ZMQ_LINGER, &linger, sizeof linger);
+    /* a sink only receives REP requests (4-byte counts) and XPUB subscriptions: a peer sending
+       more than 64 KiB is disconnected rather than buffered */
+    int64_t max_in = 65536;
+    zmq_setsockopt(s->sock, ZMQ_MAXMSGSIZE, &max_in, sizeof max_in);
     zmq_setsockopt(s->sock, ZMQ_SNDTIMEO, &sndtimeo, sizeof sndtimeo);
     if (hwm >= 0) zmq_setsockopt(s->sock, ZMQ_SNDHWM, &hwm, sizeof hwm);
     if (s->pattern == PAT_PUB && s->no_drop) {
