@@ -365,18 +365,19 @@ static int write_plot(const ber_cli *c)
 {
     /* the extension was checked with the options */
     const char *term = qsdr_plot_terminal(c->plot);
-    /* data and script in temporary files ($TMPDIR); every path that goes into the script is
-       quoted for gnuplot (a plot path may contain quotes) */
-    char dat[4200], gp[4200], qdat[8400], qplot[8400];
+    /* the data in a temporary file ($TMPDIR), the script in memory (qsdr_plot_run); every path
+       that goes into the script is quoted for gnuplot (a plot path may contain quotes) */
+    char dat[4200], qdat[8400], qplot[8400], *script = NULL;
+    size_t script_len = 0;
     snprintf(dat, sizeof dat, "%.4000s/qsdr_ber_XXXXXX", qsdr_tmpdir());
-    snprintf(gp, sizeof gp, "%.4000s/qsdr_ber_gp_XXXXXX", qsdr_tmpdir());
     if (qsdr_plot_quote(qplot, sizeof qplot, c->plot)) return fprintf(stderr, "qsdr ber: --plot path too long\n"), -1;
-    int fd = mkstemp(dat), fg = fd < 0 ? -1 : mkstemp(gp);
-    FILE *d = fd < 0 ? NULL : fdopen(fd, "w"), *g = fg < 0 ? NULL : fdopen(fg, "w");
+    int fd = mkstemp(dat);
+    FILE *d = fd < 0 ? NULL : fdopen(fd, "w"), *g = d ? open_memstream(&script, &script_len) : NULL;
     if (!d || !g || qsdr_plot_quote(qdat, sizeof qdat, dat)) {
-        fprintf(stderr, "qsdr ber: cannot create temporary files in %s for the plot: %s\n", qsdr_tmpdir(), strerror(errno));
+        fprintf(stderr, "qsdr ber: cannot create a temporary file in %s for the plot: %s\n", qsdr_tmpdir(), strerror(errno));
         if (d) fclose(d), unlink(dat);
-        if (g) fclose(g), unlink(gp);
+        if (g) fclose(g);
+        free(script);
         return -1;
     }
     const qsdr_ber_point *res = qsdr_ber_sim_results(c->sim);
@@ -446,9 +447,9 @@ static int write_plot(const ber_cli *c)
     fprintf(g, "\n");
     fclose(g);
     char out[1024];
-    int st = qsdr_plot_run_file(gp, out, sizeof out);
+    int st = qsdr_plot_run(script, out, sizeof out);
+    free(script);
     unlink(dat);
-    unlink(gp);
     if (st != 0) return fprintf(stderr, "qsdr ber: gnuplot failed (is gnuplot installed?): %s\n", out), -1;
     if (!c->quiet) fprintf(stderr, "qsdr ber: plot written to %s\n", c->plot);
     return 0;

@@ -78,6 +78,7 @@ static inline int qsdr_blk_plot_open(qsdr_block_ctx *ctx, qsdr_blk_plot_out *o)
     o->print = qsdr_ctx_bool(ctx, "print");
     o->title = qsdr_strdup(qsdr_ctx_string(ctx, "title"));
     if (!o->title) return qsdr_error(QSDR_ENOMEM, "out of memory");
+    if (strlen(o->title) > 500) return qsdr_error(QSDR_EINVAL, "parameter 'title': at most 500 characters");
     if (*plot) {
         if (!qsdr_plot_terminal(plot)) return qsdr_error(QSDR_EINVAL, "parameter 'plot': '%s' must end in .png or .svg", plot);
         bool existed = access(plot, F_OK) == 0; /* probe that it can be written, leave no empty file */
@@ -101,31 +102,14 @@ static inline void qsdr_blk_plot_close(qsdr_blk_plot_out *o)
     qsdr_free(o->title);
     memset(o, 0, sizeof *o);
 }
-/* Draw a plotting sink's plot with gnuplot: terminal (from the file name) of `size`, output,
- * title (the title parameter, else default_title), then `body` (gnuplot commands ending in a
- * `plot '-' ...` command), then n rows of inline data that row() writes (space-separated, with
- * a newline), then `e`. Errors name the plot parameter. */
-typedef int (*qsdr_blk_plot_row_fn)(const void *ctx, size_t i, char *buf, size_t cap);
+/* Draw a plotting sink's plot (qsdr_plot_rows): the title parameter, else default_title. */
 static inline int qsdr_blk_plot_draw(const qsdr_blk_plot_out *o, const char *size, const char *default_title, const char *body, size_t n,
-                                     qsdr_blk_plot_row_fn row, const void *ctx)
+                                     qsdr_plot_row_fn row, const void *ctx)
 {
-    char q[8300], qt[1300], err[1024];
-    if (qsdr_plot_quote(q, sizeof q, o->plot) || qsdr_plot_quote(qt, sizeof qt, *o->title ? o->title : default_title))
-        return qsdr_error(QSDR_EINVAL, "parameter 'plot' or 'title': too long");
-    size_t cap = 4096 + strlen(body) + 64 * n, k;
-    char *g = qsdr_malloc(cap);
-    if (!g) return qsdr_error(QSDR_ENOMEM, "out of memory");
-    k = (size_t)snprintf(g, cap, "set terminal %s size %s noenhanced\nset output '%s'\nset title '%s'\n%s\n", qsdr_plot_terminal(o->plot), size,
-                         q, qt, body);
-    for (size_t i = 0; i < n && k < cap; i++) k += (size_t)row(ctx, i, g + k, cap - k);
-    if (k + 3 > cap) {
-        qsdr_free(g);
-        return qsdr_error(QSDR_EINTERNAL, "plot script longer than its buffer");
-    }
-    memcpy(g + k, "e\n", 3);
-    int rc = qsdr_plot_run(g, err, sizeof err);
-    qsdr_free(g);
-    return rc ? qsdr_error(QSDR_EIO, "parameter 'plot': gnuplot could not write '%s': %s", o->plot, err) : QSDR_OK;
+    char err[1024];
+    if (qsdr_plot_rows(o->plot, size, *o->title ? o->title : default_title, body, n, row, ctx, err, sizeof err))
+        return qsdr_error(QSDR_EIO, "parameter 'plot': gnuplot could not write '%s': %s", o->plot, err);
+    return QSDR_OK;
 }
 
 /* Finish the CSV (flush and close: a full disk is an error now, not a silent short file). */

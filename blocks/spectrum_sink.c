@@ -39,7 +39,9 @@ static int spec_create(qsdr_block_ctx *ctx, void **state)
     s->skip = qsdr_ctx_uint(ctx, "skip");
     s->fs = qsdr_ctx_float(ctx, "sample_rate");
     s->fs_set = qsdr_ctx_is_set(ctx, "sample_rate");
-    snprintf(s->unit, sizeof s->unit, "%s", s->fs_set ? qsdr_ctx_string(ctx, "unit") : "cycles/sample");
+    const char *unit = s->fs_set ? qsdr_ctx_string(ctx, "unit") : "cycles/sample";
+    if (strlen(unit) >= sizeof s->unit) return qsdr_error(QSDR_EINVAL, "parameter 'unit': at most %zu characters", sizeof s->unit - 1);
+    snprintf(s->unit, sizeof s->unit, "%s", unit);
     s->id = qsdr_ctx_id(ctx);
     s->window = qsdr_ctx_string(ctx, "window");
     s->psd = qsdr_psd_create(s->nfft, qsdr_ctx_float(ctx, "overlap"), (qsdr_window)qsdr_ctx_enum(ctx, "window"));
@@ -54,25 +56,28 @@ static int spec_work(void *st, qsdr_work_io *io)
     size_t n = io->n_in, from = 0;
     if (s->seen < s->skip) from = s->skip - s->seen < n ? (size_t)(s->skip - s->seen) : n;
     s->seen += n;
-    int rc = qsdr_psd_push(s->psd, x + from, n - from);
-    return rc ? rc : QSDR_OK;
+    return qsdr_psd_push(s->psd, x + from, n - from);
 }
 
-static double total_power(const double *pw, size_t n)
+/* the averaged spectrum into pw (nfft values), its power and 99 % bandwidth [unit] */
+static int summary(const spec_state *s, double *pw, double *power, double *obw)
 {
-    double t = 0;
-    for (size_t k = 0; k < n; k++) t += pw[k];
-    return t;
+    int rc = qsdr_psd_get(s->psd, pw);
+    if (rc) return rc;
+    *power = 0;
+    for (size_t k = 0; k < s->nfft; k++) *power += pw[k];
+    *obw = qsdr_psd_occupied_bw(pw, s->nfft, 0.99) * s->fs;
+    return QSDR_OK;
 }
 
 static void spec_stats(void *st, qsdr_stats *o)
 {
     spec_state *s = st;
     qsdr_stats_add(o, "segments", (double)qsdr_psd_segments(s->psd));
-    double *pw = qsdr_psd_segments(s->psd) ? qsdr_calloc(s->nfft, sizeof *pw) : NULL;
-    if (pw && !qsdr_psd_get(s->psd, pw)) {
-        qsdr_stats_add(o, "power", total_power(pw, s->nfft));
-        qsdr_stats_add(o, "obw99", qsdr_psd_occupied_bw(pw, s->nfft, 0.99) * s->fs);
+    double *pw = qsdr_psd_segments(s->psd) ? qsdr_calloc(s->nfft, sizeof *pw) : NULL, power, obw;
+    if (pw && !summary(s, pw, &power, &obw)) {
+        qsdr_stats_add(o, "power", power);
+        qsdr_stats_add(o, "obw99", obw);
     }
     qsdr_free(pw);
 }
@@ -114,10 +119,11 @@ static int write_outputs(spec_state *s, const double *pw)
     }
     int rc = qsdr_blk_plot_csv_done(&s->out);
     if (rc || !s->out.plot) return rc;
-    char t[300], body[400];
+    char t[300], body[500], qu[140];
     snprintf(t, sizeof t, "%.100s: Welch PSD, nfft %zu, %s window, %" PRIu64 " segments", s->id, n, s->window, qsdr_psd_segments(s->psd));
+    qsdr_plot_quote(qu, sizeof qu, unit); /* the unit is user text (at most 63 characters) */
     snprintf(body, sizeof body, "set xlabel 'frequency [%s]'\nset ylabel 'PSD [dB per %s]'\nset grid\nunset key\nplot '-' using 1:2 with lines lw 1.5",
-             unit, s->fs_set ? unit : "unit bandwidth");
+             qu, s->fs_set ? qu : "unit bandwidth");
     plot_ctx c = {s, pw};
     return qsdr_blk_plot_draw(&s->out, "900,500", t, body, n, plot_row, &c);
 }
@@ -130,14 +136,16 @@ static void spec_finish(void *st)
         qsdr_error(QSDR_ENOMEM, "out of memory");
         return;
     }
-    if (qsdr_psd_get(s->psd, pw)) { /* logged: fewer than nfft samples */
+    double power, obw;
+    if (summary(s, pw, &power, &obw)) { /* logged: fewer than nfft samples */
         qsdr_free(pw);
         return;
     }
-    if (s->out.print)
+    if (s->out.print) {
         printf("%s: %" PRIu64 " segments of %zu, power %.6g, 99 %% occupied bandwidth %.6g %s\n", s->id, qsdr_psd_segments(s->psd), s->nfft,
-               total_power(pw, s->nfft), qsdr_psd_occupied_bw(pw, s->nfft, 0.99) * s->fs, s->unit);
-    fflush(stdout);
+               power, obw, s->unit);
+        fflush(stdout);
+    }
     write_outputs(s, pw);
     qsdr_free(pw);
 }

@@ -25,7 +25,8 @@ echo "$out" | grep -q '^rx_const: 4000 points' || fail "constellation summary: $
 # same seed, same files; threaded and serial schedulers agree
 "$qsdr" run "$fg" -q --set out="$tmp/b" --scheduler serial >/dev/null 2>&1 || fail "serial run"
 for f in tx_psd.csv adc_psd.csv rx_const.csv; do cmp -s "$tmp/a_$f" "$tmp/b_$f" || fail "$f differs between runs/schedulers"; done
-"$qsdr" run "$fg" -q --set out="$tmp/c" --set tx_psd.plot="$tmp/c.svg" >/dev/null 2>&1 || fail "svg plot"
+# a unit with a quote (user text inside the plot script)
+"$qsdr" run "$fg" -q --set out="$tmp/c" --set tx_psd.plot="$tmp/c.svg" --set tx_psd.unit="sym'bols" >/dev/null 2>"$tmp/err" || fail "svg plot: $(cat "$tmp/err")"
 grep -q '<svg' "$tmp/c.svg" || fail "not an SVG"
 
 # qsdr ber runs the flowgraph once per unit of frames: the sinks' files and summaries are off
@@ -43,6 +44,7 @@ expect 2 "parameter 'plot': '$tmp/x.jpg' must end in .png or .svg" run "$fg" -q 
 expect 2 "parameter 'csv': cannot open '$tmp/no/such/dir.csv'" run "$fg" -q --set out="$tmp/d" --set rx_const.csv="$tmp/no/such/dir.csv"
 expect 2 "parameter 'plot': cannot create '$tmp/no/p.png'" run "$fg" -q --set out="$tmp/d" --set adc_psd.plot="$tmp/no/p.png"
 expect 2 "out of range" run "$fg" -q --set out="$tmp/d" --set tx_psd.nfft=8
+expect 2 "parameter 'title': at most 500 characters" run "$fg" -q --set out="$tmp/d" --set tx_psd.title="$(head -c 501 /dev/zero | tr '\0' t)"
 # NaN samples, too few samples for one segment, no gnuplot: runtime failures (exit 1)
 printf '\x00\x00\x00\x3f\x00\x00\xc0\x7f%.0s' $(seq 40) > "$tmp/nan.cf32"
 head -c 800 /dev/zero > "$tmp/zero.cf32"

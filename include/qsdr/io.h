@@ -63,6 +63,13 @@ int qsdr_plot_quote(char *out, size_t n, const char *s);
  * error, unwritable output). */
 int qsdr_plot_run_file(const char *script_path, char *err, size_t nerr);
 int qsdr_plot_run(const char *script, char *err, size_t nerr);
+/* A plot of inline data: `set terminal` (from the file name) of `size` ("900,500"), output
+ * `path`, title, then `body` (gnuplot commands ending in a `plot '-' ...` command), then the n
+ * rows row(ctx, i, buf, cap) writes (space-separated values and a newline; returns the length
+ * as snprintf does), then `e`; path and title are quoted here. 0, or -1 with err. */
+typedef int (*qsdr_plot_row_fn)(const void *ctx, size_t i, char *buf, size_t cap);
+int qsdr_plot_rows(const char *path, const char *size, const char *title, const char *body, size_t n, qsdr_plot_row_fn row,
+                   const void *ctx, char *err, size_t nerr);
 /* The directory for temporary files: $TMPDIR, else /tmp. */
 const char *qsdr_tmpdir(void);
 

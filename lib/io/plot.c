@@ -93,3 +93,27 @@ int qsdr_plot_run(const char *script, char *err, size_t nerr)
     unlink(path);
     return rc;
 }
+
+int qsdr_plot_rows(const char *path, const char *size, const char *title, const char *body, size_t n, qsdr_plot_row_fn row,
+                   const void *ctx, char *err, size_t nerr)
+{
+    char q[8300], qt[1300], dummy[4];
+    if (!err || !nerr) err = dummy, nerr = sizeof dummy;
+    const char *term = qsdr_plot_terminal(path);
+    if (!term) return snprintf(err, nerr, "'%s' must end in .png or .svg", path), -1;
+    if (qsdr_plot_quote(q, sizeof q, path) || qsdr_plot_quote(qt, sizeof qt, title))
+        return snprintf(err, nerr, "the file name or the title is too long"), -1;
+    size_t cap = 4096 + strlen(body) + 64 * n, k;
+    char *g = malloc(cap);
+    if (!g) return snprintf(err, nerr, "out of memory"), -1;
+    k = (size_t)snprintf(g, cap, "set terminal %s size %s noenhanced\nset output '%s'\nset title '%s'\n%s\n", term, size, q, qt, body);
+    for (size_t i = 0; i < n && k < cap; i++) k += (size_t)row(ctx, i, g + k, cap - k);
+    if (k + 3 > cap) {
+        free(g);
+        return snprintf(err, nerr, "plot script longer than its buffer"), -1;
+    }
+    memcpy(g + k, "e\n", 3);
+    int rc = qsdr_plot_run(g, err, nerr);
+    free(g);
+    return rc;
+}

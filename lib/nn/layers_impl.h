@@ -41,62 +41,60 @@ void FN(linear_backward)(T *dx, T *dw, T *db, const T *dy, const T *x, const T *
 /* cols holds, per sample, a contiguous (K, P) block, K = C*kh*kw, P = Ho*Wo: cols (B, K, P).
  * Per-sample blocks keep each GEMM's operand contiguous (ldb = P): one (K, B*P) matrix with a
  * power-of-two row stride B*P made OpenBLAS ~15 % slower (cache-set conflicts while packing). */
-static void FN(im2col_range)(T *cols, const T *x, const qsdr_nn_conv_geom *g, size_t b0, size_t b1)
+/* The columns of sample b: its (K, P) block of cols. */
+static void FN(im2col_sample)(T *cols, const T *x, const qsdr_nn_conv_geom *g, size_t b)
 {
     size_t P = g->ho * g->wo, K = g->c * g->kh * g->kw;
-    for (size_t b = b0; b < b1; b++)
-        for (size_t c = 0; c < g->c; c++)
-            for (size_t ky = 0; ky < g->kh; ky++)
-                for (size_t kx = 0; kx < g->kw; kx++) {
-                    T *dst = cols + (b * K + (c * g->kh + ky) * g->kw + kx) * P;
-                    /* output columns whose input column lies inside: ox in [lo, hi) */
-                    size_t lo = 0, hi;
-                    while (lo < g->wo && lo * g->sx + kx < g->px) lo++;
-                    for (hi = lo; hi < g->wo && hi * g->sx + kx < g->px + g->w;) hi++;
-                    if (g->sx == 1 && g->sy == 1 && g->wo == g->w && lo < hi) {
-                        /* unit stride, "same" width: output rows [oy0, oy1) are the input rows
-                         * shifted by kx - px, so one copy spans them; then the lo / wo - hi
-                         * padding columns of each row are zeroed (the copy put a neighbour
-                         * row's values there) and rows outside the input are cleared */
-                        size_t oy0 = ky < g->py ? g->py - ky : 0, oy1 = g->h + g->py > ky ? g->h + g->py - ky : 0;
-                        if (oy1 > g->ho) oy1 = g->ho;
-                        if (oy0 >= oy1) {
-                            memset(dst, 0, P * sizeof(T));
-                            continue;
-                        }
-                        const T *plane = x + (b * g->c + c) * g->h * g->w;
-                        memset(dst, 0, oy0 * g->wo * sizeof(T));
-                        memcpy(dst + oy0 * g->wo + lo, plane + (oy0 + ky - g->py) * g->w + lo + kx - g->px,
-                               ((oy1 - 1 - oy0) * g->wo + hi - lo) * sizeof(T));
-                        for (size_t oy = oy0; oy < oy1; oy++) {
-                            for (size_t ox = 0; ox < lo; ox++) dst[oy * g->wo + ox] = 0;
-                            for (size_t ox = hi; ox < g->wo; ox++) dst[oy * g->wo + ox] = 0;
-                        }
-                        memset(dst + oy1 * g->wo, 0, (g->ho - oy1) * g->wo * sizeof(T));
+    for (size_t c = 0; c < g->c; c++)
+        for (size_t ky = 0; ky < g->kh; ky++)
+            for (size_t kx = 0; kx < g->kw; kx++) {
+                T *dst = cols + (b * K + (c * g->kh + ky) * g->kw + kx) * P;
+                /* output columns whose input column lies inside: ox in [lo, hi) */
+                size_t lo = 0, hi;
+                while (lo < g->wo && lo * g->sx + kx < g->px) lo++;
+                for (hi = lo; hi < g->wo && hi * g->sx + kx < g->px + g->w;) hi++;
+                if (g->sx == 1 && g->sy == 1 && g->wo == g->w && lo < hi) {
+                    /* unit stride, "same" width: output rows [oy0, oy1) are the input rows
+                     * shifted by kx - px, so one copy spans them; then the lo / wo - hi
+                     * padding columns of each row are zeroed (the copy put a neighbour
+                     * row's values there) and rows outside the input are cleared */
+                    size_t oy0 = ky < g->py ? g->py - ky : 0, oy1 = g->h + g->py > ky ? g->h + g->py - ky : 0;
+                    if (oy1 > g->ho) oy1 = g->ho;
+                    if (oy0 >= oy1) {
+                        memset(dst, 0, P * sizeof(T));
                         continue;
                     }
-                    for (size_t oy = 0; oy < g->ho; oy++) {
-                        T *d = dst + oy * g->wo;
-                        long iy = (long)(oy * g->sy + ky) - (long)g->py;
-                        if (iy < 0 || iy >= (long)g->h) {
-                            memset(d, 0, g->wo * sizeof(T));
-                            continue;
-                        }
-                        const T *restrict src = x + ((b * g->c + c) * g->h + (size_t)iy) * g->w + kx - g->px;
-                        T *restrict dr = d;
-                        for (size_t ox = 0; ox < lo; ox++) dr[ox] = 0;
-                        /* rows are short (Wo values): a loop the compiler vectorises, not a
-                         * memcpy call per row, which cost as much as the copy itself */
-                        if (g->sx == 1)
-                            for (size_t ox = lo; ox < hi; ox++) dr[ox] = src[ox];
-                        else
-                            for (size_t ox = lo; ox < hi; ox++) dr[ox] = src[ox * g->sx];
-                        for (size_t ox = hi; ox < g->wo; ox++) dr[ox] = 0;
+                    const T *plane = x + (b * g->c + c) * g->h * g->w;
+                    memset(dst, 0, oy0 * g->wo * sizeof(T));
+                    memcpy(dst + oy0 * g->wo + lo, plane + (oy0 + ky - g->py) * g->w + lo + kx - g->px,
+                           ((oy1 - 1 - oy0) * g->wo + hi - lo) * sizeof(T));
+                    for (size_t oy = oy0; oy < oy1; oy++) {
+                        for (size_t ox = 0; ox < lo; ox++) dst[oy * g->wo + ox] = 0;
+                        for (size_t ox = hi; ox < g->wo; ox++) dst[oy * g->wo + ox] = 0;
                     }
+                    memset(dst + oy1 * g->wo, 0, (g->ho - oy1) * g->wo * sizeof(T));
+                    continue;
                 }
+                for (size_t oy = 0; oy < g->ho; oy++) {
+                    T *restrict d = dst + oy * g->wo;
+                    long iy = (long)(oy * g->sy + ky) - (long)g->py;
+                    if (iy < 0 || iy >= (long)g->h) {
+                        memset(d, 0, g->wo * sizeof(T));
+                        continue;
+                    }
+                    const T *restrict src = x + ((b * g->c + c) * g->h + (size_t)iy) * g->w + kx - g->px;
+                    for (size_t ox = 0; ox < lo; ox++) d[ox] = 0;
+                    /* rows are short (Wo values): a loop the compiler vectorises, not a
+                     * memcpy call per row, which cost as much as the copy itself */
+                    if (g->sx == 1)
+                        for (size_t ox = lo; ox < hi; ox++) d[ox] = src[ox];
+                    else
+                        for (size_t ox = lo; ox < hi; ox++) d[ox] = src[ox * g->sx];
+                    for (size_t ox = hi; ox < g->wo; ox++) d[ox] = 0;
+                }
+            }
 }
 
-void FN(im2col)(T *cols, const T *x, const qsdr_nn_conv_geom *g, size_t B) { FN(im2col_range)(cols, x, g, 0, B); }
 
 /* dx += the columns of cols (B, K, P) scattered back to their inputs (dx is not cleared) */
 void FN(col2im)(T *dx, const T *cols, const qsdr_nn_conv_geom *g, size_t B)
@@ -127,7 +125,7 @@ void FN(conv2d_forward)(T *y, T *cols, const T *x, const T *w, const T *bias, co
     /* per sample: its columns, then one GEMM straight into y (B, Co, P) while they are still in
      * cache (L2: K*P values); y starts as the bias */
     for (size_t b = 0; b < B; b++) {
-        FN(im2col_range)(cols, x, g, b, b + 1);
+        FN(im2col_sample)(cols, x, g, b);
         for (size_t o = 0; o < Co; o++) {
             T bo = bias ? bias[o] : 0, *yo = y + (b * Co + o) * P;
             for (size_t p = 0; p < P; p++) yo[p] = bo;

@@ -54,7 +54,6 @@ enum { QSDR_NN_ACT_RELU, QSDR_NN_ACT_LEAKY, QSDR_NN_ACT_TANH, QSDR_NN_ACT_SIGMOI
     void qsdr_nn_linear_forward_##SFX(T *y, const T *x, const T *w, const T *b, size_t B, size_t Fin, size_t Fout); \
     void qsdr_nn_linear_backward_##SFX(T *dx, T *dw, T *db, const T *dy, const T *x, const T *w, size_t B,      \
                                        size_t Fin, size_t Fout);                                                 \
-    void qsdr_nn_im2col_##SFX(T *cols, const T *x, const qsdr_nn_conv_geom *g, size_t B);                       \
     void qsdr_nn_col2im_##SFX(T *dx, const T *cols, const qsdr_nn_conv_geom *g, size_t B);                      \
     void qsdr_nn_conv2d_forward_##SFX(T *y, T *cols, const T *x, const T *w, const T *bias,                     \
                                       const qsdr_nn_conv_geom *g, size_t B);                                    \
