@@ -205,7 +205,8 @@ typedef struct qsdr_block_desc {
     int (*set_param)(void *state, const char *name, const char *value);
     /* Receive a message (key, value) between work calls. Optional. */
     int (*message)(void *state, const char *key, const qsdr_tag_value *value);
-    /* Report counters (optional), e.g. the BER meter's bit errors. */
+    /* Report counters (optional), e.g. the BER meter's bit errors. While the flowgraph runs it
+     * is called on the block's own thread, between two work calls. */
     void (*stats)(void *state, qsdr_stats *out);
     /* Called once when the stream has ended for this block, after the last work call (which
      * may or may not have had io->eos set). End-of-stream output (a plot, a summary file) goes

@@ -93,7 +93,9 @@ int qsdr_flowgraph_get(qsdr_flowgraph_t *fg, const char *path, char *buf, size_t
 int qsdr_flowgraph_post(qsdr_flowgraph_t *fg, const char *id, const char *key,
                         const qsdr_tag_value *value);
 
-/* Counters of block `id`: items in/out, work calls, plus the block's own stats. */
+/* Counters of block `id`: items in/out, work calls, plus the block's own stats. Thread-safe:
+ * while the flowgraph runs, the block's thread takes them between two work calls (waiting up
+ * to 5 s); QSDR_EINTR if it does not answer in time. */
 int qsdr_flowgraph_stats(qsdr_flowgraph_t *fg, const char *id, qsdr_stats *out);
 /* Print the per-block counters table. */
 void qsdr_flowgraph_print_stats(qsdr_flowgraph_t *fg, FILE *f);

@@ -610,17 +610,26 @@ int qsdr_flowgraph_get(qsdr_flowgraph_t *fg, const char *path, char *buf, size_t
     return QSDR_OK;
 }
 
-static int enqueue_and_wait(qsdr_block_inst *b, qsdr_request *r, uint64_t *at, double timeout_s)
+/* Queues r to the block's thread and waits for it. Returns QSDR_BLOCK_ENDED, r untouched and
+   still the caller's, when the block has finished (nothing would serve it any more). */
+#define QSDR_BLOCK_ENDED 1
+static int enqueue_and_wait(qsdr_block_inst *b, qsdr_request *r, uint64_t *at, qsdr_stats *stats, double timeout_s)
 {
+    /* called from inside a serial run (e.g. by a block): processed, and freed, at the next step */
+    bool deferred = b->fg->sched == QSDR_SCHED_SERIAL && pthread_equal(pthread_self(), b->fg->serial_owner);
     pthread_mutex_lock(&b->req_mu);
+    if (b->finished) {
+        pthread_mutex_unlock(&b->req_mu);
+        return QSDR_BLOCK_ENDED;
+    }
+    r->abandoned = deferred;
     qsdr_request **tail = &b->req_head;
     while (*tail) tail = &(*tail)->next;
     *tail = r;
     atomic_store(&b->req_pending, 1);
     pthread_mutex_unlock(&b->req_mu);
     qsdr_block_notify(b);
-    if (b->fg->sched == QSDR_SCHED_SERIAL && pthread_equal(pthread_self(), b->fg->serial_owner)) {
-        /* called from inside a serial run (e.g. by a block): processed at the next step */
+    if (deferred) {
         if (at) *at = UINT64_MAX;
         return QSDR_OK;
     }
@@ -634,6 +643,7 @@ static int enqueue_and_wait(qsdr_block_inst *b, qsdr_request *r, uint64_t *at, d
     if (r->done) {
         rc = r->status;
         if (at) *at = r->at;
+        if (stats) *stats = r->stats;
         qsdr_free(r->value);
         qsdr_free(r);
     } else {
@@ -667,12 +677,13 @@ int qsdr_flowgraph_set(qsdr_flowgraph_t *fg, const char *path, const char *value
     }
     r->kind = 0;
     r->param_index = (int)(p - b->d->params);
-    if (!atomic_load(&fg->running) || b->finished) {
-        if (b->finished) {
-            qsdr_free(r->value);
-            qsdr_free(r);
-            return qsdr_error(QSDR_EINTR, "'%s': block '%s' has already finished", path, b->id);
-        }
+    if (b->finished) {
+    ended:
+        qsdr_free(r->value);
+        qsdr_free(r);
+        return qsdr_error(QSDR_EINTR, "'%s': block '%s' has already finished", path, b->id);
+    }
+    if (!atomic_load(&fg->running)) {
         /* prepared but not running: apply right away on this thread */
         pthread_mutex_lock(&b->req_mu);
         r->next = b->req_head;
@@ -688,7 +699,9 @@ int qsdr_flowgraph_set(qsdr_flowgraph_t *fg, const char *path, const char *value
         qsdr_free(r);
         return rc;
     }
-    return enqueue_and_wait(b, r, at, 5.0);
+    rc = enqueue_and_wait(b, r, at, NULL, 5.0);
+    if (rc == QSDR_BLOCK_ENDED) goto ended;
+    return rc;
 }
 
 int qsdr_flowgraph_post(qsdr_flowgraph_t *fg, const char *id, const char *key, const qsdr_tag_value *value)
@@ -707,7 +720,12 @@ int qsdr_flowgraph_post(qsdr_flowgraph_t *fg, const char *id, const char *key, c
         qsdr_free(r);
         return rc;
     }
-    return enqueue_and_wait(b, r, NULL, 5.0);
+    int rc = enqueue_and_wait(b, r, NULL, NULL, 5.0);
+    if (rc == QSDR_BLOCK_ENDED) {
+        qsdr_free(r);
+        return qsdr_error(QSDR_EINTR, "qsdr_flowgraph_post: block '%s' has already finished", b->id);
+    }
+    return rc;
 }
 
 /* ---- counters and configuration --------------------------------------------------------- */
@@ -715,12 +733,29 @@ int qsdr_flowgraph_stats(qsdr_flowgraph_t *fg, const char *id, qsdr_stats *out)
 {
     qsdr_block_inst *b = qsdr_fg_find(fg, id ? id : "");
     if (!b) return qsdr_error(QSDR_EINVAL, "qsdr_flowgraph_stats: no block with id '%s'", id ? id : "");
+    /* a running block's counters are read on its own thread (its stats callback need not be
+       thread-safe); before the start, after the end and inside a serial run, right here */
+    bool here = !atomic_load(&fg->running) ||
+                (fg->sched == QSDR_SCHED_SERIAL && pthread_equal(pthread_self(), fg->serial_owner));
+    if (!here) {
+        qsdr_request *r = qsdr_calloc(1, sizeof *r);
+        if (!r) return qsdr_error(QSDR_ENOMEM, "out of memory");
+        r->kind = 2;
+        int rc = enqueue_and_wait(b, r, NULL, out, 5.0);
+        if (rc != QSDR_BLOCK_ENDED) return rc;
+        qsdr_free(r);
+    }
+    qsdr_block_fill_stats(b, out);
+    return QSDR_OK;
+}
+
+void qsdr_block_fill_stats(qsdr_block_inst *b, qsdr_stats *out)
+{
     memset(out, 0, sizeof *out);
     qsdr_stats_add(out, "items_in", (double)b->n_consumed);
     qsdr_stats_add(out, "items_out", (double)b->n_produced);
     qsdr_stats_add(out, "work_calls", (double)b->n_calls);
     if (b->state && b->d->stats) b->d->stats(b->state, out);
-    return QSDR_OK;
 }
 
 void qsdr_flowgraph_print_stats(qsdr_flowgraph_t *fg, FILE *f)
@@ -729,14 +764,12 @@ void qsdr_flowgraph_print_stats(qsdr_flowgraph_t *fg, FILE *f)
     fprintf(f, "%-16s %-14s %14s %14s %10s  %s\n", "block", "type", "items in", "items out", "Mitems/s", "counters");
     for (size_t k = 0; k < fg->n_blocks; k++) {
         qsdr_block_inst *b = fg->order ? fg->order[k] : fg->blocks[k];
-        uint64_t n = b->d->n_inputs ? b->n_consumed : b->n_produced;
-        fprintf(f, "%-16s %-14s %14" PRIu64 " %14" PRIu64 " %10.2f ", b->id, b->d->name, b->n_consumed, b->n_produced,
-                el > 0 ? (double)n / el / 1e6 : 0.0);
-        if (b->state && b->d->stats) {
-            qsdr_stats s = {0};
-            b->d->stats(b->state, &s);
-            for (size_t i = 0; i < s.n; i++) fprintf(f, " %s=%.6g", s.v[i].name, s.v[i].value);
-        }
+        qsdr_stats s;
+        if (qsdr_flowgraph_stats(fg, b->id, &s)) continue;
+        /* s.v[0..2]: items_in, items_out, work_calls (qsdr_block_fill_stats) */
+        double n = b->d->n_inputs ? s.v[0].value : s.v[1].value;
+        fprintf(f, "%-16s %-14s %14.0f %14.0f %10.2f ", b->id, b->d->name, s.v[0].value, s.v[1].value, el > 0 ? n / el / 1e6 : 0.0);
+        for (size_t i = 3; i < s.n; i++) fprintf(f, " %s=%.6g", s.v[i].name, s.v[i].value);
         fputc('\n', f);
     }
 }

@@ -66,11 +66,12 @@ void qsdr_buffer_prune_tags(qsdr_buffer *b);
 /* ---- block instances ------------------------------------------------------------------- */
 typedef struct qsdr_request {
     struct qsdr_request *next;
-    int kind;           /* 0 = set param, 1 = message */
+    int kind;           /* 0 = set param, 1 = message, 2 = statistics */
     int param_index;
     char *value;        /* set param */
     char key[QSDR_TAG_KEY_MAX];
     qsdr_tag_value msg;
+    qsdr_stats stats;   /* statistics: filled on the block's thread */
     /* completion */
     bool done;
     int status;
@@ -104,9 +105,10 @@ typedef struct qsdr_block_inst {
     void **out_ptrs;
     qsdr_tag *tag_scratch;
     size_t n_tag_scratch, cap_tag_scratch;
-    uint64_t n_consumed, n_produced, n_calls;
+    /* written by the block's thread only (qsdr_ctr_add), read by any thread */
+    _Atomic uint64_t n_consumed, n_produced, n_calls;
     uint64_t limit;              /* sources: stop after this many items (0 = none) */
-    bool finished;
+    _Atomic bool finished;       /* set under req_mu (qsdr_block_finish) */
     int status;
     struct qsdr_flowgraph *fg;
     pthread_t thread;
@@ -167,6 +169,15 @@ int qsdr_sched_threaded_start(qsdr_flowgraph_t *fg);
 int qsdr_sched_threaded_wait(qsdr_flowgraph_t *fg);
 int qsdr_sched_serial_run(qsdr_flowgraph_t *fg);
 void qsdr_block_process_requests(qsdr_block_inst *b);
+/* items in/out, work calls and the block's own counters into out; on the block's thread or while
+   it does not run */
+void qsdr_block_fill_stats(qsdr_block_inst *b, qsdr_stats *out);
+
+/* a counter with one writer (the block's thread) and readers anywhere */
+static inline void qsdr_ctr_add(_Atomic uint64_t *c, uint64_t v)
+{
+    atomic_store_explicit(c, atomic_load_explicit(c, memory_order_relaxed) + v, memory_order_relaxed);
+}
 
 /* Expressions (expr.c): evaluate "a * (b + 2)" with variables; returns QSDR_OK or QSDR_EINVAL
  * with a message in err. lookup returns 0 and the value, or -1 if the name is unknown. */

@@ -65,7 +65,7 @@ void qsdr_block_process_requests(qsdr_block_inst *b)
     while (r) {
         qsdr_request *next = r->next;
         r->next = NULL;
-        if (b->finished) {
+        if (b->finished && r->kind != 2) { /* statistics stay readable after the end */
             complete_request(b, r, QSDR_EINTR, 0);
         } else if (r->kind == 0) {
             const qsdr_param_desc *p = &b->d->params[r->param_index];
@@ -96,6 +96,11 @@ void qsdr_block_process_requests(qsdr_block_inst *b)
                 }
             }
             complete_request(b, r, rc, at);
+        } else if (r->kind == 2) {
+            pthread_mutex_unlock(&b->req_mu);
+            qsdr_block_fill_stats(b, &r->stats);
+            pthread_mutex_lock(&b->req_mu);
+            complete_request(b, r, QSDR_OK, 0);
         } else {
             pthread_mutex_unlock(&b->req_mu);
             int rc = b->d->message ? b->d->message(b->state, r->key, &r->msg) : QSDR_ENOTSUP;
@@ -120,7 +125,11 @@ void qsdr_block_finish(qsdr_block_inst *b)
             record_error(b, QSDR_EIO);
         }
     }
+    /* under req_mu: whoever queues a request sees either finished or has it served by the
+       qsdr_block_process_requests below */
+    pthread_mutex_lock(&b->req_mu);
     b->finished = true;
+    pthread_mutex_unlock(&b->req_mu);
     for (size_t o = 0; o < b->d->n_outputs; o++) {
         qsdr_buffer *buf = b->out[o];
         qsdr_buffer_set_done(buf);
@@ -269,7 +278,7 @@ step_result qsdr_block_step(qsdr_block_inst *b, size_t max_items)
         .inst = b,
     };
     int rc = d->work(b->state, &io);
-    b->n_calls++;
+    qsdr_ctr_add(&b->n_calls, 1);
     if (rc < 0) {
         qsdr_error(rc, "block '%s' (%s) failed at input item %" PRIu64 ": %s", b->id, d->name, b->n_consumed, qsdr_strerror(rc));
         record_error(b, rc);
@@ -288,8 +297,8 @@ step_result qsdr_block_step(qsdr_block_inst *b, size_t max_items)
     propagate_tags(b, &io);
     for (size_t o = 0; o < nout && io.produced; o++) qsdr_buffer_produce(b->out[o], io.produced);
     for (size_t i = 0; i < nin && io.consumed; i++) qsdr_buffer_consume(b->in[i].buf, b->in[i].reader, io.consumed);
-    b->n_consumed += io.consumed;
-    b->n_produced += io.produced;
+    qsdr_ctr_add(&b->n_consumed, io.consumed);
+    qsdr_ctr_add(&b->n_produced, io.produced);
     if (io.produced)
         for (size_t o = 0; o < nout; o++) {
             qsdr_buffer *buf = b->out[o];

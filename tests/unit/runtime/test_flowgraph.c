@@ -30,6 +30,9 @@ static const qsdr_block_desc test_counter = {
 /* slow checking sink: takes at most 97 items per call, sleeps 200 us per call, checks order */
 typedef struct {
     uint64_t n, bad;
+    pthread_t work_thread, stats_thread;
+    int stats_calls, stats_off_thread;
+    bool ended;
 } slow_state;
 static int slow_create(qsdr_block_ctx *c, void **s)
 {
@@ -46,13 +49,24 @@ static int slow_work(void *st, qsdr_work_io *io)
         if (x[i] != (uint32_t)(s->n + i)) s->bad++;
     s->n += n;
     io->consumed = n;
+    s->work_thread = pthread_self();
     usleep(200);
     return QSDR_OK;
 }
+/* not thread-safe on purpose: the runtime must call it on the block's thread while it runs */
+static void slow_stats(void *st, qsdr_stats *o)
+{
+    slow_state *s = st;
+    s->stats_calls++;
+    if (s->n && !s->ended && !pthread_equal(pthread_self(), s->work_thread)) s->stats_off_thread++;
+    qsdr_stats_add(o, "n", (double)s->n);
+}
+static void slow_finish(void *st) { ((slow_state *)st)->ended = true; }
 static const qsdr_port_desc slow_in[] = {{"in", QSDR_ITEM_F32}};
 static const qsdr_block_desc test_slow_sink = {
     .abi = QSDR_BLOCK_ABI, .name = "test_slow_sink", .summary = "slow checking sink (test)", .inputs = slow_in, .n_inputs = 1,
-    .rate_kind = QSDR_RATE_SYNC, .rate_in = 1, .rate_out = 1, .create = slow_create, .destroy = slow_destroy, .work = slow_work};
+    .rate_kind = QSDR_RATE_SYNC, .rate_in = 1, .rate_out = 1, .create = slow_create, .destroy = slow_destroy, .work = slow_work,
+    .stats = slow_stats, .finish = slow_finish};
 
 static void register_test_blocks(void)
 {
@@ -164,6 +178,45 @@ QSDR_TEST(fg_backpressure, "unit", "a slow sink throttles an endless source: not
     QSDR_CHECK_EQ_INT(a.v[1].value, b.v[0].value);
     slow_state *s = qsdr_flowgraph_block_state(fg, "slow");
     QSDR_CHECK_EQ_INT(s->bad, 0);
+    qsdr_flowgraph_destroy(&fg);
+}
+
+QSDR_TEST(fg_live_stats, "unit",
+          "statistics of a running block are taken on its own thread (a consistent snapshot); after the block ends they come at once")
+{
+    register_test_blocks();
+    qsdr_flowgraph_t *fg = load("blocks:\n"
+                                "  - {id: src, type: test_counter}\n"
+                                "  - {id: slow, type: test_slow_sink}\n"
+                                "connections: [src -> slow]\n");
+    QSDR_REQUIRE(fg);
+    qsdr_flowgraph_set_item_limit(fg, 200000);
+    QSDR_REQUIRE(qsdr_flowgraph_start(fg, QSDR_SCHED_THREADED) == QSDR_OK);
+    slow_state *s = qsdr_flowgraph_block_state(fg, "slow");
+    int live = 0;
+    double last = 0;
+    for (int i = 0; i < 40; i++) {
+        usleep(2000);
+        qsdr_stats st;
+        QSDR_CHECK_EQ_INT(qsdr_flowgraph_stats(fg, "slow", &st), QSDR_OK);
+        QSDR_REQUIRE(st.n == 4);
+        /* items_in (the runtime's counter) and n (the block's) are read between two work calls */
+        QSDR_CHECK_MSG(st.v[0].value == st.v[3].value, "items_in %g but the block counted %g", st.v[0].value, st.v[3].value);
+        QSDR_CHECK(st.v[0].value >= last);
+        last = st.v[0].value;
+        if (st.v[0].value > 0 && st.v[0].value < 200000) live++;
+    }
+    QSDR_CHECK_MSG(live > 0, "no statistics were taken while the sink ran");
+    QSDR_CHECK_EQ_INT(s->stats_off_thread, 0);
+    while (!qsdr_flowgraph_wait_for(fg, 1.0)) {}
+    /* every block has ended but the flowgraph has not been waited for: no request can be served */
+    double t0 = qsdr_now();
+    qsdr_stats st;
+    QSDR_CHECK_EQ_INT(qsdr_flowgraph_stats(fg, "slow", &st), QSDR_OK);
+    QSDR_CHECK_MSG(qsdr_now() - t0 < 1.0, "statistics of an ended block took %.1f s", qsdr_now() - t0);
+    QSDR_CHECK_EQ_INT(st.v[0].value, 200000);
+    QSDR_CHECK_EQ_INT(st.v[3].value, 200000);
+    QSDR_CHECK_EQ_INT(qsdr_flowgraph_wait(fg), QSDR_OK);
     qsdr_flowgraph_destroy(&fg);
 }
 
