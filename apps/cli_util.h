@@ -3,6 +3,7 @@
 #ifndef QSDR_CLI_UTIL_H
 #define QSDR_CLI_UTIL_H
 
+#include <cjson/cJSON.h>
 #include <ctype.h>
 #include <errno.h>
 #include <math.h>
@@ -107,33 +108,51 @@ static inline int cli_gnuplot(const char *dir, const char *name, const char *scr
     return qsdr_plot_run_file(gp, NULL, 0);
 }
 
-/* "prog arg1 arg2 ..." (malloc'd): the exact command, recorded in model files */
+/* "prog arg1 arg2 ..." (malloc'd): the exact command, recorded in model files. An argument
+ * that the shell would split or interpret is single-quoted, so the line can be pasted back. */
 static inline char *cli_command_line(int argc, char **argv, const char *prog)
 {
     size_t n = strlen(prog) + 1;
-    for (int i = 0; i < argc; i++) n += strlen(argv[i]) + 3;
-    char *s = malloc(n + 1);
+    for (int i = 0; i < argc; i++) n += 4 * strlen(argv[i]) + 3;
+    char *s = malloc(n), *p = s;
     if (!s) return NULL;
-    strcpy(s, prog);
+    p += sprintf(p, "%s", prog);
     for (int i = 0; i < argc; i++) {
-        strcat(s, " ");
-        strcat(s, argv[i]);
+        const char *a = argv[i];
+        *p++ = ' ';
+        bool plain = *a != 0;
+        for (const char *c = a; *c; c++)
+            if (!isalnum((unsigned char)*c) && !strchr("_-+=.,:/@%", *c)) plain = false;
+        if (plain) {
+            p += sprintf(p, "%s", a);
+            continue;
+        }
+        *p++ = '\'';
+        for (const char *c = a; *c; c++) {
+            if (*c == '\'') {
+                memcpy(p, "'\\''", 4);
+                p += 4;
+            } else
+                *p++ = *c;
+        }
+        *p++ = '\'';
     }
+    *p = 0;
     return s;
 }
 
-/* {"qsdr.command": cmd, "qsdr.seed": seed} as JSON, with quotes escaped (model metadata) */
+/* {"qsdr.command": cmd, "qsdr.seed": seed} as JSON (model metadata; malloc'd) */
 static inline char *cli_meta_json(const char *cmd, unsigned long long seed)
 {
-    size_t n = strlen(cmd);
-    char *s = malloc(2 * n + 128);
-    if (!s) return NULL;
-    char *p = s + sprintf(s, "{\"qsdr.command\": \"");
-    for (const char *c = cmd; *c; c++) {
-        if (*c == '"' || *c == '\\') *p++ = '\\';
-        *p++ = *c;
-    }
-    sprintf(p, "\", \"qsdr.seed\": \"%llu\"}", seed);
+    cJSON *o = cJSON_CreateObject();
+    char sd[32];
+    snprintf(sd, sizeof sd, "%llu", seed);
+    char *t = NULL;
+    if (o && cJSON_AddStringToObject(o, "qsdr.command", cmd) && cJSON_AddStringToObject(o, "qsdr.seed", sd)) t = cJSON_PrintUnformatted(o);
+    cJSON_Delete(o);
+    if (!t) return NULL;
+    char *s = strdup(t); /* callers free() it */
+    cJSON_free(t);
     return s;
 }
 

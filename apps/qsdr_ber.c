@@ -552,6 +552,8 @@ static int run_ber(int argc, char **argv, int rank, int nranks)
     }
     if (c.plot && !qsdr_plot_terminal(c.plot))
         return fprintf(stderr, "qsdr ber: --plot '%s': the file must end in .png or .svg\n", c.plot), EXIT_BAD;
+    if (c.plot && (strlen(c.plot) > 4000 || !qsdr_plot_text_ok(c.plot)))
+        return fprintf(stderr, "qsdr ber: --plot: at most 4000 characters, no line breaks or control characters\n"), EXIT_BAD;
     FILE *f = fopen(c.flowgraph, "rb");
     if (!f) return fprintf(stderr, "qsdr ber: %s: cannot open flowgraph file: %s\n", c.flowgraph, strerror(errno)), EXIT_BAD;
     fseek(f, 0, SEEK_END);

@@ -78,9 +78,12 @@ static inline int qsdr_blk_plot_open(qsdr_block_ctx *ctx, qsdr_blk_plot_out *o)
     o->print = qsdr_ctx_bool(ctx, "print");
     o->title = qsdr_strdup(qsdr_ctx_string(ctx, "title"));
     if (!o->title) return qsdr_error(QSDR_ENOMEM, "out of memory");
-    if (strlen(o->title) > 500) return qsdr_error(QSDR_EINVAL, "parameter 'title': at most 500 characters");
+    if (strlen(o->title) > 500 || !qsdr_plot_text_ok(o->title))
+        return qsdr_error(QSDR_EINVAL, "parameter 'title': at most 500 characters, no line breaks or control characters");
     if (*plot) {
         if (!qsdr_plot_terminal(plot)) return qsdr_error(QSDR_EINVAL, "parameter 'plot': '%s' must end in .png or .svg", plot);
+        if (strlen(plot) > 4000 || !qsdr_plot_text_ok(plot))
+            return qsdr_error(QSDR_EINVAL, "parameter 'plot': at most 4000 characters, no line breaks or control characters");
         bool existed = access(plot, F_OK) == 0; /* probe that it can be written, leave no empty file */
         FILE *f = fopen(plot, "ab");
         if (!f) return qsdr_error(QSDR_EIO, "parameter 'plot': cannot create '%s': %s", plot, strerror(errno));

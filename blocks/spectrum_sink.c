@@ -40,7 +40,8 @@ static int spec_create(qsdr_block_ctx *ctx, void **state)
     s->fs = qsdr_ctx_float(ctx, "sample_rate");
     s->fs_set = qsdr_ctx_is_set(ctx, "sample_rate");
     const char *unit = s->fs_set ? qsdr_ctx_string(ctx, "unit") : "cycles/sample";
-    if (strlen(unit) >= sizeof s->unit) return qsdr_error(QSDR_EINVAL, "parameter 'unit': at most %zu characters", sizeof s->unit - 1);
+    if (strlen(unit) >= sizeof s->unit || !qsdr_plot_text_ok(unit))
+        return qsdr_error(QSDR_EINVAL, "parameter 'unit': at most %zu characters, no line breaks or control characters", sizeof s->unit - 1);
     snprintf(s->unit, sizeof s->unit, "%s", unit);
     s->id = qsdr_ctx_id(ctx);
     s->window = qsdr_ctx_string(ctx, "window");

@@ -89,6 +89,7 @@ check_bad "out of range" "$fg" --sweep awgn.ebn0_db=0:100:200
 check_bad "no --sweep given" "$fg"
 check_bad "--threads expects" "$fg" --sweep awgn.ebn0_db=0:1:2 --threads 0
 check_bad "must end in .png or .svg" "$fg" --sweep awgn.ebn0_db=0:1:2 --plot out.jpg
+check_bad "no line breaks or control characters" "$fg" --sweep awgn.ebn0_db=0:1:2 --plot "$(printf 'a\nb.png')"
 check_bad "theory curves are" "$fg" --sweep awgn.ebn0_db=0:1:2 --ref theory:ofdm
 check_bad "no stop rule" "$fg" --sweep awgn.ebn0_db=0:1:2 --min-frame-errors 0
 cat > "$tmp/nober.yml" <<YML

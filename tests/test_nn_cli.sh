@@ -31,6 +31,11 @@ odd="a'\$(touch pwned)'b c"
 (cd "$T" && "$QSDR" train "$SRC/examples/spirals.yml" --out "$odd" --epochs 2 --quiet >/dev/null 2>"$T/e") || fail "train into '$odd': $(cat "$T/e")"
 [ -s "$T/$odd/train.png" ] || fail "no train.png in a directory with quotes: $(cat "$T/e")"
 [ ! -e "$T/pwned" ] || fail "an output directory name ran a shell command"
+# the recorded command is shell-quoted: pasted back into a shell it gives the same arguments
+line=$("$QSDR" model info "$T/$odd/model.safetensors" | sed -n 's/.*trained by: qsdr train //p')
+eval "set -- $line"
+[ "$#" -eq 6 ] && [ "$3" = "$odd" ] || fail "recorded command does not round-trip through the shell: $line"
+[ ! -e "$T/pwned" ] && [ ! -e pwned ] || fail "the recorded command ran something when pasted back"
 
 # post-training quantization of the float-trained model
 "$QSDR" train "$SRC/examples/spirals.yml" --out "$T/f" --epochs 20 >/dev/null 2>&1 || fail "float train"

@@ -45,6 +45,10 @@ expect 2 "parameter 'csv': cannot open '$tmp/no/such/dir.csv'" run "$fg" -q --se
 expect 2 "parameter 'plot': cannot create '$tmp/no/p.png'" run "$fg" -q --set out="$tmp/d" --set adc_psd.plot="$tmp/no/p.png"
 expect 2 "out of range" run "$fg" -q --set out="$tmp/d" --set tx_psd.nfft=8
 expect 2 "parameter 'title': at most 500 characters" run "$fg" -q --set out="$tmp/d" --set tx_psd.title="$(head -c 501 /dev/zero | tr '\0' t)"
+# a line break cannot stand in a gnuplot string: refused when the flowgraph loads, not after the run
+expect 2 "parameter 'title': at most 500 characters, no line breaks" run "$fg" -q --set out="$tmp/d" --set "tx_psd.title=$(printf 'a\nb')"
+expect 2 "parameter 'unit': at most 63 characters, no line breaks" run "$fg" -q --set out="$tmp/d" --set "tx_psd.unit=$(printf 'a\tb')"
+expect 2 "parameter 'plot': at most 4000 characters, no line breaks" run "$fg" -q --set out="$tmp/d" --set "tx_psd.plot=$tmp/$(printf 'a\nb').png"
 # NaN samples, too few samples for one segment, no gnuplot: runtime failures (exit 1)
 printf '\x00\x00\x00\x3f\x00\x00\xc0\x7f%.0s' $(seq 40) > "$tmp/nan.cf32"
 head -c 800 /dev/zero > "$tmp/zero.cf32"

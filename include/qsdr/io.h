@@ -55,8 +55,11 @@ char *qsdr_control_handle(qsdr_flowgraph_t *fg, const char *request, size_t len)
 /* The gnuplot terminal for a plot file: "pngcairo" for .png, "svg" for .svg, else NULL. */
 const char *qsdr_plot_terminal(const char *path);
 /* s as the body of a gnuplot single-quoted string (' doubled), e.g. a path in `set output`;
- * -1 when out (n bytes) is too small. */
+ * -1 when out (n bytes) is too small or s holds a control character (a line break cannot be
+ * written inside a gnuplot string: the script would end the command there). */
 int qsdr_plot_quote(char *out, size_t n, const char *s);
+/* true when s can stand in a gnuplot string: no control characters (line breaks, tabs) */
+bool qsdr_plot_text_ok(const char *s);
 /* Run gnuplot on a script file / on script text (written to a temporary file in $TMPDIR, or
  * /tmp, and removed). gnuplot's messages go to err[nerr] (may be NULL). Paths inside scripts
  * must come through qsdr_plot_quote. 0 on success, -1 on failure (gnuplot missing, script

@@ -17,8 +17,16 @@ const char *qsdr_plot_terminal(const char *path)
     return NULL;
 }
 
+bool qsdr_plot_text_ok(const char *s)
+{
+    for (; *s; s++)
+        if ((unsigned char)*s < 0x20 || *s == 0x7f) return false;
+    return true;
+}
+
 int qsdr_plot_quote(char *out, size_t n, const char *s)
 {
+    if (!qsdr_plot_text_ok(s)) return -1; /* a line break would end the gnuplot command */
     size_t k = 0;
     for (; *s; s++) {
         if (k + 3 > n) return -1;
