@@ -17,6 +17,8 @@ enum { W_CF32 = 0, W_F32, W_SC16, W_U8 };
 
 typedef struct {
     void *ctx, *sock;
+    void *mon;            /* PAIR socket receiving the data socket's disconnect events */
+    double dropped_at;    /* connect mode: a disconnect that libzmq has not (yet) retried */
     int pattern, wire;
     size_t wsize;         /* bytes per item on the wire */
     size_t osize;         /* bytes per output item */
@@ -35,7 +37,7 @@ typedef struct {
     size_t n_tags, cap_tags;
     uint64_t msg_item0;   /* output index of the message's first item */
     double last_data;
-    uint64_t bad_msgs, msgs, tag_count, reconnects;
+    uint64_t bad_msgs, msgs, tag_count, reconnects, disconnects, monitors;
     const char *id;
 } zs_state;
 
@@ -50,7 +52,73 @@ static int open_socket(zs_state *s)
     if (s->pattern == PAT_SUB) zmq_setsockopt(s->sock, ZMQ_SUBSCRIBE, s->key, strlen(s->key));
     int rc = s->bind ? zmq_bind(s->sock, s->address) : zmq_connect(s->sock, s->address);
     if (rc) return qsdr_error(QSDR_EEXT, "parameter 'address': cannot %s '%s': %s", s->bind ? "bind" : "connect", s->address, zmq_strerror(zmq_errno()));
+    /* libzmq drops a peer silently when its message exceeds max_message: watch disconnects so
+       the user hears of it (a new endpoint per socket: the REQ pattern recreates its socket) */
+    char ep[96];
+    snprintf(ep, sizeof ep, "inproc://qsdr-zmq-source-%p-%llu", (void *)s, (unsigned long long)s->monitors++);
+    s->dropped_at = 0;
+    if (zmq_socket_monitor(s->sock, ep, ZMQ_EVENT_DISCONNECTED | ZMQ_EVENT_CONNECT_RETRIED) == 0 && (s->mon = zmq_socket(s->ctx, ZMQ_PAIR))) {
+        int zero = 0;
+        zmq_setsockopt(s->mon, ZMQ_LINGER, &zero, sizeof zero);
+        if (zmq_connect(s->mon, ep)) zmq_close(s->mon), s->mon = NULL;
+    }
     return QSDR_OK;
+}
+
+static void close_socket(zs_state *s)
+{
+    if (s->mon) zmq_close(s->mon);
+    if (s->sock) zmq_close(s->sock);
+    s->mon = s->sock = NULL;
+}
+
+/* Disconnect events since the last call: counted and said. A connecting socket whose peer
+   closed retries by itself (CONNECT_RETRIED follows at once); one dropped for a protocol error
+   (a message above max_message) is not retried by libzmq, so it is reconnected here. */
+static int check_monitor(zs_state *s)
+{
+    if (s->dropped_at > 0 && qsdr_now() - s->dropped_at > 0.5) {
+        s->dropped_at = 0;
+        s->reconnects++;
+        qsdr_warn("zmq_source '%s': ZeroMQ dropped the connection to %s without retrying: a message above max_message = %lld bytes "
+                  "(or another protocol error); that message is lost; reconnecting",
+                  s->id, s->address, (long long)s->max_msg);
+        zmq_disconnect(s->sock, s->address);
+        if (zmq_connect(s->sock, s->address))
+            return qsdr_error(QSDR_EEXT, "parameter 'address': cannot connect '%s' again: %s", s->address, zmq_strerror(zmq_errno()));
+    }
+    for (;;) {
+        zmq_msg_t ev, addr;
+        zmq_msg_init(&ev);
+        if (!s->mon || zmq_msg_recv(&ev, s->mon, ZMQ_DONTWAIT) < 0) {
+            zmq_msg_close(&ev);
+            return QSDR_OK;
+        }
+        uint16_t id = 0;
+        if (zmq_msg_size(&ev) >= 2) memcpy(&id, zmq_msg_data(&ev), 2);
+        bool more = zmq_msg_more(&ev);
+        zmq_msg_close(&ev);
+        char peer[128] = "";
+        if (more) {
+            zmq_msg_init(&addr);
+            if (zmq_msg_recv(&addr, s->mon, 0) >= 0) {
+                size_t n = zmq_msg_size(&addr) < sizeof peer - 1 ? zmq_msg_size(&addr) : sizeof peer - 1;
+                memcpy(peer, zmq_msg_data(&addr), n);
+                peer[n] = 0;
+            }
+            zmq_msg_close(&addr);
+        }
+        if (id == ZMQ_EVENT_CONNECT_RETRIED) {
+            s->dropped_at = 0;
+            continue;
+        }
+        if (id != ZMQ_EVENT_DISCONNECTED) continue;
+        s->disconnects++;
+        if (!s->bind) s->dropped_at = qsdr_now();
+        qsdr_info("zmq_source '%s': a peer on %s disconnected (%llu so far, %llu messages received); ZeroMQ also disconnects "
+                  "a peer whose message exceeds max_message = %lld bytes, and that message is lost",
+                  s->id, peer, (unsigned long long)s->disconnects, (unsigned long long)s->msgs, (long long)s->max_msg);
+    }
 }
 
 static void zs_destroy(void *st)
@@ -58,7 +126,7 @@ static void zs_destroy(void *st)
     zs_state *s = st;
     if (!s) return;
     if (s->have_msg) zmq_msg_close(&s->msg);
-    if (s->sock) zmq_close(s->sock);
+    close_socket(s);
     if (s->ctx) zmq_ctx_term(s->ctx);
     qsdr_free(s->address);
     qsdr_free(s->key);
@@ -122,13 +190,15 @@ static int fetch(zs_state *s, int wait_ms)
         s->req_pending = true;
         s->last_data = s->last_data ? s->last_data : qsdr_now();
     }
+    int mrc = check_monitor(s);
+    if (mrc) return mrc;
     zmq_pollitem_t it = {s->sock, 0, ZMQ_POLLIN, 0};
     int prc = zmq_poll(&it, 1, s->pattern == PAT_REQ ? (wait_ms < s->req_timeout_ms ? wait_ms : s->req_timeout_ms) : wait_ms);
     if (prc <= 0) {
         if (s->pattern == PAT_REQ && s->req_pending && qsdr_now() - s->last_data > s->req_timeout_ms / 1000.0) {
             /* no reply: a REQ socket is stuck until it gets one, so start over (as GNU Radio does) */
-            zmq_close(s->sock);
-            s->sock = NULL;
+            check_monitor(s);
+            close_socket(s);
             s->req_pending = false;
             s->reconnects++;
             int rc = open_socket(s);
@@ -247,7 +317,8 @@ static void zs_stats(void *st, qsdr_stats *o)
     qsdr_stats_add(o, "messages", (double)s->msgs);
     qsdr_stats_add(o, "bad_messages", (double)s->bad_msgs);
     qsdr_stats_add(o, "tags", (double)s->tag_count);
-    if (s->pattern == PAT_REQ) qsdr_stats_add(o, "reconnects", (double)s->reconnects);
+    qsdr_stats_add(o, "disconnects", (double)s->disconnects);
+    qsdr_stats_add(o, "reconnects", (double)s->reconnects);
 }
 
 static const qsdr_param_desc zs_params[] = {

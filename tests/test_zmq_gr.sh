@@ -1,7 +1,8 @@
 #!/usr/bin/env bash
 # ZeroMQ interoperability with real GNU Radio 3.10 (Debian's gnuradio; its Python is
 # /usr/bin/python3): PUSH/PULL, PUB/SUB, REQ/REP both ways with exact sample equality, tags both
-# ways, garbage / wrong item size / wrong tag magic, a peer restarted mid-stream.
+# ways, garbage / wrong item size / wrong tag magic / a message above max_message, a peer
+# restarted mid-stream.
 set -u
 qsdr=$1; src=$2
 peer="/usr/bin/python3 $src/tests/interop/gr_peer.py"
@@ -143,6 +144,25 @@ grep -q "bad_messages=1" "$tmp/b.log" && grep -q "12 payload bytes are not a who
   || fail "wrong item size not reported: $(cat "$tmp/b.log")"
 cmp -s "$tmp/o9b.cf32" <(head -c 16 "$tmp/ramp.cf32") || fail "wrong item size: the good message was not received intact"
 echo "ok: a message of the wrong size is reported and dropped; the next one arrives"
+
+# 9c: a message above max_message: libzmq drops the connection and the message, and does not
+# reconnect a connecting socket after such a protocol error; qsdr says so, connects again, and
+# the peer's next message arrives
+a="tcp://127.0.0.1:$port"; port=$((port + 1))
+cat > "$tmp/m.yml" <<YML
+blocks:
+  - {id: z, type: zmq_source, params: {address: "$a", expected_items: 2, timeout: 20, max_message: 4096}}
+  - {id: f, type: file_sink, params: {path: "$tmp/o9c.cf32"}}
+connections: [z -> f]
+YML
+"$qsdr" run "$tmp/m.yml" > "$tmp/m.log" 2>&1 & r=$!; pids+=($r)
+$peer oversize "$a" || fail "oversize sender"
+wait_ok "$r" "message above max_message" "$tmp/m.log"
+grep -q "disconnects=1 reconnects=1" "$tmp/m.log" && grep -q "disconnected (1 so far, 0 messages received); ZeroMQ also disconnects a peer whose message exceeds max_message = 4096 bytes" "$tmp/m.log" \
+  && grep -q "dropped the connection to $a without retrying: a message above max_message = 4096 bytes" "$tmp/m.log" \
+  || fail "a peer dropped for an oversized message went unreported: $(cat "$tmp/m.log")"
+cmp -s "$tmp/o9c.cf32" <(head -c 16 "$tmp/ramp.cf32") || fail "oversized message: no reconnection, the next message did not arrive"
+echo "ok: a message above max_message is reported and the connection restored (libzmq does not retry it); the next one arrives"
 
 # 10: the peer is killed and restarted mid-stream: nothing acknowledged is lost
 a="tcp://127.0.0.1:$port"; port=$((port + 1))

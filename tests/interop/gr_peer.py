@@ -125,6 +125,28 @@ def badsize(addr):
     ctx.term()
 
 
+def oversize(addr):
+    """an 8192-byte message (above a 4096-byte max_message), then 2 good items"""
+    import struct
+    import zmq
+    ctx = zmq.Context()
+    s = ctx.socket(zmq.PUSH)
+    s.setsockopt(zmq.LINGER, 2000)
+    s.bind(addr)
+    time.sleep(0.5)
+    s.send(b"\x00" * 8192)
+    time.sleep(1.0)  # the receiver drops us and reconnects
+    s.setsockopt(zmq.SNDTIMEO, 10000)  # no receiver again within 10 s: fail, don't hang
+    try:
+        s.send(struct.pack("<ffff", 0, 0, 1, -1))
+    except zmq.Again:
+        print("oversize: the receiver did not connect again within 10 s", file=sys.stderr)
+        sys.exit(1)
+    time.sleep(1.0)
+    s.close()
+    ctx.term()
+
+
 def contiguous(path, n):
     import struct
     data = open(path, "rb").read()
@@ -148,6 +170,8 @@ def main():
         return garbage(a[1])
     if a[0] == "badsize":
         return badsize(a[1])
+    if a[0] == "oversize":
+        return oversize(a[1])
     if a[0] == "contiguous":
         return contiguous(a[1], int(a[2]))
     tags = "--tags" in a
