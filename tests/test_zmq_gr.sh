@@ -129,19 +129,24 @@ grep -q "bad tag header magic 0x3412" "$tmp/g.log" || fail "garbage: no clear me
 cmp -s "$tmp/o9.cf32" <(head -c 32 "$tmp/ramp.cf32") || fail "garbage: the good message was not received intact"
 echo "ok: garbage, truncated header and wrong magic reported and dropped; the stream continues"
 
-# 9b: a message that is not a whole number of items is counted and dropped
-a="tcp://127.0.0.1:$port"; port=$((port + 1))
-cat > "$tmp/b.yml" <<YML
+# qsdr receiving 2 items from a raw pyzmq sender: NAME ADDRESS [extra zmq_source params]
+raw_rx() {
+  cat > "$tmp/$1.yml" <<YML
 blocks:
-  - {id: z, type: zmq_source, params: {address: "$a", expected_items: 2, timeout: 20}}
-  - {id: f, type: file_sink, params: {path: "$tmp/o9b.cf32"}}
+  - {id: z, type: zmq_source, params: {address: "$2", expected_items: 2, timeout: 20${3:-}}}
+  - {id: f, type: file_sink, params: {path: "$tmp/$1.cf32"}}
 connections: [z -> f]
 YML
-"$qsdr" run "$tmp/b.yml" > "$tmp/b.log" 2>&1 & r=$!; pids+=($r)
+  "$qsdr" run "$tmp/$1.yml" > "$tmp/$1.log" 2>&1 & LAST=$!; pids+=($LAST)
+}
+
+# 9b: a message that is not a whole number of items is counted and dropped
+a="tcp://127.0.0.1:$port"; port=$((port + 1))
+raw_rx o9b "$a"; r=$LAST
 $peer badsize "$a" || fail "badsize sender"
-wait_ok "$r" "wrong item size" "$tmp/b.log"
-grep -q "bad_messages=1" "$tmp/b.log" && grep -q "12 payload bytes are not a whole number of 8-byte items" "$tmp/b.log" \
-  || fail "wrong item size not reported: $(cat "$tmp/b.log")"
+wait_ok "$r" "wrong item size" "$tmp/o9b.log"
+grep -q "bad_messages=1" "$tmp/o9b.log" && grep -q "12 payload bytes are not a whole number of 8-byte items" "$tmp/o9b.log" \
+  || fail "wrong item size not reported: $(cat "$tmp/o9b.log")"
 cmp -s "$tmp/o9b.cf32" <(head -c 16 "$tmp/ramp.cf32") || fail "wrong item size: the good message was not received intact"
 echo "ok: a message of the wrong size is reported and dropped; the next one arrives"
 
@@ -149,18 +154,12 @@ echo "ok: a message of the wrong size is reported and dropped; the next one arri
 # reconnect a connecting socket after such a protocol error; qsdr says so, connects again, and
 # the peer's next message arrives
 a="tcp://127.0.0.1:$port"; port=$((port + 1))
-cat > "$tmp/m.yml" <<YML
-blocks:
-  - {id: z, type: zmq_source, params: {address: "$a", expected_items: 2, timeout: 20, max_message: 4096}}
-  - {id: f, type: file_sink, params: {path: "$tmp/o9c.cf32"}}
-connections: [z -> f]
-YML
-"$qsdr" run "$tmp/m.yml" > "$tmp/m.log" 2>&1 & r=$!; pids+=($r)
+raw_rx o9c "$a" ", max_message: 4096"; r=$LAST
 $peer oversize "$a" || fail "oversize sender"
-wait_ok "$r" "message above max_message" "$tmp/m.log"
-grep -q "disconnects=1 reconnects=1" "$tmp/m.log" && grep -q "disconnected (1 so far, 0 messages received); ZeroMQ also disconnects a peer whose message exceeds max_message = 4096 bytes" "$tmp/m.log" \
-  && grep -q "dropped the connection to $a without retrying: a message above max_message = 4096 bytes" "$tmp/m.log" \
-  || fail "a peer dropped for an oversized message went unreported: $(cat "$tmp/m.log")"
+wait_ok "$r" "message above max_message" "$tmp/o9c.log"
+grep -q "disconnects=1 reconnects=1" "$tmp/o9c.log" && grep -q "disconnected (1 so far, 0 messages received); ZeroMQ also disconnects a peer whose message exceeds max_message = 4096 bytes" "$tmp/o9c.log" \
+  && grep -q "dropped the connection to $a without retrying: a message above max_message = 4096 bytes" "$tmp/o9c.log" \
+  || fail "a peer dropped for an oversized message went unreported: $(cat "$tmp/o9c.log")"
 cmp -s "$tmp/o9c.cf32" <(head -c 16 "$tmp/ramp.cf32") || fail "oversized message: no reconnection, the next message did not arrive"
 echo "ok: a message above max_message is reported and the connection restored (libzmq does not retry it); the next one arrives"
 

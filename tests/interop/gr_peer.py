@@ -13,6 +13,7 @@
 #   gr_peer.py rx PATTERN ADDRESS N OUT [--tags] [--timeout S]
 #       receive N items from a pull/sub/req source, write them raw to OUT and the tags to
 #       OUT.tags ("offset key value" per line); exit 1 on timeout
+import struct
 import sys
 import time
 
@@ -91,60 +92,51 @@ def write_ramp(n, out):
             f.write(struct.pack("<ff", i, -i))
 
 
-def garbage(addr):
-    import struct
+def raw_push(addr, send):
+    """a plain pyzmq PUSH socket bound to addr (no GNU Radio): send(zmq, socket) writes what a
+    test needs, then the socket lingers so everything is delivered"""
     import zmq
     ctx = zmq.Context()
     s = ctx.socket(zmq.PUSH)
     s.setsockopt(zmq.LINGER, 2000)
     s.bind(addr)
     time.sleep(0.5)
-    s.send(b"\x00" * 13)                      # not a tag header, too short
-    s.send(b"\xf0\x5f\x01" + b"\x00" * 9)     # truncated header
-    s.send(b"\x12\x34" + b"\x00" * 14)        # wrong magic
-    hdr = struct.pack("<HBQQ", 0x5FF0, 1, 0, 0)
-    s.send(hdr + b"".join(struct.pack("<ff", i, -i) for i in range(4)))
+    send(zmq, s)
     time.sleep(1.0)
     s.close()
     ctx.term()
+
+
+def garbage(addr):
+    def send(zmq, s):
+        s.send(b"\x00" * 13)                      # not a tag header, too short
+        s.send(b"\xf0\x5f\x01" + b"\x00" * 9)     # truncated header
+        s.send(b"\x12\x34" + b"\x00" * 14)        # wrong magic
+        hdr = struct.pack("<HBQQ", 0x5FF0, 1, 0, 0)
+        s.send(hdr + b"".join(struct.pack("<ff", i, -i) for i in range(4)))
+    raw_push(addr, send)
 
 
 def badsize(addr):
     """12-byte message (not a whole cf32 item), then 2 good items; no tag headers."""
-    import struct
-    import zmq
-    ctx = zmq.Context()
-    s = ctx.socket(zmq.PUSH)
-    s.setsockopt(zmq.LINGER, 2000)
-    s.bind(addr)
-    time.sleep(0.5)
-    s.send(b"\x00" * 12)
-    s.send(struct.pack("<ffff", 0, 0, 1, -1))
-    time.sleep(1.0)
-    s.close()
-    ctx.term()
+    def send(zmq, s):
+        s.send(b"\x00" * 12)
+        s.send(struct.pack("<ffff", 0, 0, 1, -1))
+    raw_push(addr, send)
 
 
 def oversize(addr):
     """an 8192-byte message (above a 4096-byte max_message), then 2 good items"""
-    import struct
-    import zmq
-    ctx = zmq.Context()
-    s = ctx.socket(zmq.PUSH)
-    s.setsockopt(zmq.LINGER, 2000)
-    s.bind(addr)
-    time.sleep(0.5)
-    s.send(b"\x00" * 8192)
-    time.sleep(1.0)  # the receiver drops us and reconnects
-    s.setsockopt(zmq.SNDTIMEO, 10000)  # no receiver again within 10 s: fail, don't hang
-    try:
-        s.send(struct.pack("<ffff", 0, 0, 1, -1))
-    except zmq.Again:
-        print("oversize: the receiver did not connect again within 10 s", file=sys.stderr)
-        sys.exit(1)
-    time.sleep(1.0)
-    s.close()
-    ctx.term()
+    def send(zmq, s):
+        s.send(b"\x00" * 8192)
+        time.sleep(1.0)  # the receiver drops us and reconnects
+        s.setsockopt(zmq.SNDTIMEO, 10000)  # no receiver again within 10 s: fail, don't hang
+        try:
+            s.send(struct.pack("<ffff", 0, 0, 1, -1))
+        except zmq.Again:
+            print("oversize: the receiver did not connect again within 10 s", file=sys.stderr)
+            sys.exit(1)
+    raw_push(addr, send)
 
 
 def contiguous(path, n):
