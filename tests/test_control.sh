@@ -14,7 +14,8 @@ blocks:
   - {id: awgn, type: awgn}
   - {id: adc, type: adc}
   - {id: snk, type: null_sink}
-connections: [src -> awgn, awgn -> adc, adc -> snk]
+  - {id: psd, type: spectrum_sink, params: {nfft: 64, print: false}}
+connections: [src -> awgn, awgn -> adc, adc -> snk, adc -> psd]
 YML
 ep="ipc://$tmp/ctl"
 "$qsdr" run "$tmp/live.yml" -q --control "$ep" 2>"$tmp/err" & pid=$!
@@ -39,6 +40,14 @@ big=$(head -c 100000 /dev/zero | tr '\0' ' ')
 out=$("$qsdr" ctl "$ep" get adc.bits) || fail "the port stopped after an oversized request: $out"
 out=$("$qsdr" ctl "$ep" json '{"frobnicate": 1}'); echo "$out" | grep -q "unknown request" || fail "unknown request: $out"
 "$qsdr" ctl "$ep" stats | grep -q '"snk":{"items_in":[1-9]' || fail "stats"
+# statistics of running blocks, taken on their own threads: the spectrum sink's averaged PSD
+# while it keeps accumulating (make test-thread checks this for races); at 2 bits and full
+# scale 1 the ADC's output power is about 0.2 (levels +-0.25, +-0.75; noise rms 0.16 per axis)
+for i in $(seq 10); do
+  out=$("$qsdr" ctl "$ep" stats) || fail "stats: $out"
+  echo "$out" | grep -q '"psd":{"items_in":[1-9][0-9]*,"items_out":0,"work_calls":[1-9][0-9]*,"segments":[1-9][0-9]*,"power":0\.[12]' \
+    || fail "live spectrum statistics: $out"
+done
 "$qsdr" ctl "$ep" list | grep -q '"name":"bits","value":"2","settable":true' || fail "list"
 kill -INT $pid; wait $pid || fail "flowgraph exit"
 pid=
