@@ -38,6 +38,7 @@ typedef struct {
     uint64_t msg_item0;   /* output index of the message's first item */
     double last_data;
     uint64_t bad_msgs, msgs, tag_count, reconnects, disconnects, monitors;
+    uint64_t msgs_at_disconnect; /* msgs at the last disconnect event */
     const char *id;
 } zs_state;
 
@@ -115,9 +116,14 @@ static int check_monitor(zs_state *s)
         if (id != ZMQ_EVENT_DISCONNECTED) continue;
         s->disconnects++;
         if (!s->bind) s->dropped_at = qsdr_now();
-        qsdr_info("zmq_source '%s': a peer on %s disconnected (%llu so far, %llu messages received); ZeroMQ also disconnects "
-                  "a peer whose message exceeds max_message = %lld bytes, and that message is lost",
-                  s->id, peer, (unsigned long long)s->disconnects, (unsigned long long)s->msgs, (long long)s->max_msg);
+        /* no message since the last disconnect: the likely cause is one too large to accept */
+        char hint[160] = "";
+        if (s->msgs == s->msgs_at_disconnect)
+            snprintf(hint, sizeof hint, "; ZeroMQ also disconnects a peer whose message exceeds max_message = %lld bytes, and that message is lost",
+                     (long long)s->max_msg);
+        s->msgs_at_disconnect = s->msgs;
+        qsdr_info("zmq_source '%s': a peer on %s disconnected (%llu so far, %llu messages received)%s", s->id, peer,
+                  (unsigned long long)s->disconnects, (unsigned long long)s->msgs, hint);
     }
 }
 
