@@ -654,6 +654,24 @@ static int enqueue_and_wait(qsdr_block_inst *b, qsdr_request *r, uint64_t *at, q
     return rc;
 }
 
+/* prepared but not running: apply the request right away on this thread, and free it */
+static int apply_now(qsdr_block_inst *b, qsdr_request *r, uint64_t *at)
+{
+    pthread_mutex_lock(&b->req_mu);
+    r->next = b->req_head;
+    b->req_head = r;
+    atomic_store(&b->req_pending, 1);
+    pthread_mutex_unlock(&b->req_mu);
+    r->abandoned = false;
+    qsdr_block_process_requests(b);
+    /* process_requests completed it; it is still ours to free */
+    int rc = r->status;
+    if (at) *at = r->at;
+    qsdr_free(r->value);
+    qsdr_free(r);
+    return rc;
+}
+
 int qsdr_flowgraph_set(qsdr_flowgraph_t *fg, const char *path, const char *value, uint64_t *at)
 {
     qsdr_block_inst *b = NULL;
@@ -677,31 +695,11 @@ int qsdr_flowgraph_set(qsdr_flowgraph_t *fg, const char *path, const char *value
     }
     r->kind = 0;
     r->param_index = (int)(p - b->d->params);
-    if (b->finished) {
-    ended:
-        qsdr_free(r->value);
-        qsdr_free(r);
-        return qsdr_error(QSDR_EINTR, "'%s': block '%s' has already finished", path, b->id);
-    }
-    if (!atomic_load(&fg->running)) {
-        /* prepared but not running: apply right away on this thread */
-        pthread_mutex_lock(&b->req_mu);
-        r->next = b->req_head;
-        b->req_head = r;
-        atomic_store(&b->req_pending, 1);
-        pthread_mutex_unlock(&b->req_mu);
-        r->abandoned = false;
-        qsdr_block_process_requests(b);
-        /* process_requests completed it; it is still ours to free */
-        rc = r->status;
-        if (at) *at = r->at;
-        qsdr_free(r->value);
-        qsdr_free(r);
-        return rc;
-    }
-    rc = enqueue_and_wait(b, r, at, NULL, 5.0);
-    if (rc == QSDR_BLOCK_ENDED) goto ended;
-    return rc;
+    rc = b->finished ? QSDR_BLOCK_ENDED : atomic_load(&fg->running) ? enqueue_and_wait(b, r, at, NULL, 5.0) : apply_now(b, r, at);
+    if (rc != QSDR_BLOCK_ENDED) return rc;
+    qsdr_free(r->value);
+    qsdr_free(r);
+    return qsdr_error(QSDR_EINTR, "'%s': block '%s' has already finished", path, b->id);
 }
 
 int qsdr_flowgraph_post(qsdr_flowgraph_t *fg, const char *id, const char *key, const qsdr_tag_value *value)

@@ -63,7 +63,6 @@ def rx(pattern, addr, n, out, tags, timeout):
     tb.wait()
     data = snk.data()
     with open(out, "wb") as f:
-        import struct
         for z in data:
             f.write(struct.pack("<ff", z.real, z.imag))
     with open(out + ".tags", "w") as f:
@@ -86,7 +85,6 @@ def rx(pattern, addr, n, out, tags, timeout):
 
 
 def write_ramp(n, out):
-    import struct
     with open(out, "wb") as f:
         for i in range(n):
             f.write(struct.pack("<ff", i, -i))
@@ -140,7 +138,6 @@ def oversize(addr):
 
 
 def contiguous(path, n):
-    import struct
     data = open(path, "rb").read()
     v = struct.unpack("<%df" % (len(data) // 4), data)
     z = [(v[2 * i], v[2 * i + 1]) for i in range(len(v) // 2)]
