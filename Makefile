@@ -74,7 +74,7 @@ bench: build
 	@echo
 	OPENBLAS_NUM_THREADS=1 $(BUILD)/bench/bench_nn
 	@echo
-	$(BUILD)/bench/bench_chain
+	OPENBLAS_NUM_THREADS=1 $(BUILD)/bench/bench_chain
 	@echo
 	bench/zmq.sh $(BUILD)/qsdr
 

@@ -95,7 +95,7 @@ int main(int argc, char **argv)
              "  - {id: dec, type: turbo_decoder, params: {k: %d, iterations: 6}}\n"
              "  - {id: ber, type: ber, params: {frame_size: %d, max_bits: %d, print: false}}\n"
              "connections: [src -> enc, enc -> tx, tx -> awgn, awgn -> adc, adc -> rx, rx -> dec, dec -> ber.in, src -> ber.ref]\n",
-             K, tx_path, rx_path, K, K, (int)(8 * nf * K));
+             K, tx_path, rx_path, K, K, (int)(64 * nf * K));
     qsdr_flowgraph_t *fg = NULL;
     if (qsdr_flowgraph_load_string(yaml, "chain.yml", NULL, &fg)) {
         fprintf(stderr, "bench/chain: %s\n", qsdr_last_error());
@@ -107,7 +107,7 @@ int main(int argc, char **argv)
     int rc = qsdr_flowgraph_run(fg, QSDR_SCHED_SERIAL);
     double tc = now() - t0;
     printf("the whole chain, serial scheduler (one thread):\n");
-    row(rc ? "FAILED" : "source -> ... -> ber (512 frames)", 8 * info, tc, ref);
+    row(rc ? "FAILED" : "source -> ... -> ber (4096 frames)", 64 * info, tc, ref);
     qsdr_flowgraph_destroy(&fg);
     qsdr_turbo_enc_destroy(&enc), qsdr_turbo_fast_destroy(&dec), qsdr_awgn_destroy(&ch), qsdr_adc_destroy(&adc);
     qsdr_ae_free(at), qsdr_ae_free(ar);

@@ -54,6 +54,24 @@ void qsdr_flowgraph_set_buffer_items(qsdr_flowgraph_t *fg, size_t n);
 /* Largest chunk the serial scheduler hands a source per pass (default 4096 items). */
 void qsdr_flowgraph_set_serial_chunk(qsdr_flowgraph_t *fg, size_t n);
 
+/* Buffer memory that outlives flowgraphs. A program that runs the same flowgraph many times
+ * (qsdr ber runs a fresh one per unit of frames) spends much of its time having the kernel
+ * map, zero and unmap the ring buffers' pages. Buffers of a flowgraph given a pool take a
+ * mapping of the right size from it when they are created and give it back, pages still
+ * populated, when the flowgraph is destroyed. Only the ring memory is reused: every flowgraph
+ * still writes each item before reading it, so results do not change. A pool may serve
+ * several flowgraphs at once from several threads; it holds at most what the flowgraphs
+ * using it held at their peak, and must outlive them. */
+typedef struct qsdr_buffer_pool qsdr_buffer_pool;
+qsdr_buffer_pool *qsdr_buffer_pool_create(void);
+/* Unmap everything the pool holds; the flowgraphs that used it must be destroyed first. */
+void qsdr_buffer_pool_destroy(qsdr_buffer_pool **pool);
+/* Bytes of ring memory the pool holds now (mappings not lent to a flowgraph). */
+size_t qsdr_buffer_pool_bytes(qsdr_buffer_pool *pool);
+/* Take this flowgraph's buffers from pool (before it is prepared; NULL = the default, fresh
+ * mappings). Returns QSDR_EINVAL once the buffers exist. */
+int qsdr_flowgraph_set_buffer_pool(qsdr_flowgraph_t *fg, qsdr_buffer_pool *pool);
+
 /* Create block instances and validate the whole graph: parameters, port types, connections,
  * rates, cycles. Called by start if not done before. Returns QSDR_OK or QSDR_EINVAL (logged). */
 int qsdr_flowgraph_prepare(qsdr_flowgraph_t *fg);

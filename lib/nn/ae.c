@@ -625,7 +625,8 @@ int qsdr_ae_modulate(qsdr_ae *a, const uint8_t *bits, size_t groups, qsdr_cf32 *
         for (size_t gi = 0; gi < groups; gi++) {
             size_t idx = 0;
             for (size_t j = 0; j < m; j++) idx |= (size_t)(bits[gi * m + j] & 1) << j;
-            memcpy(o + gi * F, a->table + idx * F, F * sizeof(float));
+            const float *t = a->table + idx * F; /* a loop, not memcpy: F is a handful of floats */
+            for (size_t k = 0; k < F; k++) o[gi * F + k] = t[k];
         }
         return QSDR_OK;
     }
@@ -652,7 +653,7 @@ int qsdr_ae_demodulate(qsdr_ae *a, const qsdr_cf32 *in, size_t groups, float *ll
                 idx |= (size_t)(v[j] < 0) << j;
             }
             if (!onebit) break;
-            memcpy(llr + gi * m, a->table + idx * m, m * sizeof(float));
+            for (size_t k = 0; k < m; k++) llr[gi * m + k] = a->table[idx * m + k];
         }
         if (gi > done) {
             done = gi;

@@ -1,6 +1,7 @@
 /* SPDX-License-Identifier: MIT */
 /* Lock-free single-writer / multi-reader ring buffer over a double memory mapping. */
 #define _GNU_SOURCE
+#include <pthread.h>
 #include <string.h>
 #include <sys/mman.h>
 #include <unistd.h>
@@ -8,7 +9,107 @@
 #include "qsdr/common.h"
 #include "runtime_internal.h"
 
-qsdr_buffer *qsdr_buffer_create(size_t item_size, size_t min_items, size_t n_readers)
+/* ---- ring memory: a double mapping of one memfd, fresh or from a pool -------------------- */
+typedef struct pool_map {
+    struct pool_map *next;
+    uint8_t *base;
+    size_t bytes; /* one mapping; the area is 2 * bytes */
+} pool_map;
+
+struct qsdr_buffer_pool {
+    pthread_mutex_t mu;
+    pool_map *free; /* mappings not lent to a buffer */
+    size_t bytes;   /* their total, one mapping each */
+};
+
+static uint8_t *map_ring(size_t bytes)
+{
+    int fd = memfd_create("qsdr-buffer", MFD_CLOEXEC);
+    if (fd < 0) return NULL;
+    if (ftruncate(fd, (off_t)bytes) != 0) {
+        close(fd);
+        return NULL;
+    }
+    uint8_t *area = mmap(NULL, 2 * bytes, PROT_NONE, MAP_PRIVATE | MAP_ANONYMOUS, -1, 0);
+    if (area == MAP_FAILED) {
+        close(fd);
+        return NULL;
+    }
+    void *a = mmap(area, bytes, PROT_READ | PROT_WRITE, MAP_SHARED | MAP_FIXED, fd, 0);
+    void *c = mmap(area + bytes, bytes, PROT_READ | PROT_WRITE, MAP_SHARED | MAP_FIXED, fd, 0);
+    close(fd);
+    if (a == MAP_FAILED || c == MAP_FAILED) {
+        munmap(area, 2 * bytes);
+        return NULL;
+    }
+    return area;
+}
+
+qsdr_buffer_pool *qsdr_buffer_pool_create(void)
+{
+    qsdr_buffer_pool *p = qsdr_calloc(1, sizeof *p);
+    if (!p) return qsdr_error_null(QSDR_ENOMEM, "qsdr_buffer_pool_create: out of memory");
+    pthread_mutex_init(&p->mu, NULL);
+    return p;
+}
+
+void qsdr_buffer_pool_destroy(qsdr_buffer_pool **pp)
+{
+    if (!pp || !*pp) return;
+    qsdr_buffer_pool *p = *pp;
+    for (pool_map *m = p->free, *n; m; m = n) {
+        n = m->next;
+        munmap(m->base, 2 * m->bytes);
+        qsdr_free(m);
+    }
+    pthread_mutex_destroy(&p->mu);
+    qsdr_free(p);
+    *pp = NULL;
+}
+
+size_t qsdr_buffer_pool_bytes(qsdr_buffer_pool *p)
+{
+    pthread_mutex_lock(&p->mu);
+    size_t n = p->bytes;
+    pthread_mutex_unlock(&p->mu);
+    return n;
+}
+
+/* A mapping of exactly `bytes` from the pool (its record freed), or NULL. */
+static uint8_t *pool_take(qsdr_buffer_pool *p, size_t bytes)
+{
+    uint8_t *base = NULL;
+    pthread_mutex_lock(&p->mu);
+    for (pool_map **m = &p->free; *m; m = &(*m)->next)
+        if ((*m)->bytes == bytes) {
+            pool_map *hit = *m;
+            *m = hit->next;
+            p->bytes -= bytes;
+            base = hit->base;
+            qsdr_free(hit);
+            break;
+        }
+    pthread_mutex_unlock(&p->mu);
+    return base;
+}
+
+/* Give a mapping back; unmapped instead when the record cannot be allocated. */
+static void pool_give(qsdr_buffer_pool *p, uint8_t *base, size_t bytes)
+{
+    pool_map *m = qsdr_malloc(sizeof *m);
+    if (!m) {
+        munmap(base, 2 * bytes);
+        return;
+    }
+    *m = (pool_map){.base = base, .bytes = bytes};
+    pthread_mutex_lock(&p->mu);
+    m->next = p->free;
+    p->free = m;
+    p->bytes += bytes;
+    pthread_mutex_unlock(&p->mu);
+}
+
+qsdr_buffer *qsdr_buffer_create(size_t item_size, size_t min_items, size_t n_readers, qsdr_buffer_pool *pool)
 {
     if (item_size == 0 || min_items == 0)
         return qsdr_error_null(QSDR_EINVAL, "qsdr_buffer_create: item_size and min_items must be > 0");
@@ -28,40 +129,24 @@ qsdr_buffer *qsdr_buffer_create(size_t item_size, size_t min_items, size_t n_rea
     b->item_size = item_size;
     b->cap = bytes / item_size;
     b->map_bytes = bytes;
+    b->pool = pool;
+    b->base = pool ? pool_take(pool, bytes) : NULL;
+    if (!b->base) b->base = map_ring(bytes);
+    if (!b->base) {
+        qsdr_free(b->readers);
+        qsdr_free(b);
+        return qsdr_error_null(QSDR_EIO, "qsdr_buffer_create: cannot map a %zu-byte ring buffer", bytes);
+    }
     pthread_mutex_init(&b->tag_mu, NULL);
-
-    int fd = memfd_create("qsdr-buffer", MFD_CLOEXEC);
-    if (fd < 0) goto fail;
-    if (ftruncate(fd, (off_t)bytes) != 0) {
-        close(fd);
-        goto fail;
-    }
-    uint8_t *area = mmap(NULL, 2 * bytes, PROT_NONE, MAP_PRIVATE | MAP_ANONYMOUS, -1, 0);
-    if (area == MAP_FAILED) {
-        close(fd);
-        goto fail;
-    }
-    void *a = mmap(area, bytes, PROT_READ | PROT_WRITE, MAP_SHARED | MAP_FIXED, fd, 0);
-    void *c = mmap(area + bytes, bytes, PROT_READ | PROT_WRITE, MAP_SHARED | MAP_FIXED, fd, 0);
-    close(fd);
-    if (a == MAP_FAILED || c == MAP_FAILED) {
-        munmap(area, 2 * bytes);
-        goto fail;
-    }
-    b->base = area;
     return b;
-fail:
-    pthread_mutex_destroy(&b->tag_mu);
-    qsdr_free(b->readers);
-    qsdr_free(b);
-    return qsdr_error_null(QSDR_EIO, "qsdr_buffer_create: cannot map a %zu-byte ring buffer", bytes);
 }
 
 void qsdr_buffer_destroy(qsdr_buffer **bp)
 {
     if (!bp || !*bp) return;
     qsdr_buffer *b = *bp;
-    if (b->base) munmap(b->base, 2 * b->map_bytes);
+    if (b->pool) pool_give(b->pool, b->base, b->map_bytes);
+    else munmap(b->base, 2 * b->map_bytes);
     pthread_mutex_destroy(&b->tag_mu);
     qsdr_free(b->tags);
     qsdr_free(b->readers);

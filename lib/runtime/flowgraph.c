@@ -3,6 +3,7 @@
  * counters and configuration echo. The schedulers live in sched.c. */
 #define _GNU_SOURCE
 #include <inttypes.h>
+#include <math.h>
 #include <stdio.h>
 #include <stdlib.h>
 #include <string.h>
@@ -263,6 +264,12 @@ uint64_t qsdr_flowgraph_get_seed(const qsdr_flowgraph_t *fg) { return fg->seed; 
 void qsdr_flowgraph_set_item_limit(qsdr_flowgraph_t *fg, uint64_t n) { fg->item_limit = n; }
 void qsdr_flowgraph_set_buffer_items(qsdr_flowgraph_t *fg, size_t n) { fg->buffer_items = n; }
 void qsdr_flowgraph_set_serial_chunk(qsdr_flowgraph_t *fg, size_t n) { fg->serial_chunk = n ? n : 4096; }
+int qsdr_flowgraph_set_buffer_pool(qsdr_flowgraph_t *fg, qsdr_buffer_pool *pool)
+{
+    if (fg->prepared) return qsdr_error(QSDR_EINVAL, "qsdr_flowgraph_set_buffer_pool: the buffers exist already (call it before prepare/start)");
+    fg->buffer_pool = pool;
+    return QSDR_OK;
+}
 
 /* ---- validation ------------------------------------------------------------------------ */
 typedef struct {
@@ -419,9 +426,27 @@ static int check_rates(qsdr_flowgraph_t *fg)
             }
         }
         out_rate[b->topo] = rate_mul(in, b->rate_out, b->rate_in);
+        b->orate_num = out_rate[b->topo].num, b->orate_den = out_rate[b->topo].den, b->orate_root = out_rate[b->topo].root;
     }
     qsdr_free(out_rate);
     return rc;
+}
+
+/* Twice the largest chunk hint of the blocks fed from a's source, in items of a's outputs. */
+static size_t fanout_hint_items(const qsdr_flowgraph_t *fg, const qsdr_block_inst *a)
+{
+    double most = 0;
+    for (size_t j = 0; j < fg->n_blocks; j++) {
+        const qsdr_block_inst *h = fg->blocks[j];
+        if (!h->chunk_hint || h->d->n_inputs == 0) continue;
+        const qsdr_block_inst *src = h->in[0].src;
+        if (src->orate_root != a->orate_root || !src->orate_num || !a->orate_den) continue;
+        /* hint [items of h's input] x (a's rate / h's input rate) */
+        double v = 2.0 * (double)h->chunk_hint * ((double)a->orate_num / (double)a->orate_den) /
+                   ((double)src->orate_num / (double)src->orate_den);
+        if (v > most) most = v;
+    }
+    return most < (double)((size_t)1 << 28) ? (size_t)ceil(most) : (size_t)1 << 28;
 }
 
 static int alloc_buffers(qsdr_flowgraph_t *fg)
@@ -432,6 +457,21 @@ static int alloc_buffers(qsdr_flowgraph_t *fg)
             size_t isz = qsdr_item_size(a->out_type[o]);
             size_t want = fg->buffer_items ? fg->buffer_items : (size_t)(256 * 1024) / isz;
             size_t need = 4 * a->rate_out;
+            /* room for what a chunk hint's worth of input makes: a smaller output buffer cut the
+               SIMD turbo decoder's batch short (42 of its 64 frames, then a partial batch at the
+               cost of a whole one) while its input kept waiting for the full hint */
+            if (a->chunk_hint && a->rate_in) {
+                size_t h = (a->chunk_hint + a->rate_in - 1) / a->rate_in * a->rate_out;
+                if (h > need) need = h;
+            }
+            /* a stream read on two paths (the BER meter's reference) holds everything in flight
+               on the other one: twice the chunk hint of any block fed from the same source,
+               counted in this stream's items, or the source stalls on it and the hinted block
+               is forced to run on a part of its batch */
+            if (a->out_fanout[o] > 1) {
+                size_t h = fanout_hint_items(fg, a);
+                if (h > need) need = h;
+            }
             for (size_t j = 0; j < fg->n_blocks; j++) {
                 qsdr_block_inst *b = fg->blocks[j];
                 for (size_t i = 0; i < b->d->n_inputs; i++)
@@ -441,7 +481,7 @@ static int alloc_buffers(qsdr_flowgraph_t *fg)
                     }
             }
             if (need > want) want = need;
-            a->out[o] = qsdr_buffer_create(isz, want, a->out_fanout[o]);
+            a->out[o] = qsdr_buffer_create(isz, want, a->out_fanout[o], fg->buffer_pool);
             if (!a->out[o]) return QSDR_ENOMEM;
             a->out[o]->writer = a;
         }

@@ -26,6 +26,7 @@ typedef struct {
 
 struct qsdr_buffer {
     uint8_t *base;
+    qsdr_buffer_pool *pool; /* where base came from and goes back to, or NULL */
     size_t item_size;
     size_t cap;        /* items */
     size_t map_bytes;  /* bytes of one mapping */
@@ -42,8 +43,9 @@ struct qsdr_buffer {
     _Atomic size_t n_tags_hint;
 };
 
-/* Create a buffer of at least min_items items (rounded up to whole pages). */
-qsdr_buffer *qsdr_buffer_create(size_t item_size, size_t min_items, size_t n_readers);
+/* Create a buffer of at least min_items items (rounded up to whole pages), its ring memory
+ * taken from pool when it holds a mapping of that size (pool may be NULL). */
+qsdr_buffer *qsdr_buffer_create(size_t item_size, size_t min_items, size_t n_readers, qsdr_buffer_pool *pool);
 void qsdr_buffer_destroy(qsdr_buffer **b);
 /* Writer side: free space in items and the write pointer; commit n items. */
 size_t qsdr_buffer_space(qsdr_buffer *b);
@@ -98,6 +100,8 @@ typedef struct qsdr_block_inst {
     qsdr_item_type *in_type, *out_type;
     size_t rate_in, rate_out;
     size_t chunk_hint;           /* wanted input buffer size (items), 0 = none */
+    uint64_t orate_num, orate_den; /* output items per item of source orate_root (check_rates) */
+    int orate_root;
     qsdr_in_edge *in;            /* per input port */
     qsdr_buffer **out;           /* per output port */
     size_t *out_fanout;          /* readers per output (during graph build) */
@@ -133,6 +137,7 @@ struct qsdr_flowgraph {
     uint64_t item_limit;
     size_t buffer_items;
     size_t serial_chunk;
+    qsdr_buffer_pool *buffer_pool;
     bool prepared;
     _Atomic int running;
     _Atomic int stop_req;

@@ -372,6 +372,11 @@ int qsdr_sched_threaded_wait(qsdr_flowgraph_t *fg)
 static bool hint_wait(qsdr_block_inst *b)
 {
     if (!b->chunk_hint || b->d->n_inputs == 0) return false;
+    /* nobody reads its outputs any more: step it, so that it finishes and its upstream stops
+       (waiting here kept the whole chain producing a second batch nobody wanted) */
+    bool orphaned = b->d->n_outputs > 0;
+    for (size_t o = 0; o < b->d->n_outputs && orphaned; o++) orphaned = qsdr_buffer_orphaned(b->out[o]);
+    if (orphaned) return false;
     for (size_t i = 0; i < b->d->n_inputs; i++) {
         qsdr_buffer *buf = b->in[i].buf;
         if (atomic_load_explicit(&buf->done, memory_order_acquire)) return false;

@@ -41,7 +41,7 @@ static void *reader_thread(void *p)
 
 static void transfer(uint64_t total, size_t n_readers, size_t cap)
 {
-    qsdr_buffer *b = qsdr_buffer_create(sizeof(uint64_t), cap, n_readers);
+    qsdr_buffer *b = qsdr_buffer_create(sizeof(uint64_t), cap, n_readers, NULL);
     QSDR_REQUIRE(b);
     rd_arg args[4];
     pthread_t th[4];
@@ -84,7 +84,7 @@ QSDR_TEST(buffer_fanout_readers, "unit", "one writer, three reader threads each 
 
 QSDR_TEST(buffer_wrap_contiguous, "unit", "a window across the end of the ring is contiguous (double mapping)")
 {
-    qsdr_buffer *b = qsdr_buffer_create(8, 100, 1); /* rounded up to a page: 512 items */
+    qsdr_buffer *b = qsdr_buffer_create(8, 100, 1, NULL); /* rounded up to a page: 512 items */
     QSDR_REQUIRE(b);
     QSDR_CHECK(b->cap >= 100 && (b->cap * 8) % 4096 == 0);
     size_t cap = b->cap;
@@ -109,6 +109,6 @@ QSDR_TEST(buffer_wrap_contiguous, "unit", "a window across the end of the ring i
 
 QSDR_TEST(buffer_bad_args, "unit", "zero item size or capacity is refused")
 {
-    QSDR_CHECK(qsdr_buffer_create(0, 10, 1) == NULL);
-    QSDR_CHECK(qsdr_buffer_create(4, 0, 1) == NULL);
+    QSDR_CHECK(qsdr_buffer_create(0, 10, 1, NULL) == NULL);
+    QSDR_CHECK(qsdr_buffer_create(4, 0, 1, NULL) == NULL);
 }
