@@ -23,7 +23,7 @@ build: configure
 run: build
 	QSDR=$(BUILD)/qsdr scripts/flagship-run
 
-# docs/results.md and docs/figures/flagship/ (about 4 minutes on 2 cores).
+# docs/results.md and docs/figures/flagship/ (about 1 minute on 2 cores).
 results: build
 	QSDR=$(BUILD)/qsdr scripts/flagship-results
 

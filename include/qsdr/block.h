@@ -160,7 +160,9 @@ const char *qsdr_ctx_id(const qsdr_block_ctx *c);
  * (must agree with the descriptor's rate kind). */
 int qsdr_ctx_set_rate(qsdr_block_ctx *c, size_t rate_in, size_t rate_out);
 /* Ask for input buffers of at least `items` items (a block that works best on many frames at
- * once, e.g. a SIMD decoder taking one frame per lane). */
+ * once, e.g. a SIMD decoder taking one frame per lane); its output buffers then hold what that
+ * much input makes, and the serial scheduler waits for that much input before calling it
+ * (unless an input has ended or its outputs are no longer read). */
 int qsdr_ctx_set_chunk_hint(qsdr_block_ctx *c, size_t items);
 /* Resolve a QSDR_ITEM_ANY port to a concrete type. is_output selects the port list. */
 int qsdr_ctx_set_port_type(qsdr_block_ctx *c, bool is_output, unsigned port, qsdr_item_type t);
