@@ -113,9 +113,9 @@ static void *run_unit(void *arg)
     if (s->cfg.curve_param)
         for (const char *q = s->cfg.curve_values[j->curve]; *q; q++) h = (h ^ (uint8_t)*q) * 0x100000001b3ULL;
     qsdr_flowgraph_set_seed(fg, mix64(s->cfg.seed ^ mix64(mix64(h) ^ mix64(xb) ^ mix64(j->unit + 0x51ed2701ULL))));
-    /* a whole unit travels the chain in one pass, so framed blocks see every frame at once */
-    uint64_t unit_bits = s->frames_per_unit * s->frame_bits;
-    (void)unit_bits;
+    /* default serial chunk and buffer sizes: the blocks work in cache-sized passes, and a batched
+       decoder still gets whole batches through its chunk hint (docs/runtime.md); a unit-sized
+       chunk streamed every stage through main memory (2x slower) */
     j->rc = qsdr_flowgraph_set_buffer_pool(fg, s->pool);
     if (!j->rc) j->rc = qsdr_flowgraph_run(fg, QSDR_SCHED_SERIAL);
     qsdr_stats st;
