@@ -115,7 +115,7 @@ static void *run_unit(void *arg)
     qsdr_flowgraph_set_seed(fg, mix64(s->cfg.seed ^ mix64(mix64(h) ^ mix64(xb) ^ mix64(j->unit + 0x51ed2701ULL))));
     /* default serial chunk and buffer sizes: the blocks work in cache-sized passes, and a batched
        decoder still gets whole batches through its chunk hint (docs/runtime.md); a unit-sized
-       chunk streamed every stage through main memory (2x slower) */
+       chunk streamed every stage through main memory (1.4x slower, measured) */
     j->rc = qsdr_flowgraph_set_buffer_pool(fg, s->pool);
     if (!j->rc) j->rc = qsdr_flowgraph_run(fg, QSDR_SCHED_SERIAL);
     qsdr_stats st;
