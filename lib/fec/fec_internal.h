@@ -18,6 +18,8 @@ typedef struct {
     qsdr_trellis_pred pred[8];
 } qsdr_trellis;
 
+typedef size_t (*qsdr_tf_quantize_fn)(const float *restrict l, size_t n, int16_t *restrict out, float scale, float lim);
+
 struct qsdr_turbo_fast {
     size_t k, lanes;
     int bits;      /* 16 or 8 */
@@ -25,6 +27,7 @@ struct qsdr_turbo_fast {
     qsdr_turbo_rate rate;
     const char *name;
     void (*decode)(struct qsdr_turbo_fast *, uint8_t *);
+    qsdr_tf_quantize_fn quantize; /* compiled for the same instruction set as decode */
     uint32_t *pi;
     void *buf;     /* int16 vectors: sys1 par1 sys2 par2 (K+3 each), la1 la2 le app (K each), alpha */
     uint8_t *hard; /* K x lanes */

@@ -11,6 +11,25 @@
 #include "phy/phy_internal.h"
 #include "qsdr/fec.h"
 
+/* Channel LLRs -> fixed point with 2 fractional bits: int16 clipped to +-127 (+-31.75), int8 to
+ * +-63 (+-15.75). One vectorisable pass; returns the NaN count. Compiled once per instruction set
+ * with each decoder core (the AVX versions vectorise 2-4x wider than the x86-64 baseline; the
+ * generic one is the reference the QA test compares them with, through the decisions). */
+#define DEFINE_QUANTIZE(NAME)                                                                       \
+    static size_t NAME(const float *restrict l, size_t n, int16_t *restrict out, float scale, float lim) \
+    {                                                                                               \
+        int nans = 0;                                                                               \
+        for (size_t i = 0; i < n; i++) {                                                            \
+            float x = l[i] * scale;                                                                 \
+            nans |= x != x;                                                                         \
+            x = x == x ? x : 0.0f; /* counted above; converting a NaN is undefined */               \
+            x = x > lim ? lim : (x < -lim ? -lim : x);                                              \
+            out[i] = (int16_t)(int32_t)(x + (x >= 0.0f ? 0.5f : -0.5f)); /* round half away from 0 */ \
+        }                                                                                           \
+        return (size_t)nans;                                                                        \
+    }
+DEFINE_QUANTIZE(quantize_generic)
+
 /* ---- trellis tables (same code as turbo.c) ------------------------------------------------ */
 static unsigned rsc_next(unsigned s, unsigned c, unsigned *z)
 {
@@ -142,6 +161,7 @@ static inline void avx2_ltz(__m256i v, uint8_t *out)
 #define FAST_FN(name) name##_avx2
 #include "turbo_fast_core.h"
 #include "turbo_fast_undef.h"
+DEFINE_QUANTIZE(quantize_avx2)
 QSDR_TARGET_END
 
 /* ---- AVX-512BW: 32 x int16 ---------------------------------------------------------------- */
@@ -165,6 +185,7 @@ static inline void avx512_ltz(__m512i v, uint8_t *out)
 #define FAST_FN(name) name##_avx512
 #include "turbo_fast_core.h"
 #include "turbo_fast_undef.h"
+DEFINE_QUANTIZE(quantize_avx512)
 QSDR_TARGET_END
 #endif
 
@@ -257,6 +278,7 @@ typedef void (*decode_fn)(qsdr_turbo_fast_t *, uint8_t *);
 typedef struct {
     const char *name;
     decode_fn fn;
+    qsdr_tf_quantize_fn quantize;
     unsigned needs;
     size_t lanes;
     int bits; /* 16 or 8 */
@@ -264,18 +286,20 @@ typedef struct {
 
 static const fast_variant g_variants[] = {
 #if defined(__x86_64__)
-    {"avx512", decode_avx512, QSDR_CPU_AVX512, 32, 16},
-    {"avx2", decode_avx2, QSDR_CPU_AVX2, 16, 16},
+    {"avx512", decode_avx512, quantize_avx512, QSDR_CPU_AVX512, 32, 16},
+    {"avx2", decode_avx2, quantize_avx2, QSDR_CPU_AVX2, 16, 16},
 #endif
-    {"generic", decode_generic, 0, GEN_LANES, 16},
+    {"generic", decode_generic, quantize_generic, 0, GEN_LANES, 16},
 #if defined(__x86_64__)
     /* int8: AVX2 first: measured faster than AVX-512BW on the 2-core AMD EPYC (bench/turbo:
-       94 vs 86 Mbit/s), whose 512-bit units split each instruction in two */
-    {"avx2_i8", decode_avx2_i8, QSDR_CPU_AVX2, 32, 8},
-    {"avx512_i8", decode_avx512_i8, QSDR_CPU_AVX512, 64, 8},
+       94 vs 86 Mbit/s), whose 512-bit units split each instruction in two; since the input is
+       quantized per instruction set and transposed in tiles, 105-106 vs 108 (within run-to-run
+       noise), and AVX2's batch is half as many frames */
+    {"avx2_i8", decode_avx2_i8, quantize_avx2, QSDR_CPU_AVX2, 32, 8},
+    {"avx512_i8", decode_avx512_i8, quantize_avx512, QSDR_CPU_AVX512, 64, 8},
 #endif
-    {"generic_i8", decode_generic_i8, 0, GEN8_LANES, 8},
-    {NULL, NULL, 0, 0, 0},
+    {"generic_i8", decode_generic_i8, quantize_generic, 0, GEN8_LANES, 8},
+    {NULL, NULL, NULL, 0, 0, 0},
 };
 
 const char *qsdr_turbo_fast_variant_name(size_t i) { return i < sizeof g_variants / sizeof *g_variants - 1 ? g_variants[i].name : NULL; }
@@ -319,6 +343,7 @@ qsdr_turbo_fast_t *qsdr_turbo_fast_create(size_t k, unsigned iterations, qsdr_tu
     q->bits = v->bits;
     q->name = v->name;
     q->decode = v->fn;
+    q->quantize = v->quantize;
     size_t vec_bytes = q->lanes * (size_t)(q->bits / 8);
     size_t nvec = 4 * (k + 3) + 4 * k + ((k + 31) / 32) * 8 + 32 * 8; /* see turbo_fast_core.h */
     q->pi = qsdr_malloc(k * sizeof *q->pi);
@@ -350,40 +375,29 @@ void qsdr_turbo_fast_destroy(qsdr_turbo_fast_t **qp)
 size_t qsdr_turbo_fast_lanes(const qsdr_turbo_fast_t *q) { return q->lanes; }
 const char *qsdr_turbo_fast_impl(const qsdr_turbo_fast_t *q) { return q->name; }
 
-/* Channel LLRs -> fixed point with 2 fractional bits: int16 clipped to +-127 (+-31.75), int8 to
- * +-63 (+-15.75). One vectorisable pass; returns the NaN count. */
-static size_t quantize(const float *restrict l, size_t n, int16_t *restrict out, float scale, float lim)
-{
-    int nans = 0;
-    for (size_t i = 0; i < n; i++) {
-        float x = l[i] * scale;
-        nans |= x != x;
-        x = x == x ? x : 0.0f;                     /* counted above; converting a NaN is undefined */
-        x = x > lim ? lim : (x < -lim ? -lim : x);
-        out[i] = (int16_t)(int32_t)(x + (x >= 0.0f ? 0.5f : -0.5f)); /* round half away from 0 */
-    }
-    return (size_t)nans;
-}
-
-/* Transpose the quantized frames of a batch to [step][lane] (ELEM lanes). */
+/* Transpose the quantized frames of a batch to [step][lane] (ELEM lanes). Tiles of 32 steps:
+ * the 32 steps of every lane are one cache line of qd, read while the tile's rows are written,
+ * so all of it stays in L1 (the former lane-by-lane order wrote a new line every item). The
+ * interleaved systematic stream is a row copy: s2 row i is s1 row pi[i]. */
+#define TRANSPOSE_TILE 32
 #define DEFINE_TRANSPOSE(NAME, ELEM)                                                               \
     static void NAME(qsdr_turbo_fast_t *q)                                                          \
     {                                                                                               \
         const size_t k = q->k, L = q->lanes, m = 3 * (k + 4);                                       \
         ELEM *s1 = q->buf, *p1 = s1 + (k + 3) * L, *s2 = p1 + (k + 3) * L, *p2 = s2 + (k + 3) * L;  \
-        /* blocks of 256 steps, lane by lane: sequential reads, writes within an L1-sized block */ \
-        for (size_t i0 = 0; i0 < k; i0 += 256) {                                                    \
-            size_t i1 = i0 + 256 < k ? i0 + 256 : k;                                                \
-            for (size_t lane = 0; lane < L; lane++) {                                               \
-                const int16_t *qd = q->qd + lane * m;                                               \
-                for (size_t i = i0; i < i1; i++) {                                                  \
-                    s1[i * L + lane] = (ELEM)qd[i];                                                 \
-                    p1[i * L + lane] = (ELEM)qd[k + 4 + i];                                         \
-                    s2[i * L + lane] = (ELEM)qd[q->pi[i]];                                          \
-                    p2[i * L + lane] = (ELEM)qd[2 * (k + 4) + i];                                   \
+        for (size_t i0 = 0; i0 < k; i0 += TRANSPOSE_TILE) {                                         \
+            size_t i1 = i0 + TRANSPOSE_TILE < k ? i0 + TRANSPOSE_TILE : k;                          \
+            for (size_t i = i0; i < i1; i++) {                                                      \
+                ELEM *a = s1 + i * L, *b = p1 + i * L, *c = p2 + i * L;                             \
+                const int16_t *qd = q->qd + i;                                                      \
+                for (size_t lane = 0; lane < L; lane++) {                                           \
+                    a[lane] = (ELEM)qd[lane * m];                                                   \
+                    b[lane] = (ELEM)qd[lane * m + k + 4];                                           \
+                    c[lane] = (ELEM)qd[lane * m + 2 * (k + 4)];                                     \
                 }                                                                                   \
             }                                                                                       \
         }                                                                                           \
+        for (size_t i = 0; i < k; i++) memcpy(s2 + i * L, s1 + (size_t)q->pi[i] * L, L * sizeof(ELEM)); \
         for (size_t j = 0; j < 3; j++)                                                              \
             for (size_t lane = 0; lane < L; lane++) {                                               \
                 const int16_t *qd = q->qd + lane * m;                                               \
@@ -414,7 +428,7 @@ int qsdr_turbo_fast_execute(qsdr_turbo_fast_t *q, const float *l_n, size_t nfram
                 qsdr_turbo_depuncture(k, q->rate, l, q->d);
                 l = q->d;
             }
-            if (quantize(l, m, qd, scale, lim))
+            if (q->quantize(l, m, qd, scale, lim))
                 for (size_t i = 0; i < n; i++)
                     if (isnan(l_n[(f0 + lane) * n + i]))
                         return qsdr_error(QSDR_ERANGE, "turbo decoder: input LLR %zu of frame %zu is NaN", i, f0 + lane);
@@ -423,8 +437,14 @@ int qsdr_turbo_fast_execute(qsdr_turbo_fast_t *q, const float *l_n, size_t nfram
         if (q->bits == 16) transpose16(q);
         else transpose8(q);
         q->decode(q, q->hard);
-        for (size_t lane = 0; lane < nb; lane++)
-            for (size_t i = 0; i < k; i++) v_k[(f0 + lane) * k + i] = q->hard[i * L + lane];
+        /* 4: hard decisions back to frame order, in tiles of 64 steps (L1-resident) */
+        for (size_t i0 = 0; i0 < k; i0 += 64) {
+            size_t i1 = i0 + 64 < k ? i0 + 64 : k;
+            for (size_t lane = 0; lane < nb; lane++) {
+                uint8_t *v = v_k + (f0 + lane) * k;
+                for (size_t i = i0; i < i1; i++) v[i] = q->hard[i * L + lane];
+            }
+        }
     }
     return QSDR_OK;
 }
