@@ -80,8 +80,10 @@ int main(int argc, char **argv)
     static const char *names[6] = {"turbo encoder", "ae_modulator (table of the network)", "awgn", "adc (1 bit)",
                                    "ae_decoder (table of the network)", "turbo decoder (fast, 6 iterations)"};
     for (int s = 0; s < 6; s++) row(names[s], info, t[s], ref);
-    /* the neural decoder's network itself, without the table (input nudged off one-bit) */
-    for (size_t i = 0; i < nf * groups * 2; i++) z[i].re *= (i == 0 ? 0.999f : 1.0f);
+    /* the neural decoder's network itself, without the table: every group nudged off one-bit
+       (nudging only the first sent 4096 groups through the network and the rest through the
+       table, so this row used to measure mostly the table) */
+    for (size_t g = 0; g < nf * groups; g++) z[2 * g].re *= 0.999f;
     t0 = now();
     qsdr_ae_demodulate(ar, z, nf * groups, l);
     row("ae_decoder network forward (no table)", info, now() - t0, ref);

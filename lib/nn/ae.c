@@ -7,6 +7,7 @@
 #include <stdlib.h>
 #include <string.h>
 
+#include "nn/kernels/qsdr_k_onebit_lookup.h"
 #include "nn/nn_internal.h"
 #include "nn/spec.h"
 #include "qsdr/ae.h"
@@ -640,21 +641,11 @@ int qsdr_ae_demodulate(qsdr_ae *a, const qsdr_cf32 *in, size_t groups, float *ll
     const float *x = (const float *)in;
     size_t done = 0;
     a->used_table = a->table != NULL;
+    qsdr_k_onebit_lookup_fn lookup = (qsdr_k_onebit_lookup_fn)qsdr_nn_onebit_lookup_selected()->fn;
     while (done < groups) {
         /* the longest run of one-bit groups goes through the table */
         size_t gi = done;
-        for (; a->table && gi < groups; gi++) {
-            const float *v = x + gi * F;
-            float c = fabsf(v[0]);
-            size_t idx = 0;
-            bool onebit = c > 0 && isfinite(c);
-            for (size_t j = 0; j < F && onebit; j++) {
-                onebit = fabsf(v[j]) == c;
-                idx |= (size_t)(v[j] < 0) << j;
-            }
-            if (!onebit) break;
-            for (size_t k = 0; k < m; k++) llr[gi * m + k] = a->table[idx * m + k];
-        }
+        if (a->table) gi += lookup(x + done * F, groups - done, F, a->table, m, llr + done * m);
         if (gi > done) {
             done = gi;
             continue;

@@ -30,14 +30,17 @@ static inline void qsdr_nn_blas_unpin(int prev)
 }
 
 /* ---- kernel variants (tables of phy/phy_internal.h's qsdr_k_variant; .ops holds the
- * qsdr_k_gemm_s8_ops / qsdr_k_bitgemm_ops table, .fn the qsdr_k_pack_planes_fn) ------------ */
+ * qsdr_k_gemm_s8_ops / qsdr_k_bitgemm_ops table, .fn the qsdr_k_pack_planes_fn or the
+ * qsdr_k_onebit_lookup_fn) --------------------------------------------------------------------- */
 const qsdr_k_variant *qsdr_nn_gemm_s8_variants(void);
 const qsdr_k_variant *qsdr_nn_bitgemm_variants(void);
 const qsdr_k_variant *qsdr_nn_pack_planes_variants(void);
+const qsdr_k_variant *qsdr_nn_onebit_lookup_variants(void);
 /* the variant in use, chosen once */
 const qsdr_k_variant *qsdr_nn_gemm_s8_selected(void);
 const qsdr_k_variant *qsdr_nn_bitgemm_selected(void);
 const qsdr_k_variant *qsdr_nn_pack_planes_selected(void);
+const qsdr_k_variant *qsdr_nn_onebit_lookup_selected(void);
 
 /* ---- layer arithmetic ----------------------------------------------------------------------- */
 typedef struct {

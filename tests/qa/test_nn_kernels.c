@@ -1,12 +1,14 @@
 /* SPDX-License-Identifier: MIT */
-/* NN kernel QA: every int8-GEMM and bit-GEMM variant the CPU supports against the generic
- * reference on seeded input: M, N, K over 0..67 (odd sizes), plus one large shape, with
- * unaligned pointers and a canary after C. Integer results must match exactly. */
+/* NN kernel QA: every int8-GEMM, bit-GEMM, bit-plane-packing and one-bit-lookup variant the CPU
+ * supports against the generic reference on seeded input: M, N, K over 0..67 (odd sizes), plus
+ * one large shape, with unaligned pointers and a canary after C. Results must match exactly. */
+#include <math.h>
 #include <stdlib.h>
 #include <string.h>
 
 #include "nn/kernels/qsdr_k_bitgemm.h"
 #include "nn/kernels/qsdr_k_gemm_s8.h"
+#include "nn/kernels/qsdr_k_onebit_lookup.h"
 #include "nn/kernels/qsdr_k_pack_planes.h"
 #include "nn/nn_internal.h"
 #include "qsdr/common.h"
@@ -205,4 +207,50 @@ QSDR_TEST(qa_nn_pack_planes_variants, "qa", "bit-plane packing: every variant eq
                     free(c), free(a), free(b);
                 }
     }
+}
+
+QSDR_TEST(qa_nn_onebit_lookup_variants, "qa",
+          "one-bit table lookup (autoencoder receiver): every variant equals the generic reference exactly, also where "
+          "it must stop (zero, -0, NaN, infinity, a second magnitude)")
+{
+    const qsdr_k_variant *tab = qsdr_nn_onebit_lookup_variants();
+    const qsdr_k_variant *g = qsdr_k_find(tab, "generic");
+    QSDR_REQUIRE(g);
+    qsdr_k_onebit_lookup_fn gen = (qsdr_k_onebit_lookup_fn)g->fn;
+    const float mags[] = {1.0f, 0.5f, 1e-30f, 3e38f, 1.4e-45f /* denormal */};
+    const float breakers[] = {0.0f, -0.0f, NAN, INFINITY, -INFINITY, 0.75f};
+    uint64_t seed = 11;
+    int tested = 0, stops = 0;
+    for (const qsdr_k_variant *v = tab; v->name; v++) {
+        if (!qsdr_k_supported(v)) continue;
+        tested++;
+        qsdr_k_onebit_lookup_fn fn = (qsdr_k_onebit_lookup_fn)v->fn;
+        for (size_t F = 1; F <= 8; F++)
+            for (size_t m = 1; m <= 4; m++)
+                for (int trial = 0; trial < 40; trial++) {
+                    size_t groups = 1 + lcg(&seed) % 50, nt = ((size_t)1 << F) * m;
+                    float *x = malloc(groups * F * sizeof(float) + 1), *t = malloc(nt * sizeof(float));
+                    float *a = malloc((groups * m + 1) * sizeof(float)), *b = malloc((groups * m + 1) * sizeof(float));
+                    QSDR_REQUIRE(x && t && a && b);
+                    for (size_t i = 0; i < nt; i++) t[i] = (float)(int)(lcg(&seed) % 4001) / 100.0f - 20.0f;
+                    float c = mags[lcg(&seed) % (sizeof mags / sizeof *mags)];
+                    for (size_t i = 0; i < groups * F; i++) x[i] = lcg(&seed) & 1 ? -c : c;
+                    if (trial % 4 == 1) /* one value that ends the run, somewhere */
+                        x[lcg(&seed) % (groups * F)] = breakers[lcg(&seed) % (sizeof breakers / sizeof *breakers)];
+                    if (trial % 4 == 3) { /* a whole group of zeros (either sign), infinities or NaNs */
+                        float z = breakers[lcg(&seed) % 4];
+                        size_t g0 = lcg(&seed) % groups;
+                        for (size_t j = 0; j < F; j++) x[g0 * F + j] = lcg(&seed) & 1 ? -z : z;
+                    }
+                    for (size_t i = 0; i <= groups * m; i++) a[i] = b[i] = -99.0f; /* untouched past the run */
+                    size_t na = gen(x, groups, F, t, m, a), nb = fn(x, groups, F, t, m, b);
+                    stops += na < groups;
+                    QSDR_CHECK_MSG(na == nb, "%s F=%zu m=%zu: %zu groups looked up, generic %zu", v->name, F, m, nb, na);
+                    QSDR_CHECK_MSG(memcmp(a, b, (groups * m + 1) * sizeof(float)) == 0, "%s F=%zu m=%zu: outputs differ", v->name, F,
+                                   m);
+                    free(x), free(t), free(a), free(b);
+                }
+    }
+    QSDR_CHECK(tested >= 1);
+    QSDR_CHECK(stops > 100); /* the breakers did end runs early */
 }
