@@ -432,6 +432,8 @@ static int check_rates(qsdr_flowgraph_t *fg)
     return rc;
 }
 
+#define HINT_BUFFER_BYTES ((size_t)64 << 20)
+
 /* Twice the largest chunk hint of the blocks fed from a's source, in items of a's outputs. */
 static size_t fanout_hint_items(const qsdr_flowgraph_t *fg, const qsdr_block_inst *a)
 {
@@ -460,8 +462,12 @@ static int alloc_buffers(qsdr_flowgraph_t *fg)
             /* room for what a chunk hint's worth of input makes: a smaller output buffer cut the
                SIMD turbo decoder's batch short (42 of its 64 frames, then a partial batch at the
                cost of a whole one) while its input kept waiting for the full hint */
+            /* (both of these only save time, so they stop at HINT_BUFFER_BYTES: a stream far
+               upstream of the decoder at a high sample rate would otherwise take gigabytes) */
+            const size_t most = HINT_BUFFER_BYTES / isz;
             if (a->chunk_hint && a->rate_in) {
                 size_t h = (a->chunk_hint + a->rate_in - 1) / a->rate_in * a->rate_out;
+                if (h > most) h = most;
                 if (h > need) need = h;
             }
             /* a stream read on two paths (the BER meter's reference) holds everything in flight
@@ -470,6 +476,7 @@ static int alloc_buffers(qsdr_flowgraph_t *fg)
                is forced to run on a part of its batch */
             if (a->out_fanout[o] > 1) {
                 size_t h = fanout_hint_items(fg, a);
+                if (h > most) h = most;
                 if (h > need) need = h;
             }
             for (size_t j = 0; j < fg->n_blocks; j++) {

@@ -247,6 +247,45 @@ QSDR_TEST(fg_serial_batch, "unit",
     qsdr_flowgraph_destroy(&fg);
 }
 
+#include "runtime/runtime_internal.h"
+QSDR_TEST(fg_hint_buffer_sizes, "unit",
+          "buffers sized for a chunk hint: the reference stream holds two batches, the decoder's output one, and a "
+          "fan-out far upstream at a high sample rate stops at 64 MiB")
+{
+    /* K = 6144 turbo code, QPSK at 64 samples per symbol, the sample stream also read by a
+       monitor: 2 x the decoder's hint at that stream's rate would be 600 MB */
+    qsdr_flowgraph_t *fg =
+        load("blocks:\n  - {id: src, type: random_source}\n  - {id: enc, type: turbo_encoder, params: {k: 6144}}\n"
+             "  - {id: map, type: mapper, params: {modulation: qpsk}}\n"
+             "  - {id: tx, type: rrc_interp, params: {sps: 64, span: 4, rolloff: 0.5}}\n"
+             "  - {id: hd, type: head, params: {type: cf32, n: 1000}}\n  - {id: mon, type: null_sink, params: {type: cf32}}\n"
+             "  - {id: rx, type: rrc_decim, params: {sps: 64, span: 4, rolloff: 0.5}}\n"
+             "  - {id: llr, type: demapper, params: {modulation: qpsk, noise_var: 0.1}}\n"
+             "  - {id: dec, type: turbo_decoder, params: {k: 6144, impl: fast}}\n"
+             "  - {id: ber, type: ber, params: {frame_size: 6144, max_bits: 393216, print: false}}\n"
+             "connections: [src -> enc, enc -> map, map -> tx, tx -> hd, hd -> mon, tx -> rx, rx -> llr, llr -> dec, "
+             "dec -> ber.in, src -> ber.ref]\n");
+    QSDR_REQUIRE(fg);
+    QSDR_REQUIRE(qsdr_flowgraph_prepare(fg) == QSDR_OK);
+    qsdr_block_inst *dec = qsdr_fg_find(fg, "dec"), *src = qsdr_fg_find(fg, "src"), *tx = qsdr_fg_find(fg, "tx");
+    QSDR_REQUIRE(dec && src && tx && dec->chunk_hint > 0);
+    size_t frames = dec->chunk_hint / 18444; /* the hint is whole frames of 3 K + 12 LLRs */
+    QSDR_CHECK_EQ_INT(dec->chunk_hint % 18444, 0);
+    QSDR_CHECK(dec->out[0]->cap >= frames * 6144);     /* a whole batch of decisions */
+    QSDR_CHECK(src->out[0]->cap >= 2 * frames * 6144); /* the reference bits of two batches */
+    size_t bytes = tx->out[0]->cap * tx->out[0]->item_size;
+    QSDR_CHECK_MSG(bytes <= ((size_t)64 << 20) + 4096, "the fan-out sample buffer takes %zu bytes", bytes);
+    QSDR_CHECK(bytes >= ((size_t)64 << 20) - 4096); /* capped, not left at the default 256 KiB */
+    QSDR_CHECK_EQ_INT(qsdr_flowgraph_run(fg, QSDR_SCHED_SERIAL), QSDR_OK);
+    qsdr_stats st;
+    QSDR_REQUIRE(qsdr_flowgraph_stats(fg, "ber", &st) == QSDR_OK);
+    double nf = -1;
+    for (size_t i = 0; i < st.n; i++)
+        if (!strcmp(st.v[i].name, "frames")) nf = st.v[i].value;
+    QSDR_CHECK_EQ_INT(nf, 64);
+    qsdr_flowgraph_destroy(&fg);
+}
+
 QSDR_TEST(fg_buffer_pool, "unit",
           "a buffer pool lends its mappings to the next flowgraph of the same shape; results are those without a pool")
 {
