@@ -34,7 +34,7 @@ struct qsdr_ber_sim {
     char **quiet;
     size_t n_quiet;
     /* ring-buffer memory reused from unit to unit: a fresh mapping per unit had the kernel
-       fault in and zero every page again (about half of the time of a unit, K = 6144) */
+       fault in and zero every page again (a third to a half of each unit's time, K = 6144) */
     qsdr_buffer_pool *pool;
 };
 
