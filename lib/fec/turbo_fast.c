@@ -437,9 +437,9 @@ int qsdr_turbo_fast_execute(qsdr_turbo_fast_t *q, const float *l_n, size_t nfram
         if (q->bits == 16) transpose16(q);
         else transpose8(q);
         q->decode(q, q->hard);
-        /* 4: hard decisions back to frame order, in tiles of 64 steps (L1-resident) */
-        for (size_t i0 = 0; i0 < k; i0 += 64) {
-            size_t i1 = i0 + 64 < k ? i0 + 64 : k;
+        /* 4: hard decisions back to frame order, in tiles of steps (L1-resident) */
+        for (size_t i0 = 0; i0 < k; i0 += 2 * TRANSPOSE_TILE) {
+            size_t i1 = i0 + 2 * TRANSPOSE_TILE < k ? i0 + 2 * TRANSPOSE_TILE : k;
             for (size_t lane = 0; lane < nb; lane++) {
                 uint8_t *v = v_k + (f0 + lane) * k;
                 for (size_t i = i0; i < i1; i++) v[i] = q->hard[i * L + lane];

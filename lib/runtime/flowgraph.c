@@ -432,23 +432,26 @@ static int check_rates(qsdr_flowgraph_t *fg)
     return rc;
 }
 
+/* The buffer rules for chunk hints only save time, so they stop at this many bytes per buffer:
+ * a stream far upstream of the decoder at a high sample rate would otherwise take gigabytes. */
 #define HINT_BUFFER_BYTES ((size_t)64 << 20)
 
-/* Twice the largest chunk hint of the blocks fed from a's source, in items of a's outputs. */
-static size_t fanout_hint_items(const qsdr_flowgraph_t *fg, const qsdr_block_inst *a)
+/* Twice the largest chunk hint of the blocks fed from a's source, in items of a's outputs, at
+ * most `most`. */
+static size_t fanout_hint_items(const qsdr_flowgraph_t *fg, const qsdr_block_inst *a, size_t most)
 {
-    double most = 0;
+    double v = 0;
     for (size_t j = 0; j < fg->n_blocks; j++) {
         const qsdr_block_inst *h = fg->blocks[j];
         if (!h->chunk_hint || h->d->n_inputs == 0) continue;
         const qsdr_block_inst *src = h->in[0].src;
         if (src->orate_root != a->orate_root || !src->orate_num || !a->orate_den) continue;
         /* hint [items of h's input] x (a's rate / h's input rate) */
-        double v = 2.0 * (double)h->chunk_hint * ((double)a->orate_num / (double)a->orate_den) /
+        double t = 2.0 * (double)h->chunk_hint * ((double)a->orate_num / (double)a->orate_den) /
                    ((double)src->orate_num / (double)src->orate_den);
-        if (v > most) most = v;
+        if (t > v) v = t;
     }
-    return most < (double)((size_t)1 << 28) ? (size_t)ceil(most) : (size_t)1 << 28;
+    return v < (double)most ? (size_t)ceil(v) : most;
 }
 
 static int alloc_buffers(qsdr_flowgraph_t *fg)
@@ -459,12 +462,10 @@ static int alloc_buffers(qsdr_flowgraph_t *fg)
             size_t isz = qsdr_item_size(a->out_type[o]);
             size_t want = fg->buffer_items ? fg->buffer_items : (size_t)(256 * 1024) / isz;
             size_t need = 4 * a->rate_out;
+            const size_t most = HINT_BUFFER_BYTES / isz;
             /* room for what a chunk hint's worth of input makes: a smaller output buffer cut the
                SIMD turbo decoder's batch short (42 of its 64 frames, then a partial batch at the
                cost of a whole one) while its input kept waiting for the full hint */
-            /* (both of these only save time, so they stop at HINT_BUFFER_BYTES: a stream far
-               upstream of the decoder at a high sample rate would otherwise take gigabytes) */
-            const size_t most = HINT_BUFFER_BYTES / isz;
             if (a->chunk_hint && a->rate_in) {
                 size_t h = (a->chunk_hint + a->rate_in - 1) / a->rate_in * a->rate_out;
                 if (h > most) h = most;
@@ -475,8 +476,7 @@ static int alloc_buffers(qsdr_flowgraph_t *fg)
                counted in this stream's items, or the source stalls on it and the hinted block
                is forced to run on a part of its batch */
             if (a->out_fanout[o] > 1) {
-                size_t h = fanout_hint_items(fg, a);
-                if (h > most) h = most;
+                size_t h = fanout_hint_items(fg, a, most);
                 if (h > need) need = h;
             }
             for (size_t j = 0; j < fg->n_blocks; j++) {
