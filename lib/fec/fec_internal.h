@@ -6,6 +6,7 @@
 #include <stddef.h>
 #include <stdint.h>
 
+#include "phy/phy_internal.h"
 #include "qsdr/fec.h"
 
 typedef struct {
@@ -28,6 +29,7 @@ struct qsdr_turbo_fast {
     const char *name;
     void (*decode)(struct qsdr_turbo_fast *, uint8_t *);
     qsdr_tf_quantize_fn quantize; /* compiled for the same instruction set as decode */
+    void (*transpose)(struct qsdr_turbo_fast *); /* qd -> sys1 par1 par2 steps 0..K-1 */
     uint32_t *pi;
     void *buf;     /* int16 vectors: sys1 par1 sys2 par2 (K+3 each), la1 la2 le app (K each), alpha */
     uint8_t *hard; /* K x lanes */
@@ -47,5 +49,9 @@ void qsdr_turbo_trellis_init(qsdr_trellis *tr);
 extern const uint8_t qsdr_tf_next[8][2], qsdr_tf_cz[8][2], qsdr_tf_pred_s[8][2], qsdr_tf_pred_cz[8][2];
 /* Name of the i-th fast-decoder variant (best first; NULL past the end). */
 const char *qsdr_turbo_fast_variant_name(size_t i);
+/* The fast decoder's transpositions of a batch's quantized frames (qd) into the core's layout
+ * (sys1, par1, par2, steps 0..K-1): fn is void (*)(struct qsdr_turbo_fast *); "generic" is the
+ * plain C reference. A decoder takes the first supported one (QSDR_SIMD=generic: the reference). */
+const qsdr_k_variant *qsdr_tf_transpose_variants(void);
 
 #endif

@@ -291,10 +291,10 @@ static const fast_variant g_variants[] = {
 #endif
     {"generic", decode_generic, quantize_generic, 0, GEN_LANES, 16},
 #if defined(__x86_64__)
-    /* int8: AVX2 first: measured faster than AVX-512BW on the 2-core AMD EPYC (bench/turbo:
-       94 vs 86 Mbit/s), whose 512-bit units split each instruction in two; since the input is
-       quantized per instruction set and transposed in tiles, 105-106 vs 108 (within run-to-run
-       noise), and AVX2's batch is half as many frames */
+    /* int8: AVX2 first. On the 2-core AMD EPYC, whose 512-bit units split each instruction in
+       two, AVX-512BW is barely faster (bench/turbo, one thread: 117-123 vs 113-115 Mbit/s
+       with the SSE2 transposition; 86 vs 94, i.e. slower, before the input stages were
+       vectorised), and AVX2's batch is half as many frames: fuller lanes in flowgraphs */
     {"avx2_i8", decode_avx2_i8, quantize_avx2, QSDR_CPU_AVX2, 32, 8},
     {"avx512_i8", decode_avx512_i8, quantize_avx512, QSDR_CPU_AVX512, 64, 8},
 #endif
@@ -344,6 +344,7 @@ qsdr_turbo_fast_t *qsdr_turbo_fast_create(size_t k, unsigned iterations, qsdr_tu
     q->name = v->name;
     q->decode = v->fn;
     q->quantize = v->quantize;
+    q->transpose = (void (*)(qsdr_turbo_fast_t *))qsdr_k_select(qsdr_tf_transpose_variants())->fn;
     size_t vec_bytes = q->lanes * (size_t)(q->bits / 8);
     size_t nvec = 4 * (k + 3) + 4 * k + ((k + 31) / 32) * 8 + 32 * 8; /* see turbo_fast_core.h */
     q->pi = qsdr_malloc(k * sizeof *q->pi);
@@ -375,16 +376,19 @@ void qsdr_turbo_fast_destroy(qsdr_turbo_fast_t **qp)
 size_t qsdr_turbo_fast_lanes(const qsdr_turbo_fast_t *q) { return q->lanes; }
 const char *qsdr_turbo_fast_impl(const qsdr_turbo_fast_t *q) { return q->name; }
 
-/* Transpose the quantized frames of a batch to [step][lane] (ELEM lanes). Tiles of 32 steps:
- * the 32 steps of every lane are one cache line of qd, read while the tile's rows are written,
- * so all of it stays in L1 (the former lane-by-lane order wrote a new line every item). The
- * interleaved systematic stream is a row copy: s2 row i is s1 row pi[i]. */
+/* Transposition of a batch's quantized frames (q->qd, [lane][3 (K+4)] int16) to the core's
+ * [step][lane] layout of sys1, par1 and par2 for steps 0..K-1, in int16 or int8 (q->bits; the
+ * quantizer has clamped the values to the int8 range then). Variants: qsdr_tf_transpose_variants
+ * (fec_internal.h), QA test qa_turbo_fast_transpose_variants. */
 #define TRANSPOSE_TILE 32
-#define DEFINE_TRANSPOSE(NAME, ELEM)                                                               \
+
+/* Reference: tiles of 32 steps, so the 32 steps of every lane are one cache line of qd, read
+ * while the tile's rows are written (the lane-by-lane order wrote a new line every item). */
+#define DEFINE_TRANSPOSE_REF(NAME, ELEM)                                                           \
     static void NAME(qsdr_turbo_fast_t *q)                                                          \
     {                                                                                               \
         const size_t k = q->k, L = q->lanes, m = 3 * (k + 4);                                       \
-        ELEM *s1 = q->buf, *p1 = s1 + (k + 3) * L, *s2 = p1 + (k + 3) * L, *p2 = s2 + (k + 3) * L;  \
+        ELEM *s1 = q->buf, *p1 = s1 + (k + 3) * L, *p2 = p1 + 2 * (k + 3) * L;                      \
         for (size_t i0 = 0; i0 < k; i0 += TRANSPOSE_TILE) {                                         \
             size_t i1 = i0 + TRANSPOSE_TILE < k ? i0 + TRANSPOSE_TILE : k;                          \
             for (size_t i = i0; i < i1; i++) {                                                      \
@@ -397,6 +401,87 @@ const char *qsdr_turbo_fast_impl(const qsdr_turbo_fast_t *q) { return q->name; }
                 }                                                                                   \
             }                                                                                       \
         }                                                                                           \
+    }
+DEFINE_TRANSPOSE_REF(transpose16_generic, int16_t)
+DEFINE_TRANSPOSE_REF(transpose8_generic, int8_t)
+static void transpose_generic(qsdr_turbo_fast_t *q)
+{
+    if (q->bits == 16) transpose16_generic(q);
+    else transpose8_generic(q);
+}
+
+#if defined(__x86_64__)
+#include <emmintrin.h>
+/* r[j] = row j of an 8 x 8 int16 block -> r[i] = column i. */
+static inline void transpose8x8_epi16(__m128i r[8])
+{
+    __m128i a[8], b[8];
+    for (int j = 0; j < 4; j++) {
+        a[2 * j] = _mm_unpacklo_epi16(r[2 * j], r[2 * j + 1]);
+        a[2 * j + 1] = _mm_unpackhi_epi16(r[2 * j], r[2 * j + 1]);
+    }
+    /* a[2j] = columns 0-3 of rows 2j, 2j+1 interleaved; a[2j+1] = columns 4-7 */
+    for (int h = 0; h < 2; h++)
+        for (int j = 0; j < 2; j++) {
+            b[4 * h + 2 * j] = _mm_unpacklo_epi32(a[4 * j + h], a[4 * j + 2 + h]);
+            b[4 * h + 2 * j + 1] = _mm_unpackhi_epi32(a[4 * j + h], a[4 * j + 2 + h]);
+        }
+    /* b[4h + 2j + c]: rows 4j..4j+3, columns 4h + 2c, 4h + 2c + 1 */
+    for (int h = 0; h < 2; h++)
+        for (int c = 0; c < 2; c++) {
+            r[4 * h + 2 * c] = _mm_unpacklo_epi64(b[4 * h + c], b[4 * h + 2 + c]);
+            r[4 * h + 2 * c + 1] = _mm_unpackhi_epi64(b[4 * h + c], b[4 * h + 2 + c]);
+        }
+}
+
+/* SSE2 (every x86-64): 8 x 8 blocks of steps x lanes; int8 packs two blocks (16 lanes) with
+ * signed saturation, exact on the clamped values. Needs K and the lane count to be multiples
+ * of 8 (int16) or 16 (int8): true of every LTE K and every variant; else the reference runs. */
+static void transpose_sse2(qsdr_turbo_fast_t *q)
+{
+    const size_t k = q->k, L = q->lanes, m = 3 * (k + 4), lb = q->bits == 16 ? 8 : 16;
+    if (k % 8 || L % lb) {
+        transpose_generic(q);
+        return;
+    }
+    static const size_t dst_stream[3] = {0, 1, 3}; /* sys1, par1, par2 (sys2 is built from sys1) */
+    for (size_t i0 = 0; i0 < k; i0 += 8)
+        for (size_t j = 0; j < 3; j++) {
+            const int16_t *src = q->qd + j * (k + 4) + i0;
+            size_t dst0 = (dst_stream[j] * (k + 3) + i0) * L;
+            for (size_t l0 = 0; l0 < L; l0 += lb) {
+                __m128i r[8], r2[8];
+                for (int l = 0; l < 8; l++) r[l] = _mm_loadu_si128((const __m128i *)(src + (l0 + (size_t)l) * m));
+                transpose8x8_epi16(r);
+                if (q->bits == 16) {
+                    int16_t *dst = (int16_t *)q->buf + dst0 + l0;
+                    for (int s = 0; s < 8; s++) _mm_storeu_si128((__m128i *)(dst + (size_t)s * L), r[s]);
+                    continue;
+                }
+                for (int l = 0; l < 8; l++) r2[l] = _mm_loadu_si128((const __m128i *)(src + (l0 + 8 + (size_t)l) * m));
+                transpose8x8_epi16(r2);
+                int8_t *dst = (int8_t *)q->buf + dst0 + l0;
+                for (int s = 0; s < 8; s++) _mm_storeu_si128((__m128i *)(dst + (size_t)s * L), _mm_packs_epi16(r[s], r2[s]));
+            }
+        }
+}
+#endif
+
+static const qsdr_k_variant g_transpose_variants[] = {
+#if defined(__x86_64__)
+    {"sse2", (void (*)(void))transpose_sse2, 0, NULL},
+#endif
+    {"generic", (void (*)(void))transpose_generic, 0, NULL},
+    {NULL, NULL, 0, NULL},
+};
+const qsdr_k_variant *qsdr_tf_transpose_variants(void) { return g_transpose_variants; }
+
+/* The rest of the core's layout: sys2 row i is sys1 row pi[i] (row copies), and the tails. */
+#define DEFINE_TRANSPOSE_REST(NAME, ELEM)                                                          \
+    static void NAME(qsdr_turbo_fast_t *q)                                                          \
+    {                                                                                               \
+        const size_t k = q->k, L = q->lanes, m = 3 * (k + 4);                                       \
+        ELEM *s1 = q->buf, *p1 = s1 + (k + 3) * L, *s2 = p1 + (k + 3) * L, *p2 = s2 + (k + 3) * L;  \
         for (size_t i = 0; i < k; i++) memcpy(s2 + i * L, s1 + (size_t)q->pi[i] * L, L * sizeof(ELEM)); \
         for (size_t j = 0; j < 3; j++)                                                              \
             for (size_t lane = 0; lane < L; lane++) {                                               \
@@ -407,8 +492,8 @@ const char *qsdr_turbo_fast_impl(const qsdr_turbo_fast_t *q) { return q->name; }
                 p2[(k + j) * L + lane] = (ELEM)qd[qsdr_turbo_tail_pos(k, 2 * j + 7)];               \
             }                                                                                       \
     }
-DEFINE_TRANSPOSE(transpose16, int16_t)
-DEFINE_TRANSPOSE(transpose8, int8_t)
+DEFINE_TRANSPOSE_REST(transpose_rest16, int16_t)
+DEFINE_TRANSPOSE_REST(transpose_rest8, int8_t)
 
 int qsdr_turbo_fast_execute(qsdr_turbo_fast_t *q, const float *l_n, size_t nframes, uint8_t *v_k)
 {
@@ -434,8 +519,9 @@ int qsdr_turbo_fast_execute(qsdr_turbo_fast_t *q, const float *l_n, size_t nfram
                         return qsdr_error(QSDR_ERANGE, "turbo decoder: input LLR %zu of frame %zu is NaN", i, f0 + lane);
         }
         /* 2: transpose to [step][lane], 3: decode */
-        if (q->bits == 16) transpose16(q);
-        else transpose8(q);
+        q->transpose(q);
+        if (q->bits == 16) transpose_rest16(q);
+        else transpose_rest8(q);
         q->decode(q, q->hard);
         /* 4: hard decisions back to frame order, in tiles of steps (L1-resident) */
         for (size_t i0 = 0; i0 < k; i0 += 2 * TRANSPOSE_TILE) {

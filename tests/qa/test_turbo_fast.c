@@ -106,3 +106,55 @@ QSDR_TEST(qa_turbo_fast_trellis, "qa", "the fast decoder's constant trellis tabl
     QSDR_CHECK(qsdr_turbo_fast_create(6144, 6, QSDR_TURBO_R13, "no_such_isa") == NULL);
     qsdr_log_set_level(QSDR_LOG_INFO);
 }
+
+QSDR_TEST(qa_turbo_fast_transpose_variants, "qa",
+          "fast turbo decoder: each SIMD transposition of a batch into the core's layout equals the generic C one exactly")
+{
+    const qsdr_k_variant *tab = qsdr_tf_transpose_variants(), *gen = qsdr_k_find(tab, "generic");
+    QSDR_REQUIRE(gen);
+    const size_t ks[] = {40, 48, 528, 1024, 6144};
+    int runs = 0;
+    for (size_t vi = 0; qsdr_turbo_fast_variant_name(vi); vi++) {
+        const char *vn = qsdr_turbo_fast_variant_name(vi);
+        for (size_t c = 0; c < sizeof ks / sizeof *ks; c++) {
+            size_t k = ks[c];
+            qsdr_log_set_level(QSDR_LOG_OFF);
+            qsdr_turbo_fast_t *q = qsdr_turbo_fast_create(k, 4, QSDR_TURBO_R13, vn);
+            qsdr_log_set_level(QSDR_LOG_INFO);
+            if (!q) continue; /* not supported by this CPU */
+            size_t L = q->lanes, m = 3 * (k + 4), bytes = 4 * (k + 3) * L * (size_t)(q->bits / 8);
+            /* every int8 value (the quantizer clamps to +-63 for int8) or a wide int16 range */
+            uint64_t x = 0x9e3779b97f4a7c15ULL ^ (k * 131 + vi);
+            for (size_t i = 0; i < L * m; i++) {
+                x ^= x << 13, x ^= x >> 7, x ^= x << 17;
+                q->qd[i] = q->bits == 16 ? (int16_t)(x >> 48) : (int16_t)((int)(x >> 56) - 128);
+            }
+            unsigned char *want = malloc(bytes);
+            QSDR_REQUIRE(want);
+            memset(q->buf, 0xa5, bytes);
+            ((void (*)(qsdr_turbo_fast_t *))gen->fn)(q);
+            memcpy(want, q->buf, bytes);
+            for (const qsdr_k_variant *v = tab; v->name; v++) {
+                if (v == gen) continue;
+                if (!qsdr_k_supported(v)) {
+                    printf("  transposition %s: not supported by this CPU, skipped\n", v->name);
+                    continue;
+                }
+                memset(q->buf, 0xa5, bytes);
+                ((void (*)(qsdr_turbo_fast_t *))v->fn)(q);
+                size_t bad = 0, first = 0;
+                for (size_t i = 0; i < bytes; i++)
+                    if (((unsigned char *)q->buf)[i] != want[i] && bad++ == 0) first = i;
+                QSDR_CHECK_MSG(bad == 0, "transposition %s, decoder %s, K=%zu: %zu bytes differ from generic, first at byte %zu", v->name, vn, k, bad,
+                               first);
+                runs++;
+            }
+            free(want);
+            qsdr_turbo_fast_destroy(&q);
+        }
+    }
+    printf("  %d transposition runs compared\n", runs);
+#if defined(__x86_64__)
+    QSDR_CHECK(runs > 0);
+#endif
+}
