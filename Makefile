@@ -72,6 +72,8 @@ bench: build
 	@echo
 	$(BUILD)/bench/bench_turbo
 	@echo
+	$(BUILD)/bench/bench_kernels
+	@echo
 	OPENBLAS_NUM_THREADS=1 $(BUILD)/bench/bench_nn
 	@echo
 	OPENBLAS_NUM_THREADS=1 $(BUILD)/bench/bench_chain

@@ -3,6 +3,7 @@
  * inter-frame SIMD (one frame per lane), chosen at run time: AVX-512BW (32 frames), AVX2 (16),
  * generic C (16). The decoder core is turbo_fast_core.h, compiled once per instruction set. */
 #include <math.h>
+#include <pthread.h>
 #include <stdbool.h>
 #include <stdlib.h>
 #include <string.h>
@@ -325,6 +326,9 @@ static const fast_variant *pick_variant(const char *want)
     return best;
 }
 
+typedef void (*tf_transpose_fn)(qsdr_turbo_fast_t *);
+static tf_transpose_fn transpose_selected(void); /* below, with the transpositions */
+
 qsdr_turbo_fast_t *qsdr_turbo_fast_create(size_t k, unsigned iterations, qsdr_turbo_rate rate, const char *variant)
 {
     if (!qsdr_turbo_k_valid(k))
@@ -344,7 +348,7 @@ qsdr_turbo_fast_t *qsdr_turbo_fast_create(size_t k, unsigned iterations, qsdr_tu
     q->name = v->name;
     q->decode = v->fn;
     q->quantize = v->quantize;
-    q->transpose = (void (*)(qsdr_turbo_fast_t *))qsdr_k_select(qsdr_tf_transpose_variants())->fn;
+    q->transpose = transpose_selected();
     size_t vec_bytes = q->lanes * (size_t)(q->bits / 8);
     size_t nvec = 4 * (k + 3) + 4 * k + ((k + 31) / 32) * 8 + 32 * 8; /* see turbo_fast_core.h */
     q->pi = qsdr_malloc(k * sizeof *q->pi);
@@ -475,6 +479,16 @@ static const qsdr_k_variant g_transpose_variants[] = {
     {NULL, NULL, 0, NULL},
 };
 const qsdr_k_variant *qsdr_tf_transpose_variants(void) { return g_transpose_variants; }
+
+/* chosen once (a QSDR_SIMD naming another instruction set warns once, not per decoder) */
+static pthread_once_t g_transpose_once = PTHREAD_ONCE_INIT;
+static tf_transpose_fn g_transpose;
+static void pick_transpose(void) { g_transpose = (tf_transpose_fn)qsdr_k_select(g_transpose_variants)->fn; }
+static tf_transpose_fn transpose_selected(void)
+{
+    pthread_once(&g_transpose_once, pick_transpose);
+    return g_transpose;
+}
 
 /* The rest of the core's layout: sys2 row i is sys1 row pi[i] (row copies), and the tails. */
 #define DEFINE_TRANSPOSE_REST(NAME, ELEM)                                                          \

@@ -96,17 +96,33 @@ qsdr_k_gemm_s8_avx2_tile(int32_t *C, size_t ldc, const int8_t *A, size_t lda, co
     __m256i acc[4][2];
     for (size_t r = 0; r < 4; r++) acc[r][0] = acc[r][1] = _mm256_setzero_si256();
     const __m256i ones = _mm256_set1_epi16(1);
-    size_t k4 = (K + 3) / 4;
-    for (size_t g = 0; g < k4; g++) {
+    size_t kfull = K / 4, k4 = (K + 3) / 4;
+    /* whole groups of 4 bytes: a fixed-size load per row and a fixed row loop that the compiler
+       unrolls with the accumulators in registers (a variable-length memcpy per row and group made
+       this variant slower than the generic C one: bench/kernels) */
+    for (size_t g = 0; g < kfull; g++) {
         const int8_t *pb = P + g * np * 4 + n0 * 4;
         __m256i b0 = _mm256_loadu_si256((const __m256i *)pb), b1 = _mm256_loadu_si256((const __m256i *)(pb + 32));
-        for (size_t r = 0; r < mr; r++) {
-            __m256i a = _mm256_set1_epi32(qsdr_k_gemm_s8_load4(A + r * lda, g * 4, K));
+        for (size_t r = 0; r < 4; r++) {
+            if (r >= mr) break;
+            int32_t w;
+            memcpy(&w, A + r * lda + g * 4, 4);
+            __m256i a = _mm256_set1_epi32(w);
             __m256i aa = _mm256_abs_epi8(a);
             __m256i p0 = _mm256_madd_epi16(_mm256_maddubs_epi16(aa, _mm256_sign_epi8(b0, a)), ones);
             __m256i p1 = _mm256_madd_epi16(_mm256_maddubs_epi16(aa, _mm256_sign_epi8(b1, a)), ones);
             acc[r][0] = _mm256_add_epi32(acc[r][0], p0);
             acc[r][1] = _mm256_add_epi32(acc[r][1], p1);
+        }
+    }
+    if (k4 > kfull) { /* last partial group: the missing bytes of A are 0 */
+        const int8_t *pb = P + kfull * np * 4 + n0 * 4;
+        __m256i b0 = _mm256_loadu_si256((const __m256i *)pb), b1 = _mm256_loadu_si256((const __m256i *)(pb + 32));
+        for (size_t r = 0; r < mr; r++) {
+            __m256i a = _mm256_set1_epi32(qsdr_k_gemm_s8_load4(A + r * lda, kfull * 4, K));
+            __m256i aa = _mm256_abs_epi8(a);
+            acc[r][0] = _mm256_add_epi32(acc[r][0], _mm256_madd_epi16(_mm256_maddubs_epi16(aa, _mm256_sign_epi8(b0, a)), ones));
+            acc[r][1] = _mm256_add_epi32(acc[r][1], _mm256_madd_epi16(_mm256_maddubs_epi16(aa, _mm256_sign_epi8(b1, a)), ones));
         }
     }
     for (size_t r = 0; r < mr; r++) {

@@ -35,8 +35,9 @@ static inline __attribute__((always_inline)) float qsdr_k_ln_unit(float u)
     qsdr_k_f32u b = {.f = u};
     int32_t e = (int32_t)((b.u >> 23) & 0xffu) - 127;
     qsdr_k_f32u m = {.u = (b.u & 0x7fffffu) | 0x3f800000u};
-    int big = m.f > 1.41421356f;
-    float mf = big ? m.f * 0.5f : m.f;
+    int32_t big = m.f > 1.41421356f;
+    qsdr_k_f32u mh = {.u = m.u - ((uint32_t)big << 23)}; /* m / 2 when big: exact */
+    float mf = mh.f;
     float ef = (float)(e + big);
     float s = (mf - 1.0f) / (mf + 1.0f);
     float s2 = s * s;
@@ -56,13 +57,14 @@ static inline __attribute__((always_inline)) void qsdr_k_box_muller(uint32_t w1,
     float a2 = a * a;
     float sn = a * (1.0f - a2 * (1.0f / 6.0f) * (1.0f - a2 * (1.0f / 20.0f) * (1.0f - a2 * (1.0f / 42.0f) * (1.0f - a2 * (1.0f / 72.0f)))));
     float cs = 1.0f - a2 * 0.5f * (1.0f - a2 * (1.0f / 12.0f) * (1.0f - a2 * (1.0f / 30.0f) * (1.0f - a2 * (1.0f / 56.0f) * (1.0f - a2 * (1.0f / 90.0f)))));
-    int swap = q & 1;
-    float c = swap ? sn : cs;
-    float s = swap ? cs : sn;
-    c = ((q + 1) & 2) ? -c : c;
-    s = (q & 2) ? -s : s;
-    *n_cos = r * c;
-    *n_sin = r * s;
+    /* selects and sign flips on the bits (exactly the float ternaries they replace): GCC
+       if-converts these for AVX2 too, not only for AVX-512's masks */
+    uint32_t swap = 0u - (uint32_t)(q & 1);
+    qsdr_k_f32u sb = {.f = sn}, cb = {.f = cs}, c, s;
+    c.u = ((sb.u & swap) | (cb.u & ~swap)) ^ ((uint32_t)((q + 1) & 2) << 30);
+    s.u = ((cb.u & swap) | (sb.u & ~swap)) ^ ((uint32_t)(q & 2) << 30);
+    *n_cos = r * c.f;
+    *n_sin = r * s.f;
 }
 
 static inline __attribute__((always_inline)) void qsdr_k_philox_normal_batch(float *out, uint32_t k0, uint32_t k1,
