@@ -15,7 +15,7 @@ typedef struct {
     qsdr_crc_type crc;
     uint8_t *v;
     float *app;
-    uint64_t frames, iterations, crc_fail;
+    uint64_t frames, iterations, crc_fail, batches; /* batches: fast decoder calls */
     size_t lanes;
     unsigned iters;
 } td_state;
@@ -106,6 +106,7 @@ static int td_work(void *st, qsdr_work_io *io)
                 memcpy((uint8_t *)io->out[0] + (f + j) * s->kout, v, s->kout);
             }
             s->frames += nb;
+            s->batches++;
             s->iterations += nb * (uint64_t)s->iters;
             f += nb;
         }
@@ -128,6 +129,8 @@ static void td_stats(void *st, qsdr_stats *o)
     td_state *s = st;
     qsdr_stats_add(o, "frames", (double)s->frames);
     qsdr_stats_add(o, "fast", s->fast != NULL);
+    /* frames per fast-decoder call: its batch (lanes) when every call is full */
+    if (s->fast) qsdr_stats_add(o, "avg_batch", s->batches ? (double)s->frames / (double)s->batches : 0);
     qsdr_stats_add(o, "avg_iterations", s->frames ? (double)s->iterations / (double)s->frames : 0);
     if (s->crc) qsdr_stats_add(o, "crc_failures", (double)s->crc_fail);
 }

@@ -283,6 +283,12 @@ QSDR_TEST(fg_hint_buffer_sizes, "unit",
     for (size_t i = 0; i < st.n; i++)
         if (!strcmp(st.v[i].name, "frames")) nf = st.v[i].value;
     QSDR_CHECK_EQ_INT(nf, 64);
+    /* the serial scheduler gave the SIMD decoder whole batches (the hint is two of them) */
+    QSDR_REQUIRE(qsdr_flowgraph_stats(fg, "dec", &st) == QSDR_OK);
+    double avg_batch = -1;
+    for (size_t i = 0; i < st.n; i++)
+        if (!strcmp(st.v[i].name, "avg_batch")) avg_batch = st.v[i].value;
+    QSDR_CHECK_MSG(avg_batch == (double)(frames / 2), "the decoder ran %g frames per call, a batch is %zu", avg_batch, frames / 2);
     qsdr_flowgraph_destroy(&fg);
 }
 
