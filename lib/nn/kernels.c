@@ -76,3 +76,23 @@ const qsdr_k_variant *qsdr_nn_gemm_s8_selected(void) { return pthread_once(&sel_
 const qsdr_k_variant *qsdr_nn_bitgemm_selected(void) { return pthread_once(&sel_once, select_all), sel_bitgemm; }
 const qsdr_k_variant *qsdr_nn_pack_planes_selected(void) { return pthread_once(&sel_once, select_all), sel_pack; }
 const qsdr_k_variant *qsdr_nn_onebit_lookup_selected(void) { return pthread_once(&sel_once, select_all), sel_onebit; }
+
+/* Bit kernels (XNOR, bit planes) or the int8 GEMM for a layer of bw x ba bits: the bit-plane
+ * GEMM costs one AND-popcount pass per plane pair (bw x ba of them; XNOR is one), the int8 GEMM
+ * one pass whatever the bits. Rates of the selected variants, bench/kernels on the reference
+ * machine (docs/kernels.md; GOP/s of one plane pair = the XNOR GEMM, and of the int8 GEMM):
+ * the bit kernels run while pairs <= their ratio. Both give the same exact integer sums, so
+ * this changes speed only. */
+static double bit_rate(const char *v) { return !strcmp(v, "avx512vpopcntdq") ? 1314 : !strcmp(v, "popcnt") ? 230 : 130; }
+static double int8_rate(const char *v) { return !strcmp(v, "avx512vnni") ? 410 : !strcmp(v, "avx2") ? 120 : 20; }
+static _Atomic int g_max_pairs_override = -1;
+
+void qsdr_nn_set_planes_max_pairs(int n) { g_max_pairs_override = n < 0 ? -1 : n; }
+
+int qsdr_nn_planes_max_pairs(void)
+{
+    int o = g_max_pairs_override;
+    if (o >= 0) return o;
+    double r = bit_rate(qsdr_nn_bitgemm_selected()->name) / int8_rate(qsdr_nn_gemm_s8_selected()->name);
+    return r >= 4 ? 4 : (int)r;
+}

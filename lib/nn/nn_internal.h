@@ -41,6 +41,12 @@ const qsdr_k_variant *qsdr_nn_gemm_s8_selected(void);
 const qsdr_k_variant *qsdr_nn_bitgemm_selected(void);
 const qsdr_k_variant *qsdr_nn_pack_planes_selected(void);
 const qsdr_k_variant *qsdr_nn_onebit_lookup_selected(void);
+/* The most plane pairs (weight bits x activation bits, at most 4) a quantized layer runs on the
+ * bit kernels (XNOR, bit planes) instead of the int8 GEMM: from the selected variants' speed
+ * (kernels.c), unless qsdr_nn_set_planes_max_pairs(n >= 0) fixed it (tests; -1: automatic).
+ * A layer's kernel is chosen when its weights are packed (at a bit-width switch). */
+int qsdr_nn_planes_max_pairs(void);
+void qsdr_nn_set_planes_max_pairs(int n);
 
 /* ---- layer arithmetic ----------------------------------------------------------------------- */
 typedef struct {

@@ -6,6 +6,7 @@
  * The integer sum comes from one of three kernels:
  *   xnor   — 1-bit weights and 1-bit signed activations (+-1 codes);
  *   planes — bw * ba <= 4 (e.g. 2x2, 1x4 bits): codes as two's-complement or +-1 bit planes;
+ *   (xnor and planes only where faster than int8 on this CPU: qsdr_nn_planes_max_pairs)
  *   int8   — everything else (unsigned 8-bit activations are shifted by -128 and corrected).
  * The codes are the quantizers' own, so the sums equal the fake-quantization reference
  * exactly; only the final float rescaling rounds differently (<= 1e-5 relative). */
@@ -35,6 +36,8 @@ typedef struct {
     void *apack;
     size_t apack_cap;
     int32_t *corr;      /* (N, P) zero-padding correction per output and pixel, or NULL */
+    uint64_t *pbits;    /* XNOR convolutions: each input pixel's channel bits, then im2row on bits */
+    size_t pbits_cap;   /* words */
     size_t cap;         /* M * K capacity of the activation buffers */
     size_t capm;        /* M capacity */
     int nb, na, dw, da;
@@ -56,6 +59,7 @@ void qsdr_nn_qlayer_free(qsdr_nn_layer *l)
     qsdr_aligned_free(s->wbits);
     qsdr_aligned_free(s->apack);
     qsdr_free(s->corr);
+    qsdr_aligned_free(s->pbits);
     qsdr_free(s);
     l->ipack = NULL;
 }
@@ -137,8 +141,7 @@ static int prepare_weights(qsdr_nn_model *m, qsdr_nn_layer *l, qstate *s, size_t
                         wc[n * K + (ky * kw + kx) * C + c] = l->wcodes[n * K + (c * kh + ky) * kw + kx];
     }
     int kind = K_INT8;
-    if (bw == 1 && ba == 1 && asigned) kind = K_XNOR;
-    else if (bw * ba <= 4) kind = K_PLANES;
+    if (bw * ba <= qsdr_nn_planes_max_pairs()) kind = bw == 1 && ba == 1 && asigned ? K_XNOR : K_PLANES;
     qsdr_free(s->corr);
     s->corr = NULL;
     if (kind != K_INT8 && asigned && ba == 1 && conv_pad && !(s->corr = pad_correction(l, K))) {
@@ -229,6 +232,41 @@ static int prepare_weights(qsdr_nn_model *m, qsdr_nn_layer *l, qstate *s, size_t
 IM2ROW(im2row_codes16, int16_t)
 IM2ROW(im2row_codes8, int8_t)
 
+/* The rows of im2row_codes16 for one-bit activations, built in bits: each input pixel's C
+ * channel bits (pix: Wc = ceil(C / 64) words per pixel, from to_planes, bits past C zero) go
+ * to bit (ky kw + kx) C of the row (W words; padding taps read as code 0, as to_planes makes
+ * them, and the bits past K stay 0). 1/C of the data im2row_codes16 moves. A row is assembled
+ * in a local array of W + 1 words (the spill of the last tap lands in the extra word, which is
+ * 0: bits at >= K are) and stored once. */
+#define IM2ROW_BITS_MAXW 64
+#if defined(__GNUC__) && !defined(__clang__)
+__attribute__((optimize("no-tree-loop-distribute-patterns"))) /* the word loops, not rep movs/stos */
+#endif
+static void im2row_bits(uint64_t *rows, size_t W, const uint64_t *pix, size_t Wc, const qsdr_nn_conv_geom *g, size_t B)
+{
+    size_t C = g->c, P = g->ho * g->wo, T = g->kh * g->kw;
+    for (size_t b = 0; b < B; b++)
+        for (size_t oy = 0; oy < g->ho; oy++)
+            for (size_t ox = 0; ox < g->wo; ox++) {
+                uint64_t acc[IM2ROW_BITS_MAXW + 1];
+                for (size_t w = 0; w <= W; w++) acc[w] = 0; /* loops: memset / memcpy of a few words cost more */
+                long iy0 = (long)(oy * g->sy) - (long)g->py, ix0 = (long)(ox * g->sx) - (long)g->px;
+                for (size_t t = 0; t < T; t++) {
+                    long iy = iy0 + (long)(t / g->kw), ix = ix0 + (long)(t % g->kw);
+                    if (iy < 0 || iy >= (long)g->h || ix < 0 || ix >= (long)g->w) continue;
+                    const uint64_t *src = pix + ((b * g->h + (size_t)iy) * g->w + (size_t)ix) * Wc;
+                    size_t off = t * C, w0 = off / 64;
+                    unsigned sh = (unsigned)(off % 64);
+                    for (size_t i = 0; i < Wc; i++) {
+                        acc[w0 + i] |= src[i] << sh;
+                        acc[w0 + i + 1] |= sh ? src[i] >> (64 - sh) : 0;
+                    }
+                }
+                uint64_t *r = rows + (b * P + oy * g->wo + ox) * W;
+                for (size_t w = 0; w < W; w++) r[w] = acc[w];
+            }
+}
+
 static int grow_bytes(void **p, size_t bytes)
 {
     qsdr_aligned_free(*p);
@@ -268,7 +306,23 @@ int qsdr_nn_qlayer_forward(qsdr_nn_model *m, qsdr_nn_layer *l, float *y, const f
     int16_t *codes = s->acodes; /* (M, K) */
     bool shift = l->ikind == K_INT8 && !l->aq.ops->signed_codes && l->aq.bits == 8; /* 0..255: not int8 */
     int16_t sh = shift ? 128 : 0;
-    if (conv) { /* NCHW codes -> NHWC (int8 for the int8 kernel, shifted) -> rows */
+    bool bit_rows = s->swapped && (K + 63) / 64 <= IM2ROW_BITS_MAXW;
+    if (conv && bit_rows) { /* XNOR: NCHW codes -> each pixel's channel bits -> rows of bits */
+        size_t C = l->in_c, HW = l->in_h * l->in_w, Wc = (C + 63) / 64, need = B * HW * Wc;
+        if (need > s->pbits_cap) {
+            if (grow_bytes((void **)&s->pbits, need * sizeof(uint64_t))) return QSDR_ENOMEM;
+            s->pbits_cap = need;
+        }
+        memset(s->pbits, 0, need * sizeof(uint64_t));
+        for (size_t b = 0; b < B; b++)
+            for (size_t c = 0; c < C; c++) { /* the sign bits of to_planes(..., pm1) */
+                const int16_t *src = s->acodes + (b * C + c) * HW;
+                uint64_t *dst = s->pbits + b * HW * Wc + c / 64;
+                unsigned bit = (unsigned)(c % 64);
+                for (size_t p = 0; p < HW; p++) dst[p * Wc] |= (uint64_t)(src[p] > 0) << bit;
+            }
+        im2row_bits(s->abits, (K + 63) / 64, s->pbits, Wc, &l->g, B);
+    } else if (conv) { /* NCHW codes -> NHWC (int8 for the int8 kernel, shifted) -> rows */
         size_t C = l->in_c, HW = l->in_h * l->in_w;
         int16_t *nhwc = s->acodes + B * l->fin;
         int8_t *nhwc8 = (int8_t *)nhwc;
@@ -305,7 +359,7 @@ int qsdr_nn_qlayer_forward(qsdr_nn_model *m, qsdr_nn_layer *l, float *y, const f
         const qsdr_k_bitgemm_ops *ops = l->ivar->ops;
         size_t W = (K + 63) / 64;
         bool asigned = l->aq.ops->signed_codes;
-        to_planes(s->abits, codes, K, M, K, s->na, asigned);
+        if (!(conv && bit_rows)) to_planes(s->abits, codes, K, M, K, s->na, asigned);
         if (s->swapped) {
             size_t need = ops->packed_size(M, 1, W);
             if (need > s->apack_cap) {

@@ -216,17 +216,61 @@ QSDR_TEST(nn_int_engine_matches_fake_quant, "unit", "integer/bit kernels reprodu
     const char *conv = "input: [3, 7, 9]\nquant: {weight: dorefa, act: sym}\nlayers:\n  - {type: conv2d, out: 5, kernel: 3, pad: 1}\n"
                        "  - {type: relu}\n  - {type: conv2d, out: 4, kernel: [2, 3], stride: 2}\n";
     const char *c1d = "input: [2, 40]\nquant: {weight: sign, act: sym}\nlayers:\n  - {type: conv1d, out: 6, kernel: 5, stride: 2}\n";
-    for (int wb = 1; wb <= 8; wb++)
-        for (int ab = 1; ab <= 8; ab++) {
-            int_vs_fake(lin, wb, ab, "linear dorefa/sym");
-            int_vs_fake(lin_pact, wb, ab, "linear dorefa/pact");
-            if ((wb + ab) % 3 == 0 || wb == ab) {
-                int_vs_fake(lin_lsq, wb, ab, "mlp lsq/sym+pact");
-                int_vs_fake(conv, wb, ab, "conv2d pad/stride");
+    /* rows longer than a 64-bit word, taps straddling word boundaries (5 channels x 25 taps),
+       pixels of more than one word (70 channels): the XNOR convolution's bit-level im2row */
+    const char *conv_wide = "input: [5, 6, 7]\nquant: {weight: dorefa, act: sym}\nlayers:\n  - {type: conv2d, out: 3, kernel: 5, pad: 2}\n";
+    const char *conv_deep = "input: [70, 4, 5]\nquant: {weight: dorefa, act: sym}\nlayers:\n  - {type: conv2d, out: 4, kernel: 3, pad: 1, stride: 2}\n";
+    /* every kernel whatever this CPU prefers: bit kernels wherever they apply (XNOR, planes up
+       to 4 plane pairs), then the int8 GEMM everywhere, then the automatic choice */
+    for (int pairs = 4; pairs >= -1; pairs--) {
+        if (pairs > 0 && pairs < 4) continue;
+        qsdr_nn_set_planes_max_pairs(pairs);
+        for (int wb = 1; wb <= 8; wb++)
+            for (int ab = 1; ab <= 8; ab++) {
+                int_vs_fake(lin, wb, ab, "linear dorefa/sym");
+                int_vs_fake(lin_pact, wb, ab, "linear dorefa/pact");
+                if ((wb + ab) % 3 == 0 || wb == ab) {
+                    int_vs_fake(lin_lsq, wb, ab, "mlp lsq/sym+pact");
+                    int_vs_fake(conv, wb, ab, "conv2d pad/stride");
+                }
+                if (wb == ab || wb == 1) {
+                    int_vs_fake(conv_wide, wb, ab, "conv2d 5x5 over 5 channels");
+                    int_vs_fake(conv_deep, wb, ab, "conv2d over 70 channels");
+                }
             }
-        }
-    int_vs_fake(c1d, 1, 1, "conv1d sign");
-    int_vs_fake(c1d, 1, 3, "conv1d sign");
+        int_vs_fake(c1d, 1, 1, "conv1d sign");
+        int_vs_fake(c1d, 1, 3, "conv1d sign");
+    }
+    qsdr_nn_set_planes_max_pairs(-1);
+}
+
+QSDR_TEST(nn_int_engine_kernel_choice, "unit",
+          "the integer engine runs bit kernels up to qsdr_nn_planes_max_pairs plane pairs and int8 beyond")
+{
+    const char *spec = "input: [3, 9, 8]\nquant: {weight: dorefa, act: sym}\nlayers:\n  - {type: conv2d, out: 6, kernel: 3, pad: 1}\n";
+    static const struct {
+        int pairs, wb, ab;
+        const char *kind;
+    } cases[] = {{4, 1, 1, "xnor/"}, {4, 2, 2, "planes/"}, {4, 1, 4, "planes/"}, {4, 1, 5, "int8/"}, {3, 2, 2, "int8/"},
+                 {3, 1, 2, "planes/"}, {1, 1, 1, "xnor/"}, {1, 1, 2, "int8/"}, {0, 1, 1, "int8/"}};
+    for (size_t t = 0; t < sizeof cases / sizeof *cases; t++) {
+        qsdr_nn_set_planes_max_pairs(cases[t].pairs);
+        qsdr_nn_model *m = qsdr_nn_model_from_spec(spec, "choice");
+        QSDR_REQUIRE(m);
+        QSDR_REQUIRE(qsdr_nn_set_bits(m, QSDR_NN_ALL_LAYERS, cases[t].wb, cases[t].ab) == QSDR_OK);
+        qsdr_nn_set_engine(m, QSDR_NN_ENGINE_INT);
+        float x[3 * 9 * 8] = {0};
+        QSDR_REQUIRE(qsdr_nn_forward(m, x, 1));
+        const char *k = qsdr_nn_layer_kernel(m, 0);
+        QSDR_CHECK_MSG(!strncmp(k, cases[t].kind, strlen(cases[t].kind)), "max pairs %d, W%dA%d: kernel %s, expected %s...", cases[t].pairs,
+                       cases[t].wb, cases[t].ab, k, cases[t].kind);
+        qsdr_nn_model_free(m);
+    }
+    qsdr_nn_set_planes_max_pairs(-1);
+    int auto_pairs = qsdr_nn_planes_max_pairs();
+    QSDR_CHECK(auto_pairs >= 0 && auto_pairs <= 4);
+    printf("  this CPU: bit kernels up to %d plane pairs (%s vs int8/%s)\n", auto_pairs, qsdr_nn_bitgemm_selected()->name,
+           qsdr_nn_gemm_s8_selected()->name);
 }
 
 QSDR_TEST(nn_int_engine_switch_kernels, "unit", "one conv model switched 1 -> 8 -> 2 -> 1 -> 4/1 bits: each integer kernel change matches fake quant")
