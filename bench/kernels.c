@@ -99,7 +99,7 @@ static void run_planes(job *j)
     o->planes(j->c, 256, j->b, 16, 4, w4, ((void **)j->d)[j->v - qsdr_nn_bitgemm_variants()], 4, w4, 64, 256, 4);
 }
 
-static void run_pack_planes(job *j) { ((qsdr_k_pack_planes_fn)j->v->fn)(j->c, j->a, 256, 64, 256, 4, 0); }
+static void run_pack_planes(job *j) { ((qsdr_k_pack_planes_fn)j->v->fn)(j->c, j->a, 256, 64, 256, (int)j->n, j->n == 1); }
 
 static void run_lookup(job *j) { ((qsdr_k_onebit_lookup_fn)j->v->fn)(j->a, j->n, 4, j->b, 2, j->c); }
 
@@ -177,8 +177,11 @@ int main(void)
     {
         int16_t *codes = malloc(64 * 256 * sizeof(int16_t));
         for (size_t i = 0; i < 64 * 256; i++) codes[i] = (int16_t)(lcg(&seed) % 16 - 8);
-        j = (job){.a = codes, .c = malloc(64 * 4 * 4 * 8)};
+        j = (job){.a = codes, .c = malloc(64 * 4 * 4 * 8), .n = 4};
         family("bit-plane packing, 64 x 256 codes into 4 planes (multi-bit layers)", "Mcode/s", 64.0 * 256, 1e6, qsdr_nn_pack_planes_variants(),
+               qsdr_nn_pack_planes_selected(), run_pack_planes, &j);
+        j.n = 1;
+        family("sign-bit packing, 64 x 256 codes (XNOR layers)", "Mcode/s", 64.0 * 256, 1e6, qsdr_nn_pack_planes_variants(),
                qsdr_nn_pack_planes_selected(), run_pack_planes, &j);
         free(codes), free(j.c);
     }

@@ -44,6 +44,9 @@ static const qsdr_k_variant bitgemm_table[] = {
 
 static const qsdr_k_variant pack_table[] = {
 #if defined(__x86_64__)
+    /* AVX2 first: faster than AVX-512BW's masked loads and compares on the AMD EPYC (bench/kernels:
+       15.2-15.3 vs 13.4-13.8 Gcode/s for 4 planes, 37-44 vs 30 for signs) */
+    {"avx2", (void (*)(void))qsdr_k_pack_planes_avx2, QSDR_CPU_AVX2, NULL},
     {"avx512bw", (void (*)(void))qsdr_k_pack_planes_avx512bw, QSDR_CPU_AVX512, NULL},
 #endif
     {"generic", (void (*)(void))qsdr_k_pack_planes_generic, 0, NULL},

@@ -39,6 +39,50 @@ __attribute__((unused)) static void qsdr_k_pack_planes_generic(uint64_t *out, co
 }
 
 #if defined(__x86_64__)
+/* AVX2: 64 codes per word; the bit of each code is moved to its int16 sign (compare for pm1,
+ * shift for plane i), packed to bytes with signed saturation (which keeps the sign) and read
+ * with movemask. packs works per 128-bit lane, so a permute restores the code order. A
+ * partial last word goes through a zeroed copy. */
+__attribute__((target("avx2"), always_inline)) static inline uint32_t qsdr_k_pack32_avx2(__m256i a, __m256i b)
+{
+    return (uint32_t)_mm256_movemask_epi8(_mm256_permute4x64_epi64(_mm256_packs_epi16(a, b), 0xD8));
+}
+
+__attribute__((target("avx2"), unused)) static void
+qsdr_k_pack_planes_avx2(uint64_t *out, const int16_t *codes, size_t ld, size_t rows, size_t K, int n, int pm1)
+{
+    size_t W = (K + 63) / 64;
+    const __m256i zero = _mm256_setzero_si256();
+    for (size_t r = 0; r < rows; r++) {
+        const int16_t *c = codes + r * ld;
+        uint64_t *o = out + r * (size_t)n * W;
+        for (size_t w = 0; w < W; w++) {
+            size_t k0 = w * 64, left = K - k0;
+            int16_t tail[64];
+            const int16_t *src = c + k0;
+            if (left < 64) {
+                memset(tail, 0, sizeof tail);
+                memcpy(tail, src, left * sizeof *tail);
+                src = tail;
+            }
+            __m256i v[4];
+            for (int j = 0; j < 4; j++) v[j] = _mm256_loadu_si256((const __m256i *)(src + 16 * j));
+            if (pm1) {
+                __m256i g[4];
+                for (int j = 0; j < 4; j++) g[j] = _mm256_cmpgt_epi16(v[j], zero);
+                o[w] = qsdr_k_pack32_avx2(g[0], g[1]) | (uint64_t)qsdr_k_pack32_avx2(g[2], g[3]) << 32;
+                continue;
+            }
+            for (int i = 0; i < n; i++) {
+                __m128i sh = _mm_cvtsi32_si128(15 - i);
+                __m256i t[4];
+                for (int j = 0; j < 4; j++) t[j] = _mm256_sll_epi16(v[j], sh);
+                o[(size_t)i * W + w] = qsdr_k_pack32_avx2(t[0], t[1]) | (uint64_t)qsdr_k_pack32_avx2(t[2], t[3]) << 32;
+            }
+        }
+    }
+}
+
 /* 32 codes per compare: the mask registers are the packed bits */
 __attribute__((target("avx512f,avx512bw"), unused)) static void
 qsdr_k_pack_planes_avx512bw(uint64_t *out, const int16_t *codes, size_t ld, size_t rows, size_t K, int n, int pm1)
