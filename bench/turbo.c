@@ -85,8 +85,9 @@ int main(void)
         int logmap;
         size_t frames;
     } rows[] = {{"float reference, max-log", NULL, 0, 16}, {"float reference, log-MAP", NULL, 1, 4}, {"int16 generic C", "generic", 0, 32},
-                {"int16 AVX2", "avx2", 0, 512},       {"int16 AVX-512BW", "avx512", 0, 512},
-                {"int8 generic C", "generic_i8", 0, 64}, {"int8 AVX2", "avx2_i8", 0, 512}, {"int8 AVX-512BW", "avx512_i8", 0, 512}};
+                {"int16 portable vectors", "portable", 0, 128}, {"int16 AVX2", "avx2", 0, 512},       {"int16 AVX-512BW", "avx512", 0, 512},
+                {"int8 generic C", "generic_i8", 0, 64}, {"int8 portable vectors", "portable_i8", 0, 128},
+                {"int8 AVX2", "avx2_i8", 0, 512}, {"int8 AVX-512BW", "avx512_i8", 0, 512}};
     for (size_t r = 0; r < sizeof rows / sizeof *rows; r++) {
         if (rows[r].variant) {
             qsdr_turbo_fast_t *t = qsdr_turbo_fast_create(K, 6, QSDR_TURBO_R13, rows[r].variant);
