@@ -1,7 +1,8 @@
 /* SPDX-License-Identifier: MIT */
 /* Fast LTE turbo decoder: int16 fixed point, max-log-MAP with extrinsic scaling 0.75,
  * inter-frame SIMD (one frame per lane), chosen at run time: AVX-512BW (32 frames), AVX2 (16),
- * generic C (16). The decoder core is turbo_fast_core.h, compiled once per instruction set. */
+ * portable GNU C vectors (8), generic C (16); int8 twice the frames. The decoder core is
+ * turbo_fast_core.h, compiled once per instruction set. */
 #include <math.h>
 #include <pthread.h>
 #include <stdbool.h>

@@ -233,7 +233,7 @@ IM2ROW(im2row_codes16, int16_t)
 IM2ROW(im2row_codes8, int8_t)
 
 /* The rows of im2row_codes16 for one-bit activations, built in bits: each input pixel's C
- * channel bits (pix: Wc = ceil(C / 64) words per pixel, from to_planes, bits past C zero) go
+ * channel bits (pix: Wc = ceil(C / 64) words per pixel, bits past C zero) go
  * to bit (ky kw + kx) C of the row (W words; padding taps read as code 0, as to_planes makes
  * them, and the bits past K stay 0). 1/C of the data im2row_codes16 moves. A row is assembled
  * in a local array of W + 1 words (the spill of the last tap lands in the extra word, which is
@@ -306,8 +306,8 @@ int qsdr_nn_qlayer_forward(qsdr_nn_model *m, qsdr_nn_layer *l, float *y, const f
     int16_t *codes = s->acodes; /* (M, K) */
     bool shift = l->ikind == K_INT8 && !l->aq.ops->signed_codes && l->aq.bits == 8; /* 0..255: not int8 */
     int16_t sh = shift ? 128 : 0;
-    bool bit_rows = s->swapped && (K + 63) / 64 <= IM2ROW_BITS_MAXW;
-    if (conv && bit_rows) { /* XNOR: NCHW codes -> each pixel's channel bits -> rows of bits */
+    bool bit_rows = s->swapped && (K + 63) / 64 <= IM2ROW_BITS_MAXW; /* swapped: XNOR convolutions */
+    if (bit_rows) { /* XNOR: NCHW codes -> each pixel's channel bits -> rows of bits */
         size_t C = l->in_c, HW = l->in_h * l->in_w, Wc = (C + 63) / 64, need = B * HW * Wc;
         if (need > s->pbits_cap) {
             if (grow_bytes((void **)&s->pbits, need * sizeof(uint64_t))) return QSDR_ENOMEM;
@@ -315,7 +315,7 @@ int qsdr_nn_qlayer_forward(qsdr_nn_model *m, qsdr_nn_layer *l, float *y, const f
         }
         memset(s->pbits, 0, need * sizeof(uint64_t));
         for (size_t b = 0; b < B; b++)
-            for (size_t c = 0; c < C; c++) { /* the sign bits of to_planes(..., pm1) */
+            for (size_t c = 0; c < C; c++) { /* the bits to_planes(..., pm1) makes: code > 0 */
                 const int16_t *src = s->acodes + (b * C + c) * HW;
                 uint64_t *dst = s->pbits + b * HW * Wc + c / 64;
                 unsigned bit = (unsigned)(c % 64);
@@ -359,7 +359,7 @@ int qsdr_nn_qlayer_forward(qsdr_nn_model *m, qsdr_nn_layer *l, float *y, const f
         const qsdr_k_bitgemm_ops *ops = l->ivar->ops;
         size_t W = (K + 63) / 64;
         bool asigned = l->aq.ops->signed_codes;
-        if (!(conv && bit_rows)) to_planes(s->abits, codes, K, M, K, s->na, asigned);
+        if (!bit_rows) to_planes(s->abits, codes, K, M, K, s->na, asigned);
         if (s->swapped) {
             size_t need = ops->packed_size(M, 1, W);
             if (need > s->apack_cap) {

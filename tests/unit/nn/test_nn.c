@@ -222,9 +222,9 @@ QSDR_TEST(nn_int_engine_matches_fake_quant, "unit", "integer/bit kernels reprodu
     const char *conv_deep = "input: [70, 4, 5]\nquant: {weight: dorefa, act: sym}\nlayers:\n  - {type: conv2d, out: 4, kernel: 3, pad: 1, stride: 2}\n";
     /* every kernel whatever this CPU prefers: bit kernels wherever they apply (XNOR, planes up
        to 4 plane pairs), then the int8 GEMM everywhere, then the automatic choice */
-    for (int pairs = 4; pairs >= -1; pairs--) {
-        if (pairs > 0 && pairs < 4) continue;
-        qsdr_nn_set_planes_max_pairs(pairs);
+    static const int policies[] = {4, 0, -1};
+    for (size_t pi = 0; pi < sizeof policies / sizeof *policies; pi++) {
+        qsdr_nn_set_planes_max_pairs(policies[pi]);
         for (int wb = 1; wb <= 8; wb++)
             for (int ab = 1; ab <= 8; ab++) {
                 int_vs_fake(lin, wb, ab, "linear dorefa/sym");
