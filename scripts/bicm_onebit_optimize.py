@@ -8,7 +8,8 @@
 # the exact bitwise MI (sum over all 16 one-bit output patterns) at B1's own bitwise threshold
 # for R = 1/2 and R = 1/3, from many random starts (seeded). BMI of a fixed constellation grows
 # with Eb/N0, so if no constellation exceeds m R there, none has a lower threshold than B1.
-#   scripts/bicm_onebit_optimize.py [STARTS (default 300)]       (about a minute)
+#   scripts/bicm_onebit_optimize.py [STARTS (default 300)]       (about 20 s)
+# Needs python3-numpy and python3-scipy (GNU Radio pulls them in with its recommended packages).
 import math
 import sys
 
