@@ -12,6 +12,7 @@
 #include "fec/fec_internal.h"
 #include "nn/kernels/qsdr_k_bitgemm.h"
 #include "nn/kernels/qsdr_k_gemm_s8.h"
+#include "nn/kernels/qsdr_k_nhwc.h"
 #include "nn/kernels/qsdr_k_onebit_lookup.h"
 #include "nn/kernels/qsdr_k_pack_planes.h"
 #include "nn/nn_internal.h"
@@ -101,6 +102,8 @@ static void run_planes(job *j)
 
 static void run_pack_planes(job *j) { ((qsdr_k_pack_planes_fn)j->v->fn)(j->c, j->a, 256, 64, 256, (int)j->n, j->n == 1); }
 
+static void run_nhwc(job *j) { ((qsdr_k_nhwc_fn)j->v->fn)(j->c, j->a, 32, 256, 0, 1); }
+
 static void run_lookup(job *j) { ((qsdr_k_onebit_lookup_fn)j->v->fn)(j->a, j->n, 4, j->b, 2, j->c); }
 
 static void run_transpose(job *j) { ((void (*)(qsdr_turbo_fast_t *))j->v->fn)(j->a); }
@@ -183,6 +186,16 @@ int main(void)
         j.n = 1;
         family("sign-bit packing, 64 x 256 codes (XNOR layers)", "Mcode/s", 64.0 * 256, 1e6, qsdr_nn_pack_planes_variants(),
                qsdr_nn_pack_planes_selected(), run_pack_planes, &j);
+        free(codes), free(j.c);
+    }
+
+    /* a convolution input's codes NCHW -> NHWC int8, 32 channels x 16 x 16 pixels */
+    {
+        int16_t *codes = malloc(32 * 256 * sizeof(int16_t));
+        for (size_t i = 0; i < 32 * 256; i++) codes[i] = (int16_t)(lcg(&seed) % 256 - 128);
+        j = (job){.a = codes, .c = malloc(32 * 256)};
+        family("convolution codes NCHW -> NHWC int8, 32 channels x 256 pixels (int8 convolutions)", "Mcode/s", 32.0 * 256, 1e6,
+               qsdr_nn_nhwc_variants(), qsdr_nn_nhwc_selected(), run_nhwc, &j);
         free(codes), free(j.c);
     }
 

@@ -4,6 +4,7 @@
 
 #include "nn/kernels/qsdr_k_bitgemm.h"
 #include "nn/kernels/qsdr_k_gemm_s8.h"
+#include "nn/kernels/qsdr_k_nhwc.h"
 #include "nn/kernels/qsdr_k_onebit_lookup.h"
 #include "nn/kernels/qsdr_k_pack_planes.h"
 #include "nn/nn_internal.h"
@@ -59,14 +60,22 @@ static const qsdr_k_variant onebit_table[] = {
     {"generic", (void (*)(void))qsdr_k_onebit_lookup_generic, 0, NULL},
     {NULL, NULL, 0, NULL}};
 
+static const qsdr_k_variant nhwc_table[] = {
+#if defined(__x86_64__)
+    {"sse2", (void (*)(void))qsdr_k_nhwc_sse2, 0, NULL},
+#endif
+    {"generic", (void (*)(void))qsdr_k_nhwc_generic, 0, NULL},
+    {NULL, NULL, 0, NULL}};
+
 const qsdr_k_variant *qsdr_nn_gemm_s8_variants(void) { return gemm_s8_table; }
+const qsdr_k_variant *qsdr_nn_nhwc_variants(void) { return nhwc_table; }
 const qsdr_k_variant *qsdr_nn_onebit_lookup_variants(void) { return onebit_table; }
 const qsdr_k_variant *qsdr_nn_bitgemm_variants(void) { return bitgemm_table; }
 const qsdr_k_variant *qsdr_nn_pack_planes_variants(void) { return pack_table; }
 
 /* The variant of each family is chosen once per process (qsdr_k_select: best supported, or
  * QSDR_SIMD), so a QSDR_SIMD warning is printed once, not at every bit-width switch. */
-static const qsdr_k_variant *sel_gemm_s8, *sel_bitgemm, *sel_pack, *sel_onebit;
+static const qsdr_k_variant *sel_gemm_s8, *sel_bitgemm, *sel_pack, *sel_onebit, *sel_nhwc;
 static pthread_once_t sel_once = PTHREAD_ONCE_INIT;
 static void select_all(void)
 {
@@ -74,11 +83,13 @@ static void select_all(void)
     sel_bitgemm = qsdr_k_select(bitgemm_table);
     sel_pack = qsdr_k_select(pack_table);
     sel_onebit = qsdr_k_select(onebit_table);
+    sel_nhwc = qsdr_k_select(nhwc_table);
 }
 const qsdr_k_variant *qsdr_nn_gemm_s8_selected(void) { return pthread_once(&sel_once, select_all), sel_gemm_s8; }
 const qsdr_k_variant *qsdr_nn_bitgemm_selected(void) { return pthread_once(&sel_once, select_all), sel_bitgemm; }
 const qsdr_k_variant *qsdr_nn_pack_planes_selected(void) { return pthread_once(&sel_once, select_all), sel_pack; }
 const qsdr_k_variant *qsdr_nn_onebit_lookup_selected(void) { return pthread_once(&sel_once, select_all), sel_onebit; }
+const qsdr_k_variant *qsdr_nn_nhwc_selected(void) { return pthread_once(&sel_once, select_all), sel_nhwc; }
 
 /* Bit kernels (XNOR, bit planes) or the int8 GEMM for a layer of bw x ba bits: the bit-plane
  * GEMM costs one AND-popcount pass per plane pair (bw x ba of them; XNOR is one), the int8 GEMM

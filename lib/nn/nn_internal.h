@@ -36,11 +36,13 @@ const qsdr_k_variant *qsdr_nn_gemm_s8_variants(void);
 const qsdr_k_variant *qsdr_nn_bitgemm_variants(void);
 const qsdr_k_variant *qsdr_nn_pack_planes_variants(void);
 const qsdr_k_variant *qsdr_nn_onebit_lookup_variants(void);
+const qsdr_k_variant *qsdr_nn_nhwc_variants(void); /* .fn: qsdr_k_nhwc_fn (convolution codes NCHW -> NHWC) */
 /* the variant in use, chosen once */
 const qsdr_k_variant *qsdr_nn_gemm_s8_selected(void);
 const qsdr_k_variant *qsdr_nn_bitgemm_selected(void);
 const qsdr_k_variant *qsdr_nn_pack_planes_selected(void);
 const qsdr_k_variant *qsdr_nn_onebit_lookup_selected(void);
+const qsdr_k_variant *qsdr_nn_nhwc_selected(void);
 /* The most plane pairs (weight bits x activation bits, at most 4) a quantized layer runs on the
  * bit kernels (XNOR, bit planes) instead of the int8 GEMM: from the selected variants' speed
  * (kernels.c), unless qsdr_nn_set_planes_max_pairs(n >= 0) fixed it (tests; -1: automatic).

@@ -14,6 +14,7 @@
 #include <volk/volk.h>
 
 #include "nn/kernels/qsdr_k_bitgemm.h"
+#include "nn/kernels/qsdr_k_nhwc.h"
 #include "nn/kernels/qsdr_k_gemm_s8.h"
 #include "nn/kernels/qsdr_k_pack_planes.h"
 #include "nn/nn_internal.h"
@@ -326,17 +327,10 @@ int qsdr_nn_qlayer_forward(qsdr_nn_model *m, qsdr_nn_layer *l, float *y, const f
         size_t C = l->in_c, HW = l->in_h * l->in_w;
         int16_t *nhwc = s->acodes + B * l->fin;
         int8_t *nhwc8 = (int8_t *)nhwc;
-        for (size_t b = 0; b < B; b++) /* in 64-pixel blocks, so the strided writes stay in cache */
-            for (size_t p0 = 0; p0 < HW; p0 += 64) {
-                size_t pe = p0 + 64 < HW ? p0 + 64 : HW;
-                for (size_t c = 0; c < C; c++) {
-                    const int16_t *src = s->acodes + (b * C + c) * HW;
-                    if (l->ikind == K_INT8)
-                        for (size_t p = p0; p < pe; p++) nhwc8[(b * HW + p) * C + c] = (int8_t)(src[p] - sh);
-                    else
-                        for (size_t p = p0; p < pe; p++) nhwc[(b * HW + p) * C + c] = src[p];
-                }
-            }
+        qsdr_k_nhwc_fn to_nhwc = (qsdr_k_nhwc_fn)qsdr_nn_nhwc_selected()->fn;
+        bool out8 = l->ikind == K_INT8;
+        for (size_t b = 0; b < B; b++)
+            to_nhwc(out8 ? (void *)(nhwc8 + b * HW * C) : (void *)(nhwc + b * HW * C), s->acodes + b * C * HW, C, HW, sh, out8);
         codes = nhwc + B * l->fin;
         if (l->ikind == K_INT8) im2row_codes8(s->a8, nhwc8, &l->g, B, (int8_t)-sh);
         else im2row_codes16(codes, nhwc, &l->g, B, 0);

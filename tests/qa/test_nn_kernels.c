@@ -1,5 +1,5 @@
 /* SPDX-License-Identifier: MIT */
-/* NN kernel QA: every int8-GEMM, bit-GEMM, bit-plane-packing and one-bit-lookup variant the CPU
+/* NN kernel QA: every int8-GEMM, bit-GEMM, bit-plane-packing, NHWC and one-bit-lookup variant the CPU
  * supports against the generic reference on seeded input: M, N, K over 0..67 (odd sizes), plus
  * one large shape, with unaligned pointers and a canary after C. Results must match exactly. */
 #include <math.h>
@@ -8,6 +8,7 @@
 
 #include "nn/kernels/qsdr_k_bitgemm.h"
 #include "nn/kernels/qsdr_k_gemm_s8.h"
+#include "nn/kernels/qsdr_k_nhwc.h"
 #include "nn/kernels/qsdr_k_onebit_lookup.h"
 #include "nn/kernels/qsdr_k_pack_planes.h"
 #include "nn/nn_internal.h"
@@ -253,4 +254,41 @@ QSDR_TEST(qa_nn_onebit_lookup_variants, "qa",
     }
     QSDR_CHECK(tested >= 1);
     QSDR_CHECK(stops > 100); /* the breakers did end runs early */
+}
+
+QSDR_TEST(qa_nn_nhwc_variants, "qa", "convolution codes NCHW -> NHWC (int8 with offset, int16): every variant equals the generic reference exactly")
+{
+    const qsdr_k_variant *tab = qsdr_nn_nhwc_variants(), *g = qsdr_k_find(tab, "generic");
+    QSDR_REQUIRE(g);
+    qsdr_k_nhwc_fn gen = (qsdr_k_nhwc_fn)g->fn;
+    static const size_t Cs[] = {1, 3, 8, 16, 24, 32, 5, 64}, HWs[] = {1, 7, 8, 16, 64, 72, 256, 13};
+    uint64_t seed = 17;
+    int tested = 0;
+    for (const qsdr_k_variant *v = tab; v->name; v++) {
+        if (!qsdr_k_supported(v)) continue;
+        tested++;
+        qsdr_k_nhwc_fn fn = (qsdr_k_nhwc_fn)v->fn;
+        for (size_t ci = 0; ci < sizeof Cs / sizeof *Cs; ci++)
+            for (size_t hi = 0; hi < sizeof HWs / sizeof *HWs; hi++)
+                for (int mode = 0; mode < 3; mode++) { /* int8 codes, int8 0..255 shifted by 128, int16 codes */
+                    size_t C = Cs[ci], HW = HWs[hi], n = C * HW;
+                    int out8 = mode < 2;
+                    int16_t sub = mode == 1 ? 128 : 0;
+                    int16_t *src = malloc(n * sizeof *src);
+                    unsigned char *a = malloc(2 * n + 16), *b = malloc(2 * n + 16);
+                    QSDR_REQUIRE(src && a && b);
+                    for (size_t i = 0; i < n; i++)
+                        src[i] = (int16_t)(mode == 0 ? (int)(lcg(&seed) % 256) - 128 : mode == 1 ? (int)(lcg(&seed) % 256) : (int)(lcg(&seed) % 65536) - 32768);
+                    memset(a, 0x5a, 2 * n + 16), memset(b, 0x5a, 2 * n + 16); /* the bytes past the output stay */
+                    gen(a, src, C, HW, sub, out8);
+                    fn(b, src, C, HW, sub, out8);
+                    QSDR_CHECK_MSG(memcmp(a, b, 2 * n + 16) == 0, "%s C=%zu HW=%zu mode %d differs", v->name, C, HW, mode);
+                    /* the reference itself: spot-check the definition */
+                    size_t c = C / 2, p = HW / 3;
+                    if (out8) QSDR_CHECK_EQ_INT(((int8_t *)a)[p * C + c], src[c * HW + p] - sub);
+                    else QSDR_CHECK_EQ_INT(((int16_t *)a)[p * C + c], src[c * HW + p]);
+                    free(src), free(a), free(b);
+                }
+    }
+    QSDR_CHECK(tested >= 1);
 }
