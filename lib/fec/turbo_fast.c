@@ -493,28 +493,7 @@ static void transpose_generic(qsdr_turbo_fast_t *q)
 }
 
 #if defined(__x86_64__)
-#include <emmintrin.h>
-/* r[j] = row j of an 8 x 8 int16 block -> r[i] = column i. */
-static inline void transpose8x8_epi16(__m128i r[8])
-{
-    __m128i a[8], b[8];
-    for (int j = 0; j < 4; j++) {
-        a[2 * j] = _mm_unpacklo_epi16(r[2 * j], r[2 * j + 1]);
-        a[2 * j + 1] = _mm_unpackhi_epi16(r[2 * j], r[2 * j + 1]);
-    }
-    /* a[2j] = columns 0-3 of rows 2j, 2j+1 interleaved; a[2j+1] = columns 4-7 */
-    for (int h = 0; h < 2; h++)
-        for (int j = 0; j < 2; j++) {
-            b[4 * h + 2 * j] = _mm_unpacklo_epi32(a[4 * j + h], a[4 * j + 2 + h]);
-            b[4 * h + 2 * j + 1] = _mm_unpackhi_epi32(a[4 * j + h], a[4 * j + 2 + h]);
-        }
-    /* b[4h + 2j + c]: rows 4j..4j+3, columns 4h + 2c, 4h + 2c + 1 */
-    for (int h = 0; h < 2; h++)
-        for (int c = 0; c < 2; c++) {
-            r[4 * h + 2 * c] = _mm_unpacklo_epi64(b[4 * h + c], b[4 * h + 2 + c]);
-            r[4 * h + 2 * c + 1] = _mm_unpackhi_epi64(b[4 * h + c], b[4 * h + 2 + c]);
-        }
-}
+#include "phy/kernels/qsdr_k_transpose8x8.h"
 
 /* SSE2 (every x86-64): 8 x 8 blocks of steps x lanes; int8 packs two blocks (16 lanes) with
  * signed saturation, exact on the clamped values. Needs K and the lane count to be multiples
@@ -534,14 +513,14 @@ static void transpose_sse2(qsdr_turbo_fast_t *q)
             for (size_t l0 = 0; l0 < L; l0 += lb) {
                 __m128i r[8], r2[8];
                 for (int l = 0; l < 8; l++) r[l] = _mm_loadu_si128((const __m128i *)(src + (l0 + (size_t)l) * m));
-                transpose8x8_epi16(r);
+                qsdr_k_transpose8x8_epi16(r);
                 if (q->bits == 16) {
                     int16_t *dst = (int16_t *)q->buf + dst0 + l0;
                     for (int s = 0; s < 8; s++) _mm_storeu_si128((__m128i *)(dst + (size_t)s * L), r[s]);
                     continue;
                 }
                 for (int l = 0; l < 8; l++) r2[l] = _mm_loadu_si128((const __m128i *)(src + (l0 + 8 + (size_t)l) * m));
-                transpose8x8_epi16(r2);
+                qsdr_k_transpose8x8_epi16(r2);
                 int8_t *dst = (int8_t *)q->buf + dst0 + l0;
                 for (int s = 0; s < 8; s++) _mm_storeu_si128((__m128i *)(dst + (size_t)s * L), _mm_packs_epi16(r[s], r2[s]));
             }

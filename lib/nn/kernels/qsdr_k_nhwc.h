@@ -10,9 +10,7 @@
 
 #include <stddef.h>
 #include <stdint.h>
-#if defined(__x86_64__)
-#include <emmintrin.h>
-#endif
+#include "phy/kernels/qsdr_k_transpose8x8.h"
 
 typedef void (*qsdr_k_nhwc_fn)(void *dst, const int16_t *src, size_t C, size_t HW, int16_t sub, int out8);
 
@@ -46,23 +44,9 @@ __attribute__((unused)) static void qsdr_k_nhwc_sse2(void *dst, const int16_t *s
     const __m128i vs = _mm_set1_epi16(sub);
     for (size_t p0 = 0; p0 < HW; p0 += 8)
         for (size_t c0 = 0; c0 < C; c0 += 8) {
-            __m128i r[8], a[8], b[8];
+            __m128i r[8];
             for (int j = 0; j < 8; j++) r[j] = _mm_sub_epi16(_mm_loadu_si128((const __m128i *)(src + (c0 + (size_t)j) * HW + p0)), vs);
-            /* rows: channels c0..c0+7, columns: pixels p0..p0+7 -> rows: pixels */
-            for (int j = 0; j < 4; j++) {
-                a[2 * j] = _mm_unpacklo_epi16(r[2 * j], r[2 * j + 1]);
-                a[2 * j + 1] = _mm_unpackhi_epi16(r[2 * j], r[2 * j + 1]);
-            }
-            for (int h = 0; h < 2; h++)
-                for (int j = 0; j < 2; j++) {
-                    b[4 * h + 2 * j] = _mm_unpacklo_epi32(a[4 * j + h], a[4 * j + 2 + h]);
-                    b[4 * h + 2 * j + 1] = _mm_unpackhi_epi32(a[4 * j + h], a[4 * j + 2 + h]);
-                }
-            for (int h = 0; h < 2; h++)
-                for (int c = 0; c < 2; c++) {
-                    r[4 * h + 2 * c] = _mm_unpacklo_epi64(b[4 * h + c], b[4 * h + 2 + c]);
-                    r[4 * h + 2 * c + 1] = _mm_unpackhi_epi64(b[4 * h + c], b[4 * h + 2 + c]);
-                }
+            qsdr_k_transpose8x8_epi16(r); /* rows: channels c0..c0+7 -> rows: pixels p0..p0+7 */
             for (int j = 0; j < 8; j++) {
                 size_t o = (p0 + (size_t)j) * C + c0;
                 if (out8) _mm_storel_epi64((__m128i *)((int8_t *)dst + o), _mm_packs_epi16(r[j], r[j]));
