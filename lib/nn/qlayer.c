@@ -14,8 +14,8 @@
 #include <volk/volk.h>
 
 #include "nn/kernels/qsdr_k_bitgemm.h"
-#include "nn/kernels/qsdr_k_nhwc.h"
 #include "nn/kernels/qsdr_k_gemm_s8.h"
+#include "nn/kernels/qsdr_k_nhwc.h"
 #include "nn/kernels/qsdr_k_pack_planes.h"
 #include "nn/nn_internal.h"
 
