@@ -34,10 +34,13 @@ static const qsdr_k_bitgemm_ops bitgemm_popcnt = {qsdr_k_bitgemm_packed_size_row
                                                   qsdr_k_xnor_gemm_popcnt, qsdr_k_plane_gemm_popcnt};
 static const qsdr_k_bitgemm_ops bitgemm_avx512 = {qsdr_k_bitgemm_packed_size_cols, qsdr_k_bitgemm_pack_cols,
                                                   qsdr_k_xnor_gemm_avx512, qsdr_k_plane_gemm_avx512};
+static const qsdr_k_bitgemm_ops bitgemm_avx2 = {qsdr_k_bitgemm_packed_size_cols, qsdr_k_bitgemm_pack_cols,
+                                                qsdr_k_xnor_gemm_avx2, qsdr_k_plane_gemm_avx2};
 #endif
 static const qsdr_k_variant bitgemm_table[] = {
 #if defined(__x86_64__)
     {"avx512vpopcntdq", NULL, QSDR_CPU_AVX512 | QSDR_CPU_VPOPCNTDQ, &bitgemm_avx512},
+    {"avx2", NULL, QSDR_CPU_AVX2, &bitgemm_avx2},
     {"popcnt", NULL, QSDR_CPU_POPCNT, &bitgemm_popcnt},
 #endif
     {"generic", NULL, 0, &bitgemm_generic},
@@ -97,7 +100,10 @@ const qsdr_k_variant *qsdr_nn_nhwc_selected(void) { return pthread_once(&sel_onc
  * machine (docs/kernels.md; GOP/s of one plane pair = the XNOR GEMM, and of the int8 GEMM):
  * the bit kernels run while pairs <= their ratio. Both give the same exact integer sums, so
  * this changes speed only. */
-static double bit_rate(const char *v) { return !strcmp(v, "avx512vpopcntdq") ? 1314 : !strcmp(v, "popcnt") ? 230 : 130; }
+static double bit_rate(const char *v)
+{
+    return !strcmp(v, "avx512vpopcntdq") ? 1314 : !strcmp(v, "avx2") ? 650 : !strcmp(v, "popcnt") ? 230 : 130;
+}
 static double int8_rate(const char *v) { return !strcmp(v, "avx512vnni") ? 410 : !strcmp(v, "avx2") ? 120 : 20; }
 static _Atomic int g_max_pairs_override = -1;
 

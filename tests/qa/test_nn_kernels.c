@@ -27,7 +27,8 @@ static uint64_t lcg(uint64_t *s)
 static const size_t shapes[][3] = {{0, 0, 0}, {1, 1, 1},   {1, 1, 3},    {2, 3, 4},    {3, 5, 7},    {4, 16, 64},
                                    {5, 17, 65}, {6, 31, 63}, {7, 32, 67},  {13, 15, 1},  {1, 67, 66},  {67, 1, 5},
                                    {9, 47, 33}, {12, 33, 128}, {3, 64, 8}, {0, 5, 5},    {5, 0, 5},    {5, 5, 0},
-                                   {64, 256, 256}, {37, 61, 300}};
+                                   {64, 256, 256}, {37, 61, 300},
+                                   {3, 17, 700} /* bit GEMMs: K up to 2100, more words than byte counters hold */};
 
 QSDR_TEST(qa_nn_gemm_s8_variants, "qa", "int8 GEMM: every variant equals the generic reference exactly")
 {
@@ -106,12 +107,14 @@ QSDR_TEST(qa_nn_bitgemm_variants, "qa", "XNOR and bit-plane GEMMs: every variant
                     for (size_t r = 0; r < M; r++)
                         for (size_t j = 0; j < na * W; j++) {
                             uint64_t w = (uint64_t)lcg(&seed) << 11 ^ lcg(&seed);
+                            if (W > 31 && r == 0) w = ~0ull; /* dense rows: byte counters must not overflow */
                             if (j % W == W - 1 && K % 64) w &= (1ull << (K % 64)) - 1;
                             A[r * lda + j + (size_t)off] = w;
                         }
                     for (size_t r = 0; r < N; r++)
                         for (size_t j = 0; j < nb * W; j++) {
                             uint64_t w = (uint64_t)lcg(&seed) << 11 ^ lcg(&seed);
+                            if (W > 31 && r < 2) w = r == 0 ? ~0ull : 0; /* full AND / XOR counts with A row 0 */
                             if (j % W == W - 1 && K % 64) w &= (1ull << (K % 64)) - 1;
                             B[r * ldb + j + (size_t)off] = w;
                         }

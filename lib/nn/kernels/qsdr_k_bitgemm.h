@@ -16,8 +16,9 @@
  *
  * Both are exact; all variants give identical int32 results. As with the int8 GEMM, each
  * variant packs B once (pack into packed_size bytes, 64-byte aligned) and then runs gemm. The
- * generic and popcnt variants keep B's row layout; the AVX-512 VPOPCNTDQ variant stores, per
- * plane and word, 8 consecutive rows side by side (P[((i*W + w) * Np8 + n]). */
+ * generic and popcnt variants keep B's row layout; the AVX-512 VPOPCNTDQ and AVX2 variants
+ * store, per plane and word, consecutive rows side by side (P[((i*W + w) * Np8 + n], Np8 = N
+ * rounded up to 16, the padding rows zero). */
 #ifndef QSDR_K_BITGEMM_H
 #define QSDR_K_BITGEMM_H
 
@@ -189,6 +190,90 @@ qsdr_k_plane_gemm_avx512(int32_t *C, size_t ldc, const uint64_t *A, size_t lda, 
                 _mm512_mask_cvtepi64_storeu_epi32(cc, k0, acc[r][0]);
                 if (k1) _mm512_mask_cvtepi64_storeu_epi32(cc + 8, k1, acc[r][1]);
             }
+        }
+    }
+}
+
+/* ---- AVX2: nibble-table popcount (no VPOPCNTDQ) ----------------------------------------------
+ * Same column layout as AVX-512 (pack_cols). Per 64-bit lane, vpshufb looks up the bit count of
+ * each 4-bit nibble (0..4), giving byte counts 0..8; these add up in byte accumulators for at
+ * most 31 words (31 x 8 = 248 <= 255) before vpsadbw folds them into 64-bit lane sums. One row
+ * of A against 16 columns (four vectors) per block: bench/kernels measured 1 x 16 faster than
+ * 2 x 16, 4 x 8, 3 x 8, 2 x 8 or 8 x 4 blocks (the lookups, not the loads, are the limit, and
+ * more accumulators spill). For CPUs without AVX-512 VPOPCNTDQ, where the scalar popcnt variant
+ * counts one word per instruction. */
+#define QSDR_K_BIT_AVX2_FLUSH 31
+
+__attribute__((target("avx2"), always_inline)) static inline __m256i qsdr_k_popcnt_bytes_avx2(__m256i v, __m256i lut,
+                                                                                              __m256i nib)
+{
+    __m256i lo = _mm256_and_si256(v, nib), hi = _mm256_and_si256(_mm256_srli_epi16(v, 4), nib);
+    return _mm256_add_epi8(_mm256_shuffle_epi8(lut, lo), _mm256_shuffle_epi8(lut, hi));
+}
+
+/* t[h] (64-bit lanes) = sum over words w < W of popcount(OP(a[w], P[w * np + n0 + 4h + lane])),
+ * h < 4: one row a against columns n0 .. n0 + 15 of one plane (P at its word 0, column 0). */
+#define QSDR_K_BIT_AVX2_ROW(OP, t, a, P, np, n0, W)                                                    \
+    do {                                                                                               \
+        const __m256i lut_ = _mm256_setr_epi8(0, 1, 1, 2, 1, 2, 2, 3, 1, 2, 2, 3, 2, 3, 3, 4, 0, 1, 1, 2, \
+                                              1, 2, 2, 3, 1, 2, 2, 3, 2, 3, 3, 4);                     \
+        const __m256i nib_ = _mm256_set1_epi8(0x0f), z_ = _mm256_setzero_si256();                      \
+        for (int h_ = 0; h_ < 4; h_++) t[h_] = z_;                                                      \
+        for (size_t w0_ = 0; w0_ < (W); w0_ += QSDR_K_BIT_AVX2_FLUSH) {                                \
+            size_t w1_ = (W) - w0_ < QSDR_K_BIT_AVX2_FLUSH ? (W) : w0_ + QSDR_K_BIT_AVX2_FLUSH;        \
+            __m256i c_[4] = {z_, z_, z_, z_};                                                          \
+            for (size_t w_ = w0_; w_ < w1_; w_++) {                                                    \
+                const __m256i *pb_ = (const __m256i *)((P) + w_ * (np) + (n0));                        \
+                __m256i a_ = _mm256_set1_epi64x((long long)(a)[w_]);                                   \
+                for (int h_ = 0; h_ < 4; h_++)                                                          \
+                    c_[h_] = _mm256_add_epi8(                                                          \
+                        c_[h_], qsdr_k_popcnt_bytes_avx2(OP(a_, _mm256_loadu_si256(pb_ + h_)), lut_, nib_)); \
+            }                                                                                          \
+            for (int h_ = 0; h_ < 4; h_++) t[h_] = _mm256_add_epi64(t[h_], _mm256_sad_epu8(c_[h_], z_)); \
+        }                                                                                              \
+    } while (0)
+
+__attribute__((target("avx2"), unused)) static void qsdr_k_xnor_gemm_avx2(int32_t *C, size_t ldc, const uint64_t *A,
+                                                                          size_t lda, const void *packed, size_t M,
+                                                                          size_t N, size_t W, size_t K)
+{
+    size_t np = qsdr_k_bitgemm_np8(N);
+    const uint64_t *P = packed;
+    for (size_t n0 = 0; n0 < N; n0 += 16) {
+        size_t nc = N - n0 < 16 ? N - n0 : 16;
+        for (size_t m = 0; m < M; m++) {
+            __m256i t[4];
+            int64_t s[16];
+            QSDR_K_BIT_AVX2_ROW(_mm256_xor_si256, t, A + m * lda, P, np, n0, W);
+            for (int h = 0; h < 4; h++) _mm256_storeu_si256((__m256i *)(s + 4 * h), t[h]);
+            for (size_t c = 0; c < nc; c++) C[m * ldc + n0 + c] = (int32_t)((int64_t)K - 2 * s[c]);
+        }
+    }
+}
+
+__attribute__((target("avx2"), unused)) static void
+qsdr_k_plane_gemm_avx2(int32_t *C, size_t ldc, const uint64_t *A, size_t lda, size_t na, const int32_t *ca,
+                       const void *packed, size_t nb, const int32_t *cb, size_t M, size_t N, size_t W)
+{
+    size_t np = qsdr_k_bitgemm_np8(N);
+    const uint64_t *P = packed;
+    for (size_t n0 = 0; n0 < N; n0 += 16) {
+        size_t nc = N - n0 < 16 ? N - n0 : 16;
+        for (size_t m = 0; m < M; m++) {
+            __m256i acc[4], t[4];
+            int64_t s[16];
+            for (int h = 0; h < 4; h++) acc[h] = _mm256_setzero_si256();
+            for (size_t i = 0; i < nb; i++)
+                for (size_t j = 0; j < na; j++) {
+                    QSDR_K_BIT_AVX2_ROW(_mm256_and_si256, t, A + m * lda + j * W, P + i * W * np, np, n0, W);
+                    /* counts < 2^31 and the coefficient (a product of two plane weights, |c| <=
+                       2^14 for codes up to 8 bits) fit int32: vpmuldq's 32 x 32 -> 64-bit product
+                       is exact */
+                    __m256i c = _mm256_set1_epi64x((long long)cb[i] * ca[j]);
+                    for (int h = 0; h < 4; h++) acc[h] = _mm256_add_epi64(acc[h], _mm256_mul_epi32(t[h], c));
+                }
+            for (int h = 0; h < 4; h++) _mm256_storeu_si256((__m256i *)(s + 4 * h), acc[h]);
+            for (size_t c = 0; c < nc; c++) C[m * ldc + n0 + c] = (int32_t)s[c];
         }
     }
 }
