@@ -100,7 +100,20 @@ static int parse_sweep(const char *spec, sweep_t *s, bool numeric)
             fprintf(stderr, "qsdr ber: --sweep '%s': %.3g points, at most %d\n", spec, n, MAX_X);
             return -1;
         }
-        for (size_t i = 0; i < (size_t)n; i++) s->x[s->nx++] = a + (double)i * st;
+        /* a + i * step picks up rounding (0 + 3 x 0.1 = 0.30000000000000004), and the seed of a
+           point derives from its value's bits: each point is snapped to the double of its 15-digit
+           decimal, the number a user types, so that --sweep X=0.3 reproduces the point 0.3 of
+           X=0:0.1:1. Raw values are kept if snapping would merge or reorder points. */
+        bool snap = true;
+        for (size_t i = 0; i < (size_t)n; i++) {
+            double raw = a + (double)i * st;
+            char t[40];
+            snprintf(t, sizeof t, "%.15g", raw);
+            s->x[s->nx + i] = strtod(t, NULL);
+            if (i && !(st > 0 ? s->x[s->nx + i] > s->x[s->nx + i - 1] : s->x[s->nx + i] < s->x[s->nx + i - 1])) snap = false;
+        }
+        for (size_t i = 0; i < (size_t)n && !snap; i++) s->x[s->nx + i] = a + (double)i * st;
+        s->nx += (size_t)n;
         return 0;
     }
     /* list */

@@ -38,6 +38,14 @@ cmp -s "$tmp/a.cut" "$tmp/b.cut" || fail "1 and 3 threads differ: $(diff "$tmp/a
 # a point's counts do not depend on the other points of the sweep
 "$qsdr" ber "$fg" --sweep awgn.ebn0_db=4 --csv "$tmp/c.csv" -q >/dev/null || fail "single point"
 [ "$(cut -d, -f1-15 "$tmp/c.csv" | tail -1)" = "$(grep '^,awgn.ebn0_db,4,' "$tmp/a.cut")" ] || fail "point 4 dB differs between sweeps"
+# ... also where START + i x STEP is not the typed number (0 + 3 x 0.1 = 0.30000000000000004):
+# range points are the doubles of their decimals, so 0.3 typed alone gives the same counts
+"$qsdr" ber "$fg" --sweep awgn.ebn0_db=0:0.1:0.3 --max-frames 8 --csv "$tmp/d.csv" -q >/dev/null || fail "range 0:0.1:0.3"
+"$qsdr" ber "$fg" --sweep awgn.ebn0_db=0.3 --max-frames 8 --csv "$tmp/e.csv" -q >/dev/null || fail "single point 0.3"
+d=$(cut -d, -f1-15 "$tmp/d.csv" | grep '^,awgn.ebn0_db,0.3,'); e=$(cut -d, -f1-15 "$tmp/e.csv" | tail -1)
+[ -n "$d" ] && [ "$d" = "$e" ] || fail "point 0.3 of 0:0.1:0.3 ($d) differs from 0.3 alone ($e)"
+h=$("$qsdr" ber "$fg" --sweep awgn.ebn0_db=1.6:0.2:1.8 --max-frames 8 2>&1 | grep 'awgn (awgn)')
+echo "$h" | grep -q 'ebn0_db=1.6 ' || fail "header shows the sweep value as more digits than typed: $h"
 
 # MPI: 1 rank, 2 ranks and no MPI give the same counts (when built with MPI)
 if "$qsdr" version | grep -q 'MPI: yes' && command -v mpirun >/dev/null; then

@@ -89,6 +89,10 @@ void *qsdr_calloc_aligned(size_t align, size_t bytes);
 void qsdr_free(void *p);
 char *qsdr_strdup(const char *s);
 
+/* v as the shortest "%.Ng" text (N = 15, 16 or 17) that reads back as exactly v: 0.3 prints as
+ * "0.3", 0.1 + 0.2 as "0.30000000000000004". Returns buf. */
+char *qsdr_fmt_double(char *buf, size_t n, double v);
+
 /* Monotonic time in seconds. */
 double qsdr_now(void);
 

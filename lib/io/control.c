@@ -86,7 +86,7 @@ char *qsdr_control_handle(qsdr_flowgraph_t *fg, const char *req, size_t len)
         cJSON *v = cJSON_GetObjectItemCaseSensitive(j, "value");
         char text[256];
         if (cJSON_IsString(v)) snprintf(text, sizeof text, "%s", v->valuestring);
-        else if (cJSON_IsNumber(v)) snprintf(text, sizeof text, "%.17g", v->valuedouble);
+        else if (cJSON_IsNumber(v)) qsdr_fmt_double(text, sizeof text, v->valuedouble);
         else if (cJSON_IsBool(v)) snprintf(text, sizeof text, "%s", cJSON_IsTrue(v) ? "true" : "false");
         else {
             cJSON_Delete(r);

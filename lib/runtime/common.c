@@ -1,6 +1,7 @@
 /* SPDX-License-Identifier: MIT */
 /* Status texts, the logging sink, allocation wrappers, item types, tag values and stats. */
 #define _GNU_SOURCE
+#include <math.h>
 #include <stdarg.h>
 #include <stdatomic.h>
 #include <stdio.h>
@@ -195,6 +196,15 @@ void *qsdr_aligned_alloc(size_t bytes)
 void qsdr_aligned_free(void *p)
 {
     if (p) volk_free(p);
+}
+
+char *qsdr_fmt_double(char *buf, size_t n, double v)
+{
+    for (int p = 15; p <= 17; p++) {
+        snprintf(buf, n, "%.*g", p, v);
+        if (p == 17 || !isfinite(v) || strtod(buf, NULL) == v) break;
+    }
+    return buf;
 }
 
 double qsdr_now(void)

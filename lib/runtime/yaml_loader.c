@@ -71,7 +71,7 @@ static var_t *find_var(loader *L, const char *name)
 static void fmt_num(double v, char *buf, size_t n)
 {
     if (v == floor(v) && fabs(v) < 9.0e15) snprintf(buf, n, "%.0f", v);
-    else snprintf(buf, n, "%.17g", v);
+    else qsdr_fmt_double(buf, n, v);
 }
 
 static bool parse_num(const char *s, double *v)

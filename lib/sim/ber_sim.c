@@ -74,11 +74,11 @@ static qsdr_flowgraph_t *load_for(qsdr_ber_sim_t *s, size_t curve, size_t point,
 {
     const qsdr_ber_config *c = &s->cfg;
     const char **ov = calloc(s->n_sets + s->n_quiet + 5, sizeof *ov);
-    char xs[256], cs[256];
+    char xs[256], cs[256], xv[40];
     if (!ov) return NULL;
     size_t n = 0;
     for (size_t i = 0; i < s->n_sets; i++) ov[n++] = c->sets[i];
-    snprintf(xs, sizeof xs, "%s=%.17g", c->sweep_param, c->x[point]);
+    snprintf(xs, sizeof xs, "%s=%s", c->sweep_param, qsdr_fmt_double(xv, sizeof xv, c->x[point]));
     ov[n++] = xs;
     if (c->curve_param) {
         snprintf(cs, sizeof cs, "%s=%s", c->curve_param, c->curve_values[curve]);
