@@ -239,7 +239,12 @@ static int model_eval(qsdr_nn_model *m, const char *file, const char *bits_list,
         double ai = qsdr_nn_accuracy(m, d);
         y = qsdr_nn_forward(m, d->x, n);
         double md = 0;
-        for (size_t i = 0; y && i < n * F; i++) md = fmax(md, fabs((double)y[i] - ref[i]));
+        /* a compare, not fmax(): keeps a NaN visible, and GCC 12's aarch64 vectorizer crashes on
+           fmax() reductions of widened floats */
+        for (size_t i = 0; y && i < n * F; i++) {
+            double e = fabs((double)y[i] - ref[i]);
+            if (e > md || e != e) md = e;
+        }
         char kn[160] = "";
         for (size_t i = 0; i < qsdr_nn_n_layers(m); i++) {
             int lw, la;

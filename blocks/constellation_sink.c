@@ -80,7 +80,12 @@ static int write_outputs(cons_state *s)
     int rc = qsdr_blk_plot_csv_done(&s->out);
     if (rc || !s->out.plot) return rc;
     double r = 0;
-    for (size_t i = 0; i < s->n; i++) r = fmax(r, fmax(fabs(s->pts[i].re), fabs(s->pts[i].im)));
+    /* a plain compare, not an fmax() reduction: GCC 12's vectorizer crashes on that for aarch64
+       (internal compiler error in vect_transform_reduction; Debian 12's gcc-aarch64) */
+    for (size_t i = 0; i < s->n; i++) {
+        double a = fabs(s->pts[i].re) > fabs(s->pts[i].im) ? fabs(s->pts[i].re) : fabs(s->pts[i].im);
+        if (a > r) r = a;
+    }
     r = r > 0 ? 1.15 * r : 1;
     char t[300], body[400];
     snprintf(t, sizeof t, "%.100s: %zu points, mean power %.4g", s->id, s->n, mean_power(s));

@@ -25,6 +25,11 @@ extern const char *qsdr_test_build_dir;
     }                                                                                \
     static void qsdr_test_##name(void)
 
+/* max(m, x) that keeps a NaN (fmax() drops it, so a NaN result would pass a tolerance check).
+ * Also keeps GCC 12's aarch64 vectorizer off fmax() reductions of widened floats, which crash
+ * it (internal compiler error in vect_transform_reduction). */
+static inline double qsdr_test_max(double m, double x) { return (x > m || x != x) ? x : m; }
+
 #define QSDR_CHECK(c)                                                                \
     do {                                                                             \
         if (!(c)) qsdr_test_fail(__FILE__, __LINE__, "check failed: %s", #c);        \

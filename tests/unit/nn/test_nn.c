@@ -200,7 +200,7 @@ static void int_vs_fake(const char *spec, int wb, int ab, const char *label)
     y = qsdr_nn_forward(m, x, B);
     QSDR_REQUIRE(y);
     double mx = 0, md = 0;
-    for (size_t i = 0; i < B * Fo; i++) mx = fmax(mx, fabs(ref[i])), md = fmax(md, fabs((double)y[i] - ref[i]));
+    for (size_t i = 0; i < B * Fo; i++) mx = qsdr_test_max(mx, fabs(ref[i])), md = qsdr_test_max(md, fabs((double)y[i] - ref[i]));
     QSDR_CHECK_MSG(md <= 1e-5 * fmax(mx, 1e-3), "%s W%dA%d (%s): max |int - fake| %.3g, max |y| %.3g", label, wb, ab,
                    qsdr_nn_layer_kernel(m, 0), md, mx);
     free(x), free(ref);
@@ -290,7 +290,7 @@ QSDR_TEST(nn_int_engine_switch_kernels, "unit", "one conv model switched 1 -> 8 
         const float *y = qsdr_nn_forward(m, x, B);
         QSDR_REQUIRE(y);
         double mx = 0, md = 0;
-        for (size_t i = 0; i < B * Fo; i++) mx = fmax(mx, fabs(ref[i])), md = fmax(md, fabs((double)y[i] - ref[i]));
+        for (size_t i = 0; i < B * Fo; i++) mx = qsdr_test_max(mx, fabs(ref[i])), md = qsdr_test_max(md, fabs((double)y[i] - ref[i]));
         QSDR_CHECK_MSG(md <= 1e-5 * fmax(mx, 1e-3), "step %zu W%dA%d (%s): max |int - fake| %.3g", t, seq[t][0], seq[t][1],
                        qsdr_nn_layer_kernel(m, 0), md);
     }

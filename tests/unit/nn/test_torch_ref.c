@@ -49,7 +49,7 @@ static const float *ref_get(ref_file *r, const char *name, size_t *n)
 static void cmp(const char *what, const float *got, const float *want, size_t n, double tol)
 {
     double md = 0, mx = 0;
-    for (size_t i = 0; i < n; i++) md = fmax(md, fabs((double)got[i] - want[i])), mx = fmax(mx, fabs(want[i]));
+    for (size_t i = 0; i < n; i++) md = qsdr_test_max(md, fabs((double)got[i] - want[i])), mx = qsdr_test_max(mx, fabs(want[i]));
     printf("  %-22s %5zu values  max |diff| %.3g  (max |ref| %.3g)\n", what, n, md, mx);
     QSDR_CHECK_MSG(md <= tol * fmax(1.0, mx), "%s: max |diff| %.3g > %.3g", what, md, tol * fmax(1.0, mx));
 }
