@@ -116,12 +116,12 @@ print("How precise the gains are: the same B1 and AE curves rerun with seeds 2 a
 print("| K | R | AE gain vs B1, seed 1 | seed 2 | seed 3 | mean | spread (max - min) |")
 print("|---|---|---|---|---|---|---|")
 spreads = []
+f = lambda x: "n/a" if x is None else "%+.2f dB" % (round(x, 2) + 0.0)  # no "-0.00"
 for K, rname, R, v in summary:
     gs = [None if v["b1"] is None or v["ae"] is None else v["b1"] - v["ae"]]
     for S in (2, 3):
         b1, ae = at_ber(load("seed%d_b1_r%s_k%s" % (S, R, K))), at_ber(load("seed%d_ae_r%s_k%s" % (S, R, K)))
         gs.append(None if b1 is None or ae is None else b1 - ae)
-    f = lambda x: "n/a" if x is None else "%+.2f dB" % (round(x, 2) + 0.0)  # no "-0.00"
     ok_gs = [g for g in gs if g is not None]
     mean = sum(ok_gs) / len(ok_gs) if ok_gs else None
     spread = max(ok_gs) - min(ok_gs) if len(ok_gs) > 1 else None
