@@ -68,7 +68,8 @@ static const char usage_blocks[] =
     "                                         parameters (type, default, range, units, live)\n";
 static const char usage_block[] =
     "usage: qsdr block NAME [PARAM=VALUE]...   run one 1-in/1-out block as a filter, stdin -> stdout\n"
-    "                                          (raw items of the block's input and output types)\n";
+    "                                          (raw items of the block's input and output types, as its\n"
+    "                                          parameters set them: e.g. turbo_decoder soft=true writes f32)\n";
 static const char usage_ctl[] =
     "usage: qsdr ctl ADDRESS get ID.PARAM | set ID.PARAM VALUE | list | stats | json '{...}'\n"
     "                [--timeout MS (1..3600000, default 3000)] [--curve-server-key Z85]\n"
@@ -372,15 +373,11 @@ static int cmd_block(int argc, char **argv)
         *eq = 0;
         if (qsdr_flowgraph_param(fg, "blk", argv[i], eq + 1)) goto out;
     }
-    /* item types: resolve through a throw-away prepare of the block alone is not possible, so
-       use the declared types (or the 'type' parameter of generic blocks) */
-    const char *tin = qsdr_item_name(d->inputs[0].type), *tout = qsdr_item_name(d->outputs[0].type);
-    char tbuf[32];
-    if (d->inputs[0].type == QSDR_ITEM_ANY || d->outputs[0].type == QSDR_ITEM_ANY) {
-        if (qsdr_flowgraph_get(fg, "blk.type", tbuf, sizeof tbuf)) goto out;
-        if (d->inputs[0].type == QSDR_ITEM_ANY) tin = tbuf;
-        if (d->outputs[0].type == QSDR_ITEM_ANY) tout = tbuf;
-    }
+    /* item types of the stdin/stdout files: the declared ones, or as the block resolves them
+       from its parameters (a generic block's 'type', turbo_decoder's 'soft') */
+    qsdr_item_type t_in, t_out;
+    if (qsdr_flowgraph_port_type(fg, "blk", false, 0, &t_in) || qsdr_flowgraph_port_type(fg, "blk", true, 0, &t_out)) goto out;
+    const char *tin = qsdr_item_name(t_in), *tout = qsdr_item_name(t_out);
     if (qsdr_flowgraph_add(fg, "stdin", "file_source") || qsdr_flowgraph_param(fg, "stdin", "type", tin) ||
         qsdr_flowgraph_param(fg, "stdin", "path", "/dev/stdin") || qsdr_flowgraph_add(fg, "stdout", "file_sink") ||
         qsdr_flowgraph_param(fg, "stdout", "type", tout) || qsdr_flowgraph_param(fg, "stdout", "path", "/dev/stdout") ||

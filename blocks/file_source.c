@@ -2,6 +2,7 @@
 /* Block: read raw little-endian items from a file (GNU Radio file sink format). */
 #include <errno.h>
 #include <stdio.h>
+#include <string.h>
 
 #include "block_util.h"
 
@@ -13,6 +14,9 @@ typedef struct {
     bool repeat;
     char *path;
     uint64_t read_items;
+    unsigned char carry[16]; /* bytes of an item split across two reads (pipes) */
+    size_t n_carry;
+    bool warned;
 } fsrc_state;
 
 static void fsrc_destroy(void *st)
@@ -46,22 +50,45 @@ static int fsrc_create(qsdr_block_ctx *ctx, void **state)
     return QSDR_OK;
 }
 
+/* Read up to n whole items; bytes of a partial item wait in the carry (a pipe may deliver an
+ * item in two pieces). Returns the item count; *eof when the file ended. */
+static size_t fsrc_read(fsrc_state *s, unsigned char *out, size_t n, bool *eof)
+{
+    memcpy(out, s->carry, s->n_carry);
+    size_t want = n * s->isz - s->n_carry;
+    size_t got = fread(out + s->n_carry, 1, want, s->f);
+    *eof = got < want && feof(s->f);
+    size_t bytes = s->n_carry + got, items = bytes / s->isz;
+    s->n_carry = bytes % s->isz;
+    memcpy(s->carry, out + items * s->isz, s->n_carry);
+    return items;
+}
+
+static void fsrc_warn_trailing(fsrc_state *s)
+{
+    if (s->n_carry && !s->warned)
+        qsdr_warn("'%s': %zu trailing bytes do not make a whole %zu-byte item; ignored", s->path, s->n_carry, s->isz);
+    s->warned = s->warned || s->n_carry;
+    s->n_carry = 0;
+}
+
 static int fsrc_work(void *st, qsdr_work_io *io)
 {
     fsrc_state *s = st;
-    size_t got = fread(io->out[0], s->isz, io->n_out, s->f);
-    if (got < io->n_out && ferror(s->f)) return qsdr_error(QSDR_EIO, "reading '%s' failed", s->path);
-    if (got == 0 && feof(s->f) && s->repeat) {
+    bool eof;
+    size_t got = fsrc_read(s, io->out[0], io->n_out, &eof);
+    if (ferror(s->f)) return qsdr_error(QSDR_EIO, "reading '%s' failed", s->path);
+    if (got == 0 && eof && s->repeat) {
+        fsrc_warn_trailing(s);
         if (s->read_items == 0) return qsdr_error(QSDR_EIO, "'%s' holds no whole item; cannot repeat it", s->path);
         rewind(s->f);
-        got = fread(io->out[0], s->isz, io->n_out, s->f);
+        got = fsrc_read(s, io->out[0], io->n_out, &eof);
+        if (ferror(s->f)) return qsdr_error(QSDR_EIO, "reading '%s' failed", s->path);
     }
     s->read_items += got;
     io->produced = got;
-    if (got < io->n_out && feof(s->f) && !s->repeat) {
-        long pos = ftell(s->f);
-        if (pos >= 0 && (size_t)pos % s->isz)
-            qsdr_warn("'%s': %zu trailing bytes do not make a whole %zu-byte item; ignored", s->path, (size_t)pos % s->isz, s->isz);
+    if (eof && !s->repeat) {
+        fsrc_warn_trailing(s);
         return QSDR_DONE;
     }
     return QSDR_OK;

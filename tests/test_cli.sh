@@ -81,6 +81,21 @@ printf '\x00\x00\x00\x3f\x00\x00\x80\xbe\x00\x00\x80\xbf\x00\x00\x00\x3f\x00\x00
 got=$(od -An -v -tf4 -w64 "$tmp/y.cf32" | tr -s ' ' | sed 's/^ //; s/ $//')
 [ "$got" = "1 -1 -1 1 1 1 1 -1" ] || fail "filter output wrong: $got"
 "$qsdr" block ber >/dev/null 2>&1; [ $? -eq 2 ] || fail "a 2-input block as a filter should exit 2"
+# a pipe delivering half an item at the end: the whole items pass, the rest is named on stderr
+head -c 28 "$tmp/x.cf32" | "$qsdr" block copy type=cf32 > "$tmp/c.cf32" 2>"$tmp/err" || fail "qsdr block copy from a pipe failed"
+[ "$(wc -c < "$tmp/c.cf32")" -eq 24 ] || fail "copy of 3.5 cf32 items from a pipe gave $(wc -c < "$tmp/c.cf32") bytes, want 24"
+grep -q '4 trailing bytes do not make a whole 8-byte item' "$tmp/err" || fail "no warning for a partial item on a pipe: $(cat "$tmp/err")"
+# a block whose output type follows its parameters (turbo_decoder: bits, or f32 LLRs with soft)
+head -c 1024 /dev/zero > "$tmp/zero.u8"
+"$qsdr" block turbo_encoder k=1024 < "$tmp/zero.u8" > "$tmp/code.u8" || fail "turbo_encoder filter failed"
+[ "$(wc -c < "$tmp/code.u8")" -eq 3084 ] || fail "turbo_encoder gave $(wc -c < "$tmp/code.u8") bytes, want 3084"
+# LLR +2 on every coded bit (all-zero codeword) as float32 0x40000000
+for i in $(seq 3084); do printf '\x00\x00\x00\x40'; done > "$tmp/llr.f32"
+"$qsdr" block turbo_decoder k=1024 < "$tmp/llr.f32" > "$tmp/dec.u8" 2>"$tmp/err" || fail "turbo_decoder filter failed: $(cat "$tmp/err")"
+cmp -s "$tmp/dec.u8" "$tmp/zero.u8" || fail "turbo_decoder filter did not return the 1024 zero bits"
+"$qsdr" block turbo_decoder k=1024 soft=true < "$tmp/llr.f32" > "$tmp/dec.f32" || fail "soft turbo_decoder filter failed"
+[ "$(wc -c < "$tmp/dec.f32")" -eq 4096 ] || fail "soft turbo_decoder gave $(wc -c < "$tmp/dec.f32") bytes, want 1024 float32"
+[ "$(od -An -v -tf4 "$tmp/dec.f32" | tr -s ' ' '\n' | grep -c '^[1-9]')" -eq 1024 ] || fail "soft turbo_decoder LLRs not all positive"
 
 # help and block descriptions
 "$qsdr" blocks awgn | grep -q 'ebn0_db' || fail "qsdr blocks awgn lacks ebn0_db"

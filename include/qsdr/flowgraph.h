@@ -124,6 +124,12 @@ void qsdr_flowgraph_print_config(qsdr_flowgraph_t *fg, FILE *f);
 size_t qsdr_flowgraph_block_count(const qsdr_flowgraph_t *fg);
 const char *qsdr_flowgraph_block_id(const qsdr_flowgraph_t *fg, size_t i);
 const char *qsdr_flowgraph_block_type(const qsdr_flowgraph_t *fg, size_t i);
+/* Item type of block `id`'s input (is_output false) or output port `port`. A port the block
+ * resolves from its parameters (declared QSDR_ITEM_ANY, e.g. turbo_decoder's output, bits or
+ * soft LLRs) is resolved by creating the block once with its current parameters when the
+ * flowgraph is not prepared yet. QSDR_EINVAL (message in the log) for an unknown block or port,
+ * or the block's own error when its parameters do not let it be created. */
+int qsdr_flowgraph_port_type(qsdr_flowgraph_t *fg, const char *id, bool is_output, unsigned port, qsdr_item_type *type);
 /* The block's state pointer (for tests and embedding; NULL before prepare). */
 void *qsdr_flowgraph_block_state(qsdr_flowgraph_t *fg, const char *id);
 

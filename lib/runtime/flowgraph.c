@@ -295,40 +295,66 @@ static rate_t rate_mul(rate_t r, uint64_t num, uint64_t den)
     return r;
 }
 
+/* Create one block instance (its seeds derived first); on success every ANY port is resolved. */
+static int create_instance(qsdr_flowgraph_t *fg, qsdr_block_inst *b)
+{
+    /* derive unset seeds from the flowgraph seed and the block id */
+    for (size_t i = 0; i < b->d->n_params; i++) {
+        if (b->d->params[i].type != QSDR_PARAM_SEED || b->pset[i]) continue;
+        char buf[32];
+        snprintf(buf, sizeof buf, "%" PRIu64, qsdr_mix64(fg->seed ^ qsdr_hash_str(b->id)));
+        char *v = qsdr_strdup(buf);
+        if (!v) return qsdr_error(QSDR_ENOMEM, "out of memory");
+        qsdr_free(b->pval[i]);
+        b->pval[i] = v;
+    }
+    char prefix[600];
+    snprintf(prefix, sizeof prefix, "%s: block '%s' (%s)", WHERE(b->where), b->id, b->d->name);
+    qsdr_block_ctx ctx = {.b = b};
+    qsdr_log_set_prefix(prefix);
+    int rc = b->d->create(&ctx, &b->state);
+    qsdr_log_set_prefix(NULL);
+    if (rc != QSDR_OK) {
+        /* a block that failed after setting its state: the runtime frees it */
+        if (b->state && b->d->destroy) b->d->destroy(b->state);
+        b->state = NULL;
+        if (!*qsdr_last_error()) qsdr_error(rc, "%s: cannot create block: %s", prefix, qsdr_strerror(rc));
+        return rc < 0 ? rc : QSDR_EINVAL;
+    }
+    for (size_t i = 0; i < b->d->n_inputs; i++)
+        if (b->in_type[i] == QSDR_ITEM_ANY)
+            return qsdr_error(QSDR_EINTERNAL, "%s: input '%s' type left unresolved by the block", prefix, b->d->inputs[i].name);
+    for (size_t i = 0; i < b->d->n_outputs; i++)
+        if (b->out_type[i] == QSDR_ITEM_ANY)
+            return qsdr_error(QSDR_EINTERNAL, "%s: output '%s' type left unresolved by the block", prefix, b->d->outputs[i].name);
+    return QSDR_OK;
+}
+
 static int create_instances(qsdr_flowgraph_t *fg)
 {
     for (size_t k = 0; k < fg->n_blocks; k++) {
-        qsdr_block_inst *b = fg->blocks[k];
-        /* derive unset seeds from the flowgraph seed and the block id */
-        for (size_t i = 0; i < b->d->n_params; i++) {
-            if (b->d->params[i].type != QSDR_PARAM_SEED || b->pset[i]) continue;
-            char buf[32];
-            snprintf(buf, sizeof buf, "%" PRIu64, qsdr_mix64(fg->seed ^ qsdr_hash_str(b->id)));
-            char *v = qsdr_strdup(buf);
-            if (!v) return qsdr_error(QSDR_ENOMEM, "out of memory");
-            qsdr_free(b->pval[i]);
-            b->pval[i] = v;
-        }
-        char prefix[600];
-        snprintf(prefix, sizeof prefix, "%s: block '%s' (%s)", WHERE(b->where), b->id, b->d->name);
-        qsdr_block_ctx ctx = {.b = b};
-        qsdr_log_set_prefix(prefix);
-        int rc = b->d->create(&ctx, &b->state);
-        qsdr_log_set_prefix(NULL);
-        if (rc != QSDR_OK) {
-            /* a block that failed after setting its state: the runtime frees it */
-            if (b->state && b->d->destroy) b->d->destroy(b->state);
-            b->state = NULL;
-            if (!*qsdr_last_error()) qsdr_error(rc, "%s: cannot create block: %s", prefix, qsdr_strerror(rc));
-            return rc < 0 ? rc : QSDR_EINVAL;
-        }
-        for (size_t i = 0; i < b->d->n_inputs; i++)
-            if (b->in_type[i] == QSDR_ITEM_ANY)
-                return qsdr_error(QSDR_EINTERNAL, "%s: input '%s' type left unresolved by the block", prefix, b->d->inputs[i].name);
-        for (size_t i = 0; i < b->d->n_outputs; i++)
-            if (b->out_type[i] == QSDR_ITEM_ANY)
-                return qsdr_error(QSDR_EINTERNAL, "%s: output '%s' type left unresolved by the block", prefix, b->d->outputs[i].name);
+        int rc = create_instance(fg, fg->blocks[k]);
+        if (rc) return rc;
     }
+    return QSDR_OK;
+}
+
+int qsdr_flowgraph_port_type(qsdr_flowgraph_t *fg, const char *id, bool is_output, unsigned port, qsdr_item_type *type)
+{
+    qsdr_block_inst *b = fg ? qsdr_fg_find(fg, id ? id : "") : NULL;
+    if (!b) return qsdr_error(QSDR_EINVAL, "no block '%s' in the flowgraph", id ? id : "");
+    size_t n = is_output ? b->d->n_outputs : b->d->n_inputs;
+    if (port >= n) return qsdr_error(QSDR_EINVAL, "block '%s' (%s) has no %s port %u", b->id, b->d->name, is_output ? "output" : "input", port);
+    qsdr_item_type t = is_output ? b->out_type[port] : b->in_type[port];
+    if (t == QSDR_ITEM_ANY && !b->state) {
+        /* resolved by the block's create from its parameters: create it once and let it go */
+        int rc = create_instance(fg, b);
+        if (b->state && b->d->destroy) b->d->destroy(b->state);
+        b->state = NULL;
+        if (rc) return rc;
+        t = is_output ? b->out_type[port] : b->in_type[port];
+    }
+    *type = t;
     return QSDR_OK;
 }
 
