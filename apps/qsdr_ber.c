@@ -470,10 +470,24 @@ static int write_plot(const ber_cli *c)
 
 static void usage_ber(FILE *f)
 {
-    fprintf(f, "usage: qsdr ber FLOWGRAPH.yml --sweep ID.PARAM=START:STEP:STOP|V1,V2,... [--sweep ID.PARAM=V1,V2 (curves)]\n"
-               "       [--set ID.PARAM=V]... [--seed N] [--threads N] [--min-frame-errors N (100)] [--max-frames N]\n"
-               "       [--max-seconds S] [--ber-floor X] [--csv F] [--json F] [--plot F.png|F.svg]\n"
-               "       [--ref theory:bpsk|qpsk|qam16|qam64|FILE.csv]... [--resume F.json] [--quiet]\n");
+    fprintf(f,
+            "usage: qsdr ber FLOWGRAPH.yml --sweep ID.PARAM=START:STEP:STOP|V1,V2,... [options]   BER/FER curves (docs/ber.md)\n"
+            "  --sweep ID.PARAM=...    the x axis: a block parameter (awgn.ebn0_db) or a flowgraph variable (no dot)\n"
+            "  --sweep ID.PARAM=V1,V2  a second --sweep: one curve per value (e.g. adc.bits=1,2,8)\n"
+            "  --set ID.PARAM=VALUE    a fixed override, as in qsdr run (repeatable)\n"
+            "  --seed N                0..2^64-1 (default 1); a point's counts depend on the seed and its value only\n"
+            "  --threads N             1..1024 worker threads per process (default: the number of cores)\n"
+            "  --min-frame-errors N    a point ends at N frame errors (default 100; 0: no such rule)\n"
+            "  --max-frames N          a point ends after N frames (default 0: no limit)\n"
+            "  --max-seconds S         a point ends after S seconds, S in [0, 1e9] (0: no limit; counts then\n"
+            "                          depend on the machine)\n"
+            "  --ber-floor X           a curve ends after its first point with BER below X, X in [0, 1)\n"
+            "  --csv F, --json F       results per point (--json also lets --resume continue the sweep)\n"
+            "  --plot F.png|F.svg      BER (solid) and FER (dashed) against the sweep, gnuplot\n"
+            "  --ref theory:bpsk|qpsk|qam16|qam64|FILE.csv   a reference curve on the plot (repeatable)\n"
+            "  --resume F.json         continue from the JSON of an earlier (interrupted) run\n"
+            "  --quiet, -q             no progress line or notes on stderr (results and their header: stdout)\n"
+            "A point needs a stop rule: --min-frame-errors, --max-frames or --max-seconds.\n");
 }
 
 static int run_ber(int argc, char **argv, int rank, int nranks)

@@ -14,6 +14,16 @@ for sub in run ber train "train ae" model "model info" "model eval" "model quant
     echo "$out" | grep -q "^usage: qsdr ${sub%% *}" || fail "qsdr $sub --help: no usage on stdout: $out"
 done
 "$qsdr" -h | grep -q 'qsdr COMMAND --help' || fail "qsdr -h does not point at the per-command help"
+# every option a command parses is explained in its --help (names taken from the parser's source)
+check_help_lists() { # SOURCE "SUBCOMMAND"
+    # shellcheck disable=SC2086
+    local help; help=$("$qsdr" $2 --help)
+    for o in $(grep -o '"--[a-z][a-z0-9-]*"' "$src/$1" | tr -d '"' | grep -vx -- --help | sort -u); do
+        echo "$help" | grep -q -- "^ *$o\b\|[ ,]$o\b" || fail "qsdr $2 --help does not explain $o"
+    done
+}
+check_help_lists apps/qsdr_ber.c ber
+check_help_lists apps/qsdr_ae.c "train ae"
 
 fg=$src/flowgraphs/qpsk_onebit.yml
 spec=$src/examples/spirals.yml
