@@ -91,8 +91,9 @@ static inline void cli_progress(const char *label, size_t step, size_t total, fl
     char bar[32];
     for (int i = 0; i < w; i++) bar[i] = i < f ? '#' : '.';
     bar[w] = 0;
-    fprintf(stderr, "\r  %-9s [%s] %zu/%zu  loss %.4f  %.0f steps/s  ETA %.0f s   ", label, bar, step, total, (double)loss, rate, eta);
-    fflush(stderr);
+    char line[200];
+    snprintf(line, sizeof line, "  %-9s [%s] %zu/%zu  loss %.4f  %.0f steps/s  ETA %.0f s", label, bar, step, total, (double)loss, rate, eta);
+    qsdr_status_line(line);
 }
 
 /* Write script to DIR/NAME.gp (kept, to restyle the plot) and run gnuplot on it; 0 on success.

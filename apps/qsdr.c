@@ -193,12 +193,13 @@ static void progress_line(qsdr_flowgraph_t *fg, double t0, double seconds)
 {
     double el = qsdr_now() - t0;
     uint64_t n = qsdr_flowgraph_sink_items(fg);
-    double frac = qsdr_flowgraph_source_progress(fg), eta = -1;
-    if (seconds > 0) eta = seconds - el;
-    else if (frac > 0) eta = el * (1 - frac) / frac;
-    fprintf(stderr, "\r  %8.1f s  %14" PRIu64 " items at sinks  %8.2f Mitems/s", el, n, el > 0 ? (double)n / el / 1e6 : 0.0);
-    if (eta >= 0) fprintf(stderr, "  ETA %6.1f s", eta);
-    fflush(stderr);
+    double frac = qsdr_flowgraph_progress(fg), eta = -1;
+    if (frac > 0) eta = el * (1 - frac) / frac;
+    if (seconds > 0 && (eta < 0 || seconds - el < eta)) eta = seconds - el; /* whichever ends the run first */
+    char line[160];
+    int len = snprintf(line, sizeof line, "  %8.1f s  %14" PRIu64 " items at sinks  %8.2f Mitems/s", el, n, el > 0 ? (double)n / el / 1e6 : 0.0);
+    if (eta >= 0) snprintf(line + len, sizeof line - (size_t)len, "  ETA %6.1f s", eta);
+    qsdr_status_line(line);
 }
 
 typedef struct {
@@ -237,13 +238,9 @@ static int run_flowgraph(qsdr_flowgraph_t *fg, qsdr_sched_kind sched, double sec
     } else {
         rc = qsdr_flowgraph_start(fg, sched);
         if (rc == QSDR_OK) {
-            bool printed = false;
             while (!qsdr_flowgraph_wait_for(fg, 1.0))
-                if (tty) {
-                    progress_line(fg, t0, seconds);
-                    printed = true;
-                }
-            if (printed) fputc('\n', stderr);
+                if (tty) progress_line(fg, t0, seconds);
+            if (tty) qsdr_status_line(NULL); /* the counters table below has the totals */
             rc = qsdr_flowgraph_wait(fg);
         }
     }

@@ -28,7 +28,10 @@ static void progress(void *user, const char *phase, size_t step, size_t total, f
     static double t0;
     if (phase != last) last = phase, t0 = cli_now();
     cli_progress(phase, step, total, loss, t0);
-    if (step == total) fputc('\n', stderr);
+    if (step == total) {
+        qsdr_status_line(NULL);
+        fprintf(stderr, "  %s: %zu steps, final loss %.4f (%.0f s)\n", phase, total, (double)loss, cli_now() - t0);
+    }
 }
 
 static void usage(FILE *f)

@@ -176,17 +176,18 @@ static void on_progress(void *user, size_t cu, size_t p, const qsdr_ber_point *r
     if (c->max_seconds > 0) frac = fmax(frac, r->seconds / c->max_seconds);
     frac = fmin(frac, 1);
     double point_eta = frac > 0 ? r->seconds * (1 - frac) / frac : -1;
-    fprintf(stderr, "\r  point %zu/%zu %s=%g  frames %" PRIu64 "  frame errors %" PRIu64 "  %.2f Mbit/s  elapsed %.0f s  point ETA %s%.0f s   ",
-            c->npoints_done + 1, c->npoints_total, c->sw.param, c->sw.x[p], r->frames, r->frame_errors,
-            r->seconds > 0 ? (double)r->bits / r->seconds / 1e6 : 0, el, point_eta < 0 ? "?" : "", point_eta < 0 ? 0 : point_eta);
+    char line[300];
+    snprintf(line, sizeof line, "  point %zu/%zu %.100s=%g  frames %" PRIu64 "  frame errors %" PRIu64 "  %.2f Mbit/s  elapsed %.0f s  point ETA %s%.0f s",
+             c->npoints_done + 1, c->npoints_total, c->sw.param, c->sw.x[p], r->frames, r->frame_errors,
+             r->seconds > 0 ? (double)r->bits / r->seconds / 1e6 : 0, el, point_eta < 0 ? "?" : "", point_eta < 0 ? 0 : point_eta);
     (void)cu;
-    fflush(stderr);
+    qsdr_status_line(line);
 }
 
 static void on_point(void *user, size_t cu, size_t p, const qsdr_ber_point *r)
 {
     ber_cli *c = user;
-    if (c->tty) fprintf(stderr, "\r%*s\r", 150, "");
+    if (c->tty) qsdr_status_line(NULL);
     print_row(stdout, c, cu, p, r);
     c->npoints_done++;
 }
@@ -638,7 +639,7 @@ static int run_ber(int argc, char **argv, int rank, int nranks)
     sigaction(SIGINT, &sa, NULL);
     c.t0 = qsdr_now();
     int rc = qsdr_ber_sim_run(c.sim);
-    if (c.tty) fprintf(stderr, "\n");
+    if (c.tty) qsdr_status_line(NULL);
     int out_rc = 0;
     if (c.csv && write_csv(&c)) out_rc = 1;
     if (c.json && write_json(&c)) out_rc = 1;

@@ -53,7 +53,7 @@ static void on_step(void *user, size_t step, size_t total, float loss)
 static int on_epoch(void *user, const qsdr_nn_epoch_stats *s)
 {
     train_ui *u = user;
-    if (u->tty) fprintf(stderr, "\r%*s\r", 100, "");
+    if (u->tty) qsdr_status_line(NULL);
     fprintf(u->csv, "%zu,%.6g,%.6g,%.6g,%.6g,%.3f\n", s->epoch, s->loss, s->train_acc, s->test_acc, (double)s->lr, s->seconds);
     fflush(u->csv);
     if (u->tty || s->epoch == u->epochs)

@@ -22,7 +22,7 @@ static void print_segment(berb_state *s, const char *end_label)
     qsdr_ber_counts c = qsdr_ber_get(s->q);
     uint64_t bits = c.bits - s->seg0.bits, be = c.bit_errors - s->seg0.bit_errors, fr = c.frames - s->seg0.frames,
              fe = c.frame_errors - s->seg0.frame_errors;
-    printf("%s: segment %u [bits %" PRIu64 ", %" PRIu64 ") %s: BER = %.6e (%" PRIu64 " / %" PRIu64 ")   FER = %.6e (%" PRIu64 " / %" PRIu64 ")%s%s\n",
+    qsdr_print("%s: segment %u [bits %" PRIu64 ", %" PRIu64 ") %s: BER = %.6e (%" PRIu64 " / %" PRIu64 ")   FER = %.6e (%" PRIu64 " / %" PRIu64 ")%s%s\n",
            s->id, s->nseg + 1, s->seg0.bits, c.bits, s->seg_label, bits ? (double)be / (double)bits : 0.0, be, bits,
            fr ? (double)fe / (double)fr : 0.0, fe, fr, end_label ? ", ends at " : "", end_label ? end_label : "");
     fflush(stdout);
@@ -50,6 +50,7 @@ static int berb_create(qsdr_block_ctx *ctx, void **state)
     s->max_bit_errors = qsdr_ctx_uint(ctx, "max_bit_errors");
     s->max_frame_errors = qsdr_ctx_uint(ctx, "max_frame_errors");
     s->max_bits = qsdr_ctx_uint(ctx, "max_bits");
+    if (s->max_bits) qsdr_ctx_set_item_budget(ctx, qsdr_ctx_uint(ctx, "skip") + s->max_bits);
     s->print = qsdr_ctx_bool(ctx, "print");
     s->segments = qsdr_ctx_bool(ctx, "segments");
     snprintf(s->seg_label, sizeof s->seg_label, "(start)");
@@ -108,7 +109,7 @@ static void berb_finish(void *st)
     if (!s->print) return;
     if (s->nseg) print_segment(s, NULL); /* the last segment after a live change */
     qsdr_ber_counts c = qsdr_ber_get(s->q);
-    printf("%s: BER = %.6e (%" PRIu64 " errors / %" PRIu64 " bits)   FER = %.6e (%" PRIu64 " / %" PRIu64 " frames)\n", s->id,
+    qsdr_print("%s: BER = %.6e (%" PRIu64 " errors / %" PRIu64 " bits)   FER = %.6e (%" PRIu64 " / %" PRIu64 " frames)\n", s->id,
            c.bits ? (double)c.bit_errors / (double)c.bits : 0.0, c.bit_errors, c.bits,
            c.frames ? (double)c.frame_errors / (double)c.frames : 0.0, c.frame_errors, c.frames);
     fflush(stdout);

@@ -100,7 +100,7 @@ static void cons_finish(void *st)
 {
     cons_state *s = st;
     if (s->out.print) {
-        printf("%s: %zu points, mean power %.6g\n", s->id, s->n, mean_power(s));
+        qsdr_print("%s: %zu points, mean power %.6g\n", s->id, s->n, mean_power(s));
         fflush(stdout);
     }
     write_outputs(s);

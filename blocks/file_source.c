@@ -3,6 +3,7 @@
 #include <errno.h>
 #include <stdio.h>
 #include <string.h>
+#include <sys/stat.h>
 
 #include "block_util.h"
 
@@ -46,6 +47,9 @@ static int fsrc_create(qsdr_block_ctx *ctx, void **state)
         fsrc_destroy(s);
         return qsdr_error(QSDR_EIO, "parameter 'path': cannot open '%s' for reading: %s", path, strerror(e));
     }
+    struct stat st;
+    if (!s->repeat && fstat(fileno(s->f), &st) == 0 && S_ISREG(st.st_mode)) /* progress and ETA of qsdr run */
+        qsdr_ctx_set_item_budget(ctx, (uint64_t)st.st_size / s->isz);
     *state = s;
     return QSDR_OK;
 }

@@ -17,6 +17,7 @@ static int head_create(qsdr_block_ctx *ctx, void **state)
     head_state *s = qsdr_calloc(1, sizeof *s);
     if (!s) return qsdr_error(QSDR_ENOMEM, "out of memory");
     s->n = qsdr_ctx_uint(ctx, "n");
+    qsdr_ctx_set_item_budget(ctx, s->n);
     s->isz = qsdr_item_size(t);
     *state = s;
     return QSDR_OK;

@@ -84,9 +84,11 @@ static void probe_finish(void *st)
     if (!s->print) return;
     qsdr_stats o = {0};
     probe_stats(s, &o);
-    printf("%s:", s->id);
-    for (size_t i = 0; i < o.n; i++) printf(" %s=%.6g", o.v[i].name, o.v[i].value);
-    printf("\n");
+    char line[2048];
+    size_t len = (size_t)snprintf(line, sizeof line, "%s:", s->id);
+    for (size_t i = 0; i < o.n && len < sizeof line; i++)
+        len += (size_t)snprintf(line + len, sizeof line - len, " %s=%.6g", o.v[i].name, o.v[i].value);
+    qsdr_print("%s\n", line);
     fflush(stdout);
 }
 

@@ -143,7 +143,7 @@ static void spec_finish(void *st)
         return;
     }
     if (s->out.print) {
-        printf("%s: %" PRIu64 " segments of %zu, power %.6g, 99 %% occupied bandwidth %.6g %s\n", s->id, qsdr_psd_segments(s->psd), s->nfft,
+        qsdr_print("%s: %" PRIu64 " segments of %zu, power %.6g, 99 %% occupied bandwidth %.6g %s\n", s->id, qsdr_psd_segments(s->psd), s->nfft,
                power, obw, s->unit);
         fflush(stdout);
     }

@@ -37,13 +37,15 @@ static int tdbg_work(void *st, qsdr_work_io *io)
         if (*s->filter && strcmp(s->filter, t->key)) continue;
         s->count++;
         if (!s->print) continue;
-        printf("%s: item %" PRIu64 " %s = ", s->id, t->offset, t->key);
+        char v[128];
         switch (t->value.type) {
-        case QSDR_TAGV_INT: printf("%" PRId64 " (int)\n", t->value.i); break;
-        case QSDR_TAGV_FLOAT: printf("%.17g (float)\n", t->value.f); break;
-        case QSDR_TAGV_TIME: printf("%" PRId64 " + %.17g s (time)\n", t->value.i, t->value.f); break;
-        default: printf("%s (string)\n", t->value.s); break;
+        case QSDR_TAGV_INT: snprintf(v, sizeof v, "%" PRId64 " (int)", t->value.i); break;
+        case QSDR_TAGV_FLOAT: snprintf(v, sizeof v, "%.17g (float)", t->value.f); break;
+        case QSDR_TAGV_TIME: snprintf(v, sizeof v, "%" PRId64 " + %.17g s (time)", t->value.i, t->value.f); break;
+        default: v[0] = 0; break;
         }
+        qsdr_print("%s: item %" PRIu64 " %s = %s%s\n", s->id, t->offset, t->key, v[0] ? v : t->value.s,
+                   v[0] ? "" : " (string)");
     }
     fflush(stdout);
     return QSDR_OK;

@@ -164,6 +164,10 @@ int qsdr_ctx_set_rate(qsdr_block_ctx *c, size_t rate_in, size_t rate_out);
  * much input makes, and the serial scheduler waits for that much input before calling it
  * (unless an input has ended or its outputs are no longer read). */
 int qsdr_ctx_set_chunk_hint(qsdr_block_ctx *c, size_t items);
+/* Progress hint: the block ends its stream after `items` items on its inputs (a source: on its
+ * output), unless something else ends it first (e.g. head's n, ber's max_bits). Read only to
+ * show progress and an ETA (qsdr_flowgraph_progress); 0 = unknown, the default. */
+int qsdr_ctx_set_item_budget(qsdr_block_ctx *c, uint64_t items);
 /* Resolve a QSDR_ITEM_ANY port to a concrete type. is_output selects the port list. */
 int qsdr_ctx_set_port_type(qsdr_block_ctx *c, bool is_output, unsigned port, qsdr_item_type t);
 

@@ -40,6 +40,15 @@ typedef struct {
     float im;
 } qsdr_cf32;
 
+/* ---- the terminal status line and stdout ------------------------------------------------ */
+/* A progress line on stderr's terminal (only call it when stderr is a terminal): text replaces
+ * the line shown; NULL clears it. Thread-safe. */
+void qsdr_status_line(const char *text);
+/* printf to stdout for blocks' result lines (ber, probe, tag_debug, ...): clears a status line
+ * first, so a result never lands glued to the end of a progress line. The default log sink
+ * (stderr) clears it too. */
+int qsdr_print(const char *fmt, ...) __attribute__((format(printf, 1, 2)));
+
 /* ---- logging --------------------------------------------------------------------------- */
 typedef enum { QSDR_LOG_DEBUG = 0, QSDR_LOG_INFO, QSDR_LOG_WARN, QSDR_LOG_ERROR, QSDR_LOG_OFF } qsdr_log_level;
 

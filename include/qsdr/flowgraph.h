@@ -87,6 +87,11 @@ bool qsdr_flowgraph_wait_for(qsdr_flowgraph_t *fg, double timeout_s);
 uint64_t qsdr_flowgraph_sink_items(const qsdr_flowgraph_t *fg);
 /* Fraction of the item limit the slowest source has produced, in [0, 1]; -1 without a limit. */
 double qsdr_flowgraph_source_progress(const qsdr_flowgraph_t *fg);
+/* How far the run is, in [0, 1], from what is known of its end: the item limit (as above) and
+ * every block's item budget (qsdr_ctx_set_item_budget: head's n, ber's max_bits, a file
+ * source's length); the largest fraction, since the first of them to be reached ends the run.
+ * -1 when nothing bounds the run. */
+double qsdr_flowgraph_progress(const qsdr_flowgraph_t *fg);
 /* Start + wait. */
 int qsdr_flowgraph_run(qsdr_flowgraph_t *fg, qsdr_sched_kind kind);
 /* Ask sources to end their streams; data in flight drains to the sinks (async-signal-safe). */

@@ -2,8 +2,10 @@
 /* Status texts, the logging sink, allocation wrappers, item types, tag values and stats. */
 #define _GNU_SOURCE
 #include <math.h>
+#include <pthread.h>
 #include <stdarg.h>
 #include <stdatomic.h>
+#include <stdbool.h>
 #include <stdio.h>
 #include <stdlib.h>
 #include <string.h>
@@ -31,6 +33,41 @@ const char *qsdr_strerror(int code)
     case QSDR_EINTR: return "interrupted";
     default: return "unknown status code";
     }
+}
+
+/* ---- the terminal status line and stdout ------------------------------------------------ */
+static pthread_mutex_t g_status_mu = PTHREAD_MUTEX_INITIALIZER;
+static bool g_status_shown; /* a status line stands on stderr's terminal, the cursor at its end */
+
+void qsdr_status_line(const char *text)
+{
+    pthread_mutex_lock(&g_status_mu);
+    if (text) {
+        fprintf(stderr, "\r\033[K%s", text);
+        g_status_shown = true;
+        fflush(stderr);
+    } else if (g_status_shown) {
+        fputs("\r\033[K", stderr);
+        g_status_shown = false;
+        fflush(stderr);
+    }
+    pthread_mutex_unlock(&g_status_mu);
+}
+
+int qsdr_print(const char *fmt, ...)
+{
+    pthread_mutex_lock(&g_status_mu);
+    if (g_status_shown) {
+        fputs("\r\033[K", stderr);
+        fflush(stderr);
+        g_status_shown = false;
+    }
+    va_list ap;
+    va_start(ap, fmt);
+    int n = vprintf(fmt, ap);
+    va_end(ap);
+    pthread_mutex_unlock(&g_status_mu);
+    return n;
 }
 
 /* ---- logging --------------------------------------------------------------------------- */
@@ -91,6 +128,7 @@ static void emit(qsdr_log_level level, const char *file, int line, const char *m
         return;
     }
     static const char *names[] = {"debug", "info", "warning", "error"};
+    qsdr_status_line(NULL);
     if (qsdr_log_get_level() == QSDR_LOG_DEBUG)
         fprintf(stderr, "qsdr %s: %s [%s:%d]\n", names[level], msg, file, line);
     else

@@ -298,6 +298,7 @@ static rate_t rate_mul(rate_t r, uint64_t num, uint64_t den)
 /* Create one block instance (its seeds derived first); on success every ANY port is resolved. */
 static int create_instance(qsdr_flowgraph_t *fg, qsdr_block_inst *b)
 {
+    b->budget = 0; /* the block's create sets it again if it knows it */
     /* derive unset seeds from the flowgraph seed and the block id */
     for (size_t i = 0; i < b->d->n_params; i++) {
         if (b->d->params[i].type != QSDR_PARAM_SEED || b->pset[i]) continue;
@@ -347,12 +348,15 @@ int qsdr_flowgraph_port_type(qsdr_flowgraph_t *fg, const char *id, bool is_outpu
     if (port >= n) return qsdr_error(QSDR_EINVAL, "block '%s' (%s) has no %s port %u", b->id, b->d->name, is_output ? "output" : "input", port);
     qsdr_item_type t = is_output ? b->out_type[port] : b->in_type[port];
     if (t == QSDR_ITEM_ANY && !b->state) {
-        /* resolved by the block's create from its parameters: create it once and let it go */
+        /* resolved by the block's create from its parameters: create it once and let it go,
+           leaving the port unresolved (the parameters may still change before prepare) */
         int rc = create_instance(fg, b);
         if (b->state && b->d->destroy) b->d->destroy(b->state);
         b->state = NULL;
-        if (rc) return rc;
         t = is_output ? b->out_type[port] : b->in_type[port];
+        for (size_t i = 0; i < b->d->n_inputs; i++) b->in_type[i] = b->d->inputs[i].type;
+        for (size_t i = 0; i < b->d->n_outputs; i++) b->out_type[i] = b->d->outputs[i].type;
+        if (rc) return rc;
     }
     *type = t;
     return QSDR_OK;
@@ -625,6 +629,18 @@ double qsdr_flowgraph_source_progress(const qsdr_flowgraph_t *fg)
         if (b->d->n_inputs || b->finished) continue;
         double x = (double)b->n_produced / (double)fg->item_limit;
         if (x < f) f = x;
+    }
+    return f;
+}
+
+double qsdr_flowgraph_progress(const qsdr_flowgraph_t *fg)
+{
+    double f = qsdr_flowgraph_source_progress(fg);
+    for (size_t k = 0; k < fg->n_blocks; k++) {
+        const qsdr_block_inst *b = fg->blocks[k];
+        if (!b->budget) continue;
+        double x = b->finished ? 1 : (double)(b->d->n_inputs ? b->n_consumed : b->n_produced) / (double)b->budget;
+        if (x > f) f = x > 1 ? 1 : x;
     }
     return f;
 }

@@ -349,6 +349,12 @@ int qsdr_ctx_set_port_type(qsdr_block_ctx *c, bool is_output, unsigned port, qsd
     return QSDR_OK;
 }
 
+int qsdr_ctx_set_item_budget(qsdr_block_ctx *c, uint64_t items)
+{
+    c->b->budget = items;
+    return QSDR_OK;
+}
+
 int qsdr_ctx_set_chunk_hint(qsdr_block_ctx *c, size_t items)
 {
     if (items > ((size_t)1 << 27))

@@ -112,6 +112,7 @@ typedef struct qsdr_block_inst {
     /* written by the block's thread only (qsdr_ctr_add), read by any thread */
     _Atomic uint64_t n_consumed, n_produced, n_calls;
     uint64_t limit;              /* sources: stop after this many items (0 = none) */
+    uint64_t budget;             /* the block ends the stream after this many items (0 = unknown) */
     _Atomic bool finished;       /* set under req_mu (qsdr_block_finish) */
     int status;
     struct qsdr_flowgraph *fg;

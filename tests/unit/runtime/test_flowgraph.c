@@ -152,6 +152,76 @@ QSDR_TEST(fg_vector_source_eos, "unit", "a finite vector source ends the run and
     qsdr_flowgraph_destroy(&fg);
 }
 
+QSDR_TEST(fg_progress, "unit", "progress: -1 for an unbounded run, 0..1 from head's n and ber's skip + max_bits, 1 at the end")
+{
+    qsdr_flowgraph_t *fg = load("blocks:\n"
+                                "  - {id: src, type: null_source, params: {type: f32}}\n"
+                                "  - {id: snk, type: null_sink, params: {type: f32}}\n"
+                                "connections: [src -> snk]\n");
+    QSDR_REQUIRE(fg);
+    QSDR_CHECK_EQ_INT(qsdr_flowgraph_prepare(fg), QSDR_OK);
+    QSDR_CHECK(qsdr_flowgraph_progress(fg) == -1);
+    qsdr_flowgraph_destroy(&fg);
+    /* head's n bounds the run: 0 before, strictly between 0 and 1 while it runs, 1 at the end */
+    fg = load("blocks:\n"
+              "  - {id: src, type: null_source, params: {type: f32}}\n"
+              "  - {id: head, type: head, params: {type: f32, n: 1000000000000000}}\n"
+              "  - {id: snk, type: null_sink, params: {type: f32}}\n"
+              "connections: [src -> head, head -> snk]\n");
+    QSDR_REQUIRE(fg);
+    QSDR_CHECK_EQ_INT(qsdr_flowgraph_prepare(fg), QSDR_OK);
+    QSDR_CHECK(qsdr_flowgraph_progress(fg) == 0);
+    QSDR_CHECK_EQ_INT(qsdr_flowgraph_start(fg, QSDR_SCHED_THREADED), QSDR_OK);
+    double p = 0;
+    for (int i = 0; i < 500 && p <= 0; i++) {
+        usleep(2000);
+        p = qsdr_flowgraph_progress(fg);
+    }
+    QSDR_CHECK_MSG(p > 0 && p < 1, "progress while running: %g", p);
+    qsdr_flowgraph_stop(fg);
+    QSDR_CHECK_EQ_INT(qsdr_flowgraph_wait(fg), QSDR_OK);
+    qsdr_flowgraph_destroy(&fg);
+    /* ber: skip + max_bits input items end the run */
+    fg = load("blocks:\n"
+              "  - {id: src, type: random_source}\n"
+              "  - {id: ber, type: ber, params: {frame_size: 100, skip: 500, max_bits: 1500}}\n"
+              "connections: [src -> ber.in, src -> ber.ref]\n");
+    QSDR_REQUIRE(fg);
+    QSDR_CHECK_EQ_INT(qsdr_flowgraph_prepare(fg), QSDR_OK);
+    QSDR_CHECK(qsdr_flowgraph_progress(fg) == 0);
+    QSDR_CHECK_EQ_INT(qsdr_flowgraph_run(fg, QSDR_SCHED_SERIAL), QSDR_OK);
+    QSDR_CHECK(qsdr_flowgraph_progress(fg) == 1);
+    qsdr_stats st;
+    qsdr_flowgraph_stats(fg, "ber", &st);
+    QSDR_CHECK_EQ_INT(st.v[0].value, 2000); /* items_in: the budget the progress counts against */
+    qsdr_flowgraph_destroy(&fg);
+}
+
+QSDR_TEST(fg_port_type, "unit", "port types: declared ones, and ANY ports resolved from the parameters before prepare")
+{
+    qsdr_flowgraph_t *fg = qsdr_flowgraph_create();
+    QSDR_REQUIRE(fg);
+    QSDR_CHECK_EQ_INT(qsdr_flowgraph_add(fg, "dec", "turbo_decoder"), QSDR_OK);
+    QSDR_CHECK_EQ_INT(qsdr_flowgraph_add(fg, "cp", "copy"), QSDR_OK);
+    qsdr_item_type t = QSDR_ITEM_ANY;
+    QSDR_CHECK_EQ_INT(qsdr_flowgraph_port_type(fg, "dec", false, 0, &t), QSDR_OK);
+    QSDR_CHECK_EQ_INT(t, QSDR_ITEM_F32);
+    QSDR_CHECK_EQ_INT(qsdr_flowgraph_port_type(fg, "dec", true, 0, &t), QSDR_OK);
+    QSDR_CHECK_EQ_INT(t, QSDR_ITEM_BIT);
+    QSDR_CHECK_EQ_INT(qsdr_flowgraph_param(fg, "dec", "soft", "true"), QSDR_OK);
+    QSDR_CHECK_EQ_INT(qsdr_flowgraph_port_type(fg, "dec", true, 0, &t), QSDR_OK);
+    QSDR_CHECK_EQ_INT(t, QSDR_ITEM_F32);
+    QSDR_CHECK_EQ_INT(qsdr_flowgraph_param(fg, "cp", "type", "i16"), QSDR_OK);
+    QSDR_CHECK_EQ_INT(qsdr_flowgraph_port_type(fg, "cp", false, 0, &t), QSDR_OK);
+    QSDR_CHECK_EQ_INT(t, QSDR_ITEM_I16);
+    qsdr_log_set_level(QSDR_LOG_OFF);
+    QSDR_CHECK(qsdr_flowgraph_port_type(fg, "nosuch", true, 0, &t) == QSDR_EINVAL);
+    QSDR_CHECK(qsdr_flowgraph_port_type(fg, "dec", true, 1, &t) == QSDR_EINVAL);
+    QSDR_CHECK(strstr(qsdr_last_error(), "no output port 1") != NULL);
+    qsdr_log_set_level(QSDR_LOG_INFO);
+    qsdr_flowgraph_destroy(&fg);
+}
+
 QSDR_TEST(fg_fanout, "unit", "one output feeding three consumers: each gets every item")
 {
     register_test_blocks();
