@@ -18,15 +18,28 @@
 enum { EXIT_BAD_INPUT = 2, EXIT_RUNTIME = 1 };
 
 static qsdr_flowgraph_t *volatile g_fg;
-static volatile sig_atomic_t g_sigints;
+static volatile sig_atomic_t g_sigints, g_stops, g_drain_expired, g_signal_quiet;
+static unsigned g_drain_timeout = 10; /* --drain-timeout: seconds a stop may take to drain */
 
+/* The first stop request (Ctrl-C, SIGTERM, the --seconds timer) ends the sources and lets the
+ * data in flight drain; a second Ctrl-C/SIGTERM, or the drain timer, aborts. */
 static void on_signal(int sig)
 {
     qsdr_flowgraph_t *fg = g_fg;
     if (sig == SIGINT || sig == SIGTERM) g_sigints++;
     if (!fg) return;
-    if (sig == SIGALRM || g_sigints == 1) qsdr_flowgraph_stop(fg);
-    else qsdr_flowgraph_abort(fg);
+    if (g_stops == 0) {
+        g_stops = 1;
+        qsdr_flowgraph_stop(fg);
+        if (g_drain_timeout) alarm(g_drain_timeout); /* replaces the --seconds timer, which has fired or is moot */
+        static const char msg[] = "\nqsdr: stopping: data in flight drains to the sinks (Ctrl-C again to abort)\n";
+        if (sig != SIGALRM && !g_signal_quiet) (void)!write(STDERR_FILENO, msg, sizeof msg - 1);
+    } else if (sig == SIGALRM) {
+        g_drain_expired = 1;
+        qsdr_flowgraph_abort(fg);
+    } else {
+        qsdr_flowgraph_abort(fg);
+    }
 }
 
 static void usage(FILE *f)
@@ -59,6 +72,8 @@ static const char usage_run[] =
     "  --seconds S           the sources stop after S seconds, S in [0.001, 1e7]\n"
     "  --seed N              the flowgraph seed (default 1; every block's seed derives from it)\n"
     "  --scheduler threaded|serial   (default threaded: one thread per block)\n"
+    "  --drain-timeout S     after a stop (Ctrl-C, SIGTERM, --seconds), abort when the data in flight\n"
+    "                        has not drained within S seconds, S in 0..86400 (default 10; 0: wait)\n"
     "  --control ENDPOINT    serve the control port (qsdr ctl) on a loopback tcp:// or ipc:// endpoint\n"
     "  --control-allow-remote        allow a non-loopback control endpoint\n"
     "  --control-curve-secret Z85    CURVE-encrypt the control port (qsdr ctl keygen)\n"
@@ -218,6 +233,7 @@ static int run_flowgraph(qsdr_flowgraph_t *fg, qsdr_sched_kind sched, double sec
         if (!quiet) fprintf(stderr, "qsdr: control port on %s\n", co->endpoint);
     }
     if (!quiet) qsdr_flowgraph_print_config(fg, stderr);
+    g_signal_quiet = quiet;
     g_fg = fg;
     struct sigaction sa = {0};
     sa.sa_handler = on_signal;
@@ -251,6 +267,13 @@ static int run_flowgraph(qsdr_flowgraph_t *fg, qsdr_sched_kind sched, double sec
     if (!quiet) {
         if (g_sigints) fprintf(stderr, "qsdr: interrupted; final counters:\n");
         qsdr_flowgraph_print_stats(fg, stderr);
+    }
+    if (g_drain_expired) {
+        fprintf(stderr,
+                "qsdr: the flowgraph did not drain within %u s of the stop (a sink still held data: e.g. a ZeroMQ sink "
+                "nobody reads); aborted, that data is lost (--drain-timeout)\n",
+                g_drain_timeout);
+        return EXIT_RUNTIME;
     }
     return rc ? EXIT_RUNTIME : 0;
 }
@@ -288,6 +311,11 @@ static int cmd_run(int argc, char **argv)
             i++;
         } else if (!strcmp(a, "--seconds")) {
             if (cli_opt_double("qsdr run", a, v, 1e-3, 1e7, &seconds)) goto out;
+            i++;
+        } else if (!strcmp(a, "--drain-timeout")) {
+            long long d;
+            if (cli_opt_int("qsdr run", a, v, 0, 86400, &d)) goto out;
+            g_drain_timeout = (unsigned)d;
             i++;
         } else if (!strcmp(a, "--scheduler")) {
             if (v && !strcmp(v, "threaded")) sched = QSDR_SCHED_THREADED;

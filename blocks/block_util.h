@@ -31,6 +31,19 @@ static inline int qsdr_blk_resolve_any(qsdr_block_ctx *ctx, const qsdr_block_des
     return QSDR_OK;
 }
 
+/* iq_to_cf32 / cf32_to_iq: the "format" parameter, the item type of its components and the
+ * "full_scale" parameter (0: the format's own). */
+static inline int qsdr_blk_iq_params(qsdr_block_ctx *ctx, qsdr_iq_format *f, qsdr_item_type *t, double *full_scale)
+{
+    int fi = qsdr_iq_format_parse(qsdr_ctx_string(ctx, "format"));
+    if (fi < 0) return qsdr_error(QSDR_EINVAL, "parameter 'format': '%s' is not cs16, cs8 or cu8", qsdr_ctx_string(ctx, "format"));
+    *f = (qsdr_iq_format)fi;
+    *t = *f == QSDR_IQ_CS16 ? QSDR_ITEM_I16 : *f == QSDR_IQ_CS8 ? QSDR_ITEM_I8 : QSDR_ITEM_U8;
+    double fs = qsdr_ctx_float(ctx, "full_scale");
+    *full_scale = fs > 0 ? fs : qsdr_iq_full_scale(*f);
+    return QSDR_OK;
+}
+
 /* Walk the input in spans split at the tags named `key` (only when follow is set): span() for
  * each span [from, to) of items, then on_tag() with the tag's value at its item, so a value a tag
  * carries (the awgn block's noise_var) applies exactly from there. Returns the first error of

@@ -23,6 +23,7 @@ typedef struct {
     bool pass_tags, wait_sub, subscribed, no_drop;
     char *address, *key;
     double scale;
+    uint64_t clipped; /* sc16 components saturated */
     size_t max_items;
     uint8_t *buf;
     size_t cap;
@@ -173,13 +174,10 @@ static int zk_work(void *st, qsdr_work_io *io)
     }
     uint8_t *pay = s->buf + hl;
     if (s->wire == W_SC16) {
-        const float *x = io->in[0];
-        for (size_t i = 0; i < 2 * n; i++) {
-            double v = x[i] * s->scale;
-            v = v > 32767 ? 32767 : (v < -32768 ? -32768 : v);
-            int16_t q = (int16_t)lrint(v);
-            memcpy(pay + 2 * i, &q, 2);
-        }
+        /* saturated to int16; a NaN or infinite sample is an error, never garbage on the wire */
+        if (qsdr_cf32_to_iq(QSDR_IQ_CS16, io->in[0], n, s->scale, false, pay, &s->clipped))
+            return qsdr_error(QSDR_ERANGE, "zmq_sink '%s': non-finite input in items [%llu, %llu): not sent", s->id,
+                              (unsigned long long)io->in_offset, (unsigned long long)(io->in_offset + n));
     } else {
         memcpy(pay, io->in[0], n * s->wsize);
     }
@@ -208,6 +206,7 @@ static void zk_stats(void *st, qsdr_stats *o)
     qsdr_stats_add(o, "messages", (double)s->msgs);
     qsdr_stats_add(o, "items_sent", (double)s->sent_items);
     if (s->pattern == PAT_REP) qsdr_stats_add(o, "requests", (double)s->requests);
+    if (s->wire == W_SC16) qsdr_stats_add(o, "sc16_clipped", (double)s->clipped);
 }
 
 static const qsdr_param_desc zk_params[] = {

@@ -158,6 +158,7 @@ static int zs_init(qsdr_block_ctx *ctx, zs_state *s)
     s->linger_ms = (int)qsdr_ctx_uint(ctx, "linger_ms");
     s->timeout_s = qsdr_ctx_float(ctx, "timeout");
     s->expected = qsdr_ctx_uint(ctx, "expected_items");
+    qsdr_ctx_set_item_budget(ctx, s->expected); /* progress and ETA of qsdr run */
     s->req_items = (size_t)qsdr_ctx_uint(ctx, "req_items");
     s->req_timeout_ms = (int)qsdr_ctx_uint(ctx, "req_timeout_ms");
     s->scale = qsdr_ctx_float(ctx, "sc16_scale");
@@ -285,13 +286,7 @@ static int zs_work(void *st, qsdr_work_io *io)
         size_t avail = (s->end - s->pos) / s->wsize, take = avail < room - k ? avail : room - k;
         uint8_t *out = (uint8_t *)io->out[0] + k * s->osize;
         if (s->wire == W_SC16) {
-            const int16_t *in = (const int16_t *)m; /* wire: little-endian int16 I, Q */
-            float *o = (float *)out;
-            for (size_t i = 0; i < 2 * take; i++) {
-                int16_t v;
-                memcpy(&v, (const uint8_t *)in + 2 * i, 2);
-                o[i] = (float)(v * s->scale);
-            }
+            qsdr_iq_to_cf32(QSDR_IQ_CS16, m, take, s->scale, false, (qsdr_cf32 *)out); /* wire: little-endian int16 I, Q */
         } else {
             memcpy(out, m, take * s->wsize);
         }

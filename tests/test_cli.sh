@@ -73,6 +73,17 @@ kill -0 $pid 2>/dev/null && { kill -9 $pid; fail "Ctrl-C did not stop the flowgr
 wait $pid; rc=$?
 [ $rc -eq 0 ] || fail "Ctrl-C exit code $rc"
 grep -q 'interrupted; final counters' "$tmp/err" || fail "no final counters after Ctrl-C: $(cat "$tmp/err")"
+grep -q 'stopping: data in flight drains' "$tmp/err" || fail "first Ctrl-C not acknowledged: $(cat "$tmp/err")"
+# a stop that cannot drain (a ZeroMQ PUSH sink nobody reads) ends after --drain-timeout, exit 1
+timeout 30 "$qsdr" run "$src/flowgraphs/zmq_tx.yml" --set addr="ipc://$tmp/tx" --seconds 0.3 --drain-timeout 1 >/dev/null 2>"$tmp/err"; rc=$?
+[ $rc -eq 1 ] || fail "undrainable stop: exit $rc (124 = hung), expected 1: $(cat "$tmp/err")"
+grep -q 'did not drain within 1 s of the stop' "$tmp/err" || fail "undrainable stop: no message: $(cat "$tmp/err")"
+# ... and a Ctrl-C after the --seconds stop aborts at once
+"$qsdr" run "$src/flowgraphs/zmq_tx.yml" --set addr="ipc://$tmp/tx2" --seconds 0.3 --drain-timeout 0 >/dev/null 2>"$tmp/err" & pid=$!
+sleep 1.5; kill -INT $pid
+for i in $(seq 50); do kill -0 $pid 2>/dev/null || break; sleep 0.1; done
+kill -0 $pid 2>/dev/null && { kill -9 $pid; fail "Ctrl-C after the --seconds stop did not abort within 5 s"; }
+wait $pid
 
 # a block as a filter on raw files (csdr style), GNU Radio cf32 layout
 # 0.5, -0.25, -1, 0.5, 0, 0, 4, -4 as little-endian float32

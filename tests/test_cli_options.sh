@@ -40,6 +40,7 @@ expect_bad "--seed expects an integer in [0, 18446744073709551615], got '9999999
 expect_bad "--seconds expects a number in [0.001, 1e+07], got '1e-9'" run "$fg" --seconds 1e-9
 expect_bad "--seconds expects a number in [0.001, 1e+07], got 'nan'" run "$fg" --seconds nan
 expect_bad "option --seed needs a value" run "$fg" --seed
+expect_bad "--drain-timeout expects an integer in [0, 86400], got '-1'" run "$fg" --drain-timeout -1
 expect_bad "one block name at a time" blocks adc awgn
 expect_bad "--threads expects an integer in [1, 1024], got '0'" ber "$fg" --sweep awgn.ebn0_db=1 --threads 0
 expect_bad "--max-seconds expects a number in [0, 1e+09], got ''" ber "$fg" --sweep awgn.ebn0_db=1 --max-seconds ''

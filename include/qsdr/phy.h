@@ -82,6 +82,25 @@ int qsdr_adc_set_full_scale(qsdr_adc_t *q, float fs);
 /* Returns QSDR_ERANGE (with the sample index logged) on a NaN/Inf sample. */
 int qsdr_adc_execute(qsdr_adc_t *q, const qsdr_cf32 *x, size_t n, qsdr_cf32 *y);
 
+/* ---- radio sample formats: interleaved integer I/Q --------------------------------------- */
+/* cs16: int16 I, Q (USRP, bladeRF, SoapySDR CS16); cs8: int8 I, Q (HackRF); cu8: uint8 I, Q
+ * around 127.5 (RTL-SDR). Little-endian, I first. */
+typedef enum { QSDR_IQ_CS16 = 0, QSDR_IQ_CS8, QSDR_IQ_CU8 } qsdr_iq_format;
+/* "cs16" | "cs8" | "cu8" -> the format, -1 for anything else. */
+int qsdr_iq_format_parse(const char *name);
+/* Bytes of one real component (2 or 1) and the offset of zero (127.5 for cu8, else 0). */
+size_t qsdr_iq_component_bytes(qsdr_iq_format f);
+double qsdr_iq_offset(qsdr_iq_format f);
+/* The format's natural full scale, the integer distance from zero that means 1.0: 32768, 128, 127.5. */
+double qsdr_iq_full_scale(qsdr_iq_format f);
+/* n samples: raw integer I/Q (2n components) -> cf32, (v - offset) * scale per component;
+ * with swap, I and Q trade places. */
+void qsdr_iq_to_cf32(qsdr_iq_format f, const void *in, size_t n, double scale, bool swap, qsdr_cf32 *out);
+/* n cf32 samples -> raw integer I/Q: v = x * scale + offset rounded to nearest (ties to even), saturated to the
+ * format's range (each saturated component counted in *clipped, which may be NULL). A NaN or
+ * infinite component writes nothing more and returns QSDR_ERANGE, its sample index logged. */
+int qsdr_cf32_to_iq(qsdr_iq_format f, const qsdr_cf32 *in, size_t n, double scale, bool swap, void *out, uint64_t *clipped);
+
 /* ---- RRC pulse shaping (liquid-dsp firinterp/firdecim) ---------------------------------- */
 typedef struct qsdr_rrc qsdr_rrc_t;
 /* Unit-energy root-raised-cosine pulse: sps samples/symbol (2..64), span symbols each side
