@@ -108,6 +108,42 @@ cmp -s "$tmp/dec.u8" "$tmp/zero.u8" || fail "turbo_decoder filter did not return
 [ "$(wc -c < "$tmp/dec.f32")" -eq 4096 ] || fail "soft turbo_decoder gave $(wc -c < "$tmp/dec.f32") bytes, want 1024 float32"
 [ "$(od -An -v -tf4 "$tmp/dec.f32" | tr -s ' ' '\n' | grep -c '^[1-9]')" -eq 1024 ] || fail "soft turbo_decoder LLRs not all positive"
 
+# pipes: data passes unchanged through short reads and writes
+head -c 3000003 /dev/urandom > "$tmp/r.bin"
+cat "$tmp/r.bin" | "$qsdr" block copy type=u8 | cat > "$tmp/r2.bin" || fail "copy through pipes failed"
+cmp -s "$tmp/r.bin" "$tmp/r2.bin" || fail "copy through pipes changed the data"
+# a stalled FIFO (the peer holds it open, sends or takes nothing) never hangs a stop
+mkfifo "$tmp/in.fifo" "$tmp/out.fifo"
+sleep 30 > "$tmp/in.fifo" & holder1=$!
+cat > "$tmp/fifo_in.yml" <<YML
+blocks:
+  - {id: src, type: file_source, params: {type: cf32, path: "$tmp/in.fifo"}}
+  - {id: snk, type: null_sink, params: {type: cf32}}
+connections: [src -> snk]
+YML
+timeout 20 "$qsdr" run "$tmp/fifo_in.yml" --seconds 0.5 --quiet 2>"$tmp/err"; rc=$?
+kill $holder1 2>/dev/null
+[ $rc -eq 0 ] || fail "file_source on a silent FIFO: exit $rc (124 = hung) after --seconds: $(cat "$tmp/err")"
+sleep 30 < "$tmp/out.fifo" & holder2=$!
+cat > "$tmp/fifo_out.yml" <<YML
+blocks:
+  - {id: src, type: null_source, params: {type: cf32}}
+  - {id: snk, type: file_sink, params: {type: cf32, path: "$tmp/out.fifo"}}
+connections: [src -> snk]
+YML
+timeout 20 "$qsdr" run "$tmp/fifo_out.yml" --seconds 0.5 --drain-timeout 1 --quiet 2>"$tmp/err"; rc=$?
+kill $holder2 2>/dev/null
+[ $rc -eq 1 ] || fail "file_sink on a FIFO nobody reads: exit $rc (124 = hung), expected 1: $(cat "$tmp/err")"
+grep -q 'did not drain within 1 s' "$tmp/err" || fail "file_sink on a stalled FIFO: no drain message: $(cat "$tmp/err")"
+cat > "$tmp/rep_pipe.yml" <<YML
+blocks:
+  - {id: src, type: file_source, params: {type: u8, path: /dev/stdin, repeat: true}}
+  - {id: snk, type: null_sink, params: {type: u8}}
+connections: [src -> snk]
+YML
+echo abc | "$qsdr" run "$tmp/rep_pipe.yml" --quiet 2>"$tmp/err"; rc=$?
+[ $rc -eq 2 ] && grep -q "parameter 'repeat': '/dev/stdin' is not a regular file" "$tmp/err" || fail "repeat on a pipe: exit $rc: $(cat "$tmp/err")"
+
 # help and block descriptions
 "$qsdr" blocks awgn | grep -q 'ebn0_db' || fail "qsdr blocks awgn lacks ebn0_db"
 "$qsdr" blocks nosuch >/dev/null 2>&1; [ $? -eq 2 ] || fail "unknown block should exit 2"
