@@ -66,10 +66,16 @@ static bool under_mpirun(void)
 {
     return getenv("OMPI_COMM_WORLD_SIZE") || getenv("PMIX_RANK") || getenv("PMI_SIZE");
 }
+static volatile sig_atomic_t g_sig_quiet;
+
+/* The first Ctrl-C ends the sweep after the current round (the counts so far are written); the
+ * handler is then reset (SA_RESETHAND), so a second one ends the process at once. */
 static void on_sigint(int sig)
 {
     (void)sig;
     g_interrupt = 1;
+    static const char msg[] = "\nqsdr ber: stopping after the current round, results so far are written (Ctrl-C again to quit now)\n";
+    if (!g_sig_quiet) (void)!write(STDERR_FILENO, msg, sizeof msg - 1);
 }
 
 /* "name=start:step:stop" or "name=v1,v2,...". Errors are printed; returns 0 on success. */
@@ -636,6 +642,8 @@ static int run_ber(int argc, char **argv, int rank, int nranks)
     fflush(stdout);
     struct sigaction sa = {0};
     sa.sa_handler = on_sigint;
+    sa.sa_flags = SA_RESETHAND;
+    g_sig_quiet = c.quiet;
     sigaction(SIGINT, &sa, NULL);
     c.t0 = qsdr_now();
     int rc = qsdr_ber_sim_run(c.sim);

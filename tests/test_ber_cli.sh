@@ -62,6 +62,24 @@ else
   echo "MPI: not built or no mpirun; skipped"
 fi
 
+# Ctrl-C: the sweep ends after the current round with the counts so far written (exit 1); a
+# second Ctrl-C ends the process at once
+"$qsdr" ber "$fg" --sweep awgn.ebn0_db=6:1:7 --min-frame-errors 0 --max-frames 1000000000 --threads 1 --json "$tmp/i.json" >/dev/null 2>"$tmp/err" &
+pid=$!; sleep 1; kill -INT $pid
+for i in $(seq 100); do kill -0 $pid 2>/dev/null || break; sleep 0.1; done
+kill -0 $pid 2>/dev/null && { kill -9 $pid; fail "Ctrl-C did not end qsdr ber within 10 s"; }
+wait $pid; rc=$?
+[ $rc -eq 1 ] || fail "interrupted sweep: exit $rc, expected 1"
+grep -q 'stopping after the current round' "$tmp/err" || fail "first Ctrl-C not acknowledged: $(cat "$tmp/err")"
+grep -q '"frames"' "$tmp/i.json" || fail "no JSON with the counts so far after Ctrl-C"
+# a slow round (one unit of a very slow flowgraph) and two Ctrl-C: gone at once
+"$qsdr" ber "$fg" --sweep awgn.ebn0_db=6 --min-frame-errors 0 --max-frames 1000000000 --threads 1 --set ber.frame_size=100000000 -q >/dev/null 2>&1 &
+pid=$!; sleep 1; kill -INT $pid; sleep 0.2; kill -INT $pid
+for i in $(seq 30); do kill -0 $pid 2>/dev/null || break; sleep 0.1; done
+kill -0 $pid 2>/dev/null && { kill -9 $pid; fail "a second Ctrl-C did not end qsdr ber within 3 s"; }
+wait $pid; rc=$?
+[ $rc -eq 130 ] || fail "second Ctrl-C: exit $rc, expected 130 (SIGINT)"
+
 # resume: 256 frames, then resumed to 512, equals a fresh run to 512
 "$qsdr" ber "$fg" --sweep awgn.ebn0_db=6:1:7 --min-frame-errors 0 --max-frames 256 --json "$tmp/r.json" -q >/dev/null || fail "resume part 1"
 "$qsdr" ber "$fg" --sweep awgn.ebn0_db=6:1:7 --min-frame-errors 0 --max-frames 512 --resume "$tmp/r.json" --csv "$tmp/r.csv" -q >/dev/null \
