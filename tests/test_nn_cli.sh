@@ -18,6 +18,17 @@ done
 grep -q $'\r' "$T/err" && fail "progress bar written to a pipe"
 file "$T/run/train.png" | grep -q PNG || fail "train.png is not a PNG"
 
+# Ctrl-C: training stops after the current epoch, the model so far is saved and loads, exit 1
+"$QSDR" train "$SRC/examples/spirals.yml" --out "$T/int" --epochs 100000 >"$T/out" 2>"$T/err" &
+pid=$!; sleep 2; kill -INT $pid
+for i in $(seq 100); do kill -0 $pid 2>/dev/null || break; sleep 0.1; done
+kill -0 $pid 2>/dev/null && { kill -9 $pid; fail "Ctrl-C did not stop qsdr train within 10 s"; }
+wait $pid; rc=$?
+[ $rc -eq 1 ] || fail "interrupted training: exit $rc, expected 1: $(cat "$T/err")"
+grep -q "interrupted after epoch [0-9]* of 100000" "$T/err" || fail "no interruption message: $(cat "$T/err")"
+"$QSDR" model info "$T/int/model.safetensors" >/dev/null || fail "the model saved at the interruption does not load"
+[ "$(wc -l <"$T/int/train.csv")" -ge 2 ] || fail "train.csv of the interrupted run has no epoch"
+
 # info shows the layers, the bits and the command that trained the model
 "$QSDR" model info "$T/run/model.safetensors" >"$T/info" || fail "model info"
 grep -q "linear" "$T/info" && grep -q "dorefa 4" "$T/info" && grep -q "trained by: qsdr train" "$T/info" || fail "info: $(cat "$T/info")"
