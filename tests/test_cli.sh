@@ -78,6 +78,10 @@ grep -q 'stopping: data in flight drains' "$tmp/err" || fail "first Ctrl-C not a
 timeout 30 "$qsdr" run "$src/flowgraphs/zmq_tx.yml" --set addr="ipc://$tmp/tx" --seconds 0.3 --drain-timeout 1 >/dev/null 2>"$tmp/err"; rc=$?
 [ $rc -eq 1 ] || fail "undrainable stop: exit $rc (124 = hung), expected 1: $(cat "$tmp/err")"
 grep -q 'did not drain within 1 s of the stop' "$tmp/err" || fail "undrainable stop: no message: $(cat "$tmp/err")"
+# the serial scheduler cannot wait for a peer: it ends, naming the sink that holds the data
+timeout 30 "$qsdr" run "$src/flowgraphs/zmq_tx.yml" --set addr="ipc://$tmp/tx3" --scheduler serial --seconds 0.3 >/dev/null 2>"$tmp/err"; rc=$?
+[ $rc -eq 1 ] && grep -q "'tx' (zmq_sink) does not take the [0-9]* items waiting at its input" "$tmp/err" \
+  || fail "serial scheduler, sink without peer: exit $rc: $(cat "$tmp/err")"
 # ... and a Ctrl-C after the --seconds stop aborts at once
 "$qsdr" run "$src/flowgraphs/zmq_tx.yml" --set addr="ipc://$tmp/tx2" --seconds 0.3 --drain-timeout 0 >/dev/null 2>"$tmp/err" & pid=$!
 sleep 1.5; kill -INT $pid

@@ -420,11 +420,27 @@ int qsdr_sched_serial_run(qsdr_flowgraph_t *fg)
                 usleep(1000); /* a polling source (network) has nothing yet */
                 continue;
             }
+            /* name the block that holds data it does not take (the most downstream unfinished
+               block with input waiting: e.g. a ZeroMQ sink nobody reads); else the first unfinished */
             qsdr_block_inst *stuck = NULL;
+            size_t held = 0;
+            for (size_t k = n; k-- > 0 && !stuck;) {
+                qsdr_block_inst *b = fg->order[k];
+                for (size_t i = 0; i < b->d->n_inputs && !b->finished; i++)
+                    if ((held = qsdr_buffer_avail(b->in[i].buf, b->in[i].reader)) > 0) {
+                        stuck = b;
+                        break;
+                    }
+            }
+            if (stuck)
+                qsdr_error(QSDR_EINTERNAL,
+                           "serial scheduler: no block can make progress: '%s' (%s) does not take the %zu items waiting at its input",
+                           stuck->id, stuck->d->name, held);
             for (size_t k = 0; k < n && !stuck; k++)
                 if (!fg->order[k]->finished) stuck = fg->order[k];
-            qsdr_error(QSDR_EINTERNAL, "serial scheduler: no block can make progress (first waiting block: '%s')",
-                       stuck ? stuck->id : "?");
+            if (!held)
+                qsdr_error(QSDR_EINTERNAL, "serial scheduler: no block can make progress (first waiting block: '%s')",
+                           stuck ? stuck->id : "?");
             record_error(stuck ? stuck : fg->order[0], QSDR_EINTERNAL);
             for (size_t j = 0; j < n; j++) qsdr_block_finish(fg->order[j]);
             return QSDR_EINTERNAL;
