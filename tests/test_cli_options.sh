@@ -46,6 +46,10 @@ expect_bad "--threads expects an integer in [1, 1024], got '0'" ber "$fg" --swee
 expect_bad "--max-seconds expects a number in [0, 1e+09], got ''" ber "$fg" --sweep awgn.ebn0_db=1 --max-seconds ''
 expect_bad "--max-frames expects an integer in [0, 18446744073709551615], got '-1'" ber "$fg" --sweep awgn.ebn0_db=1 --max-frames -1
 expect_bad "--ber-floor expects a number in [0, 1), got '1'" ber "$fg" --sweep awgn.ebn0_db=1 --ber-floor 1
+# output paths are checked before the sweep starts, not after hours of simulation
+expect_bad "--csv '$tmp/no/such/dir/a.csv': cannot write there: No such file or directory" ber "$fg" --sweep awgn.ebn0_db=1 --csv "$tmp/no/such/dir/a.csv"
+expect_bad "--plot '$tmp/no/b.png': cannot write there" ber "$fg" --sweep awgn.ebn0_db=1 --plot "$tmp/no/b.png"
+expect_bad "--json '$tmp/no/c.json': cannot write there" ber "$fg" --sweep awgn.ebn0_db=1 --json "$tmp/no/c.json"
 expect_bad "--epochs expects an integer in [1, 1000000], got '2x'" train "$spec" --epochs 2x --out "$tmp/t"
 expect_bad "--seed expects an integer in [0, 18446744073709551615], got 'abc'" train "$spec" --seed abc --out "$tmp/t"
 expect_bad "option --out needs a value" train "$spec" --out
