@@ -447,6 +447,12 @@ static int write_plot(const ber_cli *c)
     for (size_t cu = 0; cu < ncur; cu++, idx++) {
         char lb[300];
         snprintf(lb, sizeof lb, "%s%s%s", c->have_cv ? c->cv.param : "", c->have_cv ? "=" : "", c->have_cv ? c->cv.words[cu] : "");
+        if (!c->have_cv && c->nrefs) { /* beside reference curves, name the simulated one: its flowgraph */
+            const char *base = strrchr(c->flowgraph, '/');
+            snprintf(lb, sizeof lb, "%s", base ? base + 1 : c->flowgraph);
+            char *dot = strrchr(lb, '.');
+            if (dot && dot != lb) *dot = 0;
+        }
         char lab[400];
         gp_text(lb, lab, sizeof lab);
         fprintf(g, "%s'%s' index %d using 1:2 with linespoints lw 2 pt 7 title 'BER %s', '%s' index %d using 1:3 with linespoints dt 2 pt 6 title 'FER %s'",
