@@ -126,7 +126,11 @@ static int parse_sweep(const char *spec, sweep_t *s, bool numeric)
     char *copy = strdup(v), *save = NULL;
     s->words = calloc(MAX_X, sizeof *s->words);
     for (char *w = strtok_r(copy, ",", &save); w; w = strtok_r(NULL, ",", &save)) {
-        if (s->nwords == MAX_X) break;
+        if (s->nwords == MAX_X) {
+            fprintf(stderr, "qsdr ber: --sweep '%.60s...': more than %d values\n", spec, MAX_X);
+            free(copy);
+            return -1;
+        }
         char *end;
         double x = strtod(w, &end);
         if (numeric && (end == w || *end || !isfinite(x))) {
@@ -134,6 +138,13 @@ static int parse_sweep(const char *spec, sweep_t *s, bool numeric)
             free(copy);
             return -1;
         }
+        /* a value given twice would be simulated twice, to the same counts: surely a typo */
+        for (size_t j = 0; j < s->nwords; j++)
+            if (numeric ? s->x[j] == x : !strcmp(s->words[j], w)) {
+                fprintf(stderr, "qsdr ber: --sweep '%s': the value '%s' is given twice (as '%s')\n", spec, w, s->words[j]);
+                free(copy);
+                return -1;
+            }
         s->words[s->nwords++] = strdup(w);
         s->x[s->nx++] = numeric ? x : (double)s->nwords;
     }

@@ -46,6 +46,10 @@ expect_bad "--threads expects an integer in [1, 1024], got '0'" ber "$fg" --swee
 expect_bad "--max-seconds expects a number in [0, 1e+09], got ''" ber "$fg" --sweep awgn.ebn0_db=1 --max-seconds ''
 expect_bad "--max-frames expects an integer in [0, 18446744073709551615], got '-1'" ber "$fg" --sweep awgn.ebn0_db=1 --max-frames -1
 expect_bad "--ber-floor expects a number in [0, 1), got '1'" ber "$fg" --sweep awgn.ebn0_db=1 --ber-floor 1
+# a value twice (a typo that would simulate a point twice), more values than allowed (were cut silently)
+expect_bad "--sweep 'awgn.ebn0_db=1,2,1.0': the value '1.0' is given twice (as '1')" ber "$fg" --sweep awgn.ebn0_db=1,2,1.0
+expect_bad "--sweep 'adc.bits=1,2,1': the value '1' is given twice" ber "$fg" --sweep awgn.ebn0_db=1 --sweep adc.bits=1,2,1
+expect_bad "more than 10000 values" ber "$fg" --sweep "awgn.ebn0_db=$(seq -s, 0 0.001 10.001)"
 # output paths are checked before the sweep starts, not after hours of simulation
 expect_bad "--csv '$tmp/no/such/dir/a.csv': cannot write there: No such file or directory" ber "$fg" --sweep awgn.ebn0_db=1 --csv "$tmp/no/such/dir/a.csv"
 expect_bad "--plot '$tmp/no/b.png': cannot write there" ber "$fg" --sweep awgn.ebn0_db=1 --plot "$tmp/no/b.png"
