@@ -296,18 +296,27 @@ static int run_point(qsdr_ber_sim_t *s, size_t curve, size_t point)
     if (!rc && P > 1 && !c->allgather) rc = qsdr_error(QSDR_EINVAL, "qsdr ber: several ranks need an allgather function");
     double t_prev = r->seconds, t0 = qsdr_now();
     while (!rc && !r->done) {
-        /* this process's share of the round: units base + me*T .. base + me*T + T - 1 */
-        uint64_t base = r->units + (uint64_t)me * T;
-        for (unsigned t = 0; t < T; t++) {
+        /* units per process this round: T, or fewer when --max-frames leaves fewer to run over
+           all ranks (units past the stop are discarded anyway: the counts do not change, the
+           wasted flowgraphs do). The same on every rank: it depends on the shared counts only. */
+        unsigned Tr = T;
+        if (c->max_frames && c->max_frames > r->frames) {
+            uint64_t left = (c->max_frames - r->frames + s->frames_per_unit - 1) / s->frames_per_unit;
+            uint64_t per = (left + (uint64_t)P - 1) / (uint64_t)P;
+            if (per < Tr) Tr = (unsigned)per;
+        }
+        /* this process's share of the round: units base + me*Tr .. base + me*Tr + Tr - 1 */
+        uint64_t base = r->units + (uint64_t)me * Tr;
+        for (unsigned t = 0; t < Tr; t++) {
             jobs[t] = (unit_job){.s = s, .curve = curve, .point = point, .unit = base + t};
-            if (T == 1) run_unit(&jobs[t]);
+            if (Tr == 1) run_unit(&jobs[t]);
             else pthread_create(&th[t], NULL, run_unit, &jobs[t]);
         }
-        if (T > 1)
-            for (unsigned t = 0; t < T; t++) pthread_join(th[t], NULL);
+        if (Tr > 1)
+            for (unsigned t = 0; t < Tr; t++) pthread_join(th[t], NULL);
         mine[R_SECONDS] = t_prev + (qsdr_now() - t0);
         mine[R_INTR] = c->interrupt && *c->interrupt;
-        for (unsigned t = 0; t < T; t++) {
+        for (unsigned t = 0; t < Tr; t++) {
             double *u = mine + R_HDR + (size_t)U_N * t;
             u[U_FRAMES] = (double)jobs[t].frames;
             u[U_FE] = (double)jobs[t].frame_errors;
@@ -329,7 +338,7 @@ static int run_point(qsdr_ber_sim_t *s, size_t curve, size_t point)
             const double *h = all + (size_t)p * per_rank;
             if (h[R_SECONDS] > seconds) seconds = h[R_SECONDS];
             intr |= h[R_INTR] != 0;
-            for (unsigned t = 0; t < T && !r->done; t++) {
+            for (unsigned t = 0; t < Tr && !r->done; t++) {
                 const double *u = h + R_HDR + (size_t)U_N * t;
                 if (u[U_RC] != 0) {
                     rc = (int)u[U_RC];
