@@ -35,6 +35,12 @@ grep -q '<svg' "$odd/b's.svg" || fail "plot with quotes in its path missing"
 cut -d, -f1-15 "$tmp/a.csv" > "$tmp/a.cut"; cut -d, -f1-15 "$tmp/b.csv" > "$tmp/b.cut"
 cmp -s "$tmp/a.cut" "$tmp/b.cut" || fail "1 and 3 threads differ: $(diff "$tmp/a.cut" "$tmp/b.cut")"
 
+# --max-frames 300 (5 units of 64) on 1 and on 16 threads: rounds shorter than the thread count
+"$qsdr" ber "$fg" --sweep awgn.ebn0_db=2,6 --min-frame-errors 0 --max-frames 300 --csv "$tmp/m1.csv" --threads 1 -q >/dev/null || fail "max-frames, 1 thread"
+"$qsdr" ber "$fg" --sweep awgn.ebn0_db=2,6 --min-frame-errors 0 --max-frames 300 --csv "$tmp/m16.csv" --threads 16 -q >/dev/null || fail "max-frames, 16 threads"
+[ "$(cut -d, -f1-15 "$tmp/m1.csv")" = "$(cut -d, -f1-15 "$tmp/m16.csv")" ] || fail "max-frames: 1 and 16 threads differ"
+grep -q ',320,' "$tmp/m16.csv" || fail "max-frames 300 should end at 320 frames (5 units): $(cat "$tmp/m16.csv")"
+
 # a point's counts do not depend on the other points of the sweep
 "$qsdr" ber "$fg" --sweep awgn.ebn0_db=4 --csv "$tmp/c.csv" -q >/dev/null || fail "single point"
 [ "$(cut -d, -f1-15 "$tmp/c.csv" | tail -1)" = "$(grep '^,awgn.ebn0_db,4,' "$tmp/a.cut")" ] || fail "point 4 dB differs between sweeps"
