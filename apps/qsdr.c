@@ -18,7 +18,7 @@
 enum { EXIT_BAD_INPUT = 2, EXIT_RUNTIME = 1 };
 
 static qsdr_flowgraph_t *volatile g_fg;
-static volatile sig_atomic_t g_sigints, g_stops, g_drain_expired, g_signal_quiet;
+static volatile sig_atomic_t g_sigints, g_stops, g_drain_expired, g_aborted, g_signal_quiet;
 static unsigned g_drain_timeout = 10; /* --drain-timeout: seconds a stop may take to drain */
 
 /* The first stop request (Ctrl-C, SIGTERM, the --seconds timer) ends the sources and lets the
@@ -38,6 +38,7 @@ static void on_signal(int sig)
         g_drain_expired = 1;
         qsdr_flowgraph_abort(fg);
     } else {
+        g_aborted = 1;
         qsdr_flowgraph_abort(fg);
     }
 }
@@ -267,6 +268,10 @@ static int run_flowgraph(qsdr_flowgraph_t *fg, qsdr_sched_kind sched, double sec
     if (!quiet) {
         if (g_sigints) fprintf(stderr, "qsdr: interrupted; final counters:\n");
         qsdr_flowgraph_print_stats(fg, stderr);
+    }
+    if (g_aborted && !g_drain_expired) {
+        fprintf(stderr, "qsdr: aborted (a second Ctrl-C or SIGTERM); data in flight was discarded\n");
+        return EXIT_RUNTIME;
     }
     if (g_drain_expired) {
         fprintf(stderr,

@@ -87,7 +87,9 @@ timeout 30 "$qsdr" run "$src/flowgraphs/zmq_tx.yml" --set addr="ipc://$tmp/tx3" 
 sleep 1.5; kill -INT $pid
 for i in $(seq 50); do kill -0 $pid 2>/dev/null || break; sleep 0.1; done
 kill -0 $pid 2>/dev/null && { kill -9 $pid; fail "Ctrl-C after the --seconds stop did not abort within 5 s"; }
-wait $pid
+wait $pid; rc=$?
+[ $rc -eq 1 ] && grep -q 'aborted (a second Ctrl-C or SIGTERM); data in flight was discarded' "$tmp/err" \
+  || fail "abort: exit $rc (expected 1) or no message: $(cat "$tmp/err")"
 
 # a block as a filter on raw files (csdr style), GNU Radio cf32 layout
 # 0.5, -0.25, -1, 0.5, 0, 0, 4, -4 as little-endian float32
