@@ -96,25 +96,6 @@ static inline void cli_progress(const char *label, size_t step, size_t total, fl
     qsdr_status_line(line);
 }
 
-/* Can `path` be written (an existing file we may write, or a new one in a directory we may
- * write)? 0 if so; else -1 with errno set. Checked before long jobs, so a typo in an output
- * path does not surface only after hours of simulation. */
-static inline int cli_writable(const char *path)
-{
-    if (!path || !*path) {
-        errno = ENOENT;
-        return -1;
-    }
-    if (access(path, F_OK) == 0) return access(path, W_OK);
-    char dir[4096];
-    snprintf(dir, sizeof dir, "%s", path);
-    char *slash = strrchr(dir, '/');
-    if (!slash) snprintf(dir, sizeof dir, ".");
-    else if (slash == dir) dir[1] = 0;
-    else *slash = 0;
-    return access(dir, W_OK | X_OK);
-}
-
 /* Write script to DIR/NAME.gp (kept, to restyle the plot) and run gnuplot on it; 0 on success.
  * Paths inside the script must come through qsdr_plot_quote. */
 static inline int cli_gnuplot(const char *dir, const char *name, const char *script)

@@ -603,7 +603,7 @@ static int run_ber(int argc, char **argv, int rank, int nranks)
     }
     const char *outs[][2] = {{"--csv", c.csv}, {"--json", c.json}, {"--plot", c.plot}};
     for (size_t i = 0; i < 3; i++)
-        if (outs[i][1] && rank == 0 && cli_writable(outs[i][1]))
+        if (outs[i][1] && rank == 0 && qsdr_path_writable(outs[i][1]))
             return fprintf(stderr, "qsdr ber: %s '%s': cannot write there: %s\n", outs[i][0], outs[i][1], strerror(errno)), EXIT_BAD;
     if (c.plot && !qsdr_plot_terminal(c.plot))
         return fprintf(stderr, "qsdr ber: --plot '%s': the file must end in .png or .svg\n", c.plot), EXIT_BAD;

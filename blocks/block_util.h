@@ -97,11 +97,7 @@ static inline int qsdr_blk_plot_open(qsdr_block_ctx *ctx, qsdr_blk_plot_out *o)
         if (!qsdr_plot_terminal(plot)) return qsdr_error(QSDR_EINVAL, "parameter 'plot': '%s' must end in .png or .svg", plot);
         if (strlen(plot) > 4000 || !qsdr_plot_text_ok(plot))
             return qsdr_error(QSDR_EINVAL, "parameter 'plot': at most 4000 characters, no line breaks or control characters");
-        bool existed = access(plot, F_OK) == 0; /* probe that it can be written, leave no empty file */
-        FILE *f = fopen(plot, "ab");
-        if (!f) return qsdr_error(QSDR_EIO, "parameter 'plot': cannot create '%s': %s", plot, strerror(errno));
-        fclose(f);
-        if (!existed) unlink(plot);
+        if (qsdr_path_writable(plot)) return qsdr_error(QSDR_EIO, "parameter 'plot': cannot create '%s': %s", plot, strerror(errno));
         if (!(o->plot = qsdr_strdup(plot))) return qsdr_error(QSDR_ENOMEM, "out of memory");
     }
     if (*csv) {

@@ -101,6 +101,10 @@ char *qsdr_strdup(const char *s);
 /* v as the shortest "%.Ng" text (N = 15, 16 or 17) that reads back as exactly v: 0.3 prints as
  * "0.3", 0.1 + 0.2 as "0.30000000000000004". Returns buf. */
 char *qsdr_fmt_double(char *buf, size_t n, double v);
+/* Can a file be written at `path`? Probed by opening it for appending (a file that did not exist
+ * is removed again, so nothing is left behind). 0 if so, else -1 with errno set. For output
+ * paths checked before long work, so a typo does not surface only at its end. */
+int qsdr_path_writable(const char *path);
 
 /* Monotonic time in seconds. */
 double qsdr_now(void);

@@ -1,6 +1,8 @@
 /* SPDX-License-Identifier: MIT */
-/* Status texts, the logging sink, allocation wrappers, item types, tag values and stats. */
+/* Status texts, the logging sink and the terminal status line, allocation wrappers, item types, tag
+ * values and stats, number formatting, output path probes. */
 #define _GNU_SOURCE
+#include <errno.h>
 #include <math.h>
 #include <pthread.h>
 #include <stdarg.h>
@@ -11,6 +13,7 @@
 #include <string.h>
 #include <strings.h>
 #include <time.h>
+#include <unistd.h>
 
 #include <volk/volk.h>
 
@@ -310,4 +313,18 @@ int qsdr_stats_add(qsdr_stats *s, const char *name, double value)
     s->v[s->n].value = value;
     s->n++;
     return QSDR_OK;
+}
+
+int qsdr_path_writable(const char *path)
+{
+    if (!path || !*path) {
+        errno = ENOENT;
+        return -1;
+    }
+    bool existed = access(path, F_OK) == 0;
+    FILE *f = fopen(path, "ab");
+    if (!f) return -1;
+    fclose(f);
+    if (!existed) unlink(path);
+    return 0;
 }
