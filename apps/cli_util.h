@@ -7,11 +7,13 @@
 #include <ctype.h>
 #include <errno.h>
 #include <math.h>
+#include <signal.h>
 #include <stdint.h>
 #include <stdio.h>
 #include <stdlib.h>
 #include <string.h>
 #include <time.h>
+#include <unistd.h>
 
 #include "qsdr/io.h"
 
@@ -94,6 +96,37 @@ static inline void cli_progress(const char *label, size_t step, size_t total, fl
     char line[200];
     snprintf(line, sizeof line, "  %-9s [%s] %zu/%zu  loss %.4f  %.0f steps/s  ETA %.0f s", label, bar, step, total, (double)loss, rate, eta);
     qsdr_status_line(line);
+}
+
+/* Ctrl-C for a job that can stop at a good place (qsdr ber after a round, qsdr train after an
+ * epoch): the first Ctrl-C sets *cli_sigint_flag() and writes msg on stderr (NULL: nothing); the
+ * handler is reset (SA_RESETHAND), so a second Ctrl-C ends the process at once. old (may be
+ * NULL) receives the previous disposition, to put back with sigaction(SIGINT, old, NULL). */
+static inline volatile int *cli_sigint_flag(void)
+{
+    static volatile int flag;
+    return &flag;
+}
+static inline const char **cli_sigint_msg(void)
+{
+    static const char *msg;
+    return &msg;
+}
+static inline void cli_sigint_handler(int sig)
+{
+    (void)sig;
+    *cli_sigint_flag() = 1;
+    const char *m = *cli_sigint_msg();
+    if (m) (void)!write(STDERR_FILENO, m, strlen(m)); /* write and strlen: async-signal-safe */
+}
+static inline void cli_catch_sigint(const char *msg, struct sigaction *old)
+{
+    *cli_sigint_msg() = msg;
+    struct sigaction sa = {0};
+    sa.sa_handler = cli_sigint_handler;
+    sa.sa_flags = SA_RESETHAND;
+    sigemptyset(&sa.sa_mask);
+    sigaction(SIGINT, &sa, old);
 }
 
 /* Write script to DIR/NAME.gp (kept, to restyle the plot) and run gnuplot on it; 0 on success.

@@ -4,7 +4,6 @@
 #include <errno.h>
 #include <inttypes.h>
 #include <math.h>
-#include <signal.h>
 #include <stdio.h>
 #include <stdlib.h>
 #include <string.h>
@@ -50,7 +49,6 @@ typedef struct {
     size_t npoints_total, npoints_done;
 } ber_cli;
 
-static volatile int g_interrupt;
 
 #ifdef QSDR_HAVE_MPI
 static int mpi_allgather(void *user, const double *mine, size_t n, double *all)
@@ -66,18 +64,6 @@ static bool under_mpirun(void)
 {
     return getenv("OMPI_COMM_WORLD_SIZE") || getenv("PMIX_RANK") || getenv("PMI_SIZE");
 }
-static volatile sig_atomic_t g_sig_quiet;
-
-/* The first Ctrl-C ends the sweep after the current round (the counts so far are written); the
- * handler is then reset (SA_RESETHAND), so a second one ends the process at once. */
-static void on_sigint(int sig)
-{
-    (void)sig;
-    g_interrupt = 1;
-    static const char msg[] = "\nqsdr ber: stopping after the current round, results so far are written (Ctrl-C again to quit now)\n";
-    if (!g_sig_quiet) (void)!write(STDERR_FILENO, msg, sizeof msg - 1);
-}
-
 /* "name=start:step:stop" or "name=v1,v2,...". Errors are printed; returns 0 on success. */
 static int parse_sweep(const char *spec, sweep_t *s, bool numeric)
 {
@@ -625,7 +611,7 @@ static int run_ber(int argc, char **argv, int rank, int nranks)
         .curve_param = c.have_cv ? c.cv.param : NULL, .curve_values = c.have_cv ? (const char *const *)c.cv.words : NULL,
         .ncurves = c.have_cv ? c.cv.nx : 0, .seed = c.seed, .threads = c.threads, .min_frame_errors = c.min_fe,
         .max_frames = c.max_frames, .max_seconds = c.max_seconds, .ber_floor = c.ber_floor, .progress = on_progress,
-        .point_done = on_point, .user = &c, .interrupt = &g_interrupt, .rank = rank, .nranks = nranks,
+        .point_done = on_point, .user = &c, .interrupt = cli_sigint_flag(), .rank = rank, .nranks = nranks,
 #ifdef QSDR_HAVE_MPI
         .allgather = nranks > 1 ? mpi_allgather : NULL,
 #endif
@@ -661,11 +647,8 @@ static int run_ber(int argc, char **argv, int rank, int nranks)
     printf("# %-12s %9s %8s %10s %11s %9s %11s %11s  %-24s %9s %8s  %s\n", "curve", c.sw.param, "Es/N0", "frames", "bit_errors",
            "frame_err", "BER", "FER", "BER 95% CI (Wilson)", "Mbit/s", "seconds", "stop");
     fflush(stdout);
-    struct sigaction sa = {0};
-    sa.sa_handler = on_sigint;
-    sa.sa_flags = SA_RESETHAND;
-    g_sig_quiet = c.quiet;
-    sigaction(SIGINT, &sa, NULL);
+    cli_catch_sigint(c.quiet ? NULL : "\nqsdr ber: stopping after the current round, results so far are written (Ctrl-C again to quit now)\n",
+                     NULL);
     c.t0 = qsdr_now();
     int rc = qsdr_ber_sim_run(c.sim);
     if (c.tty) qsdr_status_line(NULL);

@@ -3,7 +3,6 @@
  * post-training-quantize model files. */
 #include <errno.h>
 #include <math.h>
-#include <signal.h>
 #include <stdio.h>
 #include <stdlib.h>
 #include <string.h>
@@ -16,17 +15,6 @@
 
 #define EXIT_BAD_INPUT 2
 int qsdr_cmd_train_ae(int argc, char **argv);
-
-/* Ctrl-C during `qsdr train`: training stops after the current epoch and what it has learnt is
- * saved; the handler is then reset (SA_RESETHAND), so a second Ctrl-C ends the process at once. */
-static volatile sig_atomic_t g_train_interrupt, g_train_quiet;
-static void on_train_sigint(int sig)
-{
-    (void)sig;
-    g_train_interrupt = 1;
-    static const char msg[] = "\nqsdr train: stopping after this epoch, the model so far is saved (Ctrl-C again to quit now)\n";
-    if (!g_train_quiet) (void)!write(STDERR_FILENO, msg, sizeof msg - 1);
-}
 
 /* "8", "4/8" (weights/activations) or "float" */
 static int parse_bits_opt(const char *s, int *w, int *a)
@@ -77,8 +65,8 @@ static int on_epoch(void *user, const qsdr_nn_epoch_stats *s)
         snprintf(p, sizeof p, "%s/checkpoint-epoch%04zu.safetensors", u->dir, s->epoch);
         if (qsdr_nn_save(u->m, p, u->meta)) fprintf(stderr, "qsdr train: %s\n", qsdr_last_error());
     }
-    if (g_train_interrupt) u->stopped_at = s->epoch;
-    return g_train_interrupt != 0;
+    if (*cli_sigint_flag()) u->stopped_at = s->epoch; /* Ctrl-C: stop after this epoch, save it */
+    return *cli_sigint_flag() != 0;
 }
 
 static int plot_training(const char *dir)
@@ -185,11 +173,8 @@ static int cmd_train_spec(int argc, char **argv)
         fprintf(stderr, "training %zu examples, %zu epochs, batch %zu, seed %llu -> %s/\n", tr.n, c.epochs, c.batch,
                 (unsigned long long)c.seed, dir);
     }
-    struct sigaction sa = {0}, old_sa;
-    sa.sa_handler = on_train_sigint;
-    sa.sa_flags = SA_RESETHAND;
-    g_train_quiet = quiet;
-    sigaction(SIGINT, &sa, &old_sa);
+    struct sigaction old_sa;
+    cli_catch_sigint(quiet ? NULL : "\nqsdr train: stopping after this epoch, the model so far is saved (Ctrl-C again to quit now)\n", &old_sa);
     int rc = qsdr_nn_train(m, &tr, &te, &c);
     sigaction(SIGINT, &old_sa, NULL);
     fclose(u.csv);

@@ -31,17 +31,24 @@ static inline int qsdr_blk_resolve_any(qsdr_block_ctx *ctx, const qsdr_block_des
     return QSDR_OK;
 }
 
-/* iq_to_cf32 / cf32_to_iq: the "format" parameter, the item type of its components and the
- * "full_scale" parameter (0: the format's own). */
-static inline int qsdr_blk_iq_params(qsdr_block_ctx *ctx, qsdr_iq_format *f, qsdr_item_type *t, double *full_scale)
+/* iq_to_cf32 / cf32_to_iq: the parameters "format", "full_scale" (0: the format's own) and
+ * "swap_iq"; the integer port (the input of iq_to_cf32, the output of cf32_to_iq) gets the item
+ * type of the format's components. */
+typedef struct {
+    qsdr_iq_format f;
+    double full_scale;
+    bool swap;
+} qsdr_blk_iq;
+static inline int qsdr_blk_iq_open(qsdr_block_ctx *ctx, bool int_port_is_output, qsdr_blk_iq *q)
 {
     int fi = qsdr_iq_format_parse(qsdr_ctx_string(ctx, "format"));
     if (fi < 0) return qsdr_error(QSDR_EINVAL, "parameter 'format': '%s' is not cs16, cs8 or cu8", qsdr_ctx_string(ctx, "format"));
-    *f = (qsdr_iq_format)fi;
-    *t = *f == QSDR_IQ_CS16 ? QSDR_ITEM_I16 : *f == QSDR_IQ_CS8 ? QSDR_ITEM_I8 : QSDR_ITEM_U8;
+    q->f = (qsdr_iq_format)fi;
     double fs = qsdr_ctx_float(ctx, "full_scale");
-    *full_scale = fs > 0 ? fs : qsdr_iq_full_scale(*f);
-    return QSDR_OK;
+    q->full_scale = fs > 0 ? fs : qsdr_iq_full_scale(q->f);
+    q->swap = qsdr_ctx_bool(ctx, "swap_iq");
+    return qsdr_ctx_set_port_type(ctx, int_port_is_output, 0,
+                                  q->f == QSDR_IQ_CS16 ? QSDR_ITEM_I16 : q->f == QSDR_IQ_CS8 ? QSDR_ITEM_I8 : QSDR_ITEM_U8);
 }
 
 /* Walk the input in spans split at the tags named `key` (only when follow is set): span() for

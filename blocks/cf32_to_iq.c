@@ -4,26 +4,20 @@
 #include "block_util.h"
 
 typedef struct {
-    qsdr_iq_format f;
-    double scale;
-    bool swap;
+    qsdr_blk_iq q;
     uint64_t clipped, samples;
     const char *id;
 } ciq_state;
 
 static int ciq_create(qsdr_block_ctx *ctx, void **state)
 {
-    qsdr_iq_format f = QSDR_IQ_CS16;
-    qsdr_item_type t = QSDR_ITEM_I16;
-    double fs = 1;
-    int rc = qsdr_blk_iq_params(ctx, &f, &t, &fs);
-    if (rc) return rc;
-    qsdr_ctx_set_port_type(ctx, true, 0, t);
     ciq_state *s = qsdr_calloc(1, sizeof *s);
     if (!s) return qsdr_error(QSDR_ENOMEM, "out of memory");
-    s->f = f;
-    s->scale = fs;
-    s->swap = qsdr_ctx_bool(ctx, "swap_iq");
+    int rc = qsdr_blk_iq_open(ctx, true, &s->q);
+    if (rc) {
+        qsdr_free(s);
+        return rc;
+    }
     s->id = qsdr_ctx_id(ctx);
     *state = s;
     return QSDR_OK;
@@ -35,7 +29,7 @@ static int ciq_work(void *st, qsdr_work_io *io)
 {
     ciq_state *s = st;
     uint64_t before = s->clipped;
-    int rc = qsdr_cf32_to_iq(s->f, io->in[0], io->n_in, s->scale, s->swap, io->out[0], &s->clipped);
+    int rc = qsdr_cf32_to_iq(s->q.f, io->in[0], io->n_in, s->q.full_scale, s->q.swap, io->out[0], &s->clipped);
     if (rc)
         return qsdr_error(rc, "non-finite input in items [%llu, %llu): nothing from there on is written", (unsigned long long)io->in_offset,
                           (unsigned long long)(io->in_offset + io->n_in));

@@ -2,25 +2,15 @@
 /* Block: radio samples as interleaved integer I/Q (cs16, cs8, cu8) -> cf32. */
 #include "block_util.h"
 
-typedef struct {
-    qsdr_iq_format f;
-    double scale;
-    bool swap;
-} iqc_state;
-
 static int iqc_create(qsdr_block_ctx *ctx, void **state)
 {
-    qsdr_iq_format f = QSDR_IQ_CS16;
-    qsdr_item_type t = QSDR_ITEM_I16;
-    double fs = 1;
-    int rc = qsdr_blk_iq_params(ctx, &f, &t, &fs);
-    if (rc) return rc;
-    qsdr_ctx_set_port_type(ctx, false, 0, t);
-    iqc_state *s = qsdr_calloc(1, sizeof *s);
+    qsdr_blk_iq *s = qsdr_calloc(1, sizeof *s);
     if (!s) return qsdr_error(QSDR_ENOMEM, "out of memory");
-    s->f = f;
-    s->scale = 1 / fs;
-    s->swap = qsdr_ctx_bool(ctx, "swap_iq");
+    int rc = qsdr_blk_iq_open(ctx, false, s);
+    if (rc) {
+        qsdr_free(s);
+        return rc;
+    }
     *state = s;
     return QSDR_OK;
 }
@@ -29,9 +19,9 @@ static void iqc_destroy(void *st) { qsdr_free(st); }
 
 static int iqc_work(void *st, qsdr_work_io *io)
 {
-    iqc_state *s = st;
+    const qsdr_blk_iq *s = st;
     size_t n = io->n_in / 2;
-    qsdr_iq_to_cf32(s->f, io->in[0], n, s->scale, s->swap, io->out[0]);
+    qsdr_iq_to_cf32(s->f, io->in[0], n, 1 / s->full_scale, s->swap, io->out[0]);
     io->consumed = 2 * n;
     io->produced = n;
     return QSDR_OK;

@@ -432,15 +432,16 @@ int qsdr_sched_serial_run(qsdr_flowgraph_t *fg)
                         break;
                     }
             }
-            if (stuck)
+            if (stuck) {
                 qsdr_error(QSDR_EINTERNAL,
                            "serial scheduler: no block can make progress: '%s' (%s) does not take the %zu items waiting at its input",
                            stuck->id, stuck->d->name, held);
-            for (size_t k = 0; k < n && !stuck; k++)
-                if (!fg->order[k]->finished) stuck = fg->order[k];
-            if (!held)
+            } else {
+                for (size_t k = 0; k < n && !stuck; k++)
+                    if (!fg->order[k]->finished) stuck = fg->order[k];
                 qsdr_error(QSDR_EINTERNAL, "serial scheduler: no block can make progress (first waiting block: '%s')",
                            stuck ? stuck->id : "?");
+            }
             record_error(stuck ? stuck : fg->order[0], QSDR_EINTERNAL);
             for (size_t j = 0; j < n; j++) qsdr_block_finish(fg->order[j]);
             return QSDR_EINTERNAL;
