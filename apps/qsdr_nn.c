@@ -11,6 +11,7 @@
 #include <unistd.h>
 
 #include "cli_util.h"
+#include "qsdr/ae.h"
 #include "qsdr/nn.h"
 
 #define EXIT_BAD_INPUT 2
@@ -326,6 +327,16 @@ int qsdr_cmd_model(int argc, char **argv)
     int rc = 0;
     if (!strcmp(sub, "info")) {
         qsdr_nn_model_print(m, stdout);
+        char *aem = NULL; /* an autoencoder model: its role and bit-widths */
+        qsdr_nn_model_free(qsdr_nn_model_load_meta(file, "qsdr.ae", &aem));
+        qsdr_ae *ae = aem ? qsdr_ae_load_any(file) : NULL;
+        qsdr_free(aem);
+        if (ae) {
+            char line[256];
+            qsdr_ae_describe(ae, line, sizeof line);
+            printf("%s\n", line);
+            qsdr_ae_free(ae);
+        }
         if (cmd) printf("trained by: %s\n", cmd);
     } else if (!strcmp(sub, "eval")) {
         rc = model_eval(m, file, bits, (long)ncal);

@@ -12,6 +12,7 @@ static int aem_create(qsdr_block_ctx *ctx, void **state)
     if (!*path) return qsdr_error(QSDR_EINVAL, "parameter 'model': the transmitter model file is required (qsdr train ae)");
     qsdr_ae *a = qsdr_ae_load(path, true);
     if (!a) return QSDR_EINVAL;
+    qsdr_ae_allow_untrained_bits(a, qsdr_ctx_bool(ctx, "allow_untrained_bits"));
     int64_t bits = qsdr_ctx_int(ctx, "bits");
     if (bits >= 0 && qsdr_ae_set_bits(a, (int)bits)) {
         qsdr_ae_free(a);
@@ -36,7 +37,7 @@ static int aem_work(void *st, qsdr_work_io *io)
 
 static int aem_set(void *st, const char *name, const char *value)
 {
-    if (!strcmp(name, "bits")) return qsdr_ae_set_bits(st, atoi(value) < 0 ? 0 : atoi(value));
+    if (!strcmp(name, "bits")) return qsdr_ae_set_bits(st, atoi(value)) /* -1: as stored */;
     return qsdr_error(QSDR_EINVAL, "parameter '%s' cannot change at run time", name);
 }
 
@@ -47,7 +48,8 @@ static void aem_stats(void *st, qsdr_stats *o)
 
 static const qsdr_param_desc aem_params[] = {
     {"model", QSDR_PARAM_STRING, "", 1, 0, "", "transmitter model file (tx.safetensors from qsdr train ae)", 0, NULL},
-    {"bits", QSDR_PARAM_INT, "-1", -1, 8, "bits", "bit-width of the neural layers: 1..8, 0 = float, -1 = as stored in the model", QSDR_PARAM_RUNTIME, NULL},
+    {"bits", QSDR_PARAM_INT, "-1", -1, 8, "bits", "bit-width of the neural layers: 1..8, 0 = float, -1 = as stored in the model; only bit-widths the network was trained for (qsdr model info)", QSDR_PARAM_RUNTIME, NULL},
+    {"allow_untrained_bits", QSDR_PARAM_BOOL, "false", 1, 0, "", "accept any bit-width, also one the network was not trained for (to study that loss; the BER can collapse)", 0, NULL},
 };
 static const qsdr_port_desc aem_in[] = {{"in", QSDR_ITEM_BIT}};
 static const qsdr_port_desc aem_out[] = {{"out", QSDR_ITEM_CF32}};

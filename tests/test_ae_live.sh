@@ -21,6 +21,10 @@ sleep 1
 "$qsdr" ctl "$ep" stats | grep -q '"ae_rx":{[^}]*"bits":2' || fail "decoder not at 2 bits: $("$qsdr" ctl "$ep" stats)"
 "$qsdr" ctl "$ep" set ae_rx.bits 8 | grep -q '"ok":true' || fail "set 8"
 sleep 1
+# the float transmitter is not switched to a bit-width it was not trained for; the stream goes on
+out=$("$qsdr" ctl "$ep" set ae_tx.bits 2); [ $? -eq 1 ] && echo "$out" | grep -q 'trained for float only, not for 2 bits' ||
+    fail "untrained bit-width accepted: $out"
+"$qsdr" ctl "$ep" stats | grep -q '"ae_tx":{[^}]*"bits":0' || fail "transmitter changed: $("$qsdr" ctl "$ep" stats)"
 out=$("$qsdr" ctl "$ep" set ae_rx.bits 9); [ $? -eq 1 ] && echo "$out" | grep -q 'out of range' || fail "bits 9 accepted: $out"
 kill -INT $pid; wait $pid; rc=$?
 pid=

@@ -82,11 +82,23 @@ int qsdr_ae_save(qsdr_nn_model *tx, qsdr_nn_model *rx, const qsdr_ae_geom *g, co
 typedef struct qsdr_ae qsdr_ae;
 /* Load a transmitter (tx = true) or receiver model file written by qsdr_ae_save. */
 qsdr_ae *qsdr_ae_load(const char *path, bool tx);
+/* Load whichever of the two the file holds (its metadata's role). */
+qsdr_ae *qsdr_ae_load_any(const char *path);
 void qsdr_ae_free(qsdr_ae *a);
 const qsdr_ae_geom *qsdr_ae_geometry(const qsdr_ae *a);
-/* Bit-width of the neural layers (1..8, 0 = float); rebuilds the tables. */
+/* Bit-width of the switchable neural layers (1..8, 0 = float, -1 = as stored in the file);
+ * rebuilds the tables. A bit-width the network was not trained or calibrated for (see
+ * qsdr_ae_trained_bits) is refused with QSDR_EINVAL unless qsdr_ae_allow_untrained_bits. */
 int qsdr_ae_set_bits(qsdr_ae *a, int bits);
 int qsdr_ae_bits(const qsdr_ae *a);
+/* The bit-widths the network was trained or calibrated for, bit b set for b bits (bit 0: float):
+ * those with a calibrated LLR scale in the file's metadata (llr_scales: the multi-bit receiver),
+ * and the bit-width its switchable layers are stored at. */
+unsigned qsdr_ae_trained_bits(const qsdr_ae *a);
+/* Allow any bit-width in qsdr_ae_set_bits (to study the loss of switching without training). */
+void qsdr_ae_allow_untrained_bits(qsdr_ae *a, bool allow);
+/* One line: role, geometry, the bit-widths trained for and the current one (qsdr model info). */
+void qsdr_ae_describe(const qsdr_ae *a, char *out, size_t cap);
 /* Use the integer engine (default) or fake quantization for quantized layers. */
 void qsdr_ae_set_engine(qsdr_ae *a, qsdr_nn_engine e);
 /* Transmitter: bits (groups*m, 0/1) -> samples (groups*ns*L). */

@@ -484,7 +484,10 @@ struct qsdr_ae {
     qsdr_nn_model *m;
     qsdr_ae_geom g;
     bool tx;
-    int bits;
+    int bits, stored_bits;
+    unsigned trained;    /* bit b set: the network was trained or calibrated at b bits (0 = float) */
+    bool allow_untrained;
+    char path[256];      /* for messages */
     float scale, clip;
     float scales[9];     /* calibrated scale per bit-width (index = bits, 0 = float), 0 = none */
     bool user_scale;     /* set by qsdr_ae_set_llr: overrides the per-bit-width scales */
@@ -530,9 +533,51 @@ static int build_table(qsdr_ae *a)
     return rc;
 }
 
+/* "float, 8 and 2 bits" */
+static void bits_list(unsigned mask, char *out, size_t cap)
+{
+    size_t n = 0, k = 0, total = (size_t)__builtin_popcount(mask);
+    out[0] = 0;
+    static const int order[9] = {0, 8, 7, 6, 5, 4, 3, 2, 1};
+    for (int i = 0; i < 9 && n < cap; i++) {
+        int b = order[i];
+        if (!(mask >> b & 1)) continue;
+        const char *sep = k == 0 ? "" : k + 1 == total ? " and " : ", ";
+        n += (size_t)snprintf(out + n, cap - n, b ? "%s%d" : "%sfloat", sep, b);
+        k++;
+    }
+    if (n < cap && (mask & 0x1feu)) snprintf(out + n, cap - n, mask == 2u ? " bit" : " bits");
+}
+
+unsigned qsdr_ae_trained_bits(const qsdr_ae *a) { return a->trained; }
+
+void qsdr_ae_describe(const qsdr_ae *a, char *out, size_t cap)
+{
+    char have[96], now[16];
+    bits_list(a->trained, have, sizeof have);
+    bits_list(1u << a->bits, now, sizeof now);
+    snprintf(out, cap, "autoencoder %s: m = %u coded bits <-> ns = %u x L = %u complex samples; trained for %s (now %s)",
+             a->tx ? "transmitter (ae_modulator)" : "receiver (ae_decoder)", a->g.m, a->g.ns, a->g.L, have, now);
+}
+void qsdr_ae_allow_untrained_bits(qsdr_ae *a, bool allow) { a->allow_untrained = allow; }
+
 int qsdr_ae_set_bits(qsdr_ae *a, int bits)
 {
-    if (bits < 0 || bits > 8) return qsdr_error(QSDR_ERANGE, "ae: bits must be 1..8 or 0 (float), got %d", bits);
+    if (bits == -1) bits = a->stored_bits;
+    if (bits < 0 || bits > 8) return qsdr_error(QSDR_ERANGE, "ae: bits must be 1..8, 0 (float) or -1 (as stored), got %d", bits);
+    if (!(a->trained >> bits & 1) && !a->allow_untrained) {
+        char have[96], want[16];
+        bits_list(a->trained, have, sizeof have);
+        bits_list(1u << bits, want, sizeof want);
+        const char *hint = a->tx ? "transmitters trained at each bit-width: tx_w8, tx_w4, tx_w2, tx_w1 (models/README.md); "
+                           : __builtin_popcount(a->trained) == 1
+                               ? "the multi-bit receiver (rx_multibit, models/README.md) serves float, 8, 4, 2 and 1 bits; "
+                               : "";
+        return qsdr_error(QSDR_EINVAL,
+                          "ae: %s: this %s network was trained for %s only, not for %s: its output would not be what it "
+                          "learned (with the shipped models the chain's BER becomes 0.2 to 0.5); %sallow_untrained_bits=true accepts it anyway (to study that loss)",
+                          a->path, a->tx ? "transmitter" : "receiver", have, want, hint);
+    }
     int rc = qsdr_nn_set_bits(a->m, QSDR_NN_ALL_LAYERS, bits, bits);
     if (rc) return rc;
     a->bits = bits;
@@ -553,7 +598,8 @@ void qsdr_ae_set_llr(qsdr_ae *a, float scale, float clip)
     if (a->table) build_table(a);
 }
 
-qsdr_ae *qsdr_ae_load(const char *path, bool tx)
+/* role: 1 transmitter, 0 receiver, -1 whichever the file holds */
+static qsdr_ae *ae_load(const char *path, int want)
 {
     char *meta = NULL;
     qsdr_nn_model *net = qsdr_nn_model_load_meta(path, "qsdr.ae", &meta); /* a broken file reports its own error */
@@ -573,6 +619,7 @@ qsdr_ae *qsdr_ae_load(const char *path, bool tx)
         qsdr_error(QSDR_EFORMAT, "%s: qsdr.ae metadata needs role, integers m (1..8), ns and L (2 ns L <= 32)", path);
         goto out;
     }
+    bool tx = want == 1 || (want < 0 && !strcmp(role->valuestring, "tx"));
     if (strcmp(role->valuestring, tx ? "tx" : "rx")) {
         qsdr_error(QSDR_EINVAL, "%s: this is the %s model; the block needs the %s model", path, role->valuestring, tx ? "tx" : "rx");
         goto out;
@@ -596,10 +643,24 @@ qsdr_ae *qsdr_ae_load(const char *path, bool tx)
                    qsdr_nn_in_features(a->m), qsdr_nn_out_features(a->m), a->g.m, a->g.ns, a->g.L, in, out_f);
         goto fail;
     }
-    int wb = 0, ab = 0;
-    for (size_t i = 0; i < qsdr_nn_n_layers(a->m); i++)
-        if (qsdr_nn_layer_bits(a->m, i, &wb, &ab)) break;
-    a->bits = wb;
+    /* the bit-width of the switchable layers (those a model-wide switch changes; the receiver's
+     * first and last layers are fixed at 8 bits) */
+    int wb = -1, first = 0;
+    for (size_t i = 0; i < a->m->n_layers; i++) {
+        const qsdr_nn_layer *l = &a->m->layers[i];
+        if (l->w_off == (size_t)-1) continue;
+        if (wb < 0) first = l->wq.bits;
+        if (!l->fixed) {
+            wb = l->wq.bits;
+            break;
+        }
+    }
+    if (wb < 0) wb = first;
+    a->bits = a->stored_bits = wb;
+    a->trained = 1u << wb;
+    for (int b = 0; b <= 8; b++)
+        if (a->scales[b] > 0 && cJSON_IsObject(scs)) a->trained |= 1u << b; /* llr_scales: calibrated at those bit-widths */
+    snprintf(a->path, sizeof a->path, "%s", path);
     if (a->scales[wb] > 0) a->scale = a->scales[wb];
     qsdr_nn_set_engine(a->m, QSDR_NN_ENGINE_INT);
     if (in <= 16) {
@@ -616,6 +677,9 @@ out:
     cJSON_Delete(j);
     return a;
 }
+
+qsdr_ae *qsdr_ae_load(const char *path, bool tx) { return ae_load(path, tx ? 1 : 0); }
+qsdr_ae *qsdr_ae_load_any(const char *path) { return ae_load(path, -1); }
 
 int qsdr_ae_modulate(qsdr_ae *a, const uint8_t *bits, size_t groups, qsdr_cf32 *out)
 {

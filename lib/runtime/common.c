@@ -174,6 +174,7 @@ void *qsdr_log_error_null(int code, const char *file, int line, const char *fmt,
 const char *qsdr_last_error(void) { return g_last_error; }
 unsigned long qsdr_error_count(void) { return g_errors; }
 void qsdr_clear_error(void) { g_last_error[0] = 0; }
+void qsdr_set_last_error(const char *msg) { snprintf(g_last_error, sizeof g_last_error, "%s", msg ? msg : ""); }
 
 /* ---- memory ---------------------------------------------------------------------------- */
 static _Atomic long g_fail_after;

@@ -50,6 +50,7 @@ static void block_free(qsdr_block_inst *b)
     while (r) {
         qsdr_request *n = r->next;
         qsdr_free(r->value);
+        qsdr_free(r->error);
         qsdr_free(r);
         r = n;
     }
@@ -733,7 +734,10 @@ static int enqueue_and_wait(qsdr_block_inst *b, qsdr_request *r, uint64_t *at, q
         rc = r->status;
         if (at) *at = r->at;
         if (stats) *stats = r->stats;
+        if (rc != QSDR_OK)
+            qsdr_set_last_error(r->error && r->error[0] ? r->error : "the block refused the request without a message");
         qsdr_free(r->value);
+        qsdr_free(r->error);
         qsdr_free(r);
     } else {
         r->abandoned = true; /* the block thread frees it later */
@@ -754,9 +758,10 @@ static int apply_now(qsdr_block_inst *b, qsdr_request *r, uint64_t *at)
     r->abandoned = false;
     qsdr_block_process_requests(b);
     /* process_requests completed it; it is still ours to free */
-    int rc = r->status;
+    int rc = r->status; /* a refusal's message is this thread's last error already */
     if (at) *at = r->at;
     qsdr_free(r->value);
+    qsdr_free(r->error);
     qsdr_free(r);
     return rc;
 }

@@ -79,6 +79,7 @@ typedef struct qsdr_request {
     int status;
     uint64_t at;
     bool abandoned;     /* the caller timed out; the runner frees it */
+    char *error;        /* set param / message refused: the block's message (its thread's last error) */
 } qsdr_request;
 
 typedef struct {
@@ -204,5 +205,7 @@ uint64_t qsdr_gcd64(uint64_t a, uint64_t b);
 
 /* Errors logged on the calling thread so far (a block's finish reports failure by logging). */
 unsigned long qsdr_error_count(void);
+/* Make msg this thread's last error without logging it again (an error logged on another thread). */
+void qsdr_set_last_error(const char *msg);
 
 #endif

@@ -51,6 +51,7 @@ static void complete_request(qsdr_block_inst *b, qsdr_request *r, int status, ui
     r->done = true;
     if (r->abandoned) {
         qsdr_free(r->value);
+        qsdr_free(r->error);
         qsdr_free(r);
     }
     pthread_cond_broadcast(&b->req_cv);
@@ -74,7 +75,9 @@ void qsdr_block_process_requests(qsdr_block_inst *b)
             char prefix[300];
             snprintf(prefix, sizeof prefix, "block '%s' (%s)", b->id, b->d->name);
             qsdr_log_set_prefix(prefix);
+            qsdr_clear_error();
             int rc = b->d->set_param(b->state, p->name, r->value);
+            if (rc != QSDR_OK) r->error = qsdr_strdup(qsdr_last_error()); /* for the caller's thread */
             qsdr_log_set_prefix(NULL);
             if (rc == QSDR_OK) {
                 char key[QSDR_TAG_KEY_MAX];
@@ -103,7 +106,9 @@ void qsdr_block_process_requests(qsdr_block_inst *b)
             complete_request(b, r, QSDR_OK, 0);
         } else {
             pthread_mutex_unlock(&b->req_mu);
+            qsdr_clear_error();
             int rc = b->d->message ? b->d->message(b->state, r->key, &r->msg) : QSDR_ENOTSUP;
+            if (rc != QSDR_OK) r->error = qsdr_strdup(qsdr_last_error());
             pthread_mutex_lock(&b->req_mu);
             complete_request(b, r, rc, b->n_consumed);
         }

@@ -26,6 +26,7 @@ static void run_ae(const char *path, bool tx)
     } else {
         for (size_t i = 0; i < groups * ns; i++) s[i] = (qsdr_cf32){i % 2 ? 1.f : -1.f, i % 3 ? 1.f : -1.f};
         (void)qsdr_ae_demodulate(a, s, groups, llr);
+        qsdr_ae_allow_untrained_bits(a, true);
         (void)qsdr_ae_set_bits(a, 2);
         (void)qsdr_ae_demodulate(a, s, groups, llr);
     }

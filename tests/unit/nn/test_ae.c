@@ -165,6 +165,66 @@ QSDR_TEST(ae_blocks_flowgraph, "unit", "ae_modulator -> awgn -> adc -> ae_decode
     qsdr_flowgraph_destroy(&fg);
 }
 
+QSDR_TEST(ae_trained_bits, "unit", "ae: a network takes only the bit-widths it was trained for, unless allowed; -1 = as stored")
+{
+    char p[1024];
+    /* the float receiver: its hidden layer switches, its first and last stay at 8 bits */
+    snprintf(p, sizeof p, "%s/models/ae_qpsk_L2/rx.safetensors", qsdr_test_src_dir);
+    qsdr_ae *a = qsdr_ae_load(p, false);
+    QSDR_REQUIRE(a);
+    QSDR_CHECK(qsdr_ae_trained_bits(a) == 1u);
+    QSDR_CHECK(qsdr_ae_bits(a) == 0); /* the switchable layer's bit-width, not the fixed first layer's 8 */
+    float f0[2], f8[2];
+    qsdr_cf32 z[2] = {{1, -1}, {-1, -1}};
+    QSDR_REQUIRE(qsdr_ae_demodulate(a, z, 1, f0) == QSDR_OK);
+    QSDR_CHECK(qsdr_ae_set_bits(a, 8) == QSDR_EINVAL);
+    QSDR_CHECK_MSG(strstr(qsdr_last_error(), "rx.safetensors: this receiver network was trained for float only, not for 8 bits") &&
+                       strstr(qsdr_last_error(), "rx_multibit") && strstr(qsdr_last_error(), "allow_untrained_bits=true"),
+                   "%s", qsdr_last_error());
+    QSDR_CHECK(qsdr_ae_bits(a) == 0); /* refused: nothing changed */
+    QSDR_REQUIRE(qsdr_ae_demodulate(a, z, 1, f8) == QSDR_OK);
+    QSDR_CHECK(f8[0] == f0[0] && f8[1] == f0[1]);
+    qsdr_ae_allow_untrained_bits(a, true);
+    QSDR_CHECK(qsdr_ae_set_bits(a, 8) == QSDR_OK && qsdr_ae_bits(a) == 8);
+    QSDR_REQUIRE(qsdr_ae_demodulate(a, z, 1, f8) == QSDR_OK);
+    QSDR_CHECK(f8[0] != f0[0] || f8[1] != f0[1]);
+    QSDR_CHECK(qsdr_ae_set_bits(a, -1) == QSDR_OK && qsdr_ae_bits(a) == 0); /* back to as stored */
+    QSDR_REQUIRE(qsdr_ae_demodulate(a, z, 1, f8) == QSDR_OK);
+    QSDR_CHECK(f8[0] == f0[0] && f8[1] == f0[1]);
+    char line[256];
+    qsdr_ae_describe(a, line, sizeof line);
+    QSDR_CHECK_MSG(strstr(line, "autoencoder receiver (ae_decoder): m = 2") && strstr(line, "trained for float (now float)"), "%s", line);
+    qsdr_ae_free(a);
+    /* the multi-bit receiver stored at 2 bits: every bit-width with a calibrated LLR scale */
+    snprintf(p, sizeof p, "%s/models/ae_qpsk_L2/rx_multibit_w2.safetensors", qsdr_test_src_dir);
+    QSDR_REQUIRE((a = qsdr_ae_load_any(p)));
+    QSDR_CHECK(qsdr_ae_trained_bits(a) == (1u | 1u << 8 | 1u << 4 | 1u << 2 | 1u << 1));
+    QSDR_CHECK(qsdr_ae_bits(a) == 2);
+    float s2 = qsdr_ae_llr_scale(a);
+    for (int b = 0; b <= 8; b++) QSDR_CHECK(qsdr_ae_set_bits(a, b) == ((qsdr_ae_trained_bits(a) >> b & 1) ? QSDR_OK : QSDR_EINVAL));
+    QSDR_CHECK(qsdr_ae_set_bits(a, 0) == QSDR_OK);
+    float s0 = qsdr_ae_llr_scale(a);
+    QSDR_CHECK(s0 != s2); /* each bit-width its own calibrated scale */
+    qsdr_ae_describe(a, line, sizeof line);
+    QSDR_CHECK_MSG(strstr(line, "trained for float, 8, 4, 2 and 1 bits (now float)"), "%s", line);
+    qsdr_ae_free(a);
+    /* stored at float, the multi-bit receiver starts with the float scale (it took the 8-bit one) */
+    snprintf(p, sizeof p, "%s/models/ae_qpsk_L2/rx_multibit.safetensors", qsdr_test_src_dir);
+    QSDR_REQUIRE((a = qsdr_ae_load(p, false)));
+    QSDR_CHECK(qsdr_ae_bits(a) == 0 && qsdr_ae_llr_scale(a) == s0);
+    qsdr_ae_free(a);
+    /* a transmitter trained at 2 bits: 2 only */
+    snprintf(p, sizeof p, "%s/models/ae_qpsk_L2/tx_w2.safetensors", qsdr_test_src_dir);
+    QSDR_REQUIRE((a = qsdr_ae_load_any(p)));
+    QSDR_CHECK(qsdr_ae_trained_bits(a) == 1u << 2 && qsdr_ae_bits(a) == 2);
+    QSDR_CHECK(qsdr_ae_set_bits(a, 0) == QSDR_EINVAL);
+    QSDR_CHECK_MSG(strstr(qsdr_last_error(), "transmitter network was trained for 2 bits only, not for float") &&
+                       strstr(qsdr_last_error(), "tx_w8, tx_w4, tx_w2, tx_w1") && strstr(qsdr_last_error(), "allow_untrained_bits=true"),
+                   "%s", qsdr_last_error());
+    QSDR_CHECK(qsdr_ae_set_bits(a, 2) == QSDR_OK);
+    qsdr_ae_free(a);
+}
+
 QSDR_TEST(ae_bad_model, "unit", "ae blocks: missing, corrupt or wrong-role model files give clear errors")
 {
     QSDR_CHECK(qsdr_ae_load("/nonexistent/tx.safetensors", true) == NULL);
