@@ -119,6 +119,13 @@ static inline void cli_sigint_handler(int sig)
     const char *m = *cli_sigint_msg();
     if (m) (void)!write(STDERR_FILENO, m, strlen(m)); /* write and strlen: async-signal-safe */
 }
+/* --quiet: informational log lines (a parameter set live, an override noted) are dropped too;
+ * warnings and errors stay. QSDR_LOG, when set, decides instead. */
+static inline void cli_quiet_logs(void)
+{
+    if (!getenv("QSDR_LOG")) qsdr_log_set_level(QSDR_LOG_WARN);
+}
+
 static inline void cli_catch_sigint(const char *msg, struct sigaction *old)
 {
     *cli_sigint_msg() = msg;

@@ -62,7 +62,10 @@ static void usage(FILE *f)
             "             [--control-curve-secret Z85]\n"
             "  qsdr version\n"
             "qsdr COMMAND --help shows a command's options and their ranges\n\n"
-            "exit status: 0 ok, 2 bad input (flowgraph, parameter, option), 1 runtime failure\n",
+            "exit status: 0 ok, 2 bad input (flowgraph, parameter, option), 1 runtime failure\n"
+            "environment: QSDR_LOG=debug|info|warn|error|off (log level; default info, warn with --quiet),\n"
+            "             QSDR_SIMD=generic|avx2|avx512... (kernel variant, docs/kernels.md),\n"
+            "             QSDR_PLUGIN_PATH=DIR[:DIR] (block plugins, docs/plugins.md)\n",
             QSDR_VERSION_STRING);
 }
 
@@ -78,7 +81,7 @@ static const char usage_run[] =
     "  --control ENDPOINT    serve the control port (qsdr ctl) on a loopback tcp:// or ipc:// endpoint\n"
     "  --control-allow-remote        allow a non-loopback control endpoint\n"
     "  --control-curve-secret Z85    CURVE-encrypt the control port (qsdr ctl keygen)\n"
-    "  --quiet, -q           no configuration, progress or counters on stderr\n";
+    "  --quiet, -q           no configuration, progress, counters or info lines on stderr\n";
 static const char usage_blocks[] =
     "usage: qsdr blocks [NAME] [--markdown]   list every block, or describe one: ports, rate,\n"
     "                                         parameters (type, default, range, units, live)\n";
@@ -332,6 +335,7 @@ static int cmd_run(int argc, char **argv)
             i++;
         } else if (!strcmp(a, "--quiet") || !strcmp(a, "-q")) {
             quiet = true;
+            cli_quiet_logs();
         } else if (!strcmp(a, "--control") || !strcmp(a, "--control-curve-secret")) {
             if (!v) {
                 fprintf(stderr, "qsdr run: %s needs a value\n", a);

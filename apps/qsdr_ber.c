@@ -142,11 +142,16 @@ bad:
     return -1;
 }
 
+/* The operating point of a row: from the sweep value when Eb/N0 is swept, else as the awgn
+ * block reported it (an Es/N0 sweep, or Eb/N0 fixed while iterations or bit-widths are swept). */
 static double esn0_of(const ber_cli *c, double x, const qsdr_ber_point *p)
 {
-    if (!strstr(c->sw.param, "ebn0") || p->bits_per_symbol <= 0) return NAN;
+    if (!strstr(c->sw.param, "ebn0")) return p->esn0_db;
+    if (p->bits_per_symbol <= 0) return NAN;
     return x + 10 * log10(p->bits_per_symbol * p->code_rate);
 }
+
+static double ebn0_of(const ber_cli *c, double x, const qsdr_ber_point *p) { return strstr(c->sw.param, "ebn0") ? x : p->ebn0_db; }
 
 static const char *curve_label(const ber_cli *c, size_t cu)
 {
@@ -162,8 +167,10 @@ static void print_row(FILE *f, const ber_cli *c, size_t cu, size_t p, const qsdr
     double lo, hi;
     qsdr_wilson95(r->bit_errors, r->bits, &lo, &hi);
     double es = esn0_of(c, c->sw.x[p], r);
-    fprintf(f, "%-14s %9.4g %8.3f %10" PRIu64 " %11" PRIu64 " %9" PRIu64 " %11.4e %11.4e  [%.3e, %.3e] %9.2f %8.2f  %s\n", curve_label(c, cu),
-            c->sw.x[p], es, r->frames, r->bit_errors, r->frame_errors, ber, fer, lo, hi,
+    char est[32] = "-";
+    if (isfinite(es)) snprintf(est, sizeof est, "%.3f", es);
+    fprintf(f, "%-14s %9.4g %8s %10" PRIu64 " %11" PRIu64 " %9" PRIu64 " %11.4e %11.4e  [%.3e, %.3e] %9.2f %8.2f  %s\n", curve_label(c, cu),
+            c->sw.x[p], est, r->frames, r->bit_errors, r->frame_errors, ber, fer, lo, hi,
             r->seconds > 0 ? (double)r->bits / r->seconds / 1e6 : 0, r->seconds, r->done ? r->stop : "interrupted");
     fflush(f);
 }
@@ -209,9 +216,12 @@ static int write_csv(const ber_cli *c)
             double bl, bh, fl, fh;
             qsdr_wilson95(r->bit_errors, r->bits, &bl, &bh);
             qsdr_wilson95(r->frame_errors, r->frames, &fl, &fh);
-            double eb = strstr(c->sw.param, "ebn0") ? c->sw.x[p] : NAN;
-            fprintf(f, "%s,%s,%.10g,%.10g,%.10g,%" PRIu64 ",%" PRIu64 ",%" PRIu64 ",%" PRIu64 ",%.6e,%.6e,%.6e,%.6e,%.6e,%.6e,%.4f,%.3f,%s\n",
-                    c->have_cv ? c->cv.words[cu] : "", c->sw.param, c->sw.x[p], eb, esn0_of(c, c->sw.x[p], r), r->frames, r->bits,
+            char eb[32] = "", es[32] = ""; /* empty where there is no awgn block */
+            double ebv = ebn0_of(c, c->sw.x[p], r), esv = esn0_of(c, c->sw.x[p], r);
+            if (isfinite(ebv)) snprintf(eb, sizeof eb, "%.10g", ebv);
+            if (isfinite(esv)) snprintf(es, sizeof es, "%.10g", esv);
+            fprintf(f, "%s,%s,%.10g,%s,%s,%" PRIu64 ",%" PRIu64 ",%" PRIu64 ",%" PRIu64 ",%.6e,%.6e,%.6e,%.6e,%.6e,%.6e,%.4f,%.3f,%s\n",
+                    c->have_cv ? c->cv.words[cu] : "", c->sw.param, c->sw.x[p], eb, es, r->frames, r->bits,
                     r->bit_errors, r->frame_errors, (double)r->bit_errors / (double)r->bits, (double)r->frame_errors / (double)r->frames, bl,
                     bh, fl, fh, r->seconds > 0 ? (double)r->bits / r->seconds / 1e6 : 0, r->seconds, r->done ? r->stop : "interrupted");
         }
@@ -251,8 +261,12 @@ static int write_json(const ber_cli *c)
             cJSON_AddStringToObject(o, "curve", c->have_cv ? c->cv.words[cu] : "");
             cJSON_AddNumberToObject(o, "point_index", (double)p);
             cJSON_AddNumberToObject(o, "x", c->sw.x[p]);
-            double es = esn0_of(c, c->sw.x[p], r);
+            double es = esn0_of(c, c->sw.x[p], r), eb = ebn0_of(c, c->sw.x[p], r);
+            if (isfinite(eb)) cJSON_AddNumberToObject(o, "ebn0_db", eb);
             if (isfinite(es)) cJSON_AddNumberToObject(o, "esn0_db", es);
+            size_t fb = 0;
+            cJSON_AddNumberToObject(o, "frames_per_unit", (double)qsdr_ber_sim_point_unit(c->sim, cu, p, &fb));
+            cJSON_AddNumberToObject(o, "frame_bits", (double)fb);
             cJSON_AddNumberToObject(o, "units", (double)r->units);
             cJSON_AddNumberToObject(o, "frames", (double)r->frames);
             cJSON_AddNumberToObject(o, "bits", (double)r->bits);
@@ -345,6 +359,15 @@ static int load_resume(ber_cli *c)
                 rc = -1;
                 break;
             }
+            cJSON *pf = cJSON_GetObjectItemCaseSensitive(p, "frames_per_unit");
+            if (cJSON_IsNumber(pf) &&
+                pf->valuedouble != (double)qsdr_ber_sim_point_unit(c->sim, (size_t)ci->valuedouble, (size_t)pi->valuedouble, NULL)) {
+                fprintf(stderr, "qsdr ber: --resume '%s': point %.0f of curve %.0f had %.0f frames per unit, this run has %" PRIu64
+                        " (the frame size changed?)\n", c->resume, pi->valuedouble, ci->valuedouble, pf->valuedouble,
+                        qsdr_ber_sim_point_unit(c->sim, (size_t)ci->valuedouble, (size_t)pi->valuedouble, NULL));
+                rc = -1;
+                break;
+            }
             r.units = (uint64_t)v[0];
             r.frames = (uint64_t)v[1];
             r.bits = (uint64_t)v[2];
@@ -354,6 +377,9 @@ static int load_resume(ber_cli *c)
             cJSON *cr = cJSON_GetObjectItemCaseSensitive(p, "code_rate"), *bp = cJSON_GetObjectItemCaseSensitive(p, "bits_per_symbol");
             r.code_rate = cJSON_IsNumber(cr) ? cr->valuedouble : 1;
             r.bits_per_symbol = cJSON_IsNumber(bp) ? bp->valuedouble : 0;
+            cJSON *eb = cJSON_GetObjectItemCaseSensitive(p, "ebn0_db"), *es = cJSON_GetObjectItemCaseSensitive(p, "esn0_db");
+            r.ebn0_db = cJSON_IsNumber(eb) ? eb->valuedouble : NAN;
+            r.esn0_db = cJSON_IsNumber(es) ? es->valuedouble : NAN;
             if (qsdr_ber_sim_preload(c->sim, (size_t)ci->valuedouble, (size_t)pi->valuedouble, &r)) {
                 rc = -1;
                 break;
@@ -414,9 +440,11 @@ static int write_plot(const ber_cli *c)
         if (!strncmp(c->refs[i], "theory:", 7)) {
             const char *m = c->refs[i] + 7;
             unsigned mm = !strcmp(m, "bpsk") || !strcmp(m, "qpsk") ? 4 : !strcmp(m, "qam16") ? 16 : 64;
+            /* against Es/N0: Eb/N0 = Es/N0 - 10 log10(bits per symbol), 1 for BPSK */
+            double es2eb = strstr(c->sw.param, "ebn0") ? 0 : 10 * log10(!strcmp(m, "bpsk") ? 1 : log2(mm));
             for (int k = 0; k <= 200; k++) {
                 double x = x0 + (x1 - x0) * k / 200.0;
-                fprintf(d, "%.6g %.6e\n", x, qsdr_ber_qam_theory(mm, x));
+                fprintf(d, "%.6g %.6e\n", x, qsdr_ber_qam_theory(mm, x - es2eb));
             }
         } else {
             FILE *r = fopen(c->refs[i], "r");
@@ -437,7 +465,7 @@ static int write_plot(const ber_cli *c)
     fprintf(g, "set terminal %s size 900,600\nset output '%s'\nset logscale y\nset format y '10^{%%L}'\nset grid xtics ytics mytics\n", term, qplot);
     char t1[512], t2[512];
     fprintf(g, "set xlabel '%s'\nset ylabel 'error rate'\nset key %s\nset title 'qsdr ber: %s'\n",
-            strstr(c->sw.param, "ebn0") ? "E_b/N_0 [dB]" : gp_text(c->sw.param, t1, sizeof t1),
+            strstr(c->sw.param, "ebn0") ? "E_b/N_0 [dB]" : strstr(c->sw.param, "esn0") ? "E_s/N_0 [dB]" : gp_text(c->sw.param, t1, sizeof t1),
             2 * ncur + c->nrefs > 4 ? "outside right" : "inside top right", gp_text(c->flowgraph, t2, sizeof t2));
     fprintf(g, "plot ");
     int idx = 0;
@@ -488,7 +516,7 @@ static void usage_ber(FILE *f)
             "  --seed N                0..2^64-1 (default 1); a point's counts depend on the seed and its value only\n"
             "  --threads N             1..1024 worker threads per process (default: the number of cores)\n"
             "  --min-frame-errors N    a point ends at N frame errors (default 100; 0: no such rule)\n"
-            "  --max-frames N          a point ends after N frames (default 0: no limit)\n"
+            "  --max-frames N          a point ends after N frames, in whole units of >= 64 frames (default 0: no limit)\n"
             "  --max-seconds S         a point ends after S seconds, S in [0, 1e9] (0: no limit; counts then\n"
             "                          depend on the machine)\n"
             "  --ber-floor X           a curve ends after its first point with BER below X, X in [0, 1)\n"
@@ -496,7 +524,7 @@ static void usage_ber(FILE *f)
             "  --plot F.png|F.svg      BER (solid) and FER (dashed) against the sweep, gnuplot\n"
             "  --ref theory:bpsk|qpsk|qam16|qam64|FILE.csv   a reference curve on the plot (repeatable)\n"
             "  --resume F.json         continue from the JSON of an earlier (interrupted) run\n"
-            "  --quiet, -q             no progress line or notes on stderr (results and their header: stdout)\n"
+            "  --quiet, -q             no progress line, notes or info lines on stderr (results and their header: stdout)\n"
             "A point needs a stop rule: --min-frame-errors, --max-frames or --max-seconds.\n");
 }
 
@@ -569,6 +597,7 @@ static int run_ber(int argc, char **argv, int rank, int nranks)
             c.resume = v;
         } else if (!strcmp(a, "--quiet") || !strcmp(a, "-q")) {
             c.quiet = true;
+            cli_quiet_logs();
         } else if (!strcmp(a, "--help") || !strcmp(a, "-h")) {
             usage_ber(stdout);
             return 0;
@@ -587,6 +616,11 @@ static int run_ber(int argc, char **argv, int rank, int nranks)
         usage_ber(stderr);
         return EXIT_BAD;
     }
+    for (size_t i = 0; i < c.nrefs; i++) /* uncoded theory is a function of Eb/N0 (or Es/N0) */
+        if (!strncmp(c.refs[i], "theory:", 7) && !strstr(c.sw.param, "ebn0") && !strstr(c.sw.param, "esn0"))
+            return fprintf(stderr, "qsdr ber: --ref %s: theory curves are drawn against Eb/N0 or Es/N0; the sweep is '%s' "
+                                   "(a CSV file of x,ber points can be a reference on any axis)\n",
+                           c.refs[i], c.sw.param), EXIT_BAD;
     const char *outs[][2] = {{"--csv", c.csv}, {"--json", c.json}, {"--plot", c.plot}};
     for (size_t i = 0; i < 3; i++)
         if (outs[i][1] && rank == 0 && qsdr_path_writable(outs[i][1]))
@@ -637,8 +671,12 @@ static int run_ber(int argc, char **argv, int rank, int nranks)
     if (c.have_cv) printf("# curves: %s\n", c.cv.spec);
     for (size_t i = 0; i < c.nsets; i++) printf("# set: %s\n", c.sets[i]);
     if (nranks > 1) printf("# MPI ranks: %d (units per round: %d x %u)\n", nranks, nranks, c.threads);
-    printf("# seed: %" PRIu64 "  threads: %u  meter: %s (frame %zu bits)  frames per unit: %" PRIu64 "\n", c.seed, c.threads, meter, fbits,
-           qsdr_ber_sim_frames_per_unit(c.sim));
+    if (qsdr_ber_sim_unit_varies(c.sim))
+        printf("# seed: %" PRIu64 "  threads: %u  meter: %s (the frame size varies with the sweep: frames per unit per point,\n"
+               "# at least 64 frames and 65536 bits; see the JSON)\n", c.seed, c.threads, meter);
+    else
+        printf("# seed: %" PRIu64 "  threads: %u  meter: %s (frame %zu bits)  frames per unit: %" PRIu64 "\n", c.seed, c.threads, meter, fbits,
+               qsdr_ber_sim_frames_per_unit(c.sim));
     printf("# each unit of frames runs the flowgraph with its own seed, derived from (seed, curve value, sweep value,\n"
            "# unit): the counts are the same for any number of threads or ranks, and for any sweep holding the point\n");
     printf("# stop: min frame errors %" PRIu64 ", max frames %" PRIu64 ", max seconds %g, BER floor %g\n", c.min_fe, c.max_frames,

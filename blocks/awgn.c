@@ -1,6 +1,7 @@
 /* SPDX-License-Identifier: MIT */
 /* Block: AWGN channel set by Eb/N0 (or Es/N0) with exact accounting; tags its noise variance. */
 #include <math.h>
+#include <stdatomic.h>
 #include <stdlib.h>
 #include <string.h>
 
@@ -37,8 +38,18 @@ static int awgn_create(qsdr_block_ctx *ctx, void **state)
     s->use_esn0 = qsdr_ctx_is_set(ctx, "esn0_db");
     s->esn0_db = s->use_esn0 ? qsdr_ctx_float(ctx, "esn0_db") : 0;
     if (s->use_esn0 && qsdr_ctx_is_set(ctx, "ebn0_db")) {
-        awgn_destroy(s);
-        return qsdr_error(QSDR_EINVAL, "set either 'ebn0_db' or 'esn0_db', not both");
+        /* one given on the command line (or by a sweep) overrides the other from the flowgraph:
+           `qsdr ber flowgraphs/x.yml --sweep awgn.esn0_db=...` works on a file that sets ebn0_db */
+        const char *we = qsdr_ctx_where(ctx, "ebn0_db"), *ws = qsdr_ctx_where(ctx, "esn0_db");
+        bool ce = we && !strncmp(we, "--set ", 6), cs = ws && !strncmp(ws, "--set ", 6);
+        if (ce == cs) {
+            awgn_destroy(s);
+            return qsdr_error(QSDR_EINVAL, "set either 'ebn0_db' (%s) or 'esn0_db' (%s), not both", we ? we : "API", ws ? ws : "API");
+        }
+        s->use_esn0 = cs;
+        static atomic_bool said; /* once per process: a BER sweep builds a flowgraph per unit */
+        if (!atomic_exchange(&said, true))
+            qsdr_info("%s overrides %s from %s", cs ? ws : we, cs ? "ebn0_db" : "esn0_db", cs ? we : ws);
     }
     s->bps = (double)qsdr_ctx_uint(ctx, "bits_per_symbol");
     s->rate = qsdr_ctx_float(ctx, "code_rate");
@@ -116,11 +127,15 @@ static void awgn_stats(void *st, qsdr_stats *o)
     awgn_state *s = st;
     qsdr_stats_add(o, "noise_var", qsdr_awgn_get_noise_var(s->ch));
     qsdr_stats_add(o, "code_rate", s->rate);
+    /* the operating point as used: Es/N0 = Eb/N0 + 10 log10(bits_per_symbol * code_rate) */
+    double k = 10 * log10(s->bps * s->rate);
+    qsdr_stats_add(o, "ebn0_db", s->use_esn0 ? s->esn0_db - k : s->ebn0_db);
+    qsdr_stats_add(o, "esn0_db", s->use_esn0 ? s->esn0_db : s->ebn0_db + k);
 }
 
 static const qsdr_param_desc awgn_params[] = {
     {"ebn0_db", QSDR_PARAM_FLOAT, "10", -50, 100, "dB", "Eb/N0 per information bit", QSDR_PARAM_RUNTIME, NULL},
-    {"esn0_db", QSDR_PARAM_FLOAT, NULL, -50, 100, "dB", "Es/N0 per symbol (instead of ebn0_db)", QSDR_PARAM_RUNTIME | QSDR_PARAM_OPTIONAL, NULL},
+    {"esn0_db", QSDR_PARAM_FLOAT, NULL, -50, 100, "dB", "Es/N0 per symbol, instead of ebn0_db (a --set of either overrides the other one set in the flowgraph file)", QSDR_PARAM_RUNTIME | QSDR_PARAM_OPTIONAL, NULL},
     {"bits_per_symbol", QSDR_PARAM_UINT, "2", 1, 16, "bits", "coded bits per symbol (1 BPSK, 2 QPSK, 4 16-QAM, ...)", 0, NULL},
     {"code_rate", QSDR_PARAM_FLOAT, "1", 0, 1, "", "information bits per coded bit; 0 = take it from the 'code_rate' tag an encoder puts on the stream", 0, NULL},
     {"sps", QSDR_PARAM_UINT, "1", 1, 64, "samples", "samples per symbol of the input stream", 0, NULL},

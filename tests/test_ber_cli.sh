@@ -132,4 +132,51 @@ blocks:
 connections: [src -> awgn, awgn -> out]
 YML
 check_bad "exactly one 'ber' block" "$tmp/nober.yml" --sweep awgn.ebn0_db=0:1:2
+check_bad "theory curves are drawn against Eb/N0 or Es/N0; the sweep is 'adc.bits'" "$fg" --sweep adc.bits=1,2 --ref theory:qpsk
+
+# an Es/N0 sweep of a flowgraph that sets ebn0_db: the command line wins (said once, not under -q);
+# the CSV gives both, Eb/N0 = Es/N0 - 10 log10(2) for uncoded QPSK, and the BER follows
+# Q(sqrt(Es/N0)) (statistical: >= 100 frame errors of 64k bits, tolerance 5 %)
+qfg=$src/flowgraphs/qpsk_awgn.yml
+"$qsdr" ber "$qfg" --sweep awgn.esn0_db=3,6 --csv "$tmp/es.csv" --ref theory:qpsk --plot "$tmp/es.svg" --threads 1 >"$tmp/es.out" 2>"$tmp/es.err" ||
+    fail "Es/N0 sweep: $(cat "$tmp/es.err")"
+[ "$(grep -c 'overrides ebn0_db from' "$tmp/es.err")" -eq 1 ] || fail "the override is not said once: $(cat "$tmp/es.err")"
+grep -q '>s</tspan><tspan[^>]*>/N</tspan>' "$tmp/es.svg" || fail "Es/N0 plot axis"  # E_s/N_0 in gnuplot's SVG
+/usr/bin/python3 - "$tmp/es.csv" <<'PY' || fail "Es/N0 sweep CSV: $(cat "$tmp/es.csv")"
+import csv, math, sys
+for r in csv.DictReader(open(sys.argv[1])):
+    es = float(r["x"])
+    assert abs(float(r["esn0_db"]) - es) < 1e-9, r
+    assert abs(float(r["ebn0_db"]) - (es - 10 * math.log10(2))) < 1e-9, r
+    q = 0.5 * math.erfc(math.sqrt(10 ** (es / 10)) / math.sqrt(2))
+    assert abs(float(r["ber"]) / q - 1) < 0.05, (r["ber"], q)
+PY
+"$qsdr" ber "$qfg" --sweep awgn.esn0_db=3 --max-frames 64 -q >/dev/null 2>"$tmp/es.err" || fail "Es/N0 sweep -q"
+[ ! -s "$tmp/es.err" ] || fail "-q printed: $(cat "$tmp/es.err")"
+check_bad "set either 'ebn0_db' (--set awgn.ebn0_db=3) or 'esn0_db' (--set awgn.esn0_db=3), not both" "$qfg" --sweep awgn.esn0_db=3 --set awgn.ebn0_db=3
+# a sweep of something else: Eb/N0 and Es/N0 as the awgn block used them, in table, CSV and JSON
+"$qsdr" ber "$fg" --sweep adc.bits=1,2 --set awgn.ebn0_db=4 --max-frames 64 --csv "$tmp/o.csv" --json "$tmp/o.json" -q >"$tmp/o.out" ||
+    fail "adc.bits sweep"
+grep -q "nan" "$tmp/o.out" "$tmp/o.csv" && fail "nan in the results: $(cat "$tmp/o.out" "$tmp/o.csv")"
+[ "$(cut -d, -f3-5 "$tmp/o.csv" | tail -n +2 | tr '\n' ' ')" = "1,4,7.010299957 2,4,7.010299957 " ] || fail "adc.bits sweep CSV: $(cat "$tmp/o.csv")"
+grep -q '"ebn0_db":	4,' "$tmp/o.json" || fail "JSON lacks ebn0_db: $(cat "$tmp/o.json")"
+
+# a sweep of the frame size (the variable K): each point's unit follows its frame size (it was
+# fixed by the first point's: 'a unit counted 384 frames instead of 64'); same counts on 1 and 3
+# threads; the JSON resumes
+bfg=$src/flowgraphs/b1_turbo_qpsk_onebit.yml
+for t in 1 3; do
+    "$qsdr" ber "$bfg" --sweep K=40,1024 --set ebn0=3 --max-frames 64 --csv "$tmp/k$t.csv" --json "$tmp/k$t.json" --threads $t >"$tmp/k.out" 2>&1 ||
+        fail "K sweep, $t threads: $(cat "$tmp/k.out")"
+done
+grep -q "the frame size varies with the sweep" "$tmp/k.out" || fail "K sweep header: $(cat "$tmp/k.out")"
+[ "$(cut -d, -f1-15 "$tmp/k1.csv")" = "$(cut -d, -f1-15 "$tmp/k3.csv")" ] || fail "K sweep: 1 and 3 threads differ"
+[ "$(grep -o '"frames_per_unit":	[0-9]*' "$tmp/k1.json" | tr -d '\t' | tr '\n' ' ')" = '"frames_per_unit":1639 "frames_per_unit":1639 "frames_per_unit":64 ' ] ||
+    fail "K sweep units: $(grep frames_per_unit "$tmp/k1.json")"
+"$qsdr" ber "$bfg" --sweep K=40,1024 --set ebn0=3 --max-frames 64 --resume "$tmp/k1.json" --csv "$tmp/k4.csv" >"$tmp/k.out" 2>&1 ||
+    fail "K sweep resume: $(cat "$tmp/k.out")"
+[ "$(cut -d, -f1-15 "$tmp/k1.csv")" = "$(cut -d, -f1-15 "$tmp/k4.csv")" ] || fail "K sweep resume changed the counts"
+sed 's/"frames_per_unit":	64,/"frames_per_unit":	65,/' "$tmp/k1.json" > "$tmp/k5.json"
+"$qsdr" ber "$bfg" --sweep K=40,1024 --set ebn0=3 --max-frames 64 --resume "$tmp/k5.json" >"$tmp/k.out" 2>&1 && fail "resume with other units accepted"
+grep -q "point 1 of curve 0 had 65 frames per unit, this run has 64" "$tmp/k.out" || fail "resume units message: $(cat "$tmp/k.out")"
 echo ok

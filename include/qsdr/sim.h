@@ -21,6 +21,7 @@ typedef struct {
     double seconds;        /* wall time spent on the point */
     double code_rate;      /* as the awgn block used it (tagged or set) */
     double bits_per_symbol;
+    double ebn0_db, esn0_db; /* the operating point as the awgn block used it (NAN without one) */
     bool done;             /* a stop rule ended the point (false: interrupted) */
     const char *stop;      /* which rule: "frame errors", "max frames", "max seconds", "interrupted" */
 } qsdr_ber_point;
@@ -62,7 +63,11 @@ typedef struct qsdr_ber_sim qsdr_ber_sim_t;
 qsdr_ber_sim_t *qsdr_ber_sim_create(const qsdr_ber_config *cfg);
 void qsdr_ber_sim_destroy(qsdr_ber_sim_t **s);
 /* Frames per work unit (fixed by the frame size: at least 2^16 bits per unit). */
-uint64_t qsdr_ber_sim_frames_per_unit(const qsdr_ber_sim_t *s);
+uint64_t qsdr_ber_sim_frames_per_unit(const qsdr_ber_sim_t *s); /* of the first point */
+/* A point's unit (at least 64 frames and 2^16 bits of its frame size) and frame size; a sweep
+ * of a flowgraph variable such as K changes them from point to point (then unit_varies). */
+uint64_t qsdr_ber_sim_point_unit(const qsdr_ber_sim_t *s, size_t curve, size_t point, size_t *frame_bits);
+bool qsdr_ber_sim_unit_varies(const qsdr_ber_sim_t *s);
 /* The id of the ber block and its frame size. */
 const char *qsdr_ber_sim_meter(const qsdr_ber_sim_t *s, size_t *frame_bits);
 /* Results array [curve][point] (ncurves x nx; ncurves counts as 1 without a curve parameter). */

@@ -286,6 +286,12 @@ bool qsdr_ctx_is_set(const qsdr_block_ctx *c, const char *name)
     return i >= 0 && c->b->pset[i];
 }
 
+const char *qsdr_ctx_where(const qsdr_block_ctx *c, const char *name)
+{
+    int i = pidx(c, name);
+    return i >= 0 && c->b->pset[i] ? c->b->pwhere[i] : NULL;
+}
+
 int qsdr_ctx_list(const qsdr_block_ctx *c, const char *name, double **values, size_t *n)
 {
     const char *s = pv(c, name);

@@ -25,8 +25,11 @@ struct qsdr_ber_sim {
     qsdr_ber_point *res;
     char meter[128];
     char awgn[128];          /* id of the first awgn block ("" if none) */
-    size_t frame_bits;
+    size_t frame_bits;       /* of the first point */
     uint64_t frames_per_unit;
+    size_t *pt_frame_bits;   /* per (curve, point): a sweep of K changes the frame size */
+    uint64_t *pt_fpu;
+    bool unit_varies;
     size_t n_sets;
     /* overrides that silence the sinks' end-of-stream output in every unit: a sweep runs the
        flowgraph many times, so "id.print=false", "id.csv=", "id.plot=" for each block that has
@@ -44,7 +47,7 @@ typedef struct {
     uint64_t unit;
     int rc;
     uint64_t frames, frame_errors, bits, bit_errors;
-    double code_rate, bps;
+    double code_rate, bps, ebn0, esn0;
 } unit_job;
 
 static uint64_t mix64(uint64_t x)
@@ -98,7 +101,9 @@ static void *run_unit(void *arg)
     unit_job *j = arg;
     qsdr_ber_sim_t *s = j->s;
     char mb[160], mp[160];
-    snprintf(mb, sizeof mb, "%s.max_bits=%" PRIu64, s->meter, s->frames_per_unit * s->frame_bits);
+    size_t pi = j->curve * s->cfg.nx + j->point;
+    uint64_t fpu = s->pt_fpu[pi];
+    snprintf(mb, sizeof mb, "%s.max_bits=%" PRIu64, s->meter, fpu * s->pt_frame_bits[pi]);
     snprintf(mp, sizeof mp, "%s.print=false", s->meter);
     qsdr_flowgraph_t *fg = load_for(s, j->curve, j->point, mb, mp);
     if (!fg) {
@@ -126,15 +131,19 @@ static void *run_unit(void *arg)
             else if (!strcmp(st.v[i].name, "frames")) j->frames = (uint64_t)st.v[i].value;
             else if (!strcmp(st.v[i].name, "frame_errors")) j->frame_errors = (uint64_t)st.v[i].value;
         }
-        if (j->frames != s->frames_per_unit)
+        if (j->frames != fpu)
             j->rc = qsdr_error(QSDR_EINTERNAL, "qsdr ber: a unit counted %" PRIu64 " frames instead of %" PRIu64
-                               " (did the flowgraph end before the BER meter?)", j->frames, s->frames_per_unit);
+                               " (did the flowgraph end before the BER meter?)", j->frames, fpu);
     }
     j->code_rate = 1;
     j->bps = 0;
+    j->ebn0 = j->esn0 = NAN;
     if (!j->rc && s->awgn[0] && !qsdr_flowgraph_stats(fg, s->awgn, &st)) {
-        for (size_t i = 0; i < st.n; i++)
+        for (size_t i = 0; i < st.n; i++) {
             if (!strcmp(st.v[i].name, "code_rate")) j->code_rate = st.v[i].value;
+            else if (!strcmp(st.v[i].name, "ebn0_db")) j->ebn0 = st.v[i].value;
+            else if (!strcmp(st.v[i].name, "esn0_db")) j->esn0 = st.v[i].value;
+        }
         char path[200], buf[64];
         snprintf(path, sizeof path, "%s.bits_per_symbol", s->awgn);
         if (!qsdr_flowgraph_get(fg, path, buf, sizeof buf)) j->bps = atof(buf);
@@ -214,14 +223,36 @@ qsdr_ber_sim_t *qsdr_ber_sim_create(const qsdr_ber_config *cfg)
                 qsdr_ber_sim_destroy(&s);
                 return qsdr_error_null(QSDR_EINVAL, "%s: qsdr ber needs exactly one 'ber' block (the flowgraph has %zu)", cfg->name, nmeter);
             }
-            char path[200], buf[64];
-            snprintf(path, sizeof path, "%s.frame_size", s->meter);
-            qsdr_flowgraph_get(fg, path, buf, sizeof buf);
-            s->frame_bits = (size_t)strtoull(buf, NULL, 10);
             qsdr_flowgraph_destroy(&fg);
         }
-    s->frames_per_unit = (UNIT_MIN_BITS + s->frame_bits - 1) / s->frame_bits;
-    if (s->frames_per_unit < UNIT_MIN_FRAMES) s->frames_per_unit = UNIT_MIN_FRAMES;
+    /* each point's unit: at least 64 frames and 2^16 bits of its own frame size (a flowgraph
+       variable such as K may be swept); loading without preparing is cheap */
+    size_t np = s->ncurves * cfg->nx;
+    s->pt_frame_bits = calloc(np, sizeof *s->pt_frame_bits);
+    s->pt_fpu = calloc(np, sizeof *s->pt_fpu);
+    if (!s->pt_frame_bits || !s->pt_fpu) {
+        qsdr_ber_sim_destroy(&s);
+        return qsdr_error_null(QSDR_ENOMEM, "qsdr ber: out of memory");
+    }
+    for (size_t c = 0; c < s->ncurves; c++)
+        for (size_t p = 0; p < cfg->nx; p++) {
+            qsdr_flowgraph_t *fg = load_for(s, c, p, NULL, NULL);
+            char path[200], buf[64] = "";
+            snprintf(path, sizeof path, "%s.frame_size", s->meter);
+            if (!fg || qsdr_flowgraph_get(fg, path, buf, sizeof buf) || strtoull(buf, NULL, 10) == 0) {
+                qsdr_flowgraph_destroy(&fg);
+                qsdr_ber_sim_destroy(&s);
+                return qsdr_error_null(QSDR_EINVAL, "%s: qsdr ber: cannot read %s for point %zu of curve %zu", cfg->name, path, p, c);
+            }
+            qsdr_flowgraph_destroy(&fg);
+            size_t fb = (size_t)strtoull(buf, NULL, 10), i = c * cfg->nx + p;
+            uint64_t fpu = (UNIT_MIN_BITS + fb - 1) / fb;
+            s->pt_frame_bits[i] = fb;
+            s->pt_fpu[i] = fpu < UNIT_MIN_FRAMES ? UNIT_MIN_FRAMES : fpu;
+            if (i && (fb != s->pt_frame_bits[0] || s->pt_fpu[i] != s->pt_fpu[0])) s->unit_varies = true;
+        }
+    s->frame_bits = s->pt_frame_bits[0];
+    s->frames_per_unit = s->pt_fpu[0];
     return s;
 }
 
@@ -229,6 +260,8 @@ void qsdr_ber_sim_destroy(qsdr_ber_sim_t **sp)
 {
     if (!sp || !*sp) return;
     free((*sp)->res);
+    free((*sp)->pt_frame_bits);
+    free((*sp)->pt_fpu);
     qsdr_buffer_pool_destroy(&(*sp)->pool);
     for (size_t i = 0; i < (*sp)->n_quiet; i++) free((*sp)->quiet[i]);
     free((*sp)->quiet);
@@ -246,6 +279,14 @@ void qsdr_ber_sim_print_config(qsdr_ber_sim_t *s, FILE *f)
 }
 
 uint64_t qsdr_ber_sim_frames_per_unit(const qsdr_ber_sim_t *s) { return s->frames_per_unit; }
+bool qsdr_ber_sim_unit_varies(const qsdr_ber_sim_t *s) { return s->unit_varies; }
+uint64_t qsdr_ber_sim_point_unit(const qsdr_ber_sim_t *s, size_t curve, size_t point, size_t *frame_bits)
+{
+    size_t i = curve * s->cfg.nx + point;
+    if (curve >= s->ncurves || point >= s->cfg.nx) return 0;
+    if (frame_bits) *frame_bits = s->pt_frame_bits[i];
+    return s->pt_fpu[i];
+}
 const char *qsdr_ber_sim_meter(const qsdr_ber_sim_t *s, size_t *frame_bits)
 {
     if (frame_bits) *frame_bits = s->frame_bits;
@@ -271,7 +312,7 @@ static const char *stop_rule(const qsdr_ber_config *c, const qsdr_ber_point *r)
 }
 
 /* Per unit, the numbers exchanged between ranks. */
-enum { U_FRAMES, U_FE, U_BITS, U_BE, U_RC, U_RATE, U_BPS, U_N };
+enum { U_FRAMES, U_FE, U_BITS, U_BE, U_RC, U_RATE, U_BPS, U_EBN0, U_ESN0, U_N };
 /* Per rank: elapsed seconds and the interrupt flag, then U_N numbers per unit. */
 enum { R_SECONDS, R_INTR, R_HDR };
 
@@ -301,7 +342,8 @@ static int run_point(qsdr_ber_sim_t *s, size_t curve, size_t point)
            wasted flowgraphs do). The same on every rank: it depends on the shared counts only. */
         unsigned Tr = T;
         if (c->max_frames && c->max_frames > r->frames) {
-            uint64_t left = (c->max_frames - r->frames + s->frames_per_unit - 1) / s->frames_per_unit;
+            uint64_t fpu = s->pt_fpu[curve * c->nx + point];
+            uint64_t left = (c->max_frames - r->frames + fpu - 1) / fpu;
             uint64_t per = (left + (uint64_t)P - 1) / (uint64_t)P;
             if (per < Tr) Tr = (unsigned)per;
         }
@@ -325,6 +367,8 @@ static int run_point(qsdr_ber_sim_t *s, size_t curve, size_t point)
             u[U_RC] = jobs[t].rc;
             u[U_RATE] = jobs[t].code_rate;
             u[U_BPS] = jobs[t].bps;
+            u[U_EBN0] = jobs[t].ebn0;
+            u[U_ESN0] = jobs[t].esn0;
         }
         if (P > 1) {
             if ((rc = c->allgather(c->user, mine, per_rank, all))) break;
@@ -351,6 +395,8 @@ static int run_point(qsdr_ber_sim_t *s, size_t curve, size_t point)
                 r->bit_errors += (uint64_t)u[U_BE];
                 r->code_rate = u[U_RATE];
                 r->bits_per_symbol = u[U_BPS];
+                r->ebn0_db = u[U_EBN0];
+                r->esn0_db = u[U_ESN0];
                 why = stop_rule(c, r);
                 if (why) {
                     r->done = true;
