@@ -119,6 +119,34 @@ static inline void cli_sigint_handler(int sig)
     const char *m = *cli_sigint_msg();
     if (m) (void)!write(STDERR_FILENO, m, strlen(m)); /* write and strlen: async-signal-safe */
 }
+/* The library's log lines under the command's name ("qsdr model info: FILE: cannot open"), so
+ * that cli_report prints an error the library did not print itself, and none twice. */
+static const char *g_cli_cmd = "qsdr";
+static unsigned long g_cli_errors, g_cli_reported;
+
+static void cli_log_sink(qsdr_log_level level, const char *file, int line, const char *msg, void *user)
+{
+    (void)user;
+    static const char *names[] = {"debug: ", "info: ", "warning: ", ""};
+    qsdr_status_line(NULL);
+    if (level == QSDR_LOG_ERROR) g_cli_errors++;
+    if (qsdr_log_get_level() == QSDR_LOG_DEBUG) fprintf(stderr, "%s: %s%s [%s:%d]\n", g_cli_cmd, names[level], msg, file, line);
+    else fprintf(stderr, "%s: %s%s\n", g_cli_cmd, names[level], msg);
+}
+
+static inline void cli_log_as(const char *cmd)
+{
+    g_cli_cmd = cmd;
+    qsdr_log_set_sink(cli_log_sink, NULL);
+}
+
+/* A library call failed: its error, unless the library has printed it already. */
+static inline void cli_report(void)
+{
+    if (g_cli_errors == g_cli_reported) fprintf(stderr, "%s: %s\n", g_cli_cmd, qsdr_last_error()[0] ? qsdr_last_error() : "failed");
+    g_cli_reported = g_cli_errors;
+}
+
 /* --quiet: informational log lines (a parameter set live, an override noted) are dropped too;
  * warnings and errors stay. QSDR_LOG, when set, decides instead. */
 static inline void cli_quiet_logs(void)

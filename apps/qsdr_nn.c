@@ -64,7 +64,7 @@ static int on_epoch(void *user, const qsdr_nn_epoch_stats *s)
     if (u->ckpt_every && s->epoch % u->ckpt_every == 0) {
         char p[4096];
         snprintf(p, sizeof p, "%s/checkpoint-epoch%04zu.safetensors", u->dir, s->epoch);
-        if (qsdr_nn_save(u->m, p, u->meta)) fprintf(stderr, "qsdr train: %s\n", qsdr_last_error());
+        if (qsdr_nn_save(u->m, p, u->meta)) cli_report();
     }
     if (*cli_sigint_flag()) u->stopped_at = s->epoch; /* Ctrl-C: stop after this epoch, save it */
     return *cli_sigint_flag() != 0;
@@ -123,9 +123,10 @@ static int cmd_train_spec(int argc, char **argv)
         fprintf(stderr, "qsdr train: no model spec given\n%s", usage_train);
         return EXIT_BAD_INPUT;
     }
+    cli_log_as("qsdr train");
     qsdr_nn_model *m = qsdr_nn_model_load(spec);
     if (!m) {
-        fprintf(stderr, "qsdr train: %s\n", qsdr_last_error());
+        cli_report();
         return EXIT_BAD_INPUT;
     }
     int wb, ab;
@@ -137,7 +138,7 @@ static int cmd_train_spec(int argc, char **argv)
     qsdr_nn_train_config c;
     qsdr_nn_dataset tr, te;
     if (qsdr_nn_train_config_from_spec(m, &c, spec) || qsdr_nn_dataset_from_spec(m, &tr, &te, spec)) {
-        fprintf(stderr, "qsdr train: %s\n", qsdr_last_error());
+        cli_report();
         qsdr_nn_model_free(m);
         return EXIT_BAD_INPUT;
     }
@@ -179,10 +180,10 @@ static int cmd_train_spec(int argc, char **argv)
     int rc = qsdr_nn_train(m, &tr, &te, &c);
     sigaction(SIGINT, &old_sa, NULL);
     fclose(u.csv);
-    if (rc) fprintf(stderr, "qsdr train: %s\n", qsdr_last_error());
+    if (rc) cli_report();
     snprintf(path, sizeof path, "%s/model.safetensors", dir);
     if (!rc && qsdr_nn_save(m, path, meta)) {
-        fprintf(stderr, "qsdr train: %s\n", qsdr_last_error());
+        cli_report();
         rc = 1;
     }
     if (!rc) {
@@ -214,7 +215,7 @@ static int model_eval(qsdr_nn_model *m, const char *file, const char *bits_list,
 {
     qsdr_nn_dataset tr, te;
     if (qsdr_nn_dataset_from_spec(m, &tr, &te, file)) {
-        fprintf(stderr, "qsdr model eval: %s\n", qsdr_last_error());
+        cli_report();
         return EXIT_BAD_INPUT;
     }
     const qsdr_nn_dataset *d = te.n ? &te : &tr;
@@ -230,7 +231,7 @@ static int model_eval(qsdr_nn_model *m, const char *file, const char *bits_list,
             break;
         }
         if (ncal > 0 && qsdr_nn_calibrate(m, tr.x, (size_t)ncal < tr.n ? (size_t)ncal : tr.n)) {
-            fprintf(stderr, "qsdr model eval: %s\n", qsdr_last_error());
+            cli_report();
             rc = 1;
             break;
         }
@@ -297,8 +298,9 @@ int qsdr_cmd_model(int argc, char **argv)
         outp = argv[2];
         first = 3;
     }
-    char name[32];
+    static char name[32];
     snprintf(name, sizeof name, "qsdr model %s", sub);
+    cli_log_as(name);
     for (int i = first; i < argc; i++) {
         const char *a = argv[i], *v = i + 1 < argc ? argv[i + 1] : NULL;
         if (strcmp(sub, "info") && !strcmp(a, "--bits")) {
@@ -321,16 +323,24 @@ int qsdr_cmd_model(int argc, char **argv)
     char *cmd = NULL; /* the training command, read with the model (safetensors files) */
     qsdr_nn_model *m = qsdr_nn_model_load_meta(file, "qsdr.command", &cmd);
     if (!m) {
-        fprintf(stderr, "qsdr model %s: %s\n", sub, qsdr_last_error());
+        cli_report();
         return EXIT_BAD_INPUT;
     }
     int rc = 0;
+    char *aem = NULL; /* an autoencoder model (qsdr.ae metadata): its role and bit-widths; it has no data set */
+    qsdr_nn_model_free(qsdr_nn_model_load_meta(file, "qsdr.ae", &aem));
+    if (aem && strcmp(sub, "info")) {
+        fprintf(stderr, "%s: %s is an autoencoder network (qsdr train ae): it has no data set to evaluate on. Its BER per "
+                        "bit-width: qsdr ber flowgraphs/ae_onebit.yml --sweep ae_rx.bits=0,8,4,2,1 --set rx=rx_multibit "
+                        "--set ebn0=2.4 --max-frames 640 (docs/flagship.md)\n", name, file);
+        qsdr_free(aem);
+        qsdr_nn_model_free(m);
+        qsdr_free(cmd);
+        return EXIT_BAD_INPUT;
+    }
     if (!strcmp(sub, "info")) {
         qsdr_nn_model_print(m, stdout);
-        char *aem = NULL; /* an autoencoder model: its role and bit-widths */
-        qsdr_nn_model_free(qsdr_nn_model_load_meta(file, "qsdr.ae", &aem));
         qsdr_ae *ae = aem ? qsdr_ae_load_any(file) : NULL;
-        qsdr_free(aem);
         if (ae) {
             char line[256];
             qsdr_ae_describe(ae, line, sizeof line);
@@ -343,13 +353,13 @@ int qsdr_cmd_model(int argc, char **argv)
     } else {
         qsdr_nn_dataset tr, te;
         if (qsdr_nn_dataset_from_spec(m, &tr, &te, file)) {
-            fprintf(stderr, "qsdr model quantize: %s\n", qsdr_last_error());
+            cli_report();
             rc = EXIT_BAD_INPUT;
         } else {
             qsdr_nn_set_bits(m, QSDR_NN_ALL_LAYERS, w, a);
             size_t n = (size_t)ncal < tr.n ? (size_t)ncal : tr.n;
             if (qsdr_nn_calibrate(m, tr.x, n) || qsdr_nn_save(m, outp, NULL)) {
-                fprintf(stderr, "qsdr model quantize: %s\n", qsdr_last_error());
+                cli_report();
                 rc = 1;
             } else
                 printf("%s: %s bits, calibrated on %zu examples; test accuracy %.4f\n", outp, bits, n,
@@ -360,5 +370,6 @@ int qsdr_cmd_model(int argc, char **argv)
     }
     qsdr_nn_model_free(m);
     qsdr_free(cmd);
+    qsdr_free(aem);
     return rc;
 }

@@ -62,6 +62,11 @@ expect_bad() {
     grep -q -- "$want" "$T/e" || fail "$*: message lacks '$want': $(cat "$T/e")"
 }
 expect_bad "cannot open" train "$T/nope.yml"
+[ "$(wc -l < "$T/e")" -eq 1 ] || fail "the error is printed more than once: $(cat "$T/e")"
+expect_bad "^qsdr model info: $T/nope.safetensors: cannot open" model info "$T/nope.safetensors"
+[ "$(wc -l < "$T/e")" -eq 1 ] || fail "the error is printed more than once: $(cat "$T/e")"
+expect_bad "is an autoencoder network (qsdr train ae): it has no data set to evaluate on. Its BER per bit-width: qsdr ber" \
+    model eval "$SRC/models/ae_qpsk_L2/rx_multibit.safetensors"
 expect_bad "bits must be 1..8" train "$SRC/examples/spirals.yml" --bits 9 --out "$T/x"
 expect_bad "header length" model info "$SRC/tests/models/bad/header_len_huge.safetensors"
 expect_bad "is not part of the model spec" model info "$SRC/tests/models/bad/extra_tensor.safetensors"
