@@ -30,6 +30,11 @@ static int aem_work(void *st, qsdr_work_io *io)
 {
     const qsdr_ae_geom *g = qsdr_ae_geometry(st);
     const uint8_t *in = io->in[0];
+    if (io->out_offset == 0) { /* for the awgn block's Eb/N0 accounting: group energy ns over ns*L samples */
+        qsdr_work_add_tag(io, 0, 0, "bits_per_symbol", qsdr_tagv_float((double)g->m));
+        qsdr_work_add_tag(io, 0, 0, "samples_per_symbol", qsdr_tagv_float((double)(g->ns * g->L)));
+        qsdr_work_add_tag(io, 0, 0, "sample_power", qsdr_tagv_float(1.0 / (double)g->L));
+    }
     for (size_t i = 0; i < io->n_in; i++)
         if (in[i] > 1) return qsdr_error(QSDR_ERANGE, "input item %llu is %u, expected a bit (0 or 1)", (unsigned long long)(io->in_offset + i), in[i]);
     return qsdr_ae_modulate(st, in, io->n_in / g->m, io->out[0]);
@@ -57,7 +62,7 @@ static const qsdr_port_desc aem_out[] = {{"out", QSDR_ITEM_CF32}};
 const qsdr_block_desc qsdr_block_ae_modulator = {
     .abi = QSDR_BLOCK_ABI,
     .name = "ae_modulator",
-    .summary = "Autoencoder transmitter: m coded bits -> ns*L complex samples with energy ns per group (awgn: bits_per_symbol m, sps ns*L, sample_power 1/L)",
+    .summary = "Autoencoder transmitter: m coded bits -> ns*L complex samples with energy ns per group (awgn: bits_per_symbol m, sps ns*L, sample_power 1/L; tagged)",
     .inputs = aem_in, .n_inputs = 1, .outputs = aem_out, .n_outputs = 1,
     .params = aem_params, .n_params = QSDR_N(aem_params),
     .rate_kind = QSDR_RATE_FRAMED, .rate_in = 2, .rate_out = 2,

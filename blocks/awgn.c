@@ -75,6 +75,23 @@ static int awgn_work(void *st, qsdr_work_io *io)
     const qsdr_cf32 *x = io->in[0];
     qsdr_cf32 *y = io->out[0];
     size_t done = 0;
+    /* the modulators upstream say what they send (mapper, ae_modulator: bits_per_symbol;
+       rrc_interp, ae_modulator: samples_per_symbol; ae_modulator: sample_power): a parameter
+       that disagrees would make the Eb/N0 accounting silently wrong */
+    for (size_t t = 0; t < io->n_tags; t++) {
+        const qsdr_tag *g = &io->tags[t];
+        const char *key = g->key;
+        double mine = !strcmp(key, "bits_per_symbol") ? s->bps : !strcmp(key, "samples_per_symbol") ? s->sps
+                    : !strcmp(key, "sample_power") ? s->sample_power : NAN;
+        if (isnan(mine)) continue;
+        double v = g->value.f;
+        if (fabs(v - mine) > 1e-6 * fabs(mine))
+            return qsdr_error(QSDR_EINVAL, "parameter '%s' is %g, but the stream carries %g (tag '%s' from the block upstream, "
+                              "item %llu): Eb/N0 or Es/N0 would be off by %.2f dB. Set %s: %g%s",
+                              !strcmp(key, "samples_per_symbol") ? "sps" : key, mine, v, key, (unsigned long long)g->offset,
+                              fabs(10 * log10(v / mine)), !strcmp(key, "samples_per_symbol") ? "sps" : key, v,
+                              !strcmp(key, "bits_per_symbol") ? " (ae_onebit.yml: --set m=...; b3_turbo_rrc_onebit.yml: --set bps=...)" : "");
+    }
     /* with code_rate 0 the variance changes exactly at each 'code_rate' tag */
     for (size_t t = 0; t <= io->n_tags; t++) {
         size_t upto = io->n_in;
@@ -149,7 +166,7 @@ static const qsdr_port_desc awgn_out[] = {{"out", QSDR_ITEM_CF32}};
 const qsdr_block_desc qsdr_block_awgn = {
     .abi = QSDR_BLOCK_ABI,
     .name = "awgn",
-    .summary = "AWGN channel: N0 = Es/(bits_per_symbol*code_rate)/(Eb/N0), Es = sample_power*sps; tags 'noise_var'",
+    .summary = "AWGN channel: N0 = Es/(bits_per_symbol*code_rate)/(Eb/N0), Es = sample_power*sps; tags 'noise_var'; checks bits_per_symbol, sps, sample_power against the modulators' tags",
     .inputs = awgn_in, .n_inputs = 1, .outputs = awgn_out, .n_outputs = 1,
     .params = awgn_params, .n_params = QSDR_N(awgn_params),
     .rate_kind = QSDR_RATE_SYNC, .rate_in = 1, .rate_out = 1,

@@ -109,6 +109,10 @@ static void berb_finish(void *st)
     if (!s->print) return;
     if (s->nseg) print_segment(s, NULL); /* the last segment after a live change */
     qsdr_ber_counts c = qsdr_ber_get(s->q);
+    if (!c.bits) { /* a run that failed or ended before its first bit: no rate to give */
+        qsdr_print("%s: no bits compared (BER undefined)\n", s->id);
+        return;
+    }
     qsdr_print("%s: BER = %.6e (%" PRIu64 " errors / %" PRIu64 " bits)   FER = %.6e (%" PRIu64 " / %" PRIu64 " frames)\n", s->id,
            c.bits ? (double)c.bit_errors / (double)c.bits : 0.0, c.bit_errors, c.bits,
            c.frames ? (double)c.frame_errors / (double)c.frames : 0.0, c.frame_errors, c.frames);

@@ -19,6 +19,8 @@ static void map_destroy(void *st)
 
 static int map_work(void *st, qsdr_work_io *io)
 {
+    if (io->out_offset == 0) /* for the awgn block's Eb/N0 accounting */
+        qsdr_work_add_tag(io, 0, 0, "bits_per_symbol", qsdr_tagv_float((double)qsdr_modem_bps(st)));
     return qsdr_modem_map(st, io->in[0], io->n_out, io->out[0]);
 }
 
@@ -31,7 +33,7 @@ static const qsdr_port_desc map_out[] = {{"out", QSDR_ITEM_CF32}};
 const qsdr_block_desc qsdr_block_mapper = {
     .abi = QSDR_BLOCK_ABI,
     .name = "mapper",
-    .summary = "Gray mapper: bits_per_symbol bits -> one constellation point (liquid-dsp constellations, unit energy)",
+    .summary = "Gray mapper: bits_per_symbol bits -> one constellation point (liquid-dsp constellations, unit energy); tags bits_per_symbol",
     .inputs = map_in, .n_inputs = 1, .outputs = map_out, .n_outputs = 1,
     .params = map_params, .n_params = QSDR_N(map_params),
     .rate_kind = QSDR_RATE_DECIM, .rate_in = 2, .rate_out = 1,

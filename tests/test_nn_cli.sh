@@ -100,4 +100,11 @@ expect_bad "tx_w2.safetensors: this transmitter network was trained for 2 bits o
     fail "allow_untrained_bits: $(cat "$T/e")"
 "$QSDR" run "$fg" --set rx=rx_multibit --set rx_bits=2 --set frames=2 --quiet >"$T/o" 2>"$T/e" || fail "rx_multibit at 2 bits: $(cat "$T/e")"
 grep -q "ber: BER = " "$T/o" || fail "rx_multibit at 2 bits: $(cat "$T/o")"
+# the 16-QAM-rate model without --set m=4: the awgn block's bits per symbol disagree with the
+# modulator's tag (Eb/N0 3 dB off, silently, before): a runtime failure naming both
+"$QSDR" run "$fg" --set model=ae_qam16_L2 --set frames=2 --quiet >"$T/o" 2>"$T/e"; rc=$?
+[ $rc -eq 1 ] || fail "16-QAM-rate model with m = 2 exited $rc"
+grep -q "ae_onebit.yml:[0-9]*: block 'awgn' (awgn): parameter 'bits_per_symbol' is 2, but the stream carries 4 .*off by 3.01 dB" "$T/e" ||
+    fail "geometry message: $(cat "$T/e")"
+grep -q "ber: no bits compared" "$T/o" || fail "a failed run printed a BER: $(cat "$T/o")"
 echo "nn cli: ok"

@@ -69,6 +69,7 @@ static void block_free(qsdr_block_inst *b)
     qsdr_free(b->tag_scratch);
     qsdr_free(b->id);
     qsdr_free(b->where);
+    qsdr_free(b->log_prefix);
     qsdr_free(b);
 }
 
@@ -129,6 +130,9 @@ int qsdr_fg_add_at(qsdr_flowgraph_t *fg, const char *id, const char *type, const
     pthread_cond_init(&b->req_cv, NULL);
     b->id = qsdr_strdup(id);
     b->where = where ? qsdr_strdup(where) : NULL;
+    char prefix[600];
+    snprintf(prefix, sizeof prefix, "%s: block '%s' (%s)", WHERE(where), id, d->name);
+    b->log_prefix = qsdr_strdup(prefix);
     size_t np = d->n_params, ni = d->n_inputs, no = d->n_outputs;
     b->pval = qsdr_calloc(np, sizeof *b->pval);
     b->pset = qsdr_calloc(np, sizeof *b->pset);
@@ -140,7 +144,7 @@ int qsdr_fg_add_at(qsdr_flowgraph_t *fg, const char *id, const char *type, const
     b->out_fanout = qsdr_calloc(no, sizeof *b->out_fanout);
     b->in_ptrs = qsdr_calloc(ni, sizeof *b->in_ptrs);
     b->out_ptrs = qsdr_calloc(no, sizeof *b->out_ptrs);
-    bool ok = b->id && b->pval && b->pset && b->pwhere && b->in_type && b->out_type && b->in && b->out && b->out_fanout && b->in_ptrs && b->out_ptrs && (!where || b->where);
+    bool ok = b->id && b->log_prefix && b->pval && b->pset && b->pwhere && b->in_type && b->out_type && b->in && b->out && b->out_fanout && b->in_ptrs && b->out_ptrs && (!where || b->where);
     for (size_t i = 0; ok && i < np; i++)
         if (d->params[i].def && !(b->pval[i] = qsdr_strdup(d->params[i].def))) ok = false;
     if (ok && fg->n_blocks == fg->cap_blocks) {

@@ -93,6 +93,7 @@ typedef struct {
 typedef struct qsdr_block_inst {
     char *id;
     char *where;                 /* "file:line" of the definition, or NULL */
+    char *log_prefix;            /* "file:line: block 'id' (type)": messages logged while it works */
     const qsdr_block_desc *d;
     void *state;
     char **pval;                 /* current values as text, per descriptor param */

@@ -72,9 +72,7 @@ void qsdr_block_process_requests(qsdr_block_inst *b)
             const qsdr_param_desc *p = &b->d->params[r->param_index];
             uint64_t at = b->d->n_inputs ? b->n_consumed : b->n_produced;
             pthread_mutex_unlock(&b->req_mu); /* set_param may log; don't hold the lock */
-            char prefix[300];
-            snprintf(prefix, sizeof prefix, "block '%s' (%s)", b->id, b->d->name);
-            qsdr_log_set_prefix(prefix);
+            qsdr_log_set_prefix(b->log_prefix);
             qsdr_clear_error();
             int rc = b->d->set_param(b->state, p->name, r->value);
             if (rc != QSDR_OK) r->error = qsdr_strdup(qsdr_last_error()); /* for the caller's thread */
@@ -282,10 +280,14 @@ step_result qsdr_block_step(qsdr_block_inst *b, size_t max_items)
         .eos = all_done && (avail - n_in) < b->rate_in,
         .inst = b,
     };
+    unsigned long e0 = qsdr_error_count();
+    qsdr_log_set_prefix(b->log_prefix); /* what the block logs names it, and its file:line */
     int rc = d->work(b->state, &io);
+    qsdr_log_set_prefix(NULL);
     qsdr_ctr_add(&b->n_calls, 1);
     if (rc < 0) {
-        qsdr_error(rc, "block '%s' (%s) failed at input item %" PRIu64 ": %s", b->id, d->name, b->n_consumed, qsdr_strerror(rc));
+        if (qsdr_error_count() == e0) /* the block said nothing itself */
+            qsdr_error(rc, "%s failed at input item %" PRIu64 ": %s", b->log_prefix, b->n_consumed, qsdr_strerror(rc));
         record_error(b, rc);
         qsdr_flowgraph_abort(fg);
         qsdr_block_finish(b);

@@ -662,6 +662,50 @@ QSDR_TEST(fg_runtime_error_exit, "unit", "a block failing at run time (NaN into 
     qsdr_log_set_level(QSDR_LOG_INFO);
 }
 
+QSDR_TEST(fg_awgn_geometry_check, "unit",
+          "awgn refuses a bits_per_symbol / sps that disagrees with what the modulators upstream tag (silently wrong Eb/N0)")
+{
+    qsdr_log_set_level(QSDR_LOG_OFF);
+    static const struct {
+        const char *mod, *shape, *awgn, *want;
+    } cases[] = {
+        {"qam16", "", "bits_per_symbol: 2", "test.yml:4: block 'awgn' (awgn): parameter 'bits_per_symbol' is 2, but the stream carries 4"},
+        {"qpsk", "rrc_interp", "bits_per_symbol: 2", "parameter 'sps' is 1, but the stream carries 4 (tag 'samples_per_symbol' from the "
+                                                      "block upstream, item 0): Eb/N0 or Es/N0 would be off by 6.02 dB"},
+        {"qam16", "rrc_interp", "bits_per_symbol: 4, sps: 4", NULL}, /* consistent: runs */
+        {"bpsk", "", "bits_per_symbol: 1", NULL},
+    };
+    for (size_t k = 0; k < sizeof cases / sizeof cases[0]; k++) {
+        char yaml[1024];
+        bool shaped = cases[k].shape[0] != 0;
+        snprintf(yaml, sizeof yaml,
+                 "blocks:\n"
+                 "  - {id: src, type: random_source}\n"
+                 "  - {id: map, type: mapper, params: {modulation: %s}}\n"
+                 "  - {id: awgn, type: awgn, params: {%s}}\n"
+                 "  - {id: snk, type: head, params: {n: 4000}}\n"
+                 "  - {id: out, type: null_sink}\n"
+                 "%s"
+                 "connections: [src -> map, %s, awgn -> snk, snk -> out]\n",
+                 cases[k].mod, cases[k].awgn, shaped ? "  - {id: shape, type: rrc_interp, params: {sps: 4}}\n" : "",
+                 shaped ? "map -> shape, shape -> awgn" : "map -> awgn");
+        qsdr_flowgraph_t *fg = NULL;
+        int rc = qsdr_flowgraph_load_string(yaml, "test.yml", NULL, &fg);
+        QSDR_CHECK_MSG(rc == QSDR_OK, "%s", qsdr_last_error());
+        QSDR_REQUIRE(rc == QSDR_OK);
+        qsdr_clear_error();
+        rc = qsdr_flowgraph_run(fg, QSDR_SCHED_SERIAL);
+        if (cases[k].want) {
+            QSDR_CHECK_EQ_INT(rc, QSDR_EINVAL);
+            QSDR_CHECK_MSG(strstr(qsdr_last_error(), cases[k].want) != NULL, "case %zu: %s", k, qsdr_last_error());
+        } else {
+            QSDR_CHECK_MSG(rc == QSDR_OK, "case %zu: %s", k, qsdr_last_error());
+        }
+        qsdr_flowgraph_destroy(&fg);
+    }
+    qsdr_log_set_level(QSDR_LOG_INFO);
+}
+
 QSDR_TEST(fg_alloc_failures, "unit", "every allocation failure while loading and preparing is reported, never a crash or leak")
 {
     qsdr_log_set_level(QSDR_LOG_OFF);
