@@ -8,6 +8,7 @@
 
 typedef struct {
     qsdr_ber_t *q;
+    size_t frame_size;
     uint64_t max_bit_errors, max_frame_errors, max_bits;
     bool print, segments;
     const char *id;
@@ -42,7 +43,8 @@ static int berb_create(qsdr_block_ctx *ctx, void **state)
 {
     berb_state *s = qsdr_calloc(1, sizeof *s);
     if (!s) return qsdr_error(QSDR_ENOMEM, "out of memory");
-    s->q = qsdr_ber_create((size_t)qsdr_ctx_uint(ctx, "frame_size"), qsdr_ctx_uint(ctx, "skip"));
+    s->frame_size = (size_t)qsdr_ctx_uint(ctx, "frame_size");
+    s->q = qsdr_ber_create(s->frame_size, qsdr_ctx_uint(ctx, "skip"));
     if (!s->q) {
         berb_destroy(s);
         return QSDR_EINVAL;
@@ -67,6 +69,15 @@ static int berb_work(void *st, qsdr_work_io *io)
         uint64_t have = qsdr_ber_get(s->q).bits;
         if (have + n > s->max_bits) n = (size_t)(s->max_bits - have);
         io->consumed = n;
+    }
+    /* the decoder says how long its frames are: a frame_size that disagrees counts frame errors
+     * over the wrong spans (the BER is right, the FER silently wrong) */
+    for (size_t t = 0; t < io->n_tags; t++) {
+        const qsdr_tag *tg = &io->tags[t];
+        if (tg->port != 0 || strcmp(tg->key, "frame_bits") || tg->value.f == (double)s->frame_size) continue;
+        return qsdr_error(QSDR_EINVAL, "parameter 'frame_size' is %zu, but the decoder upstream sends frames of %.0f bits (tag "
+                          "'frame_bits' at item %llu): the FER would count the wrong spans. Set frame_size: %.0f",
+                          s->frame_size, tg->value.f, (unsigned long long)tg->offset, tg->value.f);
     }
     /* a live parameter change upstream (a 'set:<param>' tag on the decoded stream) closes a
      * segment exactly at its item */
@@ -133,7 +144,7 @@ static const qsdr_port_desc berb_in[] = {{"in", QSDR_ITEM_BIT}, {"ref", QSDR_ITE
 const qsdr_block_desc qsdr_block_ber = {
     .abi = QSDR_BLOCK_ABI,
     .name = "ber",
-    .summary = "BER/FER meter: compares decoded bits (in) with reference bits (ref); can end the run at an error count",
+    .summary = "BER/FER meter: compares decoded bits (in) with reference bits (ref); can end the run at an error count; checks frame_size against a decoder's frame_bits tag",
     .inputs = berb_in, .n_inputs = 2,
     .params = berb_params, .n_params = QSDR_N(berb_params),
     .rate_kind = QSDR_RATE_SYNC, .rate_in = 1, .rate_out = 1,

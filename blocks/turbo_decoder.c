@@ -94,6 +94,8 @@ static int td_work(void *st, qsdr_work_io *io)
     td_state *s = st;
     const float *l = io->in[0];
     size_t frames = io->n_in / s->n;
+    if (io->out_offset == 0) /* a ber meter downstream checks its frame_size against it */
+        qsdr_work_add_tag(io, 0, 0, "frame_bits", qsdr_tagv_float((double)s->kout));
     if (s->fast) {
         /* whole batches (one frame per SIMD lane) while there are enough frames */
         for (size_t f = 0; f < frames;) {
@@ -156,7 +158,7 @@ static const qsdr_port_desc td_out[] = {{"out", QSDR_ITEM_ANY}};
 const qsdr_block_desc qsdr_block_turbo_decoder = {
     .abi = QSDR_BLOCK_ABI,
     .name = "turbo_decoder",
-    .summary = "LTE turbo decoder (iterative BCJR; int16 SIMD or float reference): N LLRs (log P(0)/P(1)) -> K bits (or APP LLRs with soft)",
+    .summary = "LTE turbo decoder (iterative BCJR; int16 SIMD or float reference): N LLRs (log P(0)/P(1)) -> K bits (or APP LLRs with soft); tags frame_bits",
     .inputs = td_in, .n_inputs = 1, .outputs = td_out, .n_outputs = 1,
     .params = td_params, .n_params = QSDR_N(td_params),
     .rate_kind = QSDR_RATE_FRAMED, .rate_in = 18444, .rate_out = 6144,

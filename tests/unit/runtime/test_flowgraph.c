@@ -706,6 +706,39 @@ QSDR_TEST(fg_awgn_geometry_check, "unit",
     qsdr_log_set_level(QSDR_LOG_INFO);
 }
 
+QSDR_TEST(fg_ber_frame_size_check, "unit", "the ber meter refuses a frame_size other than the turbo decoder's frames (a silently wrong FER)")
+{
+    qsdr_log_set_level(QSDR_LOG_OFF);
+    for (int k = 0; k < 2; k++) {
+        char yaml[1024];
+        snprintf(yaml, sizeof yaml,
+                 "blocks:\n"
+                 "  - {id: src, type: random_source}\n"
+                 "  - {id: enc, type: turbo_encoder, params: {k: 1024}}\n"
+                 "  - {id: map, type: mapper, params: {modulation: qpsk}}\n"
+                 "  - {id: awgn, type: awgn, params: {ebn0_db: 3, bits_per_symbol: 2, code_rate: 0}}\n"
+                 "  - {id: dem, type: demapper, params: {modulation: qpsk}}\n"
+                 "  - {id: dec, type: turbo_decoder, params: {k: 1024}}\n"
+                 "  - {id: ber, type: ber, params: {frame_size: %d, max_bits: 10240, print: false}}\n"
+                 "connections: [src -> enc, enc -> map, map -> awgn, awgn -> dem, dem -> dec, dec -> ber.in, src -> ber.ref]\n",
+                 k ? 1024 : 6144);
+        qsdr_flowgraph_t *fg = NULL;
+        QSDR_REQUIRE(qsdr_flowgraph_load_string(yaml, "test.yml", NULL, &fg) == QSDR_OK);
+        qsdr_clear_error();
+        int rc = qsdr_flowgraph_run(fg, QSDR_SCHED_SERIAL);
+        if (k) {
+            QSDR_CHECK_MSG(rc == QSDR_OK, "%s", qsdr_last_error());
+        } else {
+            QSDR_CHECK_EQ_INT(rc, QSDR_EINVAL);
+            QSDR_CHECK_MSG(strstr(qsdr_last_error(), "test.yml:8: block 'ber' (ber): parameter 'frame_size' is 6144, but the decoder "
+                                                     "upstream sends frames of 1024 bits"),
+                           "%s", qsdr_last_error());
+        }
+        qsdr_flowgraph_destroy(&fg);
+    }
+    qsdr_log_set_level(QSDR_LOG_INFO);
+}
+
 QSDR_TEST(fg_alloc_failures, "unit", "every allocation failure while loading and preparing is reported, never a crash or leak")
 {
     qsdr_log_set_level(QSDR_LOG_OFF);
