@@ -63,6 +63,12 @@ if "$qsdr" version | grep -q 'MPI: yes' && command -v mpirun >/dev/null; then
     cut -d, -f1-15 "$tmp/m$np.csv" > "$tmp/m$np.cut"
     cmp -s "$tmp/a.cut" "$tmp/m$np.cut" || fail "MPI with $np ranks differs: $(diff "$tmp/a.cut" "$tmp/m$np.cut")"
   done
+  # per-point units (a frame-size sweep) over 2 ranks
+  mpirun -np 2 "$qsdr" ber "$src/flowgraphs/b1_turbo_qpsk_onebit.yml" --sweep K=40,1024 --set ebn0=3 --max-frames 3000 --threads 1 \
+      --csv "$tmp/mk2.csv" -q >/dev/null 2>"$tmp/err" || fail "mpirun K sweep: $(cat "$tmp/err")"
+  "$qsdr" ber "$src/flowgraphs/b1_turbo_qpsk_onebit.yml" --sweep K=40,1024 --set ebn0=3 --max-frames 3000 --threads 1 \
+      --csv "$tmp/mk1.csv" -q >/dev/null || fail "K sweep"
+  [ "$(cut -d, -f1-15 "$tmp/mk1.csv")" = "$(cut -d, -f1-15 "$tmp/mk2.csv")" ] || fail "K sweep: 1 and 2 ranks differ"
   echo "MPI: 1 and 2 ranks match"
 else
   echo "MPI: not built or no mpirun; skipped"
