@@ -144,14 +144,16 @@ bad:
 
 /* The operating point of a row: from the sweep value when Eb/N0 is swept, else as the awgn
  * block reported it (an Es/N0 sweep, or Eb/N0 fixed while iterations or bit-widths are swept). */
+static bool sweeps(const ber_cli *c, const char *what) { return strstr(c->sw.param, what) != NULL; } /* "ebn0", "esn0" */
+
 static double esn0_of(const ber_cli *c, double x, const qsdr_ber_point *p)
 {
-    if (!strstr(c->sw.param, "ebn0")) return p->esn0_db;
+    if (!sweeps(c, "ebn0")) return p->esn0_db;
     if (p->bits_per_symbol <= 0) return NAN;
     return x + 10 * log10(p->bits_per_symbol * p->code_rate);
 }
 
-static double ebn0_of(const ber_cli *c, double x, const qsdr_ber_point *p) { return strstr(c->sw.param, "ebn0") ? x : p->ebn0_db; }
+static double ebn0_of(const ber_cli *c, double x, const qsdr_ber_point *p) { return sweeps(c, "ebn0") ? x : p->ebn0_db; }
 
 static const char *curve_label(const ber_cli *c, size_t cu)
 {
@@ -441,7 +443,7 @@ static int write_plot(const ber_cli *c)
             const char *m = c->refs[i] + 7;
             unsigned mm = !strcmp(m, "bpsk") || !strcmp(m, "qpsk") ? 4 : !strcmp(m, "qam16") ? 16 : 64;
             /* against Es/N0: Eb/N0 = Es/N0 - 10 log10(bits per symbol), 1 for BPSK */
-            double es2eb = strstr(c->sw.param, "ebn0") ? 0 : 10 * log10(!strcmp(m, "bpsk") ? 1 : log2(mm));
+            double es2eb = sweeps(c, "ebn0") ? 0 : 10 * log10(!strcmp(m, "bpsk") ? 1 : log2(mm));
             for (int k = 0; k <= 200; k++) {
                 double x = x0 + (x1 - x0) * k / 200.0;
                 fprintf(d, "%.6g %.6e\n", x, qsdr_ber_qam_theory(mm, x - es2eb));
@@ -465,7 +467,7 @@ static int write_plot(const ber_cli *c)
     fprintf(g, "set terminal %s size 900,600\nset output '%s'\nset logscale y\nset format y '10^{%%L}'\nset grid xtics ytics mytics\n", term, qplot);
     char t1[512], t2[512];
     fprintf(g, "set xlabel '%s'\nset ylabel 'error rate'\nset key %s\nset title 'qsdr ber: %s'\n",
-            strstr(c->sw.param, "ebn0") ? "E_b/N_0 [dB]" : strstr(c->sw.param, "esn0") ? "E_s/N_0 [dB]" : gp_text(c->sw.param, t1, sizeof t1),
+            sweeps(c, "ebn0") ? "E_b/N_0 [dB]" : sweeps(c, "esn0") ? "E_s/N_0 [dB]" : gp_text(c->sw.param, t1, sizeof t1),
             2 * ncur + c->nrefs > 4 ? "outside right" : "inside top right", gp_text(c->flowgraph, t2, sizeof t2));
     fprintf(g, "plot ");
     int idx = 0;
@@ -617,7 +619,7 @@ static int run_ber(int argc, char **argv, int rank, int nranks)
         return EXIT_BAD;
     }
     for (size_t i = 0; i < c.nrefs; i++) /* uncoded theory is a function of Eb/N0 (or Es/N0) */
-        if (!strncmp(c.refs[i], "theory:", 7) && !strstr(c.sw.param, "ebn0") && !strstr(c.sw.param, "esn0"))
+        if (!strncmp(c.refs[i], "theory:", 7) && !sweeps(&c, "ebn0") && !sweeps(&c, "esn0"))
             return fprintf(stderr, "qsdr ber: --ref %s: theory curves are drawn against Eb/N0 or Es/N0; the sweep is '%s' "
                                    "(a CSV file of x,ber points can be a reference on any axis)\n",
                            c.refs[i], c.sw.param), EXIT_BAD;

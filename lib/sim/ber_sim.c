@@ -25,8 +25,6 @@ struct qsdr_ber_sim {
     qsdr_ber_point *res;
     char meter[128];
     char awgn[128];          /* id of the first awgn block ("" if none) */
-    size_t frame_bits;       /* of the first point */
-    uint64_t frames_per_unit;
     size_t *pt_frame_bits;   /* per (curve, point): a sweep of K changes the frame size */
     uint64_t *pt_fpu;
     bool unit_varies;
@@ -251,8 +249,6 @@ qsdr_ber_sim_t *qsdr_ber_sim_create(const qsdr_ber_config *cfg)
             s->pt_fpu[i] = fpu < UNIT_MIN_FRAMES ? UNIT_MIN_FRAMES : fpu;
             if (i && (fb != s->pt_frame_bits[0] || s->pt_fpu[i] != s->pt_fpu[0])) s->unit_varies = true;
         }
-    s->frame_bits = s->pt_frame_bits[0];
-    s->frames_per_unit = s->pt_fpu[0];
     return s;
 }
 
@@ -278,7 +274,7 @@ void qsdr_ber_sim_print_config(qsdr_ber_sim_t *s, FILE *f)
     qsdr_flowgraph_destroy(&fg);
 }
 
-uint64_t qsdr_ber_sim_frames_per_unit(const qsdr_ber_sim_t *s) { return s->frames_per_unit; }
+uint64_t qsdr_ber_sim_frames_per_unit(const qsdr_ber_sim_t *s) { return s->pt_fpu[0]; }
 bool qsdr_ber_sim_unit_varies(const qsdr_ber_sim_t *s) { return s->unit_varies; }
 uint64_t qsdr_ber_sim_point_unit(const qsdr_ber_sim_t *s, size_t curve, size_t point, size_t *frame_bits)
 {
@@ -289,7 +285,7 @@ uint64_t qsdr_ber_sim_point_unit(const qsdr_ber_sim_t *s, size_t curve, size_t p
 }
 const char *qsdr_ber_sim_meter(const qsdr_ber_sim_t *s, size_t *frame_bits)
 {
-    if (frame_bits) *frame_bits = s->frame_bits;
+    if (frame_bits) *frame_bits = s->pt_frame_bits[0];
     return s->meter;
 }
 qsdr_ber_point *qsdr_ber_sim_results(qsdr_ber_sim_t *s) { return s->res; }
