@@ -83,7 +83,7 @@ static int awgn_work(void *st, qsdr_work_io *io)
         const char *key = g->key;
         double mine = !strcmp(key, "bits_per_symbol") ? s->bps : !strcmp(key, "samples_per_symbol") ? s->sps
                     : !strcmp(key, "sample_power") ? s->sample_power : NAN;
-        if (isnan(mine)) continue;
+        if (isnan(mine) || (g->value.type != QSDR_TAGV_FLOAT && g->value.type != QSDR_TAGV_INT)) continue;
         double v = g->value.f;
         if (fabs(v - mine) > 1e-6 * fabs(mine))
             return qsdr_error(QSDR_EINVAL, "parameter '%s' is %g, but the stream carries %g (tag '%s' from the block upstream, "
