@@ -221,6 +221,20 @@ qsdr_ber_sim_t *qsdr_ber_sim_create(const qsdr_ber_config *cfg)
                 qsdr_ber_sim_destroy(&s);
                 return qsdr_error_null(QSDR_EINVAL, "%s: qsdr ber needs exactly one 'ber' block (the flowgraph has %zu)", cfg->name, nmeter);
             }
+            /* an Eb/N0 (Es/N0) axis must be what the channel uses: an esn0_db (ebn0_db) given on
+               the command line overrides it, and the curve would be flat under a moving label */
+            const char *axis = strstr(cfg->sweep_param, "ebn0") ? "ebn0_db" : strstr(cfg->sweep_param, "esn0") ? "esn0_db" : NULL;
+            qsdr_stats st;
+            if (axis && s->awgn[0] && !qsdr_flowgraph_stats(fg, s->awgn, &st))
+                for (size_t i = 0; i < st.n; i++)
+                    if (!strcmp(st.v[i].name, axis) && fabs(st.v[i].value - cfg->x[p]) > 1e-9 * fmax(1, fabs(cfg->x[p]))) {
+                        qsdr_error(QSDR_EINVAL, "%s: the sweep sets %s = %g, but the channel '%s' uses %s = %g (does another --set "
+                                   "override it, such as awgn.esn0_db or awgn.ebn0_db?)",
+                                   cfg->name, cfg->sweep_param, cfg->x[p], s->awgn, axis, st.v[i].value);
+                        qsdr_flowgraph_destroy(&fg);
+                        qsdr_ber_sim_destroy(&s);
+                        return NULL;
+                    }
             qsdr_flowgraph_destroy(&fg);
         }
     /* each point's unit: at least 64 frames and 2^16 bits of its own frame size (a flowgraph
