@@ -3,6 +3,7 @@
  * AWGN and the one-bit ADC; writes tx/rx model files, the loss curve (CSV + PNG) and a report. */
 #include <errno.h>
 #include <math.h>
+#include <signal.h>
 #include <stdio.h>
 #include <stdlib.h>
 #include <string.h>
@@ -53,7 +54,10 @@ static void usage(FILE *f)
                "                      receiver rx_multibit.safetensors (+ _w8/_w4/_w2/_w1: stored at that bit-width),\n"
                "                      the transmitter at that bit-width tx_w8/_w4/_w2/_w1.safetensors,\n"
                "                      loss.csv, loss.png, report.txt\n"
-               "  --quiet, -q         no progress bars\n");
+               "  --quiet, -q         no progress bars\n"
+               "Ctrl-C stops the running phase and skips the later ones; the networks trained so far are saved\n"
+               "(marked interrupted when their own training was cut; report.txt lists what was not written), exit 1.\n"
+               "A second Ctrl-C quits at once.\n");
 }
 
 static int parse_rate(const char *s, double *r)
@@ -175,8 +179,15 @@ int qsdr_cmd_train_ae(int argc, char **argv)
         fprintf(stderr, "training the autoencoder: m = %u bits, %u symbol(s) x L = %u samples per group, Eb/N0 %.2f dB at R = %.4g (sigma^2 = %.4g per real), seed %llu\n",
                 c.g.m, c.g.ns, c.g.L, c.ebn0_db, c.code_rate, qsdr_ae_sigma2(&c.g, c.ebn0_db, c.code_rate), (unsigned long long)c.seed);
     double t0 = cli_now();
+    /* Ctrl-C: the running phase stops at its next step, later ones are skipped, what is trained
+       is saved and marked interrupted (exit 1); a second Ctrl-C ends the process */
+    struct sigaction old_sa;
+    cli_catch_sigint(quiet ? NULL : "\nqsdr train ae: stopping now: later phases are skipped, what is trained so far is saved "
+                                    "and marked interrupted (Ctrl-C again to quit at once)\n", &old_sa);
+    c.interrupt = cli_sigint_flag();
     int rc = qsdr_ae_train(&c, &tx, &rx, &rxm, &rep);
     if (rc) {
+        sigaction(SIGINT, &old_sa, NULL);
         fclose(c.loss_csv);
         fprintf(stderr, "qsdr train ae: %s\n", qsdr_last_error());
         return 1;
@@ -199,8 +210,14 @@ int qsdr_cmd_train_ae(int argc, char **argv)
      * receiver (the receiver file is the same for every transmitter bit-width), with the raw BER
      * each gives */
     double tx_ber[QSDR_AE_NBITWIDTHS] = {NAN, NAN, NAN, NAN, NAN};
+    char skipped[200] = "";
     for (int k = 1; !rc && k < QSDR_AE_NBITWIDTHS; k++) {
-        qsdr_nn_model *txq = qsdr_ae_quantize_tx(&c, tx, rx, qb[k], 2 * c.qat_steps);
+        qsdr_nn_model *txq = *c.interrupt ? NULL : qsdr_ae_quantize_tx(&c, tx, rx, qb[k], 2 * c.qat_steps);
+        if (!txq && *c.interrupt) { /* interrupted: this bit-width and the next are not written */
+            size_t n = strlen(skipped);
+            snprintf(skipped + n, sizeof skipped - n, "%stx_w%d", n ? ", " : "", qb[k]);
+            continue;
+        }
         if (!txq) {
             rc = QSDR_EINVAL;
             break;
@@ -211,14 +228,24 @@ int qsdr_cmd_train_ae(int argc, char **argv)
         rc = qsdr_ae_save(txq, rx, &c.g, &c, &rep, path, NULL, meta, false);
         qsdr_nn_model_free(txq);
     }
+    sigaction(SIGINT, &old_sa, NULL);
     fclose(c.loss_csv); /* the transmitter's fine-tuning steps are logged too */
     c.loss_csv = NULL;
+    bool interrupted = *c.interrupt != 0;
     if (rc) fprintf(stderr, "qsdr train ae: %s\n", qsdr_last_error());
     snprintf(path, sizeof path, "%s/report.txt", dir);
     FILE *r = fopen(path, "w");
     for (int k = 0; r && k < 2; k++) {
         FILE *o = k ? stdout : r;
         fprintf(o, "command: %s\n", cmd ? cmd : "?");
+        if (interrupted) {
+            char missing[300] = "";
+            if (!rxm && c.qat_steps) snprintf(missing, sizeof missing, "rx_multibit*");
+            if (skipped[0]) snprintf(missing + strlen(missing), sizeof missing - strlen(missing), "%s%s", missing[0] ? ", " : "", skipped);
+            fprintf(o, "INTERRUPTED (Ctrl-C) %s%s; %s; not written: %s\n", rep.interrupted[0] ? "in " : "while quantizing the transmitter",
+                    rep.interrupted, rep.float_cut ? "tx and rx hold the networks as far as they were trained (their files say so)"
+                                                   : "tx and rx are complete", missing[0] ? missing : "nothing");
+        }
         fprintf(o, "raw BER at the training point: two-step %.5f, straight-through %.5f -> kept %s\n", rep.raw_ber[0],
                 rep.raw_ber[1], rep.chosen == QSDR_AE_STE ? "straight-through" : "two-step");
         fprintf(o, "multi-bit receiver raw BER: float %.5f, 8 bits %.5f, 4 bits %.5f, 2 bits %.5f, 1 bit %.5f\n", rep.raw_ber_bits[0],
@@ -237,5 +264,5 @@ int qsdr_cmd_train_ae(int argc, char **argv)
     qsdr_nn_model_free(tx);
     qsdr_nn_model_free(rx);
     qsdr_nn_model_free(rxm);
-    return rc ? 1 : 0;
+    return rc || interrupted ? 1 : 0;
 }

@@ -107,4 +107,16 @@ grep -q "ber: BER = " "$T/o" || fail "rx_multibit at 2 bits: $(cat "$T/o")"
 grep -q "ae_onebit.yml:[0-9]*: block 'awgn' (awgn): parameter 'bits_per_symbol' is 2, but the stream carries 4 .*off by 3.01 dB" "$T/e" ||
     fail "geometry message: $(cat "$T/e")"
 grep -q "ber: no bits compared" "$T/o" || fail "a failed run printed a BER: $(cat "$T/o")"
+# qsdr train ae, Ctrl-C in the first phase: exit 1, the float networks saved and marked, the
+# report says what was cut and what was not written
+"$QSDR" train ae --bits-per-symbol 2 --oversampling 2 --ebn0 2 --code-rate 1/2 --steps 100000 --out "$T/aei" >"$T/aei.out" 2>"$T/aei.err" &
+pid=$!
+for i in $(seq 50); do [ -s "$T/aei/loss.csv" ] && [ "$(wc -l < "$T/aei/loss.csv")" -gt 2 ] && break; sleep 0.1; done
+kill -INT $pid; wait $pid; rc=$?
+[ $rc -eq 1 ] || fail "train ae interrupted exited $rc: $(cat "$T/aei.err")"
+grep -q "stopping now: later phases are skipped" "$T/aei.err" || fail "no Ctrl-C message: $(cat "$T/aei.err")"
+grep -q "^INTERRUPTED (Ctrl-C) in two-step end-to-end, step [0-9]* of 100000; tx and rx hold the networks as far as they were trained (their files say so); not written: rx_multibit\*, tx_w8, tx_w4, tx_w2, tx_w1$" "$T/aei/report.txt" ||
+    fail "report: $(cat "$T/aei/report.txt")"
+[ -s "$T/aei/tx.safetensors" ] && [ -s "$T/aei/rx.safetensors" ] && [ ! -e "$T/aei/rx_multibit.safetensors" ] || fail "files: $(ls "$T/aei")"
+"$QSDR" model info "$T/aei/rx.safetensors" 2>/dev/null | grep -q "training was INTERRUPTED (two-step end-to-end, step [0-9]* of 100000)" || fail "model info"
 echo "nn cli: ok"

@@ -41,6 +41,9 @@ typedef struct {
     void (*progress)(void *user, const char *phase, size_t step, size_t total, float loss);
     void *user;
     FILE *loss_csv;                /* phase,step,loss rows; may be NULL */
+    /* Set non-zero (Ctrl-C) to end training early: the running phase stops at its next step, the
+     * later ones are skipped (no multi-bit receiver); report.interrupted says where. NULL: never. */
+    volatile int *interrupt;
 } qsdr_ae_train_config;
 
 /* The bit-widths the multi-bit receiver is trained and calibrated at: 0 (float), 8, 4, 2, 1. */
@@ -54,6 +57,8 @@ typedef struct {
     double llr_mean0, llr_var0;    /* LLR statistics given c = 0 (Gaussian consistency: var = 2 mean) */
     double raw_ber_bits[QSDR_AE_NBITWIDTHS];   /* multi-bit receiver at qsdr_ae_bitwidths (NAN without it) */
     double llr_scale_bits[QSDR_AE_NBITWIDTHS]; /* its calibrated LLR scale at each of them */
+    char interrupted[128];         /* "" = complete; else the phase and step training stopped at */
+    bool float_cut;                /* the interruption cut the float tx/rx training (their files say so) */
 } qsdr_ae_train_report;
 
 void qsdr_ae_train_defaults(qsdr_ae_train_config *c);
@@ -66,7 +71,7 @@ int qsdr_ae_train(const qsdr_ae_train_config *c, qsdr_nn_model **tx, qsdr_nn_mod
  * qsdr_nn_model_free) holding tx's float weights, ranges calibrated on the 2^m inputs, then
  * `steps` quantization-aware steps (straight-through weights) through the channel's tanh(20 y)
  * surrogate of the one-bit ADC against the frozen receiver rx. steps = 0: post-training
- * quantization only. NULL on error. */
+ * quantization only. NULL on error (logged), and when c->interrupt stopped it (not logged). */
 qsdr_nn_model *qsdr_ae_quantize_tx(const qsdr_ae_train_config *c, qsdr_nn_model *tx, qsdr_nn_model *rx, int bits, size_t steps);
 /* Raw (uncoded) BER of hard decisions on the receiver's logits over n groups. */
 double qsdr_ae_raw_ber(qsdr_nn_model *tx, qsdr_nn_model *rx, const qsdr_ae_geom *g, double sigma2, size_t n, uint64_t seed);

@@ -4,6 +4,7 @@
  * fine-tuning of the receiver, and table-driven inference. */
 #include <cjson/cJSON.h>
 #include <math.h>
+#include <stdatomic.h>
 #include <stdlib.h>
 #include <string.h>
 
@@ -144,6 +145,14 @@ static int rx_pass(qsdr_nn_model *rx, batch *b, bool zero, float *loss)
     return qsdr_nn_backward(rx, b->dl);
 }
 
+/* Ctrl-C (c->interrupt): the phase stops at step t; the first stop is recorded in rep */
+static bool stop_requested(const qsdr_ae_train_config *c, qsdr_ae_train_report *rep, const char *phase, size_t t, size_t total)
+{
+    if (!c->interrupt || !*c->interrupt) return false;
+    if (rep && !rep->interrupted[0]) snprintf(rep->interrupted, sizeof rep->interrupted, "%.60s, step %zu of %zu", phase, t, total);
+    return true;
+}
+
 /* loss.csv row every 50 steps, progress callback every 64 and at the end */
 static void log_step(const qsdr_ae_train_config *c, const char *method, const char *phase, const char *label, size_t t,
                      size_t csv_step, size_t total, float loss)
@@ -169,7 +178,8 @@ static int e2e_grads(qsdr_nn_model *tx, qsdr_nn_model *rx, batch *b, double sigm
 }
 
 /* one training run of one method; returns the raw BER at the training point */
-static int train_method(const qsdr_ae_train_config *c, qsdr_ae_method meth, qsdr_nn_model **txo, qsdr_nn_model **rxo, double *ber)
+static int train_method(const qsdr_ae_train_config *c, qsdr_ae_method meth, qsdr_nn_model **txo, qsdr_nn_model **rxo, double *ber,
+                        qsdr_ae_train_report *rep)
 {
     const qsdr_ae_geom *g = &c->g;
     double sigma = sqrt(qsdr_ae_sigma2(g, c->ebn0_db, c->code_rate));
@@ -186,7 +196,9 @@ static int train_method(const qsdr_ae_train_config *c, qsdr_ae_method meth, qsdr
     size_t B = c->batch;
     const char *name = meth == QSDR_AE_STE ? "ste" : "two-step";
     size_t p1 = c->steps;
-    for (size_t t = 0; !rc && t < p1; t++) {
+    char where[64];
+    snprintf(where, sizeof where, "%s end-to-end", name);
+    for (size_t t = 0; !rc && t < p1 && !stop_requested(c, rep, where, t, p1); t++) {
         int adc = meth == QSDR_AE_STE ? 1 : 0;
         float kappa = p1 > 1 ? powf(20.0f, (float)t / (float)(p1 - 1)) : 20.0f; /* 1 -> 20 */
         float L;
@@ -206,7 +218,8 @@ static int train_method(const qsdr_ae_train_config *c, qsdr_ae_method meth, qsdr
     qsdr_nn_optim *o2 = rc ? NULL : qsdr_nn_optim_create(&oc2, nrx);
     if (!rc && (!o2 || batch_alloc(&b2, g, B2))) rc = QSDR_ENOMEM;
     qsdr_nn_set_training(tx, false);
-    for (size_t t = 0; !rc && t < p2; t++) {
+    snprintf(where, sizeof where, "%s decoder", name);
+    for (size_t t = 0; !rc && t < p2 && !stop_requested(c, rep, where, t, p2); t++) {
         float L;
         if ((rc = draw(&b2, tx, sigma, c->seed ^ (uint64_t)meth << 40 ^ 0x7032ull, t, 1, 1)) || (rc = rx_pass(rx, &b2, true, &L))) break;
         qsdr_nn_optim_step(o2, rx->params, rx->grads, nrx, t, p2);
@@ -228,7 +241,7 @@ static int train_method(const qsdr_ae_train_config *c, qsdr_ae_method meth, qsdr
 const int qsdr_ae_bitwidths[QSDR_AE_NBITWIDTHS] = {0, 8, 4, 2, 1};
 
 /* receiver at several bit-widths at once: sum of the losses at float, 8, 4, 2 and 1 bits */
-static int train_multibit(const qsdr_ae_train_config *c, qsdr_nn_model *tx, qsdr_nn_model *rx)
+static int train_multibit(const qsdr_ae_train_config *c, qsdr_nn_model *tx, qsdr_nn_model *rx, qsdr_ae_train_report *rep)
 {
     const int *bits = qsdr_ae_bitwidths;
     const qsdr_ae_geom *g = &c->g;
@@ -248,7 +261,7 @@ static int train_multibit(const qsdr_ae_train_config *c, qsdr_nn_model *tx, qsdr
     oc.sched = QSDR_NN_SCHED_COSINE, oc.min_lr = c->lr * 0.02f;
     qsdr_nn_optim *o = rc ? NULL : qsdr_nn_optim_create(&oc, nrx);
     if (!rc && !o) rc = QSDR_ENOMEM;
-    for (size_t t = 0; !rc && t < c->qat_steps; t++) {
+    for (size_t t = 0; !rc && t < c->qat_steps && !stop_requested(c, rep, "multi-bit receiver", t, c->qat_steps); t++) {
         if ((rc = draw(&b, tx, sigma, c->seed ^ 0x716174ull, t, 1, 1))) break;
         qsdr_nn_zero_grad(rx);
         float Lsum = 0;
@@ -304,6 +317,10 @@ static qsdr_nn_model *quantize_tx_pinned(const qsdr_ae_train_config *c, qsdr_nn_
     if (!rc && !best) rc = QSDR_ENOMEM;
     double best_ber = 2;
     for (size_t t = 0; !rc && t <= steps; t++) {
+        if (stop_requested(c, NULL, label, t, steps)) {
+            rc = QSDR_EINTR; /* not an error to report: the caller asked for it */
+            break;
+        }
         if (t % every == 0 || t == steps) {
             qsdr_nn_set_training(q, false);
             double ber = qsdr_ae_raw_ber(q, rx, g, sigma * sigma, nval, c->seed ^ 0x74787661ull);
@@ -322,6 +339,10 @@ static qsdr_nn_model *quantize_tx_pinned(const qsdr_ae_train_config *c, qsdr_nn_
     qsdr_nn_optim_free(o);
     batch_free(&b);
     qsdr_free(pat);
+    if (rc == QSDR_EINTR) {
+        qsdr_nn_model_free(q);
+        return NULL;
+    }
     if (rc) {
         char why[256];
         snprintf(why, sizeof why, "%s", qsdr_last_error());
@@ -388,10 +409,11 @@ static int ae_train_pinned(const qsdr_ae_train_config *c, qsdr_nn_model **tx, qs
     *tx = *rx = NULL;
     qsdr_nn_model *t[2] = {0}, *r[2] = {0};
     int rc = QSDR_OK;
-    for (int k = 0; k < 2 && !rc; k++) {
+    for (int k = 0; k < 2 && !rc && !rep->interrupted[0]; k++) {
         if (c->method != QSDR_AE_BOTH && (int)c->method != k) continue;
-        rc = train_method(c, (qsdr_ae_method)k, &t[k], &r[k], &rep->raw_ber[k]);
+        rc = train_method(c, (qsdr_ae_method)k, &t[k], &r[k], &rep->raw_ber[k], rep);
     }
+    rep->float_cut = rep->interrupted[0] != 0;
     if (rc) goto out;
     int best = !t[0] ? 1 : !t[1] ? 0 : rep->raw_ber[1] < rep->raw_ber[0] ? 1 : 0;
     rep->chosen = (qsdr_ae_method)best;
@@ -399,7 +421,7 @@ static int ae_train_pinned(const qsdr_ae_train_config *c, qsdr_nn_model **tx, qs
     t[best] = r[best] = NULL;
     rep->llr_scale = fit_scale(c, *tx, *rx, &rep->llr_mean0, &rep->llr_var0);
     if (rx_multi) *rx_multi = NULL;
-    if (c->qat_steps && rx_multi) {
+    if (c->qat_steps && rx_multi && !rep->interrupted[0]) {
         /* a copy of the receiver trained jointly at float/8/4/2/1 bits: one model, any bit-width */
         char *spec = spec_json(g, false);
         qsdr_nn_model *q = spec ? qsdr_nn_model_from_spec(spec, "ae receiver") : NULL;
@@ -409,7 +431,7 @@ static int ae_train_pinned(const qsdr_ae_train_config *c, qsdr_nn_model **tx, qs
             goto out;
         }
         memcpy(q->params, (*rx)->params, q->n_params * sizeof(float));
-        if ((rc = train_multibit(c, *tx, q))) {
+        if ((rc = train_multibit(c, *tx, q, rep)) || rep->interrupted[0]) { /* an interrupted one is not saved */
             qsdr_nn_model_free(q);
             goto out;
         }
@@ -461,6 +483,7 @@ int qsdr_ae_save(qsdr_nn_model *tx, qsdr_nn_model *rx, const qsdr_ae_geom *g, co
             cJSON_AddNumberToObject(ae, "code_rate", c->code_rate);
         }
         if (rep) {
+            if (rep->float_cut) cJSON_AddStringToObject(ae, "interrupted", rep->interrupted);
             cJSON_AddStringToObject(ae, "method", rep->chosen == QSDR_AE_STE ? "ste" : "two-step");
             if (isfinite(rep->raw_ber[0])) cJSON_AddNumberToObject(ae, "raw_ber_two_step", rep->raw_ber[0]);
             if (isfinite(rep->raw_ber[1])) cJSON_AddNumberToObject(ae, "raw_ber_ste", rep->raw_ber[1]);
@@ -488,6 +511,7 @@ struct qsdr_ae {
     unsigned trained;    /* bit b set: the network was trained or calibrated at b bits (0 = float) */
     bool allow_untrained;
     char path[256];      /* for messages */
+    char interrupted[128]; /* training was interrupted there ("" = complete) */
     float scale, clip;
     float scales[9];     /* calibrated scale per bit-width (index = bits, 0 = float), 0 = none */
     bool user_scale;     /* set by qsdr_ae_set_llr: overrides the per-bit-width scales */
@@ -556,8 +580,9 @@ void qsdr_ae_describe(const qsdr_ae *a, char *out, size_t cap)
     char have[96], now[16];
     bits_list(a->trained, have, sizeof have);
     bits_list(1u << a->bits, now, sizeof now);
-    snprintf(out, cap, "autoencoder %s: m = %u coded bits <-> ns = %u x L = %u complex samples; trained for %s (now %s)",
-             a->tx ? "transmitter (ae_modulator)" : "receiver (ae_decoder)", a->g.m, a->g.ns, a->g.L, have, now);
+    snprintf(out, cap, "autoencoder %s: m = %u coded bits <-> ns = %u x L = %u complex samples; trained for %s (now %s)%s%s%s",
+             a->tx ? "transmitter (ae_modulator)" : "receiver (ae_decoder)", a->g.m, a->g.ns, a->g.L, have, now,
+             a->interrupted[0] ? "; training was INTERRUPTED (" : "", a->interrupted, a->interrupted[0] ? "): not the complete model" : "");
 }
 void qsdr_ae_allow_untrained_bits(qsdr_ae *a, bool allow) { a->allow_untrained = allow; }
 
@@ -661,6 +686,13 @@ static qsdr_ae *ae_load(const char *path, int want)
     for (int b = 0; b <= 8; b++)
         if (a->scales[b] > 0 && cJSON_IsObject(scs)) a->trained |= 1u << b; /* llr_scales: calibrated at those bit-widths */
     snprintf(a->path, sizeof a->path, "%s", path);
+    const cJSON *intr = cJSON_GetObjectItemCaseSensitive(j, "interrupted");
+    if (cJSON_IsString(intr)) {
+        snprintf(a->interrupted, sizeof a->interrupted, "%s", intr->valuestring);
+        static atomic_bool said[2]; /* once per process and role: a BER sweep loads the models once per unit */
+        if (!atomic_exchange(&said[tx], true))
+            qsdr_warn("%s: its training was interrupted (%s): not the complete model", path, a->interrupted);
+    }
     if (a->scales[wb] > 0) a->scale = a->scales[wb];
     qsdr_nn_set_engine(a->m, QSDR_NN_ENGINE_INT);
     if (in <= 16) {

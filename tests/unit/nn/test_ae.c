@@ -96,6 +96,58 @@ QSDR_TEST(ae_train_small_reaches_target, "unit", "a QPSK-rate autoencoder traine
     qsdr_nn_model_free(tx), qsdr_nn_model_free(rx), qsdr_nn_model_free(tx2), qsdr_nn_model_free(rx2);
 }
 
+/* progress callback: raise the interrupt flag once the named phase has begun */
+typedef struct {
+    const char *phase;
+    volatile int flag;
+} stop_at;
+static void stop_in_phase(void *user, const char *phase, size_t step, size_t total, float loss)
+{
+    stop_at *s = user;
+    (void)step, (void)total, (void)loss;
+    if (!strcmp(phase, s->phase)) s->flag = 1;
+}
+
+QSDR_TEST(ae_train_interrupted, "unit", "ae training interrupted (Ctrl-C): the phase stops, later ones are skipped, the files say what was cut")
+{
+    qsdr_ae_train_config c = small_config();
+    c.steps = 300, c.qat_steps = 200, c.method = QSDR_AE_BOTH, c.eval_groups = 1u << 14;
+    /* in the multi-bit phase: the float networks are complete, the multi-bit receiver is dropped */
+    stop_at s = {"multi-bit", 0};
+    c.progress = stop_in_phase, c.user = &s, c.interrupt = &s.flag;
+    qsdr_nn_model *tx = NULL, *rx = NULL, *rxm = NULL;
+    qsdr_ae_train_report rep;
+    QSDR_REQUIRE(qsdr_ae_train(&c, &tx, &rx, &rxm, &rep) == QSDR_OK);
+    QSDR_CHECK(tx && rx && !rxm);
+    QSDR_CHECK_MSG(!strncmp(rep.interrupted, "multi-bit receiver, step 1 of 200", 40), "%s", rep.interrupted);
+    QSDR_CHECK(!rep.float_cut && isfinite(rep.raw_ber[0]) && isfinite(rep.raw_ber[1]));
+    char p[1024];
+    snprintf(p, sizeof p, "%s/ae_intr_rx.safetensors", qsdr_test_build_dir);
+    QSDR_REQUIRE(qsdr_ae_save(tx, rx, &c.g, &c, &rep, NULL, p, NULL, false) == QSDR_OK);
+    qsdr_ae *a = qsdr_ae_load(p, false);
+    QSDR_REQUIRE(a);
+    char line[512];
+    qsdr_ae_describe(a, line, sizeof line);
+    QSDR_CHECK_MSG(!strstr(line, "INTERRUPTED"), "%s", line); /* complete networks are not marked */
+    qsdr_ae_free(a);
+    /* the transmitter's quantization-aware phase stops too, and gives no model */
+    QSDR_CHECK(qsdr_ae_quantize_tx(&c, tx, rx, 2, 100) == NULL);
+    qsdr_nn_model_free(tx), qsdr_nn_model_free(rx);
+    /* in the first method's end-to-end phase: the second method is not trained, the float
+     * networks are marked as cut */
+    s = (stop_at){"two-step", 0};
+    QSDR_REQUIRE(qsdr_ae_train(&c, &tx, &rx, &rxm, &rep) == QSDR_OK);
+    QSDR_CHECK(tx && rx && !rxm && rep.float_cut && rep.chosen == QSDR_AE_TWO_STEP && isnan(rep.raw_ber[1]));
+    QSDR_CHECK_MSG(!strncmp(rep.interrupted, "two-step end-to-end, step 1 of 300", 40), "%s", rep.interrupted);
+    QSDR_REQUIRE(qsdr_ae_save(tx, rx, &c.g, &c, &rep, NULL, p, NULL, false) == QSDR_OK);
+    QSDR_REQUIRE((a = qsdr_ae_load(p, false)));
+    qsdr_ae_describe(a, line, sizeof line);
+    QSDR_CHECK_MSG(strstr(line, "training was INTERRUPTED (two-step end-to-end, step 1 of 300): not the complete model"), "%s", line);
+    qsdr_ae_free(a);
+    remove(p);
+    qsdr_nn_model_free(tx), qsdr_nn_model_free(rx);
+}
+
 QSDR_TEST(ae_tx_quantized, "unit", "the transmitter at 2 and 1 bits: quantization-aware fine-tuning against the frozen receiver beats post-training quantization and stays near the float raw BER; deterministic")
 {
     qsdr_ae_train_config c = small_config();
