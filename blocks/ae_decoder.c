@@ -43,9 +43,10 @@ static int aed_work(void *st, qsdr_work_io *io)
 {
     aed_state *s = st;
     const qsdr_ae_geom *g = qsdr_ae_geometry(s->a);
-    size_t groups = io->n_in / (g->ns * g->L);
-    int rc = qsdr_ae_demodulate(s->a, io->in[0], groups, io->out[0]);
+    int rc = qsdr_blk_check_bps(io, g->m, "receiver model (m)");
     if (rc) return rc;
+    size_t groups = io->n_in / (g->ns * g->L);
+    if ((rc = qsdr_ae_demodulate(s->a, io->in[0], groups, io->out[0]))) return rc;
     if (qsdr_ae_used_table(s->a)) s->table_groups += groups;
     else s->network_groups += groups;
     return QSDR_OK;

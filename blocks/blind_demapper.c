@@ -48,6 +48,8 @@ static int bd_create(qsdr_block_ctx *ctx, void **state)
 static int bd_work(void *st, qsdr_work_io *io)
 {
     bd_state *s = st;
+    int brc = qsdr_blk_check_bps(io, s->bps, "modulation");
+    if (brc) return brc;
     const qsdr_cf32 *x = io->in[0];
     float *llr = io->out[0];
     for (size_t w = 0; w < io->n_in / s->win; w++) {

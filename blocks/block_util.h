@@ -17,6 +17,22 @@
     { "type", QSDR_PARAM_ENUM, def, 1, 0, "", "item type of the stream", 0, QSDR_TYPE_CHOICES }
 #define QSDR_N(a) (sizeof(a) / sizeof((a)[0]))
 
+/* A modulator upstream (mapper, ae_modulator) tags bits_per_symbol at its first item; a
+ * demodulator for another constellation would pair the wrong bits (a BER near 1/2, or garbage
+ * LLRs for the decoder): a clear error instead. what: "modulation", "receiver model". */
+static inline int qsdr_blk_check_bps(const qsdr_work_io *io, unsigned mine, const char *what)
+{
+    for (size_t t = 0; t < io->n_tags; t++) {
+        const qsdr_tag *g = &io->tags[t];
+        if (strcmp(g->key, "bits_per_symbol") || (g->value.type != QSDR_TAGV_FLOAT && g->value.type != QSDR_TAGV_INT) ||
+            g->value.f == (double)mine)
+            continue;
+        return qsdr_error(QSDR_EINVAL, "the stream was modulated with %g bits per symbol (tag 'bits_per_symbol' from upstream, item %llu), "
+                          "but this block's %s has %u: it must match the transmitter", g->value.f, (unsigned long long)g->offset, what, mine);
+    }
+    return QSDR_OK;
+}
+
 /* Resolve every QSDR_ITEM_ANY port of the block to the type named by its "type" parameter. */
 static inline int qsdr_blk_resolve_any(qsdr_block_ctx *ctx, const qsdr_block_desc *d, qsdr_item_type *t_out)
 {

@@ -105,6 +105,8 @@ static void ob_tag(void *st, const qsdr_tag_value *v)
 static int ob_work(void *st, qsdr_work_io *io)
 {
     ob_state *s = st;
+    int brc = qsdr_blk_check_bps(io, s->bps, "modulation");
+    if (brc) return brc;
     return qsdr_blk_split_at_tags(st, io, "noise_var", s->from_tags, ob_span, ob_tag);
 }
 

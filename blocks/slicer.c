@@ -17,7 +17,11 @@ static void sl_destroy(void *st)
     qsdr_modem_destroy(&m);
 }
 
-static int sl_work(void *st, qsdr_work_io *io) { return qsdr_modem_demap_hard(st, io->in[0], io->n_in, io->out[0]); }
+static int sl_work(void *st, qsdr_work_io *io)
+{
+    int rc = qsdr_blk_check_bps(io, qsdr_modem_bps(st), "modulation");
+    return rc ? rc : qsdr_modem_demap_hard(st, io->in[0], io->n_in, io->out[0]);
+}
 
 static const qsdr_param_desc sl_params[] = {
     {"modulation", QSDR_PARAM_ENUM, "qpsk", 1, 0, "", "constellation (as the mapper)", 0, "bpsk|qpsk|qam16|qam64"},

@@ -106,6 +106,8 @@ static void register_test_blocks(void)
     qsdr_registry_add(&test_batch);
 }
 
+#define QSDR_N_ELEMS(a) (sizeof(a) / sizeof((a)[0]))
+
 static qsdr_flowgraph_t *load(const char *yaml)
 {
     qsdr_flowgraph_t *fg = NULL;
@@ -700,6 +702,38 @@ QSDR_TEST(fg_awgn_geometry_check, "unit",
             QSDR_CHECK_MSG(strstr(qsdr_last_error(), cases[k].want) != NULL, "case %zu: %s", k, qsdr_last_error());
         } else {
             QSDR_CHECK_MSG(rc == QSDR_OK, "case %zu: %s", k, qsdr_last_error());
+        }
+        qsdr_flowgraph_destroy(&fg);
+    }
+    qsdr_log_set_level(QSDR_LOG_INFO);
+}
+
+QSDR_TEST(fg_demod_bps_check, "unit", "demodulators refuse a stream modulated with another number of bits per symbol (mapper's tag)")
+{
+    qsdr_log_set_level(QSDR_LOG_OFF);
+    static const char *rx[] = {"demapper", "slicer", "onebit_llr", "blind_demapper"};
+    for (size_t k = 0; k < 2 * QSDR_N_ELEMS(rx); k++) {
+        char yaml[1024];
+        snprintf(yaml, sizeof yaml,
+                 "blocks:\n"
+                 "  - {id: src, type: random_source}\n"
+                 "  - {id: map, type: mapper, params: {modulation: qam16}}\n"
+                 "  - {id: rx, type: %s, params: {modulation: %s}}\n"
+                 "  - {id: lim, type: head, params: {n: 65536, type: %s}}\n"
+                 "  - {id: out, type: null_sink, params: {type: %s}}\n"
+                 "connections: [src -> map, map -> rx, rx -> lim, lim -> out]\n",
+                 rx[k / 2], k % 2 ? "qam16" : "qpsk", !strcmp(rx[k / 2], "slicer") ? "bit" : "f32", !strcmp(rx[k / 2], "slicer") ? "bit" : "f32");
+        qsdr_flowgraph_t *fg = NULL;
+        QSDR_REQUIRE(qsdr_flowgraph_load_string(yaml, "test.yml", NULL, &fg) == QSDR_OK);
+        qsdr_clear_error();
+        int rc = qsdr_flowgraph_run(fg, QSDR_SCHED_SERIAL);
+        if (k % 2) {
+            QSDR_CHECK_MSG(rc == QSDR_OK, "%s: %s", rx[k / 2], qsdr_last_error());
+        } else {
+            QSDR_CHECK_EQ_INT(rc, QSDR_EINVAL);
+            QSDR_CHECK_MSG(strstr(qsdr_last_error(), "block 'rx'") && strstr(qsdr_last_error(), "the stream was modulated with 4 bits per "
+                                                      "symbol (tag 'bits_per_symbol' from upstream, item 0), but this block's modulation has 2"),
+                           "%s: %s", rx[k / 2], qsdr_last_error());
         }
         qsdr_flowgraph_destroy(&fg);
     }
