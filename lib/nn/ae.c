@@ -594,9 +594,11 @@ int qsdr_ae_set_bits(qsdr_ae *a, int bits)
         char have[96], want[16];
         bits_list(a->trained, have, sizeof have);
         bits_list(1u << bits, want, sizeof want);
-        const char *hint = a->tx ? "transmitters trained at each bit-width: tx_w8, tx_w4, tx_w2, tx_w1 (models/README.md); "
+        const char *hint = a->tx ? "transmitters trained at each bit-width: tx_w8, tx_w4, tx_w2, tx_w1 (models/README.md; in "
+                                   "flowgraphs/ae_onebit.yml --set tx=tx_w2); "
                            : __builtin_popcount(a->trained) == 1
-                               ? "the multi-bit receiver (rx_multibit, models/README.md) serves float, 8, 4, 2 and 1 bits; "
+                               ? "the multi-bit receiver (rx_multibit, models/README.md; in flowgraphs/ae_onebit.yml --set "
+                                 "rx=rx_multibit) serves float, 8, 4, 2 and 1 bits; "
                                : "";
         return qsdr_error(QSDR_EINVAL,
                           "ae: %s: this %s network was trained for %s only, not for %s: its output would not be what it "
