@@ -512,7 +512,8 @@ static void usage_ber(FILE *f)
 {
     fprintf(f,
             "usage: qsdr ber FLOWGRAPH.yml --sweep ID.PARAM=START:STEP:STOP|V1,V2,... [options]   BER/FER curves (docs/ber.md)\n"
-            "  --sweep ID.PARAM=...    the x axis: a block parameter (awgn.ebn0_db) or a flowgraph variable (no dot)\n"
+            "  --sweep ID.PARAM=...    the x axis: a block parameter (awgn.ebn0_db; awgn.esn0_db for Es/N0) or a flowgraph\n"
+            "                          variable (no dot, e.g. K: each point gets units of its own frame size)\n"
             "  --sweep ID.PARAM=V1,V2  a second --sweep: one curve per value (e.g. adc.bits=1,2,8)\n"
             "  --set ID.PARAM=VALUE    a fixed override, as in qsdr run (repeatable)\n"
             "  --seed N                0..2^64-1 (default 1); a point's counts depend on the seed and its value only\n"
