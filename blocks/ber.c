@@ -126,9 +126,13 @@ static void berb_finish(void *st)
         qsdr_print("%s: no bits compared (BER undefined)\n", s->id);
         return;
     }
-    qsdr_print("%s: BER = %.6e (%" PRIu64 " errors / %" PRIu64 " bits)   FER = %.6e (%" PRIu64 " / %" PRIu64 " frames)\n", s->id,
-           c.bits ? (double)c.bit_errors / (double)c.bits : 0.0, c.bit_errors, c.bits,
-           c.frames ? (double)c.frame_errors / (double)c.frames : 0.0, c.frame_errors, c.frames);
+    if (!c.frames) /* fewer bits than one frame: no frame error rate to give */
+        qsdr_print("%s: BER = %.6e (%" PRIu64 " errors / %" PRIu64 " bits)   FER undefined (no complete frame of %zu bits)\n", s->id,
+                   (double)c.bit_errors / (double)c.bits, c.bit_errors, c.bits, s->frame_size);
+    else
+        qsdr_print("%s: BER = %.6e (%" PRIu64 " errors / %" PRIu64 " bits)   FER = %.6e (%" PRIu64 " / %" PRIu64 " frames)\n", s->id,
+                   (double)c.bit_errors / (double)c.bits, c.bit_errors, c.bits, (double)c.frame_errors / (double)c.frames, c.frame_errors,
+                   c.frames);
     fflush(stdout);
 }
 

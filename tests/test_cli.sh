@@ -35,6 +35,9 @@ c=$("$qsdr" run "$src/flowgraphs/qpsk_awgn.yml" -q --set ebn0=2 --set nbits=2000
 echo "$a" | grep -q '200000 bits' || fail "nbits not applied: $a"
 
 # exit codes: bad option 2, bad --set 2, unknown file 2, bad command 2
+# fewer bits than a frame: the FER is undefined, not 0
+out=$("$qsdr" run "$src/flowgraphs/qpsk_awgn.yml" -q --items 1000) || fail "1000 items"
+echo "$out" | grep -q "^ber: BER = [0-9.e+-]* ([0-9]* errors / 1000 bits)   FER undefined (no complete frame of 1024 bits)$" || fail "FER of no frame: $out"
 "$qsdr" run "$src/flowgraphs/qpsk_awgn.yml" --bogus >/dev/null 2>&1; [ $? -eq 2 ] || fail "unknown option should exit 2"
 "$qsdr" run "$src/flowgraphs/qpsk_awgn.yml" --set awgn.ebn0_db=abc >/dev/null 2>&1; [ $? -eq 2 ] || fail "bad --set value should exit 2"
 "$qsdr" run "$src/flowgraphs/qpsk_awgn.yml" --set nosuch.x=1 >/dev/null 2>&1; [ $? -eq 2 ] || fail "unknown block in --set should exit 2"
