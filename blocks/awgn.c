@@ -2,6 +2,7 @@
 /* Block: AWGN channel set by Eb/N0 (or Es/N0) with exact accounting; tags its noise variance. */
 #include <math.h>
 #include <stdatomic.h>
+#include <stddef.h>
 #include <stdlib.h>
 #include <string.h>
 
@@ -78,20 +79,21 @@ static int awgn_work(void *st, qsdr_work_io *io)
     /* the modulators upstream say what they send (mapper, ae_modulator: bits_per_symbol;
        rrc_interp, ae_modulator: samples_per_symbol; ae_modulator: sample_power): a parameter
        that disagrees would make the Eb/N0 accounting silently wrong */
-    for (size_t t = 0; t < io->n_tags; t++) {
-        const qsdr_tag *g = &io->tags[t];
-        const char *key = g->key;
-        double mine = !strcmp(key, "bits_per_symbol") ? s->bps : !strcmp(key, "samples_per_symbol") ? s->sps
-                    : !strcmp(key, "sample_power") ? s->sample_power : NAN;
-        if (isnan(mine) || (g->value.type != QSDR_TAGV_FLOAT && g->value.type != QSDR_TAGV_INT)) continue;
-        double v = g->value.f;
-        if (fabs(v - mine) > 1e-6 * fabs(mine))
+    static const struct {
+        const char *tag, *param;
+        size_t off;
+    } geom[] = {{"bits_per_symbol", "bits_per_symbol", offsetof(awgn_state, bps)},
+                {"samples_per_symbol", "sps", offsetof(awgn_state, sps)},
+                {"sample_power", "sample_power", offsetof(awgn_state, sample_power)}};
+    for (size_t t = 0; t < io->n_tags; t++)
+        for (size_t k = 0; k < QSDR_N(geom); k++) {
+            double v, mine = *(const double *)((const char *)s + geom[k].off);
+            if (!qsdr_blk_tag_number(&io->tags[t], geom[k].tag, &v) || fabs(v - mine) <= 1e-6 * fabs(mine)) continue;
             return qsdr_error(QSDR_EINVAL, "parameter '%s' is %g, but the stream carries %g (tag '%s' from the block upstream, "
                               "item %llu): Eb/N0 or Es/N0 would be off by %.2f dB. Set %s: %g%s",
-                              !strcmp(key, "samples_per_symbol") ? "sps" : key, mine, v, key, (unsigned long long)g->offset,
-                              fabs(10 * log10(v / mine)), !strcmp(key, "samples_per_symbol") ? "sps" : key, v,
-                              !strcmp(key, "bits_per_symbol") ? " (ae_onebit.yml: --set m=...; b3_turbo_rrc_onebit.yml: --set bps=...)" : "");
-    }
+                              geom[k].param, mine, v, geom[k].tag, (unsigned long long)io->tags[t].offset, fabs(10 * log10(v / mine)),
+                              geom[k].param, v, k == 0 ? " (ae_onebit.yml: --set m=...; b3_turbo_rrc_onebit.yml: --set bps=...)" : "");
+        }
     /* with code_rate 0 the variance changes exactly at each 'code_rate' tag */
     for (size_t t = 0; t <= io->n_tags; t++) {
         size_t upto = io->n_in;

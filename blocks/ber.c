@@ -73,13 +73,11 @@ static int berb_work(void *st, qsdr_work_io *io)
     /* the decoder says how long its frames are: a frame_size that disagrees counts frame errors
      * over the wrong spans (the BER is right, the FER silently wrong) */
     for (size_t t = 0; t < io->n_tags; t++) {
-        const qsdr_tag *tg = &io->tags[t];
-        if (tg->port != 0 || strcmp(tg->key, "frame_bits") || (tg->value.type != QSDR_TAGV_FLOAT && tg->value.type != QSDR_TAGV_INT) ||
-            tg->value.f == (double)s->frame_size)
-            continue;
+        double fb;
+        if (io->tags[t].port != 0 || !qsdr_blk_tag_number(&io->tags[t], "frame_bits", &fb) || fb == (double)s->frame_size) continue;
         return qsdr_error(QSDR_EINVAL, "parameter 'frame_size' is %zu, but the decoder upstream sends frames of %.0f bits (tag "
                           "'frame_bits' at item %llu): the FER would count the wrong spans. Set frame_size: %.0f",
-                          s->frame_size, tg->value.f, (unsigned long long)tg->offset, tg->value.f);
+                          s->frame_size, fb, (unsigned long long)io->tags[t].offset, fb);
     }
     /* a live parameter change upstream (a 'set:<param>' tag on the decoded stream) closes a
      * segment exactly at its item */

@@ -17,18 +17,25 @@
     { "type", QSDR_PARAM_ENUM, def, 1, 0, "", "item type of the stream", 0, QSDR_TYPE_CHOICES }
 #define QSDR_N(a) (sizeof(a) / sizeof((a)[0]))
 
+/* The value of tag t when its key is `key` and it holds a number (a string tag of the same name,
+ * from GNU Radio say, is not one). */
+static inline bool qsdr_blk_tag_number(const qsdr_tag *t, const char *key, double *v)
+{
+    if (strcmp(t->key, key) || (t->value.type != QSDR_TAGV_FLOAT && t->value.type != QSDR_TAGV_INT)) return false;
+    *v = t->value.f; /* an integer tag fills f too */
+    return true;
+}
+
 /* A modulator upstream (mapper, ae_modulator) tags bits_per_symbol at its first item; a
  * demodulator for another constellation would pair the wrong bits (a BER near 1/2, or garbage
  * LLRs for the decoder): a clear error instead. what: "modulation", "receiver model". */
 static inline int qsdr_blk_check_bps(const qsdr_work_io *io, unsigned mine, const char *what)
 {
     for (size_t t = 0; t < io->n_tags; t++) {
-        const qsdr_tag *g = &io->tags[t];
-        if (strcmp(g->key, "bits_per_symbol") || (g->value.type != QSDR_TAGV_FLOAT && g->value.type != QSDR_TAGV_INT) ||
-            g->value.f == (double)mine)
-            continue;
+        double v;
+        if (!qsdr_blk_tag_number(&io->tags[t], "bits_per_symbol", &v) || v == (double)mine) continue;
         return qsdr_error(QSDR_EINVAL, "the stream was modulated with %g bits per symbol (tag 'bits_per_symbol' from upstream, item %llu), "
-                          "but this block's %s has %u: it must match the transmitter", g->value.f, (unsigned long long)g->offset, what, mine);
+                          "but this block's %s has %u: it must match the transmitter", v, (unsigned long long)io->tags[t].offset, what, mine);
     }
     return QSDR_OK;
 }
