@@ -94,6 +94,21 @@ static int awgn_work(void *st, qsdr_work_io *io)
                               geom[k].param, mine, v, geom[k].tag, (unsigned long long)io->tags[t].offset, fabs(10 * log10(v / mine)),
                               geom[k].param, v, k == 0 ? " (ae_onebit.yml: --set m=...; b3_turbo_rrc_onebit.yml: --set bps=...)" : "");
         }
+    /* an explicit code_rate against the encoder's exact one: a clear mismatch is an error, a
+       nominal rate (1/3 for the LTE turbo code's K/(3K+12)) a warning, once */
+    for (size_t t = 0; t < io->n_tags && !s->rate_auto; t++) {
+        double v;
+        if (!qsdr_blk_tag_number(&io->tags[t], "code_rate", &v) || !(v > 0) || fabs(v - s->rate) <= 1e-9 * v) continue;
+        double db = fabs(10 * log10(v / s->rate));
+        if (fabs(v - s->rate) > 0.01 * v)
+            return qsdr_error(QSDR_EINVAL, "parameter 'code_rate' is %g, but the encoder upstream tags its rate %.6g (item %llu): Eb/N0 "
+                              "would be off by %.2f dB. Set code_rate: 0 to follow the encoder's exact rate", s->rate, v,
+                              (unsigned long long)io->tags[t].offset, db);
+        static atomic_bool said;
+        if (!atomic_exchange(&said, true))
+            qsdr_warn("code_rate %g is nominal: the encoder's exact rate is %.6g (Eb/N0 differs by %.3f dB); code_rate: 0 follows it",
+                      s->rate, v, db);
+    }
     /* with code_rate 0 the variance changes exactly at each 'code_rate' tag */
     for (size_t t = 0; t <= io->n_tags; t++) {
         size_t upto = io->n_in;
@@ -156,7 +171,7 @@ static const qsdr_param_desc awgn_params[] = {
     {"ebn0_db", QSDR_PARAM_FLOAT, "10", -50, 100, "dB", "Eb/N0 per information bit", QSDR_PARAM_RUNTIME, NULL},
     {"esn0_db", QSDR_PARAM_FLOAT, NULL, -50, 100, "dB", "Es/N0 per symbol, instead of ebn0_db (a --set of either overrides the other one set in the flowgraph file)", QSDR_PARAM_RUNTIME | QSDR_PARAM_OPTIONAL, NULL},
     {"bits_per_symbol", QSDR_PARAM_UINT, "2", 1, 16, "bits", "coded bits per symbol (1 BPSK, 2 QPSK, 4 16-QAM, ...)", 0, NULL},
-    {"code_rate", QSDR_PARAM_FLOAT, "1", 0, 1, "", "information bits per coded bit; 0 = take it from the 'code_rate' tag an encoder puts on the stream", 0, NULL},
+    {"code_rate", QSDR_PARAM_FLOAT, "1", 0, 1, "", "information bits per coded bit; 0 = take it from the 'code_rate' tag an encoder puts on the stream (an explicit value is checked against that tag)", 0, NULL},
     {"sps", QSDR_PARAM_UINT, "1", 1, 64, "samples", "samples per symbol of the input stream", 0, NULL},
     {"sample_power", QSDR_PARAM_FLOAT, "0", 0, 1e6, "",
      "mean |x|^2 of one input sample; 0 = 1/sps (unit-energy symbols, unit-energy pulse). Es = sample_power*sps", 0, NULL},

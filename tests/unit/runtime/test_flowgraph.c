@@ -740,6 +740,40 @@ QSDR_TEST(fg_demod_bps_check, "unit", "demodulators refuse a stream modulated wi
     qsdr_log_set_level(QSDR_LOG_INFO);
 }
 
+QSDR_TEST(fg_awgn_code_rate_check, "unit",
+          "awgn: an explicit code_rate far from the encoder's tagged rate is an error; the nominal 1/3 runs; 0 and the exact rate match")
+{
+    qsdr_log_set_level(QSDR_LOG_OFF);
+    static const struct {
+        const char *rate;
+        int rc;
+    } cases[] = {{"0.5", QSDR_EINVAL}, {"0.3333333333", QSDR_OK}, {"0", QSDR_OK}, {"${1024 / (3 * 1024 + 12)}", QSDR_OK}};
+    for (size_t k = 0; k < QSDR_N_ELEMS(cases); k++) {
+        char yaml[1024];
+        snprintf(yaml, sizeof yaml,
+                 "blocks:\n"
+                 "  - {id: src, type: random_source}\n"
+                 "  - {id: enc, type: turbo_encoder, params: {k: 1024}}\n"
+                 "  - {id: map, type: mapper, params: {modulation: qpsk}}\n"
+                 "  - {id: awgn, type: awgn, params: {ebn0_db: 3, bits_per_symbol: 2, code_rate: \"%s\"}}\n"
+                 "  - {id: lim, type: head, params: {n: 10000}}\n"
+                 "  - {id: out, type: null_sink}\n"
+                 "connections: [src -> enc, enc -> map, map -> awgn, awgn -> lim, lim -> out]\n",
+                 cases[k].rate);
+        qsdr_flowgraph_t *fg = NULL;
+        QSDR_REQUIRE(qsdr_flowgraph_load_string(yaml, "test.yml", NULL, &fg) == QSDR_OK);
+        qsdr_clear_error();
+        int rc = qsdr_flowgraph_run(fg, QSDR_SCHED_SERIAL);
+        QSDR_CHECK_MSG(rc == cases[k].rc, "code_rate %s: rc %d: %s", cases[k].rate, rc, qsdr_last_error());
+        if (cases[k].rc)
+            QSDR_CHECK_MSG(strstr(qsdr_last_error(), "parameter 'code_rate' is 0.5, but the encoder upstream tags its rate 0.332036 (item 0): "
+                                                     "Eb/N0 would be off by 1.78 dB"),
+                           "%s", qsdr_last_error());
+        qsdr_flowgraph_destroy(&fg);
+    }
+    qsdr_log_set_level(QSDR_LOG_INFO);
+}
+
 QSDR_TEST(fg_ber_frame_size_check, "unit", "the ber meter refuses a frame_size other than the turbo decoder's frames (a silently wrong FER)")
 {
     qsdr_log_set_level(QSDR_LOG_OFF);
