@@ -453,7 +453,9 @@ static int check_rates(qsdr_flowgraph_t *fg)
                 if (r.num * first.den != first.num * r.den) {
                     rc = qsdr_error(QSDR_EINVAL,
                                     "%s: block '%s' (%s): inconsistent rates: input '%s' runs at %" PRIu64 "/%" PRIu64
-                                    " and input '%s' at %" PRIu64 "/%" PRIu64 " items per item of source '%s'",
+                                    " and input '%s' at %" PRIu64 "/%" PRIu64 " items per item of source '%s': a parameter on one "
+                                    "path disagrees with one on the other (a decoder's k or rate against its encoder's, a "
+                                    "demodulator's modulation or model against the modulator's)",
                                     WHERE(b->where), b->id, b->d->name, b->d->inputs[0].name, first.num, first.den,
                                     b->d->inputs[i].name, r.num, r.den, fg->order[first.root]->id);
                     break;
