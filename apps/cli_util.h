@@ -12,6 +12,7 @@
 #include <stdio.h>
 #include <stdlib.h>
 #include <string.h>
+#include <sys/stat.h>
 #include <time.h>
 #include <unistd.h>
 
@@ -223,6 +224,60 @@ static inline char *cli_meta_json(const char *cmd, unsigned long long seed)
     char *s = strdup(t); /* callers free() it */
     cJSON_free(t);
     return s;
+}
+
+/* Where the shipped flowgraphs are: share/qsdr/flowgraphs beside the installed command (found
+ * from the executable's own path, so a moved prefix works), then the source tree the command was
+ * built from (a build-tree binary). Fills up to two directories that exist; returns how many. */
+#ifndef QSDR_BIN_TO_DATA
+#define QSDR_BIN_TO_DATA "../share/qsdr"
+#endif
+static inline int cli_flowgraph_dirs(char dirs[2][4096])
+{
+    int n = 0;
+    char exe[4096];
+    ssize_t len = readlink("/proc/self/exe", exe, sizeof exe - 1);
+    struct stat st;
+    if (len > 0) {
+        exe[len] = 0;
+        char *slash = strrchr(exe, '/');
+        if (slash) {
+            *slash = 0;
+            char dir[4096];
+            snprintf(dir, sizeof dir, "%.3000s/%s/flowgraphs", exe, QSDR_BIN_TO_DATA);
+            if (realpath(dir, dirs[n]) && !stat(dirs[n], &st) && S_ISDIR(st.st_mode)) n++;
+        }
+    }
+#ifdef QSDR_SOURCE_DIR
+    snprintf(dirs[n], 4096, "%s/flowgraphs", QSDR_SOURCE_DIR);
+    if (!stat(dirs[n], &st) && S_ISDIR(st.st_mode) && (n == 0 || strcmp(dirs[0], dirs[n]))) n++;
+#endif
+    return n;
+}
+
+/* The flowgraph file a command line names: the path itself when it exists or has a '/', else a
+ * shipped flowgraph of that name (with or without .yml), said on stderr at info level if say; else NULL,
+ * after an error naming where it looked. buf holds a found path. */
+static inline const char *cli_flowgraph_path(const char *cmd, const char *arg, char *buf, size_t n, bool say)
+{
+    struct stat st;
+    if (strchr(arg, '/') || !stat(arg, &st) || !*arg) return arg;
+    char dirs[2][4096];
+    int nd = cli_flowgraph_dirs(dirs);
+    size_t len = strlen(arg);
+    bool has_ext = len > 4 && !strcmp(arg + len - 4, ".yml");
+    for (int d = 0; d < nd; d++)
+        for (int e = 0; e < 2; e++) {
+            if (e && has_ext) continue;
+            snprintf(buf, n, "%s/%s%s", dirs[d], arg, e ? ".yml" : "");
+            if (!stat(buf, &st) && S_ISREG(st.st_mode)) {
+                if (say) qsdr_info("%s: '%s' is the shipped flowgraph %s", cmd, arg, buf);
+                return buf;
+            }
+        }
+    fprintf(stderr, "%s: %s: no such file, nor a shipped flowgraph of that name%s%s%s ('qsdr flowgraphs' lists them)\n", cmd, arg,
+            nd ? " in " : "", nd ? dirs[0] : "", nd > 1 ? " or the source tree" : "");
+    return NULL;
 }
 
 #endif

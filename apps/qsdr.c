@@ -1,6 +1,8 @@
 /* SPDX-License-Identifier: MIT */
 /* The qsdr command: run flowgraphs, describe blocks, run one block as a stream filter. */
 #define _GNU_SOURCE
+#include <dirent.h>
+#include <errno.h>
 #include <inttypes.h>
 #include <signal.h>
 #include <stdio.h>
@@ -50,6 +52,7 @@ static void usage(FILE *f)
             "usage:\n"
             "  qsdr run FILE.yml [--set ID.PARAM=VALUE | --set VAR=VALUE]... [--items N | --seconds S]\n"
             "                    [--seed N] [--scheduler threaded|serial] [--quiet]\n"
+            "  qsdr flowgraphs                     the shipped flowgraphs: run and ber take their names\n"
             "  qsdr blocks [NAME] [--markdown]     list blocks, or describe one (ports, parameters)\n"
             "  qsdr block NAME [PARAM=VALUE]...    run one 1-in/1-out block as a filter: stdin -> stdout\n"
             "  qsdr ber FILE.yml --sweep awgn.ebn0_db=0:1:8 [...]   BER/FER curves (qsdr ber --help)\n"
@@ -71,6 +74,7 @@ static void usage(FILE *f)
 
 static const char usage_run[] =
     "usage: qsdr run FILE.yml [options]     run a flowgraph until its sources end (or a limit)\n"
+    "       FILE.yml: a path, or the name of a shipped flowgraph (qsdr flowgraphs lists them)\n"
     "  --set ID.PARAM=VALUE | --set VAR=VALUE   a block parameter or a flowgraph variable (repeatable)\n"
     "  --items N             every source stops after N items (0: no limit)\n"
     "  --seconds S           the sources stop after S seconds, S in [0.001, 1e7]\n"
@@ -364,6 +368,8 @@ static int cmd_run(int argc, char **argv)
         fprintf(stderr, "qsdr run: give --items or --seconds, not both\n");
         goto out;
     }
+    char found[4200];
+    if (!(file = cli_flowgraph_path("qsdr run", file, found, sizeof found, true))) goto out;
     qsdr_flowgraph_t *fg = NULL;
     if (qsdr_flowgraph_load(file, sets, &fg)) goto out;
     if (have_seed) qsdr_flowgraph_set_seed(fg, seed);
@@ -373,6 +379,58 @@ static int cmd_run(int argc, char **argv)
 out:
     free(sets);
     return rc;
+}
+
+/* ---- qsdr flowgraphs: the shipped ones -------------------------------------------------- */
+static const char usage_flowgraphs[] =
+    "usage: qsdr flowgraphs     list the shipped flowgraphs (name and first comment line) and where\n"
+    "                           they are; qsdr run / qsdr ber take such a name in place of a path\n";
+
+static int cmp_str(const void *a, const void *b) { return strcmp(*(char *const *)a, *(char *const *)b); }
+
+static int cmd_flowgraphs(int argc, char **argv)
+{
+    if (cli_wants_help(argc, argv)) return fputs(usage_flowgraphs, stdout), 0;
+    if (argc) return fprintf(stderr, "qsdr flowgraphs: takes no arguments, got '%s'\n%s", argv[0], usage_flowgraphs), EXIT_BAD_INPUT;
+    char dirs[2][4096];
+    if (!cli_flowgraph_dirs(dirs))
+        return fprintf(stderr, "qsdr flowgraphs: no shipped flowgraphs found (looked for share/qsdr/flowgraphs beside this "
+                               "command, and the source tree it was built from)\n"), 1;
+    DIR *d = opendir(dirs[0]);
+    if (!d) return fprintf(stderr, "qsdr flowgraphs: %s: %s\n", dirs[0], strerror(errno)), 1;
+    char *names[256];
+    size_t n = 0;
+    struct dirent *e;
+    while ((e = readdir(d)) && n < 256) {
+        size_t len = strlen(e->d_name);
+        if (len > 4 && !strcmp(e->d_name + len - 4, ".yml") && (names[n] = strdup(e->d_name))) n++;
+    }
+    closedir(d);
+    qsort(names, n, sizeof *names, cmp_str);
+    printf("# %s\n", dirs[0]);
+    for (size_t i = 0; i < n; i++) {
+        char path[4400], line[512], desc[1100] = "";
+        snprintf(path, sizeof path, "%s/%s", dirs[0], names[i]);
+        FILE *f = fopen(path, "r");
+        size_t dl = 0;
+        while (f && fgets(line, sizeof line, f) && line[0] == '#' && dl < 600) { /* the opening comment */
+            line[strcspn(line, "\r\n")] = 0;
+            dl += (size_t)snprintf(desc + dl, sizeof desc - dl, "%s%s", dl ? " " : "", line + 1 + (line[1] == ' '));
+        }
+        if (f) fclose(f);
+        char *end = desc; /* its first sentence (not ended by "e.g." or "i.e."), at most about 100 characters */
+        while ((end = strstr(end, ". ")) && end - desc >= 3 && (!strncmp(end - 3, "e.g", 3) || !strncmp(end - 3, "i.e", 3))) end++;
+        if (end) end[1] = 0;
+        if (strlen(desc) > 100) {
+            desc[97] = 0;
+            char *sp = strrchr(desc, ' ');
+            strcpy(sp ? sp : desc + 97, "...");
+        }
+        names[i][strlen(names[i]) - 4] = 0;
+        printf("%-22s %s\n", names[i], desc);
+        free(names[i]);
+    }
+    return 0;
 }
 
 /* ---- qsdr block (filter) ---------------------------------------------------------------- */
@@ -542,6 +600,7 @@ int main(int argc, char **argv)
     const char *cmd = argv[1];
     if (!strcmp(cmd, "run")) return cmd_run(argc - 2, argv + 2);
     if (!strcmp(cmd, "blocks")) return cmd_blocks(argc - 2, argv + 2);
+    if (!strcmp(cmd, "flowgraphs")) return cmd_flowgraphs(argc - 2, argv + 2);
     if (!strcmp(cmd, "block")) return cmd_block(argc - 2, argv + 2);
     if (!strcmp(cmd, "ber")) return qsdr_cmd_ber(argc - 2, argv + 2);
     if (!strcmp(cmd, "ctl")) return cmd_ctl(argc - 2, argv + 2);

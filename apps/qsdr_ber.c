@@ -512,6 +512,7 @@ static void usage_ber(FILE *f)
 {
     fprintf(f,
             "usage: qsdr ber FLOWGRAPH.yml --sweep ID.PARAM=START:STEP:STOP|V1,V2,... [options]   BER/FER curves (docs/ber.md)\n"
+            "  FLOWGRAPH.yml           a path, or the name of a shipped flowgraph (qsdr flowgraphs lists them)\n"
             "  --sweep ID.PARAM=...    the x axis: a block parameter (awgn.ebn0_db; awgn.esn0_db for Es/N0) or a flowgraph\n"
             "                          variable (no dot, e.g. K: each point gets units of its own frame size)\n"
             "  --sweep ID.PARAM=V1,V2  a second --sweep: one curve per value (e.g. adc.bits=1,2,8)\n"
@@ -632,6 +633,8 @@ static int run_ber(int argc, char **argv, int rank, int nranks)
         return fprintf(stderr, "qsdr ber: --plot '%s': the file must end in .png or .svg\n", c.plot), EXIT_BAD;
     if (c.plot && (strlen(c.plot) > 4000 || !qsdr_plot_text_ok(c.plot)))
         return fprintf(stderr, "qsdr ber: --plot: at most 4000 characters, no line breaks or control characters\n"), EXIT_BAD;
+    static char found[4200];
+    if (!(c.flowgraph = cli_flowgraph_path("qsdr ber", c.flowgraph, found, sizeof found, rank == 0))) return EXIT_BAD;
     FILE *f = fopen(c.flowgraph, "rb");
     if (!f) return fprintf(stderr, "qsdr ber: %s: cannot open flowgraph file: %s\n", c.flowgraph, strerror(errno)), EXIT_BAD;
     fseek(f, 0, SEEK_END);

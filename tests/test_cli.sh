@@ -17,6 +17,22 @@ done
 out=$(cd "$tmp" && "$qsdr" run "$src/flowgraphs/ae_onebit.yml" --quiet --set frames=2 --set awgn.ebn0_db=4 2>&1) || fail "ae_onebit from another directory: $out"
 echo "$out" | grep -q 'BER = 0.000000e+00' || fail "ae_onebit from another directory: $out"
 
+# shipped flowgraphs by name: qsdr flowgraphs lists each with its first sentence, run/ber take the
+# name (with or without .yml) from any directory, a file of that name in the working directory wins
+list=$("$qsdr" flowgraphs) || fail "qsdr flowgraphs: $list"
+for f in "$src"/flowgraphs/*.yml; do
+  echo "$list" | grep -q "^$(basename "$f" .yml) .*[a-z]" || fail "qsdr flowgraphs lacks $(basename "$f"): $list"
+done
+out=$(cd "$tmp" && "$qsdr" run qpsk_onebit --set ber.max_bits=2000 2>&1) || fail "run by name: $out"
+echo "$out" | grep -q "is the shipped flowgraph .*/flowgraphs/qpsk_onebit.yml" || fail "run by name: $out"
+out=$(cd "$tmp" && "$qsdr" ber qpsk_onebit.yml --sweep awgn.ebn0_db=2 --max-frames 2 2>&1) || fail "ber by name: $out"
+printf 'blocks:\n  - {id: src, type: null_source}\n  - {id: snk, type: null_sink}\nconnections: [src -> snk]\n' > "$tmp/qpsk_onebit"
+out=$(cd "$tmp" && "$qsdr" run qpsk_onebit --items 10 2>&1) || fail "local file: $out"
+echo "$out" | grep -q "shipped" && fail "a file in the working directory lost to the shipped flowgraph: $out"
+out=$(cd "$tmp" && "$qsdr" run qpsk_onebitx 2>&1); rc=$?
+[ $rc = 2 ] && echo "$out" | grep -q "nor a shipped flowgraph of that name" || fail "unknown name: rc $rc: $out"
+"$qsdr" flowgraphs extra >/dev/null 2>&1; [ $? = 2 ] || fail "qsdr flowgraphs took an argument"
+
 # the ZeroMQ flowgraphs, against each other: tx serves, rx receives and demodulates
 grep -q 'id: awgn' "$src/flowgraphs/zmq_tx.yml" && grep -q 'id: awgn' "$src/flowgraphs/zmq_rx_onebit.yml" || fail "zmq flowgraphs lack awgn"
 zp=$((7000 + RANDOM % 1000))

@@ -52,7 +52,7 @@ def main():
                      "--steps", "--qat-steps", "--batch", "--seed", "--lr", "--out", "--quiet"],
         "model info": [], "model eval": ["--bits", "--calibrate"], "model quantize": ["--bits", "--calibrate"],
         "ctl": ["--timeout", "--curve-server-key", "get", "set", "list", "stats", "json", "keygen"],
-        "blocks": ["--markdown"], "block": [], "version": [],
+        "blocks": ["--markdown"], "block": [], "version": [], "flowgraphs": [],
     }
     # appended last, so they win over a random earlier value of the same option
     limits = {
