@@ -168,11 +168,17 @@ static void print_row(FILE *f, const ber_cli *c, size_t cu, size_t p, const qsdr
     double ber = r->bits ? (double)r->bit_errors / (double)r->bits : 0, fer = r->frames ? (double)r->frame_errors / (double)r->frames : 0;
     double lo, hi;
     qsdr_wilson95(r->bit_errors, r->bits, &lo, &hi);
-    double es = esn0_of(c, c->sw.x[p], r);
-    char est[32] = "-";
-    if (isfinite(es)) snprintf(est, sizeof est, "%.3f", es);
-    fprintf(f, "%-14s %9.4g %8s %10" PRIu64 " %11" PRIu64 " %9" PRIu64 " %11.4e %11.4e  [%.3e, %.3e] %9.2f %8.2f  %s\n", curve_label(c, cu),
-            c->sw.x[p], est, r->frames, r->bit_errors, r->frame_errors, ber, fer, lo, hi,
+    /* the operating point in the columns the x axis is not: Eb/N0 and Es/N0, or the other one */
+    double op[2] = {ebn0_of(c, c->sw.x[p], r), esn0_of(c, c->sw.x[p], r)};
+    char cols[2][32] = {"", ""}, opt[80] = "";
+    for (int k = 0; k < 2; k++)
+        if (!sweeps(c, k ? "esn0" : "ebn0")) {
+            if (isfinite(op[k])) snprintf(cols[k], sizeof cols[k], " %8.3f", op[k]);
+            else snprintf(cols[k], sizeof cols[k], " %8s", "-");
+        }
+    snprintf(opt, sizeof opt, "%s%s", cols[0], cols[1]);
+    fprintf(f, "%-14s %9.4g%s %10" PRIu64 " %11" PRIu64 " %9" PRIu64 " %11.4e %11.4e  [%.3e, %.3e] %9.2f %8.2f  %s\n", curve_label(c, cu),
+            c->sw.x[p], opt, r->frames, r->bit_errors, r->frame_errors, ber, fer, lo, hi,
             r->seconds > 0 ? (double)r->bits / r->seconds / 1e6 : 0, r->seconds, r->done ? r->stop : "interrupted");
     fflush(f);
 }
@@ -688,7 +694,9 @@ static int run_ber(int argc, char **argv, int rank, int nranks)
     printf("# stop: min frame errors %" PRIu64 ", max frames %" PRIu64 ", max seconds %g, BER floor %g\n", c.min_fe, c.max_frames,
            c.max_seconds, c.ber_floor);
     qsdr_ber_sim_print_config(c.sim, stdout);
-    printf("# %-12s %9s %8s %10s %11s %9s %11s %11s  %-24s %9s %8s  %s\n", "curve", c.sw.param, "Es/N0", "frames", "bit_errors",
+    char opt_head[32];
+    snprintf(opt_head, sizeof opt_head, "%s%s", sweeps(&c, "ebn0") ? "" : "    Eb/N0", sweeps(&c, "esn0") ? "" : "    Es/N0");
+    printf("# %-12s %9s%s %10s %11s %9s %11s %11s  %-24s %9s %8s  %s\n", "curve", c.sw.param, opt_head, "frames", "bit_errors",
            "frame_err", "BER", "FER", "BER 95% CI (Wilson)", "Mbit/s", "seconds", "stop");
     fflush(stdout);
     cli_catch_sigint(c.quiet ? NULL : "\nqsdr ber: stopping after the current round, results so far are written (Ctrl-C again to quit now)\n",

@@ -167,6 +167,10 @@ check_bad "set either 'ebn0_db' (--set awgn.ebn0_db=3) or 'esn0_db' (--set awgn.
 grep -q "nan" "$tmp/o.out" "$tmp/o.csv" && fail "nan in the results: $(cat "$tmp/o.out" "$tmp/o.csv")"
 [ "$(cut -d, -f3-5 "$tmp/o.csv" | tail -n +2 | tr '\n' ' ')" = "1,4,7.010299957 2,4,7.010299957 " ] || fail "adc.bits sweep CSV: $(cat "$tmp/o.csv")"
 grep -q '"ebn0_db":	4,' "$tmp/o.json" || fail "JSON lacks ebn0_db: $(cat "$tmp/o.json")"
+grep -q '^# curve  *adc.bits  *Eb/N0  *Es/N0  *frames' "$tmp/o.out" && grep -q '^-  *1  *4.000  *7.010  *64 ' "$tmp/o.out" ||
+    fail "adc.bits sweep table lacks Eb/N0 and Es/N0: $(cat "$tmp/o.out")"
+grep -q '^# curve  *awgn.esn0_db  *Eb/N0  *frames' "$tmp/es.out" && grep -q '^-  *3  *-0.010  *[0-9][0-9]* ' "$tmp/es.out" ||
+    fail "Es/N0 sweep table lacks Eb/N0: $(cat "$tmp/es.out")"
 
 # a sweep of the frame size (the variable K): each point's unit follows its frame size (it was
 # fixed by the first point's: 'a unit counted 384 frames instead of 64'); same counts on 1 and 3
