@@ -470,11 +470,25 @@ static int write_plot(const ber_cli *c)
         fprintf(d, "\n\n");
     }
     fclose(d);
+    /* an x axis other than Eb/N0 or Es/N0: the title says the operating point when every point
+       shares it (an adc.bits or ae_rx.bits sweep at one Eb/N0) */
+    char at[96] = "";
+    if (!sweeps(c, "ebn0") && !sweeps(c, "esn0")) {
+        double eb = NAN, es = NAN;
+        bool same = true, any = false;
+        for (size_t i = 0; i < ncur * c->sw.nx; i++) {
+            if (!res[i].frames) continue;
+            double b = ebn0_of(c, c->sw.x[i % c->sw.nx], &res[i]), e = esn0_of(c, c->sw.x[i % c->sw.nx], &res[i]);
+            if (!any) eb = b, es = e, any = true;
+            same = same && isfinite(b) && isfinite(e) && fabs(b - eb) < 1e-9 && fabs(e - es) < 1e-9;
+        }
+        if (any && same) snprintf(at, sizeof at, ", E_b/N_0 = %.4g dB (E_s/N_0 = %.4g dB)", eb, es);
+    }
     fprintf(g, "set terminal %s size 900,600\nset output '%s'\nset logscale y\nset format y '10^{%%L}'\nset grid xtics ytics mytics\n", term, qplot);
     char t1[512], t2[512];
-    fprintf(g, "set xlabel '%s'\nset ylabel 'error rate'\nset key %s\nset title 'qsdr ber: %s'\n",
+    fprintf(g, "set xlabel '%s'\nset ylabel 'error rate'\nset key %s\nset title 'qsdr ber: %s%s'\n",
             sweeps(c, "ebn0") ? "E_b/N_0 [dB]" : sweeps(c, "esn0") ? "E_s/N_0 [dB]" : gp_text(c->sw.param, t1, sizeof t1),
-            2 * ncur + c->nrefs > 4 ? "outside right" : "inside top right", gp_text(c->flowgraph, t2, sizeof t2));
+            2 * ncur + c->nrefs > 4 ? "outside right" : "inside top right", gp_text(c->flowgraph, t2, sizeof t2), at);
     fprintf(g, "plot ");
     int idx = 0;
     for (size_t cu = 0; cu < ncur; cu++, idx++) {

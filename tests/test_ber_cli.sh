@@ -162,8 +162,9 @@ PY
 check_bad "the sweep sets ebn0 = 1, but the channel 'awgn' uses ebn0_db = -0.0103" "$qfg" --sweep ebn0=1,2 --set awgn.esn0_db=3
 check_bad "set either 'ebn0_db' (--set awgn.ebn0_db=3) or 'esn0_db' (--set awgn.esn0_db=3), not both" "$qfg" --sweep awgn.esn0_db=3 --set awgn.ebn0_db=3
 # a sweep of something else: Eb/N0 and Es/N0 as the awgn block used them, in table, CSV and JSON
-"$qsdr" ber "$fg" --sweep adc.bits=1,2 --set awgn.ebn0_db=4 --max-frames 64 --csv "$tmp/o.csv" --json "$tmp/o.json" -q >"$tmp/o.out" ||
+"$qsdr" ber "$fg" --sweep adc.bits=1,2 --set awgn.ebn0_db=4 --max-frames 64 --csv "$tmp/o.csv" --json "$tmp/o.json" --plot "$tmp/o.svg" -q >"$tmp/o.out" ||
     fail "adc.bits sweep"
+grep -q '>0</tspan><tspan[^>]*> = 4 dB (E</tspan>' "$tmp/o.svg" || fail "adc.bits sweep plot title lacks the Eb/N0"
 grep -q "nan" "$tmp/o.out" "$tmp/o.csv" && fail "nan in the results: $(cat "$tmp/o.out" "$tmp/o.csv")"
 [ "$(cut -d, -f3-5 "$tmp/o.csv" | tail -n +2 | tr '\n' ' ')" = "1,4,7.010299957 2,4,7.010299957 " ] || fail "adc.bits sweep CSV: $(cat "$tmp/o.csv")"
 grep -q '"ebn0_db":	4,' "$tmp/o.json" || fail "JSON lacks ebn0_db: $(cat "$tmp/o.json")"
