@@ -455,7 +455,7 @@ static int cmd_block(int argc, char **argv)
     qsdr_flowgraph_t *fg = qsdr_flowgraph_create();
     int rc = EXIT_BAD_INPUT;
     if (!fg) return EXIT_RUNTIME;
-    if (qsdr_flowgraph_add(fg, "blk", d->name)) goto out;
+    if (qsdr_flowgraph_set_name(fg, "qsdr block") || qsdr_flowgraph_add(fg, "blk", d->name)) goto out;
     for (int i = 1; i < argc; i++) {
         char *eq = strchr(argv[i], '=');
         if (!eq) {

@@ -117,6 +117,15 @@ printf '\x00\x00\x00\x3f\x00\x00\x80\xbe\x00\x00\x80\xbf\x00\x00\x00\x3f\x00\x00
 got=$(od -An -v -tf4 -w64 "$tmp/y.cf32" | tr -s ' ' | sed 's/^ //; s/ $//')
 [ "$got" = "1 -1 -1 1 1 1 1 -1" ] || fail "filter output wrong: $got"
 "$qsdr" block ber >/dev/null 2>&1; [ $? -eq 2 ] || fail "a 2-input block as a filter should exit 2"
+# a filter's errors name the command and the block (they said "flowgraph: block 'blk'")
+head -c 40 /dev/zero | tr '\0' x | "$qsdr" block turbo_encoder k=40 >/dev/null 2>"$tmp/err"; rc=$?
+[ $rc -eq 1 ] && grep -q "^qsdr error: qsdr block: block 'blk' (turbo_encoder): turbo encoder: input bit 0 is 120, expected 0 or 1" "$tmp/err" ||
+    fail "filter input error: rc $rc: $(cat "$tmp/err")"
+# input that does not fill the last frame: encoded up to it, the rest dropped with a warning (it was silent)
+head -c 81 /dev/zero | "$qsdr" block turbo_encoder k=40 >"$tmp/enc.u8" 2>"$tmp/err" || fail "partial frame: $(cat "$tmp/err")"
+[ "$(wc -c <"$tmp/enc.u8")" -eq 264 ] && grep -q "^qsdr warning: qsdr block: block 'blk' (turbo_encoder): input 'in' ended with 1 item left over, less than the 40 it takes at a time; dropped" "$tmp/err" ||
+    fail "partial frame: $(wc -c <"$tmp/enc.u8") bytes: $(cat "$tmp/err")"
+head -c 80 /dev/zero | "$qsdr" block turbo_encoder k=40 >/dev/null 2>"$tmp/err" && [ ! -s "$tmp/err" ] || fail "whole frames warned: $(cat "$tmp/err")"
 # a pipe delivering half an item at the end: the whole items pass, the rest is named on stderr
 head -c 28 "$tmp/x.cf32" | "$qsdr" block copy type=cf32 > "$tmp/c.cf32" 2>"$tmp/err" || fail "qsdr block copy from a pipe failed"
 [ "$(wc -c < "$tmp/c.cf32")" -eq 24 ] || fail "copy of 3.5 cf32 items from a pipe gave $(wc -c < "$tmp/c.cf32") bytes, want 24"

@@ -44,6 +44,9 @@ int qsdr_flowgraph_param(qsdr_flowgraph_t *fg, const char *id, const char *name,
 int qsdr_flowgraph_connect(qsdr_flowgraph_t *fg, const char *src, const char *src_port,
                            const char *dst, const char *dst_port);
 
+/* The name that error messages and the configuration echo give a flowgraph built through this
+ * API ("flowgraph" and "(api)" without one; a loaded flowgraph is named by its file). */
+int qsdr_flowgraph_set_name(qsdr_flowgraph_t *fg, const char *name);
 /* Seed from which every block's unset `seed` parameter is derived (default 1). */
 void qsdr_flowgraph_set_seed(qsdr_flowgraph_t *fg, uint64_t seed);
 uint64_t qsdr_flowgraph_get_seed(const qsdr_flowgraph_t *fg);

@@ -99,7 +99,7 @@ qsdr_block_inst *qsdr_fg_find(qsdr_flowgraph_t *fg, const char *id)
     return NULL;
 }
 
-#define WHERE(w) ((w) ? (w) : "flowgraph")
+#define WHERE(w) ((w) ? (w) : fg->origin ? fg->origin : "flowgraph") /* a block's file:line, else the flowgraph's name */
 
 static bool valid_id(const char *id)
 {
@@ -264,6 +264,14 @@ int qsdr_flowgraph_connect(qsdr_flowgraph_t *fg, const char *src, const char *sp
     return qsdr_fg_connect_at(fg, src, sp, dst, dp, NULL);
 }
 
+int qsdr_flowgraph_set_name(qsdr_flowgraph_t *fg, const char *name)
+{
+    char *copy = name ? qsdr_strdup(name) : NULL;
+    if (name && !copy) return qsdr_error(QSDR_ENOMEM, "out of memory");
+    qsdr_free(fg->origin);
+    fg->origin = copy;
+    return QSDR_OK;
+}
 void qsdr_flowgraph_set_seed(qsdr_flowgraph_t *fg, uint64_t seed) { fg->seed = seed; }
 uint64_t qsdr_flowgraph_get_seed(const qsdr_flowgraph_t *fg) { return fg->seed; }
 void qsdr_flowgraph_set_item_limit(qsdr_flowgraph_t *fg, uint64_t n) { fg->item_limit = n; }

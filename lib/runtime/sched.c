@@ -251,6 +251,19 @@ step_result qsdr_block_step(qsdr_block_inst *b, size_t max_items)
             if (c < chunks) chunks = c;
         }
         if (chunks == 0 && any_dead) {
+            /* items that do not make a whole chunk are dropped: say so, unless a stop or an abort
+               cut the stream (a stream that simply ended should have been whole) */
+            for (size_t i = 0; i < nin; i++) {
+                size_t a = qsdr_buffer_avail(b->in[i].buf, b->in[i].reader);
+                if (a && a < b->rate_in && !atomic_load_explicit(&fg->stop_req, memory_order_relaxed) &&
+                    !atomic_load_explicit(&fg->abort_req, memory_order_relaxed)) {
+                    /* under --items the sources were cut where the user said: information only */
+                    qsdr_log_raw(fg->item_limit ? QSDR_LOG_INFO : QSDR_LOG_WARN, __FILE__, __LINE__,
+                                 "%s: input '%s' ended with %zu item%s left over, less than the %zu it takes at a time; dropped",
+                                 b->log_prefix, d->inputs[i].name, a, a == 1 ? "" : "s", b->rate_in);
+                    break;
+                }
+            }
             qsdr_block_finish(b);
             return STEP_FINISHED;
         }
