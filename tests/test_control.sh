@@ -51,6 +51,11 @@ done
 "$qsdr" ctl "$ep" list | grep -q '"name":"bits","value":"2","settable":true' || fail "list"
 kill -INT $pid; wait $pid || fail "flowgraph exit"
 pid=
+# the refusals are the client's errors: the run logs them as warnings ("qsdr error:" in the log
+# of a run that went on and exited 0 read as a failure) and says no error
+grep -q "^qsdr warning: control request refused: 'adc.bits': value 12 out of range, allowed \[1, 8\]" "$tmp/err" ||
+    fail "refusal not logged as a warning: $(cat "$tmp/err")"
+grep -q "^qsdr error" "$tmp/err" && fail "a refused request logged an error: $(cat "$tmp/err")"
 # only loopback / ipc unless allowed explicitly
 "$qsdr" run "$tmp/live.yml" -q --control tcp://0.0.0.0:5999 2>"$tmp/err"; [ $? -eq 2 ] || fail "remote bind should be refused"
 grep -q "not a loopback or ipc endpoint" "$tmp/err" || fail "remote bind message"

@@ -71,6 +71,10 @@ int qsdr_log_error(int code, const char *file, int line, const char *fmt, ...)
 void *qsdr_log_error_null(int code, const char *file, int line, const char *fmt, ...)
     __attribute__((format(printf, 4, 5)));
 
+/* While a refusal prefix is set on this thread, errors are still recorded (qsdr_last_error) but
+ * logged as warnings, after the prefix ("control request refused: ..."): for code that refuses
+ * a request and goes on, such as the control port serving a running flowgraph. NULL ends it. */
+void qsdr_log_refusals(const char *prefix);
 /* The text of the last error logged on this thread (empty if none). */
 const char *qsdr_last_error(void);
 void qsdr_clear_error(void);

@@ -129,6 +129,7 @@ char *qsdr_control_handle(qsdr_flowgraph_t *fg, const char *req, size_t len)
 static void *serve(void *arg)
 {
     qsdr_control_t *c = arg;
+    qsdr_log_refusals("control request refused"); /* a bad request is the client's error, not the run's */
     while (!atomic_load(&c->stop)) {
         zmq_pollitem_t it = {c->sock, 0, ZMQ_POLLIN, 0};
         if (zmq_poll(&it, 1, 100) <= 0) continue;

@@ -80,9 +80,11 @@ static _Atomic int g_level = -1;
 static _Thread_local char g_last_error[1400];
 static _Thread_local const char *g_prefix;
 static _Thread_local unsigned long g_errors; /* errors logged on this thread (qsdr_error_count) */
+static _Thread_local const char *g_refusal;  /* qsdr_log_refusals */
 
 /* Internal: while set, every message on this thread is prefixed (e.g. "f.yml:12: block 'awgn'"). */
 void qsdr_log_set_prefix(const char *prefix) { g_prefix = prefix; }
+void qsdr_log_refusals(const char *prefix) { g_refusal = prefix; }
 
 static qsdr_log_level level_from_env(void)
 {
@@ -123,7 +125,12 @@ static void emit(qsdr_log_level level, const char *file, int line, const char *m
     }
     if (level == QSDR_LOG_ERROR) {
         snprintf(g_last_error, sizeof g_last_error, "%s", msg);
-        g_errors++;
+        if (g_refusal) { /* a refused request: the caller gets the error, the log a warning */
+            snprintf(pbuf, sizeof pbuf, "%.60s: %.1300s", g_refusal, g_last_error);
+            msg = pbuf;
+            level = QSDR_LOG_WARN;
+        } else
+            g_errors++;
     }
     if (level < qsdr_log_get_level()) return;
     if (g_sink) {

@@ -73,9 +73,11 @@ void qsdr_block_process_requests(qsdr_block_inst *b)
             uint64_t at = b->d->n_inputs ? b->n_consumed : b->n_produced;
             pthread_mutex_unlock(&b->req_mu); /* set_param may log; don't hold the lock */
             qsdr_log_set_prefix(b->log_prefix);
+            qsdr_log_refusals("live change refused"); /* the caller gets the error; the stream goes on */
             qsdr_clear_error();
             int rc = b->d->set_param(b->state, p->name, r->value);
             if (rc != QSDR_OK) r->error = qsdr_strdup(qsdr_last_error()); /* for the caller's thread */
+            qsdr_log_refusals(NULL);
             qsdr_log_set_prefix(NULL);
             if (rc == QSDR_OK) {
                 char key[QSDR_TAG_KEY_MAX];
@@ -105,7 +107,9 @@ void qsdr_block_process_requests(qsdr_block_inst *b)
         } else {
             pthread_mutex_unlock(&b->req_mu);
             qsdr_clear_error();
+            qsdr_log_refusals("message refused");
             int rc = b->d->message ? b->d->message(b->state, r->key, &r->msg) : QSDR_ENOTSUP;
+            qsdr_log_refusals(NULL);
             if (rc != QSDR_OK) r->error = qsdr_strdup(qsdr_last_error());
             pthread_mutex_lock(&b->req_mu);
             complete_request(b, r, rc, b->n_consumed);
