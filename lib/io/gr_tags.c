@@ -230,7 +230,7 @@ int qsdr_gr_header_parse(const uint8_t *m, size_t n, size_t *hdr_len, uint64_t *
         return QSDR_EFORMAT;
     }
     if (m[2] != QSDR_GR_HEADER_VERSION) {
-        snprintf(err, errlen, "tag header version %u not supported (this qsdr reads version %u, GNU Radio 3.10)", m[2], QSDR_GR_HEADER_VERSION);
+        snprintf(err, errlen, "tag header version %u not supported (this qsdr reads version %u, GNU Radio 3.10)", (unsigned)m[2], (unsigned)QSDR_GR_HEADER_VERSION);
         return QSDR_EFORMAT;
     }
     *offset = le64(m + 3);
