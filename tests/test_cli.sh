@@ -117,6 +117,9 @@ printf '\x00\x00\x00\x3f\x00\x00\x80\xbe\x00\x00\x80\xbf\x00\x00\x00\x3f\x00\x00
 got=$(od -An -v -tf4 -w64 "$tmp/y.cf32" | tr -s ' ' | sed 's/^ //; s/ $//')
 [ "$got" = "1 -1 -1 1 1 1 1 -1" ] || fail "filter output wrong: $got"
 "$qsdr" block ber >/dev/null 2>&1; [ $? -eq 2 ] || fail "a 2-input block as a filter should exit 2"
+# the ADC's statistics say how its input sits against the full scale (input rms 0.43 here)
+out=$("$qsdr" run "$src/flowgraphs/qpsk_rrc_onebit.yml" --set adc.bits=3 --set adc.full_scale=0.2 --set ber.max_bits=20000 2>&1) || fail "adc stats run: $out"
+echo "$out" | grep -q '^adc .* input_rms=0\.4[0-9]* clipped=0\.[3-9]' || fail "adc statistics: $out"
 # a filter's errors name the command and the block (they said "flowgraph: block 'blk'")
 head -c 40 /dev/zero | tr '\0' x | "$qsdr" block turbo_encoder k=40 >/dev/null 2>"$tmp/err"; rc=$?
 [ $rc -eq 1 ] && grep -q "^qsdr error: qsdr block: block 'blk' (turbo_encoder): turbo encoder: input bit 0 is 120, expected 0 or 1" "$tmp/err" ||

@@ -10,6 +10,8 @@ struct qsdr_adc {
     bool agc;
     float alpha;
     float pow_est; /* AGC: running mean of x^2 per real component */
+    uint64_t n_comp, n_clip; /* real components seen, and those beyond the outer levels */
+    double sumsq;            /* of the input components (qsdr_adc_stats) */
 };
 
 /* Optimum uniform-quantizer loading fs/sigma for a Gaussian input (step sizes from J. Max,
@@ -53,9 +55,10 @@ int qsdr_adc_set_full_scale(qsdr_adc_t *q, float fs)
     return QSDR_OK;
 }
 
-static inline float quant(float x, float step, float inv_step, float kmin, float kmax)
+static inline float quant(float x, float step, float inv_step, float kmin, float kmax, unsigned *clip)
 {
     float k = floorf(x * inv_step);
+    *clip += (k < kmin) | (k > kmax);
     k = k < kmin ? kmin : (k > kmax ? kmax : k);
     return (k + 0.5f) * step;
 }
@@ -64,12 +67,26 @@ int qsdr_adc_execute(qsdr_adc_t *q, const qsdr_cf32 *x, size_t n, qsdr_cf32 *y)
 {
     const float levels = (float)(1u << q->bits);
     const float kmax = levels * 0.5f - 1.0f, kmin = -levels * 0.5f;
-    for (size_t i = 0; i < n; i++)
-        if (!isfinite(x[i].re) || !isfinite(x[i].im))
-            return qsdr_error(QSDR_ERANGE, "ADC input sample %zu of this chunk is not finite (%g, %g)", i, x[i].re, x[i].im);
+    /* one pass for the input power (statistics only) and the NaN/Inf check: the sum of squares
+       is finite unless a sample is not (or squares overflow: then look sample by sample) */
+    const float *v = (const float *)x;
+    float acc[8] = {0};
+    size_t m = 2 * n, i = 0;
+    for (; i + 8 <= m; i += 8)
+        for (int k = 0; k < 8; k++) acc[k] += v[i + k] * v[i + k];
+    float ss = 0;
+    for (; i < m; i++) ss += v[i] * v[i];
+    for (int k = 0; k < 8; k++) ss += acc[k];
+    if (!isfinite(ss))
+        for (size_t j = 0; j < n; j++)
+            if (!isfinite(x[j].re) || !isfinite(x[j].im))
+                return qsdr_error(QSDR_ERANGE, "ADC input sample %zu of this chunk is not finite (%g, %g)", j, x[j].re, x[j].im);
+    q->sumsq += ss;
+    q->n_comp += 2 * (uint64_t)n;
+    unsigned clip = 0;
     if (!q->agc) {
         float step = 2.0f * q->fs / levels, inv = 1.0f / step;
-        if (q->bits == 1) {
+        if (q->bits == 1) { /* a sign does not clip */
             float h = 0.5f * q->fs;
             for (size_t i = 0; i < n; i++) {
                 y[i].re = x[i].re >= 0 ? h : -h;
@@ -78,9 +95,10 @@ int qsdr_adc_execute(qsdr_adc_t *q, const qsdr_cf32 *x, size_t n, qsdr_cf32 *y)
             return QSDR_OK;
         }
         for (size_t i = 0; i < n; i++) {
-            y[i].re = quant(x[i].re, step, inv, kmin, kmax);
-            y[i].im = quant(x[i].im, step, inv, kmin, kmax);
+            y[i].re = quant(x[i].re, step, inv, kmin, kmax, &clip);
+            y[i].im = quant(x[i].im, step, inv, kmin, kmax, &clip);
         }
+        q->n_clip += clip;
         return QSDR_OK;
     }
     const float a = q->alpha, load = g_load[q->bits];
@@ -89,9 +107,17 @@ int qsdr_adc_execute(qsdr_adc_t *q, const qsdr_cf32 *x, size_t n, qsdr_cf32 *y)
         p = (1.0f - a) * p + a * 0.5f * (x[i].re * x[i].re + x[i].im * x[i].im);
         float fs = load * sqrtf(p > 1e-30f ? p : 1e-30f);
         float step = 2.0f * fs / levels, inv = 1.0f / step;
-        y[i].re = quant(x[i].re, step, inv, kmin, kmax);
-        y[i].im = quant(x[i].im, step, inv, kmin, kmax);
+        y[i].re = quant(x[i].re, step, inv, kmin, kmax, &clip);
+        y[i].im = quant(x[i].im, step, inv, kmin, kmax, &clip);
     }
     q->pow_est = p;
+    q->n_clip += q->bits > 1 ? clip : 0;
     return QSDR_OK;
+}
+
+void qsdr_adc_stats(const qsdr_adc_t *q, uint64_t *components, uint64_t *clipped, double *rms)
+{
+    if (components) *components = q->n_comp;
+    if (clipped) *clipped = q->n_clip;
+    if (rms) *rms = q->n_comp ? sqrt(q->sumsq / (double)q->n_comp) : 0;
 }

@@ -227,6 +227,16 @@ QSDR_TEST(adc_levels, "unit", "b-bit ADC: mid-rise levels, clipping, 1 bit = sig
             }
         }
         if (bits == 1) QSDR_CHECK(y[0].re == 1.0f && y[0].im == -1.0f);
+        /* statistics: 10 components, of which +10 and -10 lie beyond full scale 2 (+-1.999 are
+           still inside the outer levels); a 1-bit ADC (a sign) never clips; the input rms is
+           that of the ten values */
+        uint64_t nc, ncl;
+        double rms, want = 0;
+        qsdr_adc_stats(q, &nc, &ncl, &rms);
+        for (int i = 0; i < 5; i++) want += x[i].re * x[i].re + x[i].im * x[i].im;
+        QSDR_CHECK_EQ_INT((int)nc, 10);
+        QSDR_CHECK_EQ_INT((int)ncl, bits == 1 ? 0 : 2);
+        QSDR_CHECK_NEAR(rms, sqrt(want / 10), 1e-6);
         qsdr_log_set_level(QSDR_LOG_OFF);
         qsdr_cf32 bad = {NAN, 0};
         QSDR_CHECK(qsdr_adc_execute(q, &bad, 1, y) == QSDR_ERANGE);
