@@ -226,6 +226,45 @@ static int load_variables(loader *L, yaml_node_t *n)
     return QSDR_OK;
 }
 
+/* "<<: *a" or "<<: [*a, *b]" inside a block's params: set the merged mapping's parameters that
+ * the params mapping itself does not give (earlier aliases in a list win, as in YAML 1.1) */
+static int merge_params(loader *L, qsdr_flowgraph_t *fg, const char *id, yaml_node_t *params, yaml_node_t *key, yaml_node_t *v)
+{
+    yaml_node_item_t one = 0, *items = &one, *end = &one + 1;
+    if (v->type == YAML_SEQUENCE_NODE) items = v->data.sequence.items.start, end = v->data.sequence.items.top;
+    char where[600];
+    for (yaml_node_item_t *it = items; it < end; it++) {
+        yaml_node_t *m = v->type == YAML_SEQUENCE_NODE ? yaml_document_get_node(L->doc, *it) : v;
+        if (!m || m->type != YAML_MAPPING_NODE)
+            return lerr(L, key, "block '%s': '<<' merges a mapping of parameters (an alias such as *common, or a list of them)", id);
+        for (yaml_node_pair_t *pr = m->data.mapping.pairs.start; pr < m->data.mapping.pairs.top; pr++) {
+            yaml_node_t *k = yaml_document_get_node(L->doc, pr->key), *pv = yaml_document_get_node(L->doc, pr->value);
+            const char *pname = scalar(k);
+            if (!pname || !strcmp(pname, "<<")) return lerr(L, k, "block '%s': a merged mapping holds plain parameter names only", id);
+            bool given = false; /* by the params mapping itself, or an earlier merged mapping */
+            for (yaml_node_pair_t *q = params->data.mapping.pairs.start; q < params->data.mapping.pairs.top && !given; q++) {
+                const char *o = scalar(yaml_document_get_node(L->doc, q->key));
+                given = o && !strcmp(o, pname);
+            }
+            for (yaml_node_item_t *e = items; e < it && !given; e++) {
+                yaml_node_t *pm = yaml_document_get_node(L->doc, *e);
+                for (yaml_node_pair_t *q = pm->data.mapping.pairs.start; q < pm->data.mapping.pairs.top && !given; q++) {
+                    const char *o = scalar(yaml_document_get_node(L->doc, q->key));
+                    given = o && !strcmp(o, pname);
+                }
+            }
+            if (given) continue;
+            char *text = node_text(L, pv);
+            if (!text) return QSDR_EINVAL;
+            snprintf(where, sizeof where, "%s:%d (merged at line %d)", L->file, line_of(k), line_of(key));
+            int rc = qsdr_fg_param_at(fg, id, pname, text, where);
+            qsdr_free(text);
+            if (rc) return rc;
+        }
+    }
+    return QSDR_OK;
+}
+
 static int load_blocks(loader *L, qsdr_flowgraph_t *fg, yaml_node_t *n)
 {
     if (n->type != YAML_SEQUENCE_NODE) return lerr(L, n, "'blocks' must be a list of {id, type, params}");
@@ -266,17 +305,27 @@ static int load_blocks(loader *L, qsdr_flowgraph_t *fg, yaml_node_t *n)
         if (params && params->type == YAML_SCALAR_NODE && !*scalar(params)) params = NULL; /* "params:" left empty */
         if (params) {
             if (params->type != YAML_MAPPING_NODE) return lerr(L, params, "block '%s': 'params' must be a mapping of name: value", id);
-            for (yaml_node_pair_t *pr = params->data.mapping.pairs.start; pr < params->data.mapping.pairs.top; pr++) {
-                yaml_node_t *k = yaml_document_get_node(L->doc, pr->key), *v = yaml_document_get_node(L->doc, pr->value);
-                const char *pname = scalar(k);
-                if (!pname) return lerr(L, k, "parameter names must be plain words");
-                char *text = node_text(L, v);
-                if (!text) return QSDR_EINVAL;
-                snprintf(where, sizeof where, "%s:%d", L->file, line_of(k));
-                rc = qsdr_fg_param_at(fg, id, pname, text, where);
-                qsdr_free(text);
-                if (rc) return rc;
-            }
+            /* YAML merge keys: "<<: *common" (or a list of aliases) takes the parameters of the
+               anchored mapping(s), under those given here; first the merged ones, then these */
+            for (int pass = 0; pass < 2; pass++)
+                for (yaml_node_pair_t *pr = params->data.mapping.pairs.start; pr < params->data.mapping.pairs.top; pr++) {
+                    yaml_node_t *k = yaml_document_get_node(L->doc, pr->key), *v = yaml_document_get_node(L->doc, pr->value);
+                    const char *pname = scalar(k);
+                    if (!pname) return lerr(L, k, "parameter names must be plain words");
+                    bool merge = !strcmp(pname, "<<");
+                    if (merge != (pass == 0)) continue;
+                    if (merge) {
+                        rc = merge_params(L, fg, id, params, k, v);
+                        if (rc) return rc;
+                        continue;
+                    }
+                    char *text = node_text(L, v);
+                    if (!text) return QSDR_EINVAL;
+                    snprintf(where, sizeof where, "%s:%d", L->file, line_of(k));
+                    rc = qsdr_fg_param_at(fg, id, pname, text, where);
+                    qsdr_free(text);
+                    if (rc) return rc;
+                }
         }
     }
     return QSDR_OK;

@@ -88,6 +88,37 @@ QSDR_TEST(expr_eval, "unit", "flowgraph arithmetic: precedence, parentheses, fun
     QSDR_CHECK(qsdr_expr_eval("2 2", lookup, NULL, &v, err, sizeof err) == QSDR_EINVAL);
 }
 
+QSDR_TEST(yaml_merge_keys, "unit", "YAML aliases and merge keys (<<: *a, <<: [*a, *b]) in block params; the block's own keys win")
+{
+    const char *y = "blocks:\n"
+                    "  - {id: src, type: null_source}\n"
+                    "  - {id: m1, type: mapper, params: &q16 {modulation: qam16}}\n"
+                    "  - {id: d1, type: demapper, params: {<<: *q16, method: maxlog}}\n"
+                    "  - {id: d2, type: demapper, params: {<<: *q16, modulation: qpsk}}\n"
+                    "  - {id: d3, type: demapper, params: {<<: [&ml {method: maxlog, modulation: bpsk}, *q16]}}\n"
+                    "  - {id: d4, type: demapper, params: *q16}\n"
+                    "  - {id: snk, type: null_sink}\n"
+                    "connections: [src -> m1, m1 -> d1, m1 -> d2, m1 -> d3, m1 -> d4, d1 -> snk]\n";
+    qsdr_flowgraph_t *fg = NULL;
+    QSDR_REQUIRE(qsdr_flowgraph_load_string(y, "m.yml", NULL, &fg) == QSDR_OK);
+    const char *want[][3] = {{"d1", "qam16", "maxlog"}, {"d2", "qpsk", "exact"}, {"d3", "bpsk", "maxlog"}, {"d4", "qam16", "exact"}};
+    for (int i = 0; i < 4; i++) {
+        char path[64], buf[64];
+        snprintf(path, sizeof path, "%s.modulation", want[i][0]);
+        QSDR_CHECK_MSG(qsdr_flowgraph_get(fg, path, buf, sizeof buf) == QSDR_OK && !strcmp(buf, want[i][1]), "%s = %s", path, buf);
+        snprintf(path, sizeof path, "%s.method", want[i][0]);
+        QSDR_CHECK_MSG(qsdr_flowgraph_get(fg, path, buf, sizeof buf) == QSDR_OK && !strcmp(buf, want[i][2]), "%s = %s", path, buf);
+    }
+    qsdr_flowgraph_destroy(&fg);
+    /* a merge of something that is not a mapping names the line and says what '<<' takes */
+    const char *bad = "blocks:\n  - {id: src, type: null_source}\n  - {id: m, type: mapper, params: {<<: 3}}\n"
+                      "connections: [src -> m]\n";
+    qsdr_log_set_level(QSDR_LOG_OFF);
+    QSDR_CHECK(qsdr_flowgraph_load_string(bad, "b.yml", NULL, &fg) == QSDR_EINVAL);
+    QSDR_CHECK_MSG(strstr(qsdr_last_error(), "b.yml:3") && strstr(qsdr_last_error(), "'<<' merges a mapping"), "%s", qsdr_last_error());
+    qsdr_log_set_level(QSDR_LOG_INFO);
+}
+
 QSDR_TEST(yaml_variables_overrides, "unit", "variables, ${} arithmetic, --set of variables and block parameters")
 {
     const char *y = "variables:\n  sps: 4\n  twice: ${sps * 2}\n  name: probe\n"
