@@ -122,4 +122,25 @@ grep -q "^INTERRUPTED (Ctrl-C) in two-step end-to-end, step [0-9]* of 100000; tx
     fail "report: $(cat "$T/aei/report.txt")"
 [ -s "$T/aei/tx.safetensors" ] && [ -s "$T/aei/rx.safetensors" ] && [ ! -e "$T/aei/rx_multibit.safetensors" ] || fail "files: $(ls "$T/aei")"
 "$QSDR" model info "$T/aei/rx.safetensors" 2>/dev/null | grep -q "training was INTERRUPTED (two-step end-to-end, step [0-9]* of 100000)" || fail "model info"
+# a convolutional model on generated blobs: the input shape [1, 4, 4] needs 16-d blobs (the
+# error says which key), then it trains and evaluates on the integer engine
+cat >"$T/cnn.yml" <<'YML'
+input: [1, 4, 4]
+quant: {weight: dorefa, act: auto, bits: 4}
+layers:
+  - {type: conv2d, out: 8, kernel: 3, pad: 1}
+  - {type: relu}
+  - {type: maxpool, kernel: 2}
+  - {type: flatten}
+  - {type: linear, out: 3}
+loss: cross_entropy
+train: {epochs: 3, batch: 32, optimizer: adam, lr: 0.01}
+data: {kind: blobs, n: 600, classes: 3, seed: 3, test: 200}
+YML
+"$QSDR" train "$T/cnn.yml" --out "$T/cnn" -q >/dev/null 2>"$T/e"; [ $? -eq 2 ] && grep -q "data has 2 features but the model's input takes 16 (blobs: set data.dims to it)" "$T/e" ||
+    fail "cnn dims: $(cat "$T/e")"
+sed -i 's/test: 200}/test: 200, dims: 16}/' "$T/cnn.yml"
+"$QSDR" train "$T/cnn.yml" --out "$T/cnn" -q >"$T/o" 2>&1 || fail "cnn train: $(cat "$T/o")"
+"$QSDR" model eval "$T/cnn/model.safetensors" --bits 4 >"$T/eval" || fail "cnn eval"
+awk '$1 == "4" { if ($2 < 0.9 || $2 != $3) exit 1; found = 1 } END { exit !found }' "$T/eval" || fail "cnn eval: $(cat "$T/eval")"
 echo "nn cli: ok"

@@ -112,7 +112,8 @@ int qsdr_nn_dataset_from_spec(const qsdr_nn_model *m, qsdr_nn_dataset *train, qs
     } else
         return qsdr_error(QSDR_EINVAL, "%s: data.kind must be spirals or blobs", origin);
     if (!rc && train->features != qsdr_nn_in_features(m))
-        rc = qsdr_error(QSDR_ERANGE, "%s: data has %zu features but the model's input takes %zu", origin, train->features, qsdr_nn_in_features(m));
+        rc = qsdr_error(QSDR_ERANGE, "%s: data has %zu features but the model's input takes %zu%s", origin, train->features,
+                        qsdr_nn_in_features(m), !strcmp(k->valuestring, "blobs") ? " (blobs: set data.dims to it)" : " (spirals are 2-d points)");
     if (!rc && train->classes > qsdr_nn_out_features(m))
         rc = qsdr_error(QSDR_ERANGE, "%s: data has %zu classes but the model has %zu outputs", origin, train->classes, qsdr_nn_out_features(m));
     if (rc) {
