@@ -52,15 +52,19 @@ static int td_create(qsdr_block_ctx *ctx, void **state)
                           (size_t)qsdr_ctx_uint(ctx, "k"), up);
     }
     int impl = qsdr_ctx_enum(ctx, "impl"); /* auto | float | fast */
-    bool fast_ok = c.algo == QSDR_TURBO_MAXLOG && c.scaling == 0.75f && c.stop == QSDR_TURBO_STOP_NONE && !s->soft;
+    bool fast_ok = c.algo == QSDR_TURBO_MAXLOG && c.scaling == 0.75f && !s->soft;
     if (impl == 2 && !fast_ok) {
         td_destroy(s);
-        return qsdr_error(QSDR_EINVAL, "parameter 'impl': the fast decoder is max-log with scaling 0.75, no early stop and hard output only");
+        return qsdr_error(QSDR_EINVAL, "parameter 'impl': the fast decoder is max-log with scaling 0.75 and hard output only");
+    }
+    if (c.stop == QSDR_TURBO_STOP_CRC && c.crc == QSDR_CRC_NONE) {
+        td_destroy(s);
+        return qsdr_error(QSDR_EINVAL, "parameter 'early_stop': crc needs a CRC in the frames (crc: crc24a or crc24b)");
     }
     size_t lanes = 1;
     if (impl == 2 || (impl == 0 && fast_ok)) {
         s->fast = qsdr_turbo_fast_create(s->k, c.iterations, c.rate, qsdr_ctx_enum(ctx, "precision") == 1 ? "int8" : "int16");
-        if (!s->fast) {
+        if (!s->fast || qsdr_turbo_fast_set_stop(s->fast, c.stop, c.crc)) {
             td_destroy(s);
             return QSDR_EINVAL;
         }
@@ -109,7 +113,7 @@ static int td_work(void *st, qsdr_work_io *io)
             }
             s->frames += nb;
             s->batches++;
-            s->iterations += nb * (uint64_t)s->iters;
+            s->iterations = qsdr_turbo_fast_iterations(s->fast);
             f += nb;
         }
         return QSDR_OK;
@@ -147,7 +151,7 @@ static const qsdr_param_desc td_params[] = {
     {"crc", QSDR_PARAM_ENUM, "none", 1, 0, "", "CRC in the last 24 of the K bits (removed from the output)", 0, "none|crc24a|crc24b"},
     {"soft", QSDR_PARAM_BOOL, "false", 1, 0, "", "output a-posteriori LLRs (f32, log P(0)/P(1)) instead of bits", 0, NULL},
     {"impl", QSDR_PARAM_ENUM, "auto", 1, 0, "",
-     "auto: the int16 SIMD decoder when the settings allow it (maxlog, scaling 0.75, no early stop, hard output), else the float reference", 0,
+     "auto: the int16 SIMD decoder when the settings allow it (maxlog, scaling 0.75, hard output), else the float reference", 0,
      "auto|float|fast"},
     {"precision", QSDR_PARAM_ENUM, "int16", 1, 0, "", "fixed-point width of the fast decoder (int8: twice the frames per SIMD register)", 0,
      "int16|int8"},

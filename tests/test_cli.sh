@@ -120,6 +120,14 @@ got=$(od -An -v -tf4 -w64 "$tmp/y.cf32" | tr -s ' ' | sed 's/^ //; s/ $//')
 # the ADC's statistics say how its input sits against the full scale (input rms 0.43 here)
 out=$("$qsdr" run "$src/flowgraphs/qpsk_rrc_onebit.yml" --set adc.bits=3 --set adc.full_scale=0.2 --set ber.max_bits=20000 2>&1) || fail "adc stats run: $out"
 echo "$out" | grep -q '^adc .* input_rms=0\.4[0-9]* clipped=0\.[3-9]' || fail "adc statistics: $out"
+# early termination runs on the fast (SIMD) decoder: it fell back to the float reference, 11x
+# slower, so enabling it made decoding slower; CRC stopping needs frames with a CRC
+out=$("$qsdr" run "$src/flowgraphs/turbo_bpsk_awgn.yml" --set awgn.ebn0_db=2 --set enc.crc=crc24b --set dec.crc=crc24b \
+      --set dec.early_stop=crc --set ber.frame_size=6120 --set ber.max_bits=612000 2>&1) || fail "early stop run: $out"
+echo "$out" | grep -q '^dec .* fast=1 .*avg_iterations=[1-3]\.[0-9]* crc_failures=0' && echo "$out" | grep -q 'BER = 0.000000e+00' ||
+    fail "early stop: $out"
+out=$("$qsdr" run "$src/flowgraphs/turbo_bpsk_awgn.yml" --set dec.early_stop=crc 2>&1); rc=$?
+[ $rc -eq 2 ] && echo "$out" | grep -q "parameter 'early_stop': crc needs a CRC in the frames" || fail "crc stop without a CRC: rc $rc: $out"
 # a filter's errors name the command and the block (they said "flowgraph: block 'blk'")
 head -c 40 /dev/zero | tr '\0' x | "$qsdr" block turbo_encoder k=40 >/dev/null 2>"$tmp/err"; rc=$?
 [ $rc -eq 1 ] && grep -q "^qsdr error: qsdr block: block 'blk' (turbo_encoder): turbo encoder: input bit 0 is 120, expected 0 or 1" "$tmp/err" ||

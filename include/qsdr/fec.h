@@ -93,6 +93,15 @@ const char *qsdr_turbo_fast_impl(const qsdr_turbo_fast_t *q);
 /* Decode nframes frames: l_n holds nframes x n LLRs, v_k receives nframes x k bits.
  * Returns QSDR_OK or QSDR_ERANGE for a NaN LLR. */
 int qsdr_turbo_fast_execute(qsdr_turbo_fast_t *q, const float *l_n, size_t nframes, uint8_t *v_k);
+/* Early termination, as the float decoder's: QSDR_TURBO_STOP_CRC (the CRC in the last 24 of
+ * the K bits checks; crc names it) or QSDR_TURBO_STOP_AGREE (a frame's decisions equal the
+ * previous iteration's, from the second on). Each frame keeps the decisions of the iteration it
+ * stopped at (the same bits as decoding it with that many iterations); a batch stops when all of
+ * its frames have, so the time saved depends on the slowest frame of each batch. */
+int qsdr_turbo_fast_set_stop(qsdr_turbo_fast_t *q, qsdr_turbo_stop stop, qsdr_crc_type crc);
+/* Iterations run, summed over every frame decoded so far (with early termination, fewer than
+ * frames x iterations). */
+uint64_t qsdr_turbo_fast_iterations(const qsdr_turbo_fast_t *q);
 
 #ifdef __cplusplus
 }

@@ -35,7 +35,19 @@ struct qsdr_turbo_fast {
     uint8_t *hard; /* K x lanes */
     float *d;      /* one frame's depunctured LLRs */
     int16_t *qd;   /* lanes x 3 (K+4) quantized mother-code LLRs */
+    /* early termination (qsdr_turbo_fast_set_stop): this iteration's and the previous one's
+       decisions (K x lanes, like hard), per lane the iteration it stopped at (0: running) */
+    qsdr_turbo_stop stop;
+    qsdr_crc_type crc;
+    uint8_t *cur, *prev;
+    unsigned *done_at;
+    uint64_t iter_total; /* iterations run, summed over the frames decoded */
 };
+/* Generator polynomial of a CRC24 type without the x^24 term (crc.c). */
+uint32_t qsdr_crc24_poly(qsdr_crc_type t);
+/* Early termination after iteration it (1-based): takes q->cur (this iteration's decisions) into
+ * q->hard for the lanes still running, marks the lanes that stop; true when every lane has. */
+bool qsdr_tf_stop_check(struct qsdr_turbo_fast *q, unsigned it);
 
 /* Position of tail bit t (0..11: x_K z_K x_K+1 z_K+1 x_K+2 z_K+2, then the same for the second
  * encoder) in the mother code d0|d1|d2: stream t % 3, index K + t / 3 (TS 36.212 5.1.3.2.2). */

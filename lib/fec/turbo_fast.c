@@ -442,10 +442,82 @@ qsdr_turbo_fast_t *qsdr_turbo_fast_create(size_t k, unsigned iterations, qsdr_tu
     return q;
 }
 
+int qsdr_turbo_fast_set_stop(qsdr_turbo_fast_t *q, qsdr_turbo_stop stop, qsdr_crc_type crc)
+{
+    if ((int)stop < 0 || stop > QSDR_TURBO_STOP_AGREE || (int)crc < 0 || crc > QSDR_CRC24B)
+        return qsdr_error(QSDR_EINVAL, "qsdr_turbo_fast_set_stop: bad stop rule or CRC type");
+    if (stop == QSDR_TURBO_STOP_CRC && crc == QSDR_CRC_NONE)
+        return qsdr_error(QSDR_EINVAL, "qsdr_turbo_fast_set_stop: early stop by CRC needs a CRC type (crc24a or crc24b)");
+    if (stop != QSDR_TURBO_STOP_NONE && !q->cur) {
+        if (q->lanes > 64) return qsdr_error(QSDR_EINTERNAL, "qsdr_turbo_fast_set_stop: %zu lanes (at most 64)", q->lanes);
+        q->cur = qsdr_calloc(q->k, q->lanes);
+        q->prev = qsdr_calloc(q->k, q->lanes);
+        q->done_at = qsdr_calloc(q->lanes, sizeof *q->done_at);
+        if (!q->cur || !q->prev || !q->done_at) {
+            qsdr_free(q->cur), qsdr_free(q->prev), qsdr_free(q->done_at);
+            q->cur = q->prev = NULL, q->done_at = NULL;
+            return qsdr_error(QSDR_ENOMEM, "qsdr_turbo_fast_set_stop: out of memory");
+        }
+    }
+    q->stop = stop;
+    q->crc = crc;
+    return QSDR_OK;
+}
+
+uint64_t qsdr_turbo_fast_iterations(const qsdr_turbo_fast_t *q) { return q->iter_total; }
+
+bool qsdr_tf_stop_check(qsdr_turbo_fast_t *q, unsigned it)
+{
+    const size_t k = q->k, L = q->lanes;
+    /* per lane: 0xFF while it iterates; decisions that changed; its CRC register. One pass over
+       the decisions (K x lanes, lanes contiguous: the loops over lanes vectorise) */
+    uint8_t run[64], diff[64] = {0};
+    uint32_t crc[64] = {0};
+    for (size_t l = 0; l < L; l++) run[l] = q->done_at[l] ? 0 : 0xFF;
+    if (q->stop == QSDR_TURBO_STOP_AGREE) {
+        for (size_t i = 0; i < k; i++) {
+            uint8_t *h = q->hard + i * L;
+            const uint8_t *c = q->cur + i * L, *p = q->prev + i * L;
+            for (size_t l = 0; l < L; l++) {
+                h[l] = (uint8_t)((h[l] & ~run[l]) | (c[l] & run[l]));
+                diff[l] |= (uint8_t)(c[l] ^ p[l]);
+            }
+        }
+    } else {
+        /* the bit-serial CRC24 of qsdr_crc24 (crc.c), every lane at once: over all K bits (the
+           CRC included) the register ends at 0 when the frame checks */
+        const uint32_t poly = qsdr_crc24_poly(q->crc);
+        for (size_t i = 0; i < k; i++) {
+            uint8_t *h = q->hard + i * L;
+            const uint8_t *c = q->cur + i * L;
+            for (size_t l = 0; l < L; l++) {
+                h[l] = (uint8_t)((h[l] & ~run[l]) | (c[l] & run[l]));
+                uint32_t fb = ((crc[l] >> 23) ^ c[l]) & 1u;
+                crc[l] = ((crc[l] << 1) & 0xFFFFFFu) ^ (poly & (0u - fb));
+            }
+        }
+    }
+    bool all = true;
+    for (size_t l = 0; l < L; l++) {
+        if (q->done_at[l]) continue;
+        /* agree: as the float decoder, not at the first iteration */
+        bool stop = q->stop == QSDR_TURBO_STOP_AGREE ? it > 1 && !diff[l] : crc[l] == 0;
+        if (stop) q->done_at[l] = it;
+        else all = false;
+    }
+    uint8_t *t = q->cur; /* this iteration's decisions are the next one's previous */
+    q->cur = q->prev;
+    q->prev = t;
+    return all;
+}
+
 void qsdr_turbo_fast_destroy(qsdr_turbo_fast_t **qp)
 {
     if (!qp || !*qp) return;
     qsdr_turbo_fast_t *q = *qp;
+    qsdr_free(q->cur);
+    qsdr_free(q->prev);
+    qsdr_free(q->done_at);
     qsdr_free(q->pi);
     qsdr_aligned_free(q->buf);
     qsdr_free(q->hard);
@@ -589,11 +661,16 @@ int qsdr_turbo_fast_execute(qsdr_turbo_fast_t *q, const float *l_n, size_t nfram
                     if (isnan(l_n[(f0 + lane) * n + i]))
                         return qsdr_error(QSDR_ERANGE, "turbo decoder: input LLR %zu of frame %zu is NaN", i, f0 + lane);
         }
-        /* 2: transpose to [step][lane], 3: decode */
+        /* 2: transpose to [step][lane], 3: decode (with early termination: idle lanes count as
+           stopped, and each frame's iterations are summed) */
         q->transpose(q);
         if (q->bits == 16) transpose_rest16(q);
         else transpose_rest8(q);
+        if (q->stop != QSDR_TURBO_STOP_NONE)
+            for (size_t lane = 0; lane < L; lane++) q->done_at[lane] = lane < nb ? 0 : 1;
         q->decode(q, q->hard);
+        for (size_t lane = 0; lane < nb; lane++)
+            q->iter_total += q->stop != QSDR_TURBO_STOP_NONE && q->done_at[lane] ? q->done_at[lane] : q->iterations;
         /* 4: hard decisions back to frame order, in tiles of steps (L1-resident) */
         for (size_t i0 = 0; i0 < k; i0 += 2 * TRANSPOSE_TILE) {
             size_t i1 = i0 + 2 * TRANSPOSE_TILE < k ? i0 + 2 * TRANSPOSE_TILE : k;

@@ -121,6 +121,11 @@ static void FAST_FN(decode)(qsdr_turbo_fast_t *q, uint8_t *hard)
         for (size_t i = 0; i < k; i++) V_STORE(&la2[i], FAST_FN(scale_ext)(V_LOAD(&le[q->pi[i]])));
         FAST_FN(bcjr)(k, s2, p2, la2, ckpt, win, app, le);
         for (size_t i = 0; i < k; i++) V_STORE(&la1[q->pi[i]], FAST_FN(scale_ext)(V_LOAD(&le[i])));
+        if (q->stop != QSDR_TURBO_STOP_NONE) { /* each lane keeps the decisions it stopped at */
+            for (size_t i = 0; i < k; i++) V_LTZ_MASK(V_LOAD(&app[i]), &q->cur[(size_t)q->pi[i] * V_LANES]);
+            if (qsdr_tf_stop_check(q, it + 1)) return;
+        }
     }
-    for (size_t i = 0; i < k; i++) V_LTZ_MASK(V_LOAD(&app[i]), &hard[(size_t)q->pi[i] * V_LANES]);
+    if (q->stop == QSDR_TURBO_STOP_NONE)
+        for (size_t i = 0; i < k; i++) V_LTZ_MASK(V_LOAD(&app[i]), &hard[(size_t)q->pi[i] * V_LANES]);
 }

@@ -2,6 +2,7 @@
 /* Fast turbo decoder QA: every SIMD variant the CPU supports gives the same hard decisions as
  * the generic C version, bit for bit, on random (noisy) inputs of several K, rates and batch
  * fills; the compile-time trellis tables equal the encoder's trellis. */
+#include <math.h>
 #include <stdbool.h>
 #include <stdlib.h>
 #include <string.h>
@@ -157,4 +158,97 @@ QSDR_TEST(qa_turbo_fast_transpose_variants, "qa",
 #if defined(__x86_64__)
     QSDR_CHECK(runs > 0);
 #endif
+}
+
+/* Early termination: a frame decoded alone stops at the first iteration whose decisions satisfy
+ * the rule (agree: equal to the previous iteration's, from the second; crc: the CRC24B in the
+ * last 24 bits checks), and keeps exactly the decisions of decoding it with that many
+ * iterations; in a batch every lane does the same independently (same decisions, iterations
+ * summed); every variant gives the same decisions and counts (checked against the CPU's best). */
+QSDR_TEST(qa_turbo_fast_early_stop, "qa", "fast turbo decoder early termination (agree, crc): per-frame semantics, batches, every variant bit-exact")
+{
+    const size_t k = 1024, nf = 40, maxit = 8;
+    const qsdr_turbo_rate r = QSDR_TURBO_R13;
+    size_t n = qsdr_turbo_n(k, r);
+    float *l = malloc(nf * n * sizeof *l);
+    uint8_t *u = malloc(nf * k), *batch = malloc(nf * k), *one = malloc(k), *fix = malloc(k), *fix1 = malloc(k), *got = malloc(nf * k);
+    /* frames with a CRC24B, at Eb/N0 from the waterfall (some never converge) to 2 dB */
+    qsdr_turbo_enc_t *e = qsdr_turbo_enc_create(k, r);
+    uint8_t *x = malloc(n);
+    float *w = malloc(n * sizeof *w);
+    for (size_t f = 0; f < nf; f++) {
+        double eb = 0.2 + 1.8 * (double)f / (double)(nf - 1), var = 1.0 / (2.0 * (double)k / (double)n * pow(10, eb / 10));
+        qsdr_rand_bits(71, f * k, k - 24, u + f * k);
+        qsdr_crc24_attach(QSDR_CRC24B, u + f * k, k - 24);
+        qsdr_turbo_enc_execute(e, u + f * k, x);
+        qsdr_randn_f32(72, f * n, n, w);
+        for (size_t i = 0; i < n; i++) l[f * n + i] = (float)(2 * ((x[i] ? -1.0 : 1.0) + sqrt(var) * w[i]) / var);
+    }
+    const qsdr_turbo_stop rules[] = {QSDR_TURBO_STOP_AGREE, QSDR_TURBO_STOP_CRC};
+    for (int bits = 16; bits >= 8; bits -= 8) {
+        /* the semantics on the best variant (fast), then every variant against it */
+        const char *gen = bits == 16 ? "int16" : "int8";
+        for (int ri = 0; ri < 2; ri++) {
+            qsdr_turbo_stop rule = rules[ri];
+            qsdr_turbo_fast_t *b = qsdr_turbo_fast_create(k, maxit, r, gen);
+            QSDR_REQUIRE(b && qsdr_turbo_fast_set_stop(b, rule, QSDR_CRC24B) == QSDR_OK);
+            QSDR_CHECK_EQ_INT(qsdr_turbo_fast_execute(b, l, nf, batch), QSDR_OK);
+            uint64_t sum = 0, early = 0;
+            for (size_t f = 0; f < nf; f++) {
+                qsdr_turbo_fast_t *s = qsdr_turbo_fast_create(k, maxit, r, gen);
+                qsdr_turbo_fast_set_stop(s, rule, QSDR_CRC24B);
+                qsdr_turbo_fast_execute(s, l + f * n, 1, one);
+                unsigned it = (unsigned)qsdr_turbo_fast_iterations(s);
+                qsdr_turbo_fast_destroy(&s);
+                sum += it;
+                early += it < maxit;
+                QSDR_CHECK_MSG(!memcmp(one, batch + f * k, k), "%s rule %d frame %zu: batch and single decisions differ", gen, (int)rule, f);
+                QSDR_REQUIRE(it >= 1 && it <= maxit);
+                /* the same decisions as a fixed count of it iterations, where the rule holds ... */
+                qsdr_turbo_fast_t *d = qsdr_turbo_fast_create(k, it, r, gen);
+                qsdr_turbo_fast_execute(d, l + f * n, 1, fix);
+                qsdr_turbo_fast_destroy(&d);
+                QSDR_CHECK_MSG(!memcmp(one, fix, k), "%s rule %d frame %zu: decisions differ from %u fixed iterations", gen, (int)rule, f, it);
+                bool holds_at_it = false;
+                for (unsigned j = 1; j <= it; j++) { /* ... and at no earlier iteration */
+                    qsdr_turbo_fast_t *dj = qsdr_turbo_fast_create(k, j, r, gen);
+                    qsdr_turbo_fast_execute(dj, l + f * n, 1, fix);
+                    qsdr_turbo_fast_destroy(&dj);
+                    bool holds = rule == QSDR_TURBO_STOP_CRC ? qsdr_crc24_check(QSDR_CRC24B, fix, k - 24) : j > 1 && !memcmp(fix, fix1, k);
+                    memcpy(fix1, fix, k);
+                    if (j < it) QSDR_CHECK_MSG(!holds, "%s rule %d frame %zu: the rule held at iteration %u, stopped at %u", gen, (int)rule, f, j, it);
+                    else holds_at_it = holds;
+                }
+                QSDR_CHECK_MSG(holds_at_it || it == maxit, "%s rule %d frame %zu: stopped at %u without the rule holding", gen, (int)rule, f, it);
+            }
+            QSDR_CHECK_EQ_INT((int)qsdr_turbo_fast_iterations(b), (int)sum);
+            QSDR_CHECK_MSG(early >= nf / 2, "%s rule %d: only %zu of %zu frames stopped early", gen, (int)rule, (size_t)early, nf);
+            printf("  %s, %s: %.2f iterations per frame (at most %zu)\n", gen, ri ? "crc" : "agree", (double)sum / (double)nf, maxit);
+            /* every SIMD variant: the same decisions and iteration count */
+            for (size_t vi = 0; qsdr_turbo_fast_variant_name(vi); vi++) {
+                const char *vn = qsdr_turbo_fast_variant_name(vi);
+                if ((strstr(vn, "_i8") != NULL) != (bits == 8)) continue;
+                qsdr_log_set_level(QSDR_LOG_OFF);
+                qsdr_turbo_fast_t *v = qsdr_turbo_fast_create(k, maxit, r, vn);
+                qsdr_log_set_level(QSDR_LOG_INFO);
+                if (!v) continue;
+                qsdr_turbo_fast_set_stop(v, rule, QSDR_CRC24B);
+                memset(got, 7, nf * k);
+                qsdr_turbo_fast_execute(v, l, nf, got);
+                QSDR_CHECK_MSG(!memcmp(got, batch, nf * k), "%s rule %d: decisions differ from %s", vn, (int)rule, gen);
+                QSDR_CHECK_MSG(qsdr_turbo_fast_iterations(v) == sum, "%s rule %d: %llu iterations, %s %llu", vn, (int)rule,
+                               (unsigned long long)qsdr_turbo_fast_iterations(v), gen, (unsigned long long)sum);
+                qsdr_turbo_fast_destroy(&v);
+            }
+            qsdr_turbo_fast_destroy(&b);
+        }
+    }
+    /* a CRC rule needs a CRC */
+    qsdr_turbo_fast_t *b = qsdr_turbo_fast_create(k, 4, r, NULL);
+    qsdr_log_set_level(QSDR_LOG_OFF);
+    QSDR_CHECK(qsdr_turbo_fast_set_stop(b, QSDR_TURBO_STOP_CRC, QSDR_CRC_NONE) == QSDR_EINVAL);
+    qsdr_log_set_level(QSDR_LOG_INFO);
+    qsdr_turbo_fast_destroy(&b);
+    qsdr_turbo_enc_destroy(&e);
+    free(x), free(w), free(l), free(u), free(batch), free(one), free(fix), free(fix1), free(got);
 }
