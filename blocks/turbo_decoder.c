@@ -1,5 +1,6 @@
 /* SPDX-License-Identifier: MIT */
 /* Block: LTE turbo decoder (float reference BCJR), framed: N LLRs -> K bits or APP LLRs. */
+#include <stdatomic.h>
 #include <stdlib.h>
 
 #include "block_util.h"
@@ -70,6 +71,11 @@ static int td_create(qsdr_block_ctx *ctx, void **state)
         }
         lanes = qsdr_turbo_fast_lanes(s->fast);
     } else {
+        static atomic_bool said; /* once per process: a BER sweep builds a flowgraph per unit */
+        if (impl == 0 && !atomic_exchange(&said, true)) /* auto chose the reference: say why, it is 50-100x slower */
+            qsdr_info("the float reference decoder runs (%s; the fast SIMD decoder is max-log with scaling 0.75 and hard "
+                      "output only, and is 50-100x faster)",
+                      s->soft ? "soft output" : c.algo != QSDR_TURBO_MAXLOG ? "log-MAP" : "a scaling other than 0.75");
         s->d = qsdr_turbo_dec_create(s->k, &c);
         if (!s->d) {
             td_destroy(s);
