@@ -32,6 +32,7 @@ static int aed_create(qsdr_block_ctx *ctx, void **state)
     double sc = qsdr_ctx_float(ctx, "llr_scale");
     qsdr_ae_set_llr(s->a, (float)sc, (float)qsdr_ctx_float(ctx, "llr_clip")); /* sc 0: the calibrated scale(s) */
     qsdr_ae_allow_untrained_bits(s->a, qsdr_ctx_bool(ctx, "allow_untrained_bits"));
+    qsdr_ae_allow_non_onebit(s->a, qsdr_ctx_bool(ctx, "allow_non_onebit"));
     int64_t bits = qsdr_ctx_int(ctx, "bits");
     if (bits >= 0 && qsdr_ae_set_bits(s->a, (int)bits)) return QSDR_EINVAL;
     const qsdr_ae_geom *g = qsdr_ae_geometry(s->a);
@@ -71,6 +72,7 @@ static const qsdr_param_desc aed_params[] = {
     {"model", QSDR_PARAM_STRING, "", 1, 0, "", "receiver model file (rx.safetensors from qsdr train ae)", 0, NULL},
     {"bits", QSDR_PARAM_INT, "-1", -1, 8, "bits", "bit-width of the neural layers: 1..8, 0 = float, -1 = as stored in the model; only bit-widths the network was trained for (qsdr model info)", QSDR_PARAM_RUNTIME, NULL},
     {"allow_untrained_bits", QSDR_PARAM_BOOL, "false", 1, 0, "", "accept any bit-width, also one the network was not trained for (to study that loss; the BER can collapse)", 0, NULL},
+    {"allow_non_onebit", QSDR_PARAM_BOOL, "false", 1, 0, "", "run the network on samples that are not one-bit (a multi-bit ADC, or none); it was trained on one-bit samples, so this studies a mismatch (the BER can collapse)", 0, NULL},
     {"engine", QSDR_PARAM_ENUM, "int", 1, 0, "", "quantized layers on integer/bit kernels or float fake quantization", 0, "int|float"},
     {"llr_scale", QSDR_PARAM_FLOAT, "0", 0, 100, "", "LLR = -scale * logit; 0 = the scale calibrated at training for the current bit-width (model metadata)", 0, NULL},
     {"llr_clip", QSDR_PARAM_FLOAT, "20", 0.1, 1000, "", "LLRs are clipped to +-llr_clip", 0, NULL},

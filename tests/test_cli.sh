@@ -130,6 +130,12 @@ out=$("$qsdr" run "$src/flowgraphs/turbo_bpsk_awgn.yml" --set dec.algorithm=logm
 [ "$(echo "$out" | grep -c "the float reference decoder runs (log-MAP;")" -eq 1 ] || fail "logmap on the reference not said once: $out"
 out=$("$qsdr" run "$src/flowgraphs/turbo_bpsk_awgn.yml" --set dec.early_stop=crc 2>&1); rc=$?
 [ $rc -eq 2 ] && echo "$out" | grep -q "parameter 'early_stop': crc needs a CRC in the frames" || fail "crc stop without a CRC: rc $rc: $out"
+# the autoencoder receiver takes one-bit samples only (a 2-bit ADC gave BER 0.28, silently)
+out=$("$qsdr" run "$src/flowgraphs/ae_onebit.yml" --set adc.bits=2 --set frames=2 2>&1); rc=$?
+[ $rc -eq 1 ] && echo "$out" | grep -q "block 'ae_rx' (ae_decoder): .* is not one-bit (.*): this receiver network was trained on one-bit samples" ||
+    fail "multi-bit input to the ae receiver: rc $rc: $out"
+"$qsdr" run "$src/flowgraphs/ae_onebit.yml" --set adc.bits=2 --set frames=2 --set ae_rx.allow_non_onebit=true -q >/dev/null 2>&1 ||
+    fail "allow_non_onebit"
 # a filter's errors name the command and the block (they said "flowgraph: block 'blk'")
 head -c 40 /dev/zero | tr '\0' x | "$qsdr" block turbo_encoder k=40 >/dev/null 2>"$tmp/err"; rc=$?
 [ $rc -eq 1 ] && grep -q "^qsdr error: qsdr block: block 'blk' (turbo_encoder): turbo encoder: input bit 0 is 120, expected 0 or 1" "$tmp/err" ||

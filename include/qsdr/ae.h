@@ -109,9 +109,11 @@ void qsdr_ae_set_engine(qsdr_ae *a, qsdr_nn_engine e);
 /* Transmitter: bits (groups*m, 0/1) -> samples (groups*ns*L). */
 int qsdr_ae_modulate(qsdr_ae *a, const uint8_t *bits, size_t groups, qsdr_cf32 *out);
 /* Receiver: one-bit samples (groups*ns*L; values whose I and Q are +-c, any c > 0) -> m LLRs
- * per group, LLR = -scale * logit, clipped to +-clip. Samples that are not one-bit go through
- * the network directly; the table holds the network's outputs for all 2^(2 ns L) sign
- * patterns. */
+ * per group, LLR = -scale * logit, clipped to +-clip; the table holds the network's outputs for
+ * all 2^(2 ns L) sign patterns. A group that is not one-bit is refused (QSDR_EINVAL, the group
+ * and its values named): the network was trained on signs only. */
+/* With allow, groups that are not one-bit go through the network itself (to study that). */
+void qsdr_ae_allow_non_onebit(qsdr_ae *a, bool allow);
 int qsdr_ae_demodulate(qsdr_ae *a, const qsdr_cf32 *in, size_t groups, float *llr);
 /* scale > 0 overrides the calibrated scale(s); the clip applies always. */
 void qsdr_ae_set_llr(qsdr_ae *a, float scale, float clip);

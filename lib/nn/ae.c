@@ -510,6 +510,7 @@ struct qsdr_ae {
     int bits, stored_bits;
     unsigned trained;    /* bit b set: the network was trained or calibrated at b bits (0 = float) */
     bool allow_untrained;
+    bool allow_non_onebit; /* qsdr_ae_allow_non_onebit: run the network on samples that are not one-bit */
     char path[256];      /* for messages */
     char interrupted[128]; /* training was interrupted there ("" = complete) */
     float scale, clip;
@@ -585,6 +586,7 @@ void qsdr_ae_describe(const qsdr_ae *a, char *out, size_t cap)
              a->interrupted[0] ? "; training was INTERRUPTED (" : "", a->interrupted, a->interrupted[0] ? "): not the complete model" : "");
 }
 void qsdr_ae_allow_untrained_bits(qsdr_ae *a, bool allow) { a->allow_untrained = allow; }
+void qsdr_ae_allow_non_onebit(qsdr_ae *a, bool allow) { a->allow_non_onebit = allow; }
 
 int qsdr_ae_set_bits(qsdr_ae *a, int bits)
 {
@@ -752,6 +754,19 @@ int qsdr_ae_demodulate(qsdr_ae *a, const qsdr_cf32 *in, size_t groups, float *ll
         size_t n = groups - done < 4096 ? groups - done : 4096, end = done + n;
         for (size_t j = 0; j < n * F; j++)
             if (!isfinite(x[done * F + j])) return qsdr_error(QSDR_ERANGE, "ae: non-finite sample in group %zu", done + j / F);
+        if (!a->allow_non_onebit) {
+            /* trained on signs only: other values give LLRs it never learned (a 2-bit ADC before
+               the shipped QPSK-rate receiver: BER 0.28 instead of 7e-4, silently) */
+            const float *v = x + done * F;
+            char vals[160] = "";
+            for (size_t j = 0; j < F && j < 8; j++)
+                snprintf(vals + strlen(vals), sizeof vals - strlen(vals), "%s%.7g", j ? ", " : "", v[j]);
+            return qsdr_error(QSDR_EINVAL,
+                              "ae: %s: group %zu of this call is not one-bit (%s%s): this receiver network was trained on one-bit samples "
+                              "(I and Q of equal magnitude, the signs of a 1-bit ADC) and its LLRs for other input are not what "
+                              "it learned; put an adc with bits: 1 before it, or allow_non_onebit: true to run the network anyway",
+                              a->path, done, vals, F > 8 ? ", ..." : "");
+        }
         a->used_table = false;
         const float *y = qsdr_nn_forward(a->m, x + done * F, n);
         if (!y) return QSDR_EINVAL;

@@ -83,6 +83,13 @@ QSDR_TEST(ae_train_small_reaches_target, "unit", "a QPSK-rate autoencoder traine
     float lt[32], ln[32];
     QSDR_REQUIRE(qsdr_ae_demodulate(ar, z, 16, lt) == QSDR_OK);
     QSDR_CHECK(qsdr_ae_used_table(ar));
+    /* input that is not one-bit is refused (the network was trained on signs), naming the group */
+    qsdr_log_set_level(QSDR_LOG_OFF);
+    QSDR_CHECK(qsdr_ae_demodulate(ar, z2, 16, ln) == QSDR_EINVAL);
+    qsdr_log_set_level(QSDR_LOG_INFO);
+    QSDR_CHECK_MSG(strstr(qsdr_last_error(), "group 0 of this call is not one-bit (1, 1, 1, 0.999999)") && strstr(qsdr_last_error(), "allow_non_onebit"), "%s",
+                   qsdr_last_error());
+    qsdr_ae_allow_non_onebit(ar, true);
     QSDR_REQUIRE(qsdr_ae_demodulate(ar, z2, 16, ln) == QSDR_OK);
     QSDR_CHECK(!qsdr_ae_used_table(ar));
     QSDR_CHECK_ARRAY(lt, ln, 32, 1e-4);
