@@ -5,6 +5,7 @@
 
 #include <errno.h>
 #include <stdio.h>
+#include <stdatomic.h>
 #include <string.h>
 #include <unistd.h>
 
@@ -97,6 +98,21 @@ static inline int qsdr_blk_split_at_tags(void *st, const qsdr_work_io *io, const
         if (t < io->n_tags) on_tag(st, &io->tags[t].value);
     }
     return QSDR_OK;
+}
+
+/* A block that takes its noise variance from the awgn block's 'noise_var' tags (parameter 0)
+ * and finds none at the start of the stream (no awgn upstream: samples from a radio or a file)
+ * says so, once per process, instead of using its placeholder silently. */
+static inline void qsdr_blk_noise_var_check(const qsdr_work_io *io, bool from_tags, float placeholder)
+{
+    if (!from_tags || io->in_offset != 0) return;
+    for (size_t t = 0; t < io->n_tags; t++)
+        if (io->tags[t].offset == 0 && !strcmp(io->tags[t].key, "noise_var")) return;
+    static atomic_bool said;
+    if (!atomic_exchange(&said, true))
+        qsdr_warn("noise_var is 0 (take it from the awgn block's tags) but the stream starts without a 'noise_var' tag "
+                  "(no awgn block upstream?): the LLRs use N0 = %g until a tag comes; set noise_var to the receiver's "
+                  "noise variance", placeholder);
 }
 
 static const char *const qsdr_modulation_choices = "bpsk|qpsk|qam16|qam64";

@@ -57,6 +57,7 @@ static int dm_work(void *st, qsdr_work_io *io)
     dm_state *s = st;
     int brc = qsdr_blk_check_bps(io, qsdr_modem_bps(s->m), "modulation");
     if (brc) return brc;
+    qsdr_blk_noise_var_check(io, s->from_tags, 1.0f);
     /* the noise variance changes exactly at the tagged item */
     return qsdr_blk_split_at_tags(st, io, "noise_var", s->from_tags, dm_span, dm_tag);
 }

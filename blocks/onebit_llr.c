@@ -107,6 +107,7 @@ static int ob_work(void *st, qsdr_work_io *io)
     ob_state *s = st;
     int brc = qsdr_blk_check_bps(io, s->bps, "modulation");
     if (brc) return brc;
+    qsdr_blk_noise_var_check(io, s->from_tags, 1.0f);
     return qsdr_blk_split_at_tags(st, io, "noise_var", s->from_tags, ob_span, ob_tag);
 }
 

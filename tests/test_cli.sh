@@ -136,6 +136,10 @@ out=$("$qsdr" run "$src/flowgraphs/ae_onebit.yml" --set adc.bits=2 --set frames=
     fail "multi-bit input to the ae receiver: rc $rc: $out"
 "$qsdr" run "$src/flowgraphs/ae_onebit.yml" --set adc.bits=2 --set frames=2 --set ae_rx.allow_non_onebit=true -q >/dev/null 2>&1 ||
     fail "allow_non_onebit"
+# a demapper told to take N0 from the awgn block's tags, with no awgn upstream, says so
+head -c 8000 /dev/zero | "$qsdr" block demapper modulation=qpsk >/dev/null 2>"$tmp/err" || fail "demapper filter"
+grep -q "block 'blk' (demapper): noise_var is 0 .* but the stream starts without a 'noise_var' tag" "$tmp/err" || fail "no noise_var warning: $(cat "$tmp/err")"
+head -c 8000 /dev/zero | "$qsdr" block demapper modulation=qpsk noise_var=0.5 >/dev/null 2>"$tmp/err" && [ ! -s "$tmp/err" ] || fail "noise_var given: $(cat "$tmp/err")"
 # a filter's errors name the command and the block (they said "flowgraph: block 'blk'")
 head -c 40 /dev/zero | tr '\0' x | "$qsdr" block turbo_encoder k=40 >/dev/null 2>"$tmp/err"; rc=$?
 [ $rc -eq 1 ] && grep -q "^qsdr error: qsdr block: block 'blk' (turbo_encoder): turbo encoder: input bit 0 is 120, expected 0 or 1" "$tmp/err" ||
