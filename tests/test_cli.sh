@@ -140,6 +140,14 @@ out=$("$qsdr" run "$src/flowgraphs/ae_onebit.yml" --set adc.bits=2 --set frames=
 head -c 8000 /dev/zero | "$qsdr" block demapper modulation=qpsk >/dev/null 2>"$tmp/err" || fail "demapper filter"
 grep -q "block 'blk' (demapper): noise_var is 0 .* but the stream starts without a 'noise_var' tag" "$tmp/err" || fail "no noise_var warning: $(cat "$tmp/err")"
 head -c 8000 /dev/zero | "$qsdr" block demapper modulation=qpsk noise_var=0.5 >/dev/null 2>"$tmp/err" && [ ! -s "$tmp/err" ] || fail "noise_var given: $(cat "$tmp/err")"
+# the matched filter's delay follows the pulse shaper's span (tag rrc_span): another span at the
+# receiver misaligned every symbol (BER 0.5, silently); another roll-off is said
+for sp in 4 12; do
+  out=$("$qsdr" run "$src/flowgraphs/qpsk_rrc_onebit.yml" --set rx.span=$sp --set awgn.ebn0_db=8 --set ber.max_bits=100000 2>&1) || fail "span $sp: $out"
+  echo "$out" | grep -q 'BER = [1-9]\.[0-9]*e-03' || fail "rx span $sp against tx span 8: $out"
+done
+out=$("$qsdr" run "$src/flowgraphs/qpsk_rrc_onebit.yml" --set rx.rolloff=0.2 --set ber.max_bits=10000 2>&1) || fail "rolloff: $out"
+echo "$out" | grep -q "block 'rx' (rrc_decim): roll-off 0.2 differs from the pulse shaper's 0.35" || fail "rolloff mismatch not said: $out"
 # a filter's errors name the command and the block (they said "flowgraph: block 'blk'")
 head -c 40 /dev/zero | tr '\0' x | "$qsdr" block turbo_encoder k=40 >/dev/null 2>"$tmp/err"; rc=$?
 [ $rc -eq 1 ] && grep -q "^qsdr error: qsdr block: block 'blk' (turbo_encoder): turbo encoder: input bit 0 is 120, expected 0 or 1" "$tmp/err" ||
