@@ -106,6 +106,13 @@ static int td_work(void *st, qsdr_work_io *io)
     size_t frames = io->n_in / s->n;
     if (io->out_offset == 0) /* a ber meter downstream checks its frame_size against it */
         qsdr_work_add_tag(io, 0, 0, "frame_bits", qsdr_tagv_float((double)s->kout));
+    static const char *const crc_names[] = {"none", "crc24a", "crc24b"};
+    for (size_t t = 0; t < io->n_tags && io->in_offset == 0; t++) { /* the encoder's CRC against ours */
+        double c;
+        if (io->tags[t].offset == 0 && qsdr_blk_tag_number(&io->tags[t], "crc_type", &c) && c >= 0 && c <= 2 && (int)c != (int)s->crc)
+            return qsdr_error(QSDR_EINVAL, "the encoder attached crc %s, this decoder has crc %s: every frame would fail its check "
+                              "(set both to the same)", crc_names[(int)c], crc_names[s->crc]);
+    }
     if (s->fast) {
         /* whole batches (one frame per SIMD lane) while there are enough frames */
         for (size_t f = 0; f < frames;) {
@@ -168,7 +175,7 @@ static const qsdr_port_desc td_out[] = {{"out", QSDR_ITEM_ANY}};
 const qsdr_block_desc qsdr_block_turbo_decoder = {
     .abi = QSDR_BLOCK_ABI,
     .name = "turbo_decoder",
-    .summary = "LTE turbo decoder (iterative BCJR; int16 SIMD or float reference): N LLRs (log P(0)/P(1)) -> K bits (or APP LLRs with soft); tags frame_bits",
+    .summary = "LTE turbo decoder (iterative BCJR; int16 SIMD or float reference): N LLRs (log P(0)/P(1)) -> K bits (or APP LLRs with soft); tags frame_bits, checks the encoder's crc_type",
     .inputs = td_in, .n_inputs = 1, .outputs = td_out, .n_outputs = 1,
     .params = td_params, .n_params = QSDR_N(td_params),
     .rate_kind = QSDR_RATE_FRAMED, .rate_in = 18444, .rate_out = 6144,

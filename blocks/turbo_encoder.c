@@ -52,8 +52,10 @@ static int te_work(void *st, qsdr_work_io *io)
     const uint8_t *in = io->in[0];
     uint8_t *out = io->out[0];
     size_t kin = s->crc ? s->k - 24 : s->k, frames = io->n_out / s->n;
-    if (io->out_offset == 0) /* exact rate for Eb/N0 accounting downstream (awgn code_rate: 0) */
+    if (io->out_offset == 0) { /* exact rate for Eb/N0 accounting downstream (awgn code_rate: 0) */
         qsdr_work_add_tag(io, 0, 0, "code_rate", qsdr_tagv_float((double)kin / (double)s->n));
+        qsdr_work_add_tag(io, 0, 0, "crc_type", qsdr_tagv_float((double)s->crc)); /* the decoder checks its own against it */
+    }
     for (size_t f = 0; f < frames; f++) {
         const uint8_t *u = in + f * kin;
         if (s->crc) {
@@ -78,7 +80,7 @@ static const qsdr_port_desc te_out[] = {{"out", QSDR_ITEM_BIT}};
 const qsdr_block_desc qsdr_block_turbo_encoder = {
     .abi = QSDR_BLOCK_ABI,
     .name = "turbo_encoder",
-    .summary = "LTE turbo encoder (TS 36.212): K bits -> N = 3K+12 (rate 1/3), 2K+12 (1/2) or 3K/2+12 (2/3) bits; tags code_rate",
+    .summary = "LTE turbo encoder (TS 36.212): K bits -> N = 3K+12 (rate 1/3), 2K+12 (1/2) or 3K/2+12 (2/3) bits; tags code_rate, crc_type",
     .inputs = te_in, .n_inputs = 1, .outputs = te_out, .n_outputs = 1,
     .params = te_params, .n_params = QSDR_N(te_params),
     .rate_kind = QSDR_RATE_FRAMED, .rate_in = 6144, .rate_out = 18444,

@@ -126,6 +126,9 @@ out=$("$qsdr" run "$src/flowgraphs/turbo_bpsk_awgn.yml" --set awgn.ebn0_db=2 --s
       --set dec.early_stop=crc --set ber.frame_size=6120 --set ber.max_bits=612000 2>&1) || fail "early stop run: $out"
 echo "$out" | grep -q '^dec .* fast=1 .*avg_iterations=[1-3]\.[0-9]* crc_failures=0' && echo "$out" | grep -q 'BER = 0.000000e+00' ||
     fail "early stop: $out"
+out=$("$qsdr" run "$src/flowgraphs/turbo_bpsk_awgn.yml" --set enc.crc=crc24b --set dec.crc=crc24a --set ber.frame_size=6120 2>&1); rc=$?
+[ $rc -eq 1 ] && echo "$out" | grep -q "block 'dec' (turbo_decoder): the encoder attached crc crc24b, this decoder has crc crc24a" ||
+    fail "crc type mismatch: rc $rc: $out"
 out=$("$qsdr" run "$src/flowgraphs/turbo_bpsk_awgn.yml" --set dec.algorithm=logmap --set ber.max_bits=6144 2>&1) || fail "logmap: $out"
 [ "$(echo "$out" | grep -c "the float reference decoder runs (log-MAP;")" -eq 1 ] || fail "logmap on the reference not said once: $out"
 out=$("$qsdr" run "$src/flowgraphs/turbo_bpsk_awgn.yml" --set dec.early_stop=crc 2>&1); rc=$?
