@@ -9,6 +9,7 @@
 typedef struct {
     qsdr_ae *a;
     uint64_t table_groups, network_groups;
+    char path[256]; /* the model file, for messages */
 } aed_state;
 
 static void aed_destroy(void *st)
@@ -26,6 +27,7 @@ static int aed_create(qsdr_block_ctx *ctx, void **state)
     aed_state *s = qsdr_calloc(1, sizeof *s);
     if (!s) return QSDR_ENOMEM;
     *state = s;
+    snprintf(s->path, sizeof s->path, "%s", path);
     s->a = qsdr_ae_load(path, false);
     if (!s->a) return QSDR_EINVAL;
     if (qsdr_ctx_enum(ctx, "engine") == 1) qsdr_ae_set_engine(s->a, QSDR_NN_ENGINE_FLOAT);
@@ -46,6 +48,14 @@ static int aed_work(void *st, qsdr_work_io *io)
     const qsdr_ae_geom *g = qsdr_ae_geometry(s->a);
     int rc = qsdr_blk_check_bps(io, g->m, "receiver model (m)");
     if (rc) return rc;
+    uint64_t mine = qsdr_ae_pair_id(s->a);
+    for (size_t t = 0; t < io->n_tags && mine; t++) { /* a transmitter of another training run */
+        double v;
+        if (qsdr_blk_tag_number(&io->tags[t], "ae_pair", &v) && v != (double)mine)
+            return qsdr_error(QSDR_EINVAL, "the ae_modulator upstream loaded a transmitter of another training run than this "
+                              "receiver (%s): they learned different codes (BER near 1/2); use the tx and rx files of one "
+                              "`qsdr train ae` run (one models/ directory)", s->path);
+    }
     size_t groups = io->n_in / (g->ns * g->L);
     if ((rc = qsdr_ae_demodulate(s->a, io->in[0], groups, io->out[0]))) return rc;
     if (qsdr_ae_used_table(s->a)) s->table_groups += groups;
@@ -83,7 +93,7 @@ static const qsdr_port_desc aed_out[] = {{"out", QSDR_ITEM_F32}};
 const qsdr_block_desc qsdr_block_ae_decoder = {
     .abi = QSDR_BLOCK_ABI,
     .name = "ae_decoder",
-    .summary = "Autoencoder receiver: ns*L one-bit samples -> m LLRs log P(0)/P(1), calibrated and clipped (a table of the network's outputs for one-bit input)",
+    .summary = "Autoencoder receiver: ns*L one-bit samples -> m LLRs log P(0)/P(1), calibrated and clipped (a table of the network's outputs for one-bit input); checks the transmitter's ae_pair",
     .inputs = aed_in, .n_inputs = 1, .outputs = aed_out, .n_outputs = 1,
     .params = aed_params, .n_params = QSDR_N(aed_params),
     .rate_kind = QSDR_RATE_FRAMED, .rate_in = 2, .rate_out = 2,

@@ -34,6 +34,8 @@ static int aem_work(void *st, qsdr_work_io *io)
         qsdr_work_add_tag(io, 0, 0, "bits_per_symbol", qsdr_tagv_float((double)g->m));
         qsdr_work_add_tag(io, 0, 0, "samples_per_symbol", qsdr_tagv_float((double)(g->ns * g->L)));
         qsdr_work_add_tag(io, 0, 0, "sample_power", qsdr_tagv_float(1.0 / (double)g->L));
+        uint64_t pair = qsdr_ae_pair_id(st); /* the ae_decoder checks it was trained with this transmitter */
+        if (pair) qsdr_work_add_tag(io, 0, 0, "ae_pair", qsdr_tagv_float((double)pair));
     }
     for (size_t i = 0; i < io->n_in; i++)
         if (in[i] > 1) return qsdr_error(QSDR_ERANGE, "input item %llu is %u, expected a bit (0 or 1)", (unsigned long long)(io->in_offset + i), in[i]);
@@ -62,7 +64,7 @@ static const qsdr_port_desc aem_out[] = {{"out", QSDR_ITEM_CF32}};
 const qsdr_block_desc qsdr_block_ae_modulator = {
     .abi = QSDR_BLOCK_ABI,
     .name = "ae_modulator",
-    .summary = "Autoencoder transmitter: m coded bits -> ns*L complex samples with energy ns per group (awgn: bits_per_symbol m, sps ns*L, sample_power 1/L; tagged)",
+    .summary = "Autoencoder transmitter: m coded bits -> ns*L complex samples with energy ns per group (awgn: bits_per_symbol m, sps ns*L, sample_power 1/L; tagged, with ae_pair, the training run)",
     .inputs = aem_in, .n_inputs = 1, .outputs = aem_out, .n_outputs = 1,
     .params = aem_params, .n_params = QSDR_N(aem_params),
     .rate_kind = QSDR_RATE_FRAMED, .rate_in = 2, .rate_out = 2,

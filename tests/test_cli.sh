@@ -151,6 +151,19 @@ for sp in 4 12; do
 done
 out=$("$qsdr" run "$src/flowgraphs/qpsk_rrc_onebit.yml" --set rx.rolloff=0.2 --set ber.max_bits=10000 2>&1) || fail "rolloff: $out"
 echo "$out" | grep -q "block 'rx' (rrc_decim): roll-off 0.2 differs from the pulse shaper's 0.35" || fail "rolloff mismatch not said: $out"
+# a transmitter and a receiver of different training runs learned different codes (BER 0.63,
+# silently): the receiver refuses the other run's transmitter (tag ae_pair); model info names the run
+"$qsdr" train ae --bits-per-symbol 2 --oversampling 2 --ebn0 2 --steps 100 --qat-steps 0 --seed 5 --out "$tmp/aeB" -q >/dev/null 2>&1 ||
+    fail "train ae for the pair test"
+out=$("$qsdr" run "$src/flowgraphs/ae_onebit.yml" --set ae_rx.model="$tmp/aeB/rx.safetensors" --set frames=2 2>&1); rc=$?
+[ $rc -eq 1 ] && echo "$out" | grep -q "block 'ae_rx' (ae_decoder): the ae_modulator upstream loaded a transmitter of another training run" ||
+    fail "tx/rx of different runs: rc $rc: $out"
+"$qsdr" run "$src/flowgraphs/ae_onebit.yml" --set ae_rx.model="$tmp/aeB/rx.safetensors" --set ae_tx.model="$tmp/aeB/tx_w2.safetensors" \
+    --set frames=2 -q >/dev/null 2>&1 || fail "tx_w2 and rx of one run refused"
+r1=$("$qsdr" model info "$src/models/ae_qpsk_L2/tx.safetensors" | sed -n 's/.*training run \([0-9a-f]*\).*/\1/p')
+r2=$("$qsdr" model info "$src/models/ae_qpsk_L2/rx_multibit_w4.safetensors" | sed -n 's/.*training run \([0-9a-f]*\).*/\1/p')
+r3=$("$qsdr" model info "$tmp/aeB/rx.safetensors" | sed -n 's/.*training run \([0-9a-f]*\).*/\1/p')
+[ -n "$r1" ] && [ "$r1" = "$r2" ] && [ "$r1" != "$r3" ] || fail "training run ids: '$r1' '$r2' '$r3'"
 # a filter's errors name the command and the block (they said "flowgraph: block 'blk'")
 head -c 40 /dev/zero | tr '\0' x | "$qsdr" block turbo_encoder k=40 >/dev/null 2>"$tmp/err"; rc=$?
 [ $rc -eq 1 ] && grep -q "^qsdr error: qsdr block: block 'blk' (turbo_encoder): turbo encoder: input bit 0 is 120, expected 0 or 1" "$tmp/err" ||

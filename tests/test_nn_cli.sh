@@ -92,10 +92,10 @@ grep -q "1 bit 0\.[0-9]" "$T/ae.out" || fail "train ae report lacks the 1-bit fi
 grep -q "^tx-qat,tx 1 bits," "$T/ae/loss.csv" || fail "train ae: loss.csv lacks the transmitter fine-tuning"
 "$QSDR" model info "$T/ae/rx.safetensors" | grep -q "trained by: qsdr train ae --bits-per-symbol 2" || fail "ae model info"
 # which bit-widths each network was trained for; a block refuses the others unless allowed
-"$QSDR" model info "$T/ae/rx.safetensors" | grep -q "^autoencoder receiver (ae_decoder): m = 2 .* trained for float (now float)$" ||
+"$QSDR" model info "$T/ae/rx.safetensors" | grep -q "^autoencoder receiver (ae_decoder): m = 2 .* trained for float (now float); training run [0-9a-f]*$" ||
     fail "rx info: $("$QSDR" model info "$T/ae/rx.safetensors")"
-"$QSDR" model info "$T/ae/rx_multibit_w2.safetensors" | grep -q "trained for float, 8, 4, 2 and 1 bits (now 2 bits)$" || fail "rx_multibit_w2 info"
-"$QSDR" model info "$T/ae/tx_w1.safetensors" | grep -q "^autoencoder transmitter (ae_modulator): .* trained for 1 bit (now 1 bit)$" || fail "tx_w1 info"
+"$QSDR" model info "$T/ae/rx_multibit_w2.safetensors" | grep -q "trained for float, 8, 4, 2 and 1 bits (now 2 bits); training run [0-9a-f]*$" || fail "rx_multibit_w2 info"
+"$QSDR" model info "$T/ae/tx_w1.safetensors" | grep -q "^autoencoder transmitter (ae_modulator): .* trained for 1 bit (now 1 bit); training run [0-9a-f]*$" || fail "tx_w1 info"
 fg="$SRC/flowgraphs/ae_onebit.yml"
 expect_bad "rx.safetensors: this receiver network was trained for float only, not for 8 bits" run "$fg" --set ae_rx.bits=8
 expect_bad "tx_w2.safetensors: this transmitter network was trained for 2 bits only, not for 4 bits" run "$fg" --set tx=tx_w2 --set ae_tx.bits=4

@@ -102,6 +102,10 @@ int qsdr_ae_bits(const qsdr_ae *a);
 unsigned qsdr_ae_trained_bits(const qsdr_ae *a);
 /* Allow any bit-width in qsdr_ae_set_bits (to study the loss of switching without training). */
 void qsdr_ae_allow_untrained_bits(qsdr_ae *a, bool allow);
+/* The training run the file comes from (a 52-bit hash of its geometry, training point and the
+ * raw BERs measured at the end of training; the same for every file one `qsdr train ae` writes),
+ * 0 if unknown. A transmitter and a receiver of different runs do not understand each other. */
+uint64_t qsdr_ae_pair_id(const qsdr_ae *a);
 /* One line: role, geometry, the bit-widths trained for and the current one (qsdr model info). */
 void qsdr_ae_describe(const qsdr_ae *a, char *out, size_t cap);
 /* Use the integer engine (default) or fake quantization for quantized layers. */

@@ -522,7 +522,30 @@ struct qsdr_ae {
     float *buf;          /* network fallback input */
     size_t cap;
     bool used_table;
+    uint64_t pair;       /* qsdr_ae_pair_id */
 };
+
+/* The training run a file comes from: every file one `qsdr train ae` writes (tx, rx, tx_wN,
+ * rx_multibit*) carries the same geometry, training point and the raw BERs measured at its end
+ * (which depend on the trained weights), so a hash of those tells the runs apart; 52 bits, so it
+ * travels exactly in a float stream tag. 0 when the raw BERs are missing (no check). */
+static uint64_t pair_id(const cJSON *j)
+{
+    static const char *const keys[] = {"m", "ns", "L", "llr_scale", "ebn0_db", "code_rate", "method", "raw_ber_two_step", "raw_ber_ste"};
+    const cJSON *b1 = cJSON_GetObjectItemCaseSensitive(j, "raw_ber_two_step"), *b2 = cJSON_GetObjectItemCaseSensitive(j, "raw_ber_ste");
+    if (!cJSON_IsNumber(b1) && !cJSON_IsNumber(b2)) return 0;
+    uint64_t h = 1469598103934665603ull; /* FNV-1a */
+    for (size_t k = 0; k < sizeof keys / sizeof *keys; k++) {
+        const cJSON *v = cJSON_GetObjectItemCaseSensitive(j, keys[k]);
+        char t[80] = "-";
+        if (cJSON_IsNumber(v)) snprintf(t, sizeof t, "%.17g", v->valuedouble);
+        else if (cJSON_IsString(v)) snprintf(t, sizeof t, "%.70s", v->valuestring);
+        for (const char *c = t; *c; c++) h = (h ^ (unsigned char)*c) * 1099511628211ull;
+        h = (h ^ '|') * 1099511628211ull;
+    }
+    h &= (1ull << 52) - 1;
+    return h ? h : 1;
+}
 
 void qsdr_ae_free(qsdr_ae *a)
 {
@@ -581,8 +604,10 @@ void qsdr_ae_describe(const qsdr_ae *a, char *out, size_t cap)
     char have[96], now[16];
     bits_list(a->trained, have, sizeof have);
     bits_list(1u << a->bits, now, sizeof now);
-    snprintf(out, cap, "autoencoder %s: m = %u coded bits <-> ns = %u x L = %u complex samples; trained for %s (now %s)%s%s%s",
-             a->tx ? "transmitter (ae_modulator)" : "receiver (ae_decoder)", a->g.m, a->g.ns, a->g.L, have, now,
+    char run[48] = "";
+    if (a->pair) snprintf(run, sizeof run, "; training run %013llx", (unsigned long long)a->pair);
+    snprintf(out, cap, "autoencoder %s: m = %u coded bits <-> ns = %u x L = %u complex samples; trained for %s (now %s)%s%s%s%s",
+             a->tx ? "transmitter (ae_modulator)" : "receiver (ae_decoder)", a->g.m, a->g.ns, a->g.L, have, now, run,
              a->interrupted[0] ? "; training was INTERRUPTED (" : "", a->interrupted, a->interrupted[0] ? "): not the complete model" : "");
 }
 void qsdr_ae_allow_untrained_bits(qsdr_ae *a, bool allow) { a->allow_untrained = allow; }
@@ -690,6 +715,7 @@ static qsdr_ae *ae_load(const char *path, int want)
     for (int b = 0; b <= 8; b++)
         if (a->scales[b] > 0 && cJSON_IsObject(scs)) a->trained |= 1u << b; /* llr_scales: calibrated at those bit-widths */
     snprintf(a->path, sizeof a->path, "%s", path);
+    a->pair = pair_id(j);
     const cJSON *intr = cJSON_GetObjectItemCaseSensitive(j, "interrupted");
     if (cJSON_IsString(intr)) {
         snprintf(a->interrupted, sizeof a->interrupted, "%s", intr->valuestring);
@@ -715,6 +741,7 @@ out:
 }
 
 qsdr_ae *qsdr_ae_load(const char *path, bool tx) { return ae_load(path, tx ? 1 : 0); }
+uint64_t qsdr_ae_pair_id(const qsdr_ae *a) { return a->pair; }
 qsdr_ae *qsdr_ae_load_any(const char *path) { return ae_load(path, -1); }
 
 int qsdr_ae_modulate(qsdr_ae *a, const uint8_t *bits, size_t groups, qsdr_cf32 *out)
