@@ -722,6 +722,17 @@ static int run_ber(int argc, char **argv, int rank, int nranks)
     if (c.csv && write_csv(&c)) out_rc = 1;
     if (c.json && write_json(&c)) out_rc = 1;
     if (c.plot && write_plot(&c)) out_rc = 1;
+    /* a point at BER 1/2 (within 2 %, many bits) is what unrelated streams give, not noise */
+    const qsdr_ber_point *res = qsdr_ber_sim_results(c.sim);
+    for (size_t i = 0; rank == 0 && i < (c.have_cv ? c.cv.nx : 1) * c.sw.nx; i++) {
+        double b = res[i].bits ? (double)res[i].bit_errors / (double)res[i].bits : 0;
+        if (res[i].bits >= 10000 && fabs(b - 0.5) < 0.01) {
+            fprintf(stderr, "qsdr ber: warning: %s%s%s=%g has BER %.4f, as for unrelated streams: the compared bits are probably "
+                            "misaligned (the ber block's skip, a filter's delay) or the receiver does not match the transmitter\n",
+                    c.have_cv ? curve_label(&c, i / c.sw.nx) : "", c.have_cv ? ", " : "", c.sw.param, c.sw.x[i % c.sw.nx], b);
+            break;
+        }
+    }
     qsdr_ber_sim_destroy(&c.sim);
     free(text);
     if (rank != 0) {

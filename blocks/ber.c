@@ -1,6 +1,7 @@
 /* SPDX-License-Identifier: MIT */
 /* Block: BER/FER meter comparing decoded bits with the reference stream. */
 #include <inttypes.h>
+#include <math.h>
 #include <stdio.h>
 #include <string.h>
 
@@ -132,6 +133,12 @@ static void berb_finish(void *st)
                    (double)c.bit_errors / (double)c.bits, c.bit_errors, c.bits, (double)c.frame_errors / (double)c.frames, c.frame_errors,
                    c.frames);
     fflush(stdout);
+    /* 1/2 within 2 % over many bits is what unrelated streams give, not a noisy channel (whose
+       BER stays below 1/2 however low the SNR: uncoded QPSK at -10 dB has 0.33) */
+    double ber = (double)c.bit_errors / (double)c.bits;
+    if (c.bits >= 10000 && fabs(ber - 0.5) < 0.01)
+        qsdr_warn("%s: BER %.4f, as for unrelated streams: the compared bits are probably misaligned (a delay between 'in' "
+                  "and 'ref': parameter skip, or a filter's delay) or the receiver does not match the transmitter", s->id, ber);
 }
 
 static const qsdr_param_desc berb_params[] = {

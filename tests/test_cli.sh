@@ -164,6 +164,11 @@ r1=$("$qsdr" model info "$src/models/ae_qpsk_L2/tx.safetensors" | sed -n 's/.*tr
 r2=$("$qsdr" model info "$src/models/ae_qpsk_L2/rx_multibit_w4.safetensors" | sed -n 's/.*training run \([0-9a-f]*\).*/\1/p')
 r3=$("$qsdr" model info "$tmp/aeB/rx.safetensors" | sed -n 's/.*training run \([0-9a-f]*\).*/\1/p')
 [ -n "$r1" ] && [ "$r1" = "$r2" ] && [ "$r1" != "$r3" ] || fail "training run ids: '$r1' '$r2' '$r3'"
+# a BER of 1/2 says what it usually means (misaligned streams, a receiver that does not match)
+out=$("$qsdr" run "$src/flowgraphs/qpsk_rrc_onebit.yml" --set rx.delay=3 --set ber.max_bits=100000 2>&1) || fail "delay 3: $out"
+echo "$out" | grep -q "qsdr warning: ber: BER 0.50[0-9]*, as for unrelated streams: the compared bits are probably misaligned" || fail "BER 1/2 hint: $out"
+out=$("$qsdr" ber "$src/flowgraphs/qpsk_rrc_onebit.yml" --sweep awgn.ebn0_db=4,8 --set rx.delay=3 --max-frames 64 -q 2>&1 >/dev/null)
+echo "$out" | grep -q "qsdr ber: warning: awgn.ebn0_db=4 has BER 0.50[0-9]*, as for unrelated streams" || fail "qsdr ber BER 1/2 hint: $out"
 # a filter's errors name the command and the block (they said "flowgraph: block 'blk'")
 head -c 40 /dev/zero | tr '\0' x | "$qsdr" block turbo_encoder k=40 >/dev/null 2>"$tmp/err"; rc=$?
 [ $rc -eq 1 ] && grep -q "^qsdr error: qsdr block: block 'blk' (turbo_encoder): turbo encoder: input bit 0 is 120, expected 0 or 1" "$tmp/err" ||
