@@ -15,7 +15,26 @@ typedef struct {
     bool rate_auto;   /* code_rate 0: follow the 'code_rate' tags of an encoder upstream */
     bool tag_pending;
     const char *id;
+    double psum;      /* input power over the first samples, against sample_power (power_check) */
+    uint64_t pn;
+    bool power_checked;
 } awgn_state;
+
+/* Es counts sample_power per sample: a modulator that sends another power (a plugin, a file, a
+   radio) shifts every Eb/N0 silently. Compared once, over the first 65536 samples (or at the
+   end of a shorter stream); a difference above 0.25 dB is said with its size. */
+enum { AWGN_POWER_N = 65536 };
+static void power_check(awgn_state *s)
+{
+    if (s->power_checked || s->pn < 4096) return;
+    s->power_checked = true;
+    double meas = s->psum / (double)s->pn, db = 10 * log10(meas / s->sample_power);
+    if (meas > 0 && fabs(db) <= 0.25) return;
+    qsdr_warn("the input's mean sample power is %.4g over its first %llu samples, but the Eb/N0 accounting assumes sample_power "
+              "%.4g (Es = sample_power x sps): the actual %s is %s%.2f dB %s the set value; set sample_power: %.4g, or fix the "
+              "signal's level", meas, (unsigned long long)s->pn, s->sample_power, s->use_esn0 ? "Es/N0" : "Eb/N0",
+              meas > 0 ? "" : "-inf", meas > 0 ? fabs(db) : 0.0, db > 0 ? "above" : "below", meas);
+}
 
 static double awgn_var(const awgn_state *s)
 {
@@ -109,6 +128,12 @@ static int awgn_work(void *st, qsdr_work_io *io)
             qsdr_warn("code_rate %g is nominal: the encoder's exact rate is %.6g (Eb/N0 differs by %.3f dB); code_rate: 0 follows it",
                       s->rate, v, db);
     }
+    if (!s->power_checked) {
+        size_t n = io->n_in < AWGN_POWER_N - s->pn ? io->n_in : (size_t)(AWGN_POWER_N - s->pn);
+        for (size_t i = 0; i < n; i++) s->psum += (double)x[i].re * x[i].re + (double)x[i].im * x[i].im;
+        s->pn += n;
+        if (s->pn >= AWGN_POWER_N) power_check(s);
+    }
     /* with code_rate 0 the variance changes exactly at each 'code_rate' tag */
     for (size_t t = 0; t <= io->n_tags; t++) {
         size_t upto = io->n_in;
@@ -156,6 +181,8 @@ static int awgn_set(void *st, const char *name, const char *value)
     return rc;
 }
 
+static void awgn_finish(void *st) { power_check(st); }
+
 static void awgn_stats(void *st, qsdr_stats *o)
 {
     awgn_state *s = st;
@@ -187,5 +214,5 @@ const qsdr_block_desc qsdr_block_awgn = {
     .inputs = awgn_in, .n_inputs = 1, .outputs = awgn_out, .n_outputs = 1,
     .params = awgn_params, .n_params = QSDR_N(awgn_params),
     .rate_kind = QSDR_RATE_SYNC, .rate_in = 1, .rate_out = 1,
-    .create = awgn_create, .destroy = awgn_destroy, .work = awgn_work, .set_param = awgn_set, .stats = awgn_stats,
+    .create = awgn_create, .destroy = awgn_destroy, .work = awgn_work, .set_param = awgn_set, .stats = awgn_stats, .finish = awgn_finish,
 };

@@ -137,8 +137,8 @@ static void berb_finish(void *st)
        BER stays below 1/2 however low the SNR: uncoded QPSK at -10 dB has 0.33) */
     double ber = (double)c.bit_errors / (double)c.bits;
     if (c.bits >= 10000 && fabs(ber - 0.5) < 0.01)
-        qsdr_warn("%s: BER %.4f, as for unrelated streams: the compared bits are probably misaligned (a delay between 'in' "
-                  "and 'ref': parameter skip, or a filter's delay) or the receiver does not match the transmitter", s->id, ber);
+        qsdr_warn("BER %.4f, as for unrelated streams: the compared bits are probably misaligned (a delay between 'in' "
+                  "and 'ref': parameter skip, or a filter's delay) or the receiver does not match the transmitter", ber);
 }
 
 static const qsdr_param_desc berb_params[] = {

@@ -84,6 +84,7 @@ static _Thread_local const char *g_refusal;  /* qsdr_log_refusals */
 
 /* Internal: while set, every message on this thread is prefixed (e.g. "f.yml:12: block 'awgn'"). */
 void qsdr_log_set_prefix(const char *prefix) { g_prefix = prefix; }
+const char *qsdr_log_prefix(void) { return g_prefix; }
 void qsdr_log_refusals(const char *prefix) { g_refusal = prefix; }
 
 static qsdr_log_level level_from_env(void)

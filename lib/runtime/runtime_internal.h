@@ -198,6 +198,7 @@ extern const qsdr_block_desc *const qsdr_builtin_blocks[];
 int qsdr_param_parse_bool(const char *s, bool *out);
 
 void qsdr_log_set_prefix(const char *prefix);
+const char *qsdr_log_prefix(void);
 
 /* 64-bit mixing hash of a string (FNV-1a then a splitmix finaliser). */
 uint64_t qsdr_hash_str(const char *s);

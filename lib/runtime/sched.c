@@ -126,7 +126,10 @@ void qsdr_block_finish(qsdr_block_inst *b)
         /* finish returns nothing; a block whose end-of-stream work fails (a plot or a file it
            writes then) logs the error, and the run fails with it */
         unsigned long e0 = qsdr_error_count();
+        const char *prev = qsdr_log_prefix(); /* what the block logs names it, as in work */
+        qsdr_log_set_prefix(b->log_prefix);
         b->d->finish(b->state);
+        qsdr_log_set_prefix(prev);
         if (qsdr_error_count() != e0) {
             qsdr_error(QSDR_EIO, "block '%s' (%s) failed at the end of the stream", b->id, b->d->name);
             record_error(b, QSDR_EIO);
