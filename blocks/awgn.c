@@ -30,6 +30,8 @@ static void power_check(awgn_state *s)
     s->power_checked = true;
     double meas = s->psum / (double)s->pn, db = 10 * log10(meas / s->sample_power);
     if (meas > 0 && fabs(db) <= 0.25) return;
+    static atomic_bool said; /* once per process: a BER sweep builds a flowgraph per unit */
+    if (atomic_exchange(&said, true)) return;
     qsdr_warn("the input's mean sample power is %.4g over its first %llu samples, but the Eb/N0 accounting assumes sample_power "
               "%.4g (Es = sample_power x sps): the actual %s is %s%.2f dB %s the set value; set sample_power: %.4g, or fix the "
               "signal's level", meas, (unsigned long long)s->pn, s->sample_power, s->use_esn0 ? "Es/N0" : "Eb/N0",
