@@ -139,6 +139,9 @@ static void berb_finish(void *st)
     if (c.bits >= 10000 && fabs(ber - 0.5) < 0.01)
         qsdr_warn("BER %.4f, as for unrelated streams: the compared bits are probably misaligned (a delay between 'in' "
                   "and 'ref': parameter skip, or a filter's delay) or the receiver does not match the transmitter", ber);
+    else if (c.bits >= 10000 && ber > 0.6) /* no channel does worse than guessing */
+        qsdr_warn("BER %.4f: more bits wrong than right, so they are probably inverted somewhere (an LLR of the opposite "
+                  "sign: qsdr's LLR is log P(0)/P(1), positive for a 0)", ber);
 }
 
 static const qsdr_param_desc berb_params[] = {
