@@ -14,7 +14,58 @@ struct qsdr_modem {
     unsigned bps, m;
     float scale;          /* liquid point * scale = our point (unit mean energy) */
     qsdr_cf32 pts[64];
+    /* hard decisions per axis: the constellations are separable (I set by some label bits, Q by
+       the others), so the nearest point is the nearest I level and the nearest Q level */
+    bool separable;
+    unsigned nlev[2];     /* levels on I (0) and Q (1), ascending */
+    float lev[2][8];
+    unsigned lab[2][8];   /* the label bits each level contributes */
 };
+
+/* Levels of one axis and the label bits that choose them; false if the axis depends on bits it
+   shares with the other one (not separable). */
+static bool axis_levels(qsdr_modem_t *q, int ax, unsigned mask)
+{
+    q->nlev[ax] = 0;
+    for (unsigned s = 0; s < q->m; s++) {
+        float v = ax ? q->pts[s].im : q->pts[s].re;
+        unsigned part = s & mask, k;
+        for (k = 0; k < q->nlev[ax] && q->lab[ax][k] != part; k++) {}
+        if (k < q->nlev[ax]) {
+            if (q->lev[ax][k] != v) return false; /* the same bits give another level */
+            continue;
+        }
+        if (q->nlev[ax] == 8) return false;
+        q->lev[ax][k] = v, q->lab[ax][k] = part, q->nlev[ax]++;
+    }
+    for (unsigned i = 1; i < q->nlev[ax]; i++) /* ascending (insertion sort of at most 8) */
+        for (unsigned j = i; j > 0 && q->lev[ax][j - 1] > q->lev[ax][j]; j--) {
+            float tv = q->lev[ax][j];
+            unsigned tl = q->lab[ax][j];
+            q->lev[ax][j] = q->lev[ax][j - 1], q->lab[ax][j] = q->lab[ax][j - 1];
+            q->lev[ax][j - 1] = tv, q->lab[ax][j - 1] = tl;
+        }
+    for (unsigned i = 1; i < q->nlev[ax]; i++)
+        if (q->lev[ax][i] == q->lev[ax][i - 1]) return false; /* two labels, one level */
+    return true;
+}
+
+static void find_axes(qsdr_modem_t *q)
+{
+    unsigned mi = 0; /* label bits that move a point along I */
+    for (unsigned b = 0; b < q->bps; b++)
+        for (unsigned s = 0; s < q->m; s++)
+            if (q->pts[s].re != q->pts[s ^ (1u << b)].re) mi |= 1u << b;
+    q->separable = axis_levels(q, 0, mi) && axis_levels(q, 1, (q->m - 1) & ~mi);
+}
+
+/* The nearest level; an exact tie goes to the lower one (as liquid's demodulator decides). */
+static inline unsigned nearest_level(const float *lev, const unsigned *lab, unsigned n, float x)
+{
+    unsigned k = 0;
+    while (k + 1 < n && x > 0.5f * (lev[k] + lev[k + 1])) k++;
+    return lab[k];
+}
 
 int qsdr_modscheme_parse(const char *name)
 {
@@ -51,6 +102,7 @@ qsdr_modem_t *qsdr_modem_create(qsdr_modscheme ms)
         q->pts[s].re *= q->scale;
         q->pts[s].im *= q->scale;
     }
+    find_axes(q);
     return q;
 }
 
@@ -84,9 +136,13 @@ int qsdr_modem_demap_hard(qsdr_modem_t *q, const qsdr_cf32 *x, size_t n_sym, uin
     for (size_t i = 0; i < n_sym; i++) {
         if (!isfinite(x[i].re) || !isfinite(x[i].im))
             return qsdr_error(QSDR_ERANGE, "qsdr_modem_demap_hard: sample %zu is not finite (%g, %g)", i, x[i].re, x[i].im);
-        float complex y = (x[i].re + I * x[i].im) / q->scale;
         unsigned s = 0;
-        modemcf_demodulate(q->lq, y, &s);
+        if (q->separable) {
+            s = nearest_level(q->lev[0], q->lab[0], q->nlev[0], x[i].re) | nearest_level(q->lev[1], q->lab[1], q->nlev[1], x[i].im);
+        } else {
+            float complex y = (x[i].re + I * x[i].im) / q->scale;
+            modemcf_demodulate(q->lq, y, &s);
+        }
         for (unsigned b = 0; b < q->bps; b++) bits[i * q->bps + b] = (uint8_t)((s >> (q->bps - 1 - b)) & 1u);
     }
     return QSDR_OK;

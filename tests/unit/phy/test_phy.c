@@ -144,6 +144,54 @@ QSDR_TEST(modem_constellations, "unit", "unit mean energy, Gray labels (nearest 
     QSDR_CHECK(qsdr_modscheme_parse("qam32") == -1);
 }
 
+/* Hard decisions per axis (the constellations are separable) against a brute-force nearest-point
+ * search in double precision, on seeded noisy points of every constellation; exact ties (a
+ * component on a decision boundary: 0 for QPSK) go to the lower level, as liquid's demodulator. */
+QSDR_TEST(modem_hard_decisions, "unit", "hard decisions equal the nearest constellation point (20000 noisy points each), ties to the lower level")
+{
+    const size_t n = 20000;
+    qsdr_cf32 *x = malloc(n * sizeof *x);
+    uint8_t *bits = malloc(n * 6);
+    for (int k = 0; k < 4; k++) {
+        qsdr_modem_t *q = qsdr_modem_create((qsdr_modscheme)k);
+        unsigned bps = qsdr_modem_bps(q), m = 1u << bps;
+        qsdr_randn_cf32(90 + k, 0, n, 0.3f, x);
+        for (size_t i = 0; i < n; i++) { /* around the points: every decision region, near every boundary */
+            qsdr_cf32 p = qsdr_modem_point(q, (unsigned)(i % m));
+            x[i].re += p.re, x[i].im += p.im;
+        }
+        QSDR_REQUIRE(qsdr_modem_demap_hard(q, x, n, bits) == QSDR_OK);
+        size_t bad = 0;
+        for (size_t i = 0; i < n; i++) {
+            unsigned best = 0, got = 0;
+            double dmin = 1e300;
+            for (unsigned s = 0; s < m; s++) {
+                qsdr_cf32 p = qsdr_modem_point(q, s);
+                double d = ((double)x[i].re - p.re) * ((double)x[i].re - p.re) + ((double)x[i].im - p.im) * ((double)x[i].im - p.im);
+                if (d < dmin) dmin = d, best = s;
+            }
+            for (unsigned b = 0; b < bps; b++) got = got << 1 | bits[i * bps + b];
+            bad += got != best;
+        }
+        QSDR_CHECK_MSG(bad == 0, "modulation %d: %zu of %zu decisions are not the nearest point", k, bad, n);
+        /* ties: the origin lies on a boundary of every constellation here; the lower level wins */
+        qsdr_cf32 o = {0, 0};
+        QSDR_REQUIRE(qsdr_modem_demap_hard(q, &o, 1, bits) == QSDR_OK);
+        unsigned got = 0;
+        for (unsigned b = 0; b < bps; b++) got = got << 1 | bits[b];
+        qsdr_cf32 p = qsdr_modem_point(q, got);
+        double lowest_pos = 1e9; /* the decided point is the one just below 0 on each axis used */
+        for (unsigned s = 0; s < m; s++) {
+            qsdr_cf32 r = qsdr_modem_point(q, s);
+            if (r.re > 0 && r.re < lowest_pos) lowest_pos = r.re;
+        }
+        QSDR_CHECK_MSG(p.re < 0 && (k == 0 || p.im < 0) && fabs(p.re) <= lowest_pos + 1e-6, "modulation %d: 0 decided as (%g, %g)", k, p.re, p.im);
+        qsdr_modem_destroy(&q);
+    }
+    free(x);
+    free(bits);
+}
+
 /* Independent double-precision reference: LLR_b = log sum_{s:b=0} e^{-|y-s|^2/N0} - log sum_{s:b=1} ... */
 static double ref_llr(const qsdr_modem_t *q, qsdr_cf32 y, double n0, unsigned b, int maxlog)
 {
