@@ -550,7 +550,9 @@ static int cmd_ctl(int argc, char **argv)
     }
     void *ctx = zmq_ctx_new(), *s = zmq_socket(ctx, ZMQ_REQ);
     int linger = 0;
+    int64_t max_reply = 256ll << 20; /* answers of any flowgraph, but not unbounded memory */
     zmq_setsockopt(s, ZMQ_LINGER, &linger, sizeof linger);
+    zmq_setsockopt(s, ZMQ_MAXMSGSIZE, &max_reply, sizeof max_reply);
     if (server_key) {
         char pub[41], sec[41];
         zmq_curve_keypair(pub, sec); /* a throw-away client key */
@@ -569,13 +571,25 @@ static int cmd_ctl(int argc, char **argv)
         if (zmq_poll(&it, 1, (long)timeout_ms) <= 0) {
             fprintf(stderr, "qsdr ctl: no answer from %s within %lld ms (is `qsdr run --control %s` running?)\n", addr, timeout_ms, addr);
         } else {
-            char buf[65536];
-            int n = zmq_recv(s, buf, sizeof buf - 1, 0);
-            if (n >= 0) {
-                buf[n < (int)sizeof buf - 1 ? n : (int)sizeof buf - 1] = 0;
-                printf("%s\n", buf);
+            /* the whole answer, whatever its size (a list of a large flowgraph exceeds 64 KiB) */
+            zmq_msg_t msg;
+            zmq_msg_init(&msg);
+            int n = zmq_msg_recv(&msg, s, 0);
+            char *buf = n >= 0 ? malloc((size_t)n + 1) : NULL;
+            if (buf) {
+                memcpy(buf, zmq_msg_data(&msg), (size_t)n);
+                buf[n] = 0;
                 rc = strstr(buf, "\"ok\":true") ? 0 : 1;
-            }
+                /* on a terminal, indented for reading; piped, one line as sent (for tools) */
+                cJSON *j = isatty(STDOUT_FILENO) ? cJSON_Parse(buf) : NULL;
+                char *pretty = j ? cJSON_Print(j) : NULL;
+                printf("%s\n", pretty ? pretty : buf);
+                cJSON_free(pretty);
+                cJSON_Delete(j);
+                free(buf);
+            } else
+                fprintf(stderr, "qsdr ctl: receiving the answer failed: %s\n", n < 0 ? zmq_strerror(zmq_errno()) : "out of memory");
+            zmq_msg_close(&msg);
         }
     }
     zmq_close(s);

@@ -56,6 +56,19 @@ pid=
 grep -q "^qsdr warning: control request refused: 'adc.bits': value 12 out of range, allowed \[1, 8\]" "$tmp/err" ||
     fail "refusal not logged as a warning: $(cat "$tmp/err")"
 grep -q "^qsdr error" "$tmp/err" && fail "a refused request logged an error: $(cat "$tmp/err")"
+# an answer over 64 KiB arrives whole (qsdr ctl cut it at 64 KiB: invalid JSON): list a chain of
+# 160 awgn blocks (about 80 kB)
+{ echo "blocks:"; echo "  - {id: src, type: null_source}"; for i in $(seq 160); do echo "  - {id: a$i, type: awgn}"; done
+  echo "  - {id: snk, type: null_sink}"; printf "connections: [src -> a1"; for i in $(seq 2 160); do printf ", a%d -> a%d" $((i - 1)) $i; done
+  echo ", a160 -> snk]"; } >"$tmp/big.yml"
+"$qsdr" run "$tmp/big.yml" -q --scheduler serial --control "$ep.big" 2>"$tmp/err.big" & pid=$!
+for i in $(seq 50); do "$qsdr" ctl "$ep.big" get a1.bits_per_symbol --timeout 200 >/dev/null 2>&1 && break; sleep 0.1; done
+"$qsdr" ctl "$ep.big" list >"$tmp/list.json" || fail "big list: $(head -c 300 "$tmp/list.json")"
+/usr/bin/python3 -c 'import json, sys; d = json.load(open(sys.argv[1])); assert len(d["blocks"]) == 162, len(d["blocks"])' "$tmp/list.json" ||
+    fail "big list is not whole JSON ($(wc -c <"$tmp/list.json") bytes)"
+[ "$(wc -c <"$tmp/list.json")" -gt 65536 ] || fail "big list is only $(wc -c <"$tmp/list.json") bytes"
+kill -INT $pid; wait $pid
+pid=
 # only loopback / ipc unless allowed explicitly
 "$qsdr" run "$tmp/live.yml" -q --control tcp://0.0.0.0:5999 2>"$tmp/err"; [ $? -eq 2 ] || fail "remote bind should be refused"
 grep -q "not a loopback or ipc endpoint" "$tmp/err" || fail "remote bind message"
