@@ -1,11 +1,11 @@
 /* SPDX-License-Identifier: MIT */
 /* Block: BER/FER meter comparing decoded bits with the reference stream. */
 #include <inttypes.h>
-#include <math.h>
 #include <stdio.h>
 #include <string.h>
 
 #include "block_util.h"
+#include "qsdr/sim.h"
 
 typedef struct {
     qsdr_ber_t *q;
@@ -133,15 +133,8 @@ static void berb_finish(void *st)
                    (double)c.bit_errors / (double)c.bits, c.bit_errors, c.bits, (double)c.frame_errors / (double)c.frames, c.frame_errors,
                    c.frames);
     fflush(stdout);
-    /* 1/2 within 2 % over many bits is what unrelated streams give, not a noisy channel (whose
-       BER stays below 1/2 however low the SNR: uncoded QPSK at -10 dB has 0.33) */
-    double ber = (double)c.bit_errors / (double)c.bits;
-    if (c.bits >= 10000 && fabs(ber - 0.5) < 0.01)
-        qsdr_warn("BER %.4f, as for unrelated streams: the compared bits are probably misaligned (a delay between 'in' "
-                  "and 'ref': parameter skip, or a filter's delay) or the receiver does not match the transmitter", ber);
-    else if (c.bits >= 10000 && ber > 0.6) /* no channel does worse than guessing */
-        qsdr_warn("BER %.4f: more bits wrong than right, so they are probably inverted somewhere (an LLR of the opposite "
-                  "sign: qsdr's LLR is log P(0)/P(1), positive for a 0)", ber);
+    const char *hint = qsdr_ber_hint(c.bits, c.bit_errors); /* a set-up mistake, not a channel result */
+    if (hint) qsdr_warn("BER %.4f: %s", (double)c.bit_errors / (double)c.bits, hint);
 }
 
 static const qsdr_param_desc berb_params[] = {

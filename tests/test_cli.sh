@@ -166,9 +166,9 @@ r3=$("$qsdr" model info "$tmp/aeB/rx.safetensors" | sed -n 's/.*training run \([
 [ -n "$r1" ] && [ "$r1" = "$r2" ] && [ "$r1" != "$r3" ] || fail "training run ids: '$r1' '$r2' '$r3'"
 # a BER of 1/2 says what it usually means (misaligned streams, a receiver that does not match)
 out=$("$qsdr" run "$src/flowgraphs/qpsk_rrc_onebit.yml" --set rx.delay=3 --set ber.max_bits=100000 2>&1) || fail "delay 3: $out"
-echo "$out" | grep -q "qsdr warning: .*qpsk_rrc_onebit.yml:[0-9]*: block 'ber' (ber): BER 0.50[0-9]*, as for unrelated streams: the compared bits are probably misaligned" || fail "BER 1/2 hint: $out"
+echo "$out" | grep -q "qsdr warning: .*qpsk_rrc_onebit.yml:[0-9]*: block 'ber' (ber): BER 0.50[0-9]*: as for unrelated streams: the compared bits are probably misaligned" || fail "BER 1/2 hint: $out"
 out=$("$qsdr" ber "$src/flowgraphs/qpsk_rrc_onebit.yml" --sweep awgn.ebn0_db=4,8 --set rx.delay=3 --max-frames 64 -q 2>&1 >/dev/null)
-echo "$out" | grep -q "qsdr ber: warning: awgn.ebn0_db=4 has BER 0.50[0-9]*, as for unrelated streams" || fail "qsdr ber BER 1/2 hint: $out"
+echo "$out" | grep -q "qsdr ber: warning: awgn.ebn0_db=4 has BER 0.50[0-9]*: as for unrelated streams" || fail "qsdr ber BER 1/2 hint: $out"
 # the awgn block measures its input's power against the sample_power its Eb/N0 accounting assumes
 printf 'blocks:\n  - {id: src, type: vector_source, params: {type: cf32, data: [1, 1, -1, 1], repeat: true}}\n  - {id: head, type: head, params: {type: cf32, n: 100000}}\n  - {id: awgn, type: awgn, params: {ebn0_db: 5}}\n  - {id: snk, type: null_sink}\nconnections: [src -> head, head -> awgn, awgn -> snk]\n' >"$tmp/pw.yml"
 out=$("$qsdr" run "$tmp/pw.yml" -q 2>&1) || fail "power check run: $out"

@@ -16,5 +16,5 @@ echo "$out" | grep -q 'probe: count=4 mean=5.25 ' || fail "unexpected probe outp
 tmp=$(mktemp -d); trap 'rm -rf "$tmp"' EXIT
 printf 'blocks:\n  - {id: src, type: random_source}\n  - {id: map, type: mapper, params: {modulation: qpsk}}\n  - {id: awgn, type: awgn, params: {ebn0_db: 5}}\n  - {id: demap, type: demapper, params: {modulation: qpsk}}\n  - {id: neg, type: plugin_gain, params: {gain: -1}}\n  - {id: dec, type: hard_decision}\n  - {id: ber, type: ber, params: {max_bits: 100000}}\nconnections: [src -> map, map -> awgn, awgn -> demap, demap -> neg, neg -> dec, dec -> ber.in, src -> ber.ref]\n' >"$tmp/inv.yml"
 out=$("$qsdr" run "$tmp/inv.yml" 2>&1) || fail "inverted run: $out"
-echo "$out" | grep -q "block 'ber' (ber): BER 0.99[0-9]*: more bits wrong than right, so they are probably inverted" || fail "inverted bits not said: $out"
+echo "$out" | grep -q "block 'ber' (ber): BER 0.99[0-9]*: more bits wrong than right: they are probably inverted" || fail "inverted bits not said: $out"
 echo ok

@@ -82,6 +82,10 @@ int qsdr_ber_sim_run(qsdr_ber_sim_t *s);
 
 /* Wilson score interval for k successes in n trials at 95 % confidence. */
 void qsdr_wilson95(uint64_t k, uint64_t n, double *lo, double *hi);
+/* What a measured BER says about the set-up rather than the channel, or NULL: 1/2 within 2 %
+ * (unrelated streams: misaligned bits, a receiver that does not match the transmitter) or
+ * above 0.6 (inverted bits), over at least 10 000 bits. No channel gives either. */
+const char *qsdr_ber_hint(uint64_t bits, uint64_t bit_errors);
 
 #ifdef __cplusplus
 }

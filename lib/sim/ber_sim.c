@@ -56,6 +56,19 @@ static uint64_t mix64(uint64_t x)
     return x ^ (x >> 31);
 }
 
+const char *qsdr_ber_hint(uint64_t bits, uint64_t bit_errors)
+{
+    double ber = bits ? (double)bit_errors / (double)bits : 0;
+    if (bits < 10000) return NULL;
+    if (fabs(ber - 0.5) < 0.01)
+        return "as for unrelated streams: the compared bits are probably misaligned (a delay between the ber block's 'in' and "
+               "'ref': its parameter skip, or a filter's delay) or the receiver does not match the transmitter";
+    if (ber > 0.6) /* no channel does worse than guessing */
+        return "more bits wrong than right: they are probably inverted somewhere (an LLR of the opposite sign: qsdr's LLR is "
+               "log P(0)/P(1), positive for a 0)";
+    return NULL;
+}
+
 void qsdr_wilson95(uint64_t k, uint64_t n, double *lo, double *hi)
 {
     if (n == 0) {
