@@ -45,7 +45,7 @@ static int rd_create(qsdr_block_ctx *ctx, void **state)
    (samples from a radio or a file carry none: the delay then assumes this filter's span). A
    different span moved every symbol (BER 0.5, silently); a different roll-off is a mismatch one
    may mean to study: said once. */
-static int rd_first(rd_state *s, const qsdr_work_io *io)
+static void rd_first(rd_state *s, const qsdr_work_io *io)
 {
     double tx_span = -1, tx_roll = -1;
     for (size_t t = 0; t < io->n_tags; t++) {
@@ -58,7 +58,6 @@ static int rd_first(rd_state *s, const qsdr_work_io *io)
     if (tx_roll > 0 && fabs(tx_roll - s->rolloff) > 1e-6 && !atomic_exchange(&said, true))
         qsdr_warn("roll-off %g differs from the pulse shaper's %g: the filter is not matched to the pulse (costs SNR and adds "
                   "intersymbol interference)", s->rolloff, tx_roll);
-    return QSDR_OK;
 }
 
 static int rd_work(void *st, qsdr_work_io *io)
