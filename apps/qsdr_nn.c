@@ -147,6 +147,13 @@ static int cmd_train_spec(int argc, char **argv)
         c.seed = seed;
         qsdr_nn_model_init(m, seed);
     }
+    if (qsdr_nn_train_check(m, &tr, &c)) { /* the spec's loss against its data: bad input, before any output */
+        cli_report();
+        qsdr_nn_dataset_free(&tr);
+        qsdr_nn_dataset_free(&te);
+        qsdr_nn_model_free(m);
+        return EXIT_BAD_INPUT;
+    }
     char dir[4096];
     if (out) snprintf(dir, sizeof dir, "%s", out);
     else {

@@ -143,4 +143,14 @@ sed -i 's/test: 200}/test: 200, dims: 16}/' "$T/cnn.yml"
 "$QSDR" train "$T/cnn.yml" --out "$T/cnn" -q >"$T/o" 2>&1 || fail "cnn train: $(cat "$T/o")"
 "$QSDR" model eval "$T/cnn/model.safetensors" --bits 4 >"$T/eval" || fail "cnn eval"
 awk '$1 == "4" { if ($2 < 0.9 || $2 != $3) exit 1; found = 1 } END { exit !found }' "$T/eval" || fail "cnn eval: $(cat "$T/eval")"
+# the loss at the top level is used (it was ignored: a top-level mse trained with cross-entropy);
+# with class labels it needs cross_entropy (exit 2 before anything is written); `loss` and
+# `train.loss` must agree
+sed 's/^loss: cross_entropy/loss: mse/' "$SRC/examples/spirals.yml" >"$T/mse.yml"
+"$QSDR" train "$T/mse.yml" --out "$T/mse" --epochs 1 -q 2>"$T/e"; rc=$?
+[ $rc -eq 2 ] && grep -q "the loss mse needs 3 (one per output): class labels take loss cross_entropy" "$T/e" && [ ! -e "$T/mse" ] ||
+    fail "top-level loss: rc $rc: $(cat "$T/e")"
+sed 's/^train:$/train:\n  loss: bce/' "$SRC/examples/spirals.yml" >"$T/both.yml"
+"$QSDR" train "$T/both.yml" --out "$T/both" --epochs 1 -q 2>"$T/e"; rc=$?
+[ $rc -eq 2 ] && grep -q "\`loss\` (cross_entropy) and \`train.loss\` disagree" "$T/e" || fail "two losses: rc $rc: $(cat "$T/e")"
 echo "nn cli: ok"

@@ -223,6 +223,9 @@ int qsdr_nn_train_config_from_spec(const qsdr_nn_model *m, qsdr_nn_train_config 
 /* Mini-batch training; the same seed gives the same weights whatever the BLAS thread count:
  * OpenBLAS runs on one thread while it trains (the caller's count is restored), since its AVX2
  * kernels give last-bit differences between thread counts. */
+/* Whether train can run this data with this configuration (features, targets per example for
+ * the loss, non-empty): QSDR_OK, or an error naming what disagrees. qsdr_nn_train checks it too. */
+int qsdr_nn_train_check(const qsdr_nn_model *m, const qsdr_nn_dataset *train, const qsdr_nn_train_config *c);
 int qsdr_nn_train(qsdr_nn_model *m, const qsdr_nn_dataset *train, const qsdr_nn_dataset *test,
                   const qsdr_nn_train_config *c);
 /* Dataset from the spec's `data` section: kind spirals|blobs with n, classes, noise/spread,

@@ -30,7 +30,14 @@ int qsdr_nn_train_config_from_spec(const qsdr_nn_model *m, qsdr_nn_train_config 
     memset(c, 0, sizeof *c);
     c->epochs = 10, c->batch = 64, c->seed = 1, c->loss = QSDR_NN_LOSS_CE, c->calibrate = true;
     qsdr_nn_optim_defaults(&c->opt);
-    const cJSON *t = cJSON_GetObjectItemCaseSensitive(m->spec, "train");
+    /* the loss may stand at the top level (as in examples/spirals.yml) or in `train` (it was read
+       only there: a top-level `loss: mse` trained with cross-entropy, silently) */
+    const cJSON *top = cJSON_GetObjectItemCaseSensitive(m->spec, "loss"), *t = cJSON_GetObjectItemCaseSensitive(m->spec, "train");
+    const cJSON *tl = cJSON_IsObject(t) ? cJSON_GetObjectItemCaseSensitive(t, "loss") : NULL;
+    if (top && (!cJSON_IsString(top) || qsdr_nn_loss_parse(top->valuestring, &c->loss)))
+        return qsdr_error(QSDR_EINVAL, "%s: loss must be cross_entropy, bce or mse", origin);
+    if (top && tl && (!cJSON_IsString(tl) || strcmp(top->valuestring, tl->valuestring)))
+        return qsdr_error(QSDR_EINVAL, "%s: `loss` (%s) and `train.loss` disagree: give it once", origin, top->valuestring);
     if (!t) return QSDR_OK;
     if (!cJSON_IsObject(t)) return qsdr_error(QSDR_EINVAL, "%s: `train` must be a mapping", origin);
     static const char *const keys[] = {"epochs", "batch", "optimizer", "lr", "momentum", "nesterov", "weight_decay",
@@ -123,12 +130,24 @@ int qsdr_nn_dataset_from_spec(const qsdr_nn_model *m, qsdr_nn_dataset *train, qs
     return rc;
 }
 
-static int train_pinned(qsdr_nn_model *m, const qsdr_nn_dataset *tr, const qsdr_nn_dataset *te, const qsdr_nn_train_config *c)
+int qsdr_nn_train_check(const qsdr_nn_model *m, const qsdr_nn_dataset *tr, const qsdr_nn_train_config *c)
 {
     if (!tr || tr->n == 0 || c->batch == 0 || c->epochs == 0) return qsdr_error(QSDR_EINVAL, "train: empty data, batch or epochs");
     if (tr->features != qsdr_nn_in_features(m)) return qsdr_error(QSDR_ERANGE, "train: data has %zu features, model takes %zu", tr->features, qsdr_nn_in_features(m));
     size_t F = qsdr_nn_out_features(m), T = c->loss == QSDR_NN_LOSS_CE ? 1 : F;
-    if (tr->targets != T) return qsdr_error(QSDR_ERANGE, "train: %zu targets per example, the loss needs %zu", tr->targets, T);
+    if (tr->targets != T)
+        return qsdr_error(QSDR_ERANGE, "train: the data gives %zu target value%s per example%s, the loss %s needs %zu%s", tr->targets,
+                          tr->targets == 1 ? "" : "s", tr->targets == 1 && tr->classes ? " (a class index)" : "",
+                          c->loss == QSDR_NN_LOSS_CE ? "cross_entropy" : c->loss == QSDR_NN_LOSS_BCE ? "bce" : "mse", T,
+                          T > 1 && tr->targets == 1 ? " (one per output): class labels take loss cross_entropy" : "");
+    return QSDR_OK;
+}
+
+static int train_pinned(qsdr_nn_model *m, const qsdr_nn_dataset *tr, const qsdr_nn_dataset *te, const qsdr_nn_train_config *c)
+{
+    int rc0 = qsdr_nn_train_check(m, tr, c);
+    if (rc0) return rc0;
+    size_t F = qsdr_nn_out_features(m), T = c->loss == QSDR_NN_LOSS_CE ? 1 : F;
     size_t B = c->batch < tr->n ? c->batch : tr->n, steps_per = (tr->n + B - 1) / B, total = steps_per * c->epochs;
     qsdr_nn_optim *o = qsdr_nn_optim_create(&c->opt, m->n_params);
     size_t *perm = qsdr_malloc(tr->n * sizeof(size_t));
