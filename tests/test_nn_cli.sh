@@ -153,4 +153,7 @@ sed 's/^loss: cross_entropy/loss: mse/' "$SRC/examples/spirals.yml" >"$T/mse.yml
 sed 's/^train:$/train:\n  loss: bce/' "$SRC/examples/spirals.yml" >"$T/both.yml"
 "$QSDR" train "$T/both.yml" --out "$T/both" --epochs 1 -q 2>"$T/e"; rc=$?
 [ $rc -eq 2 ] && grep -q "\`loss\` (cross_entropy) and \`train.loss\` disagree" "$T/e" || fail "two losses: rc $rc: $(cat "$T/e")"
+sed 's/^data:$/data:\n  noize: 0.1/' "$SRC/examples/spirals.yml" >"$T/noize.yml"
+"$QSDR" train "$T/noize.yml" --out "$T/noize" --epochs 1 -q 2>"$T/e"; rc=$?
+[ $rc -eq 2 ] && grep -q "data: unknown key \`noize\` (allowed: kind, n, classes, noise" "$T/e" || fail "data key: rc $rc: $(cat "$T/e")"
 echo "nn cli: ok"

@@ -207,6 +207,12 @@ static bool nonneg_output(const qsdr_nn_layer *l, bool prev)
 static int build(qsdr_nn_model *m, const char *origin)
 {
     cJSON *spec = m->spec;
+    /* a misspelt section (`lossy:`, `trian:`) was ignored, silently */
+    static const char *const tkeys[] = {"name", "seed", "input", "quant", "layers", "loss", "train", "data", NULL};
+    for (const cJSON *k = cJSON_IsObject(spec) ? spec->child : NULL; k; k = k->next)
+        if (!key_allowed(k->string, tkeys))
+            return qsdr_error(QSDR_EINVAL, "%s: unknown top-level key `%s` (allowed: name, seed, input, quant, layers, "
+                              "loss, train, data)", origin, k->string);
     const cJSON *in = cJSON_GetObjectItemCaseSensitive(spec, "input");
     size_t dims[3] = {1, 1, 1};
     int nd = in && cJSON_IsArray(in) ? cJSON_GetArraySize(in) : in && cJSON_IsNumber(in) ? 1 : 0;

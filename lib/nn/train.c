@@ -89,6 +89,12 @@ int qsdr_nn_dataset_from_spec(const qsdr_nn_model *m, qsdr_nn_dataset *train, qs
     const cJSON *d = cJSON_GetObjectItemCaseSensitive(m->spec, "data");
     if (!d || !cJSON_IsObject(d))
         return qsdr_error(QSDR_EINVAL, "%s: no `data` section (kind: spirals|blobs, n, classes, ...)", origin);
+    static const char *const dkeys[] = {"kind", "n", "classes", "noise", "spread", "dims", "seed", "test", NULL};
+    for (const cJSON *e = d->child; e; e = e->next) {
+        bool ok = false;
+        for (const char *const *q = dkeys; *q && !ok; q++) ok = !strcmp(*q, e->string);
+        if (!ok) return qsdr_error(QSDR_EINVAL, "%s: data: unknown key `%s` (allowed: kind, n, classes, noise, spread, dims, seed, test)", origin, e->string);
+    }
     const cJSON *k = cJSON_GetObjectItemCaseSensitive(d, "kind");
     double n = 2000, classes = 3, noise = 0.05, spread = 1, dims = 2, seed = 1, ntest = 1000;
     int r;

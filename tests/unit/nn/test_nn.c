@@ -467,6 +467,8 @@ QSDR_TEST(nn_bad_specs, "unit", "bad model specs name the layer, the key and the
         {"input: [1, 8, 8]\nlayers: [{type: maxpool, kernel: [2, 1e40]}]\n", "`kernel` entries must be integers"},
         {"input: [4]\nlayers: [{type: relu}, {type: linear, out: 3, quant: {bits: 1e19}}]\n", "bits must be 1..8"},
         {"input: [4]\nlayers: [{type: dropout, p: nan}]\n", "`p` must be a number in [0, 0.99]"},
+        /* a misspelt section was ignored, silently */
+        {"input: [4]\ntrian: {epochs: 3}\nlayers: [{type: relu}]\n", "unknown top-level key `trian` (allowed: name, seed,"},
     };
     for (size_t i = 0; i < sizeof c / sizeof *c; i++) {
         qsdr_clear_error();
