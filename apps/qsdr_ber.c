@@ -412,6 +412,29 @@ static const char *gp_text(const char *in, char *out, size_t n)
     return out;
 }
 
+/* The x,ber rows of a reference CSV (numbers separated by a comma, space or tab; other lines,
+ * '#' comments and a header, are skipped), written to out as "x ber" lines if out; returns how
+ * many there are, -1 if the file cannot be read. */
+static long ref_rows(const char *path, FILE *out)
+{
+    FILE *r = fopen(path, "r");
+    if (!r) return -1;
+    char line[512];
+    long n = 0;
+    while (fgets(line, sizeof line, r)) {
+        if (line[0] == '#') continue;
+        char *e1, *e2;
+        double a = strtod(line, &e1);
+        if (e1 == line || (*e1 != ',' && *e1 != ' ' && *e1 != '\t')) continue;
+        double b = strtod(e1 + 1, &e2);
+        if (e2 == e1 + 1 || !isfinite(a) || !isfinite(b)) continue;
+        if (out) fprintf(out, "%.10g %.6e\n", a, b);
+        n++;
+    }
+    fclose(r);
+    return n;
+}
+
 static int write_plot(const ber_cli *c)
 {
     /* the extension was checked with the options */
@@ -455,17 +478,7 @@ static int write_plot(const ber_cli *c)
                 fprintf(d, "%.6g %.6e\n", x, qsdr_ber_qam_theory(mm, x - es2eb));
             }
         } else {
-            FILE *r = fopen(c->refs[i], "r");
-            char line[512];
-            while (r && fgets(line, sizeof line, r)) {
-                if (line[0] == '#') continue;
-                char *e1, *e2;
-                double a = strtod(line, &e1);
-                if (e1 == line || (*e1 != ',' && *e1 != ' ' && *e1 != '\t')) continue;
-                double b = strtod(e1 + 1, &e2);
-                if (e2 != e1 + 1) fprintf(d, "%.10g %.6e\n", a, b);
-            }
-            if (r) fclose(r);
+            ref_rows(c->refs[i], d);
         }
         fprintf(d, "\n\n");
     }
@@ -613,8 +626,11 @@ static int run_ber(int argc, char **argv, int rank, int nranks)
             NEED_ARG;
             if (!strncmp(v, "theory:", 7) && strcmp(v + 7, "bpsk") && strcmp(v + 7, "qpsk") && strcmp(v + 7, "qam16") && strcmp(v + 7, "qam64"))
                 return fprintf(stderr, "qsdr ber: --ref '%s': theory curves are theory:bpsk, qpsk, qam16, qam64\n", v), EXIT_BAD;
-            if (strncmp(v, "theory:", 7) && access(v, R_OK))
-                return fprintf(stderr, "qsdr ber: --ref '%s': cannot read the file\n", v), EXIT_BAD;
+            long rows = strncmp(v, "theory:", 7) ? ref_rows(v, NULL) : 1;
+            if (rows < 0) return fprintf(stderr, "qsdr ber: --ref '%s': cannot read the file\n", v), EXIT_BAD;
+            if (rows == 0) /* it drew nothing, silently */
+                return fprintf(stderr, "qsdr ber: --ref '%s': no x,ber rows (two numbers per line separated by a comma, space or "
+                                       "tab; '#' comments and a header line are skipped)\n", v), EXIT_BAD;
             c.refs[c.nrefs++] = v;
         } else if (!strcmp(a, "--resume")) {
             NEED_ARG;

@@ -118,6 +118,8 @@ check_bad() { # expected-text args...
   grep -q -- "$want" "$tmp/err" || fail "qsdr ber $*: message lacks '$want': $(cat "$tmp/err")"
 }
 check_bad "expected NAME=START:STEP:STOP" "$fg" --sweep awgn.ebn0_db
+printf 'a;b\n1;2\n' >"$tmp/noref.csv" # a reference with no x,ber rows drew nothing, silently
+check_bad "no x,ber rows" "$fg" --sweep awgn.ebn0_db=1 --ref "$tmp/noref.csv"
 check_bad "cannot go from" "$fg" --sweep awgn.ebn0_db=0:-1:3
 check_bad "cannot go from" "$fg" --sweep awgn.ebn0_db=0:0:3
 check_bad "is not a finite number" "$fg" --sweep awgn.ebn0_db=1,x,3
