@@ -9,7 +9,6 @@
 typedef struct {
     qsdr_ae *a;
     uint64_t table_groups, network_groups;
-    char path[256]; /* the model file, for messages */
 } aed_state;
 
 static void aed_destroy(void *st)
@@ -27,7 +26,6 @@ static int aed_create(qsdr_block_ctx *ctx, void **state)
     aed_state *s = qsdr_calloc(1, sizeof *s);
     if (!s) return QSDR_ENOMEM;
     *state = s;
-    snprintf(s->path, sizeof s->path, "%s", path);
     s->a = qsdr_ae_load(path, false);
     if (!s->a) return QSDR_EINVAL;
     if (qsdr_ctx_enum(ctx, "engine") == 1) qsdr_ae_set_engine(s->a, QSDR_NN_ENGINE_FLOAT);
@@ -54,7 +52,7 @@ static int aed_work(void *st, qsdr_work_io *io)
         if (qsdr_blk_tag_number(&io->tags[t], "ae_pair", &v) && v != (double)mine)
             return qsdr_error(QSDR_EINVAL, "the ae_modulator upstream loaded a transmitter of another training run than this "
                               "receiver (%s): they learned different codes (BER near 1/2); use the tx and rx files of one "
-                              "`qsdr train ae` run (one models/ directory)", s->path);
+                              "`qsdr train ae` run (one models/ directory)", qsdr_ae_path(s->a));
     }
     size_t groups = io->n_in / (g->ns * g->L);
     if ((rc = qsdr_ae_demodulate(s->a, io->in[0], groups, io->out[0]))) return rc;

@@ -106,6 +106,8 @@ void qsdr_ae_allow_untrained_bits(qsdr_ae *a, bool allow);
  * raw BERs measured at the end of training; the same for every file one `qsdr train ae` writes),
  * 0 if unknown. A transmitter and a receiver of different runs do not understand each other. */
 uint64_t qsdr_ae_pair_id(const qsdr_ae *a);
+/* The file the model was loaded from (for messages). */
+const char *qsdr_ae_path(const qsdr_ae *a);
 /* One line: role, geometry, the bit-widths trained for and the current one (qsdr model info). */
 void qsdr_ae_describe(const qsdr_ae *a, char *out, size_t cap);
 /* Use the integer engine (default) or fake quantization for quantized layers. */

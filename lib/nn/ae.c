@@ -742,6 +742,7 @@ out:
 
 qsdr_ae *qsdr_ae_load(const char *path, bool tx) { return ae_load(path, tx ? 1 : 0); }
 uint64_t qsdr_ae_pair_id(const qsdr_ae *a) { return a->pair; }
+const char *qsdr_ae_path(const qsdr_ae *a) { return a->path; }
 qsdr_ae *qsdr_ae_load_any(const char *path) { return ae_load(path, -1); }
 
 int qsdr_ae_modulate(qsdr_ae *a, const uint8_t *bits, size_t groups, qsdr_cf32 *out)
