@@ -28,14 +28,16 @@ static void power_check(awgn_state *s)
 {
     if (s->power_checked || s->pn < 4096) return;
     s->power_checked = true;
-    double meas = s->psum / (double)s->pn, db = 10 * log10(meas / s->sample_power);
-    if (meas > 0 && fabs(db) <= 0.25) return;
+    double meas = s->psum / (double)s->pn;
+    if (!(meas > 0)) return; /* no signal (a null source: noise alone), no Eb/N0 to be off */
+    double db = 10 * log10(meas / s->sample_power);
+    if (fabs(db) <= 0.25) return;
     static atomic_bool said; /* once per process: a BER sweep builds a flowgraph per unit */
     if (atomic_exchange(&said, true)) return;
     qsdr_warn("the input's mean sample power is %.4g over its first %llu samples, but the Eb/N0 accounting assumes sample_power "
-              "%.4g (Es = sample_power x sps): the actual %s is %s%.2f dB %s the set value; set sample_power: %.4g, or fix the "
-              "signal's level", meas, (unsigned long long)s->pn, s->sample_power, s->use_esn0 ? "Es/N0" : "Eb/N0",
-              meas > 0 ? "" : "-inf", meas > 0 ? fabs(db) : 0.0, db > 0 ? "above" : "below", meas);
+              "%.4g (Es = sample_power x sps): the actual %s is %.2f dB %s the set value; set sample_power: %.4g, or fix the "
+              "signal's level", meas, (unsigned long long)s->pn, s->sample_power, s->use_esn0 ? "Es/N0" : "Eb/N0", fabs(db),
+              db > 0 ? "above" : "below", meas);
 }
 
 static double awgn_var(const awgn_state *s)

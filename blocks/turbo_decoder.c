@@ -18,7 +18,6 @@ typedef struct {
     float *app;
     uint64_t frames, iterations, crc_fail, batches; /* batches: fast decoder calls */
     size_t lanes;
-    unsigned iters;
 } td_state;
 
 static void td_destroy(void *st)
@@ -89,7 +88,6 @@ static int td_create(qsdr_block_ctx *ctx, void **state)
         return qsdr_error(QSDR_ENOMEM, "out of memory");
     }
     s->lanes = lanes;
-    s->iters = c.iterations;
     s->n = qsdr_turbo_n(s->k, c.rate);
     qsdr_ctx_set_chunk_hint(ctx, 2 * lanes * s->n); /* after n: the SIMD decoder wants whole batches */
     s->kout = s->crc ? s->k - 24 : s->k;
