@@ -237,7 +237,7 @@ static int model_eval(qsdr_nn_model *m, const char *file, const char *bits_list,
             rc = EXIT_BAD_INPUT;
             break;
         }
-        if (ncal > 0 && qsdr_nn_calibrate(m, tr.x, (size_t)ncal < tr.n ? (size_t)ncal : tr.n)) {
+        if (ncal > 0 && qsdr_nn_calibrate_ptq(m, tr.x, (size_t)ncal < tr.n ? (size_t)ncal : tr.n)) {
             cli_report();
             rc = 1;
             break;
@@ -370,6 +370,10 @@ int qsdr_cmd_model(int argc, char **argv)
             qsdr_ae_free(ae);
         }
         if (cmd) printf("trained by: %s\n", cmd);
+        size_t fl = strlen(file);
+        char *qby = fl > 12 && !strcmp(file + fl - 12, ".safetensors") ? qsdr_nn_file_metadata(file, "qsdr.quantized_by") : NULL;
+        if (qby) printf("quantized by: %s\n", qby);
+        qsdr_free(qby);
     } else if (!strcmp(sub, "eval")) {
         rc = model_eval(m, file, bits, (long)ncal);
     } else {
@@ -380,7 +384,20 @@ int qsdr_cmd_model(int argc, char **argv)
         } else {
             qsdr_nn_set_bits(m, QSDR_NN_ALL_LAYERS, w, a);
             size_t n = (size_t)ncal < tr.n ? (size_t)ncal : tr.n;
-            if (qsdr_nn_calibrate(m, tr.x, n) || qsdr_nn_save(m, outp, NULL)) {
+            /* provenance: the training command and seed carry over, with this command beside them */
+            bool st = strlen(file) > 12 && !strcmp(file + strlen(file) - 12, ".safetensors");
+            char *seed = st ? qsdr_nn_file_metadata(file, "qsdr.seed") : NULL, *qcmd = cli_command_line(argc, argv, "qsdr model");
+            cJSON *mo = cJSON_CreateObject();
+            if (mo && cmd) cJSON_AddStringToObject(mo, "qsdr.command", cmd);
+            if (mo && seed) cJSON_AddStringToObject(mo, "qsdr.seed", seed);
+            if (mo && qcmd) cJSON_AddStringToObject(mo, "qsdr.quantized_by", qcmd);
+            char *meta = mo ? cJSON_PrintUnformatted(mo) : NULL;
+            cJSON_Delete(mo);
+            qsdr_free(seed);
+            free(qcmd);
+            int bad = qsdr_nn_calibrate_ptq(m, tr.x, n) || qsdr_nn_save(m, outp, meta);
+            cJSON_free(meta);
+            if (bad) {
                 cli_report();
                 rc = 1;
             } else

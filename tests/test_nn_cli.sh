@@ -55,7 +55,23 @@ eval "set -- $line"
 "$QSDR" train "$SRC/examples/spirals.yml" --out "$T/f" --epochs 20 >/dev/null 2>&1 || fail "float train"
 "$QSDR" model quantize "$T/f/model.safetensors" "$T/q8.safetensors" --bits 8 --calibrate 512 >"$T/q" || fail "quantize"
 acc=$(sed -n 's/.*test accuracy \([0-9.]*\)/\1/p' "$T/q")
-awk -v a="$acc" 'BEGIN { exit !(a >= 0.9) }' || fail "PTQ 8-bit accuracy $acc < 0.9"
+"$QSDR" model eval "$T/f/model.safetensors" --bits float >"$T/ef" || fail "eval float"
+facc=$(awk '$1 == "float" { print $2 }' "$T/ef")
+# 8-bit PTQ of a small MLP costs at most 2 points of accuracy (0.988 -> 0.981 here). The spec's
+# fixed 8-bit layers learned their PACT clip in training: recalibrating it (as quantize once did)
+# changed the function the other layers were trained with: 0.88-0.90, depending on the CPU's
+# OpenBLAS kernel
+awk -v a="$acc" -v f="$facc" 'BEGIN { exit !(f >= 0.95 && a >= f - 0.02) }' || fail "PTQ 8-bit accuracy $acc against float $facc"
+# ... and the quantized file at float is the float model: the fixed layers kept their ranges
+"$QSDR" model eval "$T/q8.safetensors" --bits float >"$T/eq" || fail "eval quantized"
+[ "$(awk '$1 == "float" { print $2 }' "$T/eq")" = "$facc" ] || fail "quantized model at float: $(cat "$T/eq") against $facc"
+# eval --calibrate leaves them alone too
+"$QSDR" model eval "$T/f/model.safetensors" --bits float,8 --calibrate 512 >"$T/ec" || fail "eval --calibrate"
+[ "$(awk '$1 == "float" { print $2 }' "$T/ec")" = "$facc" ] || fail "eval --calibrate at float: $(cat "$T/ec") against $facc"
+# provenance: the training command carries over, with the quantize command beside it
+"$QSDR" model info "$T/q8.safetensors" >"$T/qi" || fail "info quantized"
+grep -q "^trained by: qsdr train .*--epochs 20" "$T/qi" && grep -q "^quantized by: qsdr model quantize .*--bits 8 --calibrate 512" "$T/qi" ||
+    fail "quantized model's provenance: $(cat "$T/qi")"
 
 # bad input: exit 2 and a message naming the problem
 expect_bad() {

@@ -88,6 +88,12 @@ const char *qsdr_nn_layer_kernel(const qsdr_nn_model *m, size_t i);
  * activation quantizer's range and every weight quantizer's step from what it saw (OpenBLAS on
  * one thread meanwhile, as qsdr_nn_train). */
 int qsdr_nn_calibrate(qsdr_nn_model *m, const float *x, size_t n);
+/* Post-training quantization of a trained model: as qsdr_nn_calibrate, but a quantizer whose
+ * range was learned in training, loaded from a file or calibrated at its present bit-width keeps
+ * it (the layers marked `fixed`, trained quantized, learn theirs: PACT's clip, LSQ's step; a new
+ * range would change the function the rest of the network was trained with). Only quantizers
+ * whose bit-width changed since, or that still hold their initial values, are calibrated. */
+int qsdr_nn_calibrate_ptq(qsdr_nn_model *m, const float *x, size_t n);
 
 /* A pluggable quantizer. Weight quantizers see a tensor as (channels, per_channel); activation
  * quantizers see (1, n). forward writes the fake-quantized values out = codes * scale[ch] and,

@@ -271,6 +271,7 @@ static int build(qsdr_nn_model *m, const char *origin)
         l->act = layer_kinds[k].act;
         l->in_c = c, l->in_h = h, l->in_w = w;
         l->w_off = l->b_off = l->bn_off = l->stat_off = NONE;
+        l->range_w = l->range_a = -1;
         l->fin = c * h * w;
         l->ipack_bits = -1;
         long v;
@@ -776,7 +777,9 @@ int qsdr_nn_backward(qsdr_nn_model *m, const float *dout)
 }
 
 /* ---- calibration, FLOPs, printing ------------------------------------------------------------ */
-static int calibrate_pinned(qsdr_nn_model *m, const float *x, size_t n)
+/* all: every quantizer; else only those whose ranges were not learned or calibrated at their
+   present bit-width (post-training quantization of a trained model) */
+static int calibrate_pinned(qsdr_nn_model *m, const float *x, size_t n, bool all)
 {
     bool tr = m->training;
     qsdr_nn_engine e = m->engine;
@@ -793,9 +796,14 @@ static int calibrate_pinned(qsdr_nn_model *m, const float *x, size_t n)
         l->wq.bits = saved_w[i], l->aq.bits = saved_a[i];
         if (l->w_off == NONE) continue;
         const float *in = i ? m->layers[i - 1].out : x;
-        if (l->aq.n_param && l->aq.ops->calibrate && l->aq.bits != QSDR_NN_FLOAT) l->aq.ops->calibrate(&l->aq, in, 1, n * l->fin);
-        if (l->wq.n_param && l->wq.ops->calibrate && l->wq.bits != QSDR_NN_FLOAT)
+        if (l->aq.n_param && l->aq.ops->calibrate && l->aq.bits != QSDR_NN_FLOAT && (all || l->range_a != l->aq.bits)) {
+            l->aq.ops->calibrate(&l->aq, in, 1, n * l->fin);
+            l->range_a = l->aq.bits;
+        }
+        if (l->wq.n_param && l->wq.ops->calibrate && l->wq.bits != QSDR_NN_FLOAT && (all || l->range_w != l->wq.bits)) {
             l->wq.ops->calibrate(&l->wq, m->params + l->w_off, l->out_c, l->n_w / l->out_c);
+            l->range_w = l->wq.bits;
+        }
     }
     for (size_t i = 0; i < m->n_layers; i++) m->layers[i].wq.bits = saved_w[i], m->layers[i].aq.bits = saved_a[i];
     mark_dirty(m);
@@ -859,7 +867,23 @@ void qsdr_nn_model_print(const qsdr_nn_model *m, FILE *f)
 int qsdr_nn_calibrate(qsdr_nn_model *m, const float *x, size_t n)
 {
     int pin = qsdr_nn_blas_pin();
-    int rc = calibrate_pinned(m, x, n);
+    int rc = calibrate_pinned(m, x, n, true);
     qsdr_nn_blas_unpin(pin);
     return rc;
+}
+
+int qsdr_nn_calibrate_ptq(qsdr_nn_model *m, const float *x, size_t n)
+{
+    int pin = qsdr_nn_blas_pin();
+    int rc = calibrate_pinned(m, x, n, false);
+    qsdr_nn_blas_unpin(pin);
+    return rc;
+}
+
+void qsdr_nn_mark_ranges(qsdr_nn_model *m)
+{
+    for (size_t i = 0; i < m->n_layers; i++) {
+        qsdr_nn_layer *l = &m->layers[i];
+        if (l->w_off != NONE) l->range_w = l->wq.bits, l->range_a = l->aq.bits;
+    }
 }

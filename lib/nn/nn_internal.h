@@ -24,6 +24,9 @@ static inline int qsdr_nn_blas_pin(void)
     if (prev != 1) openblas_set_num_threads(1);
     return prev;
 }
+/* Records every quantizer's present bit-width as the one its range belongs to (after training,
+ * after loading a file): qsdr_nn_calibrate_ptq leaves such ranges alone. */
+void qsdr_nn_mark_ranges(qsdr_nn_model *m);
 static inline void qsdr_nn_blas_unpin(int prev)
 {
     if (prev != 1) openblas_set_num_threads(prev);
@@ -113,6 +116,7 @@ typedef struct {
     /* quantizers (linear / conv) */
     qsdr_nn_quant wq, aq;
     bool fixed;                 /* not touched by model-wide set_bits */
+    int range_w, range_a;       /* bit-widths wq's / aq's ranges were learned or calibrated at; -1: initial values */
     bool noquant;               /* never quantized: no quantizer parameters */
     bool wq_dirty;              /* weights changed since the last quantization */
     float *wfake, *wscale;      /* fake-quantized weights (n_w), per-channel scale (out) */

@@ -368,6 +368,7 @@ int qsdr_nn_load_weights(qsdr_nn_model *m, const char *path)
     stfile s;
     int rc = st_open(&s, path);
     if (!rc) rc = load_from(m, &s, path);
+    if (!rc) qsdr_nn_mark_ranges(m); /* trained ranges */
     st_close(&s);
     return rc;
 }
@@ -430,6 +431,7 @@ qsdr_nn_model *qsdr_nn_model_load_meta(const char *path, const char *key, char *
             }
         }
         cJSON_Delete(b);
+        qsdr_nn_mark_ranges(m); /* the stored ranges belong to the stored bit-widths */
         const char *bt = meta_get(&s, "qsdr.bn_trained"), *bs = meta_get(&s, "qsdr.bn_set");
         m->bn_trained = bt ? (uint32_t)strtoul(bt, NULL, 10) : 1u; /* files from elsewhere: set 0 */
         if (bs) {

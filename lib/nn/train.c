@@ -206,6 +206,7 @@ static int train_pinned(qsdr_nn_model *m, const qsdr_nn_dataset *tr, const qsdr_
         if (c->on_epoch && c->on_epoch(c->user, &st)) break;
     }
     qsdr_nn_set_training(m, false);
+    qsdr_nn_mark_ranges(m); /* quantized layers learned their ranges at these bit-widths */
     qsdr_nn_optim_free(o);
     qsdr_free(perm), qsdr_free(xb), qsdr_free(yb), qsdr_free(dout);
     return rc;

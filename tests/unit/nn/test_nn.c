@@ -386,6 +386,52 @@ QSDR_TEST(nn_safetensors_round_trip, "unit", "save -> load is bit-exact: weights
     qsdr_nn_model_free(m);
 }
 
+QSDR_TEST(nn_calibrate_ptq_keeps_trained_ranges, "unit",
+          "post-training calibration leaves ranges learned at their bit-width (fixed layers) and recalibrates switched ones")
+{
+    const char *spec = "input: [6]\nseed: 3\nquant: {weight: lsq, act: auto}\nlayers:\n"
+                       "  - {type: linear, out: 8}\n  - {type: relu}\n"
+                       "  - {type: linear, out: 8}\n  - {type: relu}\n"
+                       "  - {type: linear, out: 2, quant: {fixed: true, bits: 8}}\n";
+    qsdr_nn_model *m = qsdr_nn_model_from_spec(spec, "ptq");
+    QSDR_REQUIRE(m);
+    float x[64 * 6];
+    for (int i = 0; i < 64 * 6; i++) x[i] = (float)(3 * sin(i * 0.61));
+    /* what training leaves: a fixed layer's PACT clip and LSQ step learned away from calibration */
+    qsdr_nn_layer *fx = &m->layers[4], *sw = &m->layers[2];
+    QSDR_REQUIRE(fx->aq.n_param == 1 && fx->wq.n_param >= 1 && sw->aq.n_param == 1);
+    fx->aq.param[0] = 0.37f, fx->wq.param[0] = 0.011f;
+    qsdr_nn_mark_ranges(m);
+    /* a model-wide switch to 4 bits: the switchable layers' ranges are calibrated, the fixed ones kept */
+    QSDR_REQUIRE(qsdr_nn_set_bits(m, QSDR_NN_ALL_LAYERS, 4, 4) == QSDR_OK);
+    float sw0 = sw->aq.param[0];
+    QSDR_REQUIRE(qsdr_nn_calibrate_ptq(m, x, 64) == QSDR_OK);
+    QSDR_CHECK(fx->aq.param[0] == 0.37f && fx->wq.param[0] == 0.011f);
+    QSDR_CHECK(sw->aq.param[0] != sw0);
+    /* calibrated once at 4 bits: a second PTQ at 4 bits keeps that range too */
+    sw->aq.param[0] = 1.25f;
+    QSDR_REQUIRE(qsdr_nn_calibrate_ptq(m, x, 64) == QSDR_OK);
+    QSDR_CHECK(sw->aq.param[0] == 1.25f);
+    /* ... another bit-width is calibrated anew */
+    QSDR_REQUIRE(qsdr_nn_set_bits(m, QSDR_NN_ALL_LAYERS, 2, 2) == QSDR_OK);
+    QSDR_REQUIRE(qsdr_nn_calibrate_ptq(m, x, 64) == QSDR_OK);
+    QSDR_CHECK(sw->aq.param[0] != 1.25f && fx->aq.param[0] == 0.37f);
+    /* the file keeps the distinction: a loaded model's ranges belong to its stored bit-widths */
+    char path[1024];
+    snprintf(path, sizeof path, "%s/nn_ptq.safetensors", qsdr_test_build_dir);
+    QSDR_REQUIRE(qsdr_nn_save(m, path, NULL) == QSDR_OK);
+    qsdr_nn_model *k = qsdr_nn_model_load(path);
+    QSDR_REQUIRE(k);
+    float a2 = k->layers[2].aq.param[0];
+    QSDR_REQUIRE(qsdr_nn_calibrate_ptq(k, x, 64) == QSDR_OK);
+    QSDR_CHECK(k->layers[2].aq.param[0] == a2 && k->layers[4].aq.param[0] == 0.37f);
+    /* qsdr_nn_calibrate (before quantization-aware training) still sets every range */
+    QSDR_REQUIRE(qsdr_nn_calibrate(k, x, 64) == QSDR_OK);
+    QSDR_CHECK(k->layers[4].aq.param[0] != 0.37f);
+    qsdr_nn_model_free(k);
+    qsdr_nn_model_free(m);
+}
+
 QSDR_TEST(nn_safetensors_corrupt, "unit", "every corrupt model file in tests/models/bad fails with its message, never crashes")
 {
     char list[1024];
