@@ -5,7 +5,7 @@ ASAN_BUILD ?= build-asan
 JOBS ?= $(shell nproc 2>/dev/null || echo 2)
 CTEST_ARGS ?= -LE long
 
-.PHONY: all deps configure build run results test test-long test-sanitize test-thread fuzz bench docs install clean
+.PHONY: all deps configure build run results test test-long test-sanitize test-thread coverage fuzz bench docs install clean
 
 all: build
 
@@ -51,6 +51,18 @@ test-thread: deps
 	cd $(TSAN_BUILD) && TSAN_OPTIONS="halt_on_error=1 second_deadlock_stack=1 suppressions=$(CURDIR)/tests/tsan.supp" \
 		ctest -j$(JOBS) --output-on-failure $(CTEST_ARGS) -E '^ae_tx_quantized$$'
 
+# Line coverage of the default test run (gcov, which comes with gcc): a row per source file of
+# lib/, blocks/ and apps/, least covered first; `scripts/coverage-report build-cov --lines FILE`
+# lists the lines no test ran. install_and_link is left out: it links the installed static
+# library into a program built without gcov.
+COV_BUILD ?= build-cov
+coverage: deps
+	@cmake -S . -B $(COV_BUILD) -DCMAKE_BUILD_TYPE=RelWithDebInfo -DQSDR_COVERAGE=ON -DQSDR_BUILD_BENCH=OFF >/dev/null
+	@cmake --build $(COV_BUILD) -j$(JOBS)
+	@find $(COV_BUILD) -name '*.gcda' -delete
+	@cd $(COV_BUILD) && ctest -j$(JOBS) $(CTEST_ARGS) -E '^install_and_link$$' > ctest.log 2>&1; rc=$$?; \
+		grep -E 'tests passed|\*\*\*' ctest.log; cd $(CURDIR) && scripts/coverage-report $(COV_BUILD) && exit $$rc
+
 # Coverage-guided fuzzing (clang's libFuzzer + ASan/UBSan) of every parser of untrusted input,
 # FUZZ_SECONDS per target, then random qsdr command lines on the sanitized build for as long
 # (README: Tests). `make test` replays seeded mutations of the same corpora and 300 seeded
@@ -88,4 +100,4 @@ install: build
 	cmake --install $(BUILD)
 
 clean:
-	rm -rf $(BUILD) $(ASAN_BUILD)
+	rm -rf $(BUILD) $(ASAN_BUILD) $(COV_BUILD)

@@ -2,7 +2,7 @@
 # ZeroMQ interoperability with real GNU Radio 3.10 (Debian's gnuradio; its Python is
 # /usr/bin/python3): PUSH/PULL, PUB/SUB, REQ/REP both ways with exact sample equality, tags both
 # ways, garbage / wrong item size / wrong tag magic / a message above max_message, a peer
-# restarted mid-stream.
+# restarted mid-stream, sc16 (int16 I/Q) items both ways.
 set -u
 qsdr=$1; src=$2
 peer="/usr/bin/python3 $src/tests/interop/gr_peer.py"
@@ -162,6 +162,57 @@ grep -q "disconnects=1 reconnects=1" "$tmp/o9c.log" && grep -q "disconnected (1 
   || fail "a peer dropped for an oversized message went unreported: $(cat "$tmp/o9c.log")"
 cmp -s "$tmp/o9c.cf32" <(head -c 16 "$tmp/ramp.cf32") || fail "oversized message: no reconnection, the next message did not arrive"
 echo "ok: a message above max_message is reported and the connection restored (libzmq does not retry it); the next one arrives"
+
+# 9d: sc16 wire items (GNU Radio short, vlen 2; a radio's native format) both ways: every int16
+# value arrives as value / 32768; cf32 goes out as round(x * 32768), saturating at the extremes
+a="tcp://127.0.0.1:$port"; port=$((port + 1))
+M=40000
+cat > "$tmp/sc16rx.yml" <<YML
+blocks:
+  - {id: z, type: zmq_source, params: {address: "$a", type: sc16, expected_items: $M, timeout: 20}}
+  - {id: f, type: file_sink, params: {path: "$tmp/o11.cf32"}}
+connections: [z -> f]
+YML
+"$qsdr" run "$tmp/sc16rx.yml" > "$tmp/o11.log" 2>&1 & r=$!; pids+=($r)
+$peer sc16tx "$a" $M "$tmp/sent.s16" || fail "GNU Radio short push_sink"
+wait_ok "$r" "GNU Radio sc16 -> qsdr" "$tmp/o11.log"
+/usr/bin/python3 - "$tmp/sent.s16" "$tmp/o11.cf32" <<'PY' || fail "GNU Radio sc16 -> qsdr: values differ"
+import struct, sys
+s = open(sys.argv[1], "rb").read(); r = open(sys.argv[2], "rb").read()
+s = struct.unpack("<%dh" % (len(s) // 2), s); r = struct.unpack("<%df" % (len(r) // 4), r)
+assert len(s) == len(r) and min(s) == -32768 and max(s) == 32767, (len(s), len(r))
+bad = [i for i in range(len(s)) if r[i] != s[i] / 32768.0]
+assert not bad, "first difference at value %d: %r -> %r" % (bad[0], s[bad[0]], r[bad[0]])
+PY
+/usr/bin/python3 - "$tmp/tx11.cf32" <<'PY'
+import struct, sys
+v = [((k * 7919) % 65536 - 32768) / 30000.0 for k in range(80000)]   # beyond +-1: saturates
+v[:4] = [0.5 / 32768, -0.5 / 32768, 1.0, -1.0]
+open(sys.argv[1], "wb").write(struct.pack("<%df" % len(v), *v))
+PY
+a2="tcp://127.0.0.1:$port"; port=$((port + 1))
+cat > "$tmp/sc16tx.yml" <<YML
+blocks:
+  - {id: f, type: file_source, params: {path: "$tmp/tx11.cf32"}}
+  - {id: z, type: zmq_sink, params: {address: "$a2", type: sc16}}
+connections: [f -> z]
+YML
+"$qsdr" run "$tmp/sc16tx.yml" -q > "$tmp/tx11.log" 2>&1 & t=$!; pids+=($t)
+$peer sc16rx "$a2" $M "$tmp/o11.s16" || fail "GNU Radio short pull_source"
+wait "$t"
+/usr/bin/python3 - "$tmp/tx11.cf32" "$tmp/o11.s16" <<'PY' || fail "qsdr sc16 -> GNU Radio: values differ"
+import struct, sys
+x = open(sys.argv[1], "rb").read(); g = open(sys.argv[2], "rb").read()
+x = struct.unpack("<%df" % (len(x) // 4), x); g = struct.unpack("<%dh" % (len(g) // 2), g)
+assert len(x) == len(g), (len(x), len(g))
+def want(v):
+    r = round(v * 32768)   # round half to even or away: only +-0.5 / 32768 tells, accept both
+    return max(-32768, min(32767, r))
+bad = [i for i in range(len(x)) if abs(g[i] - want(x[i])) > (1 if abs(x[i] * 32768) % 1 == 0.5 else 0)]
+assert not bad, "first difference at %d: %r -> %r (want %r)" % (bad[0], x[bad[0]], g[bad[0]], want(x[bad[0]]))
+assert g[2] == 32767 and g[3] == -32768 and max(g) == 32767 and min(g) == -32768
+PY
+echo "ok: sc16 (int16 I/Q) both ways with GNU Radio's short items: exact values, saturation at the extremes"
 
 # 10: the peer is killed and restarted mid-stream: nothing acknowledged is lost
 a="tcp://127.0.0.1:$port"; port=$((port + 1))

@@ -10,6 +10,9 @@
 #   gr_peer.py garbage ADDRESS push three bad messages (13 bytes; 12 bytes; 16 bytes without a
 #       tag header) then a good header-prefixed message of 4 ramp items, with pyzmq
 #   gr_peer.py contiguous FILE N   check FILE holds N consecutive items of the ramp (any start)
+#   gr_peer.py sc16tx ADDRESS N RAW   push N interleaved int16 I/Q pairs (GNU Radio short, vlen 2:
+#       every int16 value, extremes included) and write them raw to RAW
+#   gr_peer.py sc16rx ADDRESS N RAW   pull N int16 I/Q pairs (short, vlen 2) and write them raw
 #   gr_peer.py rx PATTERN ADDRESS N OUT [--tags] [--timeout S]
 #       receive N items from a pull/sub/req source, write them raw to OUT and the tags to
 #       OUT.tags ("offset key value" per line); exit 1 on timeout
@@ -137,6 +140,43 @@ def oversize(addr):
     raw_push(addr, send)
 
 
+def sc16_pattern(n):
+    """2n int16 values covering the whole range: -32768, 32767 and everything between"""
+    return [((k * 7919) % 65536) - 32768 for k in range(2 * n)]
+
+
+def sc16tx(addr, n, raw):
+    data = sc16_pattern(n)
+    with open(raw, "wb") as f:
+        f.write(struct.pack("<%dh" % len(data), *data))
+    tb = gr.top_block()
+    src = blocks.vector_source_s(data, False, 2)
+    snk = zeromq.push_sink(gr.sizeof_short * 2, 1, addr, 100, False, -1)
+    tb.connect(src, snk)
+    tb.run()
+    time.sleep(1.0)
+
+
+def sc16rx(addr, n, raw, timeout=20):
+    tb = gr.top_block()
+    src = zeromq.pull_source(gr.sizeof_short * 2, 1, addr, 100, False, -1)
+    head = blocks.head(gr.sizeof_short * 2, n)
+    snk = blocks.vector_sink_s(2)
+    tb.connect(src, head, snk)
+    tb.start()
+    t0 = time.time()
+    while len(snk.data()) < 2 * n and time.time() - t0 < timeout:
+        time.sleep(0.02)
+    tb.stop()
+    tb.wait()
+    d = snk.data()
+    with open(raw, "wb") as f:
+        f.write(struct.pack("<%dh" % len(d), *d))
+    if len(d) < 2 * n:
+        print("gr_peer sc16rx: got %d of %d items before the timeout" % (len(d) // 2, n), file=sys.stderr)
+        sys.exit(1)
+
+
 def contiguous(path, n):
     data = open(path, "rb").read()
     v = struct.unpack("<%df" % (len(data) // 4), data)
@@ -163,6 +203,10 @@ def main():
         return oversize(a[1])
     if a[0] == "contiguous":
         return contiguous(a[1], int(a[2]))
+    if a[0] == "sc16tx":
+        return sc16tx(a[1], int(a[2]), a[3])
+    if a[0] == "sc16rx":
+        return sc16rx(a[1], int(a[2]), a[3])
     tags = "--tags" in a
     repeat = float(a[a.index("--repeat") + 1]) if "--repeat" in a else 0
     timeout = float(a[a.index("--timeout") + 1]) if "--timeout" in a else 20

@@ -97,9 +97,22 @@ QSDR_TEST(nn_schedules, "unit", "learning-rate schedules: step, cosine, inverse 
 }
 
 /* ---- training ----------------------------------------------------------------------------------- */
-static double train_spirals(int bits, double *seconds, qsdr_nn_model **keep)
+/* examples/spirals.yml trained at `bits` (0: as the spec says), with another weight quantizer when
+   wq is not NULL */
+static double train_spirals_wq(int bits, const char *wq, double *seconds, qsdr_nn_model **keep)
 {
-    qsdr_nn_model *m = example("spirals.yml");
+    qsdr_nn_model *m = NULL;
+    if (wq) {
+        char p[1024];
+        snprintf(p, sizeof p, "%s/examples/spirals.yml", qsdr_test_src_dir);
+        char *t = slurp(p), *at = t ? strstr(t, "weight: dorefa") : NULL;
+        if (!at) return free(t), -1;
+        char *u = malloc(strlen(t) + 32);
+        snprintf(u, strlen(t) + 32, "%.*sweight: %s%s", (int)(at - t), t, wq, at + strlen("weight: dorefa"));
+        m = qsdr_nn_model_from_spec(u, "spirals.yml");
+        free(t), free(u);
+    } else
+        m = example("spirals.yml");
     if (!m) return -1;
     if (bits) qsdr_nn_set_bits(m, QSDR_NN_ALL_LAYERS, bits, bits);
     qsdr_nn_train_config c;
@@ -118,12 +131,42 @@ static double train_spirals(int bits, double *seconds, qsdr_nn_model **keep)
     return acc;
 }
 
+static double train_spirals(int bits, double *seconds, qsdr_nn_model **keep) { return train_spirals_wq(bits, NULL, seconds, keep); }
+
 QSDR_TEST(nn_train_spirals, "unit", "examples/spirals.yml trains to >= 97% test accuracy in under a minute")
 {
     double s, acc = train_spirals(0, &s, NULL);
     printf("  spirals, float: test accuracy %.4f in %.1f s\n", acc, s);
     QSDR_CHECK(acc >= 0.97);
     QSDR_CHECK(s < 60);
+}
+
+QSDR_TEST(nn_qat_lsq_sign, "unit", "quantization-aware training with the LSQ (learned step) and sign weight quantizers: spirals at 2 bits")
+{
+    static const char *const wq[] = {"lsq", "sign"};
+    static const double need[] = {0.95, 0.93}; /* measured 0.979 / 0.968 */
+    for (int i = 0; i < 2; i++) {
+        double s;
+        qsdr_nn_model *m = NULL;
+        double acc = train_spirals_wq(2, wq[i], &s, &m);
+        QSDR_REQUIRE(m);
+        printf("  spirals, %s weights, W2A2 QAT: test accuracy %.4f in %.1f s\n", wq[i], acc, s);
+        QSDR_CHECK_MSG(acc >= need[i], "%s: accuracy %.4f < %.2f", wq[i], acc, need[i]);
+        if (i == 0) { /* LSQ's steps get gradients (LSQ: d(q s)/ds = round(w/s) - w/s inside the range, +-Q outside) */
+            qsdr_nn_layer *l = &m->layers[3];
+            QSDR_REQUIRE(l->wq.n_param == l->out_c && l->wq.grad);
+            float x[8 * 2], dy[8 * 3];
+            for (int k = 0; k < 16; k++) x[k] = (float)sin(k * 1.3);
+            for (int k = 0; k < 24; k++) dy[k] = (float)cos(k * 0.7);
+            qsdr_nn_set_training(m, true);
+            qsdr_nn_zero_grad(m);
+            QSDR_REQUIRE(qsdr_nn_forward(m, x, 8) && qsdr_nn_backward(m, dy) == QSDR_OK);
+            size_t nz = 0;
+            for (size_t c = 0; c < l->out_c; c++) nz += l->wq.grad[c] != 0;
+            QSDR_CHECK_MSG(nz > l->out_c / 2, "only %zu of %zu LSQ steps have a gradient", nz, l->out_c);
+        }
+        qsdr_nn_model_free(m);
+    }
 }
 
 QSDR_TEST(nn_qat_bits, "unit", "quantization-aware training of the spirals model at 8, 4, 2 and 1 bits")
