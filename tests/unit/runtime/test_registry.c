@@ -86,6 +86,21 @@ QSDR_TEST(expr_eval, "unit", "flowgraph arithmetic: precedence, parentheses, fun
     QSDR_CHECK(qsdr_expr_eval("1 / 0", lookup, NULL, &v, err, sizeof err) == QSDR_EINVAL);
     QSDR_CHECK(qsdr_expr_eval("(1 + 2", lookup, NULL, &v, err, sizeof err) == QSDR_EINVAL);
     QSDR_CHECK(qsdr_expr_eval("2 2", lookup, NULL, &v, err, sizeof err) == QSDR_EINVAL);
+    /* every documented function, unary plus */
+    QSDR_CHECK(qsdr_expr_eval("sqrt(16) + log10(1000) + exp(0) + floor(2.7) + ceil(-2.5)", lookup, NULL, &v, err, sizeof err) == QSDR_OK &&
+               v == 4 + 3 + 1 + 2 - 2);
+    QSDR_CHECK(qsdr_expr_eval("min(sps, 3) * 10 + max(-1, +2)", lookup, NULL, &v, err, sizeof err) == QSDR_OK && v == 32);
+    QSDR_CHECK(qsdr_expr_eval("ceil(6144 / 40) * 40", lookup, NULL, &v, err, sizeof err) == QSDR_OK && v == 6160);
+    /* no NaN or infinity gets through: a clear error instead */
+    QSDR_CHECK(qsdr_expr_eval("sqrt(-1)", lookup, NULL, &v, err, sizeof err) == QSDR_EINVAL && strstr(err, "not finite"));
+    QSDR_CHECK(qsdr_expr_eval("log2(0)", lookup, NULL, &v, err, sizeof err) == QSDR_EINVAL && strstr(err, "not finite"));
+    QSDR_CHECK(qsdr_expr_eval("exp(1000)", lookup, NULL, &v, err, sizeof err) == QSDR_EINVAL && strstr(err, "not finite"));
+    QSDR_CHECK(qsdr_expr_eval("floor(1, 2)", lookup, NULL, &v, err, sizeof err) == QSDR_EINVAL &&
+               strstr(err, "unknown function 'floor' with 2 argument(s)"));
+    QSDR_CHECK(qsdr_expr_eval("max(1)", lookup, NULL, &v, err, sizeof err) == QSDR_EINVAL);
+    QSDR_CHECK(qsdr_expr_eval("pow(2, 3", lookup, NULL, &v, err, sizeof err) == QSDR_EINVAL && strstr(err, "expected ')'"));
+    QSDR_CHECK(qsdr_expr_eval("2 * $", lookup, NULL, &v, err, sizeof err) == QSDR_EINVAL && strstr(err, "unexpected character"));
+    QSDR_CHECK(qsdr_expr_eval("2 *", lookup, NULL, &v, err, sizeof err) == QSDR_EINVAL && strstr(err, "unexpected end"));
 }
 
 QSDR_TEST(yaml_merge_keys, "unit", "YAML aliases and merge keys (<<: *a, <<: [*a, *b]) in block params; the block's own keys win")
