@@ -6,7 +6,6 @@
 typedef struct {
     qsdr_blk_iq q;
     uint64_t clipped, samples;
-    const char *id;
 } ciq_state;
 
 static int ciq_create(qsdr_block_ctx *ctx, void **state)
@@ -18,7 +17,6 @@ static int ciq_create(qsdr_block_ctx *ctx, void **state)
         qsdr_free(s);
         return rc;
     }
-    s->id = qsdr_ctx_id(ctx);
     *state = s;
     return QSDR_OK;
 }
@@ -33,7 +31,7 @@ static int ciq_work(void *st, qsdr_work_io *io)
     if (rc)
         return qsdr_error(rc, "non-finite input in items [%llu, %llu): nothing from there on is written", (unsigned long long)io->in_offset,
                           (unsigned long long)(io->in_offset + io->n_in));
-    if (before == 0 && s->clipped) qsdr_warn("cf32_to_iq '%s': samples beyond full scale are clipped (counted in its 'clipped' statistic)", s->id);
+    if (before == 0 && s->clipped) qsdr_warn("samples beyond full scale are clipped (counted in its 'clipped' statistic)");
     s->samples += io->n_in;
     return QSDR_OK;
 }

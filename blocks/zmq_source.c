@@ -39,7 +39,6 @@ typedef struct {
     double last_data;
     uint64_t bad_msgs, msgs, tag_count, reconnects, disconnects, monitors;
     uint64_t msgs_at_disconnect; /* msgs at the last disconnect event */
-    const char *id;
 } zs_state;
 
 static int open_socket(zs_state *s)
@@ -81,9 +80,9 @@ static int check_monitor(zs_state *s)
     if (s->dropped_at > 0 && qsdr_now() - s->dropped_at > 0.5) {
         s->dropped_at = 0;
         s->reconnects++;
-        qsdr_warn("zmq_source '%s': ZeroMQ dropped the connection to %s without retrying: a message above max_message = %lld bytes "
+        qsdr_warn("ZeroMQ dropped the connection to %s without retrying: a message above max_message = %lld bytes "
                   "(or another protocol error); that message is lost; reconnecting",
-                  s->id, s->address, (long long)s->max_msg);
+                  s->address, (long long)s->max_msg);
         zmq_disconnect(s->sock, s->address);
         if (zmq_connect(s->sock, s->address))
             return qsdr_error(QSDR_EEXT, "parameter 'address': cannot connect '%s' again: %s", s->address, zmq_strerror(zmq_errno()));
@@ -122,7 +121,7 @@ static int check_monitor(zs_state *s)
             snprintf(hint, sizeof hint, "; ZeroMQ also disconnects a peer whose message exceeds max_message = %lld bytes, and that message is lost",
                      (long long)s->max_msg);
         s->msgs_at_disconnect = s->msgs;
-        qsdr_info("zmq_source '%s': a peer on %s disconnected (%llu so far, %llu messages received)%s", s->id, peer,
+        qsdr_info("a peer on %s disconnected (%llu so far, %llu messages received)%s", peer,
                   (unsigned long long)s->disconnects, (unsigned long long)s->msgs, hint);
     }
 }
@@ -142,7 +141,6 @@ static void zs_destroy(void *st)
 
 static int zs_init(qsdr_block_ctx *ctx, zs_state *s)
 {
-    s->id = qsdr_ctx_id(ctx);
     s->pattern = qsdr_ctx_enum(ctx, "pattern");
     s->wire = qsdr_ctx_enum(ctx, "type");
     static const size_t wsz[] = {8, 4, 4, 1};
@@ -249,7 +247,7 @@ static int fetch(zs_state *s, int wait_ms)
         uint64_t off;
         if (qsdr_gr_header_parse(m, s->end, &hl, &off, &s->tags, &s->n_tags, &s->cap_tags, err, sizeof err)) {
             s->bad_msgs++;
-            qsdr_warn("zmq_source '%s': message %llu dropped: %s", s->id, (unsigned long long)s->msgs, err);
+            qsdr_warn("message %llu dropped: %s", (unsigned long long)s->msgs, err);
             zmq_msg_close(&s->msg);
             s->have_msg = false;
             return 0;
@@ -258,8 +256,8 @@ static int fetch(zs_state *s, int wait_ms)
     }
     if ((s->end - s->pos) % s->wsize) {
         s->bad_msgs++;
-        qsdr_warn("zmq_source '%s': message %llu dropped: %zu payload bytes are not a whole number of %zu-byte items (check the item type on both sides)",
-                  s->id, (unsigned long long)s->msgs, s->end - s->pos, s->wsize);
+        qsdr_warn("message %llu dropped: %zu payload bytes are not a whole number of %zu-byte items (check the item type on both sides)",
+                  (unsigned long long)s->msgs, s->end - s->pos, s->wsize);
         zmq_msg_close(&s->msg);
         s->have_msg = false;
         return 0;
@@ -306,7 +304,7 @@ static int zs_work(void *st, qsdr_work_io *io)
     io->produced = k;
     if (s->expected && s->received >= s->expected) return QSDR_DONE;
     if (!k && s->timeout_s > 0 && qsdr_now() - s->last_data > s->timeout_s) {
-        qsdr_info("zmq_source '%s': no data for %.3g s: end of stream after %llu items", s->id, s->timeout_s, (unsigned long long)s->received);
+        qsdr_info("no data for %.3g s: end of stream after %llu items", s->timeout_s, (unsigned long long)s->received);
         return QSDR_DONE;
     }
     return QSDR_OK;

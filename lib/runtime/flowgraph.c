@@ -375,6 +375,31 @@ int qsdr_flowgraph_port_type(qsdr_flowgraph_t *fg, const char *id, bool is_outpu
     return QSDR_OK;
 }
 
+/* ", set B.type: T" when block b's port (an `any` port its `type` parameter resolves) could take
+   item type t; else "" */
+static const char *type_hint(const qsdr_block_inst *b, bool is_output, unsigned port, qsdr_item_type t, char *buf, size_t len)
+{
+    const qsdr_port_desc *pd = is_output ? &b->d->outputs[port] : &b->d->inputs[port];
+    const char *tn = qsdr_item_name(t);
+    buf[0] = 0;
+    if (pd->type != QSDR_ITEM_ANY) return buf;
+    for (size_t i = 0; i < b->d->n_params; i++) {
+        const qsdr_param_desc *p = &b->d->params[i];
+        if (strcmp(p->name, "type") || p->type != QSDR_PARAM_ENUM || !p->choices) continue;
+        size_t n = strlen(tn);
+        for (const char *c = p->choices; *c;) { /* "bit|u8|i8|..." */
+            const char *e = strchr(c, '|');
+            size_t l = e ? (size_t)(e - c) : strlen(c);
+            if (l == n && !strncmp(c, tn, n)) {
+                snprintf(buf, len, " (set %s.type: %s)", b->id, tn);
+                return buf;
+            }
+            c += l + (e != NULL);
+        }
+    }
+    return buf;
+}
+
 static int check_connections(qsdr_flowgraph_t *fg)
 {
     for (size_t k = 0; k < fg->n_blocks; k++) {
@@ -385,10 +410,13 @@ static int check_connections(qsdr_flowgraph_t *fg)
                                   b->d->name, b->d->inputs[i].name, qsdr_item_name(b->in_type[i]));
             qsdr_block_inst *a = b->in[i].src;
             qsdr_item_type ta = a->out_type[b->in[i].src_port], tb = b->in_type[i];
-            if (ta != tb && ta != QSDR_ITEM_ANY && tb != QSDR_ITEM_ANY) /* ANY: checked after create */
-                return qsdr_error(QSDR_EINVAL, "%s: connection %s.%s -> %s.%s: item type mismatch: output is %s, input expects %s",
+            if (ta != tb && ta != QSDR_ITEM_ANY && tb != QSDR_ITEM_ANY) { /* ANY: checked after create */
+                char h[160];
+                if (!*type_hint(b, false, (unsigned)i, ta, h, sizeof h)) type_hint(a, true, b->in[i].src_port, tb, h, sizeof h);
+                return qsdr_error(QSDR_EINVAL, "%s: connection %s.%s -> %s.%s: item type mismatch: output is %s, input expects %s%s",
                                   WHERE(b->where), a->id, a->d->outputs[b->in[i].src_port].name, b->id, b->d->inputs[i].name,
-                                  qsdr_item_name(ta), qsdr_item_name(tb));
+                                  qsdr_item_name(ta), qsdr_item_name(tb), h);
+            }
         }
         for (size_t o = 0; o < b->d->n_outputs; o++)
             if (b->out_fanout[o] == 0)
