@@ -96,6 +96,50 @@ static const qsdr_block_desc test_batch = {
     .n_inputs = 1, .outputs = batch_out, .n_outputs = 1, .rate_kind = QSDR_RATE_FRAMED, .rate_in = BATCH_F,
     .rate_out = BATCH_F, .create = batch_create, .destroy = slow_destroy, .work = batch_work};
 
+/* gain by message: u32 items x gain, where a message "gain" (integer) changes the gain; records
+   the first input item processed with each new gain and the thread messages arrive on */
+typedef struct {
+    uint32_t gain;
+    bool pending;
+    uint64_t switched_at, messages;
+    pthread_t work_thread, msg_thread;
+    bool worked, msg_off_thread;
+} mg_state;
+static int mg_create(qsdr_block_ctx *c, void **s)
+{
+    mg_state *m = calloc(1, sizeof(mg_state));
+    if (!m) return QSDR_ENOMEM;
+    m->gain = 1, m->switched_at = UINT64_MAX;
+    *s = m;
+    return QSDR_OK;
+}
+static int mg_work(void *st, qsdr_work_io *io)
+{
+    mg_state *m = st;
+    m->work_thread = pthread_self(), m->worked = true;
+    if (m->pending) m->pending = false, m->switched_at = io->in_offset;
+    const uint32_t *x = io->in[0];
+    uint32_t *y = io->out[0];
+    for (size_t i = 0; i < io->n_in; i++) y[i] = x[i] * m->gain;
+    return QSDR_OK;
+}
+static int mg_message(void *st, const char *key, const qsdr_tag_value *v)
+{
+    mg_state *m = st;
+    m->messages++;
+    m->msg_thread = pthread_self();
+    if (m->worked) m->msg_off_thread |= !pthread_equal(m->msg_thread, m->work_thread);
+    if (strcmp(key, "gain")) return qsdr_error(QSDR_EINVAL, "test_msg_gain: unknown message '%s'", key);
+    if (v->type != QSDR_TAGV_INT || v->i < 1 || v->i > 100) return qsdr_error(QSDR_ERANGE, "test_msg_gain: gain must be an integer 1..100");
+    m->gain = (uint32_t)v->i, m->pending = true;
+    return QSDR_OK;
+}
+static const qsdr_port_desc mg_in[] = {{"in", QSDR_ITEM_F32}}, mg_out[] = {{"out", QSDR_ITEM_F32}};
+static const qsdr_block_desc test_msg_gain = {
+    .abi = QSDR_BLOCK_ABI, .name = "test_msg_gain", .summary = "u32 gain set by messages (test)", .inputs = mg_in, .n_inputs = 1,
+    .outputs = mg_out, .n_outputs = 1, .rate_kind = QSDR_RATE_SYNC, .rate_in = 1, .rate_out = 1, .create = mg_create,
+    .destroy = slow_destroy, .work = mg_work, .message = mg_message};
+
 static void register_test_blocks(void)
 {
     static int done;
@@ -104,6 +148,7 @@ static void register_test_blocks(void)
     qsdr_registry_add(&test_counter);
     qsdr_registry_add(&test_slow_sink);
     qsdr_registry_add(&test_batch);
+    qsdr_registry_add(&test_msg_gain);
 }
 
 #define QSDR_N_ELEMS(a) (sizeof(a) / sizeof((a)[0]))
@@ -577,6 +622,78 @@ QSDR_TEST(fg_live_adc_bits, "unit", "adc.bits changed while running takes effect
         if (!strcmp(tags[k].key, "set:bits") && tags[k].offset == at && !strcmp(tags[k].value.s, "1")) found++;
     QSDR_CHECK_EQ_INT(found, 1);
     qsdr_flowgraph_destroy(&fg);
+}
+
+/* the poster: what a control port does, from its own thread while the flowgraph runs */
+typedef struct {
+    qsdr_flowgraph_t *fg;
+    int rc_ok, rc_range, rc_unknown_key, rc_no_block, rc_no_handler;
+    char err_range[256], err_key[256], err_handler[256];
+} poster;
+static void *post_thread(void *arg)
+{
+    poster *p = arg;
+    while (qsdr_flowgraph_sink_items(p->fg) < 20000) usleep(1000);
+    qsdr_tag_value three = qsdr_tagv_int(3), bad = qsdr_tagv_int(1000), word = qsdr_tagv_string("x");
+    p->rc_ok = qsdr_flowgraph_post(p->fg, "g", "gain", &three);
+    p->rc_range = qsdr_flowgraph_post(p->fg, "g", "gain", &bad);
+    snprintf(p->err_range, sizeof p->err_range, "%s", qsdr_last_error());
+    p->rc_unknown_key = qsdr_flowgraph_post(p->fg, "g", "colour", &word);
+    snprintf(p->err_key, sizeof p->err_key, "%s", qsdr_last_error());
+    p->rc_no_block = qsdr_flowgraph_post(p->fg, "nosuch", "gain", &three);
+    p->rc_no_handler = qsdr_flowgraph_post(p->fg, "src", "gain", &three);
+    snprintf(p->err_handler, sizeof p->err_handler, "%s", qsdr_last_error());
+    /* run on a while after the message (applied at the block's next work call), then stop */
+    uint64_t after = qsdr_flowgraph_sink_items(p->fg) + 100000;
+    while (qsdr_flowgraph_sink_items(p->fg) < after) usleep(1000);
+    qsdr_flowgraph_stop(p->fg);
+    return NULL;
+}
+
+QSDR_TEST(fg_post_message, "unit",
+          "qsdr_flowgraph_post from another thread: the message reaches the block's message callback on its own thread "
+          "between work calls (both schedulers); its refusal comes back; bad ids and blocks without messages are errors")
+{
+    register_test_blocks();
+    for (int sched = 0; sched < 2; sched++) {
+        const char *name = sched ? "serial" : "threaded";
+        qsdr_flowgraph_t *fg = load("blocks:\n"
+                                    "  - {id: src, type: test_counter}\n"
+                                    "  - {id: g, type: test_msg_gain}\n"
+                                    "  - {id: snk, type: vector_sink, params: {type: f32, max_items: 16000000}}\n"
+                                    "connections: [src -> g, g -> snk]\n");
+        QSDR_REQUIRE(fg);
+        qsdr_tag_value three = qsdr_tagv_int(3);
+        QSDR_CHECK(qsdr_flowgraph_post(fg, "g", "gain", &three) == QSDR_EINVAL); /* not prepared yet */
+        QSDR_CHECK(strstr(qsdr_last_error(), "prepare or start") != NULL);
+        qsdr_flowgraph_set_buffer_items(fg, 4096);
+        poster p = {.fg = fg};
+        pthread_t th;
+        QSDR_REQUIRE(pthread_create(&th, NULL, post_thread, &p) == 0);
+        QSDR_CHECK_EQ_INT(qsdr_flowgraph_start(fg, sched ? QSDR_SCHED_SERIAL : QSDR_SCHED_THREADED), QSDR_OK);
+        QSDR_CHECK_EQ_INT(qsdr_flowgraph_wait(fg), QSDR_OK);
+        pthread_join(th, NULL);
+        QSDR_CHECK_EQ_INT(p.rc_ok, QSDR_OK);
+        QSDR_CHECK_MSG(p.rc_range == QSDR_ERANGE && strstr(p.err_range, "gain must be an integer 1..100"), "%s: %d %s", name, p.rc_range,
+                       p.err_range);
+        QSDR_CHECK_MSG(p.rc_unknown_key == QSDR_EINVAL && strstr(p.err_key, "unknown message 'colour'"), "%s: %s", name, p.err_key);
+        QSDR_CHECK_EQ_INT(p.rc_no_block, QSDR_EINVAL);
+        QSDR_CHECK_MSG(p.rc_no_handler == QSDR_EINVAL && strstr(p.err_handler, "takes no messages"), "%s: %s", name, p.err_handler);
+        const uint32_t *d;
+        size_t n, nt;
+        const qsdr_tag *tags;
+        qsdr_vector_sink_data(fg, "snk", (const void **)&d, &n, &tags, &nt);
+        mg_state *m = qsdr_flowgraph_block_state(fg, "g");
+        QSDR_REQUIRE(m);
+        uint64_t at = m->switched_at;
+        QSDR_CHECK_MSG(at >= 20000 && at < n && n < 16000000, "%s: switched at %llu of %zu (%llu messages)", name,
+                       (unsigned long long)at, n, (unsigned long long)m->messages);
+        size_t wrong = 0;
+        for (size_t i = 0; i < n && at < n; i++) wrong += d[i] != (uint32_t)i * (i < at ? 1u : 3u);
+        QSDR_CHECK_MSG(wrong == 0, "%s: %zu items with the wrong gain around item %llu", name, wrong, (unsigned long long)at);
+        QSDR_CHECK_MSG(!m->msg_off_thread, "%s: a message arrived off the block's thread", name);
+        qsdr_flowgraph_destroy(&fg);
+    }
 }
 
 QSDR_TEST(fg_awgn_tag_demapper, "unit", "awgn tags its noise variance; the demapper uses it and tags survive rate changes")
