@@ -41,6 +41,22 @@ cmp -s "$tmp/a.cut" "$tmp/b.cut" || fail "1 and 3 threads differ: $(diff "$tmp/a
 [ "$(cut -d, -f1-15 "$tmp/m1.csv")" = "$(cut -d, -f1-15 "$tmp/m16.csv")" ] || fail "max-frames: 1 and 16 threads differ"
 grep -q ',320,' "$tmp/m16.csv" || fail "max-frames 300 should end at 320 frames (5 units): $(cat "$tmp/m16.csv")"
 
+# a curve per value of a second --sweep (RRC chain, where the ADC's bits matter): table, CSV
+# rows per curve (the curve column holds the value), JSON, plot; same counts on 1 and 3 threads;
+# more ADC bits, fewer errors
+rfg=$src/flowgraphs/qpsk_rrc_onebit.yml
+"$qsdr" ber "$rfg" --sweep awgn.ebn0_db=4,8 --sweep adc.bits=1,3 --max-frames 128 --csv "$tmp/cv1.csv" --json "$tmp/cv.json" \
+    --plot "$tmp/cv.png" --threads 1 >"$tmp/cv.out" 2>&1 || fail "curve sweep: $(cat "$tmp/cv.out")"
+"$qsdr" ber "$rfg" --sweep awgn.ebn0_db=4,8 --sweep adc.bits=1,3 --max-frames 128 --csv "$tmp/cv3.csv" --threads 3 -q >/dev/null 2>&1 ||
+    fail "curve sweep, 3 threads"
+[ "$(cut -d, -f1-15 "$tmp/cv1.csv")" = "$(cut -d, -f1-15 "$tmp/cv3.csv")" ] || fail "curve sweep: 1 and 3 threads differ"
+[ "$(cut -d, -f1,3 "$tmp/cv1.csv" | tr '\n' ' ')" = "curve,x 1,4 1,8 3,4 3,8 " ] || fail "curve sweep CSV rows: $(cat "$tmp/cv1.csv")"
+grep -q '^adc.bits=3 ' "$tmp/cv.out" || fail "curve sweep table: $(cat "$tmp/cv.out")"
+grep -q '"curves":[[:space:]]*"adc.bits=1,3"' "$tmp/cv.json" && grep -q '"curve":[[:space:]]*"3"' "$tmp/cv.json" || fail "curve sweep JSON"
+[ -s "$tmp/cv.png" ] || fail "curve sweep plot"
+awk -F, 'NR > 1 { e[$1 "," $3] = $8 } END { exit !(e["3,8"] < e["1,8"] && e["3,4"] < e["1,4"]) }' "$tmp/cv1.csv" ||
+    fail "3-bit ADC not better than 1-bit: $(cat "$tmp/cv1.csv")"
+
 # a point's counts do not depend on the other points of the sweep
 "$qsdr" ber "$fg" --sweep awgn.ebn0_db=4 --csv "$tmp/c.csv" -q >/dev/null || fail "single point"
 [ "$(cut -d, -f1-15 "$tmp/c.csv" | tail -1)" = "$(grep '^,awgn.ebn0_db,4,' "$tmp/a.cut")" ] || fail "point 4 dB differs between sweeps"
