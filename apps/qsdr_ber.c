@@ -550,7 +550,8 @@ static void usage_ber(FILE *f)
             "                          variable (no dot, e.g. K: each point gets units of its own frame size)\n"
             "  --sweep ID.PARAM=V1,V2  a second --sweep: one curve per value (e.g. adc.bits=1,2,8)\n"
             "  --set ID.PARAM=VALUE    a fixed override, as in qsdr run (repeatable)\n"
-            "  --seed N                0..2^64-1 (default 1); a point's counts depend on the seed and its value only\n"
+            "  --seed N                0..2^64-1 (default: the flowgraph's options: seed, else 1); a point's counts depend\n"
+            "                          on the seed and its value only\n"
             "  --threads N             1..1024 worker threads per process (default: the number of cores)\n"
             "  --min-frame-errors N    a point ends at N frame errors (default 100; 0: no such rule)\n"
             "  --max-frames N          a point ends after N frames, in whole units of >= 64 frames (default 0: no limit)\n"
@@ -570,6 +571,7 @@ static int run_ber(int argc, char **argv, int rank, int nranks)
     /* static: the option arrays live as long as the command (and stay reachable for LSan) */
     static ber_cli c;
     static char *text;
+    bool have_seed = false; /* else the flowgraph's own (options: seed), as qsdr run */
     c = (ber_cli){.seed = 1, .threads = (unsigned)sysconf(_SC_NPROCESSORS_ONLN), .min_fe = 100};
     c.rank = rank;
     c.nranks = nranks;
@@ -598,7 +600,7 @@ static int run_ber(int argc, char **argv, int rank, int nranks)
             uint64_t u;
             if (cli_opt_u64("qsdr ber", a, v, &u)) return EXIT_BAD;
             i++;
-            if (!strcmp(a, "--seed")) c.seed = u;
+            if (!strcmp(a, "--seed")) c.seed = u, have_seed = true;
             else if (!strcmp(a, "--min-frame-errors")) c.min_fe = u;
             else c.max_frames = u;
         } else if (!strcmp(a, "--threads")) {
@@ -682,6 +684,12 @@ static int run_ber(int argc, char **argv, int rank, int nranks)
         return fprintf(stderr, "qsdr ber: %s: cannot read it\n", c.flowgraph), EXIT_BAD;
     }
     fclose(f);
+    if (!have_seed) { /* a flowgraph that fails to load is reported once, by qsdr_ber_sim_create */
+        qsdr_flowgraph_t *fg = NULL;
+        if (qsdr_flowgraph_load_string(text, c.flowgraph, (const char *const *)c.sets, &fg) == QSDR_OK) c.seed = qsdr_flowgraph_get_seed(fg);
+        qsdr_flowgraph_destroy(&fg);
+        qsdr_clear_error();
+    }
     qsdr_ber_config cfg = {
         .text = text, .name = c.flowgraph, .sets = c.sets, .sweep_param = c.sw.param, .x = c.sw.x, .nx = c.sw.nx,
         .curve_param = c.have_cv ? c.cv.param : NULL, .curve_values = c.have_cv ? (const char *const *)c.cv.words : NULL,

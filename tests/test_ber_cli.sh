@@ -57,6 +57,16 @@ grep -q '"curves":[[:space:]]*"adc.bits=1,3"' "$tmp/cv.json" && grep -q '"curve"
 awk -F, 'NR > 1 { e[$1 "," $3] = $8 } END { exit !(e["3,8"] < e["1,8"] && e["3,4"] < e["1,4"]) }' "$tmp/cv1.csv" ||
     fail "3-bit ADC not better than 1-bit: $(cat "$tmp/cv1.csv")"
 
+# the flowgraph's own seed (options: seed) is the default, as in qsdr run; --seed overrides it
+sed 's/^variables:/options:\n  seed: 5\nvariables:/' "$fg" > "$tmp/seed5.yml"
+grep -q "^  seed: 5" "$tmp/seed5.yml" || fail "could not add options: seed to $fg"
+"$qsdr" ber "$tmp/seed5.yml" --sweep awgn.ebn0_db=2 --max-frames 64 --csv "$tmp/s5.csv" >"$tmp/s5.out" 2>&1 || fail "seed 5: $(cat "$tmp/s5.out")"
+"$qsdr" ber "$fg" --sweep awgn.ebn0_db=2 --max-frames 64 --seed 5 --csv "$tmp/s5b.csv" -q >/dev/null 2>&1 || fail "--seed 5"
+"$qsdr" ber "$tmp/seed5.yml" --sweep awgn.ebn0_db=2 --max-frames 64 --seed 1 --csv "$tmp/s1.csv" -q >/dev/null 2>&1 || fail "--seed 1"
+grep -q '^# seed: 5 ' "$tmp/s5.out" || fail "the flowgraph's seed is not the default: $(grep seed "$tmp/s5.out")"
+[ "$(cut -d, -f1-15 "$tmp/s5.csv")" = "$(cut -d, -f1-15 "$tmp/s5b.csv")" ] || fail "options: seed 5 and --seed 5 differ"
+[ "$(cut -d, -f1-15 "$tmp/s5.csv")" != "$(cut -d, -f1-15 "$tmp/s1.csv")" ] || fail "--seed 1 did not override options: seed 5"
+
 # a point's counts do not depend on the other points of the sweep
 "$qsdr" ber "$fg" --sweep awgn.ebn0_db=4 --csv "$tmp/c.csv" -q >/dev/null || fail "single point"
 [ "$(cut -d, -f1-15 "$tmp/c.csv" | tail -1)" = "$(grep '^,awgn.ebn0_db,4,' "$tmp/a.cut")" ] || fail "point 4 dB differs between sweeps"
