@@ -49,6 +49,12 @@ c=$("$qsdr" run "$src/flowgraphs/qpsk_awgn.yml" -q --set ebn0=2 --set nbits=2000
 [ "$a" = "$b" ] || fail "threaded and serial differ: '$a' vs '$b'"
 [ "$a" != "$c" ] || fail "a different seed gave the same result"
 echo "$a" | grep -q '200000 bits' || fail "nbits not applied: $a"
+# the file's options: seed is the default; --seed overrides it
+sed 's/^variables:/options:\n  seed: 5\nvariables:/' "$src/flowgraphs/qpsk_awgn.yml" > "$tmp/seed5.yml"
+d=$("$qsdr" run "$tmp/seed5.yml" -q --set ebn0=2 --set nbits=200000)
+e=$("$qsdr" run "$tmp/seed5.yml" -q --set ebn0=2 --set nbits=200000 --seed 6)
+[ "$d" = "$a" ] || fail "options: seed 5 is not --seed 5: '$d' vs '$a'"
+[ "$e" = "$c" ] || fail "--seed 6 did not override options: seed 5: '$e' vs '$c'"
 
 # exit codes: bad option 2, bad --set 2, unknown file 2, bad command 2
 # fewer bits than a frame: the FER is undefined, not 0
