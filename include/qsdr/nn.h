@@ -178,7 +178,9 @@ int qsdr_nn_sched_parse(const char *name, qsdr_nn_sched_kind *kind);
 int qsdr_nn_save(const qsdr_nn_model *m, const char *path, const char *extra_metadata_json);
 /* Load weights into a built model: every tensor the model needs must be present with the right
  * shape (F32, F16, BF16, F64, I8, U8 are converted); anything malformed gives QSDR_EFORMAT
- * with the file and the offending tensor or header field. */
+ * with the file and the offending tensor or header field, and leaves the model as it was. The
+ * model keeps its bit-widths; the quantizer ranges read belong to those the file stored
+ * (qsdr.bits), which qsdr_nn_calibrate_ptq then keeps. */
 int qsdr_nn_load_weights(qsdr_nn_model *m, const char *path);
 /* The __metadata__ value of key in a safetensors file (malloc'd; free with qsdr_free), or
  * NULL. */

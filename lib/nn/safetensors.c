@@ -363,22 +363,57 @@ static int load_from(qsdr_nn_model *m, const stfile *sp, const char *path)
     return rc;
 }
 
-int qsdr_nn_load_weights(qsdr_nn_model *m, const char *path)
-{
-    stfile s;
-    int rc = st_open(&s, path);
-    if (!rc) rc = load_from(m, &s, path);
-    if (!rc) qsdr_nn_mark_ranges(m); /* trained ranges */
-    st_close(&s);
-    return rc;
-}
-
 /* __metadata__[key] of an opened file (borrowed), or NULL */
 static const char *meta_get(const stfile *s, const char *key)
 {
     const cJSON *md = cJSON_GetObjectItemCaseSensitive(s->h, "__metadata__");
     const cJSON *v = md ? cJSON_GetObjectItemCaseSensitive(md, key) : NULL;
     return v && cJSON_IsString(v) ? v->valuestring : NULL;
+}
+
+/* The bit-widths the file's layers were stored at (qsdr.bits): the quantizer ranges in it
+   belong to those (qsdr_nn_calibrate_ptq keeps them there). set: also switch the layers to them
+   (loading a model file); else only record them (weights loaded into a model as it is). Layers
+   the file does not list (a file from elsewhere) have no known range bit-width. */
+static void apply_stored_bits(qsdr_nn_model *m, const stfile *s, bool set)
+{
+    for (size_t i = 0; i < m->n_layers; i++) m->layers[i].range_w = m->layers[i].range_a = -1;
+    const char *bits = meta_get(s, "qsdr.bits");
+    cJSON *b = bits ? cJSON_Parse(bits) : NULL;
+    for (cJSON *e = b ? b->child : NULL; e; e = e->next) {
+        const cJSON *l = cJSON_GetObjectItemCaseSensitive(e, "layer"), *w = cJSON_GetObjectItemCaseSensitive(e, "wbits"),
+                    *a = cJSON_GetObjectItemCaseSensitive(e, "abits");
+        if (qsdr_nn_json_int(l, 0, (double)m->n_layers - 1) && qsdr_nn_json_int(w, 0, 8) && qsdr_nn_json_int(a, 0, 8) &&
+            m->layers[(size_t)l->valuedouble].w_off != NONE) {
+            qsdr_nn_layer *ly = &m->layers[(size_t)l->valuedouble];
+            if (set) ly->wq.bits = (int)w->valuedouble, ly->aq.bits = (int)a->valuedouble; /* no rebits: stored params match */
+            ly->range_w = (int)w->valuedouble, ly->range_a = (int)a->valuedouble;
+        }
+    }
+    cJSON_Delete(b);
+}
+
+int qsdr_nn_load_weights(qsdr_nn_model *m, const char *path)
+{
+    stfile s;
+    int rc = st_open(&s, path);
+    if (rc) return rc;
+    /* all or nothing: a file that fails part-way leaves the model as it was */
+    float *p0 = qsdr_malloc((m->n_params + 1) * sizeof(float)), *b0 = qsdr_malloc((m->n_bufs + 1) * sizeof(float));
+    if (!p0 || !b0) rc = qsdr_error(QSDR_ENOMEM, "out of memory");
+    if (!rc) {
+        memcpy(p0, m->params, m->n_params * sizeof(float));
+        memcpy(b0, m->bufs, m->n_bufs * sizeof(float));
+        rc = load_from(m, &s, path);
+        if (rc) {
+            memcpy(m->params, p0, m->n_params * sizeof(float));
+            memcpy(m->bufs, b0, m->n_bufs * sizeof(float));
+        } else
+            apply_stored_bits(m, &s, false);
+    }
+    qsdr_free(p0), qsdr_free(b0);
+    st_close(&s);
+    return rc;
 }
 
 char *qsdr_nn_file_metadata(const char *path, const char *key)
@@ -419,19 +454,7 @@ qsdr_nn_model *qsdr_nn_model_load_meta(const char *path, const char *key, char *
             m = NULL;
             goto done;
         }
-        const char *bits = meta_get(&s, "qsdr.bits");
-        cJSON *b = bits ? cJSON_Parse(bits) : NULL;
-        for (cJSON *e = b ? b->child : NULL; e; e = e->next) {
-            const cJSON *l = cJSON_GetObjectItemCaseSensitive(e, "layer"), *w = cJSON_GetObjectItemCaseSensitive(e, "wbits"),
-                        *a = cJSON_GetObjectItemCaseSensitive(e, "abits");
-            if (qsdr_nn_json_int(l, 0, (double)m->n_layers - 1) && qsdr_nn_json_int(w, 0, 8) && qsdr_nn_json_int(a, 0, 8) &&
-                m->layers[(size_t)l->valuedouble].w_off != NONE) {
-                qsdr_nn_layer *ly = &m->layers[(size_t)l->valuedouble];
-                ly->wq.bits = (int)w->valuedouble, ly->aq.bits = (int)a->valuedouble; /* no rebits: stored params match */
-            }
-        }
-        cJSON_Delete(b);
-        qsdr_nn_mark_ranges(m); /* the stored ranges belong to the stored bit-widths */
+        apply_stored_bits(m, &s, true);
         const char *bt = meta_get(&s, "qsdr.bn_trained"), *bs = meta_get(&s, "qsdr.bn_set");
         m->bn_trained = bt ? (uint32_t)strtoul(bt, NULL, 10) : 1u; /* files from elsewhere: set 0 */
         if (bs) {

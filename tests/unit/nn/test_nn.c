@@ -475,6 +475,55 @@ QSDR_TEST(nn_calibrate_ptq_keeps_trained_ranges, "unit",
     qsdr_nn_model_free(m);
 }
 
+QSDR_TEST(nn_load_weights, "unit",
+          "qsdr_nn_load_weights: into a built model, all or nothing (a bad tensor late in the file leaves the model as it was); "
+          "the file's ranges keep their stored bit-width")
+{
+    const char *spec = "input: [6]\nseed: 3\nquant: {weight: lsq, act: auto}\nlayers:\n"
+                       "  - {type: linear, out: 8}\n  - {type: relu}\n  - {type: linear, out: 2}\n";
+    qsdr_nn_model *a = qsdr_nn_model_from_spec(spec, "a");
+    QSDR_REQUIRE(a);
+    QSDR_REQUIRE(qsdr_nn_set_bits(a, QSDR_NN_ALL_LAYERS, 4, 4) == QSDR_OK);
+    float x[16 * 6];
+    for (int i = 0; i < 16 * 6; i++) x[i] = (float)(2 * cos(i * 0.43));
+    QSDR_REQUIRE(qsdr_nn_forward(a, x, 16)); /* LSQ steps set from the weights */
+    a->layers[2].aq.param[0] = 2.5f;         /* a "learned" clip at 4 bits */
+    char good[1024], bad[1024];
+    snprintf(good, sizeof good, "%s/nn_lw_good.safetensors", qsdr_test_build_dir);
+    snprintf(bad, sizeof bad, "%s/nn_lw_bad.safetensors", qsdr_test_build_dir);
+    QSDR_REQUIRE(qsdr_nn_save(a, good, NULL) == QSDR_OK);
+    float keep = a->params[a->layers[2].b_off];
+    a->params[a->layers[2].b_off] = NAN; /* the last layer's bias: read after the others */
+    QSDR_REQUIRE(qsdr_nn_save(a, bad, NULL) == QSDR_OK);
+    a->params[a->layers[2].b_off] = keep;
+    /* another model of the same spec (other seed), at float */
+    qsdr_nn_model *b = qsdr_nn_model_from_spec(spec, "b");
+    QSDR_REQUIRE(b);
+    qsdr_nn_model_init(b, 99);
+    size_t n;
+    float *pb = qsdr_nn_params(b, &n), *before = malloc(n * sizeof(float));
+    QSDR_REQUIRE(before && n == a->n_params);
+    memcpy(before, pb, n * sizeof(float));
+    QSDR_CHECK_EQ_INT(qsdr_nn_load_weights(b, bad), QSDR_EFORMAT);
+    QSDR_CHECK(strstr(qsdr_last_error(), "not finite") != NULL);
+    QSDR_CHECK_MSG(memcmp(before, pb, n * sizeof(float)) == 0, "a failed load changed the model");
+    QSDR_CHECK_EQ_INT(qsdr_nn_load_weights(b, good), QSDR_OK);
+    QSDR_CHECK(memcmp(a->params, pb, n * sizeof(float)) == 0);
+    /* the model stays at float; at the file's 4 bits it computes what the saved one did, and
+       post-training calibration keeps the clip the file brought for 4 bits */
+    int wb, ab;
+    QSDR_CHECK(qsdr_nn_layer_bits(b, 2, &wb, &ab) && wb == QSDR_NN_FLOAT);
+    QSDR_REQUIRE(qsdr_nn_set_bits(b, QSDR_NN_ALL_LAYERS, 4, 4) == QSDR_OK);
+    QSDR_REQUIRE(qsdr_nn_calibrate_ptq(b, x, 16) == QSDR_OK);
+    QSDR_CHECK(b->layers[2].aq.param[0] == 2.5f);
+    float ya[32];
+    memcpy(ya, qsdr_nn_forward(a, x, 16), sizeof ya);
+    QSDR_CHECK(memcmp(ya, qsdr_nn_forward(b, x, 16), sizeof ya) == 0);
+    free(before);
+    qsdr_nn_model_free(a);
+    qsdr_nn_model_free(b);
+}
+
 QSDR_TEST(nn_safetensors_corrupt, "unit", "every corrupt model file in tests/models/bad fails with its message, never crashes")
 {
     char list[1024];
