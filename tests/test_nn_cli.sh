@@ -51,6 +51,18 @@ eval "set -- $line"
 [ "$#" -eq 6 ] && [ "$3" = "$odd" ] || fail "recorded command does not round-trip through the shell: $line"
 [ ! -e "$T/pwned" ] && [ ! -e pwned ] || fail "the recorded command ran something when pasted back"
 
+# --seed: the same seed, the same weights (the default directory train-<spec name> in the working
+# directory); another seed, other weights; the file records it
+(cd "$T" && "$QSDR" train "$SRC/examples/spirals.yml" --epochs 2 --seed 2 --quiet >/dev/null 2>&1) || fail "train --seed 2"
+[ -s "$T/train-spirals/model.safetensors" ] || fail "no train-spirals/ in the working directory"
+"$QSDR" train "$SRC/examples/spirals.yml" --epochs 2 --seed 2 --out "$T/s2" --quiet >/dev/null 2>&1 || fail "train --seed 2 --out"
+"$QSDR" train "$SRC/examples/spirals.yml" --epochs 2 --out "$T/s1" --quiet >/dev/null 2>&1 || fail "train, spec seed"
+weights() { /usr/bin/python3 -c 'import sys, struct; b = open(sys.argv[1], "rb").read(); n = struct.unpack("<Q", b[:8])[0]; sys.stdout.buffer.write(b[8 + n:])' "$1" | md5sum; }
+[ "$(weights "$T/train-spirals/model.safetensors")" = "$(weights "$T/s2/model.safetensors")" ] || fail "--seed 2 twice: different weights"
+[ "$(weights "$T/s1/model.safetensors")" != "$(weights "$T/s2/model.safetensors")" ] || fail "--seed 2 gave the spec seed's weights"
+[ "$(/usr/bin/python3 -c 'import sys, json, struct; b = open(sys.argv[1], "rb").read(); n = struct.unpack("<Q", b[:8])[0]; print(json.loads(b[8:8 + n])["__metadata__"]["qsdr.seed"])' "$T/s2/model.safetensors")" = 2 ] ||
+    fail "the file does not record seed 2"
+
 # post-training quantization of the float-trained model
 "$QSDR" train "$SRC/examples/spirals.yml" --out "$T/f" --epochs 20 >/dev/null 2>&1 || fail "float train"
 "$QSDR" model quantize "$T/f/model.safetensors" "$T/q8.safetensors" --bits 8 --calibrate 512 >"$T/q" || fail "quantize"
