@@ -319,6 +319,15 @@ int qsdr_cmd_model(int argc, char **argv)
         }
         outp = argv[2];
         first = 3;
+        size_t ol = strlen(outp);
+        if (ol < 12 || strcmp(outp + ol - 12, ".safetensors")) {
+            fprintf(stderr, "qsdr model quantize: the output file must end in .safetensors (models are read by that name), got '%s'\n", outp);
+            return EXIT_BAD_INPUT;
+        }
+        if (qsdr_path_writable(outp)) {
+            fprintf(stderr, "qsdr model quantize: '%s': cannot write there: %s\n", outp, strerror(errno));
+            return EXIT_BAD_INPUT;
+        }
     }
     static char name[32];
     snprintf(name, sizeof name, "qsdr model %s", sub);

@@ -92,6 +92,8 @@ expect_bad() {
     [ $rc -eq 2 ] || fail "$* exited $rc, expected 2"
     grep -q -- "$want" "$T/e" || fail "$*: message lacks '$want': $(cat "$T/e")"
 }
+expect_bad "the output file must end in .safetensors" model quantize "$T/f/model.safetensors" "$T/q8.txt" --bits 8
+expect_bad "'$T/no/such/q.safetensors': cannot write there" model quantize "$T/f/model.safetensors" "$T/no/such/q.safetensors" --bits 8
 expect_bad "cannot open" train "$T/nope.yml"
 [ "$(wc -l < "$T/e")" -eq 1 ] || fail "the error is printed more than once: $(cat "$T/e")"
 expect_bad "^qsdr model info: $T/nope.safetensors: cannot open" model info "$T/nope.safetensors"
