@@ -298,7 +298,8 @@ static const char usage_model[] =
     "       qsdr model eval FILE [--bits LIST] [--calibrate N]   accuracy per bit-width\n"
     "                        (e.g. float,8,4/8,2,1), fake-quant and integer engines; with\n"
     "                        --calibrate, ranges are set on N training examples first (PTQ)\n"
-    "       qsdr model quantize IN OUT --bits W[/A] [--calibrate N (default 1024)]   post-training quantization\n"
+    "       qsdr model quantize IN OUT.safetensors --bits W[/A] [--calibrate N (default 1024)]   post-training\n"
+    "                        quantization\n"
     "FILE is a spec (.yml/.json) or a .safetensors model; eval and quantize need the spec's data section\n";
 
 int qsdr_cmd_model(int argc, char **argv)
