@@ -115,7 +115,9 @@ bool qsdr_flowgraph_running(const qsdr_flowgraph_t *fg);
 int qsdr_flowgraph_set(qsdr_flowgraph_t *fg, const char *path, const char *value, uint64_t *at);
 /* Read back a parameter's current value as text into buf. */
 int qsdr_flowgraph_get(qsdr_flowgraph_t *fg, const char *path, char *buf, size_t buflen);
-/* Post a message to a block (delivered between work calls by its `message` callback). */
+/* Post a message to a block (delivered between work calls by its `message` callback, on the
+ * block's thread while it runs). Like qsdr_flowgraph_set and _stats, callable from another
+ * thread once the flowgraph is prepared (docs/runtime.md). */
 int qsdr_flowgraph_post(qsdr_flowgraph_t *fg, const char *id, const char *key,
                         const qsdr_tag_value *value);
 

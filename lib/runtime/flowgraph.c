@@ -748,7 +748,7 @@ int qsdr_flowgraph_get(qsdr_flowgraph_t *fg, const char *path, char *buf, size_t
 static int enqueue_and_wait(qsdr_block_inst *b, qsdr_request *r, uint64_t *at, qsdr_stats *stats, double timeout_s)
 {
     /* called from inside a serial run (e.g. by a block): processed, and freed, at the next step */
-    bool deferred = b->fg->sched == QSDR_SCHED_SERIAL && pthread_equal(pthread_self(), b->fg->serial_owner);
+    bool deferred = qsdr_sched_in_serial_run(b->fg);
     pthread_mutex_lock(&b->req_mu);
     if (b->finished) {
         pthread_mutex_unlock(&b->req_mu);
@@ -870,7 +870,7 @@ int qsdr_flowgraph_stats(qsdr_flowgraph_t *fg, const char *id, qsdr_stats *out)
     /* a running block's counters are read on its own thread (its stats callback need not be
        thread-safe); before the start, after the end and inside a serial run, right here */
     bool here = !atomic_load(&fg->running) ||
-                (fg->sched == QSDR_SCHED_SERIAL && pthread_equal(pthread_self(), fg->serial_owner));
+                qsdr_sched_in_serial_run(fg);
     if (!here) {
         qsdr_request *r = qsdr_calloc(1, sizeof *r);
         if (!r) return qsdr_error(QSDR_ENOMEM, "out of memory");

@@ -151,7 +151,6 @@ struct qsdr_flowgraph {
     pthread_mutex_t mu;
     pthread_cond_t cv;
     qsdr_sched_kind sched;
-    pthread_t serial_owner;
     double t_start, t_end;
     char *origin;                /* file name for messages */
 };
@@ -176,6 +175,8 @@ void qsdr_block_finish(qsdr_block_inst *b);
 int qsdr_sched_threaded_start(qsdr_flowgraph_t *fg);
 int qsdr_sched_threaded_wait(qsdr_flowgraph_t *fg);
 int qsdr_sched_serial_run(qsdr_flowgraph_t *fg);
+/* true on the thread that runs fg with the serial scheduler, while it does */
+bool qsdr_sched_in_serial_run(const qsdr_flowgraph_t *fg);
 void qsdr_block_process_requests(qsdr_block_inst *b);
 /* items in/out, work calls and the block's own counters into out; on the block's thread or while
    it does not run */

@@ -412,9 +412,26 @@ static bool hint_wait(qsdr_block_inst *b)
     return false;
 }
 
+/* The flowgraph the serial scheduler runs on this thread (NULL: none): thread-local, so another
+   thread (the control port) asking "am I inside its serial run?" reads only its own (a field of
+   the flowgraph written at the start of the run raced with those readers; ThreadSanitizer) */
+static _Thread_local const qsdr_flowgraph_t *serial_current;
+
+bool qsdr_sched_in_serial_run(const qsdr_flowgraph_t *fg) { return fg && serial_current == fg; }
+
+static int serial_run_body(qsdr_flowgraph_t *fg);
+
 int qsdr_sched_serial_run(qsdr_flowgraph_t *fg)
 {
-    fg->serial_owner = pthread_self();
+    const qsdr_flowgraph_t *outer = serial_current; /* a block may run a flowgraph of its own */
+    serial_current = fg;
+    int rc = serial_run_body(fg);
+    serial_current = outer;
+    return rc;
+}
+
+static int serial_run_body(qsdr_flowgraph_t *fg)
+{
     size_t n = fg->n_blocks;
     bool force = false; /* a pass without progress: run blocks that wait for their chunk hint */
     for (;;) {

@@ -667,6 +667,9 @@ QSDR_TEST(fg_post_message, "unit",
         QSDR_CHECK(qsdr_flowgraph_post(fg, "g", "gain", &three) == QSDR_EINVAL); /* not prepared yet */
         QSDR_CHECK(strstr(qsdr_last_error(), "prepare or start") != NULL);
         qsdr_flowgraph_set_buffer_items(fg, 4096);
+        /* prepared before the other thread exists, as qsdr run does before its control port
+           starts (the calls from other threads are for a prepared flowgraph: docs/runtime.md) */
+        QSDR_REQUIRE(qsdr_flowgraph_prepare(fg) == QSDR_OK);
         poster p = {.fg = fg};
         pthread_t th;
         QSDR_REQUIRE(pthread_create(&th, NULL, post_thread, &p) == 0);
