@@ -406,6 +406,7 @@ void qsdr_nn_model_init(qsdr_nn_model *m, uint64_t seed)
     m->seed = seed;
     for (size_t i = 0; i < m->n_layers; i++) {
         qsdr_nn_layer *l = &m->layers[i];
+        l->range_w = l->range_a = -1; /* quantizer ranges back to their initial values */
         if (l->w_off != NONE) {
             size_t fan_in = l->n_w / l->out_c;
             float bound = 1.0f / sqrtf((float)fan_in);

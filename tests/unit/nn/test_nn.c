@@ -473,6 +473,11 @@ QSDR_TEST(nn_calibrate_ptq_keeps_trained_ranges, "unit",
     /* qsdr_nn_calibrate (before quantization-aware training) still sets every range */
     QSDR_REQUIRE(qsdr_nn_calibrate(k, x, 64) == QSDR_OK);
     QSDR_CHECK(k->layers[4].aq.param[0] != 0.37f);
+    /* re-initialised parameters hold no learned range: calibrated again */
+    qsdr_nn_model_init(k, 5);
+    float a0 = k->layers[4].aq.param[0];
+    QSDR_REQUIRE(qsdr_nn_calibrate_ptq(k, x, 64) == QSDR_OK);
+    QSDR_CHECK(k->layers[4].aq.param[0] != a0);
     qsdr_nn_model_free(k);
     qsdr_nn_model_free(m);
 }
