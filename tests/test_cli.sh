@@ -246,4 +246,18 @@ echo abc | "$qsdr" run "$tmp/rep_pipe.yml" --quiet 2>"$tmp/err"; rc=$?
 "$qsdr" blocks awgn | grep -q 'ebn0_db' || fail "qsdr blocks awgn lacks ebn0_db"
 "$qsdr" blocks nosuch >/dev/null 2>&1; [ $? -eq 2 ] || fail "unknown block should exit 2"
 "$qsdr" --help | grep -q 'qsdr run' || fail "no usage text"
+
+# cf32_to_iq counts what it clips: its counters in qsdr run, a warning once, the saturated bytes
+/usr/bin/python3 -c 'import struct, sys; open(sys.argv[1], "wb").write(struct.pack("<8f", 0.5, 0.5, 2, -2, 0.1, 0.1, -3, 0.2))' "$tmp/big.cf32"
+cat > "$tmp/ciq.yml" <<YML
+blocks:
+  - {id: f, type: file_source, params: {path: "$tmp/big.cf32"}}
+  - {id: c, type: cf32_to_iq, params: {format: cs8}}
+  - {id: s, type: file_sink, params: {type: i8, path: "$tmp/o.cs8"}}
+connections: [f -> c, c -> s]
+YML
+"$qsdr" run "$tmp/ciq.yml" >"$tmp/ciq.out" 2>&1 || fail "cf32_to_iq run: $(cat "$tmp/ciq.out")"
+grep -q "^c  *cf32_to_iq .*clipped=3 clipped_fraction=0.375" "$tmp/ciq.out" || fail "cf32_to_iq counters: $(cat "$tmp/ciq.out")"
+[ "$(grep -c "samples beyond full scale are clipped" "$tmp/ciq.out")" = 1 ] || fail "clipping warning: $(cat "$tmp/ciq.out")"
+[ "$(od -An -tx1 "$tmp/o.cs8" | tr -d ' \n')" = "40407f800d0d801a" ] || fail "cs8 bytes: $(od -An -tx1 "$tmp/o.cs8")"
 echo ok
