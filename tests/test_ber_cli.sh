@@ -67,6 +67,12 @@ grep -q '^# seed: 5 ' "$tmp/s5.out" || fail "the flowgraph's seed is not the def
 [ "$(cut -d, -f1-15 "$tmp/s5.csv")" = "$(cut -d, -f1-15 "$tmp/s5b.csv")" ] || fail "options: seed 5 and --seed 5 differ"
 [ "$(cut -d, -f1-15 "$tmp/s5.csv")" != "$(cut -d, -f1-15 "$tmp/s1.csv")" ] || fail "--seed 1 did not override options: seed 5"
 
+# --max-seconds ends a point that no count rule would end soon (error-free at 12 dB): the stop
+# column says so, and the frames counted so far are kept
+"$qsdr" ber "$fg" --sweep awgn.ebn0_db=12 --max-seconds 0.5 --max-frames 1000000000 --csv "$tmp/ms.csv" --threads 2 -q >/dev/null 2>&1 ||
+    fail "--max-seconds"
+awk -F, 'NR == 2 { exit !($18 == "max seconds" && $6 > 0) } END { exit NR != 2 }' "$tmp/ms.csv" || fail "--max-seconds: $(cat "$tmp/ms.csv")"
+
 # a point's counts do not depend on the other points of the sweep
 "$qsdr" ber "$fg" --sweep awgn.ebn0_db=4 --csv "$tmp/c.csv" -q >/dev/null || fail "single point"
 [ "$(cut -d, -f1-15 "$tmp/c.csv" | tail -1)" = "$(grep '^,awgn.ebn0_db,4,' "$tmp/a.cut")" ] || fail "point 4 dB differs between sweeps"
