@@ -2,7 +2,7 @@
 # ZeroMQ interoperability with real GNU Radio 3.10 (Debian's gnuradio; its Python is
 # /usr/bin/python3): PUSH/PULL, PUB/SUB, REQ/REP both ways with exact sample equality, tags both
 # ways, garbage / wrong item size / wrong tag magic / a message above max_message, a peer
-# restarted mid-stream, sc16 (int16 I/Q) items both ways.
+# restarted mid-stream, a REQ whose reply is lost, sc16 (int16 I/Q) items both ways.
 set -u
 qsdr=$1; src=$2
 peer="/usr/bin/python3 $src/tests/interop/gr_peer.py"
@@ -162,6 +162,23 @@ grep -q "disconnects=1 reconnects=1" "$tmp/o9c.log" && grep -q "disconnected (1 
   || fail "a peer dropped for an oversized message went unreported: $(cat "$tmp/o9c.log")"
 cmp -s "$tmp/o9c.cf32" <(head -c 16 "$tmp/ramp.cf32") || fail "oversized message: no reconnection, the next message did not arrive"
 echo "ok: a message above max_message is reported and the connection restored (libzmq does not retry it); the next one arrives"
+
+# 9e: REQ whose reply never comes (the REP peer died): after req_timeout_ms the source makes a
+# new socket, asks again, and the peer that came back serves the whole ramp
+a="tcp://127.0.0.1:$port"; port=$((port + 1))
+$peer repdrop "$a" 1000 & rp=$!; pids+=($rp)
+sleep 0.3
+cat > "$tmp/req.yml" <<YML
+blocks:
+  - {id: z, type: zmq_source, params: {address: "$a", pattern: req, req_items: 100, req_timeout_ms: 300, expected_items: 1000, timeout: 20}}
+  - {id: f, type: file_sink, params: {path: "$tmp/o9e.cf32"}}
+connections: [z -> f]
+YML
+"$qsdr" run "$tmp/req.yml" > "$tmp/o9e.log" 2>&1 || fail "REQ after a lost reply: $(tail -3 "$tmp/o9e.log")"
+wait "$rp" || fail "the REP peer did not serve everything"
+grep -q "reconnects=1" "$tmp/o9e.log" || fail "REQ after a lost reply: no reconnection counted: $(cat "$tmp/o9e.log")"
+cmp -s "$tmp/o9e.cf32" <(head -c 8000 "$tmp/ramp.cf32") || fail "REQ after a lost reply: samples differ"
+echo "ok: a REQ whose reply is lost is asked again on a new socket; nothing is lost"
 
 # 9d: sc16 wire items (GNU Radio short, vlen 2; a radio's native format) both ways: every int16
 # value arrives as value / 32768; cf32 goes out as round(x * 32768), saturating at the extremes

@@ -10,6 +10,8 @@
 #   gr_peer.py garbage ADDRESS push three bad messages (13 bytes; 12 bytes; 16 bytes without a
 #       tag header) then a good header-prefixed message of 4 ramp items, with pyzmq
 #   gr_peer.py contiguous FILE N   check FILE holds N consecutive items of the ramp (any start)
+#   gr_peer.py repdrop ADDRESS N   a REP peer (pyzmq) that dies on the first request without
+#       answering, comes back on the same address and serves N ramp items on request
 #   gr_peer.py sc16tx ADDRESS N RAW   push N interleaved int16 I/Q pairs (GNU Radio short, vlen 2:
 #       every int16 value, extremes included) and write them raw to RAW
 #   gr_peer.py sc16rx ADDRESS N RAW   pull N int16 I/Q pairs (short, vlen 2) and write them raw
@@ -140,6 +142,34 @@ def oversize(addr):
     raw_push(addr, send)
 
 
+def repdrop(addr, n):
+    import zmq
+    ctx = zmq.Context()
+    s = ctx.socket(zmq.REP)
+    s.setsockopt(zmq.LINGER, 0)
+    s.bind(addr)
+    s.recv()  # the first request is never answered: the peer dies
+    s.close()
+    time.sleep(0.3)
+    s = ctx.socket(zmq.REP)
+    s.setsockopt(zmq.LINGER, 2000)
+    s.setsockopt(zmq.RCVTIMEO, 20000)
+    s.bind(addr)
+    sent = 0
+    while sent < n:
+        try:
+            req = s.recv()
+        except zmq.Again:
+            print("repdrop: no request again within 20 s (after %d items)" % sent, file=sys.stderr)
+            sys.exit(1)
+        k = min(struct.unpack("<I", req[:4])[0], n - sent)
+        s.send(b"".join(struct.pack("<ff", i, -i) for i in range(sent, sent + k)))
+        sent += k
+    time.sleep(1.0)
+    s.close()
+    ctx.term()
+
+
 def sc16_pattern(n):
     """2n int16 values covering the whole range: -32768, 32767 and everything between"""
     return [((k * 7919) % 65536) - 32768 for k in range(2 * n)]
@@ -203,6 +233,8 @@ def main():
         return oversize(a[1])
     if a[0] == "contiguous":
         return contiguous(a[1], int(a[2]))
+    if a[0] == "repdrop":
+        return repdrop(a[1], int(a[2]))
     if a[0] == "sc16tx":
         return sc16tx(a[1], int(a[2]), a[3])
     if a[0] == "sc16rx":
