@@ -293,6 +293,13 @@ static int model_eval(qsdr_nn_model *m, const char *file, const char *bits_list,
     return rc;
 }
 
+/* models are read as safetensors by this name; anything else is a spec */
+static bool is_safetensors(const char *path)
+{
+    size_t n = strlen(path);
+    return n > 12 && !strcmp(path + n - 12, ".safetensors");
+}
+
 static const char usage_model[] =
     "usage: qsdr model info FILE                 layers, shapes, parameters, bit-widths, FLOPs\n"
     "       qsdr model eval FILE [--bits LIST] [--calibrate N]   accuracy per bit-width\n"
@@ -320,8 +327,7 @@ int qsdr_cmd_model(int argc, char **argv)
         }
         outp = argv[2];
         first = 3;
-        size_t ol = strlen(outp);
-        if (ol < 12 || strcmp(outp + ol - 12, ".safetensors")) {
+        if (!is_safetensors(outp)) {
             fprintf(stderr, "qsdr model quantize: the output file must end in .safetensors (models are read by that name), got '%s'\n", outp);
             return EXIT_BAD_INPUT;
         }
@@ -380,8 +386,7 @@ int qsdr_cmd_model(int argc, char **argv)
             qsdr_ae_free(ae);
         }
         if (cmd) printf("trained by: %s\n", cmd);
-        size_t fl = strlen(file);
-        char *qby = fl > 12 && !strcmp(file + fl - 12, ".safetensors") ? qsdr_nn_file_metadata(file, "qsdr.quantized_by") : NULL;
+        char *qby = is_safetensors(file) ? qsdr_nn_file_metadata(file, "qsdr.quantized_by") : NULL;
         if (qby) printf("quantized by: %s\n", qby);
         qsdr_free(qby);
     } else if (!strcmp(sub, "eval")) {
@@ -395,8 +400,7 @@ int qsdr_cmd_model(int argc, char **argv)
             qsdr_nn_set_bits(m, QSDR_NN_ALL_LAYERS, w, a);
             size_t n = (size_t)ncal < tr.n ? (size_t)ncal : tr.n;
             /* provenance: the training command and seed carry over, with this command beside them */
-            bool st = strlen(file) > 12 && !strcmp(file + strlen(file) - 12, ".safetensors");
-            char *seed = st ? qsdr_nn_file_metadata(file, "qsdr.seed") : NULL, *qcmd = cli_command_line(argc, argv, "qsdr model");
+            char *seed = is_safetensors(file) ? qsdr_nn_file_metadata(file, "qsdr.seed") : NULL, *qcmd = cli_command_line(argc, argv, "qsdr model");
             cJSON *mo = cJSON_CreateObject();
             if (mo && cmd) cJSON_AddStringToObject(mo, "qsdr.command", cmd);
             if (mo && seed) cJSON_AddStringToObject(mo, "qsdr.seed", seed);
