@@ -375,7 +375,7 @@ int qsdr_flowgraph_port_type(qsdr_flowgraph_t *fg, const char *id, bool is_outpu
     return QSDR_OK;
 }
 
-/* ", set B.type: T" when block b's port (an `any` port its `type` parameter resolves) could take
+/* " (set B.type: T)" when block b's port (an `any` port its `type` parameter resolves) could take
    item type t; else "" */
 static const char *type_hint(const qsdr_block_inst *b, bool is_output, unsigned port, qsdr_item_type t, char *buf, size_t len)
 {
