@@ -247,6 +247,12 @@ echo abc | "$qsdr" run "$tmp/rep_pipe.yml" --quiet 2>"$tmp/err"; rc=$?
 "$qsdr" blocks nosuch >/dev/null 2>&1; [ $? -eq 2 ] || fail "unknown block should exit 2"
 "$qsdr" --help | grep -q 'qsdr run' || fail "no usage text"
 
+# probe: statistics over the finite values, non-finite ones counted apart
+/usr/bin/python3 -c 'import struct, sys; open(sys.argv[1], "wb").write(struct.pack("<6f", 1, 2, float("nan"), 4, float("inf"), 6))' "$tmp/pn.f32"
+printf 'blocks:\n  - {id: f, type: file_source, params: {type: f32, path: "%s"}}\n  - {id: p, type: probe, params: {type: f32}}\nconnections: [f -> p]\n' "$tmp/pn.f32" >"$tmp/pr.yml"
+"$qsdr" run "$tmp/pr.yml" >"$tmp/pr.out" 2>&1 || fail "probe run: $(cat "$tmp/pr.out")"
+grep -q "^p: count=6 mean=3.25 power=14.25 min=1 max=6 nonfinite=2$" "$tmp/pr.out" || fail "probe with NaN/inf: $(cat "$tmp/pr.out")"
+
 # cf32_to_iq counts what it clips: its counters in qsdr run, a warning once, the saturated bytes
 /usr/bin/python3 -c 'import struct, sys; open(sys.argv[1], "wb").write(struct.pack("<8f", 0.5, 0.5, 2, -2, 0.1, 0.1, -3, 0.2))' "$tmp/big.cf32"
 cat > "$tmp/ciq.yml" <<YML
