@@ -684,16 +684,10 @@ static int run_ber(int argc, char **argv, int rank, int nranks)
         return fprintf(stderr, "qsdr ber: %s: cannot read it\n", c.flowgraph), EXIT_BAD;
     }
     fclose(f);
-    if (!have_seed) { /* a flowgraph that fails to load is reported once, by qsdr_ber_sim_create */
-        qsdr_flowgraph_t *fg = NULL;
-        if (qsdr_flowgraph_load_string(text, c.flowgraph, (const char *const *)c.sets, &fg) == QSDR_OK) c.seed = qsdr_flowgraph_get_seed(fg);
-        qsdr_flowgraph_destroy(&fg);
-        qsdr_clear_error();
-    }
     qsdr_ber_config cfg = {
         .text = text, .name = c.flowgraph, .sets = c.sets, .sweep_param = c.sw.param, .x = c.sw.x, .nx = c.sw.nx,
         .curve_param = c.have_cv ? c.cv.param : NULL, .curve_values = c.have_cv ? (const char *const *)c.cv.words : NULL,
-        .ncurves = c.have_cv ? c.cv.nx : 0, .seed = c.seed, .threads = c.threads, .min_frame_errors = c.min_fe,
+        .ncurves = c.have_cv ? c.cv.nx : 0, .seed = c.seed, .seed_from_flowgraph = !have_seed, .threads = c.threads, .min_frame_errors = c.min_fe,
         .max_frames = c.max_frames, .max_seconds = c.max_seconds, .ber_floor = c.ber_floor, .progress = on_progress,
         .point_done = on_point, .user = &c, .interrupt = cli_sigint_flag(), .rank = rank, .nranks = nranks,
 #ifdef QSDR_HAVE_MPI
@@ -706,6 +700,7 @@ static int run_ber(int argc, char **argv, int rank, int nranks)
     }
     c.sim = qsdr_ber_sim_create(&cfg);
     if (!c.sim) return EXIT_BAD;
+    c.seed = qsdr_ber_sim_seed(c.sim); /* the flowgraph's own without --seed */
     if (c.resume && load_resume(&c)) {
         qsdr_ber_sim_destroy(&c.sim);
         return EXIT_BAD;

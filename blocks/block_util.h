@@ -102,7 +102,8 @@ static inline int qsdr_blk_split_at_tags(void *st, const qsdr_work_io *io, const
 
 /* A block that takes its noise variance from the awgn block's 'noise_var' tags (parameter 0)
  * and finds none at the start of the stream (no awgn upstream: samples from a radio or a file)
- * says so, once per process, instead of using its placeholder silently. */
+ * says so, once per block type (the flag is per translation unit), instead of using its
+ * placeholder silently. */
 static inline void qsdr_blk_noise_var_check(const qsdr_work_io *io, bool from_tags, float placeholder)
 {
     if (!from_tags || io->in_offset != 0) return;

@@ -37,6 +37,7 @@ typedef struct {
     const char *const *curve_values;
     size_t ncurves;
     uint64_t seed;
+    bool seed_from_flowgraph;    /* true: the flowgraph's own seed (options: seed, else 1) instead of seed */
     unsigned threads;            /* workers in this process (>= 1) */
     uint64_t min_frame_errors;   /* stop a point once reached (0 = no such rule) */
     uint64_t max_frames;         /* stop a point once reached (0 = no limit) */
@@ -70,6 +71,8 @@ uint64_t qsdr_ber_sim_point_unit(const qsdr_ber_sim_t *s, size_t curve, size_t p
 bool qsdr_ber_sim_unit_varies(const qsdr_ber_sim_t *s);
 /* The id of the ber block and its frame size. */
 const char *qsdr_ber_sim_meter(const qsdr_ber_sim_t *s, size_t *frame_bits);
+/* The seed the simulation runs with (the flowgraph's own with seed_from_flowgraph). */
+uint64_t qsdr_ber_sim_seed(const qsdr_ber_sim_t *s);
 /* Results array [curve][point] (ncurves x nx; ncurves counts as 1 without a curve parameter). */
 qsdr_ber_point *qsdr_ber_sim_results(qsdr_ber_sim_t *s);
 /* Start from saved counts (resume): results must hold units/frames/... per point. */

@@ -191,6 +191,7 @@ qsdr_ber_sim_t *qsdr_ber_sim_create(const qsdr_ber_config *cfg)
         qsdr_ber_sim_destroy(&s);
         return NULL;
     }
+    if (cfg->seed_from_flowgraph) s->cfg.seed = qsdr_flowgraph_get_seed(fg0);
     size_t nb = qsdr_flowgraph_block_count(fg0);
     bool oom = !(s->quiet = calloc(3 * nb + 1, sizeof *s->quiet));
     for (size_t i = 0; i < nb && !oom; i++) {
@@ -310,6 +311,8 @@ uint64_t qsdr_ber_sim_point_unit(const qsdr_ber_sim_t *s, size_t curve, size_t p
     if (frame_bits) *frame_bits = s->pt_frame_bits[i];
     return s->pt_fpu[i];
 }
+uint64_t qsdr_ber_sim_seed(const qsdr_ber_sim_t *s) { return s->cfg.seed; }
+
 const char *qsdr_ber_sim_meter(const qsdr_ber_sim_t *s, size_t *frame_bits)
 {
     if (frame_bits) *frame_bits = s->pt_frame_bits[0];
