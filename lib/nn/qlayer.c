@@ -39,6 +39,7 @@ typedef struct {
     int32_t *corr;      /* (N, P) zero-padding correction per output and pixel, or NULL */
     uint64_t *pbits;    /* XNOR convolutions: each input pixel's channel bits, then im2row on bits */
     size_t pbits_cap;   /* words */
+    void *taps;         /* XNOR convolutions: im2row_bits' tap table */
     size_t cap;         /* M * K capacity of the activation buffers */
     size_t capm;        /* M capacity */
     int nb, na, dw, da;
@@ -61,6 +62,7 @@ void qsdr_nn_qlayer_free(qsdr_nn_layer *l)
     qsdr_aligned_free(s->apack);
     qsdr_free(s->corr);
     qsdr_aligned_free(s->pbits);
+    qsdr_free(s->taps);
     qsdr_free(s);
     l->ipack = NULL;
 }
@@ -240,32 +242,71 @@ IM2ROW(im2row_codes8, int8_t)
  * in a local array of W + 1 words (the spill of the last tap lands in the extra word, which is
  * 0: bits at >= K are) and stored once. */
 #define IM2ROW_BITS_MAXW 64
+/* im2row_bits' tap table: per tap its word and bit shift in the row and its offset in the
+ * pixel array from the window's top-left pixel, so no per-pixel division */
+typedef struct {
+    size_t w, off;
+    unsigned sh;
+} bit_tap;
+
+static bit_tap *bit_taps(const qsdr_nn_conv_geom *g, size_t Wc)
+{
+    size_t T = g->kh * g->kw, C = g->c;
+    bit_tap *taps = qsdr_malloc(T * sizeof(bit_tap));
+    if (!taps) return NULL;
+    for (size_t t = 0; t < T; t++)
+        taps[t] = (bit_tap){t * C / 64, ((t / g->kw) * g->w + t % g->kw) * Wc, (unsigned)(t * C % 64)};
+    return taps;
+}
+
 #if defined(__GNUC__) && !defined(__clang__)
 __attribute__((optimize("no-tree-loop-distribute-patterns"))) /* the word loops, not rep movs/stos */
 #endif
-static void im2row_bits(uint64_t *rows, size_t W, const uint64_t *pix, size_t Wc, const qsdr_nn_conv_geom *g, size_t B)
+static void im2row_bits(uint64_t *rows, size_t W, const uint64_t *pix, size_t Wc, const qsdr_nn_conv_geom *g, size_t B,
+                        const bit_tap *taps)
 {
-    size_t C = g->c, P = g->ho * g->wo, T = g->kh * g->kw;
+    size_t P = g->ho * g->wo, T = g->kh * g->kw;
     for (size_t b = 0; b < B; b++)
-        for (size_t oy = 0; oy < g->ho; oy++)
+        for (size_t oy = 0; oy < g->ho; oy++) {
+            long iy0 = (long)(oy * g->sy) - (long)g->py;
+            bool inside_y = iy0 >= 0 && iy0 + (long)g->kh <= (long)g->h;
             for (size_t ox = 0; ox < g->wo; ox++) {
+                long ix0 = (long)(ox * g->sx) - (long)g->px;
                 uint64_t acc[IM2ROW_BITS_MAXW + 1];
                 for (size_t w = 0; w <= W; w++) acc[w] = 0; /* loops: memset / memcpy of a few words cost more */
-                long iy0 = (long)(oy * g->sy) - (long)g->py, ix0 = (long)(ox * g->sx) - (long)g->px;
-                for (size_t t = 0; t < T; t++) {
-                    long iy = iy0 + (long)(t / g->kw), ix = ix0 + (long)(t % g->kw);
-                    if (iy < 0 || iy >= (long)g->h || ix < 0 || ix >= (long)g->w) continue;
-                    const uint64_t *src = pix + ((b * g->h + (size_t)iy) * g->w + (size_t)ix) * Wc;
-                    size_t off = t * C, w0 = off / 64;
-                    unsigned sh = (unsigned)(off % 64);
-                    for (size_t i = 0; i < Wc; i++) {
-                        acc[w0 + i] |= src[i] << sh;
-                        acc[w0 + i + 1] |= sh ? src[i] >> (64 - sh) : 0;
+                if (inside_y && ix0 >= 0 && ix0 + (long)g->kw <= (long)g->w) { /* no padding tap */
+                    const uint64_t *win = pix + ((b * g->h + (size_t)iy0) * g->w + (size_t)ix0) * Wc;
+                    if (Wc == 1)
+                        for (size_t t = 0; t < T; t++) {
+                            uint64_t v = win[taps[t].off];
+                            unsigned sh = taps[t].sh;
+                            acc[taps[t].w] |= v << sh;
+                            acc[taps[t].w + 1] |= sh ? v >> (64 - sh) : 0;
+                        }
+                    else
+                        for (size_t t = 0; t < T; t++) {
+                            const uint64_t *src = win + taps[t].off;
+                            unsigned sh = taps[t].sh;
+                            for (size_t i = 0; i < Wc; i++) {
+                                acc[taps[t].w + i] |= src[i] << sh;
+                                acc[taps[t].w + i + 1] |= sh ? src[i] >> (64 - sh) : 0;
+                            }
+                        }
+                } else
+                    for (size_t t = 0; t < T; t++) {
+                        long iy = iy0 + (long)(t / g->kw), ix = ix0 + (long)(t % g->kw);
+                        if (iy < 0 || iy >= (long)g->h || ix < 0 || ix >= (long)g->w) continue;
+                        const uint64_t *src = pix + ((b * g->h + (size_t)iy) * g->w + (size_t)ix) * Wc;
+                        unsigned sh = taps[t].sh;
+                        for (size_t i = 0; i < Wc; i++) {
+                            acc[taps[t].w + i] |= src[i] << sh;
+                            acc[taps[t].w + i + 1] |= sh ? src[i] >> (64 - sh) : 0;
+                        }
                     }
-                }
                 uint64_t *r = rows + (b * P + oy * g->wo + ox) * W;
                 for (size_t w = 0; w < W; w++) r[w] = acc[w];
             }
+        }
 }
 
 static int grow_bytes(void **p, size_t bytes)
@@ -320,9 +361,13 @@ int qsdr_nn_qlayer_forward(qsdr_nn_model *m, qsdr_nn_layer *l, float *y, const f
                 const int16_t *src = s->acodes + (b * C + c) * HW;
                 uint64_t *dst = s->pbits + b * HW * Wc + c / 64;
                 unsigned bit = (unsigned)(c % 64);
-                for (size_t p = 0; p < HW; p++) dst[p * Wc] |= (uint64_t)(src[p] > 0) << bit;
+                if (Wc == 1) /* contiguous: vectorized */
+                    for (size_t p = 0; p < HW; p++) dst[p] |= (uint64_t)(src[p] > 0) << bit;
+                else
+                    for (size_t p = 0; p < HW; p++) dst[p * Wc] |= (uint64_t)(src[p] > 0) << bit;
             }
-        im2row_bits(s->abits, (K + 63) / 64, s->pbits, Wc, &l->g, B);
+        if (!s->taps && !(s->taps = bit_taps(&l->g, Wc))) return QSDR_ENOMEM;
+        im2row_bits(s->abits, (K + 63) / 64, s->pbits, Wc, &l->g, B, s->taps);
     } else if (conv) { /* NCHW codes -> NHWC (int8 for the int8 kernel, shifted) -> rows */
         size_t C = l->in_c, HW = l->in_h * l->in_w;
         int16_t *nhwc = s->acodes + B * l->fin;
