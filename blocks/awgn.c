@@ -65,7 +65,7 @@ static int awgn_create(qsdr_block_ctx *ctx, void **state)
         /* one given on the command line (or by a sweep) overrides the other from the flowgraph:
            `qsdr ber flowgraphs/x.yml --sweep awgn.esn0_db=...` works on a file that sets ebn0_db */
         const char *we = qsdr_ctx_where(ctx, "ebn0_db"), *ws = qsdr_ctx_where(ctx, "esn0_db");
-        bool ce = we && !strncmp(we, "--set ", 6), cs = ws && !strncmp(ws, "--set ", 6);
+        bool ce = we && !strncmp(we, "--", 2), cs = ws && !strncmp(ws, "--", 2); /* --set, --sweep */
         if (ce == cs) {
             awgn_destroy(s);
             return qsdr_error(QSDR_EINVAL, "set either 'ebn0_db' (%s) or 'esn0_db' (%s), not both", we ? we : "API", ws ? ws : "API");

@@ -194,7 +194,12 @@ PY
 "$qsdr" ber "$qfg" --sweep awgn.esn0_db=3 --max-frames 64 -q >/dev/null 2>"$tmp/es.err" || fail "Es/N0 sweep -q"
 [ ! -s "$tmp/es.err" ] || fail "-q printed: $(cat "$tmp/es.err")"
 check_bad "the sweep sets ebn0 = 1, but the channel 'awgn' uses ebn0_db = -0.0103" "$qfg" --sweep ebn0=1,2 --set awgn.esn0_db=3
-check_bad "set either 'ebn0_db' (--set awgn.ebn0_db=3) or 'esn0_db' (--set awgn.esn0_db=3), not both" "$qfg" --sweep awgn.esn0_db=3 --set awgn.ebn0_db=3
+check_bad "set either 'ebn0_db' (--set awgn.ebn0_db=3) or 'esn0_db' (--sweep awgn.esn0_db=3), not both" "$qfg" --sweep awgn.esn0_db=3 --set awgn.ebn0_db=3
+# messages about a swept parameter name the option the user typed, not --set
+check_bad "--sweep awgn.foo=1: block 'awgn' (awgn): unknown parameter 'foo'" "$qfg" --sweep awgn.foo=1:1:2
+check_bad "--sweep 'adc.bits=1': $qfg has no block with id 'adc'" "$qfg" --sweep awgn.ebn0_db=0:2:4 --sweep adc.bits=1,2
+check_bad "--sweep 'K=1': $qfg has no variable 'K'" "$qfg" --sweep K=1,2
+check_bad "--set awgn.foo=2: block 'awgn' (awgn): unknown parameter 'foo'" "$qfg" --sweep awgn.ebn0_db=1 --set awgn.foo=2
 # a sweep of something else: Eb/N0 and Es/N0 as the awgn block used them, in table, CSV and JSON
 "$qsdr" ber "$fg" --sweep adc.bits=1,2 --set awgn.ebn0_db=4 --max-frames 64 --csv "$tmp/o.csv" --json "$tmp/o.json" --plot "$tmp/o.svg" -q >"$tmp/o.out" ||
     fail "adc.bits sweep"

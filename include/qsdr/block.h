@@ -151,8 +151,9 @@ const char *qsdr_ctx_string(const qsdr_block_ctx *c, const char *name); /* also 
 int qsdr_ctx_enum(const qsdr_block_ctx *c, const char *name);
 /* True when the parameter was given explicitly (flowgraph, --set or API). */
 bool qsdr_ctx_is_set(const qsdr_block_ctx *c, const char *name);
-/* Where the parameter was given: "FILE:LINE" (flowgraph), "--set ID.PARAM=VALUE" (command line
- * or a sweep), "qsdr_flowgraph_set"; NULL when it was not, or the caller did not say. */
+/* Where the parameter was given: "FILE:LINE" (flowgraph), "--set ID.PARAM=VALUE" or
+ * "--sweep ID.PARAM=VALUE" (command line: starts with "--"), "qsdr_flowgraph_set"; NULL when it
+ * was not, or the caller did not say. */
 const char *qsdr_ctx_where(const qsdr_block_ctx *c, const char *name);
 /* Parse a LIST parameter into a newly allocated array (free with qsdr_free). */
 int qsdr_ctx_list(const qsdr_block_ctx *c, const char *name, double **values, size_t *n);

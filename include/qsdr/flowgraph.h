@@ -27,7 +27,9 @@ void qsdr_flowgraph_destroy(qsdr_flowgraph_t **fg);
 
 /* Load a YAML flowgraph file (see docs/flowgraph-format.md). Every error names file:line and
  * what was expected. overrides: NULL-terminated list of "id.param=value" (block parameter) or
- * "name=value" (variable) strings applied before validation (the `--set` option).
+ * "name=value" (variable) strings applied before validation (the `--set` option); one may start
+ * with the option that gave it and a space ("--sweep awgn.ebn0_db=3"), which its error
+ * messages then name in place of --set.
  * Checks syntax, block types, parameters and connection names; the graph-level checks (port
  * types, unconnected ports, rates, cycles) run in qsdr_flowgraph_prepare, which start calls.
  * Returns QSDR_OK and *out, or a negative code (QSDR_EINVAL for bad input). */

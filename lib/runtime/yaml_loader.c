@@ -192,6 +192,15 @@ static char *node_text(loader *L, yaml_node_t *n)
     return NULL;
 }
 
+/* An override is "id.param=value" or "name=value", optionally after the option that gave it
+ * and a space ("--sweep awgn.ebn0_db=3"), which messages then name instead of --set. */
+static const char *ov_body(const char *o, char *opt, size_t n)
+{
+    const char *sp = strncmp(o, "--", 2) ? NULL : strchr(o, ' ');
+    snprintf(opt, n, "%.*s", sp ? (int)(sp - o) : 5, sp ? o : "--set");
+    return sp ? sp + 1 : o;
+}
+
 static int load_variables(loader *L, yaml_node_t *n)
 {
     if (n->type != YAML_MAPPING_NODE) return lerr(L, n, "'variables' must be a mapping of name: value");
@@ -206,9 +215,9 @@ static int load_variables(loader *L, yaml_node_t *n)
         /* --set name=value overrides the file */
         const char *ov = NULL;
         for (size_t i = 0; L->overrides && L->overrides[i]; i++) {
-            const char *eq = strchr(L->overrides[i], '=');
-            if (eq && !memchr(L->overrides[i], '.', (size_t)(eq - L->overrides[i])) && strlen(name) == (size_t)(eq - L->overrides[i]) &&
-                !strncmp(L->overrides[i], name, strlen(name))) {
+            char opt[32];
+            const char *o = ov_body(L->overrides[i], opt, sizeof opt), *eq = strchr(o, '=');
+            if (eq && !memchr(o, '.', (size_t)(eq - o)) && strlen(name) == (size_t)(eq - o) && !strncmp(o, name, strlen(name))) {
                 ov = eq + 1;
                 L->override_used[i] = true;
             }
@@ -405,27 +414,28 @@ static int load_options(loader *L, qsdr_flowgraph_t *fg, yaml_node_t *n)
 static int apply_block_overrides(loader *L, qsdr_flowgraph_t *fg)
 {
     for (size_t i = 0; L->overrides && L->overrides[i]; i++) {
-        const char *o = L->overrides[i];
+        char opt[32];
+        const char *o = ov_body(L->overrides[i], opt, sizeof opt);
         const char *eq = strchr(o, '=');
         if (!eq || eq == o)
-            return qsdr_error(QSDR_EINVAL, "--set '%s': expected id.param=value or variable=value", o);
+            return qsdr_error(QSDR_EINVAL, "%s '%s': expected id.param=value or variable=value", opt, o);
         const char *dot = memchr(o, '.', (size_t)(eq - o));
         if (!dot) {
             if (!L->override_used[i]) {
                 char name[128];
                 snprintf(name, sizeof name, "%.*s", (int)(eq - o), o);
-                return qsdr_error(QSDR_EINVAL, "--set '%s': %s has no variable '%s' (use id.param=value for a block parameter)", o, L->file, name);
+                return qsdr_error(QSDR_EINVAL, "%s '%s': %s has no variable '%s' (use id.param=value for a block parameter)", opt, o, L->file, name);
             }
             continue;
         }
         char id[128], pname[128];
         snprintf(id, sizeof id, "%.*s", (int)(dot - o), o);
         snprintf(pname, sizeof pname, "%.*s", (int)(eq - dot - 1), dot + 1);
-        if (!qsdr_fg_find(fg, id)) return qsdr_error(QSDR_EINVAL, "--set '%s': %s has no block with id '%s'", o, L->file, id);
+        if (!qsdr_fg_find(fg, id)) return qsdr_error(QSDR_EINVAL, "%s '%s': %s has no block with id '%s'", opt, o, L->file, id);
         char *text = expand(L, NULL, eq + 1);
         if (!text) return QSDR_EINVAL;
         char where[300];
-        snprintf(where, sizeof where, "--set %s", o);
+        snprintf(where, sizeof where, "%s %s", opt, o);
         int rc = qsdr_fg_param_at(fg, id, pname, text, where);
         qsdr_free(text);
         if (rc) return rc;

@@ -92,10 +92,10 @@ static qsdr_flowgraph_t *load_for(qsdr_ber_sim_t *s, size_t curve, size_t point,
     if (!ov) return NULL;
     size_t n = 0;
     for (size_t i = 0; i < s->n_sets; i++) ov[n++] = c->sets[i];
-    snprintf(xs, sizeof xs, "%s=%s", c->sweep_param, qsdr_fmt_double(xv, sizeof xv, c->x[point]));
+    snprintf(xs, sizeof xs, "--sweep %s=%s", c->sweep_param, qsdr_fmt_double(xv, sizeof xv, c->x[point]));
     ov[n++] = xs;
     if (c->curve_param) {
-        snprintf(cs, sizeof cs, "%s=%s", c->curve_param, c->curve_values[curve]);
+        snprintf(cs, sizeof cs, "--sweep %s=%s", c->curve_param, c->curve_values[curve]);
         ov[n++] = cs;
     }
     for (size_t i = 0; i < s->n_quiet; i++) ov[n++] = s->quiet[i];
