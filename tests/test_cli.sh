@@ -80,6 +80,15 @@ YML
 out=$("$qsdr" run "$tmp/nan.yml" -q 2>&1); rc=$?
 [ $rc -eq 1 ] || fail "NaN input should exit 1, got $rc: $out"
 echo "$out" | grep -q "not finite" || fail "NaN message missing: $out"
+# ... and into the blocks that compute on cf32 samples without quantizing them (the channel and
+# the RRC filters passed NaN on silently): an error naming the sample, exit 1, nothing written
+for b in "awgn:AWGN channel: input sample 0 is not finite (0.5, nan)" "rrc_interp:RRC pulse shaper: input sample 0 of this chunk is not finite" \
+         "rrc_decim sps=2:RRC matched filter: input sample 0 of this chunk is not finite"; do
+    out=$("$qsdr" block ${b%%:*} < "$tmp/nan.cf32" 2>&1 >"$tmp/nan.out"); rc=$?
+    [ $rc -eq 1 ] || fail "qsdr block ${b%%:*} on NaN: exit $rc, expected 1: $out"
+    echo "$out" | grep -q "${b#*:}" || fail "qsdr block ${b%%:*} on NaN: message lacks '${b#*:}': $out"
+    [ ! -s "$tmp/nan.out" ] || fail "qsdr block ${b%%:*} on NaN wrote $(wc -c < "$tmp/nan.out") bytes"
+done
 
 # --seconds ends an endless flowgraph; SIGINT stops cleanly and prints the final counters
 cat > "$tmp/endless.yml" <<YML

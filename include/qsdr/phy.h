@@ -61,7 +61,9 @@ qsdr_awgn_t *qsdr_awgn_create(float noise_var, uint64_t seed);
 void qsdr_awgn_destroy(qsdr_awgn_t **q);
 int qsdr_awgn_set_noise_var(qsdr_awgn_t *q, float noise_var);
 float qsdr_awgn_get_noise_var(const qsdr_awgn_t *q);
-/* y[i] = x[i] + n[first + i]; the noise depends only on (seed, sample index). x, y may alias. */
+/* y[i] = x[i] + n[first + i]; the noise depends only on (seed, sample index). x, y may alias.
+ * A NaN or infinite input is QSDR_ERANGE (the message names sample first + i); y's contents
+ * are then unspecified (the check rides on the addition, per 4096-sample chunk). */
 int qsdr_awgn_execute(qsdr_awgn_t *q, const qsdr_cf32 *x, size_t n, uint64_t first, qsdr_cf32 *y);
 /* Same for real samples (noise variance per real sample = noise_var / 2). */
 int qsdr_awgn_execute_real(qsdr_awgn_t *q, const float *x, size_t n, uint64_t first, float *y);
@@ -111,7 +113,9 @@ typedef struct qsdr_rrc qsdr_rrc_t;
 qsdr_rrc_t *qsdr_rrc_interp_create(unsigned sps, unsigned span, float beta);
 qsdr_rrc_t *qsdr_rrc_decim_create(unsigned sps, unsigned span, float beta);
 void qsdr_rrc_destroy(qsdr_rrc_t **q);
-/* interp: n symbols -> n*sps samples.  decim: n*sps samples -> n symbols (matched filter). */
+/* interp: n symbols -> n*sps samples.  decim: n*sps samples -> n symbols (matched filter).
+ * A NaN or infinite input is QSDR_ERANGE (it would spread over a filter's length of outputs);
+ * nothing written, the filter state unchanged. */
 int qsdr_rrc_execute(qsdr_rrc_t *q, const qsdr_cf32 *x, size_t n, qsdr_cf32 *y);
 
 /* ---- BER / FER counting ----------------------------------------------------------------- */

@@ -2,10 +2,14 @@
 /* Radio sample formats: interleaved integer I/Q (cs16, cs8, cu8) <-> cf32, with scaling,
  * rounding, saturation and I/Q swap. */
 #include <math.h>
+#include <stdint.h>
 #include <string.h>
+
+#include <volk/volk.h>
 
 #include "qsdr/common.h"
 #include "qsdr/phy.h"
+#include "phy/phy_internal.h"
 
 int qsdr_iq_format_parse(const char *name)
 {
@@ -60,6 +64,17 @@ static inline long quantize(double v, double lo, double hi, uint64_t *clipped)
         return (long)lo;
     }
     return lrint(v);
+}
+
+size_t qsdr_first_nonfinite_f32(const float *x, size_t n)
+{
+    /* the sum of squares (VOLK's dot product: the widest SIMD the CPU has) is finite unless a
+       value is not, or the squares overflow (|x| > 1.8e19): only then look value by value */
+    float ss = 0;
+    if (n) volk_32f_x2_dot_prod_32f(&ss, x, x, (unsigned)n);
+    for (size_t i = 0; !isfinite(ss) && i < n; i++)
+        if (!isfinite(x[i])) return i;
+    return n;
 }
 
 int qsdr_cf32_to_iq(qsdr_iq_format f, const qsdr_cf32 *in, size_t n, double scale, bool swap, void *out, uint64_t *clipped)

@@ -4,6 +4,7 @@
 #define QSDR_PHY_INTERNAL_H
 
 #include <stdbool.h>
+#include <stddef.h>
 
 enum {
     QSDR_CPU_AVX2 = 1u << 0,
@@ -19,6 +20,10 @@ typedef struct {
     unsigned needs;  /* QSDR_CPU_* bits */
     const void *ops; /* or a table of entry points (kernel families with a pack step, lib/nn) */
 } qsdr_k_variant;
+
+/* Index of the first NaN or infinite component of x[0..n) (complex samples: index of the
+ * sample), or n when all are finite; one vectorizable pass. */
+size_t qsdr_first_nonfinite_f32(const float *x, size_t n);
 
 /* CPU features of this machine (QSDR_CPU_* bits). */
 unsigned qsdr_cpu_features(void);

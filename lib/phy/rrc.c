@@ -7,6 +7,7 @@
 #include <liquid/liquid.h>
 
 #include "qsdr/phy.h"
+#include "phy/phy_internal.h"
 
 struct qsdr_rrc {
     bool interp;
@@ -60,6 +61,10 @@ void qsdr_rrc_destroy(qsdr_rrc_t **qp)
 
 int qsdr_rrc_execute(qsdr_rrc_t *q, const qsdr_cf32 *x, size_t n, qsdr_cf32 *y)
 {
+    size_t bad = qsdr_first_nonfinite_f32((const float *)x, 2 * (q->interp ? n : n * q->sps)) / 2;
+    if (bad < (q->interp ? n : n * q->sps)) /* it would spread over the filter's length of outputs */
+        return qsdr_error(QSDR_ERANGE, "RRC %s: input sample %zu of this chunk is not finite (%g, %g); nothing written",
+                          q->interp ? "pulse shaper" : "matched filter", bad, x[bad].re, x[bad].im);
     /* qsdr_cf32 and liquid_float_complex (C99 float complex) share their layout */
     if (q->interp) firinterp_crcf_execute_block(q->fi, (float complex *)x, (unsigned)n, (float complex *)y);
     else firdecim_crcf_execute_block(q->fd, (float complex *)x, (unsigned)n, (float complex *)y);

@@ -385,6 +385,54 @@ QSDR_TEST(awgn_statistics, "unit", "AWGN, complex and real: noise variance N0 (N
     free(x), free(y), free(z), free(r), free(r2);
 }
 
+QSDR_TEST(awgn_rrc_refuse_nonfinite, "unit",
+          "AWGN (complex, real) and the RRC filters refuse NaN/Inf input with QSDR_ERANGE, naming the sample; RRC writes nothing")
+{
+    const size_t n = 5000; /* the bad sample in AWGN's first 4096-sample chunk or its second */
+    qsdr_cf32 *x = calloc(4 * n, sizeof *x), *y = calloc(4 * n, sizeof *y);
+    float *r = calloc(2 * n, sizeof *r), *r2 = calloc(2 * n, sizeof *r2);
+    QSDR_REQUIRE(x && y && r && r2);
+    qsdr_awgn_t *a = qsdr_awgn_create(0.5f, 3);
+    qsdr_rrc_t *tx = qsdr_rrc_interp_create(4, 4, 0.35f), *rx = qsdr_rrc_decim_create(4, 4, 0.35f);
+    QSDR_REQUIRE(a && tx && rx);
+    static const float bad[] = {NAN, INFINITY, -INFINITY};
+    static const size_t at[] = {0, 1234, 4999};
+    qsdr_log_set_level(QSDR_LOG_OFF);
+    for (size_t b = 0; b < 3; b++)
+        for (size_t k = 0; k < 3; k++) {
+            for (size_t i = 0; i < 4 * n; i++) x[i].re = 0.25f, x[i].im = -0.5f, y[i].re = y[i].im = 7.0f;
+            if (k & 1) x[at[k]].im = bad[b];
+            else x[at[k]].re = bad[b];
+            QSDR_CHECK_EQ_INT(qsdr_awgn_execute(a, x, n, 100, y), QSDR_ERANGE);
+            char want[64];
+            snprintf(want, sizeof want, "input sample %zu is not finite", 100 + at[k]);
+            QSDR_CHECK(strstr(qsdr_last_error(), want) != NULL);
+            for (size_t i = 0; i < 4 * n; i++) y[i].re = y[i].im = 7.0f; /* AWGN's y: unspecified */
+            QSDR_CHECK_EQ_INT(qsdr_rrc_execute(tx, x, n, y), QSDR_ERANGE);
+            snprintf(want, sizeof want, "input sample %zu of this chunk is not finite", at[k]);
+            QSDR_CHECK(strstr(qsdr_last_error(), want) != NULL);
+            QSDR_CHECK(y[0].re == 7.0f && y[4 * n - 1].im == 7.0f);
+            /* the matched filter reads n * sps samples: a bad one past n counts too */
+            if (k == 2) x[at[k]].re = 0.25f, x[3 * n].re = bad[b];
+            QSDR_CHECK_EQ_INT(qsdr_rrc_execute(rx, x, n, y), QSDR_ERANGE);
+            snprintf(want, sizeof want, "input sample %zu of this chunk is not finite", k == 2 ? 3 * n : at[k]);
+            QSDR_CHECK(strstr(qsdr_last_error(), want) != NULL);
+            QSDR_CHECK(y[0].re == 7.0f && y[n - 1].im == 7.0f);
+            for (size_t i = 0; i < 2 * n; i++) r[i] = 1.0f, r2[i] = 7.0f;
+            r[2 * at[k] + 1] = bad[b];
+            QSDR_CHECK_EQ_INT(qsdr_awgn_execute_real(a, r, 2 * n, 0, r2), QSDR_ERANGE);
+            snprintf(want, sizeof want, "input sample %zu is not finite", 2 * at[k] + 1);
+            QSDR_CHECK(strstr(qsdr_last_error(), want) != NULL);
+        }
+    qsdr_log_set_level(QSDR_LOG_INFO);
+    /* finite input, largest floats included, still runs */
+    for (size_t i = 0; i < 4 * n; i++) x[i].re = i % 2 ? 3.4e38f : -3.4e38f, x[i].im = 0;
+    QSDR_CHECK_EQ_INT(qsdr_awgn_execute(a, x, n, 0, y), QSDR_OK);
+    QSDR_CHECK_EQ_INT(qsdr_rrc_execute(rx, x, n, y), QSDR_OK);
+    qsdr_awgn_destroy(&a), qsdr_rrc_destroy(&tx), qsdr_rrc_destroy(&rx);
+    free(x), free(y), free(r), free(r2);
+}
+
 QSDR_TEST(ber_counter, "unit", "BER/FER counting with skip and partial frames")
 {
     qsdr_ber_t *q = qsdr_ber_create(4, 2);
