@@ -238,7 +238,10 @@ int qsdr_registry_add(const qsdr_block_desc *d);
 int qsdr_registry_load_plugins(void);
 /* Load one plugin file. */
 int qsdr_registry_load_plugin(const char *path);
-/* Validate a descriptor (ABI, names, defaults parse and lie in range). */
+/* Validate a descriptor: ABI, callbacks, lower_snake_case names (block, parameters, ports),
+ * a summary and each parameter's help, tables present for their counts, enum values in range
+ * (param, item, rate kind, tag policy), enum choices, no duplicates, defaults that parse and lie
+ * in range, rates >= 1. qsdr_registry_add refuses what fails, with a message naming the field. */
 int qsdr_block_desc_check(const qsdr_block_desc *d);
 
 /* A plugin shared library exports this function; it calls qsdr_registry_add for each block. */

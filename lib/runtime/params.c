@@ -187,6 +187,14 @@ const qsdr_param_desc *qsdr_block_find_param(const qsdr_block_desc *d, const cha
     return NULL;
 }
 
+static bool snake_case(const char *s)
+{
+    if (!s || !*s) return false;
+    for (const char *c = s; *c; c++)
+        if (!(islower((unsigned char)*c) || isdigit((unsigned char)*c) || *c == '_')) return false;
+    return true;
+}
+
 int qsdr_block_desc_check(const qsdr_block_desc *d)
 {
     if (!d || !d->name) return qsdr_error(QSDR_EINVAL, "block descriptor without a name");
@@ -195,11 +203,25 @@ int qsdr_block_desc_check(const qsdr_block_desc *d)
                           d->abi, QSDR_BLOCK_ABI);
     if (!d->create || !d->work)
         return qsdr_error(QSDR_EINVAL, "block '%s': create and work callbacks are required", d->name);
-    for (const char *c = d->name; *c; c++)
-        if (!(islower((unsigned char)*c) || isdigit((unsigned char)*c) || *c == '_'))
-            return qsdr_error(QSDR_EINVAL, "block '%s': name must be lower_snake_case", d->name);
+    if (!snake_case(d->name)) return qsdr_error(QSDR_EINVAL, "block '%s': name must be lower_snake_case", d->name);
+    /* a plugin's descriptor is data from outside: everything the runtime, `qsdr blocks` and the
+       loader dereference or switch on is checked here, so a bad one is refused, not a crash */
+    if (!d->summary) return qsdr_error(QSDR_EINVAL, "block '%s': summary (one line) is required", d->name);
+    if ((d->n_params && !d->params) || (d->n_inputs && !d->inputs) || (d->n_outputs && !d->outputs))
+        return qsdr_error(QSDR_EINVAL, "block '%s': n_params/n_inputs/n_outputs > 0 with a NULL table", d->name);
+    if ((unsigned)d->rate_kind > QSDR_RATE_FRAMED)
+        return qsdr_error(QSDR_EINVAL, "block '%s': rate_kind %d is not a qsdr_rate_kind (0..%d)", d->name, (int)d->rate_kind, QSDR_RATE_FRAMED);
+    if ((unsigned)d->tag_policy > QSDR_TAGS_NONE)
+        return qsdr_error(QSDR_EINVAL, "block '%s': tag_policy %d is not a qsdr_tag_policy (0..%d)", d->name, (int)d->tag_policy, QSDR_TAGS_NONE);
     for (size_t i = 0; i < d->n_params; i++) {
         const qsdr_param_desc *p = &d->params[i];
+        if (!snake_case(p->name))
+            return qsdr_error(QSDR_EINVAL, "block '%s': parameter %zu: name '%s' must be lower_snake_case", d->name, i, p->name ? p->name : "(null)");
+        if ((unsigned)p->type > QSDR_PARAM_LIST)
+            return qsdr_error(QSDR_EINVAL, "block '%s': parameter '%s': type %d is not a qsdr_param_type (0..%d)", d->name, p->name, (int)p->type, QSDR_PARAM_LIST);
+        if (!p->help) return qsdr_error(QSDR_EINVAL, "block '%s': parameter '%s': help (one line) is required", d->name, p->name);
+        if (p->type == QSDR_PARAM_ENUM && !(p->choices && *p->choices))
+            return qsdr_error(QSDR_EINVAL, "block '%s': parameter '%s': an enum needs choices (\"a|b|c\")", d->name, p->name);
         for (size_t j = 0; j < i; j++)
             if (!strcmp(d->params[j].name, p->name))
                 return qsdr_error(QSDR_EINVAL, "block '%s': duplicate parameter '%s'", d->name, p->name);
@@ -211,6 +233,15 @@ int qsdr_block_desc_check(const qsdr_block_desc *d)
         char err[256];
         if (qsdr_param_check(p, p->def, err, sizeof err) != QSDR_OK)
             return qsdr_error(QSDR_EINVAL, "block '%s': default of '%s' invalid: %s", d->name, p->name, err);
+    }
+    for (size_t k = 0; k < 2; k++) {
+        const qsdr_port_desc *ports = k ? d->outputs : d->inputs;
+        for (size_t i = 0, n = k ? d->n_outputs : d->n_inputs; i < n; i++)
+            if (!snake_case(ports[i].name) ||
+                !((unsigned)ports[i].type < QSDR_ITEM_N || ports[i].type == QSDR_ITEM_ANY))
+                return qsdr_error(QSDR_EINVAL, "block '%s': %s port %zu: needs a lower_snake_case name and an item type "
+                                  "(qsdr_item_type 0..%d or QSDR_ITEM_ANY), got '%s' and %d", d->name, k ? "output" : "input", i,
+                                  QSDR_ITEM_N - 1, ports[i].name ? ports[i].name : "(null)", (int)ports[i].type);
     }
     for (size_t i = 0; i < d->n_inputs; i++)
         for (size_t j = 0; j < i; j++)

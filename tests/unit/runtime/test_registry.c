@@ -40,6 +40,96 @@ QSDR_TEST(registry_complete, "unit", "every block source file is in the registry
     qsdr_log_set_level(QSDR_LOG_INFO);
 }
 
+static int dummy_create(qsdr_block_ctx *ctx, void **state)
+{
+    (void)ctx;
+    *state = NULL;
+    return QSDR_OK;
+}
+static int dummy_work(void *st, qsdr_work_io *io)
+{
+    (void)st, (void)io;
+    return QSDR_OK;
+}
+
+QSDR_TEST(registry_bad_descriptors, "unit",
+          "a plugin's bad block descriptor is refused with a message naming the field, never dereferenced")
+{
+    static const qsdr_param_desc ok_p[] = {{"gain", QSDR_PARAM_FLOAT, "1", 0, 10, "", "h", 0, NULL}};
+    static const qsdr_port_desc ok_in[] = {{"in", QSDR_ITEM_CF32}}, ok_out[] = {{"out", QSDR_ITEM_ANY}};
+    const qsdr_block_desc good = {.abi = QSDR_BLOCK_ABI, .name = "test_desc_ok", .summary = "s", .inputs = ok_in, .n_inputs = 1,
+                                  .outputs = ok_out, .n_outputs = 1, .params = ok_p, .n_params = 1, .rate_in = 1, .rate_out = 1,
+                                  .create = dummy_create, .work = dummy_work};
+    QSDR_REQUIRE(qsdr_block_desc_check(&good) == QSDR_OK);
+    static const qsdr_param_desc p_noname[] = {{NULL, QSDR_PARAM_FLOAT, "1", 0, 1, "", "h", 0, NULL}};
+    static const qsdr_param_desc p_upper[] = {{"Gain", QSDR_PARAM_FLOAT, "1", 0, 1, "", "h", 0, NULL}};
+    static const qsdr_param_desc p_type[] = {{"g", (qsdr_param_type)42, "1", 0, 1, "", "h", 0, NULL}};
+    static const qsdr_param_desc p_nohelp[] = {{"g", QSDR_PARAM_FLOAT, "1", 0, 1, "", NULL, 0, NULL}};
+    static const qsdr_param_desc p_enum[] = {{"m", QSDR_PARAM_ENUM, "a", 1, 0, "", "h", 0, NULL}};
+    static const qsdr_param_desc p_dup[] = {{"g", QSDR_PARAM_FLOAT, "1", 0, 1, "", "h", 0, NULL}, {"g", QSDR_PARAM_FLOAT, "1", 0, 1, "", "h", 0, NULL}};
+    static const qsdr_param_desc p_nodef[] = {{"g", QSDR_PARAM_FLOAT, NULL, 0, 1, "", "h", 0, NULL}};
+    static const qsdr_param_desc p_range[] = {{"g", QSDR_PARAM_FLOAT, "5", 0, 1, "", "h", 0, NULL}};
+    static const qsdr_port_desc in_noname[] = {{NULL, QSDR_ITEM_CF32}}, in_type[] = {{"in", (qsdr_item_type)7}},
+                                in_dup[] = {{"in", QSDR_ITEM_F32}, {"in", QSDR_ITEM_F32}};
+    struct {
+        const char *want;
+        qsdr_block_desc d;
+    } bad[] = {
+        {"ABI version 0", good},
+        {"create and work callbacks are required", good},
+        {"name must be lower_snake_case", good},
+        {"summary (one line) is required", good},
+        {"with a NULL table", good},
+        {"with a NULL table", good},
+        {"rate_kind 9 is not a qsdr_rate_kind", good},
+        {"tag_policy 5 is not a qsdr_tag_policy", good},
+        {"parameter 0: name '(null)' must be lower_snake_case", good},
+        {"parameter 0: name 'Gain' must be lower_snake_case", good},
+        {"parameter 'g': type 42 is not a qsdr_param_type", good},
+        {"parameter 'g': help (one line) is required", good},
+        {"parameter 'm': an enum needs choices", good},
+        {"duplicate parameter 'g'", good},
+        {"parameter 'g' has no default", good},
+        {"default of 'g' invalid", good},
+        {"input port 0: needs a lower_snake_case name", good},
+        {"input port 0: needs a lower_snake_case name and an item type (qsdr_item_type 0..5 or QSDR_ITEM_ANY), got 'in' and 7", good},
+        {"duplicate input port 'in'", good},
+        {"output port 0: needs a lower_snake_case name", good},
+        {"rate_in and rate_out must be >= 1", good},
+    };
+    size_t k = 0;
+    bad[k++].d.abi = 0;
+    bad[k++].d.work = NULL;
+    bad[k++].d.name = "Test-Desc";
+    bad[k++].d.summary = NULL;
+    bad[k++].d.params = NULL;
+    bad[k++].d.outputs = NULL;
+    bad[k++].d.rate_kind = (qsdr_rate_kind)9;
+    bad[k++].d.tag_policy = (qsdr_tag_policy)5;
+    bad[k++].d.params = p_noname;
+    bad[k++].d.params = p_upper;
+    bad[k++].d.params = p_type;
+    bad[k++].d.params = p_nohelp;
+    bad[k++].d.params = p_enum;
+    bad[k].d.params = p_dup, bad[k++].d.n_params = 2;
+    bad[k++].d.params = p_nodef;
+    bad[k++].d.params = p_range;
+    bad[k++].d.inputs = in_noname;
+    bad[k++].d.inputs = in_type;
+    bad[k].d.inputs = in_dup, bad[k++].d.n_inputs = 2;
+    bad[k++].d.outputs = in_noname;
+    bad[k++].d.rate_in = 0;
+    QSDR_REQUIRE(k == sizeof bad / sizeof *bad);
+    qsdr_log_set_level(QSDR_LOG_OFF);
+    for (size_t i = 0; i < k; i++) {
+        QSDR_CHECK_MSG(qsdr_block_desc_check(&bad[i].d) == QSDR_EINVAL, "case %zu (%s) accepted", i, bad[i].want);
+        QSDR_CHECK_MSG(strstr(qsdr_last_error(), bad[i].want) != NULL, "case %zu: '%s' lacks '%s'", i, qsdr_last_error(), bad[i].want);
+        QSDR_CHECK(qsdr_registry_add(&bad[i].d) == QSDR_EINVAL);
+    }
+    qsdr_log_set_level(QSDR_LOG_INFO);
+    QSDR_CHECK(qsdr_registry_find("test_desc_ok") == NULL);
+}
+
 QSDR_TEST(param_validation, "unit", "parameter values are checked for type and range with a message naming the range")
 {
     qsdr_param_desc f = {"x", QSDR_PARAM_FLOAT, "1", -2, 3, "dB", "h", 0, NULL};
