@@ -72,6 +72,13 @@ pid=
 # only loopback / ipc unless allowed explicitly
 "$qsdr" run "$tmp/live.yml" -q --control tcp://0.0.0.0:5999 2>"$tmp/err"; [ $? -eq 2 ] || fail "remote bind should be refused"
 grep -q "not a loopback or ipc endpoint" "$tmp/err" || fail "remote bind message"
+# an endpoint that cannot be bound, a malformed CURVE secret: exit 2 with the reason, no run
+"$qsdr" run "$tmp/live.yml" -q --control "ipc://$tmp/no/such/dir/ctl" 2>"$tmp/err"; rc=$?
+[ $rc -eq 2 ] || fail "unbindable control endpoint: exit $rc, expected 2"
+grep -q "control port: cannot bind 'ipc://$tmp/no/such/dir/ctl': No such file or directory" "$tmp/err" || fail "bind failure message: $(cat "$tmp/err")"
+"$qsdr" run "$tmp/live.yml" -q --control tcp://127.0.0.1:5999 --control-curve-secret abc 2>"$tmp/err"; rc=$?
+[ $rc -eq 2 ] || fail "bad CURVE secret: exit $rc, expected 2"
+grep -q "the CURVE secret key must be 40 Z85 characters" "$tmp/err" || fail "bad CURVE secret message: $(cat "$tmp/err")"
 # CURVE: a client without the server key gets no answer; with it, it does
 keys=$("$qsdr" ctl keygen); pub=$(echo "$keys" | sed -n 's/^public: //p'); sec=$(echo "$keys" | sed -n 's/^secret: //p')
 [ ${#pub} -eq 40 ] && [ ${#sec} -eq 40 ] || fail "keygen: $keys"
