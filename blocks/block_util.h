@@ -100,6 +100,16 @@ static inline int qsdr_blk_split_at_tags(void *st, const qsdr_work_io *io, const
     return QSDR_OK;
 }
 
+/* The last positive float value of the tags `key` in this call into *last (unchanged if none):
+ * a block on a manual value keeps track of what the tags say, so setting the parameter back to
+ * "from the tags" (0) while running returns to the channel's value at once, not at a next tag
+ * that may never come (the awgn block tags its noise variance at the start and on changes). */
+static inline void qsdr_blk_track_tag(const qsdr_work_io *io, const char *key, float *last)
+{
+    for (size_t t = 0; t < io->n_tags; t++)
+        if (!strcmp(io->tags[t].key, key) && io->tags[t].value.f > 0) *last = (float)io->tags[t].value.f;
+}
+
 /* A block that takes its noise variance from the awgn block's 'noise_var' tags (parameter 0)
  * and finds none at the start of the stream (no awgn upstream: samples from a radio or a file)
  * says so, once per block type (the flag is per translation unit), instead of using its

@@ -9,6 +9,7 @@ typedef struct {
     qsdr_modem_t *m;
     bool maxlog;
     float noise_var;  /* in use */
+    float tag_nv;     /* the tags' latest value (1 until one comes) */
     bool from_tags;
 } dm_state;
 
@@ -32,7 +33,8 @@ static int dm_create(qsdr_block_ctx *ctx, void **state)
     s->maxlog = qsdr_ctx_enum(ctx, "method") == 1;
     s->noise_var = (float)qsdr_ctx_float(ctx, "noise_var");
     s->from_tags = s->noise_var == 0;
-    if (s->from_tags) s->noise_var = 1.0f; /* until the first noise_var tag arrives */
+    s->tag_nv = 1.0f; /* until the first noise_var tag arrives */
+    if (s->from_tags) s->noise_var = s->tag_nv;
     qsdr_ctx_set_rate(ctx, 1, qsdr_modem_bps(s->m));
     *state = s;
     return QSDR_OK;
@@ -49,7 +51,7 @@ static int dm_span(void *st, const qsdr_work_io *io, size_t from, size_t to)
 static void dm_tag(void *st, const qsdr_tag_value *v)
 {
     dm_state *s = st;
-    if (v->f > 0) s->noise_var = (float)v->f;
+    if (v->f > 0) s->noise_var = s->tag_nv = (float)v->f;
 }
 
 static int dm_work(void *st, qsdr_work_io *io)
@@ -58,6 +60,7 @@ static int dm_work(void *st, qsdr_work_io *io)
     int brc = qsdr_blk_check_bps(io, qsdr_modem_bps(s->m), "modulation");
     if (brc) return brc;
     qsdr_blk_noise_var_check(io, s->from_tags, 1.0f);
+    if (!s->from_tags) qsdr_blk_track_tag(io, "noise_var", &s->tag_nv);
     /* the noise variance changes exactly at the tagged item */
     return qsdr_blk_split_at_tags(st, io, "noise_var", s->from_tags, dm_span, dm_tag);
 }
@@ -68,7 +71,7 @@ static int dm_set(void *st, const char *name, const char *value)
     if (!strcmp(name, "noise_var")) {
         float v = strtof(value, NULL);
         s->from_tags = v == 0;
-        if (v > 0) s->noise_var = v;
+        s->noise_var = v > 0 ? v : s->tag_nv;
     }
     return QSDR_OK;
 }
@@ -76,7 +79,7 @@ static int dm_set(void *st, const char *name, const char *value)
 static const qsdr_param_desc dm_params[] = {
     {"modulation", QSDR_PARAM_ENUM, "qpsk", 1, 0, "", "constellation (as the mapper)", 0, "bpsk|qpsk|qam16|qam64"},
     {"method", QSDR_PARAM_ENUM, "exact", 1, 0, "", "exact log-sum-exp or max-log approximation", 0, "exact|maxlog"},
-    {"noise_var", QSDR_PARAM_FLOAT, "0", 0, 1e6, "", "complex noise variance N0; 0 = take it from the 'noise_var' tags of the awgn block", QSDR_PARAM_RUNTIME, NULL},
+    {"noise_var", QSDR_PARAM_FLOAT, "0", 0, 1e6, "", "complex noise variance N0; 0 = take it from the 'noise_var' tags of the awgn block (set back to 0 while running: the latest tagged value, at once)", QSDR_PARAM_RUNTIME, NULL},
 };
 static const qsdr_port_desc dm_in[] = {{"in", QSDR_ITEM_CF32}};
 static const qsdr_port_desc dm_out[] = {{"out", QSDR_ITEM_F32}};

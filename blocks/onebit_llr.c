@@ -14,6 +14,7 @@ typedef struct {
     float lc[2];      /* L_c per dimension */
     double mean_abs[2];  /* mean |coordinate| profile: the levels, for the crossover probability */
     float noise_var;
+    float tag_nv;     /* the tags' latest value (1 until one comes) */
     bool from_tags;
     unsigned npts;
 } ob_state;
@@ -73,7 +74,8 @@ static int ob_create(qsdr_block_ctx *ctx, void **state)
     }
     s->noise_var = (float)qsdr_ctx_float(ctx, "noise_var");
     s->from_tags = s->noise_var == 0;
-    if (s->from_tags) s->noise_var = 1.0f;
+    s->tag_nv = 1.0f;
+    if (s->from_tags) s->noise_var = s->tag_nv;
     ob_update(s);
     qsdr_ctx_set_rate(ctx, 1, s->bps);
     return QSDR_OK;
@@ -99,7 +101,7 @@ static int ob_span(void *st, const qsdr_work_io *io, size_t from, size_t to)
 static void ob_tag(void *st, const qsdr_tag_value *v)
 {
     ob_state *s = st;
-    if (v->f > 0) s->noise_var = (float)v->f, ob_update(s);
+    if (v->f > 0) s->noise_var = s->tag_nv = (float)v->f, ob_update(s);
 }
 
 static int ob_work(void *st, qsdr_work_io *io)
@@ -108,6 +110,7 @@ static int ob_work(void *st, qsdr_work_io *io)
     int brc = qsdr_blk_check_bps(io, s->bps, "modulation");
     if (brc) return brc;
     qsdr_blk_noise_var_check(io, s->from_tags, 1.0f);
+    if (!s->from_tags) qsdr_blk_track_tag(io, "noise_var", &s->tag_nv);
     return qsdr_blk_split_at_tags(st, io, "noise_var", s->from_tags, ob_span, ob_tag);
 }
 
@@ -116,7 +119,8 @@ static int ob_set(void *st, const char *name, const char *value)
     ob_state *s = st;
     float v = strtof(value, NULL);
     s->from_tags = v == 0;
-    if (v > 0) s->noise_var = v, ob_update(s);
+    s->noise_var = v > 0 ? v : s->tag_nv;
+    ob_update(s);
     return QSDR_OK;
 }
 
@@ -129,7 +133,7 @@ static void ob_stats(void *st, qsdr_stats *o)
 
 static const qsdr_param_desc ob_params[] = {
     {"modulation", QSDR_PARAM_ENUM, "qpsk", 1, 0, "", "constellation before the one-bit ADC (as the mapper)", 0, "bpsk|qpsk|qam16|qam64"},
-    {"noise_var", QSDR_PARAM_FLOAT, "0", 0, 1e6, "", "complex noise variance N0 before the ADC; 0 = from the awgn block's 'noise_var' tags", QSDR_PARAM_RUNTIME, NULL},
+    {"noise_var", QSDR_PARAM_FLOAT, "0", 0, 1e6, "", "complex noise variance N0 before the ADC; 0 = from the awgn block's 'noise_var' tags (set back to 0 while running: the latest tagged value, at once)", QSDR_PARAM_RUNTIME, NULL},
 };
 static const qsdr_port_desc ob_in[] = {{"in", QSDR_ITEM_CF32}};
 static const qsdr_port_desc ob_out[] = {{"out", QSDR_ITEM_F32}};

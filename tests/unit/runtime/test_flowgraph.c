@@ -624,6 +624,79 @@ QSDR_TEST(fg_live_adc_bits, "unit", "adc.bits changed while running takes effect
     qsdr_flowgraph_destroy(&fg);
 }
 
+/* set `path` to `value` once the sink `snk` holds `after` items; returns the item it applies from */
+static uint64_t set_after(qsdr_flowgraph_t *fg, uint64_t after, const char *path, const char *value)
+{
+    while (qsdr_flowgraph_sink_items(fg) < after && qsdr_flowgraph_running(fg)) usleep(1000);
+    uint64_t at = UINT64_MAX;
+    QSDR_CHECK_EQ_INT(qsdr_flowgraph_set(fg, path, value, &at), QSDR_OK);
+    return at;
+}
+
+QSDR_TEST(fg_live_noise_var_back_to_tags, "unit",
+          "demapper and onebit_llr: noise_var set while running, then set back to 0, follow the awgn block's tagged N0 again at once")
+{
+    register_test_blocks();
+    qsdr_flowgraph_t *fg = load("blocks:\n"
+                                "  - {id: src, type: vector_source, params: {type: cf32, data: [0.7071, -0.7071], repeat: true}}\n"
+                                "  - {id: awgn, type: awgn, params: {ebn0_db: 3, bits_per_symbol: 2, sps: 1}}\n"
+                                "  - {id: x, type: vector_sink, params: {max_items: 1000000}}\n"
+                                "  - {id: dem, type: demapper, params: {modulation: qpsk}}\n"
+                                "  - {id: adc, type: adc}\n"
+                                "  - {id: ob, type: onebit_llr, params: {modulation: qpsk}}\n"
+                                "  - {id: obs, type: test_slow_sink}\n"
+                                "  - {id: snk, type: vector_sink, params: {type: f32, max_items: 2000000}}\n"
+                                "connections: [src -> awgn, awgn -> x, awgn -> dem, dem -> snk, awgn -> adc, adc -> ob, ob -> obs]\n");
+    QSDR_REQUIRE(fg);
+    /* the slow sink holds the whole graph to about 200k symbols/s (small buffers, backpressure),
+       so the sets below land mid-stream; the sinks count 5 items per symbol together */
+    qsdr_flowgraph_set_buffer_items(fg, 256);
+    QSDR_REQUIRE(qsdr_flowgraph_start(fg, QSDR_SCHED_THREADED) == QSDR_OK);
+    while (qsdr_flowgraph_sink_items(fg) < 50000 && qsdr_flowgraph_running(fg)) usleep(1000);
+    qsdr_stats st;
+    double lc0 = -1, lc1 = -1, lc2 = -1;
+    QSDR_REQUIRE(qsdr_flowgraph_stats(fg, "ob", &st) == QSDR_OK);
+    for (size_t i = 0; i < st.n; i++) if (!strcmp(st.v[i].name, "lc_i")) lc0 = st.v[i].value;
+    uint64_t at1 = set_after(fg, 100000, "dem.noise_var", "5");
+    QSDR_CHECK_EQ_INT(qsdr_flowgraph_set(fg, "ob.noise_var", "5", NULL), QSDR_OK);
+    uint64_t at2 = set_after(fg, 5 * at1 + 100000, "dem.noise_var", "0");
+    /* onebit_llr's L_c (its statistic) after its own set: read once the set has been applied */
+    while (qsdr_flowgraph_sink_items(fg) < 5 * at2 + 50000 && qsdr_flowgraph_running(fg)) usleep(1000);
+    QSDR_REQUIRE(qsdr_flowgraph_stats(fg, "ob", &st) == QSDR_OK);
+    for (size_t i = 0; i < st.n; i++) if (!strcmp(st.v[i].name, "lc_i")) lc1 = st.v[i].value;
+    QSDR_CHECK_EQ_INT(qsdr_flowgraph_set(fg, "ob.noise_var", "0", NULL), QSDR_OK);
+    while (qsdr_flowgraph_sink_items(fg) < 5 * at2 + 150000 && qsdr_flowgraph_running(fg)) usleep(1000);
+    QSDR_REQUIRE(qsdr_flowgraph_stats(fg, "ob", &st) == QSDR_OK);
+    for (size_t i = 0; i < st.n; i++) if (!strcmp(st.v[i].name, "lc_i")) lc2 = st.v[i].value;
+    qsdr_flowgraph_stop(fg);
+    qsdr_flowgraph_wait(fg);
+    QSDR_CHECK(lc0 > 1 && lc1 > 0 && lc1 < 0.5 * lc0);
+    QSDR_CHECK_MSG(lc2 == lc0, "onebit_llr L_c %g after noise_var 0, %g before the sets (N0 = 5: %g)", lc2, lc0, lc1);
+    const qsdr_cf32 *x;
+    const float *llr;
+    const qsdr_tag *tags;
+    size_t nx, nl, nt;
+    qsdr_vector_sink_data(fg, "x", (const void **)&x, &nx, &tags, &nt);
+    qsdr_vector_sink_data(fg, "snk", (const void **)&llr, &nl, NULL, NULL);
+    float n0 = -1;
+    for (size_t k = 0; k < nt; k++)
+        if (!strcmp(tags[k].key, "noise_var") && tags[k].offset == 0) n0 = (float)tags[k].value.f;
+    QSDR_REQUIRE(n0 > 0 && n0 < 1);
+    QSDR_REQUIRE(at1 >= 10000 && at2 > at1 + 10000 && 2 * at2 + 20000 <= nl && nl / 2 <= nx);
+    qsdr_modem_t *m = qsdr_modem_create(QSDR_MOD_QPSK);
+    size_t bad = 0;
+    for (size_t i = 0; i < nl / 2; i++) {
+        float want[2];
+        qsdr_modem_demap_llr(m, x + i, 1, i >= at1 && i < at2 ? 5.0f : n0, false, want);
+        if (fabsf(want[0] - llr[2 * i]) > 1e-5f * (1 + fabsf(want[0])) || fabsf(want[1] - llr[2 * i + 1]) > 1e-5f * (1 + fabsf(want[1])))
+            bad++;
+    }
+    QSDR_CHECK_MSG(bad == 0, "%zu of %zu symbols demapped with the wrong N0 (set 5 at %llu, 0 at %llu; tagged N0 %g)", bad, nl / 2,
+                   (unsigned long long)at1, (unsigned long long)at2, n0);
+    qsdr_modem_destroy(&m);
+    qsdr_flowgraph_destroy(&fg);
+}
+
 /* the poster: what a control port does, from its own thread while the flowgraph runs */
 typedef struct {
     qsdr_flowgraph_t *fg;
