@@ -38,6 +38,21 @@ echo "$out" | grep -q '"ok":false' || fail "quoted value reply: $out"
 big=$(head -c 100000 /dev/zero | tr '\0' ' ')
 "$qsdr" ctl "$ep" json "{\"get\": \"adc.bits\"$big}" --timeout 500 >/dev/null 2>&1 && fail "a 100 kB request was answered"
 out=$("$qsdr" ctl "$ep" get adc.bits) || fail "the port stopped after an oversized request: $out"
+# a multi-part request is answered once, from its first part (the rest is drained), and the
+# port keeps serving
+out=$(/usr/bin/python3 - "$ep" <<'PY'
+import sys, zmq
+s = zmq.Context().socket(zmq.REQ)
+s.setsockopt(zmq.RCVTIMEO, 3000)
+s.connect(sys.argv[1])
+s.send_multipart([b'{"get": "adc.bits"}', b'junk', b'\xff' * 100])
+print(s.recv().decode())
+print(s.getsockopt(zmq.RCVMORE))
+PY
+) || fail "multi-part request: no reply: $out"
+[ "$out" = '{"ok":true,"get":"adc.bits","value":"2"}
+0' ] || fail "multi-part request reply: $out"
+out=$("$qsdr" ctl "$ep" get adc.bits) || fail "the port stopped after a multi-part request: $out"
 out=$("$qsdr" ctl "$ep" json '{"frobnicate": 1}'); echo "$out" | grep -q "unknown request" || fail "unknown request: $out"
 "$qsdr" ctl "$ep" stats | grep -q '"snk":{"items_in":[1-9]' || fail "stats"
 # statistics of running blocks, taken on their own threads: the spectrum sink's averaged PSD
