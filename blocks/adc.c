@@ -7,6 +7,11 @@
 
 static int adc_create(qsdr_block_ctx *ctx, void **state)
 {
+    if (qsdr_ctx_bool(ctx, "agc") && qsdr_ctx_is_set(ctx, "full_scale")) {
+        const char *w = qsdr_ctx_where(ctx, "full_scale");
+        return qsdr_error(QSDR_EINVAL, "parameter 'full_scale'%s%s%s has no effect with agc: true (the AGC sets the full scale "
+                          "from the signal); give one of them", w ? " (" : "", w ? w : "", w ? ")" : "");
+    }
     qsdr_adc_t *q = qsdr_adc_create((unsigned)qsdr_ctx_uint(ctx, "bits"), (float)qsdr_ctx_float(ctx, "full_scale"),
                                     qsdr_ctx_bool(ctx, "agc"), (float)qsdr_ctx_float(ctx, "agc_alpha"));
     if (!q) return QSDR_EINVAL;
@@ -48,7 +53,7 @@ static int adc_set(void *st, const char *name, const char *value)
 
 static const qsdr_param_desc adc_params[] = {
     {"bits", QSDR_PARAM_UINT, "1", 1, 8, "bits", "resolution per real component (1 = sign of I and of Q)", QSDR_PARAM_RUNTIME, NULL},
-    {"full_scale", QSDR_PARAM_FLOAT, "1", 1e-6, 1e6, "", "clipping level: outputs lie in (-full_scale, full_scale)", QSDR_PARAM_RUNTIME, NULL},
+    {"full_scale", QSDR_PARAM_FLOAT, "1", 1e-6, 1e6, "", "clipping level: outputs lie in (-full_scale, full_scale); not with agc (refused there, also while running)", QSDR_PARAM_RUNTIME, NULL},
     {"agc", QSDR_PARAM_BOOL, "false", 1, 0, "", "automatic gain: full scale = optimum Gaussian loading x tracked rms", 0, NULL},
     {"agc_alpha", QSDR_PARAM_FLOAT, "0.001", 1e-7, 1, "", "AGC averaging factor per sample", 0, NULL},
 };

@@ -73,7 +73,7 @@ typedef struct qsdr_adc qsdr_adc_t;
 /* b-bit mid-rise uniform quantizer on I and Q separately: step D = 2 fs / 2^b, output
  * (k + 1/2) D with k = clamp(floor(x / D), -2^(b-1), 2^(b-1) - 1). b = 1 gives sign(x) fs/2.
  *  bits       : 1..8
- *  full_scale : clipping level > 0 (ignored with agc)
+ *  full_scale : clipping level > 0 (not used with agc; qsdr_adc_set_full_scale refuses it then)
  *  agc        : full scale follows the signal: fs = load(b) * rms, rms tracked per sample
  *               with an exponential average (time constant 1/agc_alpha samples); load(b) is the
  *               optimum uniform loading for a Gaussian input (Max 1960). */

@@ -51,6 +51,8 @@ int qsdr_adc_set_bits(qsdr_adc_t *q, unsigned bits)
 int qsdr_adc_set_full_scale(qsdr_adc_t *q, float fs)
 {
     if (!(fs > 0) || !isfinite(fs)) return qsdr_error(QSDR_EINVAL, "qsdr_adc_set_full_scale: must be > 0 (got %g)", fs);
+    if (q->agc) /* it would be accepted and do nothing */
+        return qsdr_error(QSDR_EINVAL, "full_scale has no effect with agc on (the AGC sets the full scale from the signal)");
     q->fs = fs;
     return QSDR_OK;
 }

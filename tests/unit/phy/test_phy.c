@@ -307,6 +307,10 @@ QSDR_TEST(adc_agc_tracks_power, "unit", "ADC automatic gain: 4-bit quantization 
     qsdr_cf32 *x = malloc(n * sizeof *x), *y = malloc(n * sizeof *y);
     qsdr_randn_cf32(5, 0, n, 9.0f, x); /* power 9: far from full_scale 1 */
     qsdr_adc_t *q = qsdr_adc_create(4, 1.0f, true, 0.01f);
+    QSDR_REQUIRE(q);
+    qsdr_log_set_level(QSDR_LOG_OFF); /* a full scale the AGC would ignore is refused, not silently accepted */
+    QSDR_CHECK_EQ_INT(qsdr_adc_set_full_scale(q, 2.0f), QSDR_EINVAL);
+    qsdr_log_set_level(QSDR_LOG_INFO);
     qsdr_adc_execute(q, x, n, y);
     double ps = 0, pe = 0;
     for (size_t i = 1000; i < n; i++) {
