@@ -7,11 +7,8 @@
 
 static int adc_create(qsdr_block_ctx *ctx, void **state)
 {
-    if (qsdr_ctx_bool(ctx, "agc") && qsdr_ctx_is_set(ctx, "full_scale")) {
-        const char *w = qsdr_ctx_where(ctx, "full_scale");
-        return qsdr_error(QSDR_EINVAL, "parameter 'full_scale'%s%s%s has no effect with agc: true (the AGC sets the full scale "
-                          "from the signal); give one of them", w ? " (" : "", w ? w : "", w ? ")" : "");
-    }
+    int rc = qsdr_blk_only_with(ctx, "full_scale", !qsdr_ctx_bool(ctx, "agc"), "agc: false (the AGC sets the full scale from the signal)", true);
+    if (rc) return rc;
     qsdr_adc_t *q = qsdr_adc_create((unsigned)qsdr_ctx_uint(ctx, "bits"), (float)qsdr_ctx_float(ctx, "full_scale"),
                                     qsdr_ctx_bool(ctx, "agc"), (float)qsdr_ctx_float(ctx, "agc_alpha"));
     if (!q) return QSDR_EINVAL;

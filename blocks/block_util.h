@@ -110,6 +110,21 @@ static inline void qsdr_blk_track_tag(const qsdr_work_io *io, const char *key, f
         if (!strcmp(io->tags[t].key, key) && io->tags[t].value.f > 0) *last = (float)io->tags[t].value.f;
 }
 
+/* A parameter that means something only with another parameter's value (a pattern, an item
+ * type) and is given otherwise would be accepted and do nothing: an error where it contradicts
+ * the other setting (fatal: an ADC full scale under AGC), else a warning (transport tuning in a
+ * flowgraph whose pattern is a variable). `when` names the setting it needs ("pattern: sub"). */
+static inline int qsdr_blk_only_with(const qsdr_block_ctx *ctx, const char *param, bool applies, const char *when, bool fatal)
+{
+    if (applies || !qsdr_ctx_is_set(ctx, param)) return QSDR_OK;
+    const char *w = qsdr_ctx_where(ctx, param);
+    if (fatal)
+        return qsdr_error(QSDR_EINVAL, "parameter '%s'%s%s%s applies only with %s: here it would do nothing", param, w ? " (" : "",
+                          w ? w : "", w ? ")" : "", when);
+    qsdr_warn("parameter '%s'%s%s%s applies only with %s: ignored", param, w ? " (" : "", w ? w : "", w ? ")" : "", when);
+    return QSDR_OK;
+}
+
 /* A block that takes its noise variance from the awgn block's 'noise_var' tags (parameter 0)
  * and finds none at the start of the stream (no awgn upstream: samples from a radio or a file)
  * says so, once per block type (the flag is per translation unit), instead of using its

@@ -90,6 +90,22 @@ for b in "awgn:AWGN channel: input sample 0 is not finite (0.5, nan)" "rrc_inter
     [ ! -s "$tmp/nan.out" ] || fail "qsdr block ${b%%:*} on NaN wrote $(wc -c < "$tmp/nan.out") bytes"
 done
 
+# a parameter that does nothing with the block's other settings: a warning for ZeroMQ transport
+# tuning (flowgraphs whose pattern is a variable), an error for an ADC full scale under AGC
+cat > "$tmp/zq.yml" <<YML
+blocks:
+  - {id: src, type: zmq_source, params: {address: "ipc://$tmp/nobody", pattern: pull, req_timeout_ms: 500, timeout: 0.2}}
+  - {id: s, type: null_sink}
+connections: [src -> s]
+YML
+out=$("$qsdr" run "$tmp/zq.yml" -q 2>&1); rc=$?
+[ $rc -eq 0 ] || fail "zmq_source pull with req_timeout_ms: exit $rc: $out"
+echo "$out" | grep -q "zmq_source): parameter 'req_timeout_ms' ($tmp/zq.yml:2) applies only with pattern: req: ignored" ||
+    fail "zmq_source pull with req_timeout_ms: no warning: $out"
+out=$("$qsdr" run "$src/flowgraphs/qpsk_onebit.yml" --set adc.agc=true --set adc.full_scale=2 --items 100 -q 2>&1); rc=$?
+[ $rc -eq 2 ] || fail "adc full_scale with agc: exit $rc: $out"
+echo "$out" | grep -q "parameter 'full_scale' (--set adc.full_scale=2) applies only with agc: false" || fail "adc full_scale with agc: $out"
+
 # --seconds ends an endless flowgraph; SIGINT stops cleanly and prints the final counters
 cat > "$tmp/endless.yml" <<YML
 blocks:
