@@ -150,6 +150,22 @@ static char *expand(loader *L, yaml_node_t *n, const char *text)
 }
 
 /* Text of a parameter value node: a scalar, or a sequence of scalars joined with commas. */
+static char *node_text(loader *L, yaml_node_t *n);
+
+/* A block parameter's value: a YAML list only for list parameters (vector_source data); for any
+ * other a list was joined into text ("[3]" read as 3, "[3, 4]" as the text "3,4"). */
+static char *param_text(loader *L, qsdr_flowgraph_t *fg, const char *id, const char *pname, yaml_node_t *v)
+{
+    const qsdr_block_inst *b = qsdr_fg_find(fg, id);
+    const qsdr_param_desc *p = b ? qsdr_block_find_param(b->d, pname) : NULL;
+    if (v->type == YAML_SEQUENCE_NODE && p && p->type != QSDR_PARAM_LIST) {
+        lerr(L, v, "block '%s': parameter '%s': expected a single value, got a list (only list parameters, such as "
+             "vector_source data, take one)", id, pname);
+        return NULL;
+    }
+    return node_text(L, v);
+}
+
 static char *node_text(loader *L, yaml_node_t *n)
 {
     if (n->type == YAML_SCALAR_NODE) return expand(L, n, scalar(n));
@@ -263,7 +279,7 @@ static int merge_params(loader *L, qsdr_flowgraph_t *fg, const char *id, yaml_no
                 }
             }
             if (given) continue;
-            char *text = node_text(L, pv);
+            char *text = param_text(L, fg, id, pname, pv);
             if (!text) return QSDR_EINVAL;
             snprintf(where, sizeof where, "%s:%d (merged at line %d)", L->file, line_of(k), line_of(key));
             int rc = qsdr_fg_param_at(fg, id, pname, text, where);
@@ -328,7 +344,7 @@ static int load_blocks(loader *L, qsdr_flowgraph_t *fg, yaml_node_t *n)
                         if (rc) return rc;
                         continue;
                     }
-                    char *text = node_text(L, v);
+                    char *text = param_text(L, fg, id, pname, v);
                     if (!text) return QSDR_EINVAL;
                     snprintf(where, sizeof where, "%s:%d", L->file, line_of(k));
                     rc = qsdr_fg_param_at(fg, id, pname, text, where);
@@ -386,6 +402,7 @@ static int load_options(loader *L, qsdr_flowgraph_t *fg, yaml_node_t *n)
     for (yaml_node_pair_t *pr = n->data.mapping.pairs.start; pr < n->data.mapping.pairs.top; pr++) {
         yaml_node_t *k = yaml_document_get_node(L->doc, pr->key), *v = yaml_document_get_node(L->doc, pr->value);
         const char *key = scalar(k);
+        if (key && v && v->type == YAML_SEQUENCE_NODE) return lerr(L, v, "option '%s': expected a single value, got a list", key);
         char *text = v ? node_text(L, v) : NULL;
         if (!key || !text) {
             qsdr_free(text);
