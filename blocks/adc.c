@@ -7,8 +7,7 @@
 
 static int adc_create(qsdr_block_ctx *ctx, void **state)
 {
-    int rc = qsdr_blk_only_with(ctx, "full_scale", !qsdr_ctx_bool(ctx, "agc"), "agc: false (the AGC sets the full scale from the signal)", true);
-    if (rc) return rc;
+    qsdr_blk_only_with(ctx, "full_scale", !qsdr_ctx_bool(ctx, "agc"), "agc: false (the AGC sets the full scale from the signal)");
     qsdr_adc_t *q = qsdr_adc_create((unsigned)qsdr_ctx_uint(ctx, "bits"), (float)qsdr_ctx_float(ctx, "full_scale"),
                                     qsdr_ctx_bool(ctx, "agc"), (float)qsdr_ctx_float(ctx, "agc_alpha"));
     if (!q) return QSDR_EINVAL;
@@ -50,7 +49,7 @@ static int adc_set(void *st, const char *name, const char *value)
 
 static const qsdr_param_desc adc_params[] = {
     {"bits", QSDR_PARAM_UINT, "1", 1, 8, "bits", "resolution per real component (1 = sign of I and of Q)", QSDR_PARAM_RUNTIME, NULL},
-    {"full_scale", QSDR_PARAM_FLOAT, "1", 1e-6, 1e6, "", "clipping level: outputs lie in (-full_scale, full_scale); not with agc (refused there, also while running)", QSDR_PARAM_RUNTIME, NULL},
+    {"full_scale", QSDR_PARAM_FLOAT, "1", 1e-6, 1e6, "", "clipping level: outputs lie in (-full_scale, full_scale); not used with agc (a warning at load, an error as a live set)", QSDR_PARAM_RUNTIME, NULL},
     {"agc", QSDR_PARAM_BOOL, "false", 1, 0, "", "automatic gain: full scale = optimum Gaussian loading x tracked rms", 0, NULL},
     {"agc_alpha", QSDR_PARAM_FLOAT, "0.001", 1e-7, 1, "", "AGC averaging factor per sample", 0, NULL},
 };

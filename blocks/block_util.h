@@ -111,18 +111,27 @@ static inline void qsdr_blk_track_tag(const qsdr_work_io *io, const char *key, f
 }
 
 /* A parameter that means something only with another parameter's value (a pattern, an item
- * type) and is given otherwise would be accepted and do nothing: an error where it contradicts
- * the other setting (fatal: an ADC full scale under AGC), else a warning (transport tuning in a
- * flowgraph whose pattern is a variable). `when` names the setting it needs ("pattern: sub"). */
-static inline int qsdr_blk_only_with(const qsdr_block_ctx *ctx, const char *param, bool applies, const char *when, bool fatal)
+ * type, an implementation) and is given otherwise would be accepted and do nothing: said in a
+ * warning naming where it was given, not an error, so a flowgraph whose pattern or
+ * implementation is a variable keeps its other settings. `when` names the setting it needs
+ * ("pattern: sub"). */
+static inline void qsdr_blk_only_with(const qsdr_block_ctx *ctx, const char *param, bool applies, const char *when)
 {
-    if (applies || !qsdr_ctx_is_set(ctx, param)) return QSDR_OK;
+    if (applies || !qsdr_ctx_is_set(ctx, param)) return;
     const char *w = qsdr_ctx_where(ctx, param);
-    if (fatal)
-        return qsdr_error(QSDR_EINVAL, "parameter '%s'%s%s%s applies only with %s: here it would do nothing", param, w ? " (" : "",
-                          w ? w : "", w ? ")" : "", when);
+    /* once per process and parameter (a BER sweep builds a flowgraph per unit): `param` is a
+       string literal, one address per call site in this block's translation unit */
+    static const char *_Atomic said[8];
+    for (size_t i = 0; i < 8; i++) {
+        const char *cur = atomic_load(&said[i]);
+        if (cur == param) return;
+        if (!cur) {
+            const char *none = NULL;
+            if (atomic_compare_exchange_strong(&said[i], &none, param)) break;
+            if (none == param) return;
+        }
+    }
     qsdr_warn("parameter '%s'%s%s%s applies only with %s: ignored", param, w ? " (" : "", w ? w : "", w ? ")" : "", when);
-    return QSDR_OK;
 }
 
 /* A block that takes its noise variance from the awgn block's 'noise_var' tags (parameter 0)

@@ -61,6 +61,12 @@ static int td_create(qsdr_block_ctx *ctx, void **state)
         td_destroy(s);
         return qsdr_error(QSDR_EINVAL, "parameter 'early_stop': crc needs a CRC in the frames (crc: crc24a or crc24b)");
     }
+    /* precision is the fast decoder's: not used by impl: float, nor by auto falling back to the
+       reference (log-MAP, soft output, another scaling) */
+    qsdr_blk_only_with(ctx, "precision", impl == 2 || (impl == 0 && fast_ok),
+                       impl == 1 ? "impl: fast or auto (impl: float runs the float reference decoder)"
+                                 : "the fast decoder (max-log, scaling 0.75, hard output), not the float reference this "
+                                   "configuration runs");
     size_t lanes = 1;
     if (impl == 2 || (impl == 0 && fast_ok)) {
         s->fast = qsdr_turbo_fast_create(s->k, c.iterations, c.rate, qsdr_ctx_enum(ctx, "precision") == 1 ? "int8" : "int16");
@@ -164,7 +170,7 @@ static const qsdr_param_desc td_params[] = {
     {"impl", QSDR_PARAM_ENUM, "auto", 1, 0, "",
      "auto: the int16 SIMD decoder when the settings allow it (maxlog, scaling 0.75, hard output), else the float reference", 0,
      "auto|float|fast"},
-    {"precision", QSDR_PARAM_ENUM, "int16", 1, 0, "", "fixed-point width of the fast decoder (int8: twice the frames per SIMD register)", 0,
+    {"precision", QSDR_PARAM_ENUM, "int16", 1, 0, "", "fixed-point width of the fast decoder (int8: twice the frames per SIMD register); a warning when the float reference runs", 0,
      "int16|int8"},
 };
 static const qsdr_port_desc td_in[] = {{"in", QSDR_ITEM_F32}};

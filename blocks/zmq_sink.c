@@ -61,12 +61,10 @@ static int zk_init(qsdr_block_ctx *ctx, zk_state *s)
     s->scale = qsdr_ctx_float(ctx, "sc16_scale");
     s->max_items = (size_t)qsdr_ctx_uint(ctx, "max_items_per_msg");
     int hwm = (int)qsdr_ctx_int(ctx, "hwm"), linger = (int)qsdr_ctx_uint(ctx, "linger_ms"), sndtimeo = 100;
-    int rc;
-    if ((rc = qsdr_blk_only_with(ctx, "key", s->pattern == PAT_PUB, "pattern: pub", false)) ||
-        (rc = qsdr_blk_only_with(ctx, "wait_for_subscriber", s->pattern == PAT_PUB, "pattern: pub", false)) ||
-        (rc = qsdr_blk_only_with(ctx, "no_drop", s->pattern == PAT_PUB, "pattern: pub", false)) ||
-        (rc = qsdr_blk_only_with(ctx, "sc16_scale", s->wire == W_SC16, "type: sc16", false)))
-        return rc;
+    qsdr_blk_only_with(ctx, "key", s->pattern == PAT_PUB, "pattern: pub");
+    qsdr_blk_only_with(ctx, "wait_for_subscriber", s->pattern == PAT_PUB, "pattern: pub");
+    qsdr_blk_only_with(ctx, "no_drop", s->pattern == PAT_PUB, "pattern: pub");
+    qsdr_blk_only_with(ctx, "sc16_scale", s->wire == W_SC16, "type: sc16");
     if (!s->address || !*s->address) return qsdr_error(QSDR_EINVAL, "parameter 'address': an endpoint such as tcp://127.0.0.1:5555 is required");
     s->ctx = zmq_ctx_new();
     /* PUB is an XPUB socket: it sees subscriptions (wait_for_subscriber) and can refuse to drop */
@@ -84,7 +82,7 @@ static int zk_init(qsdr_block_ctx *ctx, zk_state *s)
         int one = 1;
         zmq_setsockopt(s->sock, ZMQ_XPUB_NODROP, &one, sizeof one);
     }
-    rc = qsdr_ctx_bool(ctx, "bind") ? zmq_bind(s->sock, s->address) : zmq_connect(s->sock, s->address);
+    int rc = qsdr_ctx_bool(ctx, "bind") ? zmq_bind(s->sock, s->address) : zmq_connect(s->sock, s->address);
     if (rc) return qsdr_error(QSDR_EEXT, "parameter 'address': cannot %s '%s': %s", qsdr_ctx_bool(ctx, "bind") ? "bind" : "connect", s->address,
                               zmq_strerror(zmq_errno()));
     return QSDR_OK;

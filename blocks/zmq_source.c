@@ -162,12 +162,10 @@ static int zs_init(qsdr_block_ctx *ctx, zs_state *s)
     s->scale = qsdr_ctx_float(ctx, "sc16_scale");
     s->max_msg = (int64_t)qsdr_ctx_uint(ctx, "max_message");
     s->poll_ms = 10;
-    int rc;
-    if ((rc = qsdr_blk_only_with(ctx, "key", s->pattern == PAT_SUB, "pattern: sub", false)) ||
-        (rc = qsdr_blk_only_with(ctx, "req_items", s->pattern == PAT_REQ, "pattern: req", false)) ||
-        (rc = qsdr_blk_only_with(ctx, "req_timeout_ms", s->pattern == PAT_REQ, "pattern: req", false)) ||
-        (rc = qsdr_blk_only_with(ctx, "sc16_scale", s->wire == W_SC16, "type: sc16", false)))
-        return rc;
+    qsdr_blk_only_with(ctx, "key", s->pattern == PAT_SUB, "pattern: sub");
+    qsdr_blk_only_with(ctx, "req_items", s->pattern == PAT_REQ, "pattern: req");
+    qsdr_blk_only_with(ctx, "req_timeout_ms", s->pattern == PAT_REQ, "pattern: req");
+    qsdr_blk_only_with(ctx, "sc16_scale", s->wire == W_SC16, "type: sc16");
     if (s->pattern == PAT_REQ && (double)s->req_items * (double)s->wsize + 65536.0 > (double)s->max_msg)
         return qsdr_error(QSDR_EINVAL, "parameter 'req_items': %zu items of %zu bytes (plus a tag header) exceed max_message = %lld bytes",
                           s->req_items, s->wsize, (long long)s->max_msg);
