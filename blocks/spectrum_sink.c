@@ -39,6 +39,7 @@ static int spec_create(qsdr_block_ctx *ctx, void **state)
     s->skip = qsdr_ctx_uint(ctx, "skip");
     s->fs = qsdr_ctx_float(ctx, "sample_rate");
     s->fs_set = qsdr_ctx_is_set(ctx, "sample_rate");
+    qsdr_blk_only_with(ctx, "unit", s->fs_set, "sample_rate (without it the axis is in cycles/sample)");
     const char *unit = s->fs_set ? qsdr_ctx_string(ctx, "unit") : "cycles/sample";
     if (strlen(unit) >= sizeof s->unit || !qsdr_plot_text_ok(unit))
         return qsdr_error(QSDR_EINVAL, "parameter 'unit': at most %zu characters, no line breaks or control characters", sizeof s->unit - 1);
@@ -156,7 +157,7 @@ static const qsdr_param_desc spec_params[] = {
     {"overlap", QSDR_PARAM_FLOAT, "0.5", 0, 0.95, "", "fraction of a segment shared with the next", 0, NULL},
     {"window", QSDR_PARAM_ENUM, "hann", 1, 0, "", "segment window", 0, "hann|blackman|rect"},
     {"sample_rate", QSDR_PARAM_FLOAT, "1", 1e-9, 1e15, "Hz", "frequency axis scale (unset: cycles per sample)", 0, NULL},
-    {"unit", QSDR_PARAM_STRING, "Hz", 1, 0, "", "name of the frequency unit sample_rate is given in (e.g. symbol rates)", 0, NULL},
+    {"unit", QSDR_PARAM_STRING, "Hz", 1, 0, "", "name of the frequency unit sample_rate is given in (e.g. symbol rates); with sample_rate only (a warning otherwise)", 0, NULL},
     {"skip", QSDR_PARAM_UINT, "0", 0, 4611686018427387904.0, "samples", "leading samples left out (filter start-up)", 0, NULL},
     QSDR_PLOT_PARAMS,
 };

@@ -62,5 +62,8 @@ YML
 expect 1 "not finite" run "$tmp/s.yml" -q --set in="$tmp/nan.cf32"
 expect 1 "fewer than nfft = 1024 samples" run "$tmp/s.yml" -q --set psd.nfft=1024
 QPATH=/nonexistent expect 1 "block 'psd' (spectrum_sink) failed at the end of the stream" run "$tmp/s.yml" -q
+# a unit without a sample rate names nothing (the axis is in cycles/sample): said, the run goes on
+expect 0 "parameter 'unit' (--set psd.unit=baud) applies only with sample_rate (without it the axis is in cycles/sample): ignored" \
+    run "$tmp/s.yml" -q --set psd.unit=baud
 [ ! -e "$tmp/d_tx_psd.png" ] || fail "a rejected flowgraph left a plot file"
 echo ok
