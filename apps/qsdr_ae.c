@@ -163,13 +163,13 @@ int qsdr_cmd_train_ae(int argc, char **argv)
     if (out) snprintf(dir, sizeof dir, "%s", out);
     else snprintf(dir, sizeof dir, "ae-m%u-L%u", c.g.m, c.g.L);
     if (mkdir(dir, 0777) && errno != EEXIST) {
-        fprintf(stderr, "qsdr train ae: cannot create %s: %s\n", dir, strerror(errno));
-        return 1;
+        fprintf(stderr, "qsdr train ae: --out: cannot create %s: %s\n", dir, strerror(errno));
+        return EXIT_BAD_INPUT; /* a bad --out, found before any training */
     }
     char path[4300], tx_path[4300], rx_path[4300];
     snprintf(path, sizeof path, "%s/loss.csv", dir);
     c.loss_csv = fopen(path, "w");
-    if (!c.loss_csv) return fprintf(stderr, "qsdr train ae: cannot write %s\n", path), 1;
+    if (!c.loss_csv) return fprintf(stderr, "qsdr train ae: --out: cannot write %s: %s\n", path, strerror(errno)), EXIT_BAD_INPUT;
     fprintf(c.loss_csv, "method,phase,step,loss\n");
     ui u = {!quiet && isatty(STDERR_FILENO), cli_now()};
     c.progress = progress, c.user = &u;

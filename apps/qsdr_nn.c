@@ -162,8 +162,11 @@ static int cmd_train_spec(int argc, char **argv)
         snprintf(dir, sizeof dir, "train-%.*s", (int)strcspn(b, "."), b);
     }
     if (mkdir(dir, 0777) && errno != EEXIST) {
-        fprintf(stderr, "qsdr train: cannot create %s: %s\n", dir, strerror(errno));
-        return 1;
+        fprintf(stderr, "qsdr train: --out: cannot create %s: %s\n", dir, strerror(errno));
+        qsdr_nn_dataset_free(&tr);
+        qsdr_nn_dataset_free(&te);
+        qsdr_nn_model_free(m);
+        return EXIT_BAD_INPUT; /* a bad --out, found before any training */
     }
     char *cmd = cli_command_line(argc, argv, "qsdr train");
     char *meta = cmd ? cli_meta_json(cmd, (unsigned long long)c.seed) : NULL;
@@ -172,8 +175,12 @@ static int cmd_train_spec(int argc, char **argv)
     train_ui u = {.tty = !quiet && isatty(STDERR_FILENO), .epochs = c.epochs, .t0 = cli_now(), .csv = fopen(path, "w"), .dir = dir,
                   .ckpt_every = (size_t)ckpt, .m = m, .meta = meta};
     if (!u.csv) {
-        fprintf(stderr, "qsdr train: cannot write %s\n", path);
-        return 1;
+        fprintf(stderr, "qsdr train: --out: cannot write %s: %s\n", path, strerror(errno));
+        free(cmd), free(meta);
+        qsdr_nn_dataset_free(&tr);
+        qsdr_nn_dataset_free(&te);
+        qsdr_nn_model_free(m);
+        return EXIT_BAD_INPUT;
     }
     fprintf(u.csv, "epoch,loss,train_acc,test_acc,lr,seconds\n");
     c.on_step = on_step, c.on_epoch = on_epoch, c.user = &u;

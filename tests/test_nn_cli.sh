@@ -95,6 +95,12 @@ expect_bad() {
 expect_bad "the output file must end in .safetensors" model quantize "$T/f/model.safetensors" "$T/q8.txt" --bits 8
 expect_bad "'$T/no/such/q.safetensors': cannot write there" model quantize "$T/f/model.safetensors" "$T/no/such/q.safetensors" --bits 8
 expect_bad "cannot open" train "$T/nope.yml"
+# an --out that cannot be a directory is bad input, found before any training (was exit 1)
+touch "$T/plainfile"
+expect_bad "qsdr train: --out: cannot create $T/no/such/dir: No such file or directory" train "$SRC/examples/spirals.yml" --out "$T/no/such/dir" -q
+expect_bad "qsdr train: --out: cannot write $T/plainfile/train.csv: Not a directory" train "$SRC/examples/spirals.yml" --out "$T/plainfile" -q
+expect_bad "qsdr train ae: --out: cannot create $T/no/such/dir" train ae --bits-per-symbol 2 --oversampling 2 --ebn0 2 --out "$T/no/such/dir" -q
+expect_bad "qsdr train ae: --out: cannot write $T/plainfile/loss.csv: Not a directory" train ae --bits-per-symbol 2 --oversampling 2 --ebn0 2 --out "$T/plainfile" -q
 [ "$(wc -l < "$T/e")" -eq 1 ] || fail "the error is printed more than once: $(cat "$T/e")"
 expect_bad "^qsdr model info: $T/nope.safetensors: cannot open" model info "$T/nope.safetensors"
 [ "$(wc -l < "$T/e")" -eq 1 ] || fail "the error is printed more than once: $(cat "$T/e")"
