@@ -99,6 +99,8 @@ expect_bad "cannot open" train "$T/nope.yml"
 touch "$T/plainfile"
 expect_bad "qsdr train: --out: cannot create $T/no/such/dir: No such file or directory" train "$SRC/examples/spirals.yml" --out "$T/no/such/dir" -q
 expect_bad "qsdr train: --out: cannot write $T/plainfile/train.csv: Not a directory" train "$SRC/examples/spirals.yml" --out "$T/plainfile" -q
+expect_bad "qsdr train ae: 2 x symbols x oversampling must be <= 32 real samples per group" train ae --bits-per-symbol 2 --oversampling 16 --symbols 2 --ebn0 2 --out "$T/big" -q
+[ ! -e "$T/big" ] || fail "train ae with too many samples per group created its --out"
 expect_bad "qsdr train ae: --out: cannot create $T/no/such/dir" train ae --bits-per-symbol 2 --oversampling 2 --ebn0 2 --out "$T/no/such/dir" -q
 expect_bad "qsdr train ae: --out: cannot write $T/plainfile/loss.csv: Not a directory" train ae --bits-per-symbol 2 --oversampling 2 --ebn0 2 --out "$T/plainfile" -q
 [ "$(wc -l < "$T/e")" -eq 1 ] || fail "the error is printed more than once: $(cat "$T/e")"
