@@ -22,7 +22,7 @@ port=$((5800 + RANDOM % 1000))
 qsdr_rx() {
   cat > "$tmp/rx.yml" <<YML
 blocks:
-  - {id: z, type: zmq_source, params: {address: "$2", pattern: $1, pass_tags: ${5:-false}, expected_items: $3, timeout: 20, req_timeout_ms: 5000}}
+  - {id: z, type: zmq_source, params: {address: "$2", pattern: $1, pass_tags: ${5:-false}, expected_items: $3, timeout: 20$([ "$1" = req ] && echo ", req_timeout_ms: 5000")}}
   - {id: t, type: tag_debug}
   - {id: f, type: file_sink, params: {path: "$4"}}
 connections: [z -> t, z -> f]
