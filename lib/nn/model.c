@@ -10,6 +10,7 @@
 #include <volk/volk.h>
 
 #include "nn/nn_internal.h"
+#include "phy/phy_internal.h"
 #include "nn/spec.h"
 #include "qsdr/rng.h"
 
@@ -685,15 +686,8 @@ const float *qsdr_nn_forward(qsdr_nn_model *m, const float *x, size_t B)
 {
     if (!x || B == 0) return qsdr_error_null(QSDR_EINVAL, "nn: forward needs a non-empty batch");
     size_t F = qsdr_nn_in_features(m);
-    uint32_t bad = 0; /* exponent all ones = Inf or NaN; a vectorizable scan, then find the first */
-    for (size_t i = 0; i < B * F; i++) {
-        uint32_t u;
-        memcpy(&u, &x[i], 4);
-        bad |= (u & 0x7f800000u) == 0x7f800000u;
-    }
-    for (size_t i = 0; bad && i < B * F; i++)
-        if (!isfinite(x[i]))
-            return qsdr_error_null(QSDR_ERANGE, "nn: input value %zu (sample %zu, feature %zu) is not finite", i, i / F, i % F);
+    size_t i = qsdr_first_nonfinite_f32(x, B * F);
+    if (i < B * F) return qsdr_error_null(QSDR_ERANGE, "nn: input value %zu (sample %zu, feature %zu) is not finite", i, i / F, i % F);
     m->input = x;
     m->batch = B;
     for (size_t i = 0; i < m->n_layers; i++) {

@@ -61,8 +61,8 @@ void qsdr_rrc_destroy(qsdr_rrc_t **qp)
 
 int qsdr_rrc_execute(qsdr_rrc_t *q, const qsdr_cf32 *x, size_t n, qsdr_cf32 *y)
 {
-    size_t bad = qsdr_first_nonfinite_f32((const float *)x, 2 * (q->interp ? n : n * q->sps)) / 2;
-    if (bad < (q->interp ? n : n * q->sps)) /* it would spread over the filter's length of outputs */
+    size_t nin = q->interp ? n : n * q->sps, bad = qsdr_first_nonfinite_f32((const float *)x, 2 * nin) / 2;
+    if (bad < nin) /* it would spread over the filter's length of outputs */
         return qsdr_error(QSDR_ERANGE, "RRC %s: input sample %zu of this chunk is not finite (%g, %g); nothing written",
                           q->interp ? "pulse shaper" : "matched filter", bad, x[bad].re, x[bad].im);
     /* qsdr_cf32 and liquid_float_complex (C99 float complex) share their layout */

@@ -640,7 +640,12 @@ QSDR_TEST(nn_bad_specs, "unit", "bad model specs name the layer, the key and the
     QSDR_REQUIRE(m);
     float x[4] = {1, NAN, 0, 0};
     QSDR_CHECK(qsdr_nn_forward(m, x, 2) == NULL);
-    QSDR_CHECK(strstr(qsdr_last_error(), "not finite"));
+    QSDR_CHECK(strstr(qsdr_last_error(), "input value 1 (sample 0, feature 1) is not finite"));
     QSDR_CHECK(qsdr_nn_backward(m, x) != QSDR_OK);
+    float y[4] = {3e38f, -3e38f, 0, -INFINITY}; /* squares overflow: still finite; then the Inf */
+    QSDR_CHECK(qsdr_nn_forward(m, y, 2) == NULL);
+    QSDR_CHECK(strstr(qsdr_last_error(), "input value 3 (sample 1, feature 1) is not finite"));
+    y[3] = 0;
+    QSDR_CHECK(qsdr_nn_forward(m, y, 2) != NULL);
     qsdr_nn_model_free(m);
 }
