@@ -21,6 +21,13 @@
 
 enum { K_NONE, K_INT8, K_XNOR, K_PLANES };
 
+/* im2row_bits' tap table: per tap its word and bit shift in the row and its offset in the
+ * pixel array from the window's top-left pixel, so no per-pixel division */
+typedef struct {
+    size_t w, off;
+    unsigned sh;
+} bit_tap;
+
 typedef struct {
     void *pack;
     int32_t *wrow;      /* per output: sum_k q_w */
@@ -39,7 +46,7 @@ typedef struct {
     int32_t *corr;      /* (N, P) zero-padding correction per output and pixel, or NULL */
     uint64_t *pbits;    /* XNOR convolutions: each input pixel's channel bits, then im2row on bits */
     size_t pbits_cap;   /* words */
-    void *taps;         /* XNOR convolutions: im2row_bits' tap table */
+    bit_tap *taps;      /* XNOR convolutions: im2row_bits' tap table */
     size_t cap;         /* M * K capacity of the activation buffers */
     size_t capm;        /* M capacity */
     int nb, na, dw, da;
@@ -242,12 +249,14 @@ IM2ROW(im2row_codes8, int8_t)
  * in a local array of W + 1 words (the spill of the last tap lands in the extra word, which is
  * 0: bits at >= K are) and stored once. */
 #define IM2ROW_BITS_MAXW 64
-/* im2row_bits' tap table: per tap its word and bit shift in the row and its offset in the
- * pixel array from the window's top-left pixel, so no per-pixel division */
-typedef struct {
-    size_t w, off;
-    unsigned sh;
-} bit_tap;
+/* OR one tap's Wc words of channel bits (src) into the row at the tap's bit */
+static inline void or_tap(uint64_t *acc, const uint64_t *src, const bit_tap *tp, size_t Wc)
+{
+    for (size_t i = 0; i < Wc; i++) {
+        acc[tp->w + i] |= src[i] << tp->sh;
+        acc[tp->w + i + 1] |= tp->sh ? src[i] >> (64 - tp->sh) : 0;
+    }
+}
 
 static bit_tap *bit_taps(const qsdr_nn_conv_geom *g, size_t Wc)
 {
@@ -276,32 +285,15 @@ static void im2row_bits(uint64_t *rows, size_t W, const uint64_t *pix, size_t Wc
                 for (size_t w = 0; w <= W; w++) acc[w] = 0; /* loops: memset / memcpy of a few words cost more */
                 if (inside_y && ix0 >= 0 && ix0 + (long)g->kw <= (long)g->w) { /* no padding tap */
                     const uint64_t *win = pix + ((b * g->h + (size_t)iy0) * g->w + (size_t)ix0) * Wc;
-                    if (Wc == 1)
-                        for (size_t t = 0; t < T; t++) {
-                            uint64_t v = win[taps[t].off];
-                            unsigned sh = taps[t].sh;
-                            acc[taps[t].w] |= v << sh;
-                            acc[taps[t].w + 1] |= sh ? v >> (64 - sh) : 0;
-                        }
+                    if (Wc == 1) /* the common case, with the word count a constant */
+                        for (size_t t = 0; t < T; t++) or_tap(acc, win + taps[t].off, &taps[t], 1);
                     else
-                        for (size_t t = 0; t < T; t++) {
-                            const uint64_t *src = win + taps[t].off;
-                            unsigned sh = taps[t].sh;
-                            for (size_t i = 0; i < Wc; i++) {
-                                acc[taps[t].w + i] |= src[i] << sh;
-                                acc[taps[t].w + i + 1] |= sh ? src[i] >> (64 - sh) : 0;
-                            }
-                        }
+                        for (size_t t = 0; t < T; t++) or_tap(acc, win + taps[t].off, &taps[t], Wc);
                 } else
                     for (size_t t = 0; t < T; t++) {
                         long iy = iy0 + (long)(t / g->kw), ix = ix0 + (long)(t % g->kw);
                         if (iy < 0 || iy >= (long)g->h || ix < 0 || ix >= (long)g->w) continue;
-                        const uint64_t *src = pix + ((b * g->h + (size_t)iy) * g->w + (size_t)ix) * Wc;
-                        unsigned sh = taps[t].sh;
-                        for (size_t i = 0; i < Wc; i++) {
-                            acc[taps[t].w + i] |= src[i] << sh;
-                            acc[taps[t].w + i + 1] |= sh ? src[i] >> (64 - sh) : 0;
-                        }
+                        or_tap(acc, pix + ((b * g->h + (size_t)iy) * g->w + (size_t)ix) * Wc, &taps[t], Wc);
                     }
                 uint64_t *r = rows + (b * P + oy * g->wo + ox) * W;
                 for (size_t w = 0; w < W; w++) r[w] = acc[w];
