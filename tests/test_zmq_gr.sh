@@ -41,46 +41,66 @@ YML
   "$qsdr" run "$tmp/tx.yml" -q > "$tmp/tx.log" 2>&1 &
   LAST=$!; pids+=($LAST)
 }
-wait_ok() { wait "$1" || fail "$2: exit status $? ($(tail -3 "$3" 2>/dev/null))"; }
+# exit status of a qsdr process; against() may already have collected it
+status_of() { if [ -f "$tmp/rc.$1" ]; then return "$(cat "$tmp/rc.$1")"; fi; wait "$1"; }
+wait_ok() { status_of "$1" || fail "$2: exit status $? ($(tail -3 "$3" 2>/dev/null))"; }
+# against QPID QLOG PEER-ARGS...: runs the GNU Radio peer while the qsdr process QPID runs; if
+# qsdr fails first (a flowgraph that does not load, a crash), the peer would block on a socket
+# nobody serves: stop it and fail at once with qsdr's message
+against() {
+  local q=$1 log=$2; shift 2
+  $peer "$@" & local p=$!
+  while kill -0 "$p" 2>/dev/null; do
+    if [ ! -f "$tmp/rc.$q" ] && ! kill -0 "$q" 2>/dev/null; then
+      wait "$q"; local rc=$?; echo $rc > "$tmp/rc.$q"
+      if [ $rc -ne 0 ]; then
+        kill "$p" 2>/dev/null; wait "$p" 2>/dev/null
+        fail "qsdr exited with status $rc while the GNU Radio peer ($*) ran: $(tail -3 "$log" 2>/dev/null)"
+      fi
+    fi
+    sleep 0.05
+  done
+  wait "$p"
+}
 
 # 1-2: PUSH/PULL both ways
 a="tcp://127.0.0.1:$port"; port=$((port + 1))
 qsdr_rx pull "$a" $N "$tmp/o1.cf32"; r=$LAST
-$peer tx push "$a" $N || fail "GNU Radio push_sink"
+against "$r" "$tmp/o1.cf32.log" tx push "$a" $N || fail "GNU Radio push_sink"
 wait_ok "$r" "GNU Radio push -> qsdr pull" "$tmp/o1.cf32.log"
 cmp -s "$tmp/o1.cf32" "$tmp/ramp.cf32" || fail "GNU Radio push -> qsdr pull: samples differ"
 echo "ok: GNU Radio push_sink -> qsdr zmq_source pull ($N items, exact)"
 a="tcp://127.0.0.1:$port"; port=$((port + 1))
 qsdr_tx push "$a"; t=$LAST
-$peer rx pull "$a" $N "$tmp/o2.cf32" || fail "GNU Radio pull_source"
+against "$t" "$tmp/tx.log" rx pull "$a" $N "$tmp/o2.cf32" || fail "GNU Radio pull_source"
 cmp -s "$tmp/o2.cf32" "$tmp/ramp.cf32" || fail "qsdr push -> GNU Radio pull: samples differ"
-wait "$t"
+wait_ok "$t" "the qsdr sender" "$tmp/tx.log"
 echo "ok: qsdr zmq_sink push -> GNU Radio pull_source ($N items, exact)"
 
 # 3-4: PUB/SUB both ways
 a="tcp://127.0.0.1:$port"; port=$((port + 1))
 qsdr_rx sub "$a" 50000 "$tmp/o3.cf32"; r=$LAST
-$peer tx pub "$a" 1000 --repeat 2 || fail "GNU Radio pub_sink"
+against "$r" "$tmp/o3.cf32.log" tx pub "$a" 1000 --repeat 2 || fail "GNU Radio pub_sink"
 wait_ok "$r" "GNU Radio pub -> qsdr sub" "$tmp/o3.cf32.log"
 $peer contiguous "$tmp/o3.cf32" 50000 || fail "GNU Radio pub -> qsdr sub: not a contiguous run of the ramp"
 echo "ok: GNU Radio pub_sink -> qsdr zmq_source sub (50000 consecutive items, exact)"
 a="tcp://127.0.0.1:$port"; port=$((port + 1))
 qsdr_tx pub "$a"; t=$LAST
-$peer rx sub "$a" $N "$tmp/o4.cf32" || fail "GNU Radio sub_source"
+against "$t" "$tmp/tx.log" rx sub "$a" $N "$tmp/o4.cf32" || fail "GNU Radio sub_source"
 cmp -s "$tmp/o4.cf32" "$tmp/ramp.cf32" || fail "qsdr pub (wait for subscriber) -> GNU Radio sub: samples differ"
-wait "$t"
+wait_ok "$t" "the qsdr sender" "$tmp/tx.log"
 echo "ok: qsdr zmq_sink pub (wait_for_subscriber) -> GNU Radio sub_source ($N items from the first, exact)"
 
 # 5-6: REQ/REP both ways
 a="tcp://127.0.0.1:$port"; port=$((port + 1))
 qsdr_rx req "$a" $N "$tmp/o5.cf32"; r=$LAST
-$peer tx rep "$a" $N || fail "GNU Radio rep_sink"
+against "$r" "$tmp/o5.cf32.log" tx rep "$a" $N || fail "GNU Radio rep_sink"
 wait_ok "$r" "GNU Radio rep -> qsdr req" "$tmp/o5.cf32.log"
 cmp -s "$tmp/o5.cf32" "$tmp/ramp.cf32" || fail "GNU Radio rep -> qsdr req: samples differ"
 echo "ok: GNU Radio rep_sink -> qsdr zmq_source req ($N items, exact)"
 a="tcp://127.0.0.1:$port"; port=$((port + 1))
 qsdr_tx rep "$a"; t=$LAST
-$peer rx req "$a" $N "$tmp/o6.cf32" || fail "GNU Radio req_source"
+against "$t" "$tmp/tx.log" rx req "$a" $N "$tmp/o6.cf32" || fail "GNU Radio req_source"
 cmp -s "$tmp/o6.cf32" "$tmp/ramp.cf32" || fail "qsdr rep -> GNU Radio req: samples differ"
 kill "$t" 2>/dev/null; wait "$t" 2>/dev/null
 echo "ok: qsdr zmq_sink rep -> GNU Radio req_source ($N items, exact)"
@@ -88,7 +108,7 @@ echo "ok: qsdr zmq_sink rep -> GNU Radio req_source ($N items, exact)"
 # 7: tags GNU Radio -> qsdr
 a="tcp://127.0.0.1:$port"; port=$((port + 1))
 qsdr_rx pull "$a" 20 "$tmp/o7.cf32" true; r=$LAST
-$peer tx push "$a" 20 --tags || fail "GNU Radio push_sink with tags"
+against "$r" "$tmp/o7.cf32.log" tx push "$a" 20 --tags || fail "GNU Radio push_sink with tags"
 wait_ok "$r" "tags GNU Radio -> qsdr" "$tmp/o7.cf32.log"
 for want in "item 0 rx_time = 1700000000 + 0.25 s (time)" "item 0 rx_rate = 1000000 (float)" "item 3 rx_freq = 2400000000 (float)" \
             "item 7 burst = start (string)" "item 9 count = 42 (int)"; do
@@ -106,8 +126,8 @@ blocks:
 connections: [f -> z]
 YML
 "$qsdr" run "$tmp/tt.yml" -q > "$tmp/tt.log" 2>&1 & t=$!; pids+=($t)
-$peer rx pull "$a" 6 "$tmp/o8.cf32" --tags || fail "GNU Radio pull_source with tags"
-wait "$t"
+against "$t" "$tmp/tt.log" rx pull "$a" 6 "$tmp/o8.cf32" --tags || fail "GNU Radio pull_source with tags"
+wait_ok "$t" "the qsdr sender" "$tmp/tt.log"
 for want in "0 rx_time 1700000000+0.5" "1 rx_rate 1000000" "4 burst start" "5 count 7"; do
   grep -qF "$want" "$tmp/o8.cf32.tags" || fail "tags qsdr -> GNU Radio: missing '$want' in: $(cat "$tmp/o8.cf32.tags")"
 done
@@ -122,7 +142,7 @@ blocks:
 connections: [z -> f]
 YML
 "$qsdr" run "$tmp/g.yml" > "$tmp/g.log" 2>&1 & r=$!; pids+=($r)
-$peer garbage "$a" || fail "garbage sender"
+against "$r" "$tmp/g.log" garbage "$a" || fail "garbage sender"
 wait_ok "$r" "garbage" "$tmp/g.log"
 grep -q "bad_messages=3" "$tmp/g.log" || fail "garbage: expected 3 bad messages counted: $(cat "$tmp/g.log")"
 grep -q "bad tag header magic 0x3412" "$tmp/g.log" || fail "garbage: no clear message for the wrong magic"
@@ -143,7 +163,7 @@ YML
 # 9b: a message that is not a whole number of items is counted and dropped
 a="tcp://127.0.0.1:$port"; port=$((port + 1))
 raw_rx o9b "$a"; r=$LAST
-$peer badsize "$a" || fail "badsize sender"
+against "$r" "$tmp/o9b.log" badsize "$a" || fail "badsize sender"
 wait_ok "$r" "wrong item size" "$tmp/o9b.log"
 grep -q "bad_messages=1" "$tmp/o9b.log" && grep -q "12 payload bytes are not a whole number of 8-byte items" "$tmp/o9b.log" \
   || fail "wrong item size not reported: $(cat "$tmp/o9b.log")"
@@ -155,7 +175,7 @@ echo "ok: a message of the wrong size is reported and dropped; the next one arri
 # the peer's next message arrives
 a="tcp://127.0.0.1:$port"; port=$((port + 1))
 raw_rx o9c "$a" ", max_message: 4096"; r=$LAST
-$peer oversize "$a" || fail "oversize sender"
+against "$r" "$tmp/o9c.log" oversize "$a" || fail "oversize sender"
 wait_ok "$r" "message above max_message" "$tmp/o9c.log"
 grep -q "disconnects=1 reconnects=1" "$tmp/o9c.log" && grep -q "disconnected (1 so far, 0 messages received); ZeroMQ also disconnects a peer whose message exceeds max_message = 4096 bytes" "$tmp/o9c.log" \
   && grep -q "dropped the connection to $a without retrying: a message above max_message = 4096 bytes" "$tmp/o9c.log" \
@@ -191,7 +211,7 @@ blocks:
 connections: [z -> f]
 YML
 "$qsdr" run "$tmp/sc16rx.yml" > "$tmp/o11.log" 2>&1 & r=$!; pids+=($r)
-$peer sc16tx "$a" $M "$tmp/sent.s16" || fail "GNU Radio short push_sink"
+against "$r" "$tmp/o11.log" sc16tx "$a" $M "$tmp/sent.s16" || fail "GNU Radio short push_sink"
 wait_ok "$r" "GNU Radio sc16 -> qsdr" "$tmp/o11.log"
 /usr/bin/python3 - "$tmp/sent.s16" "$tmp/o11.cf32" <<'PY' || fail "GNU Radio sc16 -> qsdr: values differ"
 import struct, sys
@@ -215,8 +235,8 @@ blocks:
 connections: [f -> z]
 YML
 "$qsdr" run "$tmp/sc16tx.yml" -q > "$tmp/tx11.log" 2>&1 & t=$!; pids+=($t)
-$peer sc16rx "$a2" $M "$tmp/o11.s16" || fail "GNU Radio short pull_source"
-wait "$t"
+against "$t" "$tmp/tx11.log" sc16rx "$a2" $M "$tmp/o11.s16" || fail "GNU Radio short pull_source"
+wait_ok "$t" "the qsdr sender" "$tmp/tx11.log"
 /usr/bin/python3 - "$tmp/tx11.cf32" "$tmp/o11.s16" <<'PY' || fail "qsdr sc16 -> GNU Radio: values differ"
 import struct, sys
 x = open(sys.argv[1], "rb").read(); g = open(sys.argv[2], "rb").read()
@@ -234,8 +254,8 @@ echo "ok: sc16 (int16 I/Q) both ways with GNU Radio's short items: exact values,
 # 10: the peer is killed and restarted mid-stream: nothing acknowledged is lost
 a="tcp://127.0.0.1:$port"; port=$((port + 1))
 qsdr_rx pull "$a" $((2 * N)) "$tmp/o10.cf32"; r=$LAST
-$peer tx push "$a" $N || fail "first GNU Radio sender"
-$peer tx push "$a" $N || fail "second GNU Radio sender"
+against "$r" "$tmp/o10.cf32.log" tx push "$a" $N || fail "first GNU Radio sender"
+against "$r" "$tmp/o10.cf32.log" tx push "$a" $N || fail "second GNU Radio sender"
 wait_ok "$r" "peer restart" "$tmp/o10.cf32.log"
 cmp -s "$tmp/o10.cf32" <(cat "$tmp/ramp.cf32" "$tmp/ramp.cf32") || fail "peer restart: samples differ"
 echo "ok: GNU Radio sender restarted mid-stream: qsdr received both runs completely"
