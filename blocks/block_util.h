@@ -100,14 +100,61 @@ static inline int qsdr_blk_split_at_tags(void *st, const qsdr_work_io *io, const
     return QSDR_OK;
 }
 
-/* The last positive float value of the tags `key` in this call into *last (unchanged if none):
- * a block on a manual value keeps track of what the tags say, so setting the parameter back to
- * "from the tags" (0) while running returns to the channel's value at once, not at a next tag
- * that may never come (the awgn block tags its noise variance at the start and on changes). */
-static inline void qsdr_blk_track_tag(const qsdr_work_io *io, const char *key, float *last)
+/* The noise variance N0 of a block whose parameter `noise_var` is either a manual value or 0:
+ * "from the awgn block's 'noise_var' tags", applied exactly at the tagged item (demapper,
+ * onebit_llr). On a manual value the block still tracks what the tags say, so setting the
+ * parameter back to 0 while running returns to the channel's N0 at once, not at a next tag that
+ * may never come (the awgn block tags N0 at the start and on changes). */
+typedef struct {
+    float in_use;    /* the N0 the LLRs use now */
+    float tagged;    /* the tags' latest value (QSDR_BLK_N0_PLACEHOLDER until one comes) */
+    bool from_tags;  /* the parameter is 0 */
+} qsdr_blk_n0;
+#define QSDR_BLK_N0_PLACEHOLDER 1.0f
+
+/* the parameter's value, at creation (after qsdr_blk_n0_init) and live */
+static inline void qsdr_blk_n0_set(qsdr_blk_n0 *n, double param)
 {
-    for (size_t t = 0; t < io->n_tags; t++)
-        if (!strcmp(io->tags[t].key, key) && io->tags[t].value.f > 0) *last = (float)io->tags[t].value.f;
+    n->from_tags = param == 0;
+    n->in_use = param > 0 ? (float)param : n->tagged;
+}
+
+static inline void qsdr_blk_n0_init(qsdr_blk_n0 *n, double param)
+{
+    n->tagged = QSDR_BLK_N0_PLACEHOLDER;
+    qsdr_blk_n0_set(n, param);
+}
+
+/* a 'noise_var' tag's value at its item (from qsdr_blk_n0_work's on_tag); true if N0 changed */
+static inline bool qsdr_blk_n0_tag(qsdr_blk_n0 *n, const qsdr_tag_value *v)
+{
+    if (!(v->f > 0)) return false;
+    n->in_use = n->tagged = (float)v->f;
+    return true;
+}
+
+/* One work call: says once per block type (the flag is per translation unit) when N0 should come
+ * from the tags and the stream starts without one (no awgn block upstream: samples from a radio
+ * or a file) instead of using the placeholder silently; on a manual value records the tags'
+ * latest; then span() over the items, split at the 'noise_var' tags when following them, with
+ * on_tag() (which calls qsdr_blk_n0_tag) at each. */
+static inline int qsdr_blk_n0_work(void *st, qsdr_blk_n0 *n, const qsdr_work_io *io, qsdr_blk_span_fn span,
+                                   void (*on_tag)(void *st, const qsdr_tag_value *v))
+{
+    if (n->from_tags && io->in_offset == 0) {
+        bool tagged_at_0 = false;
+        for (size_t t = 0; t < io->n_tags; t++)
+            if (io->tags[t].offset == 0 && !strcmp(io->tags[t].key, "noise_var")) tagged_at_0 = true;
+        static atomic_bool said;
+        if (!tagged_at_0 && !atomic_exchange(&said, true))
+            qsdr_warn("noise_var is 0 (take it from the awgn block's tags) but the stream starts without a 'noise_var' tag "
+                      "(no awgn block upstream?): the LLRs use N0 = %g until a tag comes; set noise_var to the receiver's "
+                      "noise variance", QSDR_BLK_N0_PLACEHOLDER);
+    }
+    if (!n->from_tags)
+        for (size_t t = 0; t < io->n_tags; t++)
+            if (!strcmp(io->tags[t].key, "noise_var") && io->tags[t].value.f > 0) n->tagged = (float)io->tags[t].value.f;
+    return qsdr_blk_split_at_tags(st, io, "noise_var", n->from_tags, span, on_tag);
 }
 
 /* A parameter that means something only with another parameter's value (a pattern, an item
@@ -132,22 +179,6 @@ static inline void qsdr_blk_only_with(const qsdr_block_ctx *ctx, const char *par
         }
     }
     qsdr_warn("parameter '%s'%s%s%s applies only with %s: ignored", param, w ? " (" : "", w ? w : "", w ? ")" : "", when);
-}
-
-/* A block that takes its noise variance from the awgn block's 'noise_var' tags (parameter 0)
- * and finds none at the start of the stream (no awgn upstream: samples from a radio or a file)
- * says so, once per block type (the flag is per translation unit), instead of using its
- * placeholder silently. */
-static inline void qsdr_blk_noise_var_check(const qsdr_work_io *io, bool from_tags, float placeholder)
-{
-    if (!from_tags || io->in_offset != 0) return;
-    for (size_t t = 0; t < io->n_tags; t++)
-        if (io->tags[t].offset == 0 && !strcmp(io->tags[t].key, "noise_var")) return;
-    static atomic_bool said;
-    if (!atomic_exchange(&said, true))
-        qsdr_warn("noise_var is 0 (take it from the awgn block's tags) but the stream starts without a 'noise_var' tag "
-                  "(no awgn block upstream?): the LLRs use N0 = %g until a tag comes; set noise_var to the receiver's "
-                  "noise variance", placeholder);
 }
 
 static const char *const qsdr_modulation_choices = "bpsk|qpsk|qam16|qam64";

@@ -8,9 +8,7 @@
 typedef struct {
     qsdr_modem_t *m;
     bool maxlog;
-    float noise_var;  /* in use */
-    float tag_nv;     /* the tags' latest value (1 until one comes) */
-    bool from_tags;
+    qsdr_blk_n0 n0;
 } dm_state;
 
 static void dm_destroy(void *st)
@@ -31,10 +29,7 @@ static int dm_create(qsdr_block_ctx *ctx, void **state)
         return QSDR_EINVAL;
     }
     s->maxlog = qsdr_ctx_enum(ctx, "method") == 1;
-    s->noise_var = (float)qsdr_ctx_float(ctx, "noise_var");
-    s->from_tags = s->noise_var == 0;
-    s->tag_nv = 1.0f; /* until the first noise_var tag arrives */
-    if (s->from_tags) s->noise_var = s->tag_nv;
+    qsdr_blk_n0_init(&s->n0, qsdr_ctx_float(ctx, "noise_var"));
     qsdr_ctx_set_rate(ctx, 1, qsdr_modem_bps(s->m));
     *state = s;
     return QSDR_OK;
@@ -45,13 +40,13 @@ static int dm_span(void *st, const qsdr_work_io *io, size_t from, size_t to)
     dm_state *s = st;
     const qsdr_cf32 *x = io->in[0];
     float *llr = io->out[0];
-    return qsdr_modem_demap_llr(s->m, x + from, to - from, s->noise_var, s->maxlog, llr + from * qsdr_modem_bps(s->m));
+    return qsdr_modem_demap_llr(s->m, x + from, to - from, s->n0.in_use, s->maxlog, llr + from * qsdr_modem_bps(s->m));
 }
 
 static void dm_tag(void *st, const qsdr_tag_value *v)
 {
     dm_state *s = st;
-    if (v->f > 0) s->noise_var = s->tag_nv = (float)v->f;
+    qsdr_blk_n0_tag(&s->n0, v);
 }
 
 static int dm_work(void *st, qsdr_work_io *io)
@@ -59,20 +54,13 @@ static int dm_work(void *st, qsdr_work_io *io)
     dm_state *s = st;
     int brc = qsdr_blk_check_bps(io, qsdr_modem_bps(s->m), "modulation");
     if (brc) return brc;
-    qsdr_blk_noise_var_check(io, s->from_tags, 1.0f);
-    if (!s->from_tags) qsdr_blk_track_tag(io, "noise_var", &s->tag_nv);
-    /* the noise variance changes exactly at the tagged item */
-    return qsdr_blk_split_at_tags(st, io, "noise_var", s->from_tags, dm_span, dm_tag);
+    return qsdr_blk_n0_work(st, &s->n0, io, dm_span, dm_tag);
 }
 
 static int dm_set(void *st, const char *name, const char *value)
 {
     dm_state *s = st;
-    if (!strcmp(name, "noise_var")) {
-        float v = strtof(value, NULL);
-        s->from_tags = v == 0;
-        s->noise_var = v > 0 ? v : s->tag_nv;
-    }
+    if (!strcmp(name, "noise_var")) qsdr_blk_n0_set(&s->n0, strtod(value, NULL));
     return QSDR_OK;
 }
 

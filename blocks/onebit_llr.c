@@ -13,9 +13,7 @@ typedef struct {
     float pol[6];     /* +1 if bit 0 sits on the positive side */
     float lc[2];      /* L_c per dimension */
     double mean_abs[2];  /* mean |coordinate| profile: the levels, for the crossover probability */
-    float noise_var;
-    float tag_nv;     /* the tags' latest value (1 until one comes) */
-    bool from_tags;
+    qsdr_blk_n0 n0;
     unsigned npts;
 } ob_state;
 
@@ -31,7 +29,7 @@ static void ob_destroy(void *st)
  * p = mean_k Q(|a_k| / sigma), sigma^2 = N0 / 2; L_c = log((1 - p) / p) */
 static void ob_update(ob_state *s)
 {
-    double sigma = sqrt(s->noise_var / 2.0);
+    double sigma = sqrt(s->n0.in_use / 2.0);
     for (int d = 0; d < 2; d++) {
         double p = 0;
         for (unsigned k = 0; k < s->npts; k++) {
@@ -72,10 +70,7 @@ static int ob_create(qsdr_block_ctx *ctx, void **state)
             if (ok) s->dim[b] = d, s->pol[b] = (float)side0;
         }
     }
-    s->noise_var = (float)qsdr_ctx_float(ctx, "noise_var");
-    s->from_tags = s->noise_var == 0;
-    s->tag_nv = 1.0f;
-    if (s->from_tags) s->noise_var = s->tag_nv;
+    qsdr_blk_n0_init(&s->n0, qsdr_ctx_float(ctx, "noise_var"));
     ob_update(s);
     qsdr_ctx_set_rate(ctx, 1, s->bps);
     return QSDR_OK;
@@ -101,7 +96,7 @@ static int ob_span(void *st, const qsdr_work_io *io, size_t from, size_t to)
 static void ob_tag(void *st, const qsdr_tag_value *v)
 {
     ob_state *s = st;
-    if (v->f > 0) s->noise_var = s->tag_nv = (float)v->f, ob_update(s);
+    if (qsdr_blk_n0_tag(&s->n0, v)) ob_update(s);
 }
 
 static int ob_work(void *st, qsdr_work_io *io)
@@ -109,17 +104,13 @@ static int ob_work(void *st, qsdr_work_io *io)
     ob_state *s = st;
     int brc = qsdr_blk_check_bps(io, s->bps, "modulation");
     if (brc) return brc;
-    qsdr_blk_noise_var_check(io, s->from_tags, 1.0f);
-    if (!s->from_tags) qsdr_blk_track_tag(io, "noise_var", &s->tag_nv);
-    return qsdr_blk_split_at_tags(st, io, "noise_var", s->from_tags, ob_span, ob_tag);
+    return qsdr_blk_n0_work(st, &s->n0, io, ob_span, ob_tag);
 }
 
 static int ob_set(void *st, const char *name, const char *value)
 {
     ob_state *s = st;
-    float v = strtof(value, NULL);
-    s->from_tags = v == 0;
-    s->noise_var = v > 0 ? v : s->tag_nv;
+    qsdr_blk_n0_set(&s->n0, strtod(value, NULL));
     ob_update(s);
     return QSDR_OK;
 }

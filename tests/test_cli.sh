@@ -181,6 +181,8 @@ out=$("$qsdr" run "$src/flowgraphs/ae_onebit.yml" --set adc.bits=2 --set frames=
 head -c 8000 /dev/zero | "$qsdr" block demapper modulation=qpsk >/dev/null 2>"$tmp/err" || fail "demapper filter"
 grep -q "block 'blk' (demapper): noise_var is 0 .* but the stream starts without a 'noise_var' tag" "$tmp/err" || fail "no noise_var warning: $(cat "$tmp/err")"
 head -c 8000 /dev/zero | "$qsdr" block demapper modulation=qpsk noise_var=0.5 >/dev/null 2>"$tmp/err" && [ ! -s "$tmp/err" ] || fail "noise_var given: $(cat "$tmp/err")"
+head -c 8000 /dev/zero | "$qsdr" block onebit_llr modulation=qam16 >/dev/null 2>"$tmp/err" || fail "onebit_llr filter"
+grep -q "block 'blk' (onebit_llr): noise_var is 0 .* the LLRs use N0 = 1 until a tag comes" "$tmp/err" || fail "no onebit_llr noise_var warning: $(cat "$tmp/err")"
 # the matched filter's delay follows the pulse shaper's span (tag rrc_span): another span at the
 # receiver misaligned every symbol (BER 0.5, silently); another roll-off is said
 for sp in 4 12; do
