@@ -187,7 +187,7 @@ static const char *const qsdr_modulation_choices = "bpsk|qpsk|qam16|qam64";
 #define QSDR_PLOT_PARAMS                                                                                        \
     {"csv", QSDR_PARAM_STRING, "", 1, 0, "", "CSV file written at the end of the stream (\"\" = none)", 0, NULL}, \
         {"plot", QSDR_PARAM_STRING, "", 1, 0, "", "plot written at the end (gnuplot; .png or .svg; \"\" = none)", 0, NULL}, \
-        {"title", QSDR_PARAM_STRING, "", 1, 0, "", "plot title (default: block id and settings)", 0, NULL},              \
+        {"title", QSDR_PARAM_STRING, "", 1, 0, "", "plot title (default: block id and settings); a title with no plot draws nothing (warning)", 0, NULL},              \
         {"print", QSDR_PARAM_BOOL, "true", 1, 0, "", "print a summary line when the stream ends", 0, NULL}
 typedef struct {
     FILE *csv;        /* opened at create, so a bad path is a flowgraph error */
@@ -205,6 +205,9 @@ static inline int qsdr_blk_plot_open(qsdr_block_ctx *ctx, qsdr_blk_plot_out *o)
     if (!o->title) return qsdr_error(QSDR_ENOMEM, "out of memory");
     if (strlen(o->title) > 500 || !qsdr_plot_text_ok(o->title))
         return qsdr_error(QSDR_EINVAL, "parameter 'title': at most 500 characters, no line breaks or control characters");
+    /* a title with no plot draws nothing; a plot blanked on purpose (`qsdr ber` blanks every
+       sink's plot, `--set x.plot=`) keeps its title quietly */
+    qsdr_blk_only_with(ctx, "title", *plot || qsdr_ctx_is_set(ctx, "plot"), "plot (the .png or .svg to draw)");
     if (*plot) {
         if (!qsdr_plot_terminal(plot)) return qsdr_error(QSDR_EINVAL, "parameter 'plot': '%s' must end in .png or .svg", plot);
         if (strlen(plot) > 4000 || !qsdr_plot_text_ok(plot))

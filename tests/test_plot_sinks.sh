@@ -33,6 +33,13 @@ grep -q '<svg' "$tmp/c.svg" || fail "not an SVG"
 mkdir "$tmp/ber" && (cd "$tmp/ber" && "$qsdr" ber "$fg" --sweep awgn.ebn0_db=0,4 --max-frames 100 -q >"$tmp/ber.out" 2>&1) || fail "qsdr ber: $(cat "$tmp/ber.out")"
 [ -z "$(ls "$tmp/ber")" ] || fail "qsdr ber left sink outputs: $(ls "$tmp/ber")"
 grep -qE "^(tx_psd|adc_psd|rx_const):" "$tmp/ber.out" && fail "qsdr ber printed sink summaries: $(cat "$tmp/ber.out")"
+# the flowgraph's titles then draw nothing, on purpose: no warning; a title with no plot warns
+grep -q "applies only with" "$tmp/ber.out" && fail "qsdr ber warned about the titles of the plots it blanked: $(cat "$tmp/ber.out")"
+"$qsdr" run "$fg" -q --set out="$tmp/e" --set tx_psd.plot= >/dev/null 2>"$tmp/err" || fail "plot blanked: $(cat "$tmp/err")"
+grep -q "applies only with" "$tmp/err" && fail "a plot blanked with --set warned about its title: $(cat "$tmp/err")"
+sed 's/plot: "${out}_tx_psd.png",//' "$fg" > "$tmp/notplot.yml"
+"$qsdr" run "$tmp/notplot.yml" -q --set out="$tmp/e" >/dev/null 2>"$tmp/err" || fail "title without plot: $(cat "$tmp/err")"
+grep -q "block 'tx_psd' (spectrum_sink): parameter 'title' (.*) applies only with plot" "$tmp/err" || fail "a title with no plot went unsaid: $(cat "$tmp/err")"
 
 expect() { # expect RC 'message' args...   ($QPATH: the PATH qsdr gets)
     local want_rc=$1 want=$2; shift 2
