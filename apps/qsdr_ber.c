@@ -309,21 +309,10 @@ static int write_json(const ber_cli *c)
 
 static int load_resume(ber_cli *c)
 {
-    FILE *f = fopen(c->resume, "rb");
-    if (!f) return fprintf(stderr, "qsdr ber: --resume '%s': %s\n", c->resume, strerror(errno)), -1;
-    fseek(f, 0, SEEK_END);
-    long len = ftell(f);
-    fseek(f, 0, SEEK_SET);
-    char *txt = malloc((size_t)len + 1);
-    size_t got = txt ? fread(txt, 1, (size_t)len, f) : 0;
-    fclose(f);
-    if (!txt || got != (size_t)len) {
-        free(txt);
-        return fprintf(stderr, "qsdr ber: --resume '%s': cannot read it\n", c->resume), -1;
-    }
-    txt[len] = 0;
+    char *txt;
+    if (qsdr_read_file(c->resume, 256 << 20, "results JSON file (--resume)", &txt, NULL)) return -1;
     cJSON *root = cJSON_Parse(txt);
-    free(txt);
+    qsdr_free(txt);
     if (!root) return fprintf(stderr, "qsdr ber: --resume '%s': not valid JSON (near '%.20s')\n", c->resume, cJSON_GetErrorPtr()), -1;
     int rc = 0;
     const char *fields[] = {"flowgraph", "sweep", "curves", "seed"};
@@ -414,7 +403,7 @@ static const char *gp_text(const char *in, char *out, size_t n)
 
 /* The x,ber rows of a reference CSV (numbers separated by a comma, space or tab; other lines,
  * '#' comments and a header, are skipped), written to out as "x ber" lines if out; returns how
- * many there are, -1 if the file cannot be read. */
+ * many there are, -1 (errno set) if the file cannot be read. */
 static long ref_rows(const char *path, FILE *out)
 {
     FILE *r = fopen(path, "r");
@@ -431,8 +420,10 @@ static long ref_rows(const char *path, FILE *out)
         if (out) fprintf(out, "%.10g %.6e\n", a, b);
         n++;
     }
+    int e = ferror(r) ? errno : 0; /* a directory opens, then fails to read (EISDIR) */
     fclose(r);
-    return n;
+    if (e) errno = e;
+    return e ? -1 : n;
 }
 
 static int write_plot(const ber_cli *c)
@@ -629,7 +620,7 @@ static int run_ber(int argc, char **argv, int rank, int nranks)
             if (!strncmp(v, "theory:", 7) && strcmp(v + 7, "bpsk") && strcmp(v + 7, "qpsk") && strcmp(v + 7, "qam16") && strcmp(v + 7, "qam64"))
                 return fprintf(stderr, "qsdr ber: --ref '%s': theory curves are theory:bpsk, qpsk, qam16, qam64\n", v), EXIT_BAD;
             long rows = strncmp(v, "theory:", 7) ? ref_rows(v, NULL) : 1;
-            if (rows < 0) return fprintf(stderr, "qsdr ber: --ref '%s': cannot read the file\n", v), EXIT_BAD;
+            if (rows < 0) return fprintf(stderr, "qsdr ber: --ref '%s': cannot read the file: %s\n", v, strerror(errno)), EXIT_BAD;
             if (rows == 0) /* it drew nothing, silently */
                 return fprintf(stderr, "qsdr ber: --ref '%s': no x,ber rows (two numbers per line separated by a comma, space or "
                                        "tab; '#' comments and a header line are skipped)\n", v), EXIT_BAD;
@@ -673,17 +664,7 @@ static int run_ber(int argc, char **argv, int rank, int nranks)
         return fprintf(stderr, "qsdr ber: --plot: at most 4000 characters, no line breaks or control characters\n"), EXIT_BAD;
     static char found[4200];
     if (!(c.flowgraph = cli_flowgraph_path("qsdr ber", c.flowgraph, found, sizeof found, rank == 0))) return EXIT_BAD;
-    FILE *f = fopen(c.flowgraph, "rb");
-    if (!f) return fprintf(stderr, "qsdr ber: %s: cannot open flowgraph file: %s\n", c.flowgraph, strerror(errno)), EXIT_BAD;
-    fseek(f, 0, SEEK_END);
-    long len = ftell(f);
-    fseek(f, 0, SEEK_SET);
-    text = calloc(1, (size_t)len + 1);
-    if (!text || fread(text, 1, (size_t)len, f) != (size_t)len) {
-        fclose(f);
-        return fprintf(stderr, "qsdr ber: %s: cannot read it\n", c.flowgraph), EXIT_BAD;
-    }
-    fclose(f);
+    if (qsdr_read_file(c.flowgraph, 16 << 20, "flowgraph file", &text, NULL)) return EXIT_BAD;
     qsdr_ber_config cfg = {
         .text = text, .name = c.flowgraph, .sets = c.sets, .sweep_param = c.sw.param, .x = c.sw.x, .nx = c.sw.nx,
         .curve_param = c.have_cv ? c.cv.param : NULL, .curve_values = c.have_cv ? (const char *const *)c.cv.words : NULL,
@@ -752,7 +733,7 @@ static int run_ber(int argc, char **argv, int rank, int nranks)
         }
     }
     qsdr_ber_sim_destroy(&c.sim);
-    free(text);
+    qsdr_free(text);
     if (rank != 0) {
         fclose(stdout);
         stdout = real_stdout;

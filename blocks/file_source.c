@@ -52,7 +52,11 @@ static int fsrc_create(qsdr_block_ctx *ctx, void **state)
         return qsdr_error(QSDR_EIO, "parameter 'path': cannot open '%s' for reading: %s", path, strerror(e));
     }
     struct stat st;
-    bool regular = fstat(fileno(s->f), &st) == 0 && S_ISREG(st.st_mode);
+    bool known = fstat(fileno(s->f), &st) == 0, regular = known && S_ISREG(st.st_mode);
+    if (known && S_ISDIR(st.st_mode)) {
+        fsrc_destroy(s);
+        return qsdr_error(QSDR_EINVAL, "parameter 'path': '%s' is a directory; a file of items is needed", path);
+    }
     if (!s->repeat && regular) qsdr_ctx_set_item_budget(ctx, (uint64_t)st.st_size / s->isz); /* progress and ETA of qsdr run */
     /* anything else may stall (a radio pipeline that stops sending): never block the block's
        thread in read(), so a stop (Ctrl-C, --seconds) ends the stream */

@@ -300,4 +300,23 @@ YML
 grep -q "^c  *cf32_to_iq .*clipped=3 clipped_fraction=0.375" "$tmp/ciq.out" || fail "cf32_to_iq counters: $(cat "$tmp/ciq.out")"
 [ "$(grep -c "samples beyond full scale are clipped" "$tmp/ciq.out")" = 1 ] || fail "clipping warning: $(cat "$tmp/ciq.out")"
 [ "$(od -An -tx1 "$tmp/o.cs8" | tr -d ' \n')" = "40407f800d0d801a" ] || fail "cs8 bytes: $(od -An -tx1 "$tmp/o.cs8")"
+
+# a directory where a file belongs (the shipped model is a directory of files): said as such, exit 2
+mkdir -p "$tmp/adir" "$tmp/m.safetensors"
+dir_refused() { # WANT args...
+  local want=$1; shift
+  "$qsdr" "$@" >/dev/null 2>"$tmp/err"; local rc=$?
+  [ $rc -eq 2 ] && grep -qF -- "$want" "$tmp/err" || fail "qsdr $* (exit $rc, want 2 and '$want'): $(cat "$tmp/err")"
+}
+dir_refused "$tmp/adir: a directory, not a flowgraph file" run "$tmp/adir"
+dir_refused "$tmp/adir: a directory, not a flowgraph file" ber "$tmp/adir" --sweep awgn.ebn0_db=1
+dir_refused "$src/models/ae_qpsk_L2: a directory, not a model spec (.yml, .json) or .safetensors model" model info "$src/models/ae_qpsk_L2"
+dir_refused "$tmp/m.safetensors: a directory, not a safetensors model" model info "$tmp/m.safetensors"
+dir_refused "$tmp/adir: a directory, not a model spec" train "$tmp/adir" --out "$tmp/tr"
+dir_refused "--ref '$tmp/adir': cannot read the file: Is a directory" ber qpsk_awgn --sweep awgn.ebn0_db=1 --max-frames 1 --ref "$tmp/adir"
+dir_refused "$tmp/adir: a directory, not a results JSON file (--resume)" ber qpsk_awgn --sweep awgn.ebn0_db=1 --max-frames 1 --resume "$tmp/adir"
+printf 'blocks:\n  - {id: f, type: file_source, params: {path: "%s"}}\n  - {id: n, type: null_sink}\nconnections: [f -> n]\n' "$tmp/adir" > "$tmp/fsdir.yml"
+dir_refused "block 'f' (file_source): parameter 'path': '$tmp/adir' is a directory" run "$tmp/fsdir.yml"
+# a flowgraph from a pipe (bash's <(...)) reads as a file does
+out=$("$qsdr" ber <(cat "$src/flowgraphs/qpsk_awgn.yml") --sweep awgn.ebn0_db=1 --max-frames 2 -q 2>&1) || fail "qsdr ber <(...): $out"
 echo ok

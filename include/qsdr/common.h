@@ -109,6 +109,11 @@ char *qsdr_fmt_double(char *buf, size_t n, double v);
  * is removed again, so nothing is left behind). 0 if so, else -1 with errno set. For output
  * paths checked before long work, so a typo does not surface only at its end. */
 int qsdr_path_writable(const char *path);
+/* The whole file at `path` read to its end (a regular file, a pipe such as bash's <(...), a
+ * device) into *text, NUL-terminated (qsdr_free it), its byte count in *len if len is not NULL.
+ * At most max_bytes. Errors name the path and `what` ("flowgraph file", "model spec"): cannot
+ * open, a directory, more than max_bytes, a read error; *text is NULL then. */
+int qsdr_read_file(const char *path, size_t max_bytes, const char *what, char **text, size_t *len);
 
 /* Monotonic time in seconds. */
 double qsdr_now(void);

@@ -189,26 +189,12 @@ static int span_cmp(const void *x, const void *y)
 static int st_open(stfile *s, const char *path)
 {
     memset(s, 0, sizeof *s);
-    FILE *f = fopen(path, "rb");
-    if (!f) return qsdr_error(QSDR_EIO, "%s: cannot open: %s", path, strerror(errno));
-    if (fseek(f, 0, SEEK_END) || ftell(f) < 0) {
-        fclose(f);
-        return qsdr_error(QSDR_EIO, "%s: cannot read", path);
-    }
-    s->size = (size_t)ftell(f);
-    rewind(f);
-    if (s->size < 8) {
-        fclose(f);
+    char *bytes;
+    int rrc = qsdr_read_file(path, (size_t)1 << 32, "safetensors model", &bytes, &s->size);
+    if (rrc) return rrc;
+    s->buf = (uint8_t *)bytes;
+    if (s->size < 8)
         return qsdr_error(QSDR_EFORMAT, "%s: %zu bytes: too short for a safetensors file (8-byte header length first)", path, s->size);
-    }
-    s->buf = qsdr_malloc(s->size + 1);
-    if (!s->buf) {
-        fclose(f);
-        return QSDR_ENOMEM;
-    }
-    size_t got = fread(s->buf, 1, s->size, f);
-    fclose(f);
-    if (got != s->size) return qsdr_error(QSDR_EIO, "%s: short read", path);
     uint64_t L = 0;
     for (int i = 0; i < 8; i++) L |= (uint64_t)s->buf[i] << (8 * i);
     if (L == 0 || L > MAX_HEADER || L > s->size - 8)
@@ -471,23 +457,8 @@ qsdr_nn_model *qsdr_nn_model_load_meta(const char *path, const char *key, char *
         st_close(&s);
         return m;
     }
-    FILE *f = fopen(path, "rb");
-    if (!f) return qsdr_error_null(QSDR_EIO, "%s: cannot open: %s", path, strerror(errno));
-    fseek(f, 0, SEEK_END);
-    long n = ftell(f);
-    rewind(f);
-    if (n < 0 || n > (16 << 20)) {
-        fclose(f);
-        return qsdr_error_null(QSDR_EFORMAT, "%s: not a model spec (size %ld)", path, n);
-    }
-    char *txt = qsdr_malloc((size_t)n + 1);
-    if (!txt) {
-        fclose(f);
-        return NULL;
-    }
-    size_t got = fread(txt, 1, (size_t)n, f);
-    fclose(f);
-    txt[got] = 0;
+    char *txt;
+    if (qsdr_read_file(path, 16 << 20, "model spec (.yml, .json) or .safetensors model", &txt, NULL)) return NULL;
     qsdr_nn_model *m = qsdr_nn_model_from_spec(txt, path);
     qsdr_free(txt);
     return m;

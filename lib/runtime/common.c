@@ -12,6 +12,7 @@
 #include <stdlib.h>
 #include <string.h>
 #include <strings.h>
+#include <sys/stat.h>
 #include <time.h>
 #include <unistd.h>
 
@@ -336,4 +337,51 @@ int qsdr_path_writable(const char *path)
     fclose(f);
     if (!existed) unlink(path);
     return 0;
+}
+
+int qsdr_read_file(const char *path, size_t max_bytes, const char *what, char **text, size_t *len)
+{
+    *text = NULL;
+    if (len) *len = 0;
+    FILE *f = fopen(path, "rb");
+    if (!f) return qsdr_error(QSDR_EIO, "%s: cannot open the %s: %s", path, what, strerror(errno));
+    struct stat st;
+    if (fstat(fileno(f), &st) == 0 && S_ISDIR(st.st_mode)) {
+        fclose(f);
+        return qsdr_error(QSDR_EINVAL, "%s: a directory, not a %s", path, what);
+    }
+    size_t cap = 0, n = 0;
+    char *buf = NULL;
+    int rc = QSDR_OK;
+    for (;;) {
+        if (n == cap) {
+            if (cap > max_bytes) {
+                rc = qsdr_error(QSDR_EINVAL, "%s: a %s may have at most %zu bytes", path, what, max_bytes);
+                break;
+            }
+            size_t want = cap ? 2 * cap : 4096;
+            if (want > max_bytes + 1) want = max_bytes + 1; /* one byte past the limit tells "too large" */
+            char *nb = qsdr_realloc(buf, want + 1);
+            if (!nb) {
+                rc = qsdr_error(QSDR_ENOMEM, "out of memory");
+                break;
+            }
+            buf = nb, cap = want;
+        }
+        size_t got = fread(buf + n, 1, cap - n, f);
+        n += got;
+        if (got) continue;
+        if (ferror(f)) rc = qsdr_error(QSDR_EIO, "%s: cannot read the %s: %s", path, what, strerror(errno));
+        break;
+    }
+    fclose(f);
+    if (rc) {
+        qsdr_free(buf);
+        return rc;
+    }
+    if (!buf && !(buf = qsdr_malloc(1))) return qsdr_error(QSDR_ENOMEM, "out of memory");
+    buf[n] = 0;
+    *text = buf;
+    if (len) *len = n;
+    return QSDR_OK;
 }

@@ -531,21 +531,11 @@ static int load_common(yaml_parser_t *parser, const char *name, const char *cons
 int qsdr_flowgraph_load(const char *path, const char *const *overrides, qsdr_flowgraph_t **out)
 {
     *out = NULL;
-    FILE *f = fopen(path, "rb");
-    if (!f) return qsdr_error(QSDR_EINVAL, "%s: cannot open flowgraph file: %s", path, strerror(errno));
-    /* read it whole (for the nesting check); flowgraphs are a few kB */
-    enum { MAX_BYTES = 16 << 20 };
-    char *text = qsdr_malloc(MAX_BYTES + 1);
-    size_t n = text ? fread(text, 1, MAX_BYTES + 1, f) : 0;
-    int bad = text ? ferror(f) : 0;
-    fclose(f);
-    if (!text) return qsdr_error(QSDR_ENOMEM, "out of memory");
-    if (bad || n > MAX_BYTES) {
-        qsdr_free(text);
-        return bad ? qsdr_error(QSDR_EINVAL, "%s: cannot read flowgraph file", path)
-                   : qsdr_error(QSDR_EINVAL, "%s: a flowgraph file may have at most %d bytes", path, (int)MAX_BYTES);
-    }
-    text[n] = 0;
+    /* flowgraphs are a few kB; read whole for the nesting check */
+    char *text;
+    size_t n;
+    int rrc = qsdr_read_file(path, 16 << 20, "flowgraph file", &text, &n);
+    if (rrc) return rrc == QSDR_ENOMEM ? rrc : QSDR_EINVAL;
     if (memchr(text, 0, n)) {
         qsdr_free(text);
         return qsdr_error(QSDR_EINVAL, "%s: not a text file (it contains a NUL byte)", path);
