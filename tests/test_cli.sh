@@ -317,6 +317,9 @@ dir_refused "--ref '$tmp/adir': cannot read the file: Is a directory" ber qpsk_a
 dir_refused "$tmp/adir: a directory, not a results JSON file (--resume)" ber qpsk_awgn --sweep awgn.ebn0_db=1 --max-frames 1 --resume "$tmp/adir"
 printf 'blocks:\n  - {id: f, type: file_source, params: {path: "%s"}}\n  - {id: n, type: null_sink}\nconnections: [f -> n]\n' "$tmp/adir" > "$tmp/fsdir.yml"
 dir_refused "block 'f' (file_source): parameter 'path': '$tmp/adir' is a directory" run "$tmp/fsdir.yml"
+# integers are decimal (or 0x hexadecimal): a leading zero is no octal prefix
+out=$("$qsdr" run qpsk_awgn --set ber.max_bits=010 2>&1) || fail "max_bits=010: $out"
+echo "$out" | grep -q "errors / 10 bits)" || fail "max_bits=010 did not count 10 bits: $out"
 # a flowgraph from a pipe (bash's <(...)) reads as a file does
 out=$("$qsdr" ber <(cat "$src/flowgraphs/qpsk_awgn.yml") --sweep awgn.ebn0_db=1 --max-frames 2 -q 2>&1) || fail "qsdr ber <(...): $out"
 echo ok

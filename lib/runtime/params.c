@@ -81,7 +81,7 @@ int qsdr_param_check(const qsdr_param_desc *p, const char *value, char *err, siz
     errno = 0;
     switch (p->type) {
     case QSDR_PARAM_INT: {
-        long long v = strtoll(value, &end, 0);
+        long long v = strtoll(value, &end, qsdr_int_base(value));
         if (end == value || *end || errno) {
             /* accept integral floats like "4.0" (from arithmetic) */
             double d = strtod(value, &end);
@@ -105,7 +105,7 @@ int qsdr_param_check(const qsdr_param_desc *p, const char *value, char *err, siz
             snprintf(err, errlen, "expected a non-negative integer, got '%s' (allowed range %s)", value, rng);
             return QSDR_ERANGE;
         }
-        unsigned long long v = strtoull(value, &end, 0);
+        unsigned long long v = strtoull(value, &end, qsdr_int_base(value));
         if (end == value || *end || errno) {
             double d = strtod(value, &end);
             if (end == value || *end || !isfinite(d) || d != floor(d) || d < 0 || d > 1.8e19) {
@@ -277,7 +277,7 @@ int64_t qsdr_ctx_int(const qsdr_block_ctx *c, const char *name)
 {
     const char *s = pv(c, name);
     char *end;
-    long long v = strtoll(s, &end, 0);
+    long long v = strtoll(s, &end, qsdr_int_base(s));
     if (*end) v = (long long)strtod(s, NULL);
     return v;
 }
@@ -286,7 +286,7 @@ uint64_t qsdr_ctx_uint(const qsdr_block_ctx *c, const char *name)
 {
     const char *s = pv(c, name);
     char *end;
-    unsigned long long v = strtoull(s, &end, 0);
+    unsigned long long v = strtoull(s, &end, qsdr_int_base(s));
     if (*end) v = (unsigned long long)strtod(s, NULL);
     return v;
 }

@@ -410,7 +410,7 @@ static int load_options(loader *L, qsdr_flowgraph_t *fg, yaml_node_t *n)
         }
         char *end;
         errno = 0;
-        unsigned long long u = strtoull(text, &end, 0);
+        unsigned long long u = strtoull(text, &end, qsdr_int_base(text));
         bool ok = *text && !*end && !errno && text[0] != '-';
         int rc = QSDR_OK;
         if (!strcmp(key, "seed")) {

@@ -147,6 +147,14 @@ QSDR_TEST(param_validation, "unit", "parameter values are checked for type and r
     QSDR_CHECK(qsdr_param_check(&u, "4.5", err, sizeof err) == QSDR_EINVAL);
     QSDR_CHECK(qsdr_param_check(&u, "9", err, sizeof err) == QSDR_ERANGE);
     QSDR_CHECK(qsdr_param_check(&u, "-1", err, sizeof err) == QSDR_ERANGE);
+    /* decimal, or hexadecimal after 0x; a leading zero is no octal prefix ("010" is ten, not 8) */
+    qsdr_param_desc i = {"i", QSDR_PARAM_INT, "0", -9, 9, "", "h", 0, NULL};
+    QSDR_CHECK(qsdr_param_check(&u, "08", err, sizeof err) == QSDR_OK);
+    QSDR_CHECK(qsdr_param_check(&u, "010", err, sizeof err) == QSDR_ERANGE && strstr(err, "value 10 out of range"));
+    QSDR_CHECK(qsdr_param_check(&u, "0x8", err, sizeof err) == QSDR_OK);
+    QSDR_CHECK(qsdr_param_check(&u, "0x9", err, sizeof err) == QSDR_ERANGE);
+    QSDR_CHECK(qsdr_param_check(&i, "-010", err, sizeof err) == QSDR_ERANGE && strstr(err, "value -10 out of range"));
+    QSDR_CHECK(qsdr_param_check(&i, "-09", err, sizeof err) == QSDR_OK);
     QSDR_CHECK(qsdr_param_check(&en, "bb", err, sizeof err) == QSDR_OK);
     QSDR_CHECK(qsdr_param_check(&en, "b", err, sizeof err) == QSDR_EINVAL);
     QSDR_CHECK(qsdr_param_check(&li, "1, 2.5,-3", err, sizeof err) == QSDR_OK);
