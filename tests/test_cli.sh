@@ -63,6 +63,11 @@ echo "$out" | grep -q "^ber: BER = [0-9.e+-]* ([0-9]* errors / 1000 bits)   FER 
 "$qsdr" run "$src/flowgraphs/qpsk_awgn.yml" --bogus >/dev/null 2>&1; [ $? -eq 2 ] || fail "unknown option should exit 2"
 "$qsdr" run "$src/flowgraphs/qpsk_awgn.yml" --set awgn.ebn0_db=abc >/dev/null 2>&1; [ $? -eq 2 ] || fail "bad --set value should exit 2"
 "$qsdr" run "$src/flowgraphs/qpsk_awgn.yml" --set nosuch.x=1 >/dev/null 2>&1; [ $? -eq 2 ] || fail "unknown block in --set should exit 2"
+# an expression error in a --set value names the option, not a line of the file
+for s in 'awgn.ebn0_db=${1/0}' 'ebn0=${1/0}' 'awgn.ebn0_db=${ebn0'; do
+  "$qsdr" run "$src/flowgraphs/qpsk_awgn.yml" --set "$s" >/dev/null 2>"$tmp/err"; rc=$?
+  [ $rc -eq 2 ] && grep -qF "qsdr error: --set $s: " "$tmp/err" || fail "--set $s: exit $rc: $(cat "$tmp/err")"
+done
 "$qsdr" run /nonexistent.yml >/dev/null 2>&1; [ $? -eq 2 ] || fail "missing file should exit 2"
 "$qsdr" frobnicate >/dev/null 2>&1; [ $? -eq 2 ] || fail "unknown command should exit 2"
 "$qsdr" run "$src/flowgraphs/qpsk_awgn.yml" --items 10 --seconds 1 >/dev/null 2>&1; [ $? -eq 2 ] || fail "--items with --seconds should exit 2"

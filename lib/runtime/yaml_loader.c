@@ -82,8 +82,23 @@ static bool parse_num(const char *s, double *v)
     return end != s && !*end && isfinite(*v);
 }
 
-/* Expand ${...} in text into a new string (qsdr_malloc). NULL on error (logged with line). */
-static char *expand(loader *L, yaml_node_t *n, const char *text)
+/* An error in text from the command line (origin: "--set ebn0=...") names the option, not a
+ * line of the file; else the node's line. */
+static void xerr(loader *L, yaml_node_t *n, const char *origin, const char *fmt, ...) __attribute__((format(printf, 4, 5)));
+static void xerr(loader *L, yaml_node_t *n, const char *origin, const char *fmt, ...)
+{
+    char msg[900];
+    va_list ap;
+    va_start(ap, fmt);
+    vsnprintf(msg, sizeof msg, fmt, ap);
+    va_end(ap);
+    if (origin) qsdr_error(QSDR_EINVAL, "%s: %s", origin, msg);
+    else lerr(L, n, "%s", msg);
+}
+
+/* Expand ${...} in text into a new string (qsdr_malloc). NULL on error (logged with the line of
+ * n, or naming origin when the text came from the command line). */
+static char *expand(loader *L, yaml_node_t *n, const char *origin, const char *text)
 {
     size_t cap = strlen(text) + 64, len = 0;
     char *out = qsdr_malloc(cap);
@@ -102,7 +117,7 @@ static char *expand(loader *L, yaml_node_t *n, const char *text)
         } else {
             const char *close = strchr(st + 2, '}');
             if (!close) {
-                lerr(L, n, "unterminated '${' in '%s'", text);
+                xerr(L, n, origin, "unterminated '${' in '%s'", text);
                 qsdr_free(out);
                 return NULL;
             }
@@ -123,7 +138,7 @@ static char *expand(loader *L, yaml_node_t *n, const char *text)
                 double val;
                 char err[512];
                 if (qsdr_expr_eval(ex, var_lookup, L, &val, err, sizeof err)) {
-                    lerr(L, n, "%s", err);
+                    xerr(L, n, origin, "%s", err);
                     qsdr_free(out);
                     return NULL;
                 }
@@ -168,7 +183,7 @@ static char *param_text(loader *L, qsdr_flowgraph_t *fg, const char *id, const c
 
 static char *node_text(loader *L, yaml_node_t *n)
 {
-    if (n->type == YAML_SCALAR_NODE) return expand(L, n, scalar(n));
+    if (n->type == YAML_SCALAR_NODE) return expand(L, n, NULL, scalar(n));
     if (n->type == YAML_SEQUENCE_NODE) {
         size_t cap = 256, len = 0;
         char *out = qsdr_malloc(cap);
@@ -181,7 +196,7 @@ static char *node_text(loader *L, yaml_node_t *n)
                 qsdr_free(out);
                 return NULL;
             }
-            char *t = expand(L, e, scalar(e));
+            char *t = expand(L, e, NULL, scalar(e));
             if (!t) {
                 qsdr_free(out);
                 return NULL;
@@ -229,16 +244,23 @@ static int load_variables(loader *L, yaml_node_t *n)
         if (L->n_vars == MAX_VARS) return lerr(L, k, "too many variables (at most %d)", MAX_VARS);
         if (!v || v->type != YAML_SCALAR_NODE) return lerr(L, v ? v : k, "variable '%s': expected a plain value", name);
         /* --set name=value overrides the file */
-        const char *ov = NULL;
+        const char *ov = NULL, *ov_full = NULL;
         for (size_t i = 0; L->overrides && L->overrides[i]; i++) {
             char opt[32];
             const char *o = ov_body(L->overrides[i], opt, sizeof opt), *eq = strchr(o, '=');
             if (eq && !memchr(o, '.', (size_t)(eq - o)) && strlen(name) == (size_t)(eq - o) && !strncmp(o, name, strlen(name))) {
                 ov = eq + 1;
+                ov_full = L->overrides[i];
                 L->override_used[i] = true;
             }
         }
-        char *text = expand(L, v, ov ? ov : scalar(v));
+        char origin[600];
+        if (ov) {
+            char opt[32];
+            const char *body = ov_body(ov_full, opt, sizeof opt);
+            snprintf(origin, sizeof origin, "%s %s", opt, body);
+        }
+        char *text = expand(L, v, ov ? origin : NULL, ov ? ov : scalar(v));
         if (!text) return QSDR_EINVAL;
         var_t *var = &L->vars[L->n_vars++];
         var->name = qsdr_strdup(name);
@@ -319,7 +341,7 @@ static int load_blocks(loader *L, qsdr_flowgraph_t *fg, yaml_node_t *n)
         if (!type) return lerr(L, b, "block '%s' without 'type'", id);
         char where[600];
         snprintf(where, sizeof where, "%s:%d", L->file, line_of(idn));
-        char *xid = expand(L, idn, id), *xtype = xid ? expand(L, idn, type) : NULL;
+        char *xid = expand(L, idn, NULL, id), *xtype = xid ? expand(L, idn, NULL, type) : NULL;
         int rc = xtype ? qsdr_fg_add_at(fg, xid, xtype, where) : QSDR_EINVAL;
         char idbuf[256];
         snprintf(idbuf, sizeof idbuf, "%s", xid ? xid : id);
@@ -449,10 +471,10 @@ static int apply_block_overrides(loader *L, qsdr_flowgraph_t *fg)
         snprintf(id, sizeof id, "%.*s", (int)(dot - o), o);
         snprintf(pname, sizeof pname, "%.*s", (int)(eq - dot - 1), dot + 1);
         if (!qsdr_fg_find(fg, id)) return qsdr_error(QSDR_EINVAL, "%s '%s': %s has no block with id '%s'", opt, o, L->file, id);
-        char *text = expand(L, NULL, eq + 1);
-        if (!text) return QSDR_EINVAL;
         char where[300];
         snprintf(where, sizeof where, "%s %s", opt, o);
+        char *text = expand(L, NULL, where, eq + 1);
+        if (!text) return QSDR_EINVAL;
         int rc = qsdr_fg_param_at(fg, id, pname, text, where);
         qsdr_free(text);
         if (rc) return rc;
