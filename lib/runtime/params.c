@@ -85,7 +85,11 @@ int qsdr_param_check(const qsdr_param_desc *p, const char *value, char *err, siz
         if (end == value || *end || errno) {
             /* accept integral floats like "4.0" (from arithmetic) */
             double d = strtod(value, &end);
-            if (end == value || *end || !isfinite(d) || d != floor(d) || fabs(d) > 9.0e15) {
+            if (end != value && !*end && isfinite(d) && d == floor(d) && fabs(d) > 9.0e15) { /* a number, too large */
+                snprintf(err, errlen, "value %s out of range, allowed %s", value, rng);
+                return QSDR_ERANGE;
+            }
+            if (end == value || *end || !isfinite(d) || d != floor(d)) {
                 snprintf(err, errlen, "expected an integer, got '%s' (allowed range %s)", value, rng);
                 return QSDR_EINVAL;
             }
@@ -108,7 +112,11 @@ int qsdr_param_check(const qsdr_param_desc *p, const char *value, char *err, siz
         unsigned long long v = strtoull(value, &end, qsdr_int_base(value));
         if (end == value || *end || errno) {
             double d = strtod(value, &end);
-            if (end == value || *end || !isfinite(d) || d != floor(d) || d < 0 || d > 1.8e19) {
+            if (end != value && !*end && isfinite(d) && d == floor(d) && d > 1.8e19) { /* "1e30": a number, too large */
+                snprintf(err, errlen, "value %s out of range, allowed %s", value, p->type == QSDR_PARAM_SEED ? "[0, 2^64 - 1]" : rng);
+                return QSDR_ERANGE;
+            }
+            if (end == value || *end || !isfinite(d) || d != floor(d) || d < 0) {
                 snprintf(err, errlen, "expected a non-negative integer, got '%s' (allowed range %s)",
                          value, rng);
                 return QSDR_EINVAL;

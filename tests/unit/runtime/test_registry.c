@@ -155,6 +155,11 @@ QSDR_TEST(param_validation, "unit", "parameter values are checked for type and r
     QSDR_CHECK(qsdr_param_check(&u, "0x9", err, sizeof err) == QSDR_ERANGE);
     QSDR_CHECK(qsdr_param_check(&i, "-010", err, sizeof err) == QSDR_ERANGE && strstr(err, "value -10 out of range"));
     QSDR_CHECK(qsdr_param_check(&i, "-09", err, sizeof err) == QSDR_OK);
+    /* a number too large for the type is out of range, not "not an integer" */
+    QSDR_CHECK(qsdr_param_check(&u, "1e30", err, sizeof err) == QSDR_ERANGE && strstr(err, "value 1e30 out of range, allowed [1, 8] bits"));
+    QSDR_CHECK(qsdr_param_check(&u, "18446744073709551616", err, sizeof err) == QSDR_ERANGE);
+    QSDR_CHECK(qsdr_param_check(&i, "-1e20", err, sizeof err) == QSDR_ERANGE && strstr(err, "out of range"));
+    QSDR_CHECK(qsdr_param_check(&u, "1e30.5", err, sizeof err) == QSDR_EINVAL);
     QSDR_CHECK(qsdr_param_check(&en, "bb", err, sizeof err) == QSDR_OK);
     QSDR_CHECK(qsdr_param_check(&en, "b", err, sizeof err) == QSDR_EINVAL);
     QSDR_CHECK(qsdr_param_check(&li, "1, 2.5,-3", err, sizeof err) == QSDR_OK);
