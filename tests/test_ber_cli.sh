@@ -163,6 +163,13 @@ check_bad "--threads expects" "$fg" --sweep awgn.ebn0_db=0:1:2 --threads 0
 check_bad "must end in .png or .svg" "$fg" --sweep awgn.ebn0_db=0:1:2 --plot out.jpg
 check_bad "no line breaks or control characters" "$fg" --sweep awgn.ebn0_db=0:1:2 --plot "$(printf 'a\nb.png')"
 check_bad "theory curves are" "$fg" --sweep awgn.ebn0_db=0:1:2 --ref theory:ofdm
+# an output over another output, the flowgraph or an input: refused before the run (not destroyed at its end)
+cp "$fg" "$tmp/fgcopy.yml"; printf '1 0.1\n' > "$tmp/ref1.csv"
+check_bad "--csv '$tmp/s.csv' and --json '$tmp/./s.csv' are the same file" "$fg" --sweep awgn.ebn0_db=1 --max-frames 1 --csv "$tmp/s.csv" --json "$tmp/./s.csv"
+check_bad "and the flowgraph '$tmp/fgcopy.yml' are the same file" "$tmp/fgcopy.yml" --sweep awgn.ebn0_db=1 --max-frames 1 --json "$tmp/fgcopy.yml"
+check_bad "--csv '$tmp/ref1.csv' is the --ref file" "$fg" --sweep awgn.ebn0_db=1 --max-frames 1 --csv "$tmp/ref1.csv" --ref "$tmp/ref1.csv"
+cmp -s "$fg" "$tmp/fgcopy.yml" && [ "$(cat "$tmp/ref1.csv")" = "1 0.1" ] || fail "a refused output touched its file"
+check_bad "both --sweep options name 'awgn.ebn0_db'" "$fg" --sweep awgn.ebn0_db=1 --sweep awgn.ebn0_db=2
 check_bad "no stop rule" "$fg" --sweep awgn.ebn0_db=0:1:2 --min-frame-errors 0
 cat > "$tmp/nober.yml" <<YML
 blocks:
