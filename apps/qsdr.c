@@ -235,6 +235,11 @@ static int run_flowgraph(qsdr_flowgraph_t *fg, qsdr_sched_kind sched, double sec
 {
     int rc = qsdr_flowgraph_prepare(fg);
     if (rc) return EXIT_BAD_INPUT;
+    /* a BER flowgraph ends with its meters: a file_sink tapping an endless source would keep it
+       running, and writing, for ever */
+    for (size_t i = 0; i < qsdr_flowgraph_block_count(fg); i++)
+        if (!strcmp(qsdr_flowgraph_block_type(fg, i), "ber") && qsdr_flowgraph_end_with(fg, qsdr_flowgraph_block_id(fg, i)))
+            return EXIT_RUNTIME;
     qsdr_control_t *ctl = NULL;
     if (co && co->endpoint) {
         ctl = qsdr_control_start(fg, co->endpoint, co->allow_remote, co->curve_secret);

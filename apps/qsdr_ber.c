@@ -3,12 +3,10 @@
 #define _GNU_SOURCE
 #include <errno.h>
 #include <inttypes.h>
-#include <limits.h>
 #include <math.h>
 #include <stdio.h>
 #include <stdlib.h>
 #include <string.h>
-#include <sys/stat.h>
 #include <unistd.h>
 
 #include <cjson/cJSON.h>
@@ -146,28 +144,6 @@ bad:
 
 /* The operating point of a row: from the sweep value when Eb/N0 is swept, else as the awgn
  * block reported it (an Es/N0 sweep, or Eb/N0 fixed while iterations or bit-widths are swept). */
-/* A path made absolute, its directory resolved (links, "." and ".."): the file need not exist */
-static void canon_path(const char *p, char *out, size_t n)
-{
-    char dir[PATH_MAX], rd[PATH_MAX];
-    const char *slash = strrchr(p, '/'), *base = slash ? slash + 1 : p;
-    snprintf(dir, sizeof dir, "%.*s", slash ? (int)(slash - p) + (slash == p) : 1, slash ? p : ".");
-    if (realpath(dir, rd)) snprintf(out, n, "%s/%s", rd, base);
-    else snprintf(out, n, "%s", p);
-}
-
-/* Do two paths name one file? The same inode if both exist (a link), else the same canonical
- * path (./a.csv and a.csv). */
-static bool same_file(const char *a, const char *b)
-{
-    struct stat sa, sb;
-    if (!stat(a, &sa) && !stat(b, &sb)) return sa.st_dev == sb.st_dev && sa.st_ino == sb.st_ino;
-    char ca[PATH_MAX + 256], cb[PATH_MAX + 256];
-    canon_path(a, ca, sizeof ca);
-    canon_path(b, cb, sizeof cb);
-    return !strcmp(ca, cb);
-}
-
 static bool sweeps(const ber_cli *c, const char *what) { return strstr(c->sw.param, what) != NULL; } /* "ebn0", "esn0" */
 
 static double esn0_of(const ber_cli *c, double x, const qsdr_ber_point *p)
@@ -696,12 +672,12 @@ static int run_ber(int argc, char **argv, int rank, int nranks)
     const char *files[][2] = {{"--csv", c.csv}, {"--json", c.json}, {"--plot", c.plot}, {"the flowgraph", c.flowgraph}, {"--resume", c.resume}};
     for (size_t i = 0; i < 3; i++)
         for (size_t j = i + 1; outs[i][1] && j < 5; j++)
-            if (files[j][1] && !(i == 1 && j == 4) && same_file(files[i][1], files[j][1]))
+            if (files[j][1] && !(i == 1 && j == 4) && qsdr_same_file(files[i][1], files[j][1]))
                 return fprintf(stderr, "qsdr ber: %s '%s' and %s '%s' are the same file: the results would overwrite it\n", files[i][0],
                                files[i][1], files[j][0], files[j][1]), EXIT_BAD;
     for (size_t i = 0; i < 3; i++)
         for (size_t r = 0; outs[i][1] && r < c.nrefs; r++)
-            if (same_file(outs[i][1], c.refs[r]))
+            if (qsdr_same_file(outs[i][1], c.refs[r]))
                 return fprintf(stderr, "qsdr ber: %s '%s' is the --ref file: the results would overwrite it\n", outs[i][0], outs[i][1]), EXIT_BAD;
     if (qsdr_read_file(c.flowgraph, 16 << 20, "flowgraph file", &text, NULL)) return EXIT_BAD;
     qsdr_ber_config cfg = {

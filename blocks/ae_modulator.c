@@ -54,7 +54,7 @@ static void aem_stats(void *st, qsdr_stats *o)
 }
 
 static const qsdr_param_desc aem_params[] = {
-    {"model", QSDR_PARAM_STRING, "", 1, 0, "", "transmitter model file (tx.safetensors from qsdr train ae)", 0, NULL},
+    {"model", QSDR_PARAM_STRING, "", 1, 0, "", "transmitter model file (tx.safetensors from qsdr train ae)", QSDR_PARAM_READS_FILE, NULL},
     {"bits", QSDR_PARAM_INT, "-1", -1, 8, "bits", "bit-width of the neural layers: 1..8, 0 = float, -1 = as stored in the model; only bit-widths the network was trained for (qsdr model info)", QSDR_PARAM_RUNTIME, NULL},
     {"allow_untrained_bits", QSDR_PARAM_BOOL, "false", 1, 0, "", "accept any bit-width, also one the network was not trained for (to study that loss; the BER can collapse)", 0, NULL},
 };

@@ -185,8 +185,8 @@ static const char *const qsdr_modulation_choices = "bpsk|qpsk|qam16|qam64";
 
 /* ---- the plotting sinks' outputs (spectrum_sink, constellation_sink) -------------------- */
 #define QSDR_PLOT_PARAMS                                                                                        \
-    {"csv", QSDR_PARAM_STRING, "", 1, 0, "", "CSV file written at the end of the stream (\"\" = none)", 0, NULL}, \
-        {"plot", QSDR_PARAM_STRING, "", 1, 0, "", "plot written at the end (gnuplot; .png or .svg; \"\" = none)", 0, NULL}, \
+    {"csv", QSDR_PARAM_STRING, "", 1, 0, "", "CSV file written at the end of the stream (\"\" = none)", QSDR_PARAM_WRITES_FILE, NULL}, \
+        {"plot", QSDR_PARAM_STRING, "", 1, 0, "", "plot written at the end (gnuplot; .png or .svg; \"\" = none)", QSDR_PARAM_WRITES_FILE, NULL}, \
         {"title", QSDR_PARAM_STRING, "", 1, 0, "", "plot title (default: block id and settings); a title with no plot draws nothing (warning)", 0, NULL},              \
         {"print", QSDR_PARAM_BOOL, "true", 1, 0, "", "print a summary line when the stream ends", 0, NULL}
 typedef struct {

@@ -98,7 +98,7 @@ static void fsnk_finish(void *st)
 
 static const qsdr_param_desc fsnk_params[] = {
     QSDR_PARAM_ITEM_TYPE("cf32"),
-    {"path", QSDR_PARAM_STRING, "", 1, 0, "", "file to write (raw little-endian items); a pipe, FIFO or device is written as its reader takes data, a stop never waits on it for ever", 0, NULL},
+    {"path", QSDR_PARAM_STRING, "", 1, 0, "", "file to write (raw little-endian items); a pipe, FIFO or device is written as its reader takes data, a stop never waits on it for ever", QSDR_PARAM_WRITES_FILE, NULL},
     {"append", QSDR_PARAM_BOOL, "false", 1, 0, "", "append instead of truncating", 0, NULL},
 };
 static const qsdr_port_desc fsnk_in[] = {{"in", QSDR_ITEM_ANY}};

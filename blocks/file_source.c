@@ -148,7 +148,7 @@ static int fsrc_work(void *st, qsdr_work_io *io)
 
 static const qsdr_param_desc fsrc_params[] = {
     QSDR_PARAM_ITEM_TYPE("cf32"),
-    {"path", QSDR_PARAM_STRING, "", 1, 0, "", "file to read (raw little-endian items; cf32 = float32 I/Q pairs); a pipe, FIFO or device is read as data arrives, a stop never waits on it", 0, NULL},
+    {"path", QSDR_PARAM_STRING, "", 1, 0, "", "file to read (raw little-endian items; cf32 = float32 I/Q pairs); a pipe, FIFO or device is read as data arrives, a stop never waits on it", QSDR_PARAM_READS_FILE, NULL},
     {"repeat", QSDR_PARAM_BOOL, "false", 1, 0, "", "start over at end of file (regular files only)", 0, NULL},
 };
 static const qsdr_port_desc fsrc_out[] = {{"out", QSDR_ITEM_ANY}};

@@ -325,6 +325,19 @@ dir_refused "block 'f' (file_source): parameter 'path': '$tmp/adir' is a directo
 # integers are decimal (or 0x hexadecimal): a leading zero is no octal prefix
 out=$("$qsdr" run qpsk_awgn --set ber.max_bits=010 2>&1) || fail "max_bits=010: $out"
 echo "$out" | grep -q "errors / 10 bits)" || fail "max_bits=010 did not count 10 bits: $out"
+# a BER flowgraph ends with its meter even when a file_sink taps the endless channel stream (it
+# ran, and wrote, until the disk was full); under qsdr ber the tap writes nothing (units run in
+# parallel) and each unit still ends. ulimit and timeout turn the old behaviour into a failure.
+sed 's/^connections:/  - {id: tap, type: file_sink, params: {path: "${tapfile}"}}\nconnections:\n  - awgn -> tap/; s/^variables:/variables:\n  tapfile: none.cf32/' \
+  "$src/flowgraphs/qpsk_awgn.yml" > "$tmp/tap.yml"
+out=$( (ulimit -f 100000; timeout 60 "$qsdr" run "$tmp/tap.yml" -q --set nbits=100000 --set tapfile="$tmp/tap.cf32") 2>&1) || fail "BER run with a file_sink tap: $out"
+echo "$out" | grep -q "errors / 100000 bits" || fail "BER run with a tap: $out"
+sz=$(stat -c %s "$tmp/tap.cf32"); [ "$sz" -ge 400000 ] && [ "$sz" -lt 20000000 ] || fail "the tap wrote $sz bytes for 100000 bits"
+echo keep > "$tmp/tap2.cf32"
+out=$( (ulimit -f 100000; timeout 60 "$qsdr" ber "$tmp/tap.yml" --sweep awgn.ebn0_db=1,2 --max-frames 128 --set tapfile="$tmp/tap2.cf32") 2>&1) ||
+  fail "qsdr ber with a file_sink tap: $out"
+echo "$out" | grep -q "tap (file_sink): type=cf32 path=/dev/null" || fail "qsdr ber did not turn the tap off: $out"
+[ "$(cat "$tmp/tap2.cf32")" = keep ] || fail "qsdr ber wrote the tap's file"
 # a flowgraph from a pipe (bash's <(...)) reads as a file does
 out=$("$qsdr" ber <(cat "$src/flowgraphs/qpsk_awgn.yml") --sweep awgn.ebn0_db=1 --max-frames 2 -q 2>&1) || fail "qsdr ber <(...): $out"
 echo ok

@@ -49,8 +49,13 @@ typedef enum {
 } qsdr_param_type;
 
 enum {
-    QSDR_PARAM_RUNTIME = 1u << 0, /* may be changed while the flowgraph runs */
-    QSDR_PARAM_OPTIONAL = 1u << 1 /* no default value; "unset" is meaningful */
+    QSDR_PARAM_RUNTIME = 1u << 0,  /* may be changed while the flowgraph runs */
+    QSDR_PARAM_OPTIONAL = 1u << 1, /* no default value; "unset" is meaningful */
+    /* a STRING naming a file the block reads / writes ("" = none): a flowgraph in which one
+       parameter writes the file another reads or writes is refused before any block is created
+       (a file_sink would truncate its file_source's input) */
+    QSDR_PARAM_READS_FILE = 1u << 2,
+    QSDR_PARAM_WRITES_FILE = 1u << 3
 };
 
 typedef struct {

@@ -3,6 +3,7 @@
 #ifndef QSDR_COMMON_H
 #define QSDR_COMMON_H
 
+#include <stdbool.h>
 #include <stddef.h>
 #include <stdint.h>
 
@@ -109,6 +110,10 @@ char *qsdr_fmt_double(char *buf, size_t n, double v);
  * is removed again, so nothing is left behind). 0 if so, else -1 with errno set. For output
  * paths checked before long work, so a typo does not surface only at its end. */
 int qsdr_path_writable(const char *path);
+/* Do two paths name one regular file (or one that does not exist yet)? The same inode when both
+ * exist (a link, "./a" and "a"), else the same path once its directory is resolved. Devices,
+ * pipes and directories are never "the same file" here: two writers of /dev/null are fine. */
+bool qsdr_same_file(const char *a, const char *b);
 /* The whole file at `path` read to its end (a regular file, a pipe such as bash's <(...), a
  * device) into *text, NUL-terminated (qsdr_free it), its byte count in *len if len is not NULL.
  * At most max_bytes. Errors name the path and `what` ("flowgraph file", "model spec"): cannot

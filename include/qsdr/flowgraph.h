@@ -99,6 +99,12 @@ double qsdr_flowgraph_source_progress(const qsdr_flowgraph_t *fg);
 double qsdr_flowgraph_progress(const qsdr_flowgraph_t *fg);
 /* Start + wait. */
 int qsdr_flowgraph_run(qsdr_flowgraph_t *fg, qsdr_sched_kind kind);
+/* End the run when block `id` has ended (called for several blocks: when all of them have), as
+ * qsdr_flowgraph_stop does: the sources end their streams and data in flight drains. Without it
+ * a run ends when every sink has, so a BER meter done after max_bits would leave a file_sink on
+ * an endless source writing for ever. `qsdr run` and `qsdr ber` end with the BER meters. Call
+ * before the run. */
+int qsdr_flowgraph_end_with(qsdr_flowgraph_t *fg, const char *id);
 /* Ask sources to end their streams; data in flight drains to the sinks (async-signal-safe). */
 void qsdr_flowgraph_stop(qsdr_flowgraph_t *fg);
 /* Stop without draining (second Ctrl-C). Async-signal-safe. */

@@ -3,6 +3,7 @@
  * values and stats, number formatting, output path probes. */
 #define _GNU_SOURCE
 #include <errno.h>
+#include <limits.h>
 #include <math.h>
 #include <pthread.h>
 #include <stdarg.h>
@@ -384,4 +385,27 @@ int qsdr_read_file(const char *path, size_t max_bytes, const char *what, char **
     *text = buf;
     if (len) *len = n;
     return QSDR_OK;
+}
+
+/* a path made absolute with its directory resolved (links, "." and ".."); the file itself need
+   not exist */
+static void canon_path(const char *p, char *out, size_t n)
+{
+    char dir[PATH_MAX], rd[PATH_MAX];
+    const char *slash = strrchr(p, '/'), *base = slash ? slash + 1 : p;
+    snprintf(dir, sizeof dir, "%.*s", slash ? (int)(slash - p) + (slash == p) : 1, slash ? p : ".");
+    if (realpath(dir, rd)) snprintf(out, n, "%s/%s", rd, base);
+    else snprintf(out, n, "%s", p);
+}
+
+bool qsdr_same_file(const char *a, const char *b)
+{
+    struct stat sa, sb;
+    bool ea = stat(a, &sa) == 0, eb = stat(b, &sb) == 0;
+    if (ea && eb) return S_ISREG(sa.st_mode) && S_ISREG(sb.st_mode) && sa.st_dev == sb.st_dev && sa.st_ino == sb.st_ino;
+    if (ea != eb) return false;
+    char ca[PATH_MAX + 256], cb[PATH_MAX + 256];
+    canon_path(a, ca, sizeof ca);
+    canon_path(b, cb, sizeof cb);
+    return strcmp(ca, cb) == 0;
 }

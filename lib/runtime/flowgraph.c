@@ -344,8 +344,40 @@ static int create_instance(qsdr_flowgraph_t *fg, qsdr_block_inst *b)
     return QSDR_OK;
 }
 
+/* A parameter that writes a file another parameter reads or writes (QSDR_PARAM_*_FILE): a
+ * file_sink opening its file would truncate what a file_source is about to read, two sinks
+ * would overwrite each other. Checked before any block is created, so nothing is touched. */
+static int check_files(qsdr_flowgraph_t *fg)
+{
+    const unsigned FILE_FLAGS = QSDR_PARAM_READS_FILE | QSDR_PARAM_WRITES_FILE;
+    for (size_t ka = 0; ka < fg->n_blocks; ka++) {
+        const qsdr_block_inst *a = fg->blocks[ka];
+        for (size_t i = 0; i < a->d->n_params; i++) {
+            if (!(a->d->params[i].flags & QSDR_PARAM_WRITES_FILE) || !a->pval[i] || !*a->pval[i]) continue;
+            for (size_t kb = 0; kb < fg->n_blocks; kb++) {
+                const qsdr_block_inst *b = fg->blocks[kb];
+                for (size_t j = 0; j < b->d->n_params; j++) {
+                    unsigned fl = b->d->params[j].flags & FILE_FLAGS;
+                    if (!fl || !b->pval[j] || !*b->pval[j] || (kb == ka && j == i)) continue;
+                    if ((fl & QSDR_PARAM_WRITES_FILE) && (kb < ka || (kb == ka && j < i))) continue; /* that pair was seen */
+                    if (!qsdr_same_file(a->pval[i], b->pval[j])) continue;
+                    bool reads = !(fl & QSDR_PARAM_WRITES_FILE);
+                    return qsdr_error(QSDR_EINVAL, "%s: block '%s' (%s): parameter '%s' writes '%s', the file that block '%s' (%s) %s with "
+                                      "'%s' (%s): %s", WHERE(a->where), a->id, a->d->name, a->d->params[i].name, a->pval[i], b->id,
+                                      b->d->name, reads ? "reads" : "writes", b->d->params[j].name, WHERE(b->where),
+                                      reads ? "it would be overwritten before it is read; write another file"
+                                            : "one would overwrite the other; give each its own file");
+                }
+            }
+        }
+    }
+    return QSDR_OK;
+}
+
 static int create_instances(qsdr_flowgraph_t *fg)
 {
+    int frc = check_files(fg);
+    if (frc) return frc;
     for (size_t k = 0; k < fg->n_blocks; k++) {
         int rc = create_instance(fg, fg->blocks[k]);
         if (rc) return rc;
@@ -617,6 +649,9 @@ int qsdr_flowgraph_start(qsdr_flowgraph_t *fg, qsdr_sched_kind kind)
     fg->sched = kind;
     fg->first_error = 0;
     atomic_store(&fg->n_alive, (int)fg->n_blocks);
+    int ends = 0;
+    for (size_t k = 0; k < fg->n_blocks; k++) ends += fg->blocks[k]->ends_run;
+    atomic_store(&fg->ends_left, ends);
     atomic_store(&fg->running, 1);
     fg->t_start = qsdr_now();
     if (kind == QSDR_SCHED_SERIAL) {
@@ -693,6 +728,15 @@ int qsdr_flowgraph_run(qsdr_flowgraph_t *fg, qsdr_sched_kind kind)
     int rc = qsdr_flowgraph_start(fg, kind);
     if (rc) return rc;
     return qsdr_flowgraph_wait(fg);
+}
+
+int qsdr_flowgraph_end_with(qsdr_flowgraph_t *fg, const char *id)
+{
+    qsdr_block_inst *b = fg && id ? qsdr_fg_find(fg, id) : NULL;
+    if (!b) return qsdr_error(QSDR_EINVAL, "qsdr_flowgraph_end_with: no block '%s' in the flowgraph", id ? id : "(null)");
+    if (atomic_load(&fg->running) || b->n_calls) return qsdr_error(QSDR_EINVAL, "qsdr_flowgraph_end_with: call it before the run");
+    b->ends_run = true;
+    return QSDR_OK;
 }
 
 void qsdr_flowgraph_stop(qsdr_flowgraph_t *fg)

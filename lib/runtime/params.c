@@ -228,6 +228,8 @@ int qsdr_block_desc_check(const qsdr_block_desc *d)
         if ((unsigned)p->type > QSDR_PARAM_LIST)
             return qsdr_error(QSDR_EINVAL, "block '%s': parameter '%s': type %d is not a qsdr_param_type (0..%d)", d->name, p->name, (int)p->type, QSDR_PARAM_LIST);
         if (!p->help) return qsdr_error(QSDR_EINVAL, "block '%s': parameter '%s': help (one line) is required", d->name, p->name);
+        if ((p->flags & (QSDR_PARAM_READS_FILE | QSDR_PARAM_WRITES_FILE)) && p->type != QSDR_PARAM_STRING)
+            return qsdr_error(QSDR_EINVAL, "block '%s': parameter '%s': only a string names a file (READS_FILE, WRITES_FILE)", d->name, p->name);
         if (p->type == QSDR_PARAM_ENUM && !(p->choices && *p->choices))
             return qsdr_error(QSDR_EINVAL, "block '%s': parameter '%s': an enum needs choices (\"a|b|c\")", d->name, p->name);
         for (size_t j = 0; j < i; j++)

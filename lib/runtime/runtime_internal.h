@@ -116,6 +116,7 @@ typedef struct qsdr_block_inst {
     uint64_t limit;              /* sources: stop after this many items (0 = none) */
     uint64_t budget;             /* the block ends the stream after this many items (0 = unknown) */
     _Atomic bool finished;       /* set under req_mu (qsdr_block_finish) */
+    bool ends_run;               /* qsdr_flowgraph_end_with: its end stops the sources */
     int status;
     struct qsdr_flowgraph *fg;
     pthread_t thread;
@@ -146,6 +147,7 @@ struct qsdr_flowgraph {
     _Atomic int stop_req;
     _Atomic int abort_req;
     _Atomic int n_alive;
+    _Atomic int ends_left;       /* end_with blocks still running (0: none named) */
     int first_error;
     char *first_error_block;
     pthread_mutex_t mu;

@@ -140,6 +140,9 @@ void qsdr_block_finish(qsdr_block_inst *b)
     pthread_mutex_lock(&b->req_mu);
     b->finished = true;
     pthread_mutex_unlock(&b->req_mu);
+    /* the last of the blocks the run ends with (the BER meters): the sources end their streams,
+       and what is in flight drains to every other sink (a file_sink tapping the channel) */
+    if (b->ends_run && atomic_fetch_sub(&b->fg->ends_left, 1) == 1) qsdr_flowgraph_stop(b->fg);
     for (size_t o = 0; o < b->d->n_outputs; o++) {
         qsdr_buffer *buf = b->out[o];
         qsdr_buffer_set_done(buf);

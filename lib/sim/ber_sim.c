@@ -133,6 +133,7 @@ static void *run_unit(void *arg)
        decoder still gets whole batches through its chunk hint (docs/runtime.md); a unit-sized
        chunk streamed every stage through main memory (1.4x slower, measured) */
     j->rc = qsdr_flowgraph_set_buffer_pool(fg, s->pool);
+    if (!j->rc) j->rc = qsdr_flowgraph_end_with(fg, s->meter); /* not with a file_sink on an endless source */
     if (!j->rc) j->rc = qsdr_flowgraph_run(fg, QSDR_SCHED_SERIAL);
     qsdr_stats st;
     if (!j->rc && !qsdr_flowgraph_stats(fg, s->meter, &st)) {
@@ -193,16 +194,25 @@ qsdr_ber_sim_t *qsdr_ber_sim_create(const qsdr_ber_config *cfg)
     }
     if (cfg->seed_from_flowgraph) s->cfg.seed = qsdr_flowgraph_get_seed(fg0);
     size_t nb = qsdr_flowgraph_block_count(fg0);
-    bool oom = !(s->quiet = calloc(3 * nb + 1, sizeof *s->quiet));
+    size_t nparams = 0; /* at most one override per parameter */
+    for (size_t i = 0; i < nb; i++) {
+        const qsdr_block_desc *d = qsdr_registry_find(qsdr_flowgraph_block_type(fg0, i));
+        nparams += d ? d->n_params : 0;
+    }
+    bool oom = !(s->quiet = calloc(nparams + 1, sizeof *s->quiet));
     for (size_t i = 0; i < nb && !oom; i++) {
         const qsdr_block_desc *d = qsdr_registry_find(qsdr_flowgraph_block_type(fg0, i));
         const char *id = qsdr_flowgraph_block_id(fg0, i);
         for (size_t k = 0; d && k < d->n_params && !oom; k++) {
             const char *pn = d->params[k].name;
-            if (strcmp(pn, "print") && strcmp(pn, "csv") && strcmp(pn, "plot")) continue;
-            size_t len = strlen(id) + strlen(pn) + 8;
+            /* a summary, and every file a block writes: the units of frames run in parallel and
+               would overwrite each other's (CSVs and plots off, a file_sink's path /dev/null) */
+            bool writes = d->params[k].flags & QSDR_PARAM_WRITES_FILE;
+            if (strcmp(pn, "print") && !writes) continue;
+            const char *val = !writes ? "false" : (!strcmp(pn, "csv") || !strcmp(pn, "plot")) ? "" : "/dev/null";
+            size_t len = strlen(id) + strlen(pn) + strlen(val) + 8;
             char *o = malloc(len);
-            if (!(oom = !o)) snprintf(o, len, "%s.%s=%s", id, pn, strcmp(pn, "print") ? "" : "false");
+            if (!(oom = !o)) snprintf(o, len, "%s.%s=%s", id, pn, val);
             s->quiet[s->n_quiet++] = o;
         }
     }

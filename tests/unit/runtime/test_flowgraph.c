@@ -182,6 +182,42 @@ QSDR_TEST(fg_eos_head, "unit", "head ends the stream after exactly n items; EOS 
     }
 }
 
+QSDR_TEST(fg_end_with_meter, "unit", "qsdr_flowgraph_end_with: a BER meter done at max_bits ends a run whose endless source also feeds a tap sink (both schedulers)")
+{
+    for (int sched = 0; sched < 2; sched++) {
+        for (int end_with = 0; end_with < 2; end_with++) {
+            qsdr_flowgraph_t *fg = load("blocks:\n"
+                                        "  - {id: src, type: random_source}\n"
+                                        "  - {id: ber, type: ber, params: {max_bits: 100000, print: false}}\n"
+                                        "  - {id: tap, type: null_sink, params: {type: bit}}\n"
+                                        "connections: [src -> ber.in, src -> ber.ref, src -> tap]\n");
+            QSDR_REQUIRE(fg);
+            /* the safety net: without end_with the tap keeps the run going until the sources
+               have made this many items */
+            qsdr_flowgraph_set_item_limit(fg, 20000000);
+            if (end_with) QSDR_CHECK_EQ_INT(qsdr_flowgraph_end_with(fg, "ber"), QSDR_OK);
+            QSDR_CHECK_EQ_INT(qsdr_flowgraph_run(fg, sched ? QSDR_SCHED_SERIAL : QSDR_SCHED_THREADED), QSDR_OK);
+            qsdr_stats st;
+            QSDR_REQUIRE(qsdr_flowgraph_stats(fg, "tap", &st) == QSDR_OK);
+            double tap_in = st.v[0].value; /* items_in */
+            QSDR_REQUIRE(qsdr_flowgraph_stats(fg, "ber", &st) == QSDR_OK);
+            double bits = -1;
+            for (size_t i = 0; i < st.n; i++)
+                if (!strcmp(st.v[i].name, "bits")) bits = st.v[i].value;
+            QSDR_CHECK_MSG(bits == 100000, "sched %d end_with %d: the meter counted %g bits", sched, end_with, bits);
+            /* with end_with, the tap gets what was in flight: a few buffers, not the whole limit */
+            if (end_with) QSDR_CHECK_MSG(tap_in >= 100000 && tap_in < 5000000, "sched %d: the tap got %g items", sched, tap_in);
+            else QSDR_CHECK_MSG(tap_in == 20000000, "sched %d, no end_with: the tap got %g items", sched, tap_in);
+            qsdr_flowgraph_destroy(&fg);
+        }
+    }
+    qsdr_flowgraph_t *fg = load("blocks:\n  - {id: src, type: random_source}\n  - {id: tap, type: null_sink, params: {type: bit}}\n"
+                                "connections: [src -> tap]\n");
+    QSDR_REQUIRE(fg);
+    QSDR_CHECK(qsdr_flowgraph_end_with(fg, "nope") == QSDR_EINVAL && strstr(qsdr_last_error(), "no block 'nope'"));
+    qsdr_flowgraph_destroy(&fg);
+}
+
 QSDR_TEST(fg_vector_source_eos, "unit", "a finite vector source ends the run and every value arrives in order")
 {
     qsdr_flowgraph_t *fg = load("blocks:\n"
