@@ -170,6 +170,8 @@ check_bad "and the flowgraph '$tmp/fgcopy.yml' are the same file" "$tmp/fgcopy.y
 check_bad "--csv '$tmp/ref1.csv' is the --ref file" "$fg" --sweep awgn.ebn0_db=1 --max-frames 1 --csv "$tmp/ref1.csv" --ref "$tmp/ref1.csv"
 cmp -s "$fg" "$tmp/fgcopy.yml" && [ "$(cat "$tmp/ref1.csv")" = "1 0.1" ] || fail "a refused output touched its file"
 check_bad "both --sweep options name 'awgn.ebn0_db'" "$fg" --sweep awgn.ebn0_db=1 --sweep awgn.ebn0_db=2
+# ZeroMQ blocks cannot run in parallel units (a bound address, a live stream): said, not "Address already in use"
+check_bad "block 'rx' (zmq_source) streams over ZeroMQ, but a sweep runs the flowgraph once per unit of frames" "$src/flowgraphs/zmq_rx_onebit.yml" --sweep awgn.ebn0_db=1 --max-frames 1
 check_bad "no stop rule" "$fg" --sweep awgn.ebn0_db=0:1:2 --min-frame-errors 0
 cat > "$tmp/nober.yml" <<YML
 blocks:

@@ -196,8 +196,19 @@ qsdr_ber_sim_t *qsdr_ber_sim_create(const qsdr_ber_config *cfg)
     size_t nb = qsdr_flowgraph_block_count(fg0);
     size_t nparams = 0; /* at most one override per parameter */
     for (size_t i = 0; i < nb; i++) {
-        const qsdr_block_desc *d = qsdr_registry_find(qsdr_flowgraph_block_type(fg0, i));
+        const char *type = qsdr_flowgraph_block_type(fg0, i);
+        const qsdr_block_desc *d = qsdr_registry_find(type);
         nparams += d ? d->n_params : 0;
+        /* a ZeroMQ endpoint cannot be bound, nor a live stream replayed, by units running in
+           parallel ("Address already in use", then a stalled unit) */
+        if (!strncmp(type, "zmq_", 4)) {
+            qsdr_error(QSDR_EINVAL, "%s: block '%s' (%s) streams over ZeroMQ, but a sweep runs the flowgraph once per "
+                       "unit of frames, several at a time; run it with qsdr run (a ber block counts its errors), or sweep a "
+                       "flowgraph without it", cfg->name, qsdr_flowgraph_block_id(fg0, i), type);
+            qsdr_flowgraph_destroy(&fg0);
+            qsdr_ber_sim_destroy(&s);
+            return NULL;
+        }
     }
     bool oom = !(s->quiet = calloc(nparams + 1, sizeof *s->quiet));
     for (size_t i = 0; i < nb && !oom; i++) {
