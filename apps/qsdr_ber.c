@@ -670,15 +670,15 @@ static int run_ber(int argc, char **argv, int rank, int nranks)
     /* an output written over another output, the flowgraph or an input would destroy it at the
        end of the run (--json and --resume may name one file: the run continues it) */
     const char *files[][2] = {{"--csv", c.csv}, {"--json", c.json}, {"--plot", c.plot}, {"the flowgraph", c.flowgraph}, {"--resume", c.resume}};
-    for (size_t i = 0; i < 3; i++)
-        for (size_t j = i + 1; outs[i][1] && j < 5; j++)
+    for (size_t i = 0; i < 3; i++) /* the outputs first */
+        for (size_t j = i + 1; files[i][1] && j < 5; j++)
             if (files[j][1] && !(i == 1 && j == 4) && qsdr_same_file(files[i][1], files[j][1]))
                 return fprintf(stderr, "qsdr ber: %s '%s' and %s '%s' are the same file: the results would overwrite it\n", files[i][0],
                                files[i][1], files[j][0], files[j][1]), EXIT_BAD;
     for (size_t i = 0; i < 3; i++)
-        for (size_t r = 0; outs[i][1] && r < c.nrefs; r++)
-            if (qsdr_same_file(outs[i][1], c.refs[r]))
-                return fprintf(stderr, "qsdr ber: %s '%s' is the --ref file: the results would overwrite it\n", outs[i][0], outs[i][1]), EXIT_BAD;
+        for (size_t r = 0; files[i][1] && r < c.nrefs; r++)
+            if (qsdr_same_file(files[i][1], c.refs[r]))
+                return fprintf(stderr, "qsdr ber: %s '%s' is the --ref file: the results would overwrite it\n", files[i][0], files[i][1]), EXIT_BAD;
     if (qsdr_read_file(c.flowgraph, 16 << 20, "flowgraph file", &text, NULL)) return EXIT_BAD;
     qsdr_ber_config cfg = {
         .text = text, .name = c.flowgraph, .sets = c.sets, .sweep_param = c.sw.param, .x = c.sw.x, .nx = c.sw.nx,
