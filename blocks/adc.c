@@ -23,10 +23,7 @@ static void adc_destroy(void *st)
 
 static int adc_work(void *st, qsdr_work_io *io)
 {
-    int rc = qsdr_adc_execute(st, io->in[0], io->n_in, io->out[0]);
-    if (rc) qsdr_error(rc, "non-finite input in items [%llu, %llu)", (unsigned long long)io->in_offset,
-                       (unsigned long long)(io->in_offset + io->n_in));
-    return rc;
+    return qsdr_adc_execute(st, io->in[0], io->n_in, io->out[0]); /* its error names the sample */
 }
 
 /* the input level against the full scale: "clipped" is the fraction of I/Q components beyond the

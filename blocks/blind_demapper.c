@@ -52,14 +52,11 @@ static int bd_work(void *st, qsdr_work_io *io)
     if (brc) return brc;
     const qsdr_cf32 *x = io->in[0];
     float *llr = io->out[0];
+    if ((brc = qsdr_blk_finite_cf32(x, io->n_in, io->in_offset))) return brc;
     for (size_t w = 0; w < io->n_in / s->win; w++) {
         const qsdr_cf32 *xi = x + w * s->win;
         double p = 0;
-        for (size_t i = 0; i < s->win; i++) {
-            if (!isfinite(xi[i].re) || !isfinite(xi[i].im))
-                return qsdr_error(QSDR_ERANGE, "non-finite sample at item %llu", (unsigned long long)(io->in_offset + w * s->win + i));
-            p += (double)xi[i].re * xi[i].re + (double)xi[i].im * xi[i].im;
-        }
+        for (size_t i = 0; i < s->win; i++) p += (double)xi[i].re * xi[i].re + (double)xi[i].im * xi[i].im;
         float g = p > 0 ? (float)(1.0 / sqrt(p / (double)s->win)) : 1.0f;
         for (size_t i = 0; i < s->win; i++) s->y[i].re = xi[i].re * g, s->y[i].im = xi[i].im * g;
         int rc = qsdr_modem_demap_hard(s->m, s->y, s->win, s->hb);

@@ -41,6 +41,16 @@ static inline int qsdr_blk_check_bps(const qsdr_work_io *io, unsigned mine, cons
     return QSDR_OK;
 }
 
+/* n cf32 input samples, the first of them sample `first` of the stream: QSDR_OK when all are
+ * finite, else QSDR_ERANGE naming the first bad one by its index in the stream (the library
+ * functions that take a chunk can only count within it). */
+static inline int qsdr_blk_finite_cf32(const qsdr_cf32 *x, size_t n, uint64_t first)
+{
+    size_t bad = qsdr_first_nonfinite_f32((const float *)x, 2 * n) / 2;
+    if (bad >= n) return QSDR_OK;
+    return qsdr_error(QSDR_ERANGE, "input sample %llu is not finite (%g, %g)", (unsigned long long)(first + bad), x[bad].re, x[bad].im);
+}
+
 /* Resolve every QSDR_ITEM_ANY port of the block to the type named by its "type" parameter. */
 static inline int qsdr_blk_resolve_any(qsdr_block_ctx *ctx, const qsdr_block_desc *d, qsdr_item_type *t_out)
 {

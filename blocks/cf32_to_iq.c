@@ -27,10 +27,9 @@ static int ciq_work(void *st, qsdr_work_io *io)
 {
     ciq_state *s = st;
     uint64_t before = s->clipped;
-    int rc = qsdr_cf32_to_iq(s->q.f, io->in[0], io->n_in, s->q.full_scale, s->q.swap, io->out[0], &s->clipped);
-    if (rc)
-        return qsdr_error(rc, "non-finite input in items [%llu, %llu): nothing from there on is written", (unsigned long long)io->in_offset,
-                          (unsigned long long)(io->in_offset + io->n_in));
+    int rc = qsdr_blk_finite_cf32(io->in[0], io->n_in, io->in_offset);
+    if (!rc) rc = qsdr_cf32_to_iq(s->q.f, io->in[0], io->n_in, s->q.full_scale, s->q.swap, io->out[0], &s->clipped);
+    if (rc) return rc;
     if (before == 0 && s->clipped) qsdr_warn("samples beyond full scale are clipped (counted in its 'clipped' statistic)");
     s->samples += io->n_in;
     return QSDR_OK;

@@ -40,7 +40,8 @@ static int dm_span(void *st, const qsdr_work_io *io, size_t from, size_t to)
     dm_state *s = st;
     const qsdr_cf32 *x = io->in[0];
     float *llr = io->out[0];
-    return qsdr_modem_demap_llr(s->m, x + from, to - from, s->n0.in_use, s->maxlog, llr + from * qsdr_modem_bps(s->m));
+    int rc = qsdr_blk_finite_cf32(x + from, to - from, io->in_offset + from);
+    return rc ? rc : qsdr_modem_demap_llr(s->m, x + from, to - from, s->n0.in_use, s->maxlog, llr + from * qsdr_modem_bps(s->m));
 }
 
 static void dm_tag(void *st, const qsdr_tag_value *v)

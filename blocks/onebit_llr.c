@@ -81,9 +81,9 @@ static int ob_span(void *st, const qsdr_work_io *io, size_t from, size_t to)
     ob_state *s = st;
     const qsdr_cf32 *x = io->in[0];
     float *llr = io->out[0];
+    int rc = qsdr_blk_finite_cf32(x + from, to - from, io->in_offset + from);
+    if (rc) return rc;
     for (size_t i = from; i < to; i++) {
-        if (!isfinite(x[i].re) || !isfinite(x[i].im))
-            return qsdr_error(QSDR_ERANGE, "non-finite sample at item %llu", (unsigned long long)(io->in_offset + i));
         for (unsigned b = 0; b < s->bps; b++) {
             int d = s->dim[b];
             float v = d == 0 ? x[i].re : x[i].im;

@@ -65,10 +65,8 @@ static int rd_work(void *st, qsdr_work_io *io)
     rd_state *s = st;
     if (io->in_offset == 0) rd_first(s, io);
     qsdr_cf32 *y = io->out[0];
-    int rc = qsdr_rrc_execute(s->q, io->in[0], io->n_out, y);
-    if (rc)
-        return qsdr_error(rc, "non-finite input in items [%llu, %llu)", (unsigned long long)io->in_offset,
-                          (unsigned long long)(io->in_offset + io->n_in));
+    int rc = qsdr_rrc_execute(s->q, io->in[0], io->n_out, y); /* its error names the sample */
+    if (rc) return rc;
     if (s->drop) {
         size_t k = io->n_out < s->drop ? io->n_out : (size_t)s->drop;
         memmove(y, y + k, (io->n_out - k) * sizeof *y);

@@ -40,10 +40,7 @@ static int ri_work(void *st, qsdr_work_io *io)
         qsdr_work_add_tag(io, 0, 0, "rrc_span", qsdr_tagv_float(s->span));
         qsdr_work_add_tag(io, 0, 0, "rrc_rolloff", qsdr_tagv_float(s->rolloff));
     }
-    int rc = qsdr_rrc_execute(s->q, io->in[0], io->n_in, io->out[0]);
-    if (rc) qsdr_error(rc, "non-finite input in items [%llu, %llu)", (unsigned long long)io->in_offset,
-                       (unsigned long long)(io->in_offset + io->n_in));
-    return rc;
+    return qsdr_rrc_execute(s->q, io->in[0], io->n_in, io->out[0]); /* its error names the sample */
 }
 
 static const qsdr_param_desc ri_params[] = {

@@ -20,6 +20,7 @@ static void sl_destroy(void *st)
 static int sl_work(void *st, qsdr_work_io *io)
 {
     int rc = qsdr_blk_check_bps(io, qsdr_modem_bps(st), "modulation");
+    if (!rc) rc = qsdr_blk_finite_cf32(io->in[0], io->n_in, io->in_offset);
     return rc ? rc : qsdr_modem_demap_hard(st, io->in[0], io->n_in, io->out[0]);
 }
 

@@ -58,7 +58,8 @@ static int spec_work(void *st, qsdr_work_io *io)
     size_t n = io->n_in, from = 0;
     if (s->seen < s->skip) from = s->skip - s->seen < n ? (size_t)(s->skip - s->seen) : n;
     s->seen += n;
-    return qsdr_psd_push(s->psd, x + from, n - from);
+    int rc = qsdr_blk_finite_cf32(x + from, n - from, io->in_offset + from);
+    return rc ? rc : qsdr_psd_push(s->psd, x + from, n - from);
 }
 
 /* the averaged spectrum into pw (nfft values), its power and 99 % bandwidth [unit] */

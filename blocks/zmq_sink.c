@@ -179,9 +179,8 @@ static int zk_work(void *st, qsdr_work_io *io)
     uint8_t *pay = s->buf + hl;
     if (s->wire == W_SC16) {
         /* saturated to int16; a NaN or infinite sample is an error, never garbage on the wire */
-        if (qsdr_cf32_to_iq(QSDR_IQ_CS16, io->in[0], n, s->scale, false, pay, &s->clipped))
-            return qsdr_error(QSDR_ERANGE, "zmq_sink '%s': non-finite input in items [%llu, %llu): not sent", s->id,
-                              (unsigned long long)io->in_offset, (unsigned long long)(io->in_offset + n));
+        int rc = qsdr_blk_finite_cf32(io->in[0], n, io->in_offset);
+        if (rc || (rc = qsdr_cf32_to_iq(QSDR_IQ_CS16, io->in[0], n, s->scale, false, pay, &s->clipped))) return rc;
     } else {
         memcpy(pay, io->in[0], n * s->wsize);
     }

@@ -87,12 +87,36 @@ out=$("$qsdr" run "$tmp/nan.yml" -q 2>&1); rc=$?
 echo "$out" | grep -q "not finite" || fail "NaN message missing: $out"
 # ... and into the blocks that compute on cf32 samples without quantizing them (the channel and
 # the RRC filters passed NaN on silently): an error naming the sample, exit 1, nothing written
-for b in "awgn:AWGN channel: input sample 0 is not finite (0.5, nan)" "rrc_interp:RRC pulse shaper: input sample 0 of this chunk is not finite" \
-         "rrc_decim sps=2:RRC matched filter: input sample 0 of this chunk is not finite"; do
+for b in "awgn:AWGN channel: input sample 0 is not finite (0.5, nan)" "rrc_interp:RRC pulse shaper: input sample 0 is not finite" \
+         "rrc_decim sps=2:RRC matched filter: input sample 0 is not finite"; do
     out=$("$qsdr" block ${b%%:*} < "$tmp/nan.cf32" 2>&1 >"$tmp/nan.out"); rc=$?
     [ $rc -eq 1 ] || fail "qsdr block ${b%%:*} on NaN: exit $rc, expected 1: $out"
     echo "$out" | grep -q "${b#*:}" || fail "qsdr block ${b%%:*} on NaN: message lacks '${b#*:}': $out"
     [ ! -s "$tmp/nan.out" ] || fail "qsdr block ${b%%:*} on NaN wrote $(wc -c < "$tmp/nan.out") bytes"
+done
+# a NaN far into the stream (sample 150001, chunks later): one error line naming that sample of
+# the stream, whichever block meets it (they named the sample within the chunk, some with a
+# second line of the chunk's range)
+{ head -c $((150001 * 8)) /dev/zero; printf '\x00\x00\x00\x3f\x00\x00\xc0\x7f'; head -c 800 /dev/zero; } > "$tmp/nanfar.cf32"
+for b in adc "adc bits=3" rrc_interp "rrc_decim sps=2" awgn cf32_to_iq "onebit_llr noise_var=1" "demapper noise_var=1" \
+         "demapper noise_var=1 method=maxlog" slicer "blind_demapper window=16"; do
+    out=$("$qsdr" block $b < "$tmp/nanfar.cf32" 2>&1 >/dev/null); rc=$?
+    [ $rc -eq 1 ] || fail "qsdr block $b on a NaN at sample 150001: exit $rc, expected 1: $out"
+    echo "$out" | grep -q "input sample 150001 is not finite (0.5, nan)" || fail "qsdr block $b: the NaN's sample not named: $out"
+    [ "$(echo "$out" | grep -c error)" = 1 ] || fail "qsdr block $b: one error line expected: $out"
+done
+for sink in "ae_decoder, params: {model: \"$src/models/ae_qpsk_L2/rx.safetensors\", allow_non_onebit: true}" spectrum_sink; do
+    cat > "$tmp/nanfar.yml" <<YML
+blocks:
+  - {id: in, type: file_source, params: {path: "$tmp/nanfar.cf32"}}
+  - {id: x, type: $sink}
+  - {id: out, type: null_sink, params: {type: f32}}
+connections: [in -> x$([ "$sink" = spectrum_sink ] || echo ", x -> out")]
+YML
+    [ "$sink" = spectrum_sink ] && sed -i '/id: out/d' "$tmp/nanfar.yml"
+    out=$("$qsdr" run "$tmp/nanfar.yml" -q 2>&1); rc=$?
+    [ $rc -eq 1 ] || fail "${sink%%,*} on a NaN at sample 150001: exit $rc: $out"
+    echo "$out" | grep "block 'x'" | grep -q "input sample 150001 is not finite (0.5, nan)" || fail "${sink%%,*}: the NaN's sample not named: $out"
 done
 
 # a parameter that does nothing with the block's other settings: a warning naming where it was

@@ -106,6 +106,11 @@ void qsdr_iq_to_cf32(qsdr_iq_format f, const void *in, size_t n, double scale, b
  * infinite component writes nothing more and returns QSDR_ERANGE, its sample index logged. */
 int qsdr_cf32_to_iq(qsdr_iq_format f, const qsdr_cf32 *in, size_t n, double scale, bool swap, void *out, uint64_t *clipped);
 
+/* Index of the first NaN or infinite value of x[0..n) (complex samples seen as 2n floats: divide
+ * by 2 for the sample), or n when all are finite: one VOLK pass (the sum of squares), value by
+ * value only when that is not finite. */
+size_t qsdr_first_nonfinite_f32(const float *x, size_t n);
+
 /* ---- RRC pulse shaping (liquid-dsp firinterp/firdecim) ---------------------------------- */
 typedef struct qsdr_rrc qsdr_rrc_t;
 /* Unit-energy root-raised-cosine pulse: sps samples/symbol (2..64), span symbols each side
@@ -114,8 +119,9 @@ qsdr_rrc_t *qsdr_rrc_interp_create(unsigned sps, unsigned span, float beta);
 qsdr_rrc_t *qsdr_rrc_decim_create(unsigned sps, unsigned span, float beta);
 void qsdr_rrc_destroy(qsdr_rrc_t **q);
 /* interp: n symbols -> n*sps samples.  decim: n*sps samples -> n symbols (matched filter).
- * A NaN or infinite input is QSDR_ERANGE (it would spread over a filter's length of outputs);
- * nothing written, the filter state unchanged. */
+ * A NaN or infinite input is QSDR_ERANGE (it would spread over a filter's length of outputs),
+ * logged with its index among all the samples this filter has taken; nothing written, the filter
+ * state unchanged. */
 int qsdr_rrc_execute(qsdr_rrc_t *q, const qsdr_cf32 *x, size_t n, qsdr_cf32 *y);
 
 /* ---- BER / FER counting ----------------------------------------------------------------- */

@@ -522,6 +522,7 @@ struct qsdr_ae {
     float *buf;          /* network fallback input */
     size_t cap;
     bool used_table;
+    uint64_t groups_in; /* groups demodulated so far: an error names a sample of the stream, not of the call */
     uint64_t pair;       /* qsdr_ae_pair_id */
 };
 
@@ -781,7 +782,11 @@ int qsdr_ae_demodulate(qsdr_ae *a, const qsdr_cf32 *in, size_t groups, float *ll
         /* from a group that is not one-bit on: the network itself, up to 4096 groups at a time */
         size_t n = groups - done < 4096 ? groups - done : 4096, end = done + n;
         for (size_t j = 0; j < n * F; j++)
-            if (!isfinite(x[done * F + j])) return qsdr_error(QSDR_ERANGE, "ae: non-finite sample in group %zu", done + j / F);
+            if (!isfinite(x[done * F + j])) {
+                const qsdr_cf32 *b = in + (done * F + j) / 2;
+                return qsdr_error(QSDR_ERANGE, "ae: input sample %llu is not finite (%g, %g)",
+                                  (unsigned long long)(a->groups_in * (F / 2) + (done * F + j) / 2), b->re, b->im);
+            }
         if (!a->allow_non_onebit) {
             /* trained on signs only: other values give LLRs it never learned (a 2-bit ADC before
                the shipped QPSK-rate receiver: BER 0.28 instead of 7e-4, silently) */
@@ -790,10 +795,11 @@ int qsdr_ae_demodulate(qsdr_ae *a, const qsdr_cf32 *in, size_t groups, float *ll
             for (size_t j = 0; j < F && j < 8; j++)
                 snprintf(vals + strlen(vals), sizeof vals - strlen(vals), "%s%.7g", j ? ", " : "", v[j]);
             return qsdr_error(QSDR_EINVAL,
-                              "ae: %s: group %zu of this call is not one-bit (%s%s): this receiver network was trained on one-bit samples "
+                              "ae: %s: group %llu (input samples from %llu) is not one-bit (%s%s): this receiver network was trained on one-bit samples "
                               "(I and Q of equal magnitude, the signs of a 1-bit ADC) and its LLRs for other input are not what "
                               "it learned; put an adc with bits: 1 before it, or allow_non_onebit: true to run the network anyway",
-                              a->path, done, vals, F > 8 ? ", ..." : "");
+                              a->path, (unsigned long long)(a->groups_in + done), (unsigned long long)((a->groups_in + done) * (F / 2)),
+                              vals, F > 8 ? ", ..." : "");
         }
         a->used_table = false;
         const float *y = qsdr_nn_forward(a->m, x + done * F, n);
@@ -801,6 +807,7 @@ int qsdr_ae_demodulate(qsdr_ae *a, const qsdr_cf32 *in, size_t groups, float *ll
         for (size_t j = 0; j < n * m; j++) llr[done * m + j] = fminf(a->clip, fmaxf(-a->clip, -a->scale * y[j]));
         done = end;
     }
+    a->groups_in += groups;
     return QSDR_OK;
 }
 

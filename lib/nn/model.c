@@ -12,6 +12,7 @@
 #include "nn/nn_internal.h"
 #include "phy/phy_internal.h"
 #include "nn/spec.h"
+#include "qsdr/phy.h"
 #include "qsdr/rng.h"
 
 #define NONE ((size_t)-1)

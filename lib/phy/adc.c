@@ -82,7 +82,8 @@ int qsdr_adc_execute(qsdr_adc_t *q, const qsdr_cf32 *x, size_t n, qsdr_cf32 *y)
     if (!isfinite(ss))
         for (size_t j = 0; j < n; j++)
             if (!isfinite(x[j].re) || !isfinite(x[j].im))
-                return qsdr_error(QSDR_ERANGE, "ADC input sample %zu of this chunk is not finite (%g, %g)", j, x[j].re, x[j].im);
+                return qsdr_error(QSDR_ERANGE, "ADC input sample %llu is not finite (%g, %g)", (unsigned long long)(q->n_comp / 2 + j),
+                                  x[j].re, x[j].im);
     q->sumsq += ss;
     q->n_comp += 2 * (uint64_t)n;
     unsigned clip = 0;

@@ -21,11 +21,6 @@ typedef struct {
     const void *ops; /* or a table of entry points (kernel families with a pack step, lib/nn) */
 } qsdr_k_variant;
 
-/* Index of the first NaN or infinite value of x[0..n) (of complex samples seen as 2n floats:
- * divide by 2 for the sample), or n when all are finite: one VOLK pass (the sum of squares),
- * value by value only when that is not finite. */
-size_t qsdr_first_nonfinite_f32(const float *x, size_t n);
-
 /* CPU features of this machine (QSDR_CPU_* bits). */
 unsigned qsdr_cpu_features(void);
 /* Whether this machine can run variant v. */

@@ -14,6 +14,7 @@ struct qsdr_rrc {
     unsigned sps;
     firinterp_crcf fi;
     firdecim_crcf fd;
+    uint64_t fed; /* input samples taken so far (an error names a sample of the stream, not of the call) */
 };
 
 static qsdr_rrc_t *rrc_create(bool interp, unsigned sps, unsigned span, float beta)
@@ -63,8 +64,9 @@ int qsdr_rrc_execute(qsdr_rrc_t *q, const qsdr_cf32 *x, size_t n, qsdr_cf32 *y)
 {
     size_t nin = q->interp ? n : n * q->sps, bad = qsdr_first_nonfinite_f32((const float *)x, 2 * nin) / 2;
     if (bad < nin) /* it would spread over the filter's length of outputs */
-        return qsdr_error(QSDR_ERANGE, "RRC %s: input sample %zu of this chunk is not finite (%g, %g); nothing written",
-                          q->interp ? "pulse shaper" : "matched filter", bad, x[bad].re, x[bad].im);
+        return qsdr_error(QSDR_ERANGE, "RRC %s: input sample %llu is not finite (%g, %g); nothing written",
+                          q->interp ? "pulse shaper" : "matched filter", (unsigned long long)(q->fed + bad), x[bad].re, x[bad].im);
+    q->fed += nin;
     /* qsdr_cf32 and liquid_float_complex (C99 float complex) share their layout */
     if (q->interp) firinterp_crcf_execute_block(q->fi, (float complex *)x, (unsigned)n, (float complex *)y);
     else firdecim_crcf_execute_block(q->fd, (float complex *)x, (unsigned)n, (float complex *)y);

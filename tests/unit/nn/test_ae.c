@@ -83,11 +83,12 @@ QSDR_TEST(ae_train_small_reaches_target, "unit", "a QPSK-rate autoencoder traine
     float lt[32], ln[32];
     QSDR_REQUIRE(qsdr_ae_demodulate(ar, z, 16, lt) == QSDR_OK);
     QSDR_CHECK(qsdr_ae_used_table(ar));
-    /* input that is not one-bit is refused (the network was trained on signs), naming the group */
+    /* input that is not one-bit is refused (the network was trained on signs), naming the group
+       among all this receiver has taken (16 above) */
     qsdr_log_set_level(QSDR_LOG_OFF);
     QSDR_CHECK(qsdr_ae_demodulate(ar, z2, 16, ln) == QSDR_EINVAL);
     qsdr_log_set_level(QSDR_LOG_INFO);
-    QSDR_CHECK_MSG(strstr(qsdr_last_error(), "group 0 of this call is not one-bit (1, 1, 1, 0.999999)") && strstr(qsdr_last_error(), "allow_non_onebit"), "%s",
+    QSDR_CHECK_MSG(strstr(qsdr_last_error(), "group 16 (input samples from 32) is not one-bit (1, 1, 1, 0.999999)") && strstr(qsdr_last_error(), "allow_non_onebit"), "%s",
                    qsdr_last_error());
     qsdr_ae_allow_non_onebit(ar, true);
     QSDR_REQUIRE(qsdr_ae_demodulate(ar, z2, 16, ln) == QSDR_OK);
@@ -302,7 +303,13 @@ QSDR_TEST(ae_bad_model, "unit", "ae blocks: missing, corrupt or wrong-role model
     qsdr_cf32 z[4] = {{1, 1}, {-1, 1}, {NAN, 1}, {1, -1}};
     float l[4];
     QSDR_CHECK(qsdr_ae_demodulate(a, z, 2, l) == QSDR_ERANGE);
-    QSDR_CHECK(strstr(qsdr_last_error(), "non-finite sample in group 1"));
+    QSDR_CHECK(strstr(qsdr_last_error(), "input sample 2 is not finite (nan, 1)"));
+    /* counted over the stream: after 2 groups (4 samples) taken, the same NaN is sample 6 */
+    z[2].re = -1;
+    QSDR_CHECK(qsdr_ae_demodulate(a, z, 2, l) == QSDR_OK);
+    z[3].im = INFINITY;
+    QSDR_CHECK(qsdr_ae_demodulate(a, z, 2, l) == QSDR_ERANGE);
+    QSDR_CHECK_MSG(strstr(qsdr_last_error(), "input sample 7 is not finite (1, inf)"), "%s", qsdr_last_error());
     QSDR_CHECK(qsdr_ae_set_bits(a, 9) == QSDR_ERANGE);
     qsdr_ae_free(a);
     /* geometry metadata that is not an integer (L = 1.5; same header length) */

@@ -289,6 +289,11 @@ QSDR_TEST(adc_levels, "unit", "b-bit ADC: mid-rise levels, clipping, 1 bit = sig
         qsdr_log_set_level(QSDR_LOG_OFF);
         qsdr_cf32 bad = {NAN, 0};
         QSDR_CHECK(qsdr_adc_execute(q, &bad, 1, y) == QSDR_ERANGE);
+        /* named among all samples taken (5 above; a refused call takes none) */
+        QSDR_CHECK(strstr(qsdr_last_error(), "input sample 5 is not finite") != NULL);
+        qsdr_cf32 two[2] = {{0.5f, 0.5f}, {0.5f, INFINITY}};
+        QSDR_CHECK(qsdr_adc_execute(q, two, 2, y) == QSDR_ERANGE);
+        QSDR_CHECK(strstr(qsdr_last_error(), "input sample 6 is not finite") != NULL);
         QSDR_CHECK(qsdr_adc_set_bits(q, 0) == QSDR_EINVAL);
         QSDR_CHECK(qsdr_adc_set_bits(q, 9) == QSDR_EINVAL);
         qsdr_log_set_level(QSDR_LOG_INFO);
@@ -413,13 +418,13 @@ QSDR_TEST(awgn_rrc_refuse_nonfinite, "unit",
             QSDR_CHECK(strstr(qsdr_last_error(), want) != NULL);
             for (size_t i = 0; i < 4 * n; i++) y[i].re = y[i].im = 7.0f; /* AWGN's y: unspecified */
             QSDR_CHECK_EQ_INT(qsdr_rrc_execute(tx, x, n, y), QSDR_ERANGE);
-            snprintf(want, sizeof want, "input sample %zu of this chunk is not finite", at[k]);
+            snprintf(want, sizeof want, "input sample %zu is not finite", at[k]);
             QSDR_CHECK(strstr(qsdr_last_error(), want) != NULL);
             QSDR_CHECK(y[0].re == 7.0f && y[4 * n - 1].im == 7.0f);
             /* the matched filter reads n * sps samples: a bad one past n counts too */
             if (k == 2) x[at[k]].re = 0.25f, x[3 * n].re = bad[b];
             QSDR_CHECK_EQ_INT(qsdr_rrc_execute(rx, x, n, y), QSDR_ERANGE);
-            snprintf(want, sizeof want, "input sample %zu of this chunk is not finite", k == 2 ? 3 * n : at[k]);
+            snprintf(want, sizeof want, "input sample %zu is not finite", k == 2 ? 3 * n : at[k]);
             QSDR_CHECK(strstr(qsdr_last_error(), want) != NULL);
             QSDR_CHECK(y[0].re == 7.0f && y[n - 1].im == 7.0f);
             for (size_t i = 0; i < 2 * n; i++) r[i] = 1.0f, r2[i] = 7.0f;
@@ -433,6 +438,22 @@ QSDR_TEST(awgn_rrc_refuse_nonfinite, "unit",
     for (size_t i = 0; i < 4 * n; i++) x[i].re = i % 2 ? 3.4e38f : -3.4e38f, x[i].im = 0;
     QSDR_CHECK_EQ_INT(qsdr_awgn_execute(a, x, n, 0, y), QSDR_OK);
     QSDR_CHECK_EQ_INT(qsdr_rrc_execute(rx, x, n, y), QSDR_OK);
+    /* the error names the sample among all this filter has taken, not within the call: the
+       matched filter took 4n above, the pulse shaper n now (a failed call takes none) */
+    for (size_t i = 0; i < 4 * n; i++) x[i].re = 0.25f;
+    QSDR_CHECK_EQ_INT(qsdr_rrc_execute(tx, x, n, y), QSDR_OK);
+    x[7].im = NAN;
+    qsdr_log_set_level(QSDR_LOG_OFF);
+    char want[64];
+    for (int rep = 0; rep < 2; rep++) {
+        QSDR_CHECK_EQ_INT(qsdr_rrc_execute(tx, x, n, y), QSDR_ERANGE);
+        snprintf(want, sizeof want, "input sample %zu is not finite", n + 7);
+        QSDR_CHECK(strstr(qsdr_last_error(), want) != NULL);
+        QSDR_CHECK_EQ_INT(qsdr_rrc_execute(rx, x, n, y), QSDR_ERANGE);
+        snprintf(want, sizeof want, "input sample %zu is not finite", 4 * n + 7);
+        QSDR_CHECK(strstr(qsdr_last_error(), want) != NULL);
+    }
+    qsdr_log_set_level(QSDR_LOG_INFO);
     qsdr_awgn_destroy(&a), qsdr_rrc_destroy(&tx), qsdr_rrc_destroy(&rx);
     free(x), free(y), free(r), free(r2);
 }
