@@ -82,6 +82,7 @@ static int parse_sweep(const char *spec, sweep_t *s, bool numeric)
         st = strtod(end + 1, &end);
         if (*end != ':') goto bad;
         b = strtod(end + 1, &end);
+        while (isspace((unsigned char)*end)) end++; /* "0:1:4 " as "0:1:4" (strtod skips leading space) */
         if (*end || !isfinite(a) || !isfinite(st) || !isfinite(b)) goto bad;
         if (st == 0 || (b - a) / st < -1e-9) {
             fprintf(stderr, "qsdr ber: --sweep '%s': the step %g cannot go from %g to %g\n", spec, st, a, b);
@@ -112,6 +113,8 @@ static int parse_sweep(const char *spec, sweep_t *s, bool numeric)
     char *copy = strdup(v), *save = NULL;
     s->words = calloc(MAX_X, sizeof *s->words);
     for (char *w = strtok_r(copy, ",", &save); w; w = strtok_r(NULL, ",", &save)) {
+        while (isspace((unsigned char)*w)) w++; /* "1, 2 ,3" as "1,2,3" */
+        for (size_t k = strlen(w); k && isspace((unsigned char)w[k - 1]); k--) w[k - 1] = 0;
         if (s->nwords == MAX_X) {
             fprintf(stderr, "qsdr ber: --sweep '%.60s...': more than %d values\n", spec, MAX_X);
             free(copy);

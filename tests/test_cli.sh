@@ -349,6 +349,16 @@ dir_refused "block 'f' (file_source): parameter 'path': '$tmp/adir' is a directo
 # integers are decimal (or 0x hexadecimal): a leading zero is no octal prefix
 out=$("$qsdr" run qpsk_awgn --set ber.max_bits=010 2>&1) || fail "max_bits=010: $out"
 echo "$out" | grep -q "errors / 10 bits)" || fail "max_bits=010 did not count 10 bits: $out"
+# white space around a number, a bool or a choice is no part of it (a trailing space was an error,
+# a leading one was accepted); inside a value it still is an error; in a --sweep too
+out=$("$qsdr" run qpsk_awgn --set "ber.max_bits= 12	" --set "awgn.ebn0_db=3 " --set "map.modulation= qpsk " 2>&1) || fail "--set with spaces: $out"
+echo "$out" | grep -q "errors / 12 bits)" || fail "max_bits=' 12\t' did not count 12 bits: $out"
+out=$("$qsdr" run qpsk_awgn --set "ber.max_bits=1 2" 2>&1); rc=$?
+[ $rc -eq 2 ] && echo "$out" | grep -q "parameter 'max_bits': expected a non-negative integer, got '1 2'" || fail "max_bits='1 2': exit $rc: $out"
+out=$("$qsdr" ber qpsk_awgn --sweep "awgn.ebn0_db=0, 2 " --max-frames 1 -q 2>&1) || fail "--sweep '0, 2 ': $out"
+[ "$(echo "$out" | grep -c "^-.*max frames$")" = 2 ] || fail "--sweep '0, 2 ': two points expected: $out"
+out=$("$qsdr" ber qpsk_awgn --sweep "awgn.ebn0_db=0:2:2 " --max-frames 1 -q 2>&1) || fail "--sweep '0:2:2 ': $out"
+[ "$(echo "$out" | grep -c "^-.*max frames$")" = 2 ] || fail "--sweep '0:2:2 ': two points expected: $out"
 # a BER flowgraph ends with its meter even when a file_sink taps the endless channel stream (it
 # ran, and wrote, until the disk was full); under qsdr ber the tap writes nothing (units run in
 # parallel) and each unit still ends. ulimit and timeout turn the old behaviour into a failure.

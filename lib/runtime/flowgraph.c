@@ -2,6 +2,7 @@
 /* Flowgraph construction, validation (types, connections, rates, cycles), live parameters,
  * counters and configuration echo. The schedulers live in sched.c. */
 #define _GNU_SOURCE
+#include <ctype.h>
 #include <inttypes.h>
 #include <math.h>
 #include <stdio.h>
@@ -168,6 +169,19 @@ int qsdr_fg_add_at(qsdr_flowgraph_t *fg, const char *id, const char *type, const
     return QSDR_OK;
 }
 
+/* A copy of a parameter's value; for every type but a string, without the white space around it
+ * ("--set 'x.n=5 '" is 5, as a leading space always was: strtod skips it). NULL: out of memory. */
+static char *param_value_dup(const qsdr_param_desc *p, const char *value)
+{
+    if (p->type == QSDR_PARAM_STRING || !value) return qsdr_strdup(value ? value : "");
+    while (isspace((unsigned char)*value)) value++;
+    size_t n = strlen(value);
+    while (n && isspace((unsigned char)value[n - 1])) n--;
+    char *v = qsdr_malloc(n + 1);
+    if (v) memcpy(v, value, n), v[n] = 0;
+    return v;
+}
+
 int qsdr_fg_param_at(qsdr_flowgraph_t *fg, const char *id, const char *name, const char *value, const char *where)
 {
     qsdr_block_inst *b = qsdr_fg_find(fg, id);
@@ -184,10 +198,14 @@ int qsdr_fg_param_at(qsdr_flowgraph_t *fg, const char *id, const char *name, con
     }
     if (fg->prepared) return qsdr_error(QSDR_EINVAL, "%s: block '%s': parameters are fixed once the flowgraph is prepared; use qsdr_flowgraph_set for run-time parameters", WHERE(where), id);
     char err[320];
-    int rc = qsdr_param_check(p, value, err, sizeof err);
-    if (rc) return qsdr_error(rc, "%s: block '%s' (%s): parameter '%s': %s", WHERE(where), id, b->d->name, name, err);
+    char *v = param_value_dup(p, value);
+    if (!v) return qsdr_error(QSDR_ENOMEM, "out of memory");
+    int rc = qsdr_param_check(p, v, err, sizeof err);
+    if (rc) {
+        qsdr_free(v);
+        return qsdr_error(rc, "%s: block '%s' (%s): parameter '%s': %s", WHERE(where), id, b->d->name, name, err);
+    }
     size_t i = (size_t)(p - b->d->params);
-    char *v = qsdr_strdup(value);
     char *w = where ? qsdr_strdup(where) : NULL;
     if (!v || (where && !w)) {
         qsdr_free(v);
@@ -866,12 +884,16 @@ int qsdr_flowgraph_set(qsdr_flowgraph_t *fg, const char *path, const char *value
         return qsdr_error(QSDR_EINVAL, "'%s': parameter '%s' of %s cannot be changed while running (only before start)", path, p->name,
                           b->d->name);
     char err[320];
-    rc = qsdr_param_check(p, value, err, sizeof err);
-    if (rc) return qsdr_error(rc, "'%s': %s", path, err);
     qsdr_request *r = qsdr_calloc(1, sizeof *r);
-    if (!r || !(r->value = qsdr_strdup(value))) {
+    if (!r || !(r->value = param_value_dup(p, value))) {
         qsdr_free(r);
         return qsdr_error(QSDR_ENOMEM, "out of memory");
+    }
+    rc = qsdr_param_check(p, r->value, err, sizeof err);
+    if (rc) {
+        qsdr_free(r->value);
+        qsdr_free(r);
+        return qsdr_error(rc, "'%s': %s", path, err);
     }
     r->kind = 0;
     r->param_index = (int)(p - b->d->params);

@@ -635,6 +635,8 @@ QSDR_TEST(fg_live_adc_bits, "unit", "adc.bits changed while running takes effect
     QSDR_CHECK_EQ_INT(qsdr_flowgraph_set(fg, "adc.bits", "1", &at), QSDR_OK);
     /* invalid live changes are refused with an error */
     QSDR_CHECK(qsdr_flowgraph_set(fg, "adc.bits", "9", NULL) == QSDR_ERANGE);
+    QSDR_CHECK(qsdr_flowgraph_set(fg, "adc.bits", "1 1", NULL) == QSDR_EINVAL);
+    QSDR_CHECK_EQ_INT(qsdr_flowgraph_set(fg, "adc.bits", " 1 ", NULL), QSDR_OK); /* white space around it is no part of it */
     QSDR_CHECK(qsdr_flowgraph_set(fg, "adc.agc", "true", NULL) == QSDR_EINVAL);
     QSDR_CHECK(qsdr_flowgraph_set(fg, "nosuch.bits", "1", NULL) == QSDR_EINVAL);
     char buf[16];
