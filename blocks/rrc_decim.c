@@ -1,5 +1,5 @@
 /* SPDX-License-Identifier: MIT */
-/* Block: RRC matched filter and decimator (liquid-dsp firdecim), with delay compensation. */
+/* Block: RRC matched filter and decimator (qsdr_rrc: as liquid-dsp's firdecim), with delay compensation. */
 #include <math.h>
 #include <stdatomic.h>
 

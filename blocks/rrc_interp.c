@@ -1,5 +1,5 @@
 /* SPDX-License-Identifier: MIT */
-/* Block: RRC pulse-shaping interpolator (unit-energy pulse, liquid-dsp firinterp). */
+/* Block: RRC pulse-shaping interpolator (unit-energy pulse; qsdr_rrc: as liquid-dsp's firinterp). */
 #include "block_util.h"
 
 typedef struct {

@@ -48,7 +48,7 @@ unsigned qsdr_modem_bps(const qsdr_modem_t *q);
 qsdr_cf32 qsdr_modem_point(const qsdr_modem_t *q, unsigned s);
 /* bits: n_sym * bps values 0/1 -> n_sym points. Returns QSDR_OK or QSDR_EINVAL (bit not 0/1). */
 int qsdr_modem_map(const qsdr_modem_t *q, const uint8_t *bits, size_t n_sym, qsdr_cf32 *out);
-/* Hard decisions (nearest point, liquid's demodulator): n_sym points -> n_sym*bps bits. */
+/* Hard decisions (the nearest point; an exact tie to the lower level): n_sym points -> n_sym*bps bits. */
 int qsdr_modem_demap_hard(qsdr_modem_t *q, const qsdr_cf32 *x, size_t n_sym, uint8_t *bits);
 /* LLRs (log P(b=0)/P(b=1)) given complex noise variance N0 = E|n|^2 > 0; exact log-sum-exp or
  * max-log. Returns QSDR_ERANGE on a non-finite input sample. */
@@ -111,10 +111,12 @@ int qsdr_cf32_to_iq(qsdr_iq_format f, const qsdr_cf32 *in, size_t n, double scal
  * value only when that is not finite. */
 size_t qsdr_first_nonfinite_f32(const float *x, size_t n);
 
-/* ---- RRC pulse shaping (liquid-dsp firinterp/firdecim) ---------------------------------- */
+/* ---- RRC pulse shaping (liquid-dsp's filter design; polyphase filtering here) ------------ */
 typedef struct qsdr_rrc qsdr_rrc_t;
 /* Unit-energy root-raised-cosine pulse: sps samples/symbol (2..64), span symbols each side
- * (1..40, filter length 2*sps*span+1), roll-off beta in (0, 1). */
+ * (1..40, filter length 2*sps*span+1), roll-off beta in (0, 1). The outputs are liquid-dsp's
+ * firinterp / firdecim outputs (within float rounding; qa_rrc_vs_liquid), the same bits on every
+ * machine and for any split of the stream into calls. */
 qsdr_rrc_t *qsdr_rrc_interp_create(unsigned sps, unsigned span, float beta);
 qsdr_rrc_t *qsdr_rrc_decim_create(unsigned sps, unsigned span, float beta);
 void qsdr_rrc_destroy(qsdr_rrc_t **q);
