@@ -4,6 +4,8 @@
  * variants bit-exact; this table shows whether each is actually faster (a variant the compiler
  * did not vectorise passes QA at generic speed). Rows marked "<- selected" are what the library
  * runs on this CPU (QSDR_SIMD can override). */
+#include <complex.h>
+#include <math.h>
 #include <stdio.h>
 #include <stdlib.h>
 #include <string.h>
@@ -19,6 +21,8 @@
 #include "phy/kernels/qsdr_k_philox_normal_32f.h"
 #include "phy/phy_internal.h"
 #include "qsdr/qsdr.h"
+
+#include <liquid/liquid.h>
 
 static double now(void)
 {
@@ -107,6 +111,51 @@ static void run_nhwc(job *j) { ((qsdr_k_nhwc_fn)j->v->fn)(j->c, j->a, 32, 256, 0
 static void run_lookup(job *j) { ((qsdr_k_onebit_lookup_fn)j->v->fn)(j->a, j->n, 4, j->b, 2, j->c); }
 
 static void run_transpose(job *j) { ((void (*)(qsdr_turbo_fast_t *))j->v->fn)(j->a); }
+
+/* RRC filters: qsdr_rrc (our polyphase loops) against liquid-dsp's firinterp / firdecim, which
+   computed them before, on the same unit-energy taps; j->n symbols per call */
+typedef struct {
+    qsdr_rrc_t *q;
+    firinterp_crcf fi;
+    firdecim_crcf fd;
+    qsdr_cf32 *x, *y;
+} rrc_job;
+static rrc_job g_rrc;
+static void run_rrc_ours(job *j) { qsdr_rrc_execute(g_rrc.q, g_rrc.x, j->n, g_rrc.y); }
+static void run_rrc_liquid(job *j)
+{
+    if (g_rrc.fi) firinterp_crcf_execute_block(g_rrc.fi, (float complex *)g_rrc.x, (unsigned)j->n, (float complex *)g_rrc.y);
+    else firdecim_crcf_execute_block(g_rrc.fd, (float complex *)g_rrc.x, (unsigned)j->n, (float complex *)g_rrc.y);
+}
+
+static void rrc_table(void)
+{
+    const unsigned sps = 2, span = 12, len = 2 * sps * span + 1;
+    const float beta = 0.99f;
+    float h[2 * 2 * 12 + 1];
+    liquid_firdes_prototype(LIQUID_FIRFILT_RRC, sps, span, beta, 0.0f, h);
+    double e = 0;
+    for (unsigned i = 0; i < len; i++) e += (double)h[i] * h[i];
+    for (unsigned i = 0; i < len; i++) h[i] *= (float)(1.0 / sqrt(e));
+    job j = {.n = 65536};
+    g_rrc.x = malloc(j.n * sps * sizeof *g_rrc.x), g_rrc.y = malloc(j.n * sps * sizeof *g_rrc.y);
+    for (size_t i = 0; i < j.n * sps; i++) g_rrc.x[i] = (qsdr_cf32){(float)(i % 7) - 3.0f, (float)(i % 5) - 2.0f};
+    printf("RRC filters, sps 2, span 12, roll-off 0.99 (baseline B3), %zu symbols per call\n", j.n);
+    printf("  %-16s %12s %12s %12s %10s\n", "filter", "liquid", "qsdr_rrc", "Msymbol/s", "vs liquid");
+    for (int interp = 1; interp >= 0; interp--) {
+        g_rrc.fi = interp ? firinterp_crcf_create(sps, h, len) : NULL;
+        g_rrc.fd = interp ? NULL : firdecim_crcf_create(sps, h, len);
+        g_rrc.q = interp ? qsdr_rrc_interp_create(sps, span, beta) : qsdr_rrc_decim_create(sps, span, beta);
+        double tl = time_best(run_rrc_liquid, &j), to = time_best(run_rrc_ours, &j);
+        printf("  %-16s %9.1f us %9.1f us %12.1f %9.2fx\n", interp ? "pulse shaper" : "matched filter", tl * 1e6, to * 1e6,
+               (double)j.n / to / 1e6, tl / to);
+        if (g_rrc.fi) firinterp_crcf_destroy(g_rrc.fi);
+        if (g_rrc.fd) firdecim_crcf_destroy(g_rrc.fd);
+        qsdr_rrc_destroy(&g_rrc.q);
+    }
+    printf("\n");
+    free(g_rrc.x), free(g_rrc.y);
+}
 
 static uint64_t lcg(uint64_t *s)
 {
@@ -224,5 +273,6 @@ int main(void)
                run_transpose, &j);
         qsdr_turbo_fast_destroy(&q);
     }
+    rrc_table();
     return 0;
 }
