@@ -123,7 +123,7 @@ void qsdr_rrc_destroy(qsdr_rrc_t **q);
 /* interp: n symbols -> n*sps samples.  decim: n*sps samples -> n symbols (matched filter).
  * A NaN or infinite input is QSDR_ERANGE (it would spread over a filter's length of outputs),
  * logged with its index among all the samples this filter has taken; nothing written, the filter
- * state unchanged. */
+ * state unchanged. x and y must not overlap. */
 int qsdr_rrc_execute(qsdr_rrc_t *q, const qsdr_cf32 *x, size_t n, qsdr_cf32 *y);
 
 /* ---- BER / FER counting ----------------------------------------------------------------- */

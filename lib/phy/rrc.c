@@ -2,7 +2,7 @@
 /* RRC pulse shaping and matched filtering: the pulse from liquid-dsp's filter design
  * (liquid_firdes_prototype), normalised to unit energy so symbol energy is preserved (Eb/N0
  * accounting stays exact); the filtering here, polyphase, as liquid-dsp's firinterp/firdecim
- * compute it (tests/unit/phy compares the two) but about 4x faster: liquid's portable dot product
+ * compute it (tests/qa/test_rrc.c compares the two) but about 4x faster: liquid's portable dot product
  * took most of baseline B3's time. The sums run in one fixed order, vectorised across outputs, so
  * every machine and instruction set gives the same bits (this file is built with
  * -ffp-contract=off). */
@@ -19,7 +19,7 @@ enum { RRC_BLOCK = 1024 }; /* outputs (interp: input symbols) per pass over the 
 struct qsdr_rrc {
     bool interp;
     unsigned sps, len; /* len = 2 sps span + 1 taps */
-    unsigned P;        /* taps per phase, 2 span + 1 (the last is 0 for all phases but the first) */
+    unsigned P;        /* taps per phase, 2 span + 1 (one of them 0 in every phase but phase 0) */
     float *g;          /* sps phases of P taps, time-reversed: phase p, tap i at g[p P + i] */
     qsdr_cf32 *buf;    /* interp: P - 1 past symbols, then a block; decim: per phase, P - 1 past
                           samples and a block (stride P - 1 + RRC_BLOCK) */
