@@ -72,8 +72,8 @@ QSDR_TEST(qa_rrc_vs_liquid, "qa", "RRC pulse shaper and matched filter equal liq
                 }
                 double worst = 0, peak = 0;
                 for (size_t i = 0; i < nout; i++) {
-                    worst = fmax(worst, fmax(fabs(x[i].re - r[i].re), fabs(x[i].im - r[i].im)));
-                    peak = fmax(peak, fmax(fabs(r[i].re), fabs(r[i].im)));
+                    worst = qsdr_test_max(worst, qsdr_test_max(fabs(x[i].re - r[i].re), fabs(x[i].im - r[i].im)));
+                    peak = qsdr_test_max(peak, qsdr_test_max(fabs(r[i].re), fabs(r[i].im)));
                 }
                 QSDR_CHECK_MSG(worst <= 2e-6 * peak && peak > 0.1, "sps %u span %u %s: max |ours - liquid| %.3g (peak %.3g)", sps, span,
                                interp ? "interp" : "decim", worst, peak);
