@@ -51,7 +51,9 @@ int qsdr_modem_map(const qsdr_modem_t *q, const uint8_t *bits, size_t n_sym, qsd
 /* Hard decisions (the nearest point; an exact tie to the lower level): n_sym points -> n_sym*bps bits. */
 int qsdr_modem_demap_hard(qsdr_modem_t *q, const qsdr_cf32 *x, size_t n_sym, uint8_t *bits);
 /* LLRs (log P(b=0)/P(b=1)) given complex noise variance N0 = E|n|^2 > 0; exact log-sum-exp or
- * max-log. Returns QSDR_ERANGE on a non-finite input sample. */
+ * max-log (BPSK and Gray QPSK: one linear function per bit, exact either way; square QAM: over
+ * the levels of the bit's own axis, exactly as over all points). Returns QSDR_ERANGE on a
+ * non-finite input sample. */
 int qsdr_modem_demap_llr(const qsdr_modem_t *q, const qsdr_cf32 *x, size_t n_sym, float noise_var, bool maxlog, float *llr);
 
 /* ---- AWGN ------------------------------------------------------------------------------- */

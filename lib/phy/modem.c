@@ -24,6 +24,10 @@ struct qsdr_modem {
     /* BPSK, and QPSK whose two bits each move the point by one fixed step, the two steps
        orthogonal (Gray): each bit's LLR is exactly linear in the sample */
     bool linear;
+    /* square QAM: every pair of an I level and a Q level is a point, so a bit on one axis has an
+       LLR of that axis alone (the other axis's sum is a common factor): sqrt(M) terms, not M */
+    bool product;
+    unsigned bit_axis[6];  /* the axis each label bit (MSB first) moves */
 };
 
 /* Levels of one axis and the label bits that choose them; false if the axis depends on bits it
@@ -111,6 +115,11 @@ qsdr_modem_t *qsdr_modem_create(qsdr_modscheme ms)
         q->pts[s].im *= q->scale;
     }
     find_axes(q);
+    q->product = q->separable && q->nlev[0] * q->nlev[1] == q->m;
+    for (unsigned b = 0; q->product && b < q->bps; b++) {
+        unsigned mask = 1u << (q->bps - 1 - b);
+        q->bit_axis[b] = q->pts[0].re != q->pts[mask].re ? 0 : 1;
+    }
     q->linear = q->bps == 1;
     if (q->bps == 2) {
         qsdr_cf32 d[2];
@@ -189,6 +198,47 @@ int qsdr_modem_demap_llr(const qsdr_modem_t *q, const qsdr_cf32 *x, size_t n_sym
         for (size_t i = 0; i < n_sym; i++) {
             bad |= !isfinite(x[i].re) || !isfinite(x[i].im);
             for (unsigned b = 0; b < B; b++) llr[i * B + b] = x[i].re * dr[b] + x[i].im * di[b] + c[b];
+        }
+        if (bad)
+            for (size_t i = 0; i < n_sym; i++)
+                if (!isfinite(x[i].re) || !isfinite(x[i].im))
+                    return qsdr_error(QSDR_ERANGE, "qsdr_modem_demap_llr: sample %zu is not finite (%g, %g)", i, x[i].re, x[i].im);
+        return QSDR_OK;
+    }
+    if (q->product) {
+        /* per axis: metrics of its levels, then per bit the best (and with !maxlog the
+           log-sum-exp) over the levels whose label has the bit 0 or 1 */
+        int bad = 0;
+        for (size_t i = 0; i < n_sym; i++) {
+            bad |= !isfinite(x[i].re) || !isfinite(x[i].im);
+            float met[2][8];
+            for (int ax = 0; ax < 2; ax++) {
+                const float v = ax ? x[i].im : x[i].re;
+                for (unsigned k = 0; k < q->nlev[ax]; k++) {
+                    float d = v - q->lev[ax][k];
+                    met[ax][k] = -(d * d) * inv;
+                }
+            }
+            for (unsigned b = 0; b < q->bps; b++) {
+                const unsigned ax = q->bit_axis[b], mask = 1u << (q->bps - 1 - b), n = q->nlev[ax];
+                const float *mt = met[ax];
+                const unsigned *lab = q->lab[ax];
+                float m0 = -INFINITY, m1 = -INFINITY;
+                for (unsigned k = 0; k < n; k++) {
+                    if (lab[k] & mask) m1 = mt[k] > m1 ? mt[k] : m1;
+                    else m0 = mt[k] > m0 ? mt[k] : m0;
+                }
+                float l = m0 - m1;
+                if (!maxlog) {
+                    float s0 = 0, s1 = 0;
+                    for (unsigned k = 0; k < n; k++) {
+                        if (lab[k] & mask) s1 += expf(mt[k] - m1);
+                        else s0 += expf(mt[k] - m0);
+                    }
+                    l += logf(s0) - logf(s1);
+                }
+                llr[i * q->bps + b] = l;
+            }
         }
         if (bad)
             for (size_t i = 0; i < n_sym; i++)
