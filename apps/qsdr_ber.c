@@ -252,6 +252,7 @@ static int write_json(const ber_cli *c)
     char seed[32];
     snprintf(seed, sizeof seed, "%" PRIu64, c->seed);
     cJSON_AddStringToObject(root, "seed", seed);
+    cJSON_AddNumberToObject(root, "seed_scheme", 2); /* 2: curves share their units' seeds (docs/ber.md) */
     cJSON_AddNumberToObject(root, "threads", c->threads);
     cJSON_AddNumberToObject(root, "mpi_ranks", c->nranks > 1 ? c->nranks : 1);
     cJSON_AddNumberToObject(root, "frames_per_unit", (double)qsdr_ber_sim_frames_per_unit(c->sim));
@@ -329,6 +330,14 @@ static int load_resume(ber_cli *c)
                     fields[i], cJSON_IsString(v) ? v->valuestring : "?", mine[i]);
             rc = -1;
         }
+    }
+    /* before seed scheme 2 (2026-11-25) each curve's units were seeded by the curve value: its
+       counts and this run's would mix */
+    cJSON *scheme = cJSON_GetObjectItemCaseSensitive(root, "seed_scheme");
+    if (!rc && c->have_cv && !(cJSON_IsNumber(scheme) && scheme->valuedouble == 2)) {
+        fprintf(stderr, "qsdr ber: --resume '%s': written by an older qsdr that seeded each curve by its value (seed_scheme 2 "
+                "seeds all curves alike): its counts cannot be continued; run the sweep again\n", c->resume);
+        rc = -1;
     }
     cJSON *fpu = cJSON_GetObjectItemCaseSensitive(root, "frames_per_unit");
     if (!rc && (!cJSON_IsNumber(fpu) || !(fpu->valuedouble >= 0 && fpu->valuedouble < 0x1p64) ||
@@ -721,8 +730,8 @@ static int run_ber(int argc, char **argv, int rank, int nranks)
     else
         printf("# seed: %" PRIu64 "  threads: %u  meter: %s (frame %zu bits)  frames per unit: %" PRIu64 "\n", c.seed, c.threads, meter, fbits,
                qsdr_ber_sim_frames_per_unit(c.sim));
-    printf("# each unit of frames runs the flowgraph with its own seed, derived from (seed, curve value, sweep value,\n"
-           "# unit): the counts are the same for any number of threads or ranks, and for any sweep holding the point\n");
+    printf("# each unit of frames runs the flowgraph with its own seed, derived from (seed, sweep value, unit), the same\n"
+           "# on every curve: the counts are the same for any number of threads or ranks, and for any sweep holding the point\n");
     printf("# stop: min frame errors %" PRIu64 ", max frames %" PRIu64 ", max seconds %g, BER floor %g\n", c.min_fe, c.max_frames,
            c.max_seconds, c.ber_floor);
     qsdr_ber_sim_print_config(c.sim, stdout);

@@ -56,6 +56,19 @@ grep -q '"curves":[[:space:]]*"adc.bits=1,3"' "$tmp/cv.json" && grep -q '"curve"
 [ -s "$tmp/cv.png" ] || fail "curve sweep plot"
 awk -F, 'NR > 1 { e[$1 "," $3] = $8 } END { exit !(e["3,8"] < e["1,8"] && e["3,4"] < e["1,4"]) }' "$tmp/cv1.csv" ||
     fail "3-bit ADC not better than 1-bit: $(cat "$tmp/cv1.csv")"
+# every curve draws the same bits and noise (common random numbers): a curve's points have the
+# counts of the same points run alone with --set (they were seeded by the curve value)
+"$qsdr" ber "$rfg" --sweep awgn.ebn0_db=4,8 --set adc.bits=3 --max-frames 128 --csv "$tmp/cvs.csv" -q >/dev/null 2>&1 ||
+    fail "adc.bits=3 alone"
+[ "$(grep '^3,' "$tmp/cv1.csv" | cut -d, -f3-9)" = "$(tail -n +2 "$tmp/cvs.csv" | cut -d, -f3-9)" ] ||
+    fail "curve adc.bits=3 differs from the same points run with --set: $(cat "$tmp/cv1.csv" "$tmp/cvs.csv")"
+grep -q '"seed_scheme":[[:space:]]*2' "$tmp/cv.json" || fail "JSON lacks seed_scheme 2"
+# a curve sweep's JSON from before that change cannot be resumed (its counts would mix)
+sed 's/"seed_scheme":[[:space:]]*2,*//' "$tmp/cv.json" > "$tmp/cvold.json"
+out=$("$qsdr" ber "$rfg" --sweep awgn.ebn0_db=4,8 --sweep adc.bits=1,3 --max-frames 256 --resume "$tmp/cvold.json" -q 2>&1); rc=$?
+[ $rc -ne 0 ] && echo "$out" | grep -q "older qsdr that seeded each curve by its value" || fail "old curve JSON resumed: exit $rc: $out"
+"$qsdr" ber "$rfg" --sweep awgn.ebn0_db=4,8 --sweep adc.bits=1,3 --max-frames 128 --resume "$tmp/cv.json" -q >/dev/null 2>&1 ||
+    fail "resuming a current curve JSON"
 
 # the flowgraph's own seed (options: seed) is the default, as in qsdr run; --seed overrides it
 sed 's/^variables:/options:\n  seed: 5\nvariables:/' "$fg" > "$tmp/seed5.yml"

@@ -1,8 +1,9 @@
 /* SPDX-License-Identifier: MIT */
 /* BER simulation engine. Reproducibility on any number of workers: the frames of a point are
  * grouped in work units of a fixed number of frames (set by the frame size alone); unit u of
- * the point with sweep value x on the curve with value v runs a fresh flowgraph whose seed is
- * derived from (seed, v, x, u). Units
+ * the point with sweep value x runs a fresh flowgraph whose seed is derived from (seed, x, u),
+ * on every curve alike (common random numbers: the curves of a second sweep see the same bits
+ * and noise, and a point of a curve has the counts of that point run alone). Units
  * are computed in rounds, one per worker, and the stop rules are evaluated on the units in
  * index order: a point ends at the first unit where a rule holds, and units computed beyond it
  * are discarded. The counts therefore never depend on the number of workers. */
@@ -121,13 +122,14 @@ static void *run_unit(void *arg)
         j->rc = QSDR_EINVAL;
         return NULL;
     }
-    /* the seed depends on the values swept, not their positions: any sweep containing this
-       point reproduces its counts */
+    /* the seed depends on the value swept, not its position: any sweep containing this point
+       reproduces its counts. Not on the curve: every curve's unit u at x draws the same bits and
+       noise, so curves differ by their parameter alone and a point of a curve equals that point
+       run with --set (until 2026-11-25 the curve value's text was hashed in; h is the FNV-1a
+       basis that hash started from, kept so that sweeps without curves keep their counts) */
     uint64_t xb, h = 0xcbf29ce484222325ULL;
     double xv = s->cfg.x[j->point];
     memcpy(&xb, &xv, sizeof xb);
-    if (s->cfg.curve_param)
-        for (const char *q = s->cfg.curve_values[j->curve]; *q; q++) h = (h ^ (uint8_t)*q) * 0x100000001b3ULL;
     qsdr_flowgraph_set_seed(fg, mix64(s->cfg.seed ^ mix64(mix64(h) ^ mix64(xb) ^ mix64(j->unit + 0x51ed2701ULL))));
     /* default serial chunk and buffer sizes: the blocks work in cache-sized passes, and a batched
        decoder still gets whole batches through its chunk hint (docs/runtime.md); a unit-sized
