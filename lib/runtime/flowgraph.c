@@ -169,11 +169,12 @@ int qsdr_fg_add_at(qsdr_flowgraph_t *fg, const char *id, const char *type, const
     return QSDR_OK;
 }
 
-/* A copy of a parameter's value; for every type but a string, without the white space around it
- * ("--set 'x.n=5 '" is 5, as a leading space always was: strtod skips it). NULL: out of memory. */
+/* A copy of a parameter's value (not NULL); for every type but a string, without the white space
+ * around it ("--set 'x.n=5 '" is 5, as a leading space always was: strtod skips it). NULL: out of
+ * memory. */
 static char *param_value_dup(const qsdr_param_desc *p, const char *value)
 {
-    if (p->type == QSDR_PARAM_STRING || !value) return qsdr_strdup(value ? value : "");
+    if (p->type == QSDR_PARAM_STRING) return qsdr_strdup(value);
     while (isspace((unsigned char)*value)) value++;
     size_t n = strlen(value);
     while (n && isspace((unsigned char)value[n - 1])) n--;
@@ -198,16 +199,16 @@ int qsdr_fg_param_at(qsdr_flowgraph_t *fg, const char *id, const char *name, con
     }
     if (fg->prepared) return qsdr_error(QSDR_EINVAL, "%s: block '%s': parameters are fixed once the flowgraph is prepared; use qsdr_flowgraph_set for run-time parameters", WHERE(where), id);
     char err[320];
-    char *v = param_value_dup(p, value);
-    if (!v) return qsdr_error(QSDR_ENOMEM, "out of memory");
-    int rc = qsdr_param_check(p, v, err, sizeof err);
+    char *v = value ? param_value_dup(p, value) : NULL;
+    if (value && !v) return qsdr_error(QSDR_ENOMEM, "out of memory");
+    int rc = qsdr_param_check(p, v, err, sizeof err); /* NULL: "no value given" */
     if (rc) {
         qsdr_free(v);
         return qsdr_error(rc, "%s: block '%s' (%s): parameter '%s': %s", WHERE(where), id, b->d->name, name, err);
     }
     size_t i = (size_t)(p - b->d->params);
     char *w = where ? qsdr_strdup(where) : NULL;
-    if (!v || (where && !w)) {
+    if (where && !w) {
         qsdr_free(v);
         qsdr_free(w);
         return qsdr_error(QSDR_ENOMEM, "out of memory");
@@ -885,11 +886,11 @@ int qsdr_flowgraph_set(qsdr_flowgraph_t *fg, const char *path, const char *value
                           b->d->name);
     char err[320];
     qsdr_request *r = qsdr_calloc(1, sizeof *r);
-    if (!r || !(r->value = param_value_dup(p, value))) {
+    if (!r || (value && !(r->value = param_value_dup(p, value)))) {
         qsdr_free(r);
         return qsdr_error(QSDR_ENOMEM, "out of memory");
     }
-    rc = qsdr_param_check(p, r->value, err, sizeof err);
+    rc = qsdr_param_check(p, r->value, err, sizeof err); /* NULL: "no value given" */
     if (rc) {
         qsdr_free(r->value);
         qsdr_free(r);

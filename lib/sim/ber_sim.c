@@ -127,7 +127,8 @@ static void *run_unit(void *arg)
        noise, so curves differ by their parameter alone and a point of a curve equals that point
        run with --set (until 2026-11-25 the curve value's text was hashed in; h is the FNV-1a
        basis that hash started from, kept so that sweeps without curves keep their counts) */
-    uint64_t xb, h = 0xcbf29ce484222325ULL;
+    const uint64_t h = 0xcbf29ce484222325ULL;
+    uint64_t xb;
     double xv = s->cfg.x[j->point];
     memcpy(&xb, &xv, sizeof xb);
     qsdr_flowgraph_set_seed(fg, mix64(s->cfg.seed ^ mix64(mix64(h) ^ mix64(xb) ^ mix64(j->unit + 0x51ed2701ULL))));
