@@ -33,7 +33,7 @@ static const qsdr_port_desc sl_out[] = {{"out", QSDR_ITEM_BIT}};
 const qsdr_block_desc qsdr_block_slicer = {
     .abi = QSDR_BLOCK_ABI,
     .name = "slicer",
-    .summary = "Hard-decision demapper: nearest constellation point -> bits_per_symbol bits (liquid-dsp)",
+    .summary = "Hard-decision demapper: nearest constellation point -> bits_per_symbol bits (liquid-dsp constellations; an exact tie to the lower level)",
     .inputs = sl_in, .n_inputs = 1, .outputs = sl_out, .n_outputs = 1,
     .params = sl_params, .n_params = QSDR_N(sl_params),
     .rate_kind = QSDR_RATE_INTERP, .rate_in = 1, .rate_out = 2,
