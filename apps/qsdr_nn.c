@@ -376,8 +376,8 @@ int qsdr_cmd_model(int argc, char **argv)
     qsdr_nn_model_free(qsdr_nn_model_load_meta(file, "qsdr.ae", &aem));
     if (aem && strcmp(sub, "info")) {
         fprintf(stderr, "%s: %s is an autoencoder network (qsdr train ae): it has no data set to evaluate on. Its BER per "
-                        "bit-width: qsdr ber flowgraphs/ae_onebit.yml --sweep ae_rx.bits=0,8,4,2,1 --set rx=rx_multibit "
-                        "--set ebn0=2.4 --max-frames 640 (docs/flagship.md)\n", name, file);
+                        "bit-width, on the same noise: qsdr ber flowgraphs/ae_onebit.yml --sweep awgn.ebn0_db=2.4 --sweep "
+                        "ae_rx.bits=0,8,4,2,1 --set rx=rx_multibit --max-frames 640 (docs/flagship.md)\n", name, file);
         qsdr_free(aem);
         qsdr_nn_model_free(m);
         qsdr_free(cmd);

@@ -106,7 +106,7 @@ expect_bad "qsdr train ae: --out: cannot write $T/plainfile/loss.csv: Not a dire
 [ "$(wc -l < "$T/e")" -eq 1 ] || fail "the error is printed more than once: $(cat "$T/e")"
 expect_bad "^qsdr model info: $T/nope.safetensors: cannot open" model info "$T/nope.safetensors"
 [ "$(wc -l < "$T/e")" -eq 1 ] || fail "the error is printed more than once: $(cat "$T/e")"
-expect_bad "is an autoencoder network (qsdr train ae): it has no data set to evaluate on. Its BER per bit-width: qsdr ber" \
+expect_bad "is an autoencoder network (qsdr train ae): it has no data set to evaluate on. Its BER per bit-width, on the same noise: qsdr ber" \
     model eval "$SRC/models/ae_qpsk_L2/rx_multibit.safetensors"
 expect_bad "bits must be 1..8" train "$SRC/examples/spirals.yml" --bits 9 --out "$T/x"
 expect_bad "header length" model info "$SRC/tests/models/bad/header_len_huge.safetensors"
