@@ -95,7 +95,7 @@ static int ob_span(void *st, const qsdr_work_io *io, size_t from, size_t to)
         mag[b] = d < 0 ? 0.0f : s->pol[b] * s->lc[d];
     }
     const float *v = (const float *)x;
-    if (B == 2) /* QPSK: I and Q */
+    if (B == 2) /* QPSK, unrolled: the loop below takes 3x longer here (9 % of B1 against 2.5 %) */
         for (size_t i = from; i < to; i++) {
             float a = v[2 * i + c[0]], q = v[2 * i + c[1]];
             llr[2 * i] = (a >= 0 ? mag[0] : -mag[0]) + 0.0f;

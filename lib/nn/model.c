@@ -10,7 +10,6 @@
 #include <volk/volk.h>
 
 #include "nn/nn_internal.h"
-#include "phy/phy_internal.h"
 #include "nn/spec.h"
 #include "qsdr/phy.h"
 #include "qsdr/rng.h"

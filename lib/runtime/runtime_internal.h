@@ -184,7 +184,6 @@ void qsdr_block_process_requests(qsdr_block_inst *b);
    it does not run */
 void qsdr_block_fill_stats(qsdr_block_inst *b, qsdr_stats *out);
 
-/* a counter with one writer (the block's thread) and readers anywhere */
 /* The base of an integer in a flowgraph (a parameter, an option): decimal, or hexadecimal after
  * "0x" (seeds). Never octal: "010" is ten, as the user reads it (strtoull's base 0 made it 8). */
 static inline int qsdr_int_base(const char *s)
@@ -194,6 +193,7 @@ static inline int qsdr_int_base(const char *s)
     return s[0] == '0' && (s[1] == 'x' || s[1] == 'X') ? 16 : 10;
 }
 
+/* a counter with one writer (the block's thread) and readers anywhere */
 static inline void qsdr_ctr_add(_Atomic uint64_t *c, uint64_t v)
 {
     atomic_store_explicit(c, atomic_load_explicit(c, memory_order_relaxed) + v, memory_order_relaxed);
