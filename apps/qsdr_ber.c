@@ -217,7 +217,7 @@ static int write_csv(const ber_cli *c)
 {
     FILE *f = fopen(c->csv, "w");
     if (!f) return fprintf(stderr, "qsdr ber: cannot write '%s': %s\n", c->csv, strerror(errno)), -1;
-    fprintf(f, "curve,param,x,ebn0_db,esn0_db,frames,bits,bit_errors,frame_errors,ber,fer,ber_lo95,ber_hi95,fer_lo95,fer_hi95,mbps,seconds,stop\n");
+    fprintf(f, "curve,param,x,ebn0_db,esn0_db,frames,bits,bit_errors,frame_errors,ber,fer,ber_lo95,ber_hi95,fer_lo95,fer_hi95,mbps,seconds,stop,curve_param\n");
     const qsdr_ber_point *res = qsdr_ber_sim_results(c->sim);
     size_t ncur = c->have_cv ? c->cv.nx : 1;
     for (size_t cu = 0; cu < ncur; cu++)
@@ -231,10 +231,10 @@ static int write_csv(const ber_cli *c)
             double ebv = ebn0_of(c, c->sw.x[p], r), esv = esn0_of(c, c->sw.x[p], r);
             if (isfinite(ebv)) snprintf(eb, sizeof eb, "%.10g", ebv);
             if (isfinite(esv)) snprintf(es, sizeof es, "%.10g", esv);
-            fprintf(f, "%s,%s,%.10g,%s,%s,%" PRIu64 ",%" PRIu64 ",%" PRIu64 ",%" PRIu64 ",%.6e,%.6e,%.6e,%.6e,%.6e,%.6e,%.4f,%.3f,%s\n",
+            fprintf(f, "%s,%s,%.10g,%s,%s,%" PRIu64 ",%" PRIu64 ",%" PRIu64 ",%" PRIu64 ",%.6e,%.6e,%.6e,%.6e,%.6e,%.6e,%.4f,%.3f,%s,%s\n",
                     c->have_cv ? c->cv.words[cu] : "", c->sw.param, c->sw.x[p], eb, es, r->frames, r->bits,
                     r->bit_errors, r->frame_errors, (double)r->bit_errors / (double)r->bits, (double)r->frame_errors / (double)r->frames, bl,
-                    bh, fl, fh, r->seconds > 0 ? (double)r->bits / r->seconds / 1e6 : 0, r->seconds, r->done ? r->stop : "interrupted");
+                    bh, fl, fh, r->seconds > 0 ? (double)r->bits / r->seconds / 1e6 : 0, r->seconds, r->done ? r->stop : "interrupted", c->have_cv ? c->cv.param : "");
         }
     fclose(f);
     return 0;

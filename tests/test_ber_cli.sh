@@ -62,6 +62,8 @@ awk -F, 'NR > 1 { e[$1 "," $3] = $8 } END { exit !(e["3,8"] < e["1,8"] && e["3,4
     fail "adc.bits=3 alone"
 [ "$(grep '^3,' "$tmp/cv1.csv" | cut -d, -f3-9)" = "$(tail -n +2 "$tmp/cvs.csv" | cut -d, -f3-9)" ] ||
     fail "curve adc.bits=3 differs from the same points run with --set: $(cat "$tmp/cv1.csv" "$tmp/cvs.csv")"
+head -1 "$tmp/cv1.csv" | grep -q ',stop,curve_param$' && grep -q '^3,awgn.ebn0_db,8,.*,adc.bits$' "$tmp/cv1.csv" &&
+    tail -n +2 "$tmp/cvs.csv" | grep -q ',$' || fail "curve_param column: $(cat "$tmp/cv1.csv" "$tmp/cvs.csv")"
 grep -q '"seed_scheme":[[:space:]]*2' "$tmp/cv.json" || fail "JSON lacks seed_scheme 2"
 # a curve sweep's JSON from before that change cannot be resumed (its counts would mix)
 sed 's/"seed_scheme":[[:space:]]*2,*//' "$tmp/cv.json" > "$tmp/cvold.json"
