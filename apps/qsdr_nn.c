@@ -308,13 +308,41 @@ static bool is_safetensors(const char *path)
 }
 
 static const char usage_model[] =
-    "usage: qsdr model info FILE                 layers, shapes, parameters, bit-widths, FLOPs\n"
+    "usage: qsdr model info FILE...              layers, shapes, parameters, bit-widths, FLOPs\n"
     "       qsdr model eval FILE [--bits LIST] [--calibrate N]   accuracy per bit-width\n"
     "                        (e.g. float,8,4/8,2,1), fake-quant and integer engines; with\n"
     "                        --calibrate, ranges are set on N training examples first (PTQ)\n"
     "       qsdr model quantize IN OUT.safetensors --bits W[/A] [--calibrate N (default 1024)]   post-training\n"
     "                        quantization\n"
     "FILE is a spec (.yml/.json) or a .safetensors model; eval and quantize need the spec's data section\n";
+
+/* qsdr model info for one file: 0, or EXIT_BAD_INPUT (reported) */
+static int model_info(const char *file)
+{
+    char *cmd = NULL, *aem = NULL;
+    qsdr_nn_model *m = qsdr_nn_model_load_meta(file, "qsdr.command", &cmd);
+    if (!m) {
+        cli_report();
+        return EXIT_BAD_INPUT;
+    }
+    qsdr_nn_model_free(qsdr_nn_model_load_meta(file, "qsdr.ae", &aem));
+    qsdr_nn_model_print(m, stdout);
+    qsdr_ae *ae = aem ? qsdr_ae_load_any(file) : NULL;
+    if (ae) {
+        char line[256];
+        qsdr_ae_describe(ae, line, sizeof line);
+        printf("%s\n", line);
+        qsdr_ae_free(ae);
+    }
+    if (cmd) printf("trained by: %s\n", cmd);
+    char *qby = is_safetensors(file) ? qsdr_nn_file_metadata(file, "qsdr.quantized_by") : NULL;
+    if (qby) printf("quantized by: %s\n", qby);
+    qsdr_free(qby);
+    qsdr_nn_model_free(m);
+    qsdr_free(cmd);
+    qsdr_free(aem);
+    return 0;
+}
 
 int qsdr_cmd_model(int argc, char **argv)
 {
@@ -346,12 +374,26 @@ int qsdr_cmd_model(int argc, char **argv)
     static char name[32];
     snprintf(name, sizeof name, "qsdr model %s", sub);
     cli_log_as(name);
+    if (!strcmp(sub, "info")) { /* several files, each under a header as head(1) writes them; a bad one does not stop the rest */
+        for (int i = 1; i < argc; i++)
+            if (argv[i][0] == '-') {
+                fprintf(stderr, "%s: unknown option '%s'\n%s", name, argv[i], usage_model);
+                return EXIT_BAD_INPUT;
+            }
+        int rc = 0;
+        for (int i = 1; i < argc; i++) {
+            if (argc > 2) printf("%s==> %s <==\n", i > 1 ? "\n" : "", argv[i]);
+            fflush(stdout);
+            if (model_info(argv[i])) rc = EXIT_BAD_INPUT;
+        }
+        return rc;
+    }
     for (int i = first; i < argc; i++) {
         const char *a = argv[i], *v = i + 1 < argc ? argv[i + 1] : NULL;
-        if (strcmp(sub, "info") && !strcmp(a, "--bits")) {
+        if (!strcmp(a, "--bits")) {
             if (cli_opt_missing(name, a, v)) return EXIT_BAD_INPUT;
             bits = v, i++;
-        } else if (strcmp(sub, "info") && !strcmp(a, "--calibrate")) {
+        } else if (!strcmp(a, "--calibrate")) {
             if (cli_opt_int(name, a, v, !strcmp(sub, "quantize") ? 1 : 0, 100000000, &ncal)) return EXIT_BAD_INPUT;
             i++;
         } else {
@@ -374,7 +416,7 @@ int qsdr_cmd_model(int argc, char **argv)
     int rc = 0;
     char *aem = NULL; /* an autoencoder model (qsdr.ae metadata): its role and bit-widths; it has no data set */
     qsdr_nn_model_free(qsdr_nn_model_load_meta(file, "qsdr.ae", &aem));
-    if (aem && strcmp(sub, "info")) {
+    if (aem) {
         fprintf(stderr, "%s: %s is an autoencoder network (qsdr train ae): it has no data set to evaluate on. Its BER per "
                         "bit-width, on the same noise: qsdr ber flowgraphs/ae_onebit.yml --sweep awgn.ebn0_db=2.4 --sweep "
                         "ae_rx.bits=0,8,4,2,1 --set rx=rx_multibit --max-frames 640 (docs/flagship.md)\n", name, file);
@@ -383,20 +425,7 @@ int qsdr_cmd_model(int argc, char **argv)
         qsdr_free(cmd);
         return EXIT_BAD_INPUT;
     }
-    if (!strcmp(sub, "info")) {
-        qsdr_nn_model_print(m, stdout);
-        qsdr_ae *ae = aem ? qsdr_ae_load_any(file) : NULL;
-        if (ae) {
-            char line[256];
-            qsdr_ae_describe(ae, line, sizeof line);
-            printf("%s\n", line);
-            qsdr_ae_free(ae);
-        }
-        if (cmd) printf("trained by: %s\n", cmd);
-        char *qby = is_safetensors(file) ? qsdr_nn_file_metadata(file, "qsdr.quantized_by") : NULL;
-        if (qby) printf("quantized by: %s\n", qby);
-        qsdr_free(qby);
-    } else if (!strcmp(sub, "eval")) {
+    if (!strcmp(sub, "eval")) {
         rc = model_eval(m, file, bits, (long)ncal);
     } else {
         qsdr_nn_dataset tr, te;

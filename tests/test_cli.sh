@@ -233,6 +233,11 @@ r1=$("$qsdr" model info "$src/models/ae_qpsk_L2/tx.safetensors" | sed -n 's/.*tr
 r2=$("$qsdr" model info "$src/models/ae_qpsk_L2/rx_multibit_w4.safetensors" | sed -n 's/.*training run \([0-9a-f]*\).*/\1/p')
 r3=$("$qsdr" model info "$tmp/aeB/rx.safetensors" | sed -n 's/.*training run \([0-9a-f]*\).*/\1/p')
 [ -n "$r1" ] && [ "$r1" = "$r2" ] && [ "$r1" != "$r3" ] || fail "training run ids: '$r1' '$r2' '$r3'"
+# several files: each under a header, in order; a missing one is reported, the rest still shown, exit 2
+out=$("$qsdr" model info "$src/models/ae_qpsk_L2/tx.safetensors" "$tmp/none.safetensors" "$tmp/aeB/rx.safetensors" 2>"$tmp/mi.err"); rc=$?
+[ $rc -eq 2 ] && [ "$(echo "$out" | grep -c '^==> ')" = 3 ] && echo "$out" | grep -q "^==> $tmp/aeB/rx.safetensors <==" &&
+    [ "$(echo "$out" | sed -n 's/.*training run \([0-9a-f]*\).*/\1/p' | tr '\n' ' ')" = "$r1 $r3 " ] &&
+    grep -q "none.safetensors: cannot open" "$tmp/mi.err" || fail "model info, three files: rc $rc: $out $(cat "$tmp/mi.err")"
 # a BER of 1/2 says what it usually means (misaligned streams, a receiver that does not match)
 out=$("$qsdr" run "$src/flowgraphs/qpsk_rrc_onebit.yml" --set rx.delay=3 --set ber.max_bits=100000 2>&1) || fail "delay 3: $out"
 echo "$out" | grep -q "qsdr warning: .*qpsk_rrc_onebit.yml:[0-9]*: block 'ber' (ber): BER 0.50[0-9]*: as for unrelated streams: the compared bits are probably misaligned" || fail "BER 1/2 hint: $out"
