@@ -5,6 +5,7 @@
 
 #include <cjson/cJSON.h>
 #include <ctype.h>
+#include <dirent.h>
 #include <errno.h>
 #include <math.h>
 #include <signal.h>
@@ -72,6 +73,24 @@ static inline int cli_opt_double(const char *cmd, const char *opt, const char *v
 }
 
 /* "-h" or "--help" anywhere among the arguments */
+/* " (did you mean '--x'?)" when an unknown option is near one of the --options its command's usage
+ * text names (the usage is the list, so the two cannot drift apart); "" otherwise */
+static inline const char *cli_option_hint(const char *opt, const char *usage)
+{
+    static char buf[260];
+    qsdr_suggest sg;
+    qsdr_suggest_init(&sg, opt);
+    for (const char *p = usage; p && (p = strstr(p, "--"));) {
+        size_t n = 2;
+        while (isalnum((unsigned char)p[n]) || (p[n] == '-' && isalnum((unsigned char)p[n + 1]))) n++;
+        if (n > 2) qsdr_suggest_add(&sg, p, n);
+        p += n;
+    }
+    const char *h = qsdr_suggest_hint(&sg);
+    snprintf(buf, sizeof buf, "%s%s%s", *h ? " (" : "", h, *h ? ")" : "");
+    return buf;
+}
+
 static inline int cli_wants_help(int argc, char **argv)
 {
     for (int i = 0; i < argc; i++)
@@ -275,8 +294,20 @@ static inline const char *cli_flowgraph_path(const char *cmd, const char *arg, c
                 return buf;
             }
         }
-    fprintf(stderr, "%s: %s: no such file, nor a shipped flowgraph of that name%s%s%s ('qsdr flowgraphs' lists them)\n", cmd, arg,
-            nd ? " in " : "", nd ? dirs[0] : "", nd > 1 ? " or the source tree" : "");
+    qsdr_suggest sg; /* the shipped names near it */
+    qsdr_suggest_init(&sg, has_ext ? "" : arg);
+    if (has_ext) snprintf(sg.word, sizeof sg.word, "%.*s", (int)(len - 4), arg);
+    for (int d = 0; d < nd; d++) {
+        DIR *dir = opendir(dirs[d]);
+        for (struct dirent *e; dir && (e = readdir(dir));) {
+            size_t l = strlen(e->d_name);
+            if (l > 4 && !strcmp(e->d_name + l - 4, ".yml")) qsdr_suggest_add(&sg, e->d_name, l - 4);
+        }
+        if (dir) closedir(dir);
+    }
+    const char *h = qsdr_suggest_hint(&sg);
+    fprintf(stderr, "%s: %s: no such file, nor a shipped flowgraph of that name%s%s%s (%s%s'qsdr flowgraphs' lists them)\n", cmd, arg,
+            nd ? " in " : "", nd ? dirs[0] : "", nd > 1 ? " or the source tree" : "", h, *h ? " " : "");
     return NULL;
 }
 

@@ -172,6 +172,18 @@ static void describe(const qsdr_block_desc *d, FILE *f, bool md)
     }
 }
 
+/* "did you mean 'x'? " naming the registered block type nearest to name, or "" */
+static const char *block_type_hint(const char *name)
+{
+    static char buf[260];
+    qsdr_suggest sg;
+    qsdr_suggest_init(&sg, name);
+    for (size_t i = 0; i < qsdr_registry_count(); i++) qsdr_suggest_add(&sg, qsdr_registry_get(i)->name, SIZE_MAX);
+    const char *h = qsdr_suggest_hint(&sg);
+    snprintf(buf, sizeof buf, "%s%s", h, *h ? " " : "");
+    return buf;
+}
+
 static int cmd_blocks(int argc, char **argv)
 {
     if (cli_wants_help(argc, argv)) return fputs(usage_blocks, stdout), 0;
@@ -180,7 +192,7 @@ static int cmd_blocks(int argc, char **argv)
     for (int i = 0; i < argc; i++) {
         if (!strcmp(argv[i], "--markdown")) md = true;
         else if (argv[i][0] == '-') {
-            fprintf(stderr, "qsdr blocks: unknown option '%s'\n%s", argv[i], usage_blocks);
+            fprintf(stderr, "qsdr blocks: unknown option '%s'%s\n%s", argv[i], cli_option_hint(argv[i], usage_blocks), usage_blocks);
             return EXIT_BAD_INPUT;
         } else if (name) {
             fprintf(stderr, "qsdr blocks: one block name at a time, got '%s' and '%s'\n", name, argv[i]);
@@ -191,7 +203,7 @@ static int cmd_blocks(int argc, char **argv)
     if (name) {
         const qsdr_block_desc *d = qsdr_registry_find(name);
         if (!d) {
-            fprintf(stderr, "qsdr blocks: unknown block type '%s' (run `qsdr blocks` for the list)\n", name);
+            fprintf(stderr, "qsdr blocks: unknown block type '%s' (%srun `qsdr blocks` for the list)\n", name, block_type_hint(name));
             return EXIT_BAD_INPUT;
         }
         describe(d, stdout, md);
@@ -357,7 +369,7 @@ static int cmd_run(int argc, char **argv)
         } else if (!strcmp(a, "--control-allow-remote")) {
             co.allow_remote = true;
         } else if (a[0] == '-' && a[1]) {
-            fprintf(stderr, "qsdr run: unknown option '%s'\n%s", a, usage_run);
+            fprintf(stderr, "qsdr run: unknown option '%s'%s\n%s", a, cli_option_hint(a, usage_run), usage_run);
             goto out;
         } else if (!file) {
             file = a;
@@ -450,7 +462,7 @@ static int cmd_block(int argc, char **argv)
     qsdr_registry_load_plugins();
     const qsdr_block_desc *d = qsdr_registry_find(argv[0]);
     if (!d) {
-        fprintf(stderr, "qsdr block: unknown block type '%s'\n", argv[0]);
+        fprintf(stderr, "qsdr block: unknown block type '%s' (%srun `qsdr blocks` for the list)\n", argv[0], block_type_hint(argv[0]));
         return EXIT_BAD_INPUT;
     }
     if (d->n_inputs != 1 || d->n_outputs != 1) {
@@ -521,6 +533,9 @@ static int cmd_ctl(int argc, char **argv)
             }
             server_key = v;
             i++;
+        } else if (argv[i][0] == '-' && argv[i][1] == '-' && isalpha((unsigned char)argv[i][2])) {
+            fprintf(stderr, "qsdr ctl: unknown option '%s'%s\n%s", argv[i], cli_option_hint(argv[i], usage_ctl), usage_ctl);
+            return EXIT_BAD_INPUT;
         } else if (!addr) addr = argv[i];
         else if (nw < 4) words[nw++] = argv[i];
         else {
@@ -545,7 +560,12 @@ static int cmd_ctl(int argc, char **argv)
     else if (!strcmp(words[0], "json") && nw == 2) req = strdup(words[1]);
     else {
         cJSON_Delete(j);
-        fprintf(stderr, "qsdr ctl: expected get ID.PARAM, set ID.PARAM VALUE, list, stats or json TEXT\n%s", usage_ctl);
+        qsdr_suggest sg;
+        qsdr_suggest_init(&sg, words[0]);
+        qsdr_suggest_add_list(&sg, "get,set,list,stats,json");
+        const char *h = qsdr_suggest_hint(&sg);
+        fprintf(stderr, "qsdr ctl: expected get ID.PARAM, set ID.PARAM VALUE, list, stats or json TEXT, got '%s'%s%s%s\n%s", words[0],
+                *h ? " (" : "", h, *h ? ")" : "", usage_ctl);
         return EXIT_BAD_INPUT;
     }
     if (!req) req = cJSON_PrintUnformatted(j);
@@ -635,7 +655,11 @@ int main(int argc, char **argv)
         printf("qsdr %s (gaussian kernel: %s, MPI: %s)\n", QSDR_VERSION_STRING, qsdr_randn_impl(), mpi);
         return 0;
     }
-    fprintf(stderr, "qsdr: unknown command '%s'\n", cmd);
+    qsdr_suggest sg;
+    qsdr_suggest_init(&sg, cmd);
+    qsdr_suggest_add_list(&sg, "run,flowgraphs,blocks,block,ber,ctl,train,model,version");
+    const char *h = qsdr_suggest_hint(&sg);
+    fprintf(stderr, "qsdr: unknown command '%s'%s%s%s\n", cmd, *h ? " (" : "", h, *h ? ")" : "");
     usage(stderr);
     return EXIT_BAD_INPUT;
 }

@@ -35,9 +35,8 @@ static void progress(void *user, const char *phase, size_t step, size_t total, f
     }
 }
 
-static void usage(FILE *f)
-{
-    fprintf(f, "usage: qsdr train ae --bits-per-symbol M --oversampling L --ebn0 DB [options]\n"
+static const char usage_text[] =
+    "usage: qsdr train ae --bits-per-symbol M --oversampling L --ebn0 DB [options]\n"
                "  --bits-per-symbol M coded bits per group, 1..8 (2: QPSK rate, 4: 16-QAM rate with --symbols 1)\n"
                "  --oversampling L    samples per symbol period, 1..16\n"
                "  --ebn0 DB           training Eb/N0 in dB, -10..30 (every sample's energy counted)\n"
@@ -57,8 +56,9 @@ static void usage(FILE *f)
                "  --quiet, -q         no progress bars\n"
                "Ctrl-C stops the running phase and skips the later ones; the networks trained so far are saved\n"
                "(marked interrupted when their own training was cut; report.txt lists what was not written), exit 1.\n"
-               "A second Ctrl-C quits at once.\n");
-}
+               "A second Ctrl-C quits at once.\n";
+
+static void usage(FILE *f) { fputs(usage_text, f); }
 
 static int parse_rate(const char *s, double *r)
 {
@@ -141,7 +141,7 @@ int qsdr_cmd_train_ae(int argc, char **argv)
             bad = cli_opt_missing(name, a, v);
             out = v;
         } else {
-            fprintf(stderr, "%s: unknown option '%s'\n", name, a);
+            fprintf(stderr, "%s: unknown option '%s'%s\n", name, a, cli_option_hint(a, usage_text));
             bad = -1;
         }
         if (bad) {

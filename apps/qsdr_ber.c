@@ -544,9 +544,7 @@ static int write_plot(const ber_cli *c)
     return 0;
 }
 
-static void usage_ber(FILE *f)
-{
-    fprintf(f,
+static const char usage_ber_text[] =
             "usage: qsdr ber FLOWGRAPH.yml --sweep ID.PARAM=START:STEP:STOP|V1,V2,... [options]   BER/FER curves (docs/ber.md)\n"
             "  FLOWGRAPH.yml           a path, or the name of a shipped flowgraph (qsdr flowgraphs lists them)\n"
             "  --sweep ID.PARAM=...    the x axis: a block parameter (awgn.ebn0_db; awgn.esn0_db for Es/N0) or a flowgraph\n"
@@ -566,8 +564,9 @@ static void usage_ber(FILE *f)
             "  --ref theory:bpsk|qpsk|qam16|qam64|FILE.csv   a reference curve on the plot (repeatable)\n"
             "  --resume F.json         continue from the JSON of an earlier (interrupted) run\n"
             "  --quiet, -q             no progress line, notes or info lines on stderr (results and their header: stdout)\n"
-            "A point needs a stop rule: --min-frame-errors, --max-frames or --max-seconds.\n");
-}
+            "A point needs a stop rule: --min-frame-errors, --max-frames or --max-seconds.\n";
+
+static void usage_ber(FILE *f) { fputs(usage_ber_text, f); }
 
 static int run_ber(int argc, char **argv, int rank, int nranks)
 {
@@ -647,7 +646,7 @@ static int run_ber(int argc, char **argv, int rank, int nranks)
             usage_ber(stdout);
             return 0;
         } else if (a[0] == '-') {
-            fprintf(stderr, "qsdr ber: unknown option '%s'\n", a);
+            fprintf(stderr, "qsdr ber: unknown option '%s'%s\n", a, cli_option_hint(a, usage_ber_text));
             usage_ber(stderr);
             return EXIT_BAD;
         } else if (!c.flowgraph) {

@@ -114,7 +114,8 @@ static int cmd_train_spec(int argc, char **argv)
         else if (!strcmp(a, "--quiet") || !strcmp(a, "-q")) quiet = true;
         else if (a[0] != '-' && !spec) spec = a;
         else {
-            fprintf(stderr, "qsdr train: %s '%s'\n%s", a[0] == '-' ? "unknown option" : "one spec only, got another:", a, usage_train);
+            fprintf(stderr, "qsdr train: %s '%s'%s\n%s", a[0] == '-' ? "unknown option" : "one spec only, got another:", a,
+                    a[0] == '-' ? cli_option_hint(a, usage_train) : "", usage_train);
             return EXIT_BAD_INPUT;
         }
         if (bad) return EXIT_BAD_INPUT;
@@ -377,7 +378,7 @@ int qsdr_cmd_model(int argc, char **argv)
     if (!strcmp(sub, "info")) { /* several files, each under a header as head(1) writes them; a bad one does not stop the rest */
         for (int i = 1; i < argc; i++)
             if (argv[i][0] == '-') {
-                fprintf(stderr, "%s: unknown option '%s'\n%s", name, argv[i], usage_model);
+                fprintf(stderr, "%s: unknown option '%s'\n%s", name, argv[i], usage_model); /* info has none */
                 return EXIT_BAD_INPUT;
             }
         int rc = 0;
@@ -397,7 +398,7 @@ int qsdr_cmd_model(int argc, char **argv)
             if (cli_opt_int(name, a, v, !strcmp(sub, "quantize") ? 1 : 0, 100000000, &ncal)) return EXIT_BAD_INPUT;
             i++;
         } else {
-            fprintf(stderr, "%s: unknown option or extra argument '%s'\n%s", name, a, usage_model);
+            fprintf(stderr, "%s: unknown option or extra argument '%s'%s\n%s", name, a, a[0] == '-' ? cli_option_hint(a, usage_model) : "", usage_model);
             return EXIT_BAD_INPUT;
         }
     }

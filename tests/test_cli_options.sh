@@ -68,6 +68,25 @@ expect_bad "--calibrate expects an integer in [1, 100000000], got '0'" model qua
 expect_bad "--bits expects W or W/A with W, A in 1..8, or float; got '9'" model quantize "$spec" "$tmp/q.safetensors" --bits 9
 expect_bad "--bits W[/A] is required" model quantize "$spec" "$tmp/q.safetensors"
 expect_bad "unknown option '--bits'" model info "$spec" --bits 2
+# a mistyped name gets the near one ("did you mean"), from the same list the command accepts
+expect_bad "qsdr: unknown command 'rn' (did you mean 'run'?)" rn
+expect_bad "qsdr run: unknown option '--itmes' (did you mean '--items'?)" run "$fg" --itmes 3
+expect_bad "qsdr ber: unknown option '--max-frame' (did you mean '--max-frames'?)" ber "$fg" --sweep awgn.ebn0_db=1 --max-frame 64
+expect_bad "qsdr train ae: unknown option '--bits-per-symbl' (did you mean '--bits-per-symbol'?)" train ae --bits-per-symbl 2
+expect_bad "qsdr train: unknown option '--epoch' (did you mean '--epochs'?)" train "$spec" --epoch 3
+expect_bad "qsdr model eval: unknown option or extra argument '--bit' (did you mean '--bits'?)" model eval "$spec" --bit 3
+expect_bad "qsdr blocks: unknown option '--markdwn' (did you mean '--markdown'?)" blocks --markdwn
+expect_bad "qsdr blocks: unknown block type 'awgm' (did you mean 'awgn'? run" blocks awgm
+expect_bad "qsdr block: unknown block type 'addc' (did you mean 'adc'? run" block addc
+expect_bad "qsdr ctl: unknown option '--timout' (did you mean '--timeout'?)" ctl tcp://127.0.0.1:9 get adc.bits --timout 5
+expect_bad "got 'gte' (did you mean 'get'?)" ctl tcp://127.0.0.1:9 gte adc.bits
+expect_bad "qpsk_onebt: no such file, nor a shipped flowgraph of that name" run qpsk_onebt
+expect_bad "(did you mean 'qpsk_onebit'? 'qsdr flowgraphs' lists them)" ber qpsk_onebt.yml --sweep awgn.ebn0_db=1
+expect_bad "has no block with id 'adcc' (did you mean 'adc'?)" run "$fg" --set adcc.bits=2
+expect_bad "unknown parameter 'bit' (did you mean 'bits'? parameters:" run "$fg" --set adc.bit=2
+expect_bad "has no variable 'ebn' (did you mean 'ebn0'? use id.param=value" ber "$src/flowgraphs/qpsk_awgn.yml" --sweep ebn=1,2 --max-frames 64
+# far from every name: no hint
+out=$("$qsdr" run "$fg" --set zzz.bits=2 2>&1); [ $? -eq 2 ] && ! echo "$out" | grep -q "did you mean" || fail "hint for a far name: $out"
 # a negative timeout used to mean "wait forever" to zmq_poll: qsdr ctl hung
 expect_bad "--timeout expects an integer in [1, 3600000], got '-5'" ctl tcp://127.0.0.1:9 get adc.bits --timeout -5
 expect_bad "--curve-server-key expects the 40-character Z85 public key" ctl tcp://127.0.0.1:9 get adc.bits --curve-server-key abc

@@ -123,6 +123,26 @@ int qsdr_read_file(const char *path, size_t max_bytes, const char *what, char **
 /* Monotonic time in seconds. */
 double qsdr_now(void);
 
+/* ---- "did you mean" for unknown names ------------------------------------------------ */
+/* Collects the candidates nearest to a mistyped name by edit distance (insertions, deletions,
+ * substitutions, swaps of neighbours; ASCII case ignored), kept only when near enough to be a
+ * typo: at most 1 edit for names up to 4 characters, 2 up to 8, 3 beyond, and fewer edits than
+ * either name has characters. Up to three equally near ones are kept, in the order added. */
+typedef struct {
+    char word[64];
+    int dist; /* the best distance so far (INT_MAX: none) */
+    int n;    /* candidates kept at that distance */
+    char best[3][64];
+    char hint[240];
+} qsdr_suggest;
+void qsdr_suggest_init(qsdr_suggest *s, const char *word);
+/* A candidate of len bytes (SIZE_MAX: up to its NUL); names of 64 bytes or more are skipped. */
+void qsdr_suggest_add(qsdr_suggest *s, const char *cand, size_t len);
+/* Each name of a '|'- or ','-separated list ("bpsk|qpsk|qam16"). */
+void qsdr_suggest_add_list(qsdr_suggest *s, const char *list);
+/* "did you mean 'x'?", "did you mean 'x' or 'y'?", or "" when none is near (kept in s). */
+const char *qsdr_suggest_hint(qsdr_suggest *s);
+
 #ifdef __cplusplus
 }
 #endif

@@ -409,3 +409,77 @@ bool qsdr_same_file(const char *a, const char *b)
     canon_path(b, cb, sizeof cb);
     return strcmp(ca, cb) == 0;
 }
+
+/* ---- "did you mean" ---------------------------------------------------------------------- */
+void qsdr_suggest_init(qsdr_suggest *s, const char *word)
+{
+    memset(s, 0, sizeof *s);
+    s->dist = INT_MAX;
+    snprintf(s->word, sizeof s->word, "%s", word ? word : "");
+}
+
+static int lower_ascii(int c)
+{
+    return c >= 'A' && c <= 'Z' ? c - 'A' + 'a' : c;
+}
+
+/* Optimal-string-alignment distance between a[0..na) and b[0..nb), both < 64 bytes. */
+static int osa_distance(const char *a, size_t na, const char *b, size_t nb)
+{
+    int d[64][64];
+    for (size_t i = 0; i <= na; i++) d[i][0] = (int)i;
+    for (size_t j = 0; j <= nb; j++) d[0][j] = (int)j;
+    for (size_t i = 1; i <= na; i++)
+        for (size_t j = 1; j <= nb; j++) {
+            int ai = lower_ascii((unsigned char)a[i - 1]), bj = lower_ascii((unsigned char)b[j - 1]);
+            int v = d[i - 1][j - 1] + (ai != bj);
+            if (d[i - 1][j] + 1 < v) v = d[i - 1][j] + 1;
+            if (d[i][j - 1] + 1 < v) v = d[i][j - 1] + 1;
+            if (i > 1 && j > 1 && ai == lower_ascii((unsigned char)b[j - 2]) && lower_ascii((unsigned char)a[i - 2]) == bj &&
+                d[i - 2][j - 2] + 1 < v)
+                v = d[i - 2][j - 2] + 1;
+            d[i][j] = v;
+        }
+    return d[na][nb];
+}
+
+void qsdr_suggest_add(qsdr_suggest *s, const char *cand, size_t len)
+{
+    if (!cand) return;
+    if (len == SIZE_MAX) len = strlen(cand);
+    size_t nw = strlen(s->word);
+    if (!len || !nw || len >= sizeof s->best[0] || nw >= sizeof s->word - 1) return;
+    int d = osa_distance(s->word, nw, cand, len);
+    int limit = nw <= 4 ? 1 : nw <= 8 ? 2 : 3;
+    if (d > limit || d >= (int)nw || d >= (int)len || d > s->dist) return;
+    if (d < s->dist) s->dist = d, s->n = 0;
+    for (int i = 0; i < s->n; i++)
+        if (strlen(s->best[i]) == len && !memcmp(s->best[i], cand, len)) return; /* already kept */
+    if (s->n < 3) {
+        memcpy(s->best[s->n], cand, len);
+        s->best[s->n][len] = 0;
+        s->n++;
+    }
+}
+
+void qsdr_suggest_add_list(qsdr_suggest *s, const char *list)
+{
+    for (const char *p = list; p && *p;) {
+        size_t n = strcspn(p, "|,");
+        while (n && *p == ' ') p++, n--;
+        size_t m = n;
+        while (m && p[m - 1] == ' ') m--;
+        qsdr_suggest_add(s, p, m);
+        p += n;
+        if (*p) p++;
+    }
+}
+
+const char *qsdr_suggest_hint(qsdr_suggest *s)
+{
+    if (!s->n) return s->hint[0] = 0, s->hint;
+    if (s->n == 1) snprintf(s->hint, sizeof s->hint, "did you mean '%s'?", s->best[0]);
+    else if (s->n == 2) snprintf(s->hint, sizeof s->hint, "did you mean '%s' or '%s'?", s->best[0], s->best[1]);
+    else snprintf(s->hint, sizeof s->hint, "did you mean '%s', '%s' or '%s'?", s->best[0], s->best[1], s->best[2]);
+    return s->hint;
+}

@@ -102,6 +102,17 @@ qsdr_block_inst *qsdr_fg_find(qsdr_flowgraph_t *fg, const char *id)
 
 #define WHERE(w) ((w) ? (w) : fg->origin ? fg->origin : "flowgraph") /* a block's file:line, else the flowgraph's name */
 
+const char *qsdr_fg_id_hint(qsdr_flowgraph_t *fg, const char *id)
+{
+    static _Thread_local char buf[260];
+    qsdr_suggest sg;
+    qsdr_suggest_init(&sg, id);
+    for (size_t i = 0; i < fg->n_blocks; i++) qsdr_suggest_add(&sg, fg->blocks[i]->id, SIZE_MAX);
+    const char *h = qsdr_suggest_hint(&sg);
+    snprintf(buf, sizeof buf, "%s%s%s", *h ? " (" : "", h, *h ? ")" : "");
+    return buf;
+}
+
 static bool valid_id(const char *id)
 {
     if (!id || !*id) return false;
@@ -121,8 +132,14 @@ int qsdr_fg_add_at(qsdr_flowgraph_t *fg, const char *id, const char *type, const
         return qsdr_error(QSDR_EINVAL, "%s: duplicate block id '%s' (first defined at %s)", WHERE(where), id, WHERE(prev->where));
     qsdr_registry_load_plugins();
     const qsdr_block_desc *d = qsdr_registry_find(type ? type : "");
-    if (!d)
-        return qsdr_error(QSDR_EINVAL, "%s: block '%s': unknown block type '%s' (run `qsdr blocks` for the list)", WHERE(where), id, type ? type : "");
+    if (!d) {
+        qsdr_suggest sg;
+        qsdr_suggest_init(&sg, type);
+        for (size_t i = 0; i < qsdr_registry_count(); i++) qsdr_suggest_add(&sg, qsdr_registry_get(i)->name, SIZE_MAX);
+        const char *hint = qsdr_suggest_hint(&sg);
+        return qsdr_error(QSDR_EINVAL, "%s: block '%s': unknown block type '%s' (%s%srun `qsdr blocks` for the list)", WHERE(where), id,
+                          type ? type : "", hint, *hint ? " " : "");
+    }
     qsdr_block_inst *b = qsdr_calloc_aligned(QSDR_CACHELINE, sizeof *b);
     if (!b) return qsdr_error(QSDR_ENOMEM, "out of memory");
     b->d = d;
@@ -186,16 +203,20 @@ static char *param_value_dup(const qsdr_param_desc *p, const char *value)
 int qsdr_fg_param_at(qsdr_flowgraph_t *fg, const char *id, const char *name, const char *value, const char *where)
 {
     qsdr_block_inst *b = qsdr_fg_find(fg, id);
-    if (!b) return qsdr_error(QSDR_EINVAL, "%s: no block with id '%s'", WHERE(where), id);
+    if (!b) return qsdr_error(QSDR_EINVAL, "%s: no block with id '%s'%s", WHERE(where), id, qsdr_fg_id_hint(fg, id));
     const qsdr_param_desc *p = qsdr_block_find_param(b->d, name);
     if (!p) {
         char list[512] = "";
+        qsdr_suggest sg;
+        qsdr_suggest_init(&sg, name);
         for (size_t i = 0; i < b->d->n_params; i++) {
             strncat(list, i ? ", " : "", sizeof list - strlen(list) - 1);
             strncat(list, b->d->params[i].name, sizeof list - strlen(list) - 1);
+            qsdr_suggest_add(&sg, b->d->params[i].name, SIZE_MAX);
         }
-        return qsdr_error(QSDR_EINVAL, "%s: block '%s' (%s): unknown parameter '%s' (parameters: %s)", WHERE(where), id,
-                          b->d->name, name, b->d->n_params ? list : "none");
+        const char *hint = qsdr_suggest_hint(&sg);
+        return qsdr_error(QSDR_EINVAL, "%s: block '%s' (%s): unknown parameter '%s' (%s%sparameters: %s)", WHERE(where), id,
+                          b->d->name, name, hint, *hint ? " " : "", b->d->n_params ? list : "none");
     }
     if (fg->prepared) return qsdr_error(QSDR_EINVAL, "%s: block '%s': parameters are fixed once the flowgraph is prepared; use qsdr_flowgraph_set for run-time parameters", WHERE(where), id);
     char err[320];
@@ -248,8 +269,8 @@ int qsdr_fg_connect_at(qsdr_flowgraph_t *fg, const char *src, const char *sp, co
     if (fg->prepared) return qsdr_error(QSDR_EINVAL, "%s: cannot connect after the flowgraph was prepared", WHERE(where));
     qsdr_block_inst *a = qsdr_fg_find(fg, src ? src : "");
     qsdr_block_inst *b = qsdr_fg_find(fg, dst ? dst : "");
-    if (!a) return qsdr_error(QSDR_EINVAL, "%s: connection source: no block with id '%s'", WHERE(where), src ? src : "");
-    if (!b) return qsdr_error(QSDR_EINVAL, "%s: connection destination: no block with id '%s'", WHERE(where), dst ? dst : "");
+    if (!a) return qsdr_error(QSDR_EINVAL, "%s: connection source: no block with id '%s'%s", WHERE(where), src ? src : "", qsdr_fg_id_hint(fg, src ? src : ""));
+    if (!b) return qsdr_error(QSDR_EINVAL, "%s: connection destination: no block with id '%s'%s", WHERE(where), dst ? dst : "", qsdr_fg_id_hint(fg, dst ? dst : ""));
     char list[256];
     int o = find_port(a->d->outputs, a->d->n_outputs, sp);
     if (o < 0) {
@@ -784,9 +805,16 @@ static int split_path(qsdr_flowgraph_t *fg, const char *path, qsdr_block_inst **
     memcpy(id, path, l);
     id[l] = 0;
     qsdr_block_inst *b = qsdr_fg_find(fg, id);
-    if (!b) return qsdr_error(QSDR_EINVAL, "'%s': no block with id '%s'", path, id);
+    if (!b) return qsdr_error(QSDR_EINVAL, "'%s': no block with id '%s'%s", path, id, qsdr_fg_id_hint(fg, id));
     const qsdr_param_desc *p = qsdr_block_find_param(b->d, dot + 1);
-    if (!p) return qsdr_error(QSDR_EINVAL, "'%s': block '%s' (%s) has no parameter '%s'", path, id, b->d->name, dot + 1);
+    if (!p) {
+        qsdr_suggest sg;
+        qsdr_suggest_init(&sg, dot + 1);
+        for (size_t i = 0; i < b->d->n_params; i++) qsdr_suggest_add(&sg, b->d->params[i].name, SIZE_MAX);
+        const char *h = qsdr_suggest_hint(&sg);
+        return qsdr_error(QSDR_EINVAL, "'%s': block '%s' (%s) has no parameter '%s'%s%s%s", path, id, b->d->name, dot + 1, *h ? " (" : "", h,
+                          *h ? ")" : "");
+    }
     *bo = b;
     *po = p;
     return QSDR_OK;

@@ -156,7 +156,11 @@ int qsdr_param_check(const qsdr_param_desc *p, const char *value, char *err, siz
     case QSDR_PARAM_STRING: return QSDR_OK;
     case QSDR_PARAM_ENUM:
         if (!enum_index(p->choices, value, NULL)) {
-            snprintf(err, errlen, "expected one of %s, got '%s'", p->choices, value);
+            qsdr_suggest sg;
+            qsdr_suggest_init(&sg, value);
+            qsdr_suggest_add_list(&sg, p->choices);
+            const char *h = qsdr_suggest_hint(&sg);
+            snprintf(err, errlen, "expected one of %s, got '%s'%s%s%s", p->choices, value, *h ? " (" : "", h, *h ? ")" : "");
             return QSDR_EINVAL;
         }
         return QSDR_OK;

@@ -168,6 +168,8 @@ int qsdr_fg_param_at(qsdr_flowgraph_t *fg, const char *id, const char *name, con
 int qsdr_fg_connect_at(qsdr_flowgraph_t *fg, const char *src, const char *src_port,
                        const char *dst, const char *dst_port, const char *where);
 qsdr_block_inst *qsdr_fg_find(qsdr_flowgraph_t *fg, const char *id);
+/* " (did you mean 'x'?)" naming the flowgraph's block id nearest to id, or "" (thread-local text) */
+const char *qsdr_fg_id_hint(qsdr_flowgraph_t *fg, const char *id);
 
 /* Scheduler core (sched.c). */
 typedef enum { STEP_IDLE = 0, STEP_PROGRESS = 1, STEP_FINISHED = 2, STEP_ERROR = 3 } step_result;

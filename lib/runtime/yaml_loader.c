@@ -232,6 +232,18 @@ static const char *ov_body(const char *o, char *opt, size_t n)
     return sp ? sp + 1 : o;
 }
 
+/* "did you mean 'x'? " for a key of a fixed list ("a,b,c"), or "" (thread-local text) */
+static const char *key_hint(const char *key, const char *list)
+{
+    static _Thread_local char buf[260];
+    qsdr_suggest sg;
+    qsdr_suggest_init(&sg, key);
+    qsdr_suggest_add_list(&sg, list);
+    const char *h = qsdr_suggest_hint(&sg);
+    snprintf(buf, sizeof buf, "%s%s", h, *h ? " " : "");
+    return buf;
+}
+
 static int load_variables(loader *L, yaml_node_t *n)
 {
     if (n->type != YAML_MAPPING_NODE) return lerr(L, n, "'variables' must be a mapping of name: value");
@@ -334,7 +346,7 @@ static int load_blocks(loader *L, qsdr_flowgraph_t *fg, yaml_node_t *n)
             } else if (!strcmp(key, "comment") || !strcmp(key, "doc")) {
                 continue;
             } else {
-                return lerr(L, k, "unknown block key '%s' (expected id, type, params, comment)", key);
+                return lerr(L, k, "unknown block key '%s' (%sexpected id, type, params, comment)", key, key_hint(key, "id,type,params,comment"));
             }
         }
         if (!id) return lerr(L, b, "block without 'id'");
@@ -442,7 +454,7 @@ static int load_options(loader *L, qsdr_flowgraph_t *fg, yaml_node_t *n)
             if (!ok || u < 1 || u > (1ull << 26)) rc = lerr(L, v, "option 'buffer_items': expected an integer in [1, 67108864], got '%s'", text);
             else qsdr_flowgraph_set_buffer_items(fg, (size_t)u);
         } else {
-            rc = lerr(L, k, "unknown option '%s' (expected seed, buffer_items)", key);
+            rc = lerr(L, k, "unknown option '%s' (%sexpected seed, buffer_items)", key, key_hint(key, "seed,buffer_items"));
         }
         qsdr_free(text);
         if (rc) return rc;
@@ -463,14 +475,20 @@ static int apply_block_overrides(loader *L, qsdr_flowgraph_t *fg)
             if (!L->override_used[i]) {
                 char name[128];
                 snprintf(name, sizeof name, "%.*s", (int)(eq - o), o);
-                return qsdr_error(QSDR_EINVAL, "%s '%s': %s has no variable '%s' (use id.param=value for a block parameter)", opt, o, L->file, name);
+                qsdr_suggest sg;
+                qsdr_suggest_init(&sg, name);
+                for (size_t v = 0; v < L->n_vars; v++) qsdr_suggest_add(&sg, L->vars[v].name, SIZE_MAX);
+                const char *h = qsdr_suggest_hint(&sg);
+                return qsdr_error(QSDR_EINVAL, "%s '%s': %s has no variable '%s' (%s%suse id.param=value for a block parameter)", opt, o, L->file,
+                                  name, h, *h ? " " : "");
             }
             continue;
         }
         char id[128], pname[128];
         snprintf(id, sizeof id, "%.*s", (int)(dot - o), o);
         snprintf(pname, sizeof pname, "%.*s", (int)(eq - dot - 1), dot + 1);
-        if (!qsdr_fg_find(fg, id)) return qsdr_error(QSDR_EINVAL, "%s '%s': %s has no block with id '%s'", opt, o, L->file, id);
+        if (!qsdr_fg_find(fg, id))
+            return qsdr_error(QSDR_EINVAL, "%s '%s': %s has no block with id '%s'%s", opt, o, L->file, id, qsdr_fg_id_hint(fg, id));
         char where[300];
         snprintf(where, sizeof where, "%s %s", opt, o);
         char *text = expand(L, NULL, where, eq + 1);
@@ -497,7 +515,7 @@ static int load_doc(loader *L, qsdr_flowgraph_t *fg)
         else if (!strcmp(key, "connections")) conns = v;
         else if (!strcmp(key, "options")) opts = v;
         else if (!strcmp(key, "name") || !strcmp(key, "description")) continue;
-        else return lerr(L, k, "unknown top-level key '%s' (expected name, description, options, variables, blocks, connections)", key);
+        else return lerr(L, k, "unknown top-level key '%s' (%sexpected name, description, options, variables, blocks, connections)", key, key_hint(key, "name,description,options,variables,blocks,connections"));
     }
     int rc;
     if (vars && (rc = load_variables(L, vars))) return rc;
