@@ -193,5 +193,9 @@ sed 's/^train:$/train:\n  loss: bce/' "$SRC/examples/spirals.yml" >"$T/both.yml"
 [ $rc -eq 2 ] && grep -q "\`loss\` (cross_entropy) and \`train.loss\` disagree" "$T/e" || fail "two losses: rc $rc: $(cat "$T/e")"
 sed 's/^data:$/data:\n  noize: 0.1/' "$SRC/examples/spirals.yml" >"$T/noize.yml"
 "$QSDR" train "$T/noize.yml" --out "$T/noize" --epochs 1 -q 2>"$T/e"; rc=$?
-[ $rc -eq 2 ] && grep -q "data: unknown key \`noize\` (allowed: kind, n, classes, noise" "$T/e" || fail "data key: rc $rc: $(cat "$T/e")"
+[ $rc -eq 2 ] && grep -q "data: unknown key \`noize\` (did you mean 'noise'? allowed: kind, n, classes, noise" "$T/e" || fail "data key: rc $rc: $(cat "$T/e")"
+sed 's/^train:$/train:\n  epoch: 2/' "$SRC/examples/spirals.yml" >"$T/epoch.yml"
+"$QSDR" train "$T/epoch.yml" --out "$T/epoch" -q 2>"$T/e"; rc=$?
+[ $rc -eq 2 ] && grep -q "train: unknown key \`epoch\` (did you mean 'epochs'? allowed: epochs, batch, optimizer," "$T/e" && [ ! -e "$T/epoch" ] ||
+    fail "train key: rc $rc: $(cat "$T/e")"
 echo "nn cli: ok"

@@ -142,6 +142,9 @@ void qsdr_suggest_add(qsdr_suggest *s, const char *cand, size_t len);
 void qsdr_suggest_add_list(qsdr_suggest *s, const char *list);
 /* "did you mean 'x'?", "did you mean 'x' or 'y'?", or "" when none is near (kept in s). */
 const char *qsdr_suggest_hint(qsdr_suggest *s);
+/* "did you mean 'x'? " (a space after it) for word among a NULL-terminated list of names, or ""
+ * when none is near; the text is the calling thread's until its next call. */
+const char *qsdr_suggest_among(const char *word, const char *const *names);
 
 #ifdef __cplusplus
 }

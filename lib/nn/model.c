@@ -158,8 +158,8 @@ static int setup_quant(qsdr_nn_model *m, qsdr_nn_layer *l, const cJSON *lq, cons
     static const char *const qkeys[] = {"weight", "act", "bits", "wbits", "abits", "fixed", "alpha", NULL};
     for (const cJSON *k = lq ? lq->child : NULL; k; k = k->next)
         if (!key_allowed(k->string, qkeys))
-            return qsdr_error(QSDR_EINVAL, "%s: %s: unknown key `%s` (allowed: weight, act, bits, wbits, abits, fixed, alpha)",
-                              origin, where, k->string);
+            return qsdr_error(QSDR_EINVAL, "%s: %s: unknown key `%s` (%sallowed: weight, act, bits, wbits, abits, fixed, alpha)",
+                              origin, where, k->string, qsdr_suggest_among(k->string, qkeys));
     const cJSON *src[2] = {lq, gq};
     const char *wname = "dorefa", *aname = NULL;
     int bits = QSDR_NN_FLOAT, wbits, abits;
@@ -212,8 +212,8 @@ static int build(qsdr_nn_model *m, const char *origin)
     static const char *const tkeys[] = {"name", "seed", "input", "quant", "layers", "loss", "train", "data", NULL};
     for (const cJSON *k = cJSON_IsObject(spec) ? spec->child : NULL; k; k = k->next)
         if (!key_allowed(k->string, tkeys))
-            return qsdr_error(QSDR_EINVAL, "%s: unknown top-level key `%s` (allowed: name, seed, input, quant, layers, "
-                              "loss, train, data)", origin, k->string);
+            return qsdr_error(QSDR_EINVAL, "%s: unknown top-level key `%s` (%sallowed: name, seed, input, quant, layers, "
+                              "loss, train, data)", origin, k->string, qsdr_suggest_among(k->string, tkeys));
     const cJSON *in = cJSON_GetObjectItemCaseSensitive(spec, "input");
     size_t dims[3] = {1, 1, 1};
     int nd = in && cJSON_IsArray(in) ? cJSON_GetArraySize(in) : in && cJSON_IsNumber(in) ? 1 : 0;
@@ -234,7 +234,8 @@ static int build(qsdr_nn_model *m, const char *origin)
     static const char *const gkeys[] = {"weight", "act", "bits", "wbits", "abits", "bn_sets", "alpha", NULL};
     for (const cJSON *k = gq ? gq->child : NULL; k; k = k->next)
         if (!key_allowed(k->string, gkeys))
-            return qsdr_error(QSDR_EINVAL, "%s: quant: unknown key `%s` (allowed: weight, act, bits, wbits, abits, bn_sets, alpha)", origin, k->string);
+            return qsdr_error(QSDR_EINVAL, "%s: quant: unknown key `%s` (%sallowed: weight, act, bits, wbits, abits, bn_sets, alpha)", origin,
+                              k->string, qsdr_suggest_among(k->string, gkeys));
     const cJSON *bs = gq ? cJSON_GetObjectItemCaseSensitive(gq, "bn_sets") : NULL;
     m->n_bn_bits = 0;
     if (bs) {
@@ -260,13 +261,24 @@ static int build(qsdr_nn_model *m, const char *origin)
         size_t k;
         for (k = 0; k < sizeof layer_kinds / sizeof *layer_kinds; k++)
             if (!strcmp(layer_kinds[k].name, t->valuestring)) break;
-        if (k == sizeof layer_kinds / sizeof *layer_kinds)
-            return qsdr_error(QSDR_EINVAL, "%s: layer %zu: unknown type `%s` (linear, conv1d, conv2d, batchnorm, relu, leaky_relu, tanh, sigmoid, hardtanh, elu, maxpool, avgpool, gap, flatten, dropout, powernorm, softmax)",
-                              origin, i, t->valuestring);
+        if (k == sizeof layer_kinds / sizeof *layer_kinds) {
+            const char *kinds[sizeof layer_kinds / sizeof *layer_kinds + 1] = {0};
+            for (size_t j = 0; j < sizeof layer_kinds / sizeof *layer_kinds; j++) kinds[j] = layer_kinds[j].name;
+            return qsdr_error(QSDR_EINVAL, "%s: layer %zu: unknown type `%s` (%slinear, conv1d, conv2d, batchnorm, relu, leaky_relu, tanh, sigmoid, hardtanh, elu, maxpool, avgpool, gap, flatten, dropout, powernorm, softmax)",
+                              origin, i, t->valuestring, qsdr_suggest_among(t->valuestring, kinds));
+        }
         ctx cx = {origin, i, layer_kinds[k].name};
         for (const cJSON *kv = lj->child; kv; kv = kv->next)
-            if (!key_allowed(kv->string, layer_kinds[k].keys))
-                return qsdr_error(QSDR_EINVAL, "%s: layer %zu (%s): unknown key `%s`", origin, i, cx.type, kv->string);
+            if (!key_allowed(kv->string, layer_kinds[k].keys)) {
+                const char *names[11] = {"type", "name"};
+                char list[160] = "type, name";
+                for (size_t j = 0; layer_kinds[k].keys[j]; j++) {
+                    names[2 + j] = layer_kinds[k].keys[j];
+                    snprintf(list + strlen(list), sizeof list - strlen(list), ", %s", layer_kinds[k].keys[j]);
+                }
+                return qsdr_error(QSDR_EINVAL, "%s: layer %zu (%s): unknown key `%s` (%sallowed: %s)", origin, i, cx.type, kv->string,
+                                  qsdr_suggest_among(kv->string, names), list);
+            }
         l->type = layer_kinds[k].type;
         l->type_name = layer_kinds[k].name;
         l->act = layer_kinds[k].act;

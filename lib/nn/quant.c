@@ -371,9 +371,14 @@ const qsdr_nn_quantizer_ops *qsdr_nn_quantizer_find(const char *name)
 int qsdr_nn_quant_setup(qsdr_nn_quant *q, const char *name, int bits, bool weights, const char *origin)
 {
     const qsdr_nn_quantizer_ops *ops = qsdr_nn_quantizer_find(name);
-    if (!ops)
-        return qsdr_error(QSDR_EINVAL, "%s: unknown quantizer '%s' (built-in: dorefa, lsq, sign for weights; pact, sym for activations)",
-                          origin, name);
+    if (!ops) {
+        const char *names[QSDR_NN_MAX_QUANTIZERS + 1] = {0};
+        pthread_mutex_lock(&reg_lock);
+        for (size_t i = 0; i < n_registry; i++) names[i] = registry[i]->name; /* registered ones are never removed */
+        pthread_mutex_unlock(&reg_lock);
+        return qsdr_error(QSDR_EINVAL, "%s: unknown quantizer '%s' (%sbuilt-in: dorefa, lsq, sign for weights; pact, sym for activations)",
+                          origin, name, qsdr_suggest_among(name, names));
+    }
     if (weights ? !ops->for_weights : !ops->for_acts)
         return qsdr_error(QSDR_EINVAL, "%s: quantizer '%s' is not for %s", origin, name, weights ? "weights" : "activations");
     q->ops = ops;

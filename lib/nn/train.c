@@ -46,7 +46,11 @@ int qsdr_nn_train_config_from_spec(const qsdr_nn_model *m, qsdr_nn_train_config 
     for (const cJSON *e = t->child; e; e = e->next) {
         bool ok = false;
         for (const char *const *k = keys; *k && !ok; k++) ok = !strcmp(*k, e->string);
-        if (!ok) return qsdr_error(QSDR_EINVAL, "%s: train: unknown key `%s`", origin, e->string);
+        if (!ok) {
+            char list[300] = "";
+            for (const char *const *k = keys; *k; k++) snprintf(list + strlen(list), sizeof list - strlen(list), "%s%s", k == keys ? "" : ", ", *k);
+            return qsdr_error(QSDR_EINVAL, "%s: train: unknown key `%s` (%sallowed: %s)", origin, e->string, qsdr_suggest_among(e->string, keys), list);
+        }
     }
     double v = 0;
     int r;
@@ -93,7 +97,9 @@ int qsdr_nn_dataset_from_spec(const qsdr_nn_model *m, qsdr_nn_dataset *train, qs
     for (const cJSON *e = d->child; e; e = e->next) {
         bool ok = false;
         for (const char *const *q = dkeys; *q && !ok; q++) ok = !strcmp(*q, e->string);
-        if (!ok) return qsdr_error(QSDR_EINVAL, "%s: data: unknown key `%s` (allowed: kind, n, classes, noise, spread, dims, seed, test)", origin, e->string);
+        if (!ok)
+            return qsdr_error(QSDR_EINVAL, "%s: data: unknown key `%s` (%sallowed: kind, n, classes, noise, spread, dims, seed, test)", origin,
+                              e->string, qsdr_suggest_among(e->string, dkeys));
     }
     const cJSON *k = cJSON_GetObjectItemCaseSensitive(d, "kind");
     double n = 2000, classes = 3, noise = 0.05, spread = 1, dims = 2, seed = 1, ntest = 1000;

@@ -483,3 +483,14 @@ const char *qsdr_suggest_hint(qsdr_suggest *s)
     else snprintf(s->hint, sizeof s->hint, "did you mean '%s', '%s' or '%s'?", s->best[0], s->best[1], s->best[2]);
     return s->hint;
 }
+
+const char *qsdr_suggest_among(const char *word, const char *const *names)
+{
+    static _Thread_local char buf[260];
+    qsdr_suggest s;
+    qsdr_suggest_init(&s, word);
+    for (const char *const *n = names; n && *n; n++) qsdr_suggest_add(&s, *n, SIZE_MAX);
+    const char *h = qsdr_suggest_hint(&s);
+    snprintf(buf, sizeof buf, "%s%s", h, *h ? " " : "");
+    return buf;
+}

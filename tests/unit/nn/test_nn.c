@@ -613,7 +613,14 @@ QSDR_TEST(nn_bad_specs, "unit", "bad model specs name the layer, the key and the
         {"input: [4]\nlayers: [{type: relu}, {type: linear, out: 3, quant: {bits: 1e19}}]\n", "bits must be 1..8"},
         {"input: [4]\nlayers: [{type: dropout, p: nan}]\n", "`p` must be a number in [0, 0.99]"},
         /* a misspelt section was ignored, silently */
-        {"input: [4]\ntrian: {epochs: 3}\nlayers: [{type: relu}]\n", "unknown top-level key `trian` (allowed: name, seed,"},
+        {"input: [4]\ntrian: {epochs: 3}\nlayers: [{type: relu}]\n", "unknown top-level key `trian` (did you mean 'train'? allowed: name, seed,"},
+        /* a likely typo gets the near name; the layer's own keys are listed */
+        {"input: [4]\nlayers: [{type: lineer, out: 3}]\n", "unknown type `lineer` (did you mean 'linear'? linear, conv1d,"},
+        {"input: [4]\nlayers: [{type: linear, out: 3, kernal: 3}]\n", "unknown key `kernal` (allowed: type, name, out, bias, quant)"},
+        {"input: [4]\nlayers: [{type: conv1d, out: 3, kernal: 3}]\n", "unknown key `kernal` (did you mean 'kernel'? allowed: type, name, out, kernel,"},
+        {"input: [4]\nquant: {weight: dorefaa}\nlayers: [{type: linear, out: 3}]\n", "unknown quantizer 'dorefaa' (did you mean 'dorefa'? built-in:"},
+        {"input: [4]\nquant: {wbit: 2}\nlayers: [{type: linear, out: 3}]\n", "quant: unknown key `wbit` (did you mean 'wbits'? allowed:"},
+        {"input: [4]\nlayers: [{type: linear, out: 3, quant: {wbit: 2}}]\n", "quant: unknown key `wbit` (did you mean 'wbits'? allowed:"},
     };
     for (size_t i = 0; i < sizeof c / sizeof *c; i++) {
         qsdr_clear_error();
