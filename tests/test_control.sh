@@ -27,6 +27,10 @@ echo "$out" | grep -q '"ok":true,"set":"adc.bits","value":"2","from_item":[0-9]'
 [ "$("$qsdr" ctl "$ep" get adc.bits)" = '{"ok":true,"get":"adc.bits","value":"2"}' ] || fail "value not changed"
 out=$("$qsdr" ctl "$ep" set adc.bits 12); [ $? -eq 1 ] || fail "out-of-range set should exit 1"
 echo "$out" | grep -q 'out of range, allowed \[1, 8\]' || fail "range message: $out"
+out=$("$qsdr" ctl "$ep" set adc.bit 2); [ $? -eq 1 ] && echo "$out" | grep -q "block 'adc' (adc) has no parameter 'bit' (did you mean 'bits'?)" ||
+    fail "mistyped parameter: $out"
+out=$("$qsdr" ctl "$ep" get adcc.bits); [ $? -eq 1 ] && echo "$out" | grep -q "no block with id 'adcc' (did you mean 'adc'?)" ||
+    fail "mistyped block id: $out"
 out=$("$qsdr" ctl "$ep" set adc.agc true); [ $? -eq 1 ] && echo "$out" | grep -q "cannot be changed while running" || fail "non-live parameter: $out"
 out=$("$qsdr" ctl "$ep" json 'this is not json'); [ $? -eq 1 ] && echo "$out" | grep -q "not a JSON object" || fail "garbage: $out"
 # quotes and backslashes in a name or value stay inside their JSON strings (the request is
