@@ -172,18 +172,6 @@ static void describe(const qsdr_block_desc *d, FILE *f, bool md)
     }
 }
 
-/* "did you mean 'x'? " naming the registered block type nearest to name, or "" */
-static const char *block_type_hint(const char *name)
-{
-    static char buf[260];
-    qsdr_suggest sg;
-    qsdr_suggest_init(&sg, name);
-    for (size_t i = 0; i < qsdr_registry_count(); i++) qsdr_suggest_add(&sg, qsdr_registry_get(i)->name, SIZE_MAX);
-    const char *h = qsdr_suggest_hint(&sg);
-    snprintf(buf, sizeof buf, "%s%s", h, *h ? " " : "");
-    return buf;
-}
-
 static int cmd_blocks(int argc, char **argv)
 {
     if (cli_wants_help(argc, argv)) return fputs(usage_blocks, stdout), 0;
@@ -203,7 +191,7 @@ static int cmd_blocks(int argc, char **argv)
     if (name) {
         const qsdr_block_desc *d = qsdr_registry_find(name);
         if (!d) {
-            fprintf(stderr, "qsdr blocks: unknown block type '%s' (%srun `qsdr blocks` for the list)\n", name, block_type_hint(name));
+            fprintf(stderr, "qsdr blocks: unknown block type '%s' (%srun `qsdr blocks` for the list)\n", name, qsdr_registry_hint(name));
             return EXIT_BAD_INPUT;
         }
         describe(d, stdout, md);
@@ -462,7 +450,7 @@ static int cmd_block(int argc, char **argv)
     qsdr_registry_load_plugins();
     const qsdr_block_desc *d = qsdr_registry_find(argv[0]);
     if (!d) {
-        fprintf(stderr, "qsdr block: unknown block type '%s' (%srun `qsdr blocks` for the list)\n", argv[0], block_type_hint(argv[0]));
+        fprintf(stderr, "qsdr block: unknown block type '%s' (%srun `qsdr blocks` for the list)\n", argv[0], qsdr_registry_hint(argv[0]));
         return EXIT_BAD_INPUT;
     }
     if (d->n_inputs != 1 || d->n_outputs != 1) {

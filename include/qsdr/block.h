@@ -232,6 +232,9 @@ typedef struct qsdr_block_desc {
 /* ---- registry -------------------------------------------------------------------------- */
 /* Look a block type up by name in the built-in table and loaded plugins (NULL if unknown). */
 const qsdr_block_desc *qsdr_registry_find(const char *name);
+/* For a name that qsdr_registry_find does not know: "did you mean 'x'? " naming the nearest
+ * registered types (qsdr_suggest), or "" when none is near; the calling thread's text. */
+const char *qsdr_registry_hint(const char *name);
 /* Number of registered block types and the i-th one (sorted by name). */
 size_t qsdr_registry_count(void);
 const qsdr_block_desc *qsdr_registry_get(size_t i);

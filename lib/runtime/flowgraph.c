@@ -132,14 +132,9 @@ int qsdr_fg_add_at(qsdr_flowgraph_t *fg, const char *id, const char *type, const
         return qsdr_error(QSDR_EINVAL, "%s: duplicate block id '%s' (first defined at %s)", WHERE(where), id, WHERE(prev->where));
     qsdr_registry_load_plugins();
     const qsdr_block_desc *d = qsdr_registry_find(type ? type : "");
-    if (!d) {
-        qsdr_suggest sg;
-        qsdr_suggest_init(&sg, type);
-        for (size_t i = 0; i < qsdr_registry_count(); i++) qsdr_suggest_add(&sg, qsdr_registry_get(i)->name, SIZE_MAX);
-        const char *hint = qsdr_suggest_hint(&sg);
-        return qsdr_error(QSDR_EINVAL, "%s: block '%s': unknown block type '%s' (%s%srun `qsdr blocks` for the list)", WHERE(where), id,
-                          type ? type : "", hint, *hint ? " " : "");
-    }
+    if (!d)
+        return qsdr_error(QSDR_EINVAL, "%s: block '%s': unknown block type '%s' (%srun `qsdr blocks` for the list)", WHERE(where), id,
+                          type ? type : "", qsdr_registry_hint(type));
     qsdr_block_inst *b = qsdr_calloc_aligned(QSDR_CACHELINE, sizeof *b);
     if (!b) return qsdr_error(QSDR_ENOMEM, "out of memory");
     b->d = d;

@@ -70,6 +70,20 @@ const qsdr_block_desc *qsdr_registry_find(const char *name)
     return r;
 }
 
+const char *qsdr_registry_hint(const char *name)
+{
+    static _Thread_local char buf[260];
+    qsdr_suggest sg;
+    qsdr_suggest_init(&sg, name);
+    pthread_mutex_lock(&g_mu);
+    init_locked();
+    for (size_t i = 0; i < g_n; i++) qsdr_suggest_add(&sg, g_all[i]->name, SIZE_MAX);
+    pthread_mutex_unlock(&g_mu);
+    const char *h = qsdr_suggest_hint(&sg);
+    snprintf(buf, sizeof buf, "%s%s", h, *h ? " " : "");
+    return buf;
+}
+
 size_t qsdr_registry_count(void)
 {
     pthread_mutex_lock(&g_mu);

@@ -232,18 +232,6 @@ static const char *ov_body(const char *o, char *opt, size_t n)
     return sp ? sp + 1 : o;
 }
 
-/* "did you mean 'x'? " for a key of a fixed list ("a,b,c"), or "" (thread-local text) */
-static const char *key_hint(const char *key, const char *list)
-{
-    static _Thread_local char buf[260];
-    qsdr_suggest sg;
-    qsdr_suggest_init(&sg, key);
-    qsdr_suggest_add_list(&sg, list);
-    const char *h = qsdr_suggest_hint(&sg);
-    snprintf(buf, sizeof buf, "%s%s", h, *h ? " " : "");
-    return buf;
-}
-
 static int load_variables(loader *L, yaml_node_t *n)
 {
     if (n->type != YAML_MAPPING_NODE) return lerr(L, n, "'variables' must be a mapping of name: value");
@@ -346,7 +334,8 @@ static int load_blocks(loader *L, qsdr_flowgraph_t *fg, yaml_node_t *n)
             } else if (!strcmp(key, "comment") || !strcmp(key, "doc")) {
                 continue;
             } else {
-                return lerr(L, k, "unknown block key '%s' (%sexpected id, type, params, comment)", key, key_hint(key, "id,type,params,comment"));
+                return lerr(L, k, "unknown block key '%s' (%sexpected id, type, params, comment)", key,
+                            qsdr_suggest_among(key, (const char *const[]){"id", "type", "params", "comment", NULL}));
             }
         }
         if (!id) return lerr(L, b, "block without 'id'");
@@ -454,7 +443,8 @@ static int load_options(loader *L, qsdr_flowgraph_t *fg, yaml_node_t *n)
             if (!ok || u < 1 || u > (1ull << 26)) rc = lerr(L, v, "option 'buffer_items': expected an integer in [1, 67108864], got '%s'", text);
             else qsdr_flowgraph_set_buffer_items(fg, (size_t)u);
         } else {
-            rc = lerr(L, k, "unknown option '%s' (%sexpected seed, buffer_items)", key, key_hint(key, "seed,buffer_items"));
+            rc = lerr(L, k, "unknown option '%s' (%sexpected seed, buffer_items)", key,
+                      qsdr_suggest_among(key, (const char *const[]){"seed", "buffer_items", NULL}));
         }
         qsdr_free(text);
         if (rc) return rc;
@@ -515,7 +505,9 @@ static int load_doc(loader *L, qsdr_flowgraph_t *fg)
         else if (!strcmp(key, "connections")) conns = v;
         else if (!strcmp(key, "options")) opts = v;
         else if (!strcmp(key, "name") || !strcmp(key, "description")) continue;
-        else return lerr(L, k, "unknown top-level key '%s' (%sexpected name, description, options, variables, blocks, connections)", key, key_hint(key, "name,description,options,variables,blocks,connections"));
+        else
+            return lerr(L, k, "unknown top-level key '%s' (%sexpected name, description, options, variables, blocks, connections)", key,
+                        qsdr_suggest_among(key, (const char *const[]){"name", "description", "options", "variables", "blocks", "connections", NULL}));
     }
     int rc;
     if (vars && (rc = load_variables(L, vars))) return rc;
