@@ -42,6 +42,8 @@ typedef struct {
     const char *csv, *json, *plot, *resume;
     const char **refs;
     size_t nrefs;
+    double at_ber[8]; /* --at-ber targets */
+    size_t n_at_ber;
     bool quiet, tty;
     int rank, nranks;
     qsdr_ber_sim_t *sim;
@@ -240,6 +242,8 @@ static int write_csv(const ber_cli *c)
     return 0;
 }
 
+static void report_at_ber(const ber_cli *c, cJSON *arr);
+
 static int write_json(const ber_cli *c)
 {
     cJSON *root = cJSON_CreateObject();
@@ -261,6 +265,7 @@ static int write_json(const ber_cli *c)
     cJSON_AddNumberToObject(rules, "max_frames", (double)c->max_frames);
     cJSON_AddNumberToObject(rules, "max_seconds", c->max_seconds);
     cJSON_AddNumberToObject(rules, "ber_floor", c->ber_floor);
+    if (c->n_at_ber) report_at_ber(c, cJSON_AddArrayToObject(root, "at_ber"));
     cJSON *pts = cJSON_AddArrayToObject(root, "points");
     const qsdr_ber_point *res = qsdr_ber_sim_results(c->sim);
     size_t ncur = c->have_cv ? c->cv.nx : 1;
@@ -505,6 +510,8 @@ static int write_plot(const ber_cli *c)
     fprintf(g, "set xlabel '%s'\nset ylabel 'error rate'\nset key %s\nset title 'qsdr ber: %s%s'\n",
             sweeps(c, "ebn0") ? "E_b/N_0 [dB]" : sweeps(c, "esn0") ? "E_s/N_0 [dB]" : gp_text(c->sw.param, t1, sizeof t1),
             2 * ncur + c->nrefs > 4 ? "outside right" : "inside top right", gp_text(c->flowgraph, t2, sizeof t2), at);
+    for (size_t t = 0; t < c->n_at_ber; t++) /* the --at-ber targets: dotted horizontal lines */
+        fprintf(g, "set arrow from graph 0, first %.6g to graph 1, first %.6g nohead front dashtype 2 linewidth 1.5 linecolor rgb 'dark-red'\n", c->at_ber[t], c->at_ber[t]);
     fprintf(g, "plot ");
     int idx = 0;
     for (size_t cu = 0; cu < ncur; cu++, idx++) {
@@ -559,6 +566,9 @@ static const char usage_ber_text[] =
             "  --max-seconds S         a point ends after S seconds, S in [0, 1e9] (0: no limit; counts then\n"
             "                          depend on the machine)\n"
             "  --ber-floor X           a curve ends after its first point with BER below X, X in [0, 1)\n"
+            "  --at-ber X[,Y...]       after the sweep: the x where each curve crosses BER X (log-BER interpolated\n"
+            "                          between the points around it), X in (0, 0.5), up to 8; with curves, the\n"
+            "                          difference to the first curve\n"
             "  --csv F, --json F       results per point (--json also lets --resume continue the sweep)\n"
             "  --plot F.png|F.svg      BER (solid) and FER (dashed) against the sweep, gnuplot\n"
             "  --ref theory:bpsk|qpsk|qam16|qam64|FILE.csv   a reference curve on the plot (repeatable)\n"
@@ -567,6 +577,80 @@ static const char usage_ber_text[] =
             "A point needs a stop rule: --min-frame-errors, --max-frames or --max-seconds.\n";
 
 static void usage_ber(FILE *f) { fputs(usage_ber_text, f); }
+
+/* --at-ber X[,Y...]: each in (0, 0.5), at most 8 in all (repeating the option adds to the list) */
+static int parse_at_ber(ber_cli *c, const char *v)
+{
+    for (const char *p = v;;) {
+        char *end;
+        double t = strtod(p, &end);
+        while (end && *end == ' ') end++;
+        if (end == p || (*end && *end != ',') || !(t > 0 && t < 0.5))
+            return fprintf(stderr, "qsdr ber: --at-ber expects BER values in (0, 0.5), comma-separated, got '%s'\n", v), -1;
+        if (c->n_at_ber == sizeof c->at_ber / sizeof *c->at_ber) return fprintf(stderr, "qsdr ber: --at-ber: at most 8 BER values\n"), -1;
+        c->at_ber[c->n_at_ber++] = t;
+        if (!*end) return 0;
+        p = end + 1;
+    }
+}
+
+/* --at-ber: where each curve crosses each target, on stdout after the table ("# " lines, so the
+   table stays one block of rows), and into the JSON */
+static void report_at_ber(const ber_cli *c, cJSON *arr)
+{
+    const qsdr_ber_point *res = qsdr_ber_sim_results(c->sim);
+    size_t ncur = c->have_cv ? c->cv.nx : 1;
+    for (size_t t = 0; t < c->n_at_ber; t++) {
+        double target = c->at_ber[t], first = NAN;
+        for (size_t cu = 0; cu < ncur; cu++) {
+            const qsdr_ber_point *pts = res + cu * c->sw.nx;
+            qsdr_ber_crossing x = qsdr_ber_cross(c->sw.x, pts, c->sw.nx, target);
+            char lbl[300] = "";
+            if (c->have_cv) snprintf(lbl, sizeof lbl, ", %s", curve_label(c, cu));
+            if (!arr) {
+                char tb[32]; /* 1e-04 as such; 2.5e-3 as 0.0025 */
+                double m = target / pow(10, floor(log10(target)));
+                snprintf(tb, sizeof tb, fabs(m - round(m)) < 1e-9 ? "%.0e" : "%.3g", target);
+                printf("# at BER %s%s: ", tb, lbl);
+                switch (x.kind) {
+                case QSDR_BER_CROSS_AT:
+                    printf("%s = %.4g (log-BER interpolated between %.10g [%" PRIu64 " bit errors] and %.10g [%" PRIu64 "])", c->sw.param, x.x,
+                           c->sw.x[x.lo], pts[x.lo].bit_errors, c->sw.x[x.hi], pts[x.hi].bit_errors);
+                    if (cu > 0 && isfinite(first)) printf("; %+.4g against %s", x.x - first, curve_label(c, 0));
+                    break;
+                case QSDR_BER_CROSS_BETWEEN:
+                    printf("%s between %.10g and %.10g (no bit errors at %.10g: nothing to interpolate toward; run more frames there)",
+                           c->sw.param, c->sw.x[x.lo], c->sw.x[x.hi], c->sw.x[x.hi]);
+                    break;
+                case QSDR_BER_CROSS_BELOW_FIRST:
+                    printf("BER already below it at the first point, %s = %.10g (BER %.3g)", c->sw.param, c->sw.x[x.lo],
+                           (double)pts[x.lo].bit_errors / (double)pts[x.lo].bits);
+                    break;
+                case QSDR_BER_CROSS_NOT_REACHED:
+                    printf("not reached (lowest BER %.3g, at %s = %.10g)", (double)pts[x.lo].bit_errors / (double)pts[x.lo].bits, c->sw.param,
+                           c->sw.x[x.lo]);
+                    break;
+                default: printf("no point was run"); break;
+                }
+                printf("\n");
+            } else {
+                static const char *const kinds[] = {"interpolated", "between", "below_first_point", "not_reached", "no_points"};
+                cJSON *o = cJSON_CreateObject();
+                cJSON_AddNumberToObject(o, "target_ber", target);
+                cJSON_AddStringToObject(o, "curve", c->have_cv ? c->cv.words[cu] : "");
+                cJSON_AddStringToObject(o, "result", kinds[x.kind]);
+                if (x.kind == QSDR_BER_CROSS_AT) cJSON_AddNumberToObject(o, "x", x.x);
+                else cJSON_AddNullToObject(o, "x");
+                if (x.kind != QSDR_BER_CROSS_NO_POINTS) {
+                    cJSON_AddNumberToObject(o, "x_lo", c->sw.x[x.lo]);
+                    cJSON_AddNumberToObject(o, "x_hi", c->sw.x[x.hi]);
+                }
+                cJSON_AddItemToArray(arr, o);
+            }
+            if (cu == 0) first = x.kind == QSDR_BER_CROSS_AT ? x.x : NAN;
+        }
+    }
+}
 
 static int run_ber(int argc, char **argv, int rank, int nranks)
 {
@@ -617,6 +701,9 @@ static int run_ber(int argc, char **argv, int rank, int nranks)
             if (cli_opt_double("qsdr ber", a, v, 0, 1, &c.ber_floor)) return EXIT_BAD;
             if (c.ber_floor >= 1) return fprintf(stderr, "qsdr ber: --ber-floor expects a number in [0, 1), got '%s'\n", v), EXIT_BAD;
             i++;
+        } else if (!strcmp(a, "--at-ber")) {
+            NEED_ARG;
+            if (parse_at_ber(&c, v)) return EXIT_BAD;
         } else if (!strcmp(a, "--csv")) {
             NEED_ARG;
             c.csv = v;
@@ -745,6 +832,7 @@ static int run_ber(int argc, char **argv, int rank, int nranks)
     int rc = qsdr_ber_sim_run(c.sim);
     if (c.tty) qsdr_status_line(NULL);
     int out_rc = 0;
+    if (c.n_at_ber && rank == 0) report_at_ber(&c, NULL);
     if (c.csv && write_csv(&c)) out_rc = 1;
     if (c.json && write_json(&c)) out_rc = 1;
     if (c.plot && write_plot(&c)) out_rc = 1;

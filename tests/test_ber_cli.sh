@@ -41,6 +41,42 @@ cmp -s "$tmp/a.cut" "$tmp/b.cut" || fail "1 and 3 threads differ: $(diff "$tmp/a
 [ "$(cut -d, -f1-15 "$tmp/m1.csv")" = "$(cut -d, -f1-15 "$tmp/m16.csv")" ] || fail "max-frames: 1 and 16 threads differ"
 grep -q ',320,' "$tmp/m16.csv" || fail "max-frames 300 should end at 320 frames (5 units): $(cat "$tmp/m16.csv")"
 
+# --at-ber: each curve's crossing, log-BER interpolated between the CSV's own points around it
+# (recomputed here with awk), the difference to the first curve, the kinds of no-crossing, the
+# JSON and a plot
+out=$("$qsdr" ber "$src/flowgraphs/qpsk_rrc_onebit.yml" --sweep awgn.ebn0_db=0:2:10 --sweep adc.bits=1,3 --max-frames 256 \
+      --at-ber 1e-3,0.45,1e-12 --csv "$tmp/x.csv" --json "$tmp/x.json" --plot "$tmp/x.png" -q 2>&1) || fail "--at-ber run: $out"
+for b in 1 3; do
+  want=$(awk -F, -v b=$b 'NR > 1 && $1 == b { x[n] = $3; y[n] = $10; n++ }
+    END { for (i = 0; i + 1 < n; i++) if (y[i] >= 1e-3 && 1e-3 > y[i + 1] && y[i + 1] > 0) {
+            l0 = log(y[i]) / log(10); l1 = log(y[i + 1]) / log(10)
+            printf "%.4g", x[i] + (l0 + 3) / (l0 - l1) * (x[i + 1] - x[i]); exit } }' "$tmp/x.csv")
+  [ -n "$want" ] || fail "--at-ber: curve $b does not cross 1e-3 in: $(cat "$tmp/x.csv")"
+  echo "$out" | grep -q "^# at BER 1e-03, adc.bits=$b: awgn.ebn0_db = $want (log-BER interpolated between " ||
+    fail "--at-ber curve $b: expected $want: $out"
+done
+x1=$(echo "$out" | sed -n 's/^# at BER 1e-03, adc.bits=1: awgn.ebn0_db = \([0-9.]*\) .*/\1/p')
+x3=$(echo "$out" | sed -n 's/^# at BER 1e-03, adc.bits=3: awgn.ebn0_db = \([0-9.]*\) .*/\1/p')
+d=$(echo "$out" | sed -n 's/^# at BER 1e-03, adc.bits=3: .*; \([-+][0-9.e-]*\) against adc.bits=1$/\1/p')
+awk -v a="$x1" -v b="$x3" -v d="$d" 'BEGIN { exit !(d != "" && d < 0 && (b - a - d)^2 < 1e-6) }' ||
+    fail "--at-ber difference: $x1 $x3 '$d': $out"
+echo "$out" | grep -q "^# at BER 0.45, adc.bits=1: BER already below it at the first point, awgn.ebn0_db = 0 (BER " || fail "--at-ber below: $out"
+echo "$out" | grep -q "^# at BER 1e-12, adc.bits=3: not reached (lowest BER .*, at awgn.ebn0_db = " || fail "--at-ber not reached: $out"
+/usr/bin/python3 - "$tmp/x.json" "$x1" <<'PY' || fail "--at-ber JSON"
+import json, sys
+a = json.load(open(sys.argv[1]))["at_ber"]
+assert len(a) == 6, a
+r = a[0]
+assert r["target_ber"] == 1e-3 and r["curve"] == "1" and r["result"] == "interpolated" and r["x_lo"] <= r["x"] <= r["x_hi"], r
+assert abs(r["x"] - float(sys.argv[2])) < 1e-3 * abs(r["x"]), r
+assert [x["result"] for x in a[2:]] == ["below_first_point", "below_first_point", "not_reached", "not_reached"], a
+assert a[4]["x"] is None
+PY
+[ -s "$tmp/x.png" ] || fail "--at-ber plot"
+# no errors at the point past the crossing: between, no number
+out=$("$qsdr" ber "$fg" --sweep awgn.ebn0_db=4,14 --max-frames 64 --at-ber 1e-4 -q 2>&1) || fail "--at-ber between: $out"
+echo "$out" | grep -q "^# at BER 1e-04: awgn.ebn0_db between 4 and 14 (no bit errors at 14: " || fail "--at-ber between: $out"
+
 # a curve per value of a second --sweep (RRC chain, where the ADC's bits matter): table, CSV
 # rows per curve (the curve column holds the value), JSON, plot; same counts on 1 and 3 threads;
 # more ADC bits, fewer errors
@@ -165,6 +201,10 @@ check_bad() { # expected-text args...
   grep -q -- "$want" "$tmp/err" || fail "qsdr ber $*: message lacks '$want': $(cat "$tmp/err")"
 }
 check_bad "expected NAME=START:STEP:STOP" "$fg" --sweep awgn.ebn0_db
+check_bad "--at-ber expects BER values in (0, 0.5), comma-separated, got '0.5'" "$fg" --sweep awgn.ebn0_db=1 --at-ber 0.5
+check_bad "--at-ber expects BER values in (0, 0.5), comma-separated, got '1e-4,x'" "$fg" --sweep awgn.ebn0_db=1 --at-ber 1e-4,x
+check_bad "--at-ber expects BER values in (0, 0.5), comma-separated, got 'nan'" "$fg" --sweep awgn.ebn0_db=1 --at-ber nan
+check_bad "--at-ber: at most 8 BER values" "$fg" --sweep awgn.ebn0_db=1 --at-ber 1e-1,1e-2,1e-3,1e-4,1e-5 --at-ber 1e-6,1e-7,1e-8,1e-9
 printf 'a;b\n1;2\n' >"$tmp/noref.csv" # a reference with no x,ber rows drew nothing, silently
 check_bad "no x,ber rows" "$fg" --sweep awgn.ebn0_db=1 --ref "$tmp/noref.csv"
 check_bad "cannot go from" "$fg" --sweep awgn.ebn0_db=0:-1:3

@@ -84,6 +84,50 @@ void qsdr_wilson95(uint64_t k, uint64_t n, double *lo, double *hi)
     *hi = c + h > 1 ? 1 : c + h;
 }
 
+qsdr_ber_crossing qsdr_ber_cross(const double *x, const qsdr_ber_point *p, size_t n, double target)
+{
+    qsdr_ber_crossing r = {QSDR_BER_CROSS_NO_POINTS, NAN, 0, 0};
+    size_t *ix = malloc((n ? n : 1) * sizeof *ix), m = 0;
+    if (!ix) return r;
+    for (size_t i = 0; i < n; i++) { /* the points with bits, by increasing x (insertion: sweeps are short and mostly sorted) */
+        if (!p[i].bits || isnan(x[i])) continue;
+        size_t j = m++;
+        while (j > 0 && x[ix[j - 1]] > x[i]) ix[j] = ix[j - 1], j--;
+        ix[j] = i;
+    }
+    double ber[2];
+    for (size_t k = 0; k + 1 < m; k++) {
+        size_t a = ix[k], b = ix[k + 1];
+        ber[0] = (double)p[a].bit_errors / (double)p[a].bits;
+        ber[1] = (double)p[b].bit_errors / (double)p[b].bits;
+        if (!(ber[0] >= target && target > ber[1])) continue;
+        r.lo = a, r.hi = b;
+        if (ber[1] > 0) {
+            r.kind = QSDR_BER_CROSS_AT;
+            double l0 = log10(ber[0]), l1 = log10(ber[1]);
+            r.x = x[a] + (l0 - log10(target)) / (l0 - l1) * (x[b] - x[a]);
+        } else
+            r.kind = QSDR_BER_CROSS_BETWEEN;
+        free(ix);
+        return r;
+    }
+    if (m) {
+        double b0 = (double)p[ix[0]].bit_errors / (double)p[ix[0]].bits;
+        if (b0 < target) {
+            r.kind = QSDR_BER_CROSS_BELOW_FIRST;
+            r.lo = r.hi = ix[0];
+        } else {
+            r.kind = QSDR_BER_CROSS_NOT_REACHED;
+            size_t best = ix[0];
+            for (size_t k = 1; k < m; k++)
+                if ((double)p[ix[k]].bit_errors / (double)p[ix[k]].bits < (double)p[best].bit_errors / (double)p[best].bits) best = ix[k];
+            r.lo = r.hi = best;
+        }
+    }
+    free(ix);
+    return r;
+}
+
 /* Load the flowgraph for (curve, point) with extra overrides; NULL on error (logged). */
 static qsdr_flowgraph_t *load_for(qsdr_ber_sim_t *s, size_t curve, size_t point, const char *extra1, const char *extra2)
 {

@@ -1,6 +1,7 @@
 /* SPDX-License-Identifier: MIT */
 /* BER engine: identical counts for 1, 2 and 3 threads; stop rules; uncoded QPSK inside its
  * confidence intervals of theory; Wilson interval; bad configurations. */
+#include <math.h>
 #include <string.h>
 
 #include "qsdr/qsdr.h"
@@ -114,4 +115,53 @@ QSDR_TEST(ber_sim_bad_config, "unit", "no ber block, unknown sweep parameter, no
     QSDR_CHECK(qsdr_ber_sim_create(&c) == NULL);
     QSDR_CHECK(strstr(qsdr_last_error(), "exactly one 'ber' block") != NULL);
     qsdr_log_set_level(QSDR_LOG_INFO);
+}
+
+static qsdr_ber_point pt(uint64_t bits, uint64_t errors)
+{
+    qsdr_ber_point p = {0};
+    p.bits = bits;
+    p.bit_errors = errors;
+    p.frames = bits ? 1 : 0;
+    return p;
+}
+
+QSDR_TEST(ber_cross, "unit", "qsdr_ber_cross: log-BER interpolation, unsorted and skipped points, no errors above, below at the first point, not reached")
+{
+    /* BER 1e-2 at x = 2, 1e-4 at x = 4 (given out of order, with an unrun point and a NaN x):
+       1e-3 lies half-way in log BER, 1e-3.5 three quarters */
+    double x[] = {4, 0, 2, 3, NAN};
+    qsdr_ber_point p[] = {pt(1000000, 100), pt(1000, 400), pt(100000, 1000), pt(0, 0), pt(10, 5)};
+    qsdr_ber_crossing r = qsdr_ber_cross(x, p, 5, 1e-3);
+    QSDR_CHECK(r.kind == QSDR_BER_CROSS_AT);
+    QSDR_CHECK_NEAR(r.x, 3.0, 1e-12);
+    QSDR_CHECK(r.lo == 2 && r.hi == 0);
+    r = qsdr_ber_cross(x, p, 5, pow(10, -3.5));
+    QSDR_CHECK(r.kind == QSDR_BER_CROSS_AT);
+    QSDR_CHECK_NEAR(r.x, 3.5, 1e-12);
+    /* between 0.4 at x = 0 and 1e-2 at x = 2 */
+    r = qsdr_ber_cross(x, p, 5, 0.1);
+    QSDR_CHECK(r.kind == QSDR_BER_CROSS_AT && r.lo == 1 && r.hi == 2);
+    QSDR_CHECK_NEAR(r.x, 2 * (log10(0.4) + 1) / (log10(0.4) + 2), 1e-12);
+    /* exactly on a point's BER: that point */
+    r = qsdr_ber_cross(x, p, 5, 1e-2);
+    QSDR_CHECK(r.kind == QSDR_BER_CROSS_AT);
+    QSDR_CHECK_NEAR(r.x, 2.0, 1e-12);
+    /* below every point's BER: not reached, naming the lowest */
+    r = qsdr_ber_cross(x, p, 5, 1e-6);
+    QSDR_CHECK(r.kind == QSDR_BER_CROSS_NOT_REACHED && r.lo == 0);
+    QSDR_CHECK(isnan(r.x));
+    /* above the first point's BER: below already there */
+    r = qsdr_ber_cross(x, p, 5, 0.45);
+    QSDR_CHECK(r.kind == QSDR_BER_CROSS_BELOW_FIRST && r.lo == 1);
+    /* the point past the crossing saw no errors: between, no x */
+    p[0] = pt(1000000, 0);
+    r = qsdr_ber_cross(x, p, 5, 1e-3);
+    QSDR_CHECK(r.kind == QSDR_BER_CROSS_BETWEEN && r.lo == 2 && r.hi == 0);
+    QSDR_CHECK(isnan(r.x));
+    /* nothing run */
+    r = qsdr_ber_cross(x, p + 3, 1, 1e-3);
+    QSDR_CHECK(r.kind == QSDR_BER_CROSS_NO_POINTS);
+    r = qsdr_ber_cross(x, p, 0, 1e-3);
+    QSDR_CHECK(r.kind == QSDR_BER_CROSS_NO_POINTS);
 }
