@@ -29,6 +29,12 @@ for f in flowgraphs/ae_onebit.yml models/ae_qpsk_L2/rx.safetensors models/README
 done
 [ -f "$tmp/prefix/share/doc/qsdr/flagship.md" ] && [ -f "$tmp/prefix/share/doc/qsdr/README.md" ] \
   || { echo "FAIL: documentation not installed"; exit 1; }
+# bash completion where bash-completion looks (share/bash-completion/completions/qsdr), working
+# against the installed qsdr: it lists the installed flowgraphs
+comp=$tmp/prefix/share/bash-completion/completions/qsdr
+[ -f "$comp" ] || { echo "FAIL: bash completion not installed"; exit 1; }
+got=$(bash -c 'source "$1"; COMP_WORDS=("$2" run b1_); COMP_CWORD=2; _qsdr; echo "${COMPREPLY[*]}"' _ "$comp" "$tmp/prefix/bin/qsdr")
+[ "$got" = "b1_turbo_qpsk_onebit" ] || { echo "FAIL: installed completion of 'qsdr run b1_': '$got'"; exit 1; }
 list=$(cd "$tmp" && "$tmp/prefix/bin/qsdr" flowgraphs)
 echo "$list" | head -1 | grep -qx "# $data/flowgraphs" || { echo "FAIL: qsdr flowgraphs lists: $(echo "$list" | head -1)"; exit 1; }
 echo "$list" | grep -q '^b1_turbo_qpsk_onebit ' || { echo "FAIL: b1 not listed"; exit 1; }
