@@ -27,7 +27,7 @@ echo "$out" | grep -q '"ok":true,"set":"adc.bits","value":"2","from_item":[0-9]'
 [ "$("$qsdr" ctl "$ep" get adc.bits)" = '{"ok":true,"get":"adc.bits","value":"2"}' ] || fail "value not changed"
 out=$("$qsdr" ctl "$ep" set adc.bits 12); [ $? -eq 1 ] || fail "out-of-range set should exit 1"
 echo "$out" | grep -q 'out of range, allowed \[1, 8\]' || fail "range message: $out"
-out=$("$qsdr" ctl "$ep" set adc.bit 2); [ $? -eq 1 ] && echo "$out" | grep -q "block 'adc' (adc) has no parameter 'bit' (did you mean 'bits'?)" ||
+out=$("$qsdr" ctl "$ep" set adc.bit 2); [ $? -eq 1 ] && echo "$out" | grep -q "block 'adc' (adc) has no parameter 'bit' (did you mean 'bits'? parameters: bits, full_scale, agc, agc_alpha)" ||
     fail "mistyped parameter: $out"
 out=$("$qsdr" ctl "$ep" get adcc.bits); [ $? -eq 1 ] && echo "$out" | grep -q "no block with id 'adcc' (did you mean 'adc'?)" ||
     fail "mistyped block id: $out"

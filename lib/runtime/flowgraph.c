@@ -113,6 +113,19 @@ const char *qsdr_fg_id_hint(qsdr_flowgraph_t *fg, const char *id)
     return buf;
 }
 
+/* For an unknown parameter name: "did you mean 'x'? parameters: a, b, ..." (the hint only when one
+ * is near) into buf */
+static const char *param_hint(const qsdr_block_desc *d, const char *name, char *buf, size_t n)
+{
+    qsdr_suggest sg;
+    qsdr_suggest_init(&sg, name);
+    for (size_t i = 0; i < d->n_params; i++) qsdr_suggest_add(&sg, d->params[i].name, SIZE_MAX);
+    const char *h = qsdr_suggest_hint(&sg);
+    snprintf(buf, n, "%s%sparameters: %s", h, *h ? " " : "", d->n_params ? "" : "none");
+    for (size_t i = 0; i < d->n_params; i++) snprintf(buf + strlen(buf), n - strlen(buf), "%s%s", i ? ", " : "", d->params[i].name);
+    return buf;
+}
+
 static bool valid_id(const char *id)
 {
     if (!id || !*id) return false;
@@ -201,17 +214,9 @@ int qsdr_fg_param_at(qsdr_flowgraph_t *fg, const char *id, const char *name, con
     if (!b) return qsdr_error(QSDR_EINVAL, "%s: no block with id '%s'%s", WHERE(where), id, qsdr_fg_id_hint(fg, id));
     const qsdr_param_desc *p = qsdr_block_find_param(b->d, name);
     if (!p) {
-        char list[512] = "";
-        qsdr_suggest sg;
-        qsdr_suggest_init(&sg, name);
-        for (size_t i = 0; i < b->d->n_params; i++) {
-            strncat(list, i ? ", " : "", sizeof list - strlen(list) - 1);
-            strncat(list, b->d->params[i].name, sizeof list - strlen(list) - 1);
-            qsdr_suggest_add(&sg, b->d->params[i].name, SIZE_MAX);
-        }
-        const char *hint = qsdr_suggest_hint(&sg);
-        return qsdr_error(QSDR_EINVAL, "%s: block '%s' (%s): unknown parameter '%s' (%s%sparameters: %s)", WHERE(where), id,
-                          b->d->name, name, hint, *hint ? " " : "", b->d->n_params ? list : "none");
+        char hint[700];
+        return qsdr_error(QSDR_EINVAL, "%s: block '%s' (%s): unknown parameter '%s' (%s)", WHERE(where), id, b->d->name, name,
+                          param_hint(b->d, name, hint, sizeof hint));
     }
     if (fg->prepared) return qsdr_error(QSDR_EINVAL, "%s: block '%s': parameters are fixed once the flowgraph is prepared; use qsdr_flowgraph_set for run-time parameters", WHERE(where), id);
     char err[320];
@@ -802,14 +807,10 @@ static int split_path(qsdr_flowgraph_t *fg, const char *path, qsdr_block_inst **
     qsdr_block_inst *b = qsdr_fg_find(fg, id);
     if (!b) return qsdr_error(QSDR_EINVAL, "'%s': no block with id '%s'%s", path, id, qsdr_fg_id_hint(fg, id));
     const qsdr_param_desc *p = qsdr_block_find_param(b->d, dot + 1);
-    if (!p) {
-        qsdr_suggest sg;
-        qsdr_suggest_init(&sg, dot + 1);
-        for (size_t i = 0; i < b->d->n_params; i++) qsdr_suggest_add(&sg, b->d->params[i].name, SIZE_MAX);
-        const char *h = qsdr_suggest_hint(&sg);
-        return qsdr_error(QSDR_EINVAL, "'%s': block '%s' (%s) has no parameter '%s'%s%s%s", path, id, b->d->name, dot + 1, *h ? " (" : "", h,
-                          *h ? ")" : "");
-    }
+    char hint[700];
+    if (!p)
+        return qsdr_error(QSDR_EINVAL, "'%s': block '%s' (%s) has no parameter '%s' (%s)", path, id, b->d->name, dot + 1,
+                          param_hint(b->d, dot + 1, hint, sizeof hint));
     *bo = b;
     *po = p;
     return QSDR_OK;
