@@ -72,12 +72,28 @@ static inline int cli_opt_double(const char *cmd, const char *opt, const char *v
     return 0;
 }
 
-/* "-h" or "--help" anywhere among the arguments */
+/* A collected suggestion as " (did you mean 'x'?)", or "" when none is near */
+static inline const char *cli_paren_hint(qsdr_suggest *sg)
+{
+    static char buf[260];
+    const char *h = qsdr_suggest_hint(sg);
+    snprintf(buf, sizeof buf, "%s%s%s", *h ? " (" : "", h, *h ? ")" : "");
+    return buf;
+}
+
+/* " (did you mean 'x'?)" for a word near one of a ','-separated list, or "" */
+static inline const char *cli_list_hint(const char *word, const char *list)
+{
+    qsdr_suggest sg;
+    qsdr_suggest_init(&sg, word);
+    qsdr_suggest_add_list(&sg, list);
+    return cli_paren_hint(&sg);
+}
+
 /* " (did you mean '--x'?)" when an unknown option is near one of the --options its command's usage
  * text names (the usage is the list, so the two cannot drift apart); "" otherwise */
 static inline const char *cli_option_hint(const char *opt, const char *usage)
 {
-    static char buf[260];
     qsdr_suggest sg;
     qsdr_suggest_init(&sg, opt);
     for (const char *p = usage; p && (p = strstr(p, "--"));) {
@@ -86,11 +102,10 @@ static inline const char *cli_option_hint(const char *opt, const char *usage)
         if (n > 2) qsdr_suggest_add(&sg, p, n);
         p += n;
     }
-    const char *h = qsdr_suggest_hint(&sg);
-    snprintf(buf, sizeof buf, "%s%s%s", *h ? " (" : "", h, *h ? ")" : "");
-    return buf;
+    return cli_paren_hint(&sg);
 }
 
+/* "-h" or "--help" anywhere among the arguments */
 static inline int cli_wants_help(int argc, char **argv)
 {
     for (int i = 0; i < argc; i++)

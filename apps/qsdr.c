@@ -548,12 +548,8 @@ static int cmd_ctl(int argc, char **argv)
     else if (!strcmp(words[0], "json") && nw == 2) req = strdup(words[1]);
     else {
         cJSON_Delete(j);
-        qsdr_suggest sg;
-        qsdr_suggest_init(&sg, words[0]);
-        qsdr_suggest_add_list(&sg, "get,set,list,stats,json");
-        const char *h = qsdr_suggest_hint(&sg);
-        fprintf(stderr, "qsdr ctl: expected get ID.PARAM, set ID.PARAM VALUE, list, stats or json TEXT, got '%s'%s%s%s\n%s", words[0],
-                *h ? " (" : "", h, *h ? ")" : "", usage_ctl);
+        fprintf(stderr, "qsdr ctl: expected get ID.PARAM, set ID.PARAM VALUE, list, stats or json TEXT, got '%s'%s\n%s", words[0],
+                cli_list_hint(words[0], "get,set,list,stats,json"), usage_ctl);
         return EXIT_BAD_INPUT;
     }
     if (!req) req = cJSON_PrintUnformatted(j);
@@ -643,11 +639,7 @@ int main(int argc, char **argv)
         printf("qsdr %s (gaussian kernel: %s, MPI: %s)\n", QSDR_VERSION_STRING, qsdr_randn_impl(), mpi);
         return 0;
     }
-    qsdr_suggest sg;
-    qsdr_suggest_init(&sg, cmd);
-    qsdr_suggest_add_list(&sg, "run,flowgraphs,blocks,block,ber,ctl,train,model,version");
-    const char *h = qsdr_suggest_hint(&sg);
-    fprintf(stderr, "qsdr: unknown command '%s'%s%s%s\n", cmd, *h ? " (" : "", h, *h ? ")" : "");
+    fprintf(stderr, "qsdr: unknown command '%s'%s\n", cmd, cli_list_hint(cmd, "run,flowgraphs,blocks,block,ber,ctl,train,model,version"));
     usage(stderr);
     return EXIT_BAD_INPUT;
 }
