@@ -44,6 +44,7 @@ typedef struct {
     size_t nrefs;
     double at_ber[8]; /* --at-ber targets */
     size_t n_at_ber;
+    qsdr_ber_crossing *cross; /* after the run: [target][curve] */
     bool quiet, tty;
     int rank, nranks;
     qsdr_ber_sim_t *sim;
@@ -242,8 +243,6 @@ static int write_csv(const ber_cli *c)
     return 0;
 }
 
-static void report_at_ber(const ber_cli *c, cJSON *arr);
-
 static int write_json(const ber_cli *c)
 {
     cJSON *root = cJSON_CreateObject();
@@ -265,7 +264,25 @@ static int write_json(const ber_cli *c)
     cJSON_AddNumberToObject(rules, "max_frames", (double)c->max_frames);
     cJSON_AddNumberToObject(rules, "max_seconds", c->max_seconds);
     cJSON_AddNumberToObject(rules, "ber_floor", c->ber_floor);
-    if (c->n_at_ber) report_at_ber(c, cJSON_AddArrayToObject(root, "at_ber"));
+    if (c->cross) {
+        static const char *const kinds[] = {"interpolated", "between", "below_first_point", "not_reached", "no_points"};
+        cJSON *arr = cJSON_AddArrayToObject(root, "at_ber");
+        size_t ncur = c->have_cv ? c->cv.nx : 1;
+        for (size_t i = 0; i < c->n_at_ber * ncur; i++) {
+            const qsdr_ber_crossing *x = &c->cross[i];
+            cJSON *o = cJSON_CreateObject();
+            cJSON_AddNumberToObject(o, "target_ber", c->at_ber[i / ncur]);
+            cJSON_AddStringToObject(o, "curve", c->have_cv ? c->cv.words[i % ncur] : "");
+            cJSON_AddStringToObject(o, "result", kinds[x->kind]);
+            if (x->kind == QSDR_BER_CROSS_AT) cJSON_AddNumberToObject(o, "x", x->x);
+            else cJSON_AddNullToObject(o, "x");
+            if (x->kind != QSDR_BER_CROSS_NO_POINTS) {
+                cJSON_AddNumberToObject(o, "x_lo", c->sw.x[x->lo]);
+                cJSON_AddNumberToObject(o, "x_hi", c->sw.x[x->hi]);
+            }
+            cJSON_AddItemToArray(arr, o);
+        }
+    }
     cJSON *pts = cJSON_AddArrayToObject(root, "points");
     const qsdr_ber_point *res = qsdr_ber_sim_results(c->sim);
     size_t ncur = c->have_cv ? c->cv.nx : 1;
@@ -510,7 +527,7 @@ static int write_plot(const ber_cli *c)
     fprintf(g, "set xlabel '%s'\nset ylabel 'error rate'\nset key %s\nset title 'qsdr ber: %s%s'\n",
             sweeps(c, "ebn0") ? "E_b/N_0 [dB]" : sweeps(c, "esn0") ? "E_s/N_0 [dB]" : gp_text(c->sw.param, t1, sizeof t1),
             2 * ncur + c->nrefs > 4 ? "outside right" : "inside top right", gp_text(c->flowgraph, t2, sizeof t2), at);
-    for (size_t t = 0; t < c->n_at_ber; t++) /* the --at-ber targets: dotted horizontal lines */
+    for (size_t t = 0; t < c->n_at_ber; t++) /* the --at-ber targets: dashed horizontal lines */
         fprintf(g, "set arrow from graph 0, first %.6g to graph 1, first %.6g nohead front dashtype 2 linewidth 1.5 linecolor rgb 'dark-red'\n", c->at_ber[t], c->at_ber[t]);
     fprintf(g, "plot ");
     int idx = 0;
@@ -594,60 +611,44 @@ static int parse_at_ber(ber_cli *c, const char *v)
     }
 }
 
-/* --at-ber: where each curve crosses each target, on stdout after the table ("# " lines, so the
-   table stays one block of rows), and into the JSON */
-static void report_at_ber(const ber_cli *c, cJSON *arr)
+/* --at-ber: where each curve crosses each target (c->cross), on stdout after the table ("# "
+   lines, so the table stays one block of rows); the JSON has them too */
+static void print_at_ber(const ber_cli *c)
 {
     const qsdr_ber_point *res = qsdr_ber_sim_results(c->sim);
     size_t ncur = c->have_cv ? c->cv.nx : 1;
     for (size_t t = 0; t < c->n_at_ber; t++) {
-        double target = c->at_ber[t], first = NAN;
+        double target = c->at_ber[t];
+        char tb[32]; /* 1e-04 as such; 2.5e-3 as 0.0025 */
+        double m = target / pow(10, floor(log10(target)));
+        snprintf(tb, sizeof tb, fabs(m - round(m)) < 1e-9 ? "%.0e" : "%.3g", target);
         for (size_t cu = 0; cu < ncur; cu++) {
             const qsdr_ber_point *pts = res + cu * c->sw.nx;
-            qsdr_ber_crossing x = qsdr_ber_cross(c->sw.x, pts, c->sw.nx, target);
+            const qsdr_ber_crossing *x = &c->cross[t * ncur + cu], *x0 = &c->cross[t * ncur];
             char lbl[300] = "";
             if (c->have_cv) snprintf(lbl, sizeof lbl, ", %s", curve_label(c, cu));
-            if (!arr) {
-                char tb[32]; /* 1e-04 as such; 2.5e-3 as 0.0025 */
-                double m = target / pow(10, floor(log10(target)));
-                snprintf(tb, sizeof tb, fabs(m - round(m)) < 1e-9 ? "%.0e" : "%.3g", target);
-                printf("# at BER %s%s: ", tb, lbl);
-                switch (x.kind) {
-                case QSDR_BER_CROSS_AT:
-                    printf("%s = %.4g (log-BER interpolated between %.10g [%" PRIu64 " bit errors] and %.10g [%" PRIu64 "])", c->sw.param, x.x,
-                           c->sw.x[x.lo], pts[x.lo].bit_errors, c->sw.x[x.hi], pts[x.hi].bit_errors);
-                    if (cu > 0 && isfinite(first)) printf("; %+.4g against %s", x.x - first, curve_label(c, 0));
-                    break;
-                case QSDR_BER_CROSS_BETWEEN:
-                    printf("%s between %.10g and %.10g (no bit errors at %.10g: nothing to interpolate toward; run more frames there)",
-                           c->sw.param, c->sw.x[x.lo], c->sw.x[x.hi], c->sw.x[x.hi]);
-                    break;
-                case QSDR_BER_CROSS_BELOW_FIRST:
-                    printf("BER already below it at the first point, %s = %.10g (BER %.3g)", c->sw.param, c->sw.x[x.lo],
-                           (double)pts[x.lo].bit_errors / (double)pts[x.lo].bits);
-                    break;
-                case QSDR_BER_CROSS_NOT_REACHED:
-                    printf("not reached (lowest BER %.3g, at %s = %.10g)", (double)pts[x.lo].bit_errors / (double)pts[x.lo].bits, c->sw.param,
-                           c->sw.x[x.lo]);
-                    break;
-                default: printf("no point was run"); break;
-                }
-                printf("\n");
-            } else {
-                static const char *const kinds[] = {"interpolated", "between", "below_first_point", "not_reached", "no_points"};
-                cJSON *o = cJSON_CreateObject();
-                cJSON_AddNumberToObject(o, "target_ber", target);
-                cJSON_AddStringToObject(o, "curve", c->have_cv ? c->cv.words[cu] : "");
-                cJSON_AddStringToObject(o, "result", kinds[x.kind]);
-                if (x.kind == QSDR_BER_CROSS_AT) cJSON_AddNumberToObject(o, "x", x.x);
-                else cJSON_AddNullToObject(o, "x");
-                if (x.kind != QSDR_BER_CROSS_NO_POINTS) {
-                    cJSON_AddNumberToObject(o, "x_lo", c->sw.x[x.lo]);
-                    cJSON_AddNumberToObject(o, "x_hi", c->sw.x[x.hi]);
-                }
-                cJSON_AddItemToArray(arr, o);
+            printf("# at BER %s%s: ", tb, lbl);
+            switch (x->kind) {
+            case QSDR_BER_CROSS_AT:
+                printf("%s = %.4g (log-BER interpolated between %.10g [%" PRIu64 " bit errors] and %.10g [%" PRIu64 "])", c->sw.param, x->x,
+                       c->sw.x[x->lo], pts[x->lo].bit_errors, c->sw.x[x->hi], pts[x->hi].bit_errors);
+                if (cu > 0 && x0->kind == QSDR_BER_CROSS_AT) printf("; %+.4g against %s", x->x - x0->x, curve_label(c, 0));
+                break;
+            case QSDR_BER_CROSS_BETWEEN:
+                printf("%s between %.10g and %.10g (no bit errors at %.10g: nothing to interpolate toward; run more frames there)",
+                       c->sw.param, c->sw.x[x->lo], c->sw.x[x->hi], c->sw.x[x->hi]);
+                break;
+            case QSDR_BER_CROSS_BELOW_FIRST:
+                printf("BER already below it at the first point, %s = %.10g (BER %.3g)", c->sw.param, c->sw.x[x->lo],
+                       (double)pts[x->lo].bit_errors / (double)pts[x->lo].bits);
+                break;
+            case QSDR_BER_CROSS_NOT_REACHED:
+                printf("not reached (lowest BER %.3g, at %s = %.10g)", (double)pts[x->lo].bit_errors / (double)pts[x->lo].bits, c->sw.param,
+                       c->sw.x[x->lo]);
+                break;
+            default: printf("no point was run"); break;
             }
-            if (cu == 0) first = x.kind == QSDR_BER_CROSS_AT ? x.x : NAN;
+            printf("\n");
         }
     }
 }
@@ -832,7 +833,12 @@ static int run_ber(int argc, char **argv, int rank, int nranks)
     int rc = qsdr_ber_sim_run(c.sim);
     if (c.tty) qsdr_status_line(NULL);
     int out_rc = 0;
-    if (c.n_at_ber && rank == 0) report_at_ber(&c, NULL);
+    size_t ncur = c.have_cv ? c.cv.nx : 1;
+    if (c.n_at_ber && (c.cross = calloc(c.n_at_ber * ncur, sizeof *c.cross))) {
+        for (size_t i = 0; i < c.n_at_ber * ncur; i++)
+            c.cross[i] = qsdr_ber_cross(c.sw.x, qsdr_ber_sim_results(c.sim) + (i % ncur) * c.sw.nx, c.sw.nx, c.at_ber[i / ncur]);
+        print_at_ber(&c);
+    }
     if (c.csv && write_csv(&c)) out_rc = 1;
     if (c.json && write_json(&c)) out_rc = 1;
     if (c.plot && write_plot(&c)) out_rc = 1;
@@ -847,6 +853,8 @@ static int run_ber(int argc, char **argv, int rank, int nranks)
         }
     }
     qsdr_ber_sim_destroy(&c.sim);
+    free(c.cross);
+    c.cross = NULL;
     qsdr_free(text);
     if (rank != 0) {
         fclose(stdout);
