@@ -263,9 +263,13 @@ static int build(qsdr_nn_model *m, const char *origin)
             if (!strcmp(layer_kinds[k].name, t->valuestring)) break;
         if (k == sizeof layer_kinds / sizeof *layer_kinds) {
             const char *kinds[sizeof layer_kinds / sizeof *layer_kinds + 1] = {0};
-            for (size_t j = 0; j < sizeof layer_kinds / sizeof *layer_kinds; j++) kinds[j] = layer_kinds[j].name;
-            return qsdr_error(QSDR_EINVAL, "%s: layer %zu: unknown type `%s` (%slinear, conv1d, conv2d, batchnorm, relu, leaky_relu, tanh, sigmoid, hardtanh, elu, maxpool, avgpool, gap, flatten, dropout, powernorm, softmax)",
-                              origin, i, t->valuestring, qsdr_suggest_among(t->valuestring, kinds));
+            char list[256] = "";
+            for (size_t j = 0; j < sizeof layer_kinds / sizeof *layer_kinds; j++) {
+                kinds[j] = layer_kinds[j].name;
+                snprintf(list + strlen(list), sizeof list - strlen(list), "%s%s", j ? ", " : "", kinds[j]);
+            }
+            return qsdr_error(QSDR_EINVAL, "%s: layer %zu: unknown type `%s` (%s%s)", origin, i, t->valuestring,
+                              qsdr_suggest_among(t->valuestring, kinds), list);
         }
         ctx cx = {origin, i, layer_kinds[k].name};
         for (const cJSON *kv = lj->child; kv; kv = kv->next)
