@@ -21,7 +21,7 @@ _qsdr() {
             mapfile -t COMPREPLY < <(compgen -f -- "$cur"); return ;;
         --scheduler)
             mapfile -t COMPREPLY < <(compgen -W "threaded serial" -- "$cur"); return ;;
-        --set|--sweep|--seed|--items|--seconds|--threads|--min-frame-errors|--max-frames|--max-seconds|--ber-floor|--at-ber|\
+        --set|--sweep|--seed|--items|--seconds|--threads|--min-frame-errors|--max-frames|--max-seconds|--ber-floor|--at-ber|--at-fer|\
         --epochs|--bits|--steps|--timeout|--control|--control-curve-secret|--curve-server-key|--drain-timeout|--calibrate)
             return ;;
     esac

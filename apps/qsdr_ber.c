@@ -42,8 +42,11 @@ typedef struct {
     const char *csv, *json, *plot, *resume;
     const char **refs;
     size_t nrefs;
-    double at_ber[8]; /* --at-ber targets */
-    size_t n_at_ber;
+    struct {
+        double v;
+        bool fer; /* --at-fer (else --at-ber) */
+    } at[8];
+    size_t n_at;
     qsdr_ber_crossing *cross; /* after the run: [target][curve] */
     bool quiet, tty;
     int rank, nranks;
@@ -266,12 +269,14 @@ static int write_json(const ber_cli *c)
     cJSON_AddNumberToObject(rules, "ber_floor", c->ber_floor);
     if (c->cross) {
         static const char *const kinds[] = {"interpolated", "between", "below_first_point", "not_reached", "no_points"};
-        cJSON *arr = cJSON_AddArrayToObject(root, "at_ber");
+        cJSON *arr[2] = {NULL, NULL}; /* at_ber, at_fer */
         size_t ncur = c->have_cv ? c->cv.nx : 1;
-        for (size_t i = 0; i < c->n_at_ber * ncur; i++) {
+        for (size_t i = 0; i < c->n_at * ncur; i++) {
             const qsdr_ber_crossing *x = &c->cross[i];
+            bool fer = c->at[i / ncur].fer;
+            if (!arr[fer]) arr[fer] = cJSON_AddArrayToObject(root, fer ? "at_fer" : "at_ber");
             cJSON *o = cJSON_CreateObject();
-            cJSON_AddNumberToObject(o, "target_ber", c->at_ber[i / ncur]);
+            cJSON_AddNumberToObject(o, fer ? "target_fer" : "target_ber", c->at[i / ncur].v);
             cJSON_AddStringToObject(o, "curve", c->have_cv ? c->cv.words[i % ncur] : "");
             cJSON_AddStringToObject(o, "result", kinds[x->kind]);
             if (x->kind == QSDR_BER_CROSS_AT) cJSON_AddNumberToObject(o, "x", x->x);
@@ -280,7 +285,7 @@ static int write_json(const ber_cli *c)
                 cJSON_AddNumberToObject(o, "x_lo", c->sw.x[x->lo]);
                 cJSON_AddNumberToObject(o, "x_hi", c->sw.x[x->hi]);
             }
-            cJSON_AddItemToArray(arr, o);
+            cJSON_AddItemToArray(arr[fer], o);
         }
     }
     cJSON *pts = cJSON_AddArrayToObject(root, "points");
@@ -527,8 +532,9 @@ static int write_plot(const ber_cli *c)
     fprintf(g, "set xlabel '%s'\nset ylabel 'error rate'\nset key %s\nset title 'qsdr ber: %s%s'\n",
             sweeps(c, "ebn0") ? "E_b/N_0 [dB]" : sweeps(c, "esn0") ? "E_s/N_0 [dB]" : gp_text(c->sw.param, t1, sizeof t1),
             2 * ncur + c->nrefs > 4 ? "outside right" : "inside top right", gp_text(c->flowgraph, t2, sizeof t2), at);
-    for (size_t t = 0; t < c->n_at_ber; t++) /* the --at-ber targets: dashed horizontal lines */
-        fprintf(g, "set arrow from graph 0, first %.6g to graph 1, first %.6g nohead front dashtype 2 linewidth 1.5 linecolor rgb 'dark-red'\n", c->at_ber[t], c->at_ber[t]);
+    for (size_t t = 0; t < c->n_at; t++) /* the --at-ber/--at-fer targets: dashed horizontal lines */
+        fprintf(g, "set arrow from graph 0, first %.6g to graph 1, first %.6g nohead front dashtype 2 linewidth 1.5 linecolor rgb 'dark-red'\n",
+                c->at[t].v, c->at[t].v);
     fprintf(g, "plot ");
     int idx = 0;
     for (size_t cu = 0; cu < ncur; cu++, idx++) {
@@ -584,8 +590,9 @@ static const char usage_ber_text[] =
     "                          depend on the machine)\n"
     "  --ber-floor X           a curve ends after its first point with BER below X, X in [0, 1)\n"
     "  --at-ber X[,Y...]       after the sweep: the x where each curve crosses BER X (log-BER interpolated\n"
-    "                          between the points around it), X in (0, 0.5), up to 8; with curves, the\n"
-    "                          difference to the first curve\n"
+    "                          between the points around it), X in (0, 0.5); with curves, the difference\n"
+    "                          to the first curve\n"
+    "  --at-fer X[,Y...]       the same for FER X, X in (0, 1); --at-ber and --at-fer: up to 8 values in all\n"
     "  --csv F, --json F       results per point (--json also lets --resume continue the sweep)\n"
     "  --plot F.png|F.svg      BER (solid) and FER (dashed) against the sweep, gnuplot\n"
     "  --ref theory:bpsk|qpsk|qam16|qam64|FILE.csv   a reference curve on the plot (repeatable)\n"
@@ -595,30 +602,36 @@ static const char usage_ber_text[] =
 
 static void usage_ber(FILE *f) { fputs(usage_ber_text, f); }
 
-/* --at-ber X[,Y...]: each in (0, 0.5), at most 8 in all (repeating the option adds to the list) */
-static int parse_at_ber(ber_cli *c, const char *v)
+/* --at-ber X[,Y...] (each in (0, 0.5)) and --at-fer (each in (0, 1)): at most 8 values in all
+   (repeating an option adds to the list) */
+static int parse_at(ber_cli *c, const char *v, bool fer)
 {
     for (const char *p = v;;) {
         char *end;
         double t = strtod(p, &end);
         while (end && *end == ' ') end++;
-        if (end == p || (*end && *end != ',') || !(t > 0 && t < 0.5))
-            return fprintf(stderr, "qsdr ber: --at-ber expects BER values in (0, 0.5), comma-separated, got '%s'\n", v), -1;
-        if (c->n_at_ber == sizeof c->at_ber / sizeof *c->at_ber) return fprintf(stderr, "qsdr ber: --at-ber: at most 8 BER values\n"), -1;
-        c->at_ber[c->n_at_ber++] = t;
+        if (end == p || (*end && *end != ',') || !(t > 0 && t < (fer ? 1 : 0.5)))
+            return fprintf(stderr, "qsdr ber: --at-%s expects %s values in (0, %s), comma-separated, got '%s'\n", fer ? "fer" : "ber",
+                           fer ? "FER" : "BER", fer ? "1" : "0.5", v),
+                   -1;
+        if (c->n_at == sizeof c->at / sizeof *c->at) return fprintf(stderr, "qsdr ber: --at-ber and --at-fer: at most 8 values in all\n"), -1;
+        c->at[c->n_at].v = t;
+        c->at[c->n_at++].fer = fer;
         if (!*end) return 0;
         p = end + 1;
     }
 }
 
-/* --at-ber: where each curve crosses each target (c->cross), on stdout after the table ("# "
-   lines, so the table stays one block of rows); the JSON has them too */
-static void print_at_ber(const ber_cli *c)
+/* --at-ber/--at-fer: where each curve crosses each target (c->cross), on stdout after the table
+   ("# " lines, so the table stays one block of rows); the JSON has them too */
+static void print_at(const ber_cli *c)
 {
     const qsdr_ber_point *res = qsdr_ber_sim_results(c->sim);
     size_t ncur = c->have_cv ? c->cv.nx : 1;
-    for (size_t t = 0; t < c->n_at_ber; t++) {
-        double target = c->at_ber[t];
+    for (size_t t = 0; t < c->n_at; t++) {
+        double target = c->at[t].v;
+        bool fer = c->at[t].fer;
+        const char *rate = fer ? "FER" : "BER", *unit = fer ? "frame" : "bit";
         char tb[32]; /* 1e-04 as such; 2.5e-3 as 0.0025 */
         double m = target / pow(10, floor(log10(target)));
         snprintf(tb, sizeof tb, fabs(m - round(m)) < 1e-9 ? "%.0e" : "%.3g", target);
@@ -627,26 +640,30 @@ static void print_at_ber(const ber_cli *c)
             const qsdr_ber_crossing *x = &c->cross[t * ncur + cu], *x0 = &c->cross[t * ncur];
             char lbl[300] = "";
             if (c->have_cv) snprintf(lbl, sizeof lbl, ", %s", curve_label(c, cu));
-            printf("# at BER %s%s: ", tb, lbl);
+            printf("# at %s %s%s: ", rate, tb, lbl);
+            if (x->kind == QSDR_BER_CROSS_NO_POINTS) {
+                printf("no point was run\n");
+                continue;
+            }
+            const qsdr_ber_point *lo = &pts[x->lo], *hi = &pts[x->hi];
+            uint64_t e_lo = fer ? lo->frame_errors : lo->bit_errors, e_hi = fer ? hi->frame_errors : hi->bit_errors;
+            double r_lo = (double)e_lo / (double)(fer ? lo->frames : lo->bits);
             switch (x->kind) {
             case QSDR_BER_CROSS_AT:
-                printf("%s = %.4g (log-BER interpolated between %.10g [%" PRIu64 " bit errors] and %.10g [%" PRIu64 "])", c->sw.param, x->x,
-                       c->sw.x[x->lo], pts[x->lo].bit_errors, c->sw.x[x->hi], pts[x->hi].bit_errors);
+                printf("%s = %.4g (log-%s interpolated between %.10g [%" PRIu64 " %s errors] and %.10g [%" PRIu64 "])", c->sw.param, x->x, rate,
+                       c->sw.x[x->lo], e_lo, unit, c->sw.x[x->hi], e_hi);
                 if (cu > 0 && x0->kind == QSDR_BER_CROSS_AT) printf("; %+.4g against %s", x->x - x0->x, curve_label(c, 0));
                 break;
             case QSDR_BER_CROSS_BETWEEN:
-                printf("%s between %.10g and %.10g (no bit errors at %.10g: nothing to interpolate toward; run more frames there)",
-                       c->sw.param, c->sw.x[x->lo], c->sw.x[x->hi], c->sw.x[x->hi]);
+                printf("%s between %.10g and %.10g (no %s errors at %.10g: nothing to interpolate toward; run more frames there)",
+                       c->sw.param, c->sw.x[x->lo], c->sw.x[x->hi], unit, c->sw.x[x->hi]);
                 break;
             case QSDR_BER_CROSS_BELOW_FIRST:
-                printf("BER already below it at the first point, %s = %.10g (BER %.3g)", c->sw.param, c->sw.x[x->lo],
-                       (double)pts[x->lo].bit_errors / (double)pts[x->lo].bits);
+                printf("%s already below it at the first point, %s = %.10g (%s %.3g)", rate, c->sw.param, c->sw.x[x->lo], rate, r_lo);
                 break;
-            case QSDR_BER_CROSS_NOT_REACHED:
-                printf("not reached (lowest BER %.3g, at %s = %.10g)", (double)pts[x->lo].bit_errors / (double)pts[x->lo].bits, c->sw.param,
-                       c->sw.x[x->lo]);
+            default: /* QSDR_BER_CROSS_NOT_REACHED */
+                printf("not reached (lowest %s %.3g, at %s = %.10g)", rate, r_lo, c->sw.param, c->sw.x[x->lo]);
                 break;
-            default: printf("no point was run"); break;
             }
             printf("\n");
         }
@@ -702,9 +719,9 @@ static int run_ber(int argc, char **argv, int rank, int nranks)
             if (cli_opt_double("qsdr ber", a, v, 0, 1, &c.ber_floor)) return EXIT_BAD;
             if (c.ber_floor >= 1) return fprintf(stderr, "qsdr ber: --ber-floor expects a number in [0, 1), got '%s'\n", v), EXIT_BAD;
             i++;
-        } else if (!strcmp(a, "--at-ber")) {
+        } else if (!strcmp(a, "--at-ber") || !strcmp(a, "--at-fer")) {
             NEED_ARG;
-            if (parse_at_ber(&c, v)) return EXIT_BAD;
+            if (parse_at(&c, v, a[5] == 'f')) return EXIT_BAD;
         } else if (!strcmp(a, "--csv")) {
             NEED_ARG;
             c.csv = v;
@@ -834,10 +851,10 @@ static int run_ber(int argc, char **argv, int rank, int nranks)
     if (c.tty) qsdr_status_line(NULL);
     int out_rc = 0;
     size_t ncur = c.have_cv ? c.cv.nx : 1;
-    if (c.n_at_ber && (c.cross = calloc(c.n_at_ber * ncur, sizeof *c.cross))) {
-        for (size_t i = 0; i < c.n_at_ber * ncur; i++)
-            c.cross[i] = qsdr_ber_cross(c.sw.x, qsdr_ber_sim_results(c.sim) + (i % ncur) * c.sw.nx, c.sw.nx, c.at_ber[i / ncur]);
-        print_at_ber(&c);
+    if (c.n_at && (c.cross = calloc(c.n_at * ncur, sizeof *c.cross))) {
+        for (size_t i = 0; i < c.n_at * ncur; i++)
+            c.cross[i] = qsdr_ber_cross(c.sw.x, qsdr_ber_sim_results(c.sim) + (i % ncur) * c.sw.nx, c.sw.nx, c.at[i / ncur].v, c.at[i / ncur].fer);
+        print_at(&c);
     }
     if (c.csv && write_csv(&c)) out_rc = 1;
     if (c.json && write_json(&c)) out_rc = 1;

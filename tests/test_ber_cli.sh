@@ -73,6 +73,16 @@ assert [x["result"] for x in a[2:]] == ["below_first_point", "below_first_point"
 assert a[4]["x"] is None
 PY
 [ -s "$tmp/x.png" ] || fail "--at-ber plot"
+# --at-fer: the FER curve's crossing, from the CSV's fer column; JSON at_fer
+out=$("$qsdr" ber "$fg" --sweep awgn.ebn0_db=6:1:11 --max-frames 640 --at-fer 0.1 --json "$tmp/f.json" --csv "$tmp/f.csv" -q 2>&1) ||
+    fail "--at-fer run: $out"
+want=$(awk -F, 'NR > 1 { x[n] = $3; y[n] = $11; e[n] = $9; n++ }
+  END { for (i = 0; i + 1 < n; i++) if (y[i] >= 0.1 && 0.1 > y[i + 1] && y[i + 1] > 0) {
+          l0 = log(y[i]) / log(10); l1 = log(y[i + 1]) / log(10)
+          printf "%.4g (log-FER interpolated between %s [%s frame errors] and %s [%s])", x[i] + (l0 + 1) / (l0 - l1) * (x[i + 1] - x[i]), x[i], e[i], x[i + 1], e[i + 1]; exit } }' "$tmp/f.csv")
+[ -n "$want" ] || fail "--at-fer: the FER does not cross 0.1 in: $(cat "$tmp/f.csv")"
+echo "$out" | grep -qF "# at FER 1e-01: awgn.ebn0_db = $want" || fail "--at-fer: expected '$want': $out"
+grep -q '"at_fer"' "$tmp/f.json" && grep -q '"target_fer":[[:space:]]*0.1' "$tmp/f.json" && ! grep -q '"at_ber"' "$tmp/f.json" || fail "--at-fer JSON"
 # no errors at the point past the crossing: between, no number
 out=$("$qsdr" ber "$fg" --sweep awgn.ebn0_db=4,14 --max-frames 64 --at-ber 1e-4 -q 2>&1) || fail "--at-ber between: $out"
 echo "$out" | grep -q "^# at BER 1e-04: awgn.ebn0_db between 4 and 14 (no bit errors at 14: " || fail "--at-ber between: $out"
@@ -204,7 +214,8 @@ check_bad "expected NAME=START:STEP:STOP" "$fg" --sweep awgn.ebn0_db
 check_bad "--at-ber expects BER values in (0, 0.5), comma-separated, got '0.5'" "$fg" --sweep awgn.ebn0_db=1 --at-ber 0.5
 check_bad "--at-ber expects BER values in (0, 0.5), comma-separated, got '1e-4,x'" "$fg" --sweep awgn.ebn0_db=1 --at-ber 1e-4,x
 check_bad "--at-ber expects BER values in (0, 0.5), comma-separated, got 'nan'" "$fg" --sweep awgn.ebn0_db=1 --at-ber nan
-check_bad "--at-ber: at most 8 BER values" "$fg" --sweep awgn.ebn0_db=1 --at-ber 1e-1,1e-2,1e-3,1e-4,1e-5 --at-ber 1e-6,1e-7,1e-8,1e-9
+check_bad "--at-ber and --at-fer: at most 8 values in all" "$fg" --sweep awgn.ebn0_db=1 --at-ber 1e-1,1e-2,1e-3,1e-4,1e-5 --at-fer 1e-6,1e-7,1e-8,1e-9
+check_bad "--at-fer expects FER values in (0, 1), comma-separated, got '1'" "$fg" --sweep awgn.ebn0_db=1 --at-fer 1
 printf 'a;b\n1;2\n' >"$tmp/noref.csv" # a reference with no x,ber rows drew nothing, silently
 check_bad "no x,ber rows" "$fg" --sweep awgn.ebn0_db=1 --ref "$tmp/noref.csv"
 check_bad "cannot go from" "$fg" --sweep awgn.ebn0_db=0:-1:3

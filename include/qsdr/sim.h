@@ -85,10 +85,10 @@ int qsdr_ber_sim_run(qsdr_ber_sim_t *s);
 
 /* Wilson score interval for k successes in n trials at 95 % confidence. */
 void qsdr_wilson95(uint64_t k, uint64_t n, double *lo, double *hi);
-/* Where a BER curve crosses a target BER. The points with bits > 0, in increasing x (NAN x
- * values skipped); the first neighbours with BER >= target > BER: AT when both saw errors (x by
- * linear interpolation of log10 BER in x), BETWEEN when the upper point saw none (no BER to
- * interpolate toward). lo, hi: the indices (into x and p) of the two neighbours; for BELOW_FIRST
+/* Where a BER curve (with fer: the FER curve) crosses a target. The points with bits > 0, in
+ * increasing x (NAN x values skipped); the first neighbours with rate >= target > rate: AT when
+ * both saw errors (x by linear interpolation of log10 rate in x), BETWEEN when the upper point saw
+ * none (nothing to interpolate toward). lo, hi: the indices (into x and p) of the two neighbours; for BELOW_FIRST
  * both are the lowest-x point, for NOT_REACHED the point with the lowest BER. */
 typedef enum { QSDR_BER_CROSS_AT, QSDR_BER_CROSS_BETWEEN, QSDR_BER_CROSS_BELOW_FIRST, QSDR_BER_CROSS_NOT_REACHED, QSDR_BER_CROSS_NO_POINTS } qsdr_ber_cross_kind;
 typedef struct {
@@ -96,7 +96,7 @@ typedef struct {
     double x;      /* the crossing (AT), else NAN */
     size_t lo, hi; /* see above */
 } qsdr_ber_crossing;
-qsdr_ber_crossing qsdr_ber_cross(const double *x, const qsdr_ber_point *p, size_t n, double target);
+qsdr_ber_crossing qsdr_ber_cross(const double *x, const qsdr_ber_point *p, size_t n, double target, bool fer);
 
 /* What a measured BER says about the set-up rather than the channel, or NULL: 1/2 within 2 %
  * (unrelated streams: misaligned bits, a receiver that does not match the transmitter) or

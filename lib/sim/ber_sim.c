@@ -84,13 +84,18 @@ void qsdr_wilson95(uint64_t k, uint64_t n, double *lo, double *hi)
     *hi = c + h > 1 ? 1 : c + h;
 }
 
-qsdr_ber_crossing qsdr_ber_cross(const double *x, const qsdr_ber_point *p, size_t n, double target)
+static double cross_rate(const qsdr_ber_point *p, bool fer)
+{
+    return fer ? (double)p->frame_errors / (double)p->frames : (double)p->bit_errors / (double)p->bits;
+}
+
+qsdr_ber_crossing qsdr_ber_cross(const double *x, const qsdr_ber_point *p, size_t n, double target, bool fer)
 {
     qsdr_ber_crossing r = {QSDR_BER_CROSS_NO_POINTS, NAN, 0, 0};
     size_t *ix = malloc((n ? n : 1) * sizeof *ix), m = 0;
     if (!ix) return r;
     for (size_t i = 0; i < n; i++) { /* the points with bits, by increasing x (insertion: sweeps are short and mostly sorted) */
-        if (!p[i].bits || isnan(x[i])) continue;
+        if (!p[i].bits || !p[i].frames || isnan(x[i])) continue;
         size_t j = m++;
         while (j > 0 && x[ix[j - 1]] > x[i]) ix[j] = ix[j - 1], j--;
         ix[j] = i;
@@ -98,8 +103,8 @@ qsdr_ber_crossing qsdr_ber_cross(const double *x, const qsdr_ber_point *p, size_
     double ber[2];
     for (size_t k = 0; k + 1 < m; k++) {
         size_t a = ix[k], b = ix[k + 1];
-        ber[0] = (double)p[a].bit_errors / (double)p[a].bits;
-        ber[1] = (double)p[b].bit_errors / (double)p[b].bits;
+        ber[0] = cross_rate(&p[a], fer);
+        ber[1] = cross_rate(&p[b], fer);
         if (!(ber[0] >= target && target > ber[1])) continue;
         r.lo = a, r.hi = b;
         if (ber[1] > 0) {
@@ -112,7 +117,7 @@ qsdr_ber_crossing qsdr_ber_cross(const double *x, const qsdr_ber_point *p, size_
         return r;
     }
     if (m) {
-        double b0 = (double)p[ix[0]].bit_errors / (double)p[ix[0]].bits;
+        double b0 = cross_rate(&p[ix[0]], fer);
         if (b0 < target) {
             r.kind = QSDR_BER_CROSS_BELOW_FIRST;
             r.lo = r.hi = ix[0];
@@ -120,7 +125,7 @@ qsdr_ber_crossing qsdr_ber_cross(const double *x, const qsdr_ber_point *p, size_
             r.kind = QSDR_BER_CROSS_NOT_REACHED;
             size_t best = ix[0];
             for (size_t k = 1; k < m; k++)
-                if ((double)p[ix[k]].bit_errors / (double)p[ix[k]].bits < (double)p[best].bit_errors / (double)p[best].bits) best = ix[k];
+                if (cross_rate(&p[ix[k]], fer) < cross_rate(&p[best], fer)) best = ix[k];
             r.lo = r.hi = best;
         }
     }

@@ -126,42 +126,52 @@ static qsdr_ber_point pt(uint64_t bits, uint64_t errors)
     return p;
 }
 
-QSDR_TEST(ber_cross, "unit", "qsdr_ber_cross: log-BER interpolation, unsorted and skipped points, no errors above, below at the first point, not reached")
+QSDR_TEST(ber_cross, "unit", "qsdr_ber_cross: log-BER (and log-FER) interpolation, unsorted and skipped points, no errors above, below at the first point, not reached")
 {
     /* BER 1e-2 at x = 2, 1e-4 at x = 4 (given out of order, with an unrun point and a NaN x):
        1e-3 lies half-way in log BER, 1e-3.5 three quarters */
     double x[] = {4, 0, 2, 3, NAN};
     qsdr_ber_point p[] = {pt(1000000, 100), pt(1000, 400), pt(100000, 1000), pt(0, 0), pt(10, 5)};
-    qsdr_ber_crossing r = qsdr_ber_cross(x, p, 5, 1e-3);
+    qsdr_ber_crossing r = qsdr_ber_cross(x, p, 5, 1e-3, false);
     QSDR_CHECK(r.kind == QSDR_BER_CROSS_AT);
     QSDR_CHECK_NEAR(r.x, 3.0, 1e-12);
     QSDR_CHECK(r.lo == 2 && r.hi == 0);
-    r = qsdr_ber_cross(x, p, 5, pow(10, -3.5));
+    r = qsdr_ber_cross(x, p, 5, pow(10, -3.5), false);
     QSDR_CHECK(r.kind == QSDR_BER_CROSS_AT);
     QSDR_CHECK_NEAR(r.x, 3.5, 1e-12);
     /* between 0.4 at x = 0 and 1e-2 at x = 2 */
-    r = qsdr_ber_cross(x, p, 5, 0.1);
+    r = qsdr_ber_cross(x, p, 5, 0.1, false);
     QSDR_CHECK(r.kind == QSDR_BER_CROSS_AT && r.lo == 1 && r.hi == 2);
     QSDR_CHECK_NEAR(r.x, 2 * (log10(0.4) + 1) / (log10(0.4) + 2), 1e-12);
     /* exactly on a point's BER: that point */
-    r = qsdr_ber_cross(x, p, 5, 1e-2);
+    r = qsdr_ber_cross(x, p, 5, 1e-2, false);
     QSDR_CHECK(r.kind == QSDR_BER_CROSS_AT);
     QSDR_CHECK_NEAR(r.x, 2.0, 1e-12);
     /* below every point's BER: not reached, naming the lowest */
-    r = qsdr_ber_cross(x, p, 5, 1e-6);
+    r = qsdr_ber_cross(x, p, 5, 1e-6, false);
     QSDR_CHECK(r.kind == QSDR_BER_CROSS_NOT_REACHED && r.lo == 0);
     QSDR_CHECK(isnan(r.x));
     /* above the first point's BER: below already there */
-    r = qsdr_ber_cross(x, p, 5, 0.45);
+    r = qsdr_ber_cross(x, p, 5, 0.45, false);
     QSDR_CHECK(r.kind == QSDR_BER_CROSS_BELOW_FIRST && r.lo == 1);
     /* the point past the crossing saw no errors: between, no x */
     p[0] = pt(1000000, 0);
-    r = qsdr_ber_cross(x, p, 5, 1e-3);
+    r = qsdr_ber_cross(x, p, 5, 1e-3, false);
     QSDR_CHECK(r.kind == QSDR_BER_CROSS_BETWEEN && r.lo == 2 && r.hi == 0);
     QSDR_CHECK(isnan(r.x));
+    /* the FER curve: frames and frame errors, not bits (FER 0.5 at x = 1, 0.05 at x = 2) */
+    double xf[] = {1, 2};
+    qsdr_ber_point f[] = {pt(100000, 10), pt(100000, 100000)}; /* BER 1e-4, 1: the BER would not cross 0.1 */
+    f[0].frames = 100, f[0].frame_errors = 50, f[1].frames = 1000, f[1].frame_errors = 50;
+    r = qsdr_ber_cross(xf, f, 2, pow(10, -0.8), true); /* log10 FER from -0.301 to -1.301: -0.8 at 1.499 */
+    QSDR_CHECK(r.kind == QSDR_BER_CROSS_AT && r.lo == 0 && r.hi == 1);
+    QSDR_CHECK_NEAR(r.x, 1 + (log10(0.5) + 0.8) / (log10(0.5) - log10(0.05)), 1e-12);
+    QSDR_CHECK(qsdr_ber_cross(xf, f, 2, pow(10, -0.8), false).kind == QSDR_BER_CROSS_BELOW_FIRST);
+    f[1].frame_errors = 0;
+    QSDR_CHECK(qsdr_ber_cross(xf, f, 2, 0.1, true).kind == QSDR_BER_CROSS_BETWEEN);
     /* nothing run */
-    r = qsdr_ber_cross(x, p + 3, 1, 1e-3);
+    r = qsdr_ber_cross(x, p + 3, 1, 1e-3, false);
     QSDR_CHECK(r.kind == QSDR_BER_CROSS_NO_POINTS);
-    r = qsdr_ber_cross(x, p, 0, 1e-3);
+    r = qsdr_ber_cross(x, p, 0, 1e-3, false);
     QSDR_CHECK(r.kind == QSDR_BER_CROSS_NO_POINTS);
 }
