@@ -85,11 +85,12 @@ int qsdr_ber_sim_run(qsdr_ber_sim_t *s);
 
 /* Wilson score interval for k successes in n trials at 95 % confidence. */
 void qsdr_wilson95(uint64_t k, uint64_t n, double *lo, double *hi);
-/* Where a BER curve (with fer: the FER curve) crosses a target. The points with bits > 0, in
- * increasing x (NAN x values skipped); the first neighbours with rate >= target > rate: AT when
- * both saw errors (x by linear interpolation of log10 rate in x), BETWEEN when the upper point saw
- * none (nothing to interpolate toward). lo, hi: the indices (into x and p) of the two neighbours; for BELOW_FIRST
- * both are the lowest-x point, for NOT_REACHED the point with the lowest BER. */
+/* Where a BER curve (with fer: the FER curve) crosses a target. The points that were run (bits
+ * and frames > 0; NAN x values skipped), in increasing x; the first neighbours with rate >=
+ * target > rate: AT when both saw errors (x by linear interpolation of log10 rate in x), BETWEEN
+ * when the upper point saw none (nothing to interpolate toward). lo, hi: the indices (into x and
+ * p) of the two neighbours; for BELOW_FIRST both are the lowest-x point, for NOT_REACHED the point
+ * with the lowest rate. */
 typedef enum { QSDR_BER_CROSS_AT, QSDR_BER_CROSS_BETWEEN, QSDR_BER_CROSS_BELOW_FIRST, QSDR_BER_CROSS_NOT_REACHED, QSDR_BER_CROSS_NO_POINTS } qsdr_ber_cross_kind;
 typedef struct {
     qsdr_ber_cross_kind kind;

@@ -100,16 +100,16 @@ qsdr_ber_crossing qsdr_ber_cross(const double *x, const qsdr_ber_point *p, size_
         while (j > 0 && x[ix[j - 1]] > x[i]) ix[j] = ix[j - 1], j--;
         ix[j] = i;
     }
-    double ber[2];
+    double rate[2];
     for (size_t k = 0; k + 1 < m; k++) {
         size_t a = ix[k], b = ix[k + 1];
-        ber[0] = cross_rate(&p[a], fer);
-        ber[1] = cross_rate(&p[b], fer);
-        if (!(ber[0] >= target && target > ber[1])) continue;
+        rate[0] = cross_rate(&p[a], fer);
+        rate[1] = cross_rate(&p[b], fer);
+        if (!(rate[0] >= target && target > rate[1])) continue;
         r.lo = a, r.hi = b;
-        if (ber[1] > 0) {
+        if (rate[1] > 0) {
             r.kind = QSDR_BER_CROSS_AT;
-            double l0 = log10(ber[0]), l1 = log10(ber[1]);
+            double l0 = log10(rate[0]), l1 = log10(rate[1]);
             r.x = x[a] + (l0 - log10(target)) / (l0 - l1) * (x[b] - x[a]);
         } else
             r.kind = QSDR_BER_CROSS_BETWEEN;
