@@ -309,9 +309,10 @@ static inline const char *cli_flowgraph_path(const char *cmd, const char *arg, c
                 return buf;
             }
         }
-    qsdr_suggest sg; /* the shipped names near it */
-    qsdr_suggest_init(&sg, has_ext ? "" : arg);
-    if (has_ext) snprintf(sg.word, sizeof sg.word, "%.*s", (int)(len - 4), arg);
+    char stem[64]; /* the shipped names near it, compared without .yml */
+    snprintf(stem, sizeof stem, "%.*s", (int)(has_ext ? len - 4 : len), arg);
+    qsdr_suggest sg;
+    qsdr_suggest_init(&sg, stem);
     for (int d = 0; d < nd; d++) {
         DIR *dir = opendir(dirs[d]);
         for (struct dirent *e; dir && (e = readdir(dir));) {

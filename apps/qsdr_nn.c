@@ -320,13 +320,13 @@ static const char usage_model[] =
 /* qsdr model info for one file: 0, or EXIT_BAD_INPUT (reported) */
 static int model_info(const char *file)
 {
-    char *cmd = NULL, *aem = NULL;
+    char *cmd = NULL;
     qsdr_nn_model *m = qsdr_nn_model_load_meta(file, "qsdr.command", &cmd);
     if (!m) {
         cli_report();
         return EXIT_BAD_INPUT;
     }
-    qsdr_nn_model_free(qsdr_nn_model_load_meta(file, "qsdr.ae", &aem));
+    char *aem = is_safetensors(file) ? qsdr_nn_file_metadata(file, "qsdr.ae") : NULL; /* from the header: no second model load */
     qsdr_nn_model_print(m, stdout);
     qsdr_ae *ae = aem ? qsdr_ae_load_any(file) : NULL;
     if (ae) {
@@ -415,8 +415,9 @@ int qsdr_cmd_model(int argc, char **argv)
         return EXIT_BAD_INPUT;
     }
     int rc = 0;
-    char *aem = NULL; /* an autoencoder model (qsdr.ae metadata): its role and bit-widths; it has no data set */
-    qsdr_nn_model_free(qsdr_nn_model_load_meta(file, "qsdr.ae", &aem));
+    /* an autoencoder model (qsdr.ae metadata, read from the header: no second model load): its role
+       and bit-widths; it has no data set */
+    char *aem = is_safetensors(file) ? qsdr_nn_file_metadata(file, "qsdr.ae") : NULL;
     if (aem) {
         fprintf(stderr, "%s: %s is an autoencoder network (qsdr train ae): it has no data set to evaluate on. Its BER per "
                         "bit-width, on the same noise: qsdr ber flowgraphs/ae_onebit.yml --sweep awgn.ebn0_db=2.4 --sweep "
