@@ -49,7 +49,7 @@ qsdr_cf32 qsdr_modem_point(const qsdr_modem_t *q, unsigned s);
 /* bits: n_sym * bps values 0/1 -> n_sym points. Returns QSDR_OK or QSDR_EINVAL (bit not 0/1). */
 int qsdr_modem_map(const qsdr_modem_t *q, const uint8_t *bits, size_t n_sym, qsdr_cf32 *out);
 /* Hard decisions (the nearest point; an exact tie to the lower level): n_sym points -> n_sym*bps bits. */
-int qsdr_modem_demap_hard(qsdr_modem_t *q, const qsdr_cf32 *x, size_t n_sym, uint8_t *bits);
+int qsdr_modem_demap_hard(const qsdr_modem_t *q, const qsdr_cf32 *x, size_t n_sym, uint8_t *bits);
 /* LLRs (log P(b=0)/P(b=1)) given complex noise variance N0 = E|n|^2 > 0; exact log-sum-exp or
  * max-log (BPSK and Gray QPSK: one linear function per bit, exact either way; square QAM: over
  * the levels of the bit's own axis, exactly as over all points). Returns QSDR_ERANGE on a

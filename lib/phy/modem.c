@@ -10,10 +10,8 @@
 #include "qsdr/phy.h"
 
 struct qsdr_modem {
-    modemcf lq;
     unsigned bps, m;
-    float scale;          /* liquid point * scale = our point (unit mean energy) */
-    qsdr_cf32 pts[64];
+    qsdr_cf32 pts[64];    /* liquid-dsp's points scaled to unit mean energy */
     /* hard decisions per axis: the constellations are separable (I set by some label bits, Q by
        the others), so the nearest point is the nearest I level and the nearest Q level */
     bool separable;
@@ -24,8 +22,9 @@ struct qsdr_modem {
     /* BPSK, and QPSK whose two bits each move the point by one fixed step, the two steps
        orthogonal (Gray): each bit's LLR is exactly linear in the sample */
     bool linear;
-    /* square QAM: every pair of an I level and a Q level is a point, so a bit on one axis has an
-       LLR of that axis alone (the other axis's sum is a common factor): sqrt(M) terms, not M */
+    /* every pair of an I level and a Q level is a point (BPSK: one Q level; square QAM), so a
+       bit on one axis has an LLR of that axis alone (the other axis's sum is a common factor):
+       sqrt(M) terms, not M. Every supported constellation is one: qsdr_modem_create checks it */
     bool product;
     unsigned bit_axis[6];  /* the axis each label bit (MSB first) moves */
 };
@@ -94,28 +93,33 @@ qsdr_modem_t *qsdr_modem_create(qsdr_modscheme ms)
         return qsdr_error_null(QSDR_EINVAL, "qsdr_modem_create: modulation must be bpsk, qpsk, qam16 or qam64 (got %d)", (int)ms);
     qsdr_modem_t *q = qsdr_calloc(1, sizeof *q);
     if (!q) return qsdr_error_null(QSDR_ENOMEM, "qsdr_modem_create: out of memory");
-    q->lq = modemcf_create(lq[ms]);
-    if (!q->lq) {
+    modemcf lm = modemcf_create(lq[ms]);
+    if (!lm) {
         qsdr_free(q);
         return qsdr_error_null(QSDR_EEXT, "qsdr_modem_create: liquid modemcf_create failed");
     }
-    q->bps = modemcf_get_bps(q->lq);
+    q->bps = modemcf_get_bps(lm);
     q->m = 1u << q->bps;
     double e = 0;
     for (unsigned s = 0; s < q->m; s++) {
         float complex y;
-        modemcf_modulate(q->lq, s, &y);
+        modemcf_modulate(lm, s, &y);
         q->pts[s].re = crealf(y);
         q->pts[s].im = cimagf(y);
         e += crealf(y) * crealf(y) + cimagf(y) * cimagf(y);
     }
-    q->scale = (float)(1.0 / sqrt(e / q->m));
+    modemcf_destroy(lm);
+    const float scale = (float)(1.0 / sqrt(e / q->m));
     for (unsigned s = 0; s < q->m; s++) {
-        q->pts[s].re *= q->scale;
-        q->pts[s].im *= q->scale;
+        q->pts[s].re *= scale;
+        q->pts[s].im *= scale;
     }
     find_axes(q);
     q->product = q->separable && q->nlev[0] * q->nlev[1] == q->m;
+    if (!q->product) { /* not for liquid's BPSK, QPSK, 16- and 64-QAM; a new scheme needs its own demapper */
+        qsdr_free(q);
+        return qsdr_error_null(QSDR_EEXT, "qsdr_modem_create: liquid's constellation %d is not a product of an I and a Q axis", (int)ms);
+    }
     for (unsigned b = 0; q->product && b < q->bps; b++) {
         unsigned mask = 1u << (q->bps - 1 - b);
         q->bit_axis[b] = q->pts[0].re != q->pts[mask].re ? 0 : 1;
@@ -139,7 +143,6 @@ qsdr_modem_t *qsdr_modem_create(qsdr_modscheme ms)
 void qsdr_modem_destroy(qsdr_modem_t **qp)
 {
     if (!qp || !*qp) return;
-    modemcf_destroy((*qp)->lq);
     qsdr_free(*qp);
     *qp = NULL;
 }
@@ -161,18 +164,12 @@ int qsdr_modem_map(const qsdr_modem_t *q, const uint8_t *bits, size_t n_sym, qsd
     return QSDR_OK;
 }
 
-int qsdr_modem_demap_hard(qsdr_modem_t *q, const qsdr_cf32 *x, size_t n_sym, uint8_t *bits)
+int qsdr_modem_demap_hard(const qsdr_modem_t *q, const qsdr_cf32 *x, size_t n_sym, uint8_t *bits)
 {
     for (size_t i = 0; i < n_sym; i++) {
         if (!isfinite(x[i].re) || !isfinite(x[i].im))
             return qsdr_error(QSDR_ERANGE, "qsdr_modem_demap_hard: sample %zu is not finite (%g, %g)", i, x[i].re, x[i].im);
-        unsigned s = 0;
-        if (q->separable) {
-            s = nearest_level(q->thr[0], q->lab[0], q->nlev[0], x[i].re) | nearest_level(q->thr[1], q->lab[1], q->nlev[1], x[i].im);
-        } else {
-            float complex y = (x[i].re + I * x[i].im) / q->scale;
-            modemcf_demodulate(q->lq, y, &s);
-        }
+        const unsigned s = nearest_level(q->thr[0], q->lab[0], q->nlev[0], x[i].re) | nearest_level(q->thr[1], q->lab[1], q->nlev[1], x[i].im);
         for (unsigned b = 0; b < q->bps; b++) bits[i * q->bps + b] = (uint8_t)((s >> (q->bps - 1 - b)) & 1u);
     }
     return QSDR_OK;
@@ -205,75 +202,43 @@ int qsdr_modem_demap_llr(const qsdr_modem_t *q, const qsdr_cf32 *x, size_t n_sym
                     return qsdr_error(QSDR_ERANGE, "qsdr_modem_demap_llr: sample %zu is not finite (%g, %g)", i, x[i].re, x[i].im);
         return QSDR_OK;
     }
-    if (q->product) {
-        /* per axis: metrics of its levels, then per bit the best (and with !maxlog the
-           log-sum-exp) over the levels whose label has the bit 0 or 1 */
-        int bad = 0;
-        for (size_t i = 0; i < n_sym; i++) {
-            bad |= !isfinite(x[i].re) || !isfinite(x[i].im);
-            float met[2][8];
-            for (int ax = 0; ax < 2; ax++) {
-                const float v = ax ? x[i].im : x[i].re;
-                for (unsigned k = 0; k < q->nlev[ax]; k++) {
-                    float d = v - q->lev[ax][k];
-                    met[ax][k] = -(d * d) * inv;
-                }
-            }
-            for (unsigned b = 0; b < q->bps; b++) {
-                const unsigned ax = q->bit_axis[b], mask = 1u << (q->bps - 1 - b), n = q->nlev[ax];
-                const float *mt = met[ax];
-                const unsigned *lab = q->lab[ax];
-                float m0 = -INFINITY, m1 = -INFINITY;
-                for (unsigned k = 0; k < n; k++) {
-                    if (lab[k] & mask) m1 = mt[k] > m1 ? mt[k] : m1;
-                    else m0 = mt[k] > m0 ? mt[k] : m0;
-                }
-                float l = m0 - m1;
-                if (!maxlog) {
-                    float s0 = 0, s1 = 0;
-                    for (unsigned k = 0; k < n; k++) {
-                        if (lab[k] & mask) s1 += expf(mt[k] - m1);
-                        else s0 += expf(mt[k] - m0);
-                    }
-                    l += logf(s0) - logf(s1);
-                }
-                llr[i * q->bps + b] = l;
-            }
-        }
-        if (bad)
-            for (size_t i = 0; i < n_sym; i++)
-                if (!isfinite(x[i].re) || !isfinite(x[i].im))
-                    return qsdr_error(QSDR_ERANGE, "qsdr_modem_demap_llr: sample %zu is not finite (%g, %g)", i, x[i].re, x[i].im);
-        return QSDR_OK;
-    }
-    float metric[64];
+    /* per axis: metrics of its levels, then per bit the best (and with !maxlog the
+       log-sum-exp) over the levels whose label has the bit 0 or 1 */
+    int bad = 0;
     for (size_t i = 0; i < n_sym; i++) {
-        if (!isfinite(x[i].re) || !isfinite(x[i].im))
-            return qsdr_error(QSDR_ERANGE, "qsdr_modem_demap_llr: sample %zu is not finite (%g, %g)", i, x[i].re, x[i].im);
-        for (unsigned s = 0; s < q->m; s++) {
-            float dr = x[i].re - q->pts[s].re, di = x[i].im - q->pts[s].im;
-            metric[s] = -(dr * dr + di * di) * inv;
+        bad |= !isfinite(x[i].re) || !isfinite(x[i].im);
+        float met[2][8];
+        for (int ax = 0; ax < 2; ax++) {
+            const float v = ax ? x[i].im : x[i].re;
+            for (unsigned k = 0; k < q->nlev[ax]; k++) {
+                float d = v - q->lev[ax][k];
+                met[ax][k] = -(d * d) * inv;
+            }
         }
         for (unsigned b = 0; b < q->bps; b++) {
-            unsigned mask = 1u << (q->bps - 1 - b);
+            const unsigned ax = q->bit_axis[b], mask = 1u << (q->bps - 1 - b), n = q->nlev[ax];
+            const float *mt = met[ax];
+            const unsigned *lab = q->lab[ax];
             float m0 = -INFINITY, m1 = -INFINITY;
-            for (unsigned s = 0; s < q->m; s++) {
-                if (s & mask) m1 = metric[s] > m1 ? metric[s] : m1;
-                else m0 = metric[s] > m0 ? metric[s] : m0;
+            for (unsigned k = 0; k < n; k++) {
+                if (lab[k] & mask) m1 = mt[k] > m1 ? mt[k] : m1;
+                else m0 = mt[k] > m0 ? mt[k] : m0;
             }
             float l = m0 - m1;
-            /* BPSK and Gray QPSK: each bit's hypotheses factorise per dimension, so the max-log
-               value is already exact (demapper_llr_reference checks it in double precision) */
-            if (!maxlog && q->bps > 2) {
+            if (!maxlog) {
                 float s0 = 0, s1 = 0;
-                for (unsigned s = 0; s < q->m; s++) {
-                    if (s & mask) s1 += expf(metric[s] - m1);
-                    else s0 += expf(metric[s] - m0);
+                for (unsigned k = 0; k < n; k++) {
+                    if (lab[k] & mask) s1 += expf(mt[k] - m1);
+                    else s0 += expf(mt[k] - m0);
                 }
                 l += logf(s0) - logf(s1);
             }
             llr[i * q->bps + b] = l;
         }
     }
+    if (bad)
+        for (size_t i = 0; i < n_sym; i++)
+            if (!isfinite(x[i].re) || !isfinite(x[i].im))
+                return qsdr_error(QSDR_ERANGE, "qsdr_modem_demap_llr: sample %zu is not finite (%g, %g)", i, x[i].re, x[i].im);
     return QSDR_OK;
 }
