@@ -190,7 +190,7 @@ sed 's/^loss: cross_entropy/loss: mse/' "$SRC/examples/spirals.yml" >"$T/mse.yml
     fail "top-level loss: rc $rc: $(cat "$T/e")"
 sed 's/^train:$/train:\n  loss: bce/' "$SRC/examples/spirals.yml" >"$T/both.yml"
 "$QSDR" train "$T/both.yml" --out "$T/both" --epochs 1 -q 2>"$T/e"; rc=$?
-[ $rc -eq 2 ] && grep -q "\`loss\` (cross_entropy) and \`train.loss\` disagree" "$T/e" || fail "two losses: rc $rc: $(cat "$T/e")"
+[ $rc -eq 2 ] && grep -q "\`loss\` (cross_entropy) and \`train.loss\` (bce) disagree" "$T/e" || fail "two losses: rc $rc: $(cat "$T/e")"
 sed 's/^data:$/data:\n  noize: 0.1/' "$SRC/examples/spirals.yml" >"$T/noize.yml"
 "$QSDR" train "$T/noize.yml" --out "$T/noize" --epochs 1 -q 2>"$T/e"; rc=$?
 [ $rc -eq 2 ] && grep -q "data: unknown key \`noize\` (did you mean 'noise'? allowed: kind, n, classes, noise" "$T/e" || fail "data key: rc $rc: $(cat "$T/e")"
@@ -198,4 +198,13 @@ sed 's/^train:$/train:\n  epoch: 2/' "$SRC/examples/spirals.yml" >"$T/epoch.yml"
 "$QSDR" train "$T/epoch.yml" --out "$T/epoch" -q 2>"$T/e"; rc=$?
 [ $rc -eq 2 ] && grep -q "train: unknown key \`epoch\` (did you mean 'epochs'? allowed: epochs, batch, optimizer," "$T/e" && [ ! -e "$T/epoch" ] ||
     fail "train key: rc $rc: $(cat "$T/e")"
+# a spec's errors name its line and the value given (spirals.yml: `classes` on line 35, `train:` on 25)
+ln=$(grep -n '^  classes:' "$SRC/examples/spirals.yml" | cut -d: -f1)
+sed 's/^  classes: 3/  classes: 40/' "$SRC/examples/spirals.yml" >"$T/classes.yml"
+"$QSDR" train "$T/classes.yml" --out "$T/classes" -q 2>"$T/e"; rc=$?
+[ $rc -eq 2 ] && grep -q "classes.yml:$ln: data.classes: spirals take 2..16 classes, got 40" "$T/e" || fail "spiral classes: rc $rc: $(cat "$T/e")"
+ln=$(( $(grep -n '^train:' "$SRC/examples/spirals.yml" | cut -d: -f1) + 1 ))
+sed 's/^train:$/train:\n  calibrate: yes/' "$SRC/examples/spirals.yml" >"$T/cal.yml"
+"$QSDR" train "$T/cal.yml" --out "$T/cal" -q 2>"$T/e"; rc=$?
+[ $rc -eq 2 ] && grep -q "cal.yml:$ln: train.calibrate must be true or false, got 'yes'" "$T/e" || fail "calibrate: rc $rc: $(cat "$T/e")"
 echo "nn cli: ok"

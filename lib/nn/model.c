@@ -30,22 +30,31 @@ int qsdr_nn_grow(float **p, size_t *cap, size_t n)
 
 /* ---- spec helpers --------------------------------------------------------------------------- */
 typedef struct {
+    const qsdr_nn_model *m;
     const char *origin;
     size_t layer;
     const char *type;
 } ctx;
 
+/* "origin:line" of a spec node, for a message (spec.h) */
+static const char *at(const qsdr_nn_model *m, const char *origin, const void *node)
+{
+    return qsdr_nn_spec_at(m->spec_pos, m->n_spec_pos, node, origin);
+}
+#define AT(node) at(m, origin, (node))
+#define SHOW(v) qsdr_nn_spec_show(v)
+
 static int get_int(const ctx *c, const cJSON *o, const char *key, long dflt, long lo, long hi, long *out)
 {
     const cJSON *v = cJSON_GetObjectItemCaseSensitive(o, key);
     if (!v) {
-        if (dflt == LONG_MIN) return qsdr_error(QSDR_EINVAL, "%s: layer %zu (%s): `%s` is required", c->origin, c->layer, c->type, key);
+        if (dflt == LONG_MIN) return qsdr_error(QSDR_EINVAL, "%s: layer %zu (%s): `%s` is required", at(c->m, c->origin, o), c->layer, c->type, key);
         *out = dflt;
         return QSDR_OK;
     }
     if (!qsdr_nn_json_int(v, (double)lo, (double)hi))
-        return qsdr_error(QSDR_ERANGE, "%s: layer %zu (%s): `%s` must be an integer in [%ld, %ld]", c->origin, c->layer,
-                          c->type, key, lo, hi);
+        return qsdr_error(QSDR_ERANGE, "%s: layer %zu (%s): `%s` must be an integer in [%ld, %ld], got %s", at(c->m, c->origin, v),
+                          c->layer, c->type, key, lo, hi, SHOW(v));
     *out = (long)v->valuedouble;
     return QSDR_OK;
 }
@@ -58,8 +67,8 @@ static int get_num(const ctx *c, const cJSON *o, const char *key, double dflt, d
         return QSDR_OK;
     }
     if (!cJSON_IsNumber(v) || !(v->valuedouble >= lo && v->valuedouble <= hi))
-        return qsdr_error(QSDR_ERANGE, "%s: layer %zu (%s): `%s` must be a number in [%g, %g]", c->origin, c->layer,
-                          c->type, key, lo, hi);
+        return qsdr_error(QSDR_ERANGE, "%s: layer %zu (%s): `%s` must be a number in [%g, %g], got %s", at(c->m, c->origin, v),
+                          c->layer, c->type, key, lo, hi, SHOW(v));
     *out = (float)v->valuedouble;
     return QSDR_OK;
 }
@@ -70,14 +79,14 @@ static int get_pair(const ctx *c, const cJSON *o, const char *key, long dflt, lo
     const cJSON *v = cJSON_GetObjectItemCaseSensitive(o, key);
     if (v && cJSON_IsArray(v)) {
         if (cJSON_GetArraySize(v) != 2)
-            return qsdr_error(QSDR_ERANGE, "%s: layer %zu (%s): `%s` must be an integer or a pair [h, w]", c->origin,
-                              c->layer, c->type, key);
+            return qsdr_error(QSDR_ERANGE, "%s: layer %zu (%s): `%s` must be an integer or a pair [h, w], got a list of %d",
+                              at(c->m, c->origin, v), c->layer, c->type, key, cJSON_GetArraySize(v));
         long x[2] = {0, 0};
         for (int i = 0; i < 2; i++) {
             const cJSON *e = cJSON_GetArrayItem(v, i);
             if (!qsdr_nn_json_int(e, (double)lo, (double)hi))
-                return qsdr_error(QSDR_ERANGE, "%s: layer %zu (%s): `%s` entries must be integers in [%ld, %ld]",
-                                  c->origin, c->layer, c->type, key, lo, hi);
+                return qsdr_error(QSDR_ERANGE, "%s: layer %zu (%s): `%s` entries must be integers in [%ld, %ld], got %s",
+                                  at(c->m, c->origin, e), c->layer, c->type, key, lo, hi, SHOW(e));
             x[i] = (long)e->valuedouble;
         }
         *a = (size_t)x[0], *b = (size_t)x[1];
@@ -90,7 +99,7 @@ static int get_pair(const ctx *c, const cJSON *o, const char *key, long dflt, lo
     return QSDR_OK;
 }
 
-static int parse_bits(const char *origin, const char *where, const cJSON *v, int dflt, int *out)
+static int parse_bits(const qsdr_nn_model *m, const char *origin, const char *where, const cJSON *v, int dflt, int *out)
 {
     if (!v) {
         *out = dflt;
@@ -104,7 +113,7 @@ static int parse_bits(const char *origin, const char *where, const cJSON *v, int
         *out = (int)v->valuedouble;
         return QSDR_OK;
     }
-    return qsdr_error(QSDR_ERANGE, "%s: %s: bits must be 1..8 or \"float\"", origin, where);
+    return qsdr_error(QSDR_ERANGE, "%s: %s: bits must be 1..8 or \"float\", got %s", AT(v), where, SHOW(v));
 }
 
 static bool key_allowed(const char *k, const char *const *allowed)
@@ -151,17 +160,18 @@ static int setup_quant(qsdr_nn_model *m, qsdr_nn_layer *l, const cJSON *lq, cons
     if ((lq && cJSON_IsBool(lq) && cJSON_IsFalse(lq)) || (!lq && !gq)) { /* quant: false, or no quant anywhere */
         l->fixed = l->noquant = true;
         l->wq.bits = l->aq.bits = QSDR_NN_FLOAT;
-        return qsdr_nn_quant_setup(&l->wq, "dorefa", QSDR_NN_FLOAT, true, origin) ||
-               qsdr_nn_quant_setup(&l->aq, prev_nonneg ? "pact" : "sym", QSDR_NN_FLOAT, false, origin);
+        return qsdr_nn_quant_setup(&l->wq, "dorefa", QSDR_NN_FLOAT, true, AT(lq)) ||
+               qsdr_nn_quant_setup(&l->aq, prev_nonneg ? "pact" : "sym", QSDR_NN_FLOAT, false, AT(lq));
     }
-    if (lq && !cJSON_IsObject(lq)) return qsdr_error(QSDR_EINVAL, "%s: %s must be a mapping or false", origin, where);
+    if (lq && !cJSON_IsObject(lq)) return qsdr_error(QSDR_EINVAL, "%s: %s must be a mapping or false, got %s", AT(lq), where, SHOW(lq));
     static const char *const qkeys[] = {"weight", "act", "bits", "wbits", "abits", "fixed", "alpha", NULL};
     for (const cJSON *k = lq ? lq->child : NULL; k; k = k->next)
         if (!key_allowed(k->string, qkeys))
             return qsdr_error(QSDR_EINVAL, "%s: %s: unknown key `%s` (%sallowed: weight, act, bits, wbits, abits, fixed, alpha)",
-                              origin, where, k->string, qsdr_suggest_among(k->string, qkeys));
+                              AT(k), where, k->string, qsdr_suggest_among(k->string, qkeys));
     const cJSON *src[2] = {lq, gq};
     const char *wname = "dorefa", *aname = NULL;
+    const cJSON *wnode = NULL, *anode = NULL; /* where the quantizer names stand */
     int bits = QSDR_NN_FLOAT, wbits, abits;
     if (!gq && !lq) {
         wbits = abits = QSDR_NN_FLOAT;
@@ -170,28 +180,27 @@ static int setup_quant(qsdr_nn_model *m, qsdr_nn_layer *l, const cJSON *lq, cons
             const cJSON *o = src[s];
             if (!o) continue;
             const cJSON *v;
-            if ((v = cJSON_GetObjectItemCaseSensitive(o, "weight")) && cJSON_IsString(v)) wname = v->valuestring;
-            if ((v = cJSON_GetObjectItemCaseSensitive(o, "act")) && cJSON_IsString(v)) aname = v->valuestring;
-            if (parse_bits(origin, where, cJSON_GetObjectItemCaseSensitive(o, "bits"), bits, &bits)) return QSDR_ERANGE;
+            if ((v = cJSON_GetObjectItemCaseSensitive(o, "weight")) && cJSON_IsString(v)) wname = v->valuestring, wnode = v;
+            if ((v = cJSON_GetObjectItemCaseSensitive(o, "act")) && cJSON_IsString(v)) aname = v->valuestring, anode = v;
+            if (parse_bits(m, origin, where, cJSON_GetObjectItemCaseSensitive(o, "bits"), bits, &bits)) return QSDR_ERANGE;
         }
         wbits = abits = bits;
         for (int s = 1; s >= 0; s--) {
             const cJSON *o = src[s];
             if (!o) continue;
-            if (parse_bits(origin, where, cJSON_GetObjectItemCaseSensitive(o, "wbits"), wbits, &wbits) ||
-                parse_bits(origin, where, cJSON_GetObjectItemCaseSensitive(o, "abits"), abits, &abits))
+            if (parse_bits(m, origin, where, cJSON_GetObjectItemCaseSensitive(o, "wbits"), wbits, &wbits) ||
+                parse_bits(m, origin, where, cJSON_GetObjectItemCaseSensitive(o, "abits"), abits, &abits))
                 return QSDR_ERANGE;
         }
     }
     if (!aname || !strcmp(aname, "auto")) aname = prev_nonneg ? "pact" : "sym";
     const cJSON *fx = lq ? cJSON_GetObjectItemCaseSensitive(lq, "fixed") : NULL;
     l->fixed = fx && cJSON_IsTrue(fx);
-    int rc = qsdr_nn_quant_setup(&l->wq, wname, wbits, true, origin);
-    if (!rc) rc = qsdr_nn_quant_setup(&l->aq, aname, abits, false, origin);
+    int rc = qsdr_nn_quant_setup(&l->wq, wname, wbits, true, AT(wnode ? wnode : lq));
+    if (!rc) rc = qsdr_nn_quant_setup(&l->aq, aname, abits, false, AT(anode ? anode : lq));
     const cJSON *al = lq ? cJSON_GetObjectItemCaseSensitive(lq, "alpha") : NULL;
     if (!al && gq) al = cJSON_GetObjectItemCaseSensitive(gq, "alpha");
     if (al && cJSON_IsNumber(al) && al->valuedouble > 0) l->aq.opt[0] = (float)al->valuedouble;
-    (void)m;
     return rc;
 }
 
@@ -213,16 +222,17 @@ static int build(qsdr_nn_model *m, const char *origin)
     for (const cJSON *k = cJSON_IsObject(spec) ? spec->child : NULL; k; k = k->next)
         if (!key_allowed(k->string, tkeys))
             return qsdr_error(QSDR_EINVAL, "%s: unknown top-level key `%s` (%sallowed: name, seed, input, quant, layers, "
-                              "loss, train, data)", origin, k->string, qsdr_suggest_among(k->string, tkeys));
+                              "loss, train, data)", AT(k), k->string, qsdr_suggest_among(k->string, tkeys));
     const cJSON *in = cJSON_GetObjectItemCaseSensitive(spec, "input");
     size_t dims[3] = {1, 1, 1};
     int nd = in && cJSON_IsArray(in) ? cJSON_GetArraySize(in) : in && cJSON_IsNumber(in) ? 1 : 0;
     if (nd < 1 || nd > 3)
-        return qsdr_error(QSDR_EINVAL, "%s: `input` must be the per-sample shape: [features], [channels, length] or [channels, height, width]", origin);
+        return qsdr_error(QSDR_EINVAL, "%s: `input` must be the per-sample shape: [features], [channels, length] or [channels, height, width], got %s",
+                          AT(in), in && cJSON_IsArray(in) && nd > 3 ? "a list of more than 3" : SHOW(in));
     for (int i = 0; i < nd; i++) {
         const cJSON *e = cJSON_IsArray(in) ? cJSON_GetArrayItem(in, i) : in;
         if (!qsdr_nn_json_int(e, 1, 1e7))
-            return qsdr_error(QSDR_ERANGE, "%s: `input` entries must be integers in [1, 10000000]", origin);
+            return qsdr_error(QSDR_ERANGE, "%s: `input` entries must be integers in [1, 10000000], got %s", AT(e), SHOW(e));
         dims[i] = (size_t)e->valuedouble;
     }
     if (nd == 1) m->in_c = dims[0], m->in_h = 1, m->in_w = 1;
@@ -230,24 +240,26 @@ static int build(qsdr_nn_model *m, const char *origin)
     else m->in_c = dims[0], m->in_h = dims[1], m->in_w = dims[2];
 
     const cJSON *gq = cJSON_GetObjectItemCaseSensitive(spec, "quant");
-    if (gq && !cJSON_IsObject(gq)) return qsdr_error(QSDR_EINVAL, "%s: `quant` must be a mapping", origin);
+    if (gq && !cJSON_IsObject(gq)) return qsdr_error(QSDR_EINVAL, "%s: `quant` must be a mapping, got %s", AT(gq), SHOW(gq));
     static const char *const gkeys[] = {"weight", "act", "bits", "wbits", "abits", "bn_sets", "alpha", NULL};
     for (const cJSON *k = gq ? gq->child : NULL; k; k = k->next)
         if (!key_allowed(k->string, gkeys))
-            return qsdr_error(QSDR_EINVAL, "%s: quant: unknown key `%s` (%sallowed: weight, act, bits, wbits, abits, bn_sets, alpha)", origin,
+            return qsdr_error(QSDR_EINVAL, "%s: quant: unknown key `%s` (%sallowed: weight, act, bits, wbits, abits, bn_sets, alpha)", AT(k),
                               k->string, qsdr_suggest_among(k->string, gkeys));
     const cJSON *bs = gq ? cJSON_GetObjectItemCaseSensitive(gq, "bn_sets") : NULL;
     m->n_bn_bits = 0;
     if (bs) {
         if (!cJSON_IsArray(bs) || cJSON_GetArraySize(bs) < 1 || cJSON_GetArraySize(bs) > 8)
-            return qsdr_error(QSDR_ERANGE, "%s: quant.bn_sets must list 1..8 bit-widths (1..8 or \"float\")", origin);
+            return qsdr_error(QSDR_ERANGE, "%s: quant.bn_sets must list 1..8 bit-widths (1..8 or \"float\"), got %s", AT(bs),
+                              cJSON_IsArray(bs) ? (cJSON_GetArraySize(bs) ? "more than 8" : "an empty list") : SHOW(bs));
         for (int i = 0; i < cJSON_GetArraySize(bs); i++)
-            if (parse_bits(origin, "quant.bn_sets", cJSON_GetArrayItem(bs, i), 0, &m->bn_bits[m->n_bn_bits++])) return QSDR_ERANGE;
+            if (parse_bits(m, origin, "quant.bn_sets", cJSON_GetArrayItem(bs, i), 0, &m->bn_bits[m->n_bn_bits++])) return QSDR_ERANGE;
     }
 
     const cJSON *ls = cJSON_GetObjectItemCaseSensitive(spec, "layers");
     if (!ls || !cJSON_IsArray(ls) || cJSON_GetArraySize(ls) < 1)
-        return qsdr_error(QSDR_EINVAL, "%s: `layers` must be a non-empty list", origin);
+        return qsdr_error(QSDR_EINVAL, "%s: `layers` must be a non-empty list, got %s", AT(ls),
+                          ls && cJSON_IsArray(ls) ? "an empty list" : SHOW(ls));
     m->n_layers = (size_t)cJSON_GetArraySize(ls);
     m->layers = qsdr_calloc(m->n_layers, sizeof(qsdr_nn_layer));
     if (!m->layers) return QSDR_ENOMEM;
@@ -257,7 +269,7 @@ static int build(qsdr_nn_model *m, const char *origin)
         const cJSON *lj = cJSON_GetArrayItem(ls, (int)i);
         qsdr_nn_layer *l = &m->layers[i];
         const cJSON *t = cJSON_IsObject(lj) ? cJSON_GetObjectItemCaseSensitive(lj, "type") : NULL;
-        if (!t || !cJSON_IsString(t)) return qsdr_error(QSDR_EINVAL, "%s: layer %zu: each layer is a mapping with a `type`", origin, i);
+        if (!t || !cJSON_IsString(t)) return qsdr_error(QSDR_EINVAL, "%s: layer %zu: each layer is a mapping with a `type`", AT(lj), i);
         size_t k;
         for (k = 0; k < sizeof layer_kinds / sizeof *layer_kinds; k++)
             if (!strcmp(layer_kinds[k].name, t->valuestring)) break;
@@ -268,10 +280,10 @@ static int build(qsdr_nn_model *m, const char *origin)
                 kinds[j] = layer_kinds[j].name;
                 snprintf(list + strlen(list), sizeof list - strlen(list), "%s%s", j ? ", " : "", kinds[j]);
             }
-            return qsdr_error(QSDR_EINVAL, "%s: layer %zu: unknown type `%s` (%s%s)", origin, i, t->valuestring,
+            return qsdr_error(QSDR_EINVAL, "%s: layer %zu: unknown type `%s` (%s%s)", AT(t), i, t->valuestring,
                               qsdr_suggest_among(t->valuestring, kinds), list);
         }
-        ctx cx = {origin, i, layer_kinds[k].name};
+        ctx cx = {m, origin, i, layer_kinds[k].name};
         for (const cJSON *kv = lj->child; kv; kv = kv->next)
             if (!key_allowed(kv->string, layer_kinds[k].keys)) {
                 const char *names[11] = {"type", "name"};
@@ -280,7 +292,7 @@ static int build(qsdr_nn_model *m, const char *origin)
                     names[2 + j] = layer_kinds[k].keys[j];
                     snprintf(list + strlen(list), sizeof list - strlen(list), ", %s", layer_kinds[k].keys[j]);
                 }
-                return qsdr_error(QSDR_EINVAL, "%s: layer %zu (%s): unknown key `%s` (%sallowed: %s)", origin, i, cx.type, kv->string,
+                return qsdr_error(QSDR_EINVAL, "%s: layer %zu (%s): unknown key `%s` (%sallowed: %s)", AT(kv), i, cx.type, kv->string,
                                   qsdr_suggest_among(kv->string, names), list);
             }
         l->type = layer_kinds[k].type;
@@ -309,7 +321,7 @@ static int build(qsdr_nn_model *m, const char *origin)
                 if ((rc = get_int(&cx, lj, "kernel", LONG_MIN, 1, 1024, &kk)) || (rc = get_int(&cx, lj, "stride", 1, 1, 1024, &s)) ||
                     (rc = get_int(&cx, lj, "pad", 0, 0, 1024, &p)))
                     return rc;
-                if (h != 1) return qsdr_error(QSDR_EINVAL, "%s: layer %zu (conv1d): input must be (channels, length), got height %zu", origin, i, h);
+                if (h != 1) return qsdr_error(QSDR_EINVAL, "%s: layer %zu (conv1d): input must be (channels, length), got height %zu", AT(lj), i, h);
                 g->kh = 1, g->kw = (size_t)kk, g->sy = 1, g->sx = (size_t)s, g->py = 0, g->px = (size_t)p;
             } else {
                 if ((rc = get_pair(&cx, lj, "kernel", LONG_MIN, 1, 64, &g->kh, &g->kw)) ||
@@ -317,7 +329,7 @@ static int build(qsdr_nn_model *m, const char *origin)
                     return rc;
             }
             if (h + 2 * g->py < g->kh || w + 2 * g->px < g->kw)
-                return qsdr_error(QSDR_ERANGE, "%s: layer %zu (%s): kernel %zux%zu larger than the padded input %zux%zu", origin, i,
+                return qsdr_error(QSDR_ERANGE, "%s: layer %zu (%s): kernel %zux%zu larger than the padded input %zux%zu", AT(lj), i,
                                   cx.type, g->kh, g->kw, h + 2 * g->py, w + 2 * g->px);
             g->ho = (h + 2 * g->py - g->kh) / g->sy + 1;
             g->wo = (w + 2 * g->px - g->kw) / g->sx + 1;
@@ -336,7 +348,7 @@ static int build(qsdr_nn_model *m, const char *origin)
             if (l->act == QSDR_NN_ACT_HARDTANH) {
                 rc = get_num(&cx, lj, "min", -1, -1e6, 1e6, &l->a);
                 if (!rc) rc = get_num(&cx, lj, "max", 1, -1e6, 1e6, &l->b);
-                if (!rc && !(l->b > l->a)) rc = qsdr_error(QSDR_ERANGE, "%s: layer %zu (hardtanh): needs min < max", origin, i);
+                if (!rc && !(l->b > l->a)) rc = qsdr_error(QSDR_ERANGE, "%s: layer %zu (hardtanh): needs min < max, got min %g, max %g", AT(lj), i, l->a, l->b);
             }
             if (rc) return rc;
             break;
@@ -349,7 +361,7 @@ static int build(qsdr_nn_model *m, const char *origin)
             if ((rc = get_pair(&cx, lj, "stride", (long)dx, 1, 64, &dy, &dx))) return rc;
             g->sy = h == 1 ? 1 : dy, g->sx = dx;
             if (g->kh > h || g->kw > w)
-                return qsdr_error(QSDR_ERANGE, "%s: layer %zu (%s): window %zux%zu larger than the input %zux%zu", origin, i, cx.type, g->kh, g->kw, h, w);
+                return qsdr_error(QSDR_ERANGE, "%s: layer %zu (%s): window %zux%zu larger than the input %zux%zu", AT(lj), i, cx.type, g->kh, g->kw, h, w);
             g->c = c, g->h = h, g->w = w, g->cout = c;
             g->ho = (h - g->kh) / g->sy + 1, g->wo = (w - g->kw) / g->sx + 1;
             h = g->ho, w = g->wo;
@@ -449,13 +461,13 @@ void qsdr_nn_model_init(qsdr_nn_model *m, uint64_t seed)
     }
 }
 
-qsdr_nn_model *qsdr_nn_model_from_spec(const char *text, const char *origin)
+qsdr_nn_model *qsdr_nn_model_from_spec_text(const char *text, const char *origin, bool lines)
 {
     if (!text) return qsdr_error_null(QSDR_EINVAL, "nn: no spec text");
     origin = origin ? origin : "spec";
     qsdr_nn_model *m = qsdr_calloc(1, sizeof *m);
     if (!m) return NULL;
-    m->spec = qsdr_nn_spec_parse(text, origin);
+    m->spec = qsdr_nn_spec_parse(text, origin, lines ? &m->spec_pos : NULL, &m->n_spec_pos);
     if (!m->spec) goto fail;
     m->spec_json = cJSON_PrintUnformatted(m->spec);
     if (!m->spec_json || build(m, origin)) goto fail;
@@ -463,7 +475,7 @@ qsdr_nn_model *qsdr_nn_model_from_spec(const char *text, const char *origin)
     uint64_t seed = 1;
     if (sd) {
         if (!qsdr_nn_json_int(sd, 0, 9007199254740992.0)) {
-            qsdr_error(QSDR_ERANGE, "%s: `seed` must be an integer in [0, 2^53]", origin);
+            qsdr_error(QSDR_ERANGE, "%s: `seed` must be an integer in [0, 2^53], got %s", AT(sd), SHOW(sd));
             goto fail;
         }
         seed = (uint64_t)sd->valuedouble;
@@ -476,9 +488,12 @@ fail:
     return NULL;
 }
 
+qsdr_nn_model *qsdr_nn_model_from_spec(const char *text, const char *origin) { return qsdr_nn_model_from_spec_text(text, origin, true); }
+
 void qsdr_nn_model_free(qsdr_nn_model *m)
 {
     if (!m) return;
+    qsdr_free(m->spec_pos);
     for (size_t i = 0; m->layers && i < m->n_layers; i++) {
         qsdr_nn_layer *l = &m->layers[i];
         qsdr_aligned_free(l->out);

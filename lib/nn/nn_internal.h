@@ -142,6 +142,8 @@ typedef struct {
 struct qsdr_nn_model {
     char *spec_json;
     void *spec;                 /* cJSON tree */
+    struct qsdr_nn_spec_pos_s *spec_pos; /* each node's line in the spec text (none for a spec read from a model file) */
+    size_t n_spec_pos;
     size_t n_layers;
     qsdr_nn_layer *layers;
     size_t in_c, in_h, in_w;
@@ -164,6 +166,9 @@ struct qsdr_nn_model {
 };
 
 /* Quantizer helpers (quant.c) */
+/* qsdr_nn_model_from_spec; lines: messages name the spec's lines (false for the one-line JSON
+ * spec of a model file, whose messages name the file) */
+qsdr_nn_model *qsdr_nn_model_from_spec_text(const char *text, const char *origin, bool lines);
 int qsdr_nn_quant_setup(qsdr_nn_quant *q, const char *name, int bits, bool weights, const char *origin);
 /* Integer engine forward for a linear or conv layer (qlayer.c): y from x. */
 int qsdr_nn_qlayer_forward(qsdr_nn_model *m, qsdr_nn_layer *l, float *y, const float *x, size_t B);

@@ -434,7 +434,7 @@ qsdr_nn_model *qsdr_nn_model_load_meta(const char *path, const char *key, char *
             qsdr_error(QSDR_EFORMAT, "%s: no qsdr.spec in __metadata__: give the spec file too (see docs/models.md)", path);
             goto done;
         }
-        if (!(m = qsdr_nn_model_from_spec(spec, path))) goto done;
+        if (!(m = qsdr_nn_model_from_spec_text(spec, path, false))) goto done;
         if (load_from(m, &s, path)) {
             qsdr_nn_model_free(m);
             m = NULL;

@@ -6,6 +6,7 @@
 #include <time.h>
 
 #include "nn/nn_internal.h"
+#include "nn/spec.h"
 #include "qsdr/rng.h"
 
 static double now(void)
@@ -15,14 +16,27 @@ static double now(void)
     return (double)t.tv_sec + 1e-9 * (double)t.tv_nsec;
 }
 
-static int num(const cJSON *o, const char *k, double lo, double hi, double *v, const char *origin, const char *sec)
+/* "origin:line" of a spec node, for a message (spec.h) */
+#define AT(node) qsdr_nn_spec_at(m->spec_pos, m->n_spec_pos, (node), origin)
+
+static int num(const qsdr_nn_model *m, const cJSON *o, const char *k, double lo, double hi, double *v, const char *origin, const char *sec)
 {
     const cJSON *e = cJSON_GetObjectItemCaseSensitive(o, k);
     if (!e) return 1;
     if (!cJSON_IsNumber(e) || !(e->valuedouble >= lo && e->valuedouble <= hi))
-        return qsdr_error(QSDR_ERANGE, "%s: %s.%s must be a number in [%g, %g]", origin, sec, k, lo, hi);
+        return qsdr_error(QSDR_ERANGE, "%s: %s.%s must be a number in [%g, %g], got %s", AT(e), sec, k, lo, hi, qsdr_nn_spec_show(e));
     *v = e->valuedouble;
     return 0;
+}
+
+/* a true/false key: 1 true, 0 false, 2 absent, < 0 an error */
+static int flag(const qsdr_nn_model *m, const cJSON *o, const char *k, const char *origin, const char *sec)
+{
+    const cJSON *e = cJSON_GetObjectItemCaseSensitive(o, k);
+    if (!e) return 2;
+    if (!cJSON_IsBool(e))
+        return qsdr_error(QSDR_EINVAL, "%s: %s.%s must be true or false, got %s", AT(e), sec, k, qsdr_nn_spec_show(e));
+    return cJSON_IsTrue(e);
 }
 
 int qsdr_nn_train_config_from_spec(const qsdr_nn_model *m, qsdr_nn_train_config *c, const char *origin)
@@ -35,11 +49,12 @@ int qsdr_nn_train_config_from_spec(const qsdr_nn_model *m, qsdr_nn_train_config 
     const cJSON *top = cJSON_GetObjectItemCaseSensitive(m->spec, "loss"), *t = cJSON_GetObjectItemCaseSensitive(m->spec, "train");
     const cJSON *tl = cJSON_IsObject(t) ? cJSON_GetObjectItemCaseSensitive(t, "loss") : NULL;
     if (top && (!cJSON_IsString(top) || qsdr_nn_loss_parse(top->valuestring, &c->loss)))
-        return qsdr_error(QSDR_EINVAL, "%s: loss must be cross_entropy, bce or mse", origin);
+        return qsdr_error(QSDR_EINVAL, "%s: loss must be cross_entropy, bce or mse, got %s", AT(top), qsdr_nn_spec_show(top));
     if (top && tl && (!cJSON_IsString(tl) || strcmp(top->valuestring, tl->valuestring)))
-        return qsdr_error(QSDR_EINVAL, "%s: `loss` (%s) and `train.loss` disagree: give it once", origin, top->valuestring);
+        return qsdr_error(QSDR_EINVAL, "%s: `loss` (%s) and `train.loss` (%s) disagree: give it once", AT(tl), top->valuestring,
+                          cJSON_IsString(tl) ? tl->valuestring : qsdr_nn_spec_show(tl));
     if (!t) return QSDR_OK;
-    if (!cJSON_IsObject(t)) return qsdr_error(QSDR_EINVAL, "%s: `train` must be a mapping", origin);
+    if (!cJSON_IsObject(t)) return qsdr_error(QSDR_EINVAL, "%s: `train` must be a mapping, got %s", AT(t), qsdr_nn_spec_show(t));
     static const char *const keys[] = {"epochs", "batch", "optimizer", "lr", "momentum", "nesterov", "weight_decay",
                                        "beta1", "beta2", "eps", "clip_norm", "schedule", "step_size", "gamma",
                                        "power", "min_lr", "loss", "seed", "calibrate", NULL};
@@ -49,13 +64,13 @@ int qsdr_nn_train_config_from_spec(const qsdr_nn_model *m, qsdr_nn_train_config 
         if (!ok) {
             char list[300] = "";
             for (const char *const *k = keys; *k; k++) snprintf(list + strlen(list), sizeof list - strlen(list), "%s%s", k == keys ? "" : ", ", *k);
-            return qsdr_error(QSDR_EINVAL, "%s: train: unknown key `%s` (%sallowed: %s)", origin, e->string, qsdr_suggest_among(e->string, keys), list);
+            return qsdr_error(QSDR_EINVAL, "%s: train: unknown key `%s` (%sallowed: %s)", AT(e), e->string, qsdr_suggest_among(e->string, keys), list);
         }
     }
     double v = 0;
     int r;
 #define NUM(k, lo, hi, dst)                                                                        \
-    if ((r = num(t, k, lo, hi, &v, origin, "train")) < 0) return r;                                \
+    if ((r = num(m, t, k, lo, hi, &v, origin, "train")) < 0) return r;                             \
     if (r == 0) dst = v;
     NUM("epochs", 1, 1e6, c->epochs)
     NUM("batch", 1, 1 << 20, c->batch)
@@ -73,16 +88,18 @@ int qsdr_nn_train_config_from_spec(const qsdr_nn_model *m, qsdr_nn_train_config 
     NUM("seed", 0, 9007199254740992.0, c->seed)
 #undef NUM
     const cJSON *e;
-    if ((e = cJSON_GetObjectItemCaseSensitive(t, "nesterov"))) c->opt.nesterov = cJSON_IsTrue(e);
-    if ((e = cJSON_GetObjectItemCaseSensitive(t, "calibrate"))) c->calibrate = cJSON_IsTrue(e);
+    if ((r = flag(m, t, "nesterov", origin, "train")) < 0) return r;
+    if (r < 2) c->opt.nesterov = r;
+    if ((r = flag(m, t, "calibrate", origin, "train")) < 0) return r;
+    if (r < 2) c->calibrate = r;
     if ((e = cJSON_GetObjectItemCaseSensitive(t, "optimizer")) &&
         (!cJSON_IsString(e) || qsdr_nn_optim_parse(e->valuestring, &c->opt.kind)))
-        return qsdr_error(QSDR_EINVAL, "%s: train.optimizer must be sgd, adam, adamw or amsgrad", origin);
+        return qsdr_error(QSDR_EINVAL, "%s: train.optimizer must be sgd, adam, adamw or amsgrad, got %s", AT(e), qsdr_nn_spec_show(e));
     if ((e = cJSON_GetObjectItemCaseSensitive(t, "schedule")) &&
         (!cJSON_IsString(e) || qsdr_nn_sched_parse(e->valuestring, &c->opt.sched)))
-        return qsdr_error(QSDR_EINVAL, "%s: train.schedule must be constant, step, cosine or inverse", origin);
+        return qsdr_error(QSDR_EINVAL, "%s: train.schedule must be constant, step, cosine or inverse, got %s", AT(e), qsdr_nn_spec_show(e));
     if ((e = cJSON_GetObjectItemCaseSensitive(t, "loss")) && (!cJSON_IsString(e) || qsdr_nn_loss_parse(e->valuestring, &c->loss)))
-        return qsdr_error(QSDR_EINVAL, "%s: train.loss must be cross_entropy, bce or mse", origin);
+        return qsdr_error(QSDR_EINVAL, "%s: train.loss must be cross_entropy, bce or mse, got %s", AT(e), qsdr_nn_spec_show(e));
     return QSDR_OK;
 }
 
@@ -92,25 +109,29 @@ int qsdr_nn_dataset_from_spec(const qsdr_nn_model *m, qsdr_nn_dataset *train, qs
     memset(test, 0, sizeof *test);
     const cJSON *d = cJSON_GetObjectItemCaseSensitive(m->spec, "data");
     if (!d || !cJSON_IsObject(d))
-        return qsdr_error(QSDR_EINVAL, "%s: no `data` section (kind: spirals|blobs, n, classes, ...)", origin);
+        return qsdr_error(QSDR_EINVAL, "%s: no `data` section (kind: spirals|blobs, n, classes, ...)%s%s", AT(d), d ? ", got " : "",
+                          d ? qsdr_nn_spec_show(d) : "");
     static const char *const dkeys[] = {"kind", "n", "classes", "noise", "spread", "dims", "seed", "test", NULL};
     for (const cJSON *e = d->child; e; e = e->next) {
         bool ok = false;
         for (const char *const *q = dkeys; *q && !ok; q++) ok = !strcmp(*q, e->string);
         if (!ok)
-            return qsdr_error(QSDR_EINVAL, "%s: data: unknown key `%s` (%sallowed: kind, n, classes, noise, spread, dims, seed, test)", origin,
+            return qsdr_error(QSDR_EINVAL, "%s: data: unknown key `%s` (%sallowed: kind, n, classes, noise, spread, dims, seed, test)", AT(e),
                               e->string, qsdr_suggest_among(e->string, dkeys));
     }
     const cJSON *k = cJSON_GetObjectItemCaseSensitive(d, "kind");
     double n = 2000, classes = 3, noise = 0.05, spread = 1, dims = 2, seed = 1, ntest = 1000;
     int r;
-    if ((r = num(d, "n", 1, 1e8, &n, origin, "data")) < 0 || (r = num(d, "classes", 2, 256, &classes, origin, "data")) < 0 ||
-        (r = num(d, "noise", 0, 10, &noise, origin, "data")) < 0 || (r = num(d, "spread", 1e-6, 100, &spread, origin, "data")) < 0 ||
-        (r = num(d, "dims", 1, 4096, &dims, origin, "data")) < 0 || (r = num(d, "seed", 0, 9007199254740992.0, &seed, origin, "data")) < 0 ||
-        (r = num(d, "test", 0, 1e8, &ntest, origin, "data")) < 0)
+    if ((r = num(m, d, "n", 1, 1e8, &n, origin, "data")) < 0 || (r = num(m, d, "classes", 2, 256, &classes, origin, "data")) < 0 ||
+        (r = num(m, d, "noise", 0, 10, &noise, origin, "data")) < 0 || (r = num(m, d, "spread", 1e-6, 100, &spread, origin, "data")) < 0 ||
+        (r = num(m, d, "dims", 1, 4096, &dims, origin, "data")) < 0 || (r = num(m, d, "seed", 0, 9007199254740992.0, &seed, origin, "data")) < 0 ||
+        (r = num(m, d, "test", 0, 1e8, &ntest, origin, "data")) < 0)
         return r;
     int rc;
     if (k && cJSON_IsString(k) && !strcmp(k->valuestring, "spirals")) {
+        if (classes > 16) /* qsdr_nn_dataset_spirals's range */
+            return qsdr_error(QSDR_ERANGE, "%s: data.classes: spirals take 2..16 classes, got %g", AT(cJSON_GetObjectItemCaseSensitive(d, "classes")),
+                              classes);
         rc = qsdr_nn_dataset_spirals(train, (size_t)n, (size_t)classes, (float)noise, (uint64_t)seed);
         if (!rc && ntest >= 1) rc = qsdr_nn_dataset_spirals(test, (size_t)ntest, (size_t)classes, (float)noise, (uint64_t)seed + 1);
     } else if (k && cJSON_IsString(k) && !strcmp(k->valuestring, "blobs")) {
@@ -129,12 +150,12 @@ int qsdr_nn_dataset_from_spec(const qsdr_nn_model *m, qsdr_nn_dataset *train, qs
             }
         }
     } else
-        return qsdr_error(QSDR_EINVAL, "%s: data.kind must be spirals or blobs", origin);
+        return qsdr_error(QSDR_EINVAL, "%s: data.kind must be spirals or blobs, got %s", AT(k ? k : d), qsdr_nn_spec_show(k));
     if (!rc && train->features != qsdr_nn_in_features(m))
-        rc = qsdr_error(QSDR_ERANGE, "%s: data has %zu features but the model's input takes %zu%s", origin, train->features,
+        rc = qsdr_error(QSDR_ERANGE, "%s: data has %zu features but the model's input takes %zu%s", AT(d), train->features,
                         qsdr_nn_in_features(m), !strcmp(k->valuestring, "blobs") ? " (blobs: set data.dims to it)" : " (spirals are 2-d points)");
     if (!rc && train->classes > qsdr_nn_out_features(m))
-        rc = qsdr_error(QSDR_ERANGE, "%s: data has %zu classes but the model has %zu outputs", origin, train->classes, qsdr_nn_out_features(m));
+        rc = qsdr_error(QSDR_ERANGE, "%s: data has %zu classes but the model has %zu outputs", AT(d), train->classes, qsdr_nn_out_features(m));
     if (rc) {
         qsdr_nn_dataset_free(train);
         qsdr_nn_dataset_free(test);

@@ -588,19 +588,19 @@ QSDR_TEST(nn_bad_specs, "unit", "bad model specs name the layer, the key and the
         const char *spec, *expect;
     } c[] = {
         {"layers: [{type: linear, out: 3}]\n", "`input`"},
-        {"input: [4]\nlayers: []\n", "`layers` must be a non-empty list"},
+        {"input: [4]\nlayers: []\n", "spec:2: `layers` must be a non-empty list, got an empty list"},
         {"input: [4]\nlayers: [{type: lineer, out: 3}]\n", "unknown type `lineer`"},
-        {"input: [4]\nlayers: [{type: linear}]\n", "layer 0 (linear): `out` is required"},
-        {"input: [4]\nlayers: [{type: linear, out: -2}]\n", "`out` must be an integer in [1,"},
+        {"input: [4]\nlayers: [{type: linear}]\n", "spec:2: layer 0 (linear): `out` is required"},
+        {"input: [4]\nlayers: [{type: linear, out: -2}]\n", "spec:2: layer 0 (linear): `out` must be an integer in [1, 1048576], got -2"},
         {"input: [4]\nlayers: [{type: linear, out: 3, kernal: 3}]\n", "unknown key `kernal`"},
-        {"input: [4]\nlayers: [{type: relu}, {type: linear, out: 3, quant: {bits: 9}}]\n", "layer 1 (linear) quant: bits must be 1..8"},
-        {"input: [4]\nquant: {weight: wavelet}\nlayers: [{type: linear, out: 3}]\n", "unknown quantizer 'wavelet'"},
+        {"input: [4]\nlayers: [{type: relu}, {type: linear, out: 3, quant: {bits: 9}}]\n", "spec:2: layer 1 (linear) quant: bits must be 1..8 or \"float\", got 9"},
+        {"input: [4]\nquant: {weight: wavelet}\nlayers: [{type: linear, out: 3}]\n", "spec:2: unknown quantizer 'wavelet'"},
         {"input: [4]\nquant: {weight: pact}\nlayers: [{type: linear, out: 3}]\n", "not for weights"},
         {"input: [1, 4, 4]\nlayers: [{type: conv2d, out: 3, kernel: 5}]\n", "kernel 5x5 larger than the padded input 4x4"},
-        {"input: [2, 3]\nlayers: [{type: dropout, p: 1.5}]\n", "`p` must be a number in [0, 0.99]"},
+        {"input: [2, 3]\nlayers: [{type: dropout, p: 1.5}]\n", "`p` must be a number in [0, 0.99], got 1.5"},
         {"input: [4]\nlayers: [{type: linear, out: 3]\n", "spec:"},
         {"input: [4]\nlayers: [{type: hardtanh, min: 1, max: 0}]\n", "needs min < max"},
-        {"input: [4]\nseed: -1\nlayers: [{type: relu}]\n", "`seed` must be an integer"},
+        {"input: [4]\nseed: -1\nlayers: [{type: relu}]\n", "spec:2: `seed` must be an integer in [0, 2^53], got -1"},
         /* numbers no integer type holds (found by fuzzing: the cast came before the range test) */
         {"input: [1, 8, 8]\nlayers: [{type: conv2d, out: 4, kernel: 3555555555555555555555555555555}]\n", "`kernel` must be an integer in [1, 64]"},
         {"input: [4]\nlayers: [{type: linear, out: 1e300}]\n", "`out` must be an integer in [1,"},
@@ -621,6 +621,12 @@ QSDR_TEST(nn_bad_specs, "unit", "bad model specs name the layer, the key and the
         {"input: [4]\nquant: {weight: dorefaa}\nlayers: [{type: linear, out: 3}]\n", "unknown quantizer 'dorefaa' (did you mean 'dorefa'? built-in:"},
         {"input: [4]\nquant: {wbit: 2}\nlayers: [{type: linear, out: 3}]\n", "quant: unknown key `wbit` (did you mean 'wbits'? allowed:"},
         {"input: [4]\nlayers: [{type: linear, out: 3, quant: {wbit: 2}}]\n", "quant: unknown key `wbit` (did you mean 'wbits'? allowed:"},
+        /* the line: of the key (a mapping's value) or of the list item (a layer) */
+        {"input: [4]\nlayers:\n  - type: linear\n    out: 3\n  - type: dropout\n    p: 2\n", "spec:6: layer 1 (dropout): `p` must be a number in [0, 0.99], got 2"},
+        {"input: [4]\nlayers:\n  - type: relu\n  - type: linear\n    bias: false\n", "spec:4: layer 1 (linear): `out` is required"},
+        {"input: [4]\nlayers:\n  - type: relu\n  - type: linear\n    out: 2\n    quant:\n      weight: lsq\n      act: tanh\n", "spec:8: unknown quantizer 'tanh'"},
+        {"input: [4]\nlayers:\n  - type: conv2d\n    out: 2\n    kernel: [1, 2, 3]\n", "spec:5: layer 0 (conv2d): `kernel` must be an integer or a pair [h, w], got a list of 3"},
+        {"input:\n  - 4\n  - x\nlayers: [{type: relu}]\n", "spec:3: `input` entries must be integers in [1, 10000000], got 'x'"},
     };
     for (size_t i = 0; i < sizeof c / sizeof *c; i++) {
         qsdr_clear_error();
