@@ -99,6 +99,16 @@ static int get_pair(const ctx *c, const cJSON *o, const char *key, long dflt, lo
     return QSDR_OK;
 }
 
+/* a true/false key: *out = dflt when absent */
+static int get_bool(const qsdr_nn_model *m, const char *origin, const char *where, const cJSON *o, const char *key, bool dflt, bool *out)
+{
+    const cJSON *v = o ? cJSON_GetObjectItemCaseSensitive(o, key) : NULL;
+    if (v && !cJSON_IsBool(v))
+        return qsdr_error(QSDR_EINVAL, "%s: %s: `%s` must be true or false, got %s", AT(v), where, key, SHOW(v));
+    *out = v ? cJSON_IsTrue(v) : dflt;
+    return QSDR_OK;
+}
+
 static int parse_bits(const qsdr_nn_model *m, const char *origin, const char *where, const cJSON *v, int dflt, int *out)
 {
     if (!v) {
@@ -152,6 +162,8 @@ static const struct {
     {"softmax", L_SOFTMAX, 0, {NULL}},
 };
 
+static const cJSON *gq_alpha(const cJSON *gq) { return gq ? cJSON_GetObjectItemCaseSensitive(gq, "alpha") : NULL; }
+
 static int setup_quant(qsdr_nn_model *m, qsdr_nn_layer *l, const cJSON *lq, const cJSON *gq, const char *origin,
                        size_t idx, bool prev_nonneg)
 {
@@ -179,9 +191,14 @@ static int setup_quant(qsdr_nn_model *m, qsdr_nn_layer *l, const cJSON *lq, cons
         for (int s = 1; s >= 0; s--) {
             const cJSON *o = src[s];
             if (!o) continue;
-            const cJSON *v;
-            if ((v = cJSON_GetObjectItemCaseSensitive(o, "weight")) && cJSON_IsString(v)) wname = v->valuestring, wnode = v;
-            if ((v = cJSON_GetObjectItemCaseSensitive(o, "act")) && cJSON_IsString(v)) aname = v->valuestring, anode = v;
+            const char *const names[2] = {"weight", "act"};
+            for (int j = 0; j < 2; j++) {
+                const cJSON *v = cJSON_GetObjectItemCaseSensitive(o, names[j]);
+                if (v && !cJSON_IsString(v))
+                    return qsdr_error(QSDR_EINVAL, "%s: %s: `%s` must name a quantizer, got %s", AT(v), s ? "quant" : where, names[j], SHOW(v));
+                if (v && j == 0) wname = v->valuestring, wnode = v;
+                if (v && j == 1) aname = v->valuestring, anode = v;
+            }
             if (parse_bits(m, origin, where, cJSON_GetObjectItemCaseSensitive(o, "bits"), bits, &bits)) return QSDR_ERANGE;
         }
         wbits = abits = bits;
@@ -194,13 +211,15 @@ static int setup_quant(qsdr_nn_model *m, qsdr_nn_layer *l, const cJSON *lq, cons
         }
     }
     if (!aname || !strcmp(aname, "auto")) aname = prev_nonneg ? "pact" : "sym";
-    const cJSON *fx = lq ? cJSON_GetObjectItemCaseSensitive(lq, "fixed") : NULL;
-    l->fixed = fx && cJSON_IsTrue(fx);
+    if (get_bool(m, origin, where, lq, "fixed", false, &l->fixed)) return QSDR_EINVAL;
     int rc = qsdr_nn_quant_setup(&l->wq, wname, wbits, true, AT(wnode ? wnode : lq));
     if (!rc) rc = qsdr_nn_quant_setup(&l->aq, aname, abits, false, AT(anode ? anode : lq));
     const cJSON *al = lq ? cJSON_GetObjectItemCaseSensitive(lq, "alpha") : NULL;
     if (!al && gq) al = cJSON_GetObjectItemCaseSensitive(gq, "alpha");
-    if (al && cJSON_IsNumber(al) && al->valuedouble > 0) l->aq.opt[0] = (float)al->valuedouble;
+    if (!rc && al && !(cJSON_IsNumber(al) && al->valuedouble > 0 && al->valuedouble <= 1e6))
+        return qsdr_error(QSDR_ERANGE, "%s: %s: `alpha` (the activations' initial clip) must be a number in (0, 1e6], got %s", AT(al),
+                          al == gq_alpha(gq) ? "quant" : where, SHOW(al));
+    if (al) l->aq.opt[0] = (float)al->valuedouble;
     return rc;
 }
 
@@ -385,8 +404,9 @@ static int build(qsdr_nn_model *m, const char *origin)
         l->out_c = c, l->out_h = h, l->out_w = w, l->fout = c * h * w;
         /* parameters */
         if (l->type == L_LINEAR || l->type == L_CONV1D || l->type == L_CONV2D) {
-            const cJSON *b = cJSON_GetObjectItemCaseSensitive(lj, "bias");
-            l->bias = !b || cJSON_IsTrue(b);
+            char where[64];
+            snprintf(where, sizeof where, "layer %zu (%s)", i, cx.type);
+            if ((rc = get_bool(m, origin, where, lj, "bias", true, &l->bias))) return rc;
             l->w_off = np, np += l->n_w;
             if (l->bias) l->b_off = np, np += l->out_c;
             if ((rc = setup_quant(m, l, cJSON_GetObjectItemCaseSensitive(lj, "quant"), gq, origin, i, nonneg))) return rc;

@@ -621,6 +621,12 @@ QSDR_TEST(nn_bad_specs, "unit", "bad model specs name the layer, the key and the
         {"input: [4]\nquant: {weight: dorefaa}\nlayers: [{type: linear, out: 3}]\n", "unknown quantizer 'dorefaa' (did you mean 'dorefa'? built-in:"},
         {"input: [4]\nquant: {wbit: 2}\nlayers: [{type: linear, out: 3}]\n", "quant: unknown key `wbit` (did you mean 'wbits'? allowed:"},
         {"input: [4]\nlayers: [{type: linear, out: 3, quant: {wbit: 2}}]\n", "quant: unknown key `wbit` (did you mean 'wbits'? allowed:"},
+        /* values of the wrong kind were read as a default (bias: yes was no bias) */
+        {"input: [4]\nlayers: [{type: linear, out: 3, bias: yes}]\n", "spec:2: layer 0 (linear): `bias` must be true or false, got 'yes'"},
+        {"input: [4]\nlayers: [{type: linear, out: 3, quant: {fixed: 1}}]\n", "spec:2: layer 0 (linear) quant: `fixed` must be true or false, got 1"},
+        {"input: [4]\nquant: {alpha: -1}\nlayers: [{type: linear, out: 3}]\n", "spec:2: quant: `alpha` (the activations' initial clip) must be a number in (0, 1e6], got -1"},
+        {"input: [4]\nquant: {weight: 3}\nlayers: [{type: linear, out: 3}]\n", "spec:2: quant: `weight` must name a quantizer, got 3"},
+        {"input: [4]\nlayers: [{type: linear, out: 3, quant: {act: [pact]}}]\n", "spec:2: layer 0 (linear) quant: `act` must name a quantizer, got a list"},
         /* the line: of the key (a mapping's value) or of the list item (a layer) */
         {"input: [4]\nlayers:\n  - type: linear\n    out: 3\n  - type: dropout\n    p: 2\n", "spec:6: layer 1 (dropout): `p` must be a number in [0, 0.99], got 2"},
         {"input: [4]\nlayers:\n  - type: relu\n  - type: linear\n    bias: false\n", "spec:4: layer 1 (linear): `out` is required"},
