@@ -55,7 +55,9 @@ static int td_create(qsdr_block_ctx *ctx, void **state)
     bool fast_ok = c.algo == QSDR_TURBO_MAXLOG && c.scaling == 0.75f && !s->soft;
     if (impl == 2 && !fast_ok) {
         td_destroy(s);
-        return qsdr_error(QSDR_EINVAL, "parameter 'impl': the fast decoder is max-log with scaling 0.75 and hard output only");
+        return qsdr_error(QSDR_EINVAL, "parameter 'impl': the fast decoder is max-log with scaling 0.75 and hard output only, "
+                                       "got %s (impl: float or auto runs the float reference)",
+                          c.algo != QSDR_TURBO_MAXLOG ? "algorithm: logmap" : s->soft ? "soft: true" : "another scaling (scaling: 0 means 0.75)");
     }
     if (c.stop == QSDR_TURBO_STOP_CRC && c.crc == QSDR_CRC_NONE) {
         td_destroy(s);
