@@ -28,7 +28,7 @@ static void row(const char *name, double info_bits, double sec, double ref)
 
 int main(int argc, char **argv)
 {
-    const char *models = argc > 1 ? argv[1] : "models";
+    const char *models = argc > 1 ? argv[1] : QSDR_SOURCE_DIR "/models"; /* runs from any directory */
     char tx_path[1024], rx_path[1024];
     snprintf(tx_path, sizeof tx_path, "%s/ae_qpsk_L2/tx.safetensors", models);
     snprintf(rx_path, sizeof rx_path, "%s/ae_qpsk_L2/rx.safetensors", models);
