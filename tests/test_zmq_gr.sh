@@ -1,6 +1,6 @@
 #!/usr/bin/env bash
 # ZeroMQ interoperability with real GNU Radio 3.10 (Debian's gnuradio; its Python is
-# /usr/bin/python3): PUSH/PULL, PUB/SUB, REQ/REP both ways with exact sample equality, tags both
+# /usr/bin/python3): PUSH/PULL, PUB/SUB (with and without a key), REQ/REP both ways with exact sample equality, tags both
 # ways, garbage / wrong item size / wrong tag magic / a message above max_message, a peer
 # restarted mid-stream, a REQ whose reply is lost, sc16 (int16 I/Q) items both ways.
 set -u
@@ -18,11 +18,11 @@ N=100000
 $peer ramp $N "$tmp/ramp.cf32"
 port=$((5800 + RANDOM % 1000))
 
-# qsdr receiving: PATTERN ADDRESS N OUT [pass_tags]
+# qsdr receiving: PATTERN ADDRESS N OUT [pass_tags] [key]
 qsdr_rx() {
   cat > "$tmp/rx.yml" <<YML
 blocks:
-  - {id: z, type: zmq_source, params: {address: "$2", pattern: $1, pass_tags: ${5:-false}, expected_items: $3, timeout: 20$([ "$1" = req ] && echo ", req_timeout_ms: 5000")}}
+  - {id: z, type: zmq_source, params: {address: "$2", pattern: $1, pass_tags: ${5:-false}, key: "${6:-}", expected_items: $3, timeout: 20$([ "$1" = req ] && echo ", req_timeout_ms: 5000")}}
   - {id: t, type: tag_debug}
   - {id: f, type: file_sink, params: {path: "$4"}}
 connections: [z -> t, z -> f]
@@ -30,12 +30,12 @@ YML
   "$qsdr" run "$tmp/rx.yml" > "$4.log" 2>&1 &
   LAST=$!; pids+=($LAST)
 }
-# qsdr sending the ramp file: PATTERN ADDRESS [pass_tags]
+# qsdr sending the ramp file: PATTERN ADDRESS [pass_tags] [key]
 qsdr_tx() {
   cat > "$tmp/tx.yml" <<YML
 blocks:
   - {id: f, type: file_source, params: {path: "$tmp/ramp.cf32"}}
-  - {id: z, type: zmq_sink, params: {address: "$2", pattern: $1, pass_tags: ${3:-false}}}
+  - {id: z, type: zmq_sink, params: {address: "$2", pattern: $1, pass_tags: ${3:-false}, key: "${4:-}"}}
 connections: [f -> z]
 YML
   "$qsdr" run "$tmp/tx.yml" -q > "$tmp/tx.log" 2>&1 &
@@ -90,6 +90,20 @@ against "$t" "$tmp/tx.log" rx sub "$a" $N "$tmp/o4.cf32" || fail "GNU Radio sub_
 cmp -s "$tmp/o4.cf32" "$tmp/ramp.cf32" || fail "qsdr pub (wait for subscriber) -> GNU Radio sub: samples differ"
 wait_ok "$t" "the qsdr sender" "$tmp/tx.log"
 echo "ok: qsdr zmq_sink pub (wait_for_subscriber) -> GNU Radio sub_source ($N items from the first, exact)"
+# with a key (topic): GNU Radio sends it as a frame of its own before each message; a subscriber
+# matches a prefix of it
+a="tcp://127.0.0.1:$port"; port=$((port + 1))
+qsdr_rx sub "$a" 50000 "$tmp/o3k.cf32" false GNU; r=$LAST
+against "$r" "$tmp/o3k.cf32.log" tx pub "$a" 1000 --repeat 2 --key GNURadio || fail "GNU Radio pub_sink with a key"
+wait_ok "$r" "GNU Radio pub (key GNURadio) -> qsdr sub (key GNU)" "$tmp/o3k.cf32.log"
+$peer contiguous "$tmp/o3k.cf32" 50000 || fail "GNU Radio pub (key) -> qsdr sub (key): not a contiguous run of the ramp"
+echo "ok: GNU Radio pub_sink key GNURadio -> qsdr zmq_source sub key GNU (50000 consecutive items, exact)"
+a="tcp://127.0.0.1:$port"; port=$((port + 1))
+qsdr_tx pub "$a" false qsdr; t=$LAST
+against "$t" "$tmp/tx.log" rx sub "$a" $N "$tmp/o4k.cf32" --key qsdr || fail "GNU Radio sub_source with a key"
+cmp -s "$tmp/o4k.cf32" "$tmp/ramp.cf32" || fail "qsdr pub (key) -> GNU Radio sub (key): samples differ"
+wait_ok "$t" "the qsdr sender (key)" "$tmp/tx.log"
+echo "ok: qsdr zmq_sink pub key qsdr -> GNU Radio sub_source key qsdr ($N items from the first, exact)"
 
 # 5-6: REQ/REP both ways
 a="tcp://127.0.0.1:$port"; port=$((port + 1))

@@ -2,10 +2,10 @@
 # SPDX-License-Identifier: MIT
 # The GNU Radio 3.10 side of qsdr's ZeroMQ interoperability tests (run with Debian's
 # /usr/bin/python3, which has the gnuradio modules).
-#   gr_peer.py tx PATTERN ADDRESS N [--tags] [--repeat SECONDS]
+#   gr_peer.py tx PATTERN ADDRESS N [--tags] [--repeat SECONDS] [--key KEY]
 #       send a cf32 ramp x[i] = i - i*1j (i < N) through a push/pub/rep sink; with --repeat the
 #       ramp (period N) repeats for SECONDS (for PUB, which drops what is sent before anyone
-#       subscribes)
+#       subscribes); --key: pub's key frame before each message
 #   gr_peer.py ramp N OUT      write the ramp raw (cf32) to OUT
 #   gr_peer.py garbage ADDRESS push three bad messages (13 bytes; 12 bytes; 16 bytes without a
 #       tag header) then a good header-prefixed message of 4 ramp items, with pyzmq
@@ -15,9 +15,9 @@
 #   gr_peer.py sc16tx ADDRESS N RAW   push N interleaved int16 I/Q pairs (GNU Radio short, vlen 2:
 #       every int16 value, extremes included) and write them raw to RAW
 #   gr_peer.py sc16rx ADDRESS N RAW   pull N int16 I/Q pairs (short, vlen 2) and write them raw
-#   gr_peer.py rx PATTERN ADDRESS N OUT [--tags] [--timeout S]
+#   gr_peer.py rx PATTERN ADDRESS N OUT [--tags] [--timeout S] [--key KEY]
 #       receive N items from a pull/sub/req source, write them raw to OUT and the tags to
-#       OUT.tags ("offset key value" per line); exit 1 on timeout
+#       OUT.tags ("offset key value" per line); exit 1 on timeout; --key: sub's subscription
 import struct
 import sys
 import time
@@ -30,7 +30,7 @@ def ramp(n):
     return [complex(i, -i) for i in range(n)]
 
 
-def tx(pattern, addr, n, tags, repeat):
+def tx(pattern, addr, n, tags, repeat, key):
     tb = gr.top_block()
     tl = []
     if tags:
@@ -40,7 +40,10 @@ def tx(pattern, addr, n, tags, repeat):
               gr.tag_utils.python_to_tag((7, pmt.intern("burst"), pmt.intern("start"), pmt.PMT_F)),
               gr.tag_utils.python_to_tag((9, pmt.intern("count"), pmt.from_long(42), pmt.PMT_F))]
     src = blocks.vector_source_c(ramp(n), repeat > 0, 1, tl)
-    sink = {"push": zeromq.push_sink, "pub": zeromq.pub_sink, "rep": zeromq.rep_sink}[pattern](gr.sizeof_gr_complex, 1, addr, 100, tags, -1)
+    if pattern == "pub":
+        sink = zeromq.pub_sink(gr.sizeof_gr_complex, 1, addr, 100, tags, -1, key)
+    else:
+        sink = {"push": zeromq.push_sink, "rep": zeromq.rep_sink}[pattern](gr.sizeof_gr_complex, 1, addr, 100, tags, -1)
     if repeat > 0:
         thr = blocks.throttle(gr.sizeof_gr_complex, 2e6)
         tb.connect(src, thr, sink)
@@ -54,9 +57,12 @@ def tx(pattern, addr, n, tags, repeat):
         time.sleep(1.0)  # let the socket deliver the tail (linger)
 
 
-def rx(pattern, addr, n, out, tags, timeout):
+def rx(pattern, addr, n, out, tags, timeout, key):
     tb = gr.top_block()
-    src = {"pull": zeromq.pull_source, "sub": zeromq.sub_source, "req": zeromq.req_source}[pattern](gr.sizeof_gr_complex, 1, addr, 100, tags, -1)
+    if pattern == "sub":
+        src = zeromq.sub_source(gr.sizeof_gr_complex, 1, addr, 100, tags, -1, key)
+    else:
+        src = {"pull": zeromq.pull_source, "req": zeromq.req_source}[pattern](gr.sizeof_gr_complex, 1, addr, 100, tags, -1)
     head = blocks.head(gr.sizeof_gr_complex, n)
     snk = blocks.vector_sink_c()
     tb.connect(src, head, snk)
@@ -242,10 +248,11 @@ def main():
     tags = "--tags" in a
     repeat = float(a[a.index("--repeat") + 1]) if "--repeat" in a else 0
     timeout = float(a[a.index("--timeout") + 1]) if "--timeout" in a else 20
+    key = a[a.index("--key") + 1] if "--key" in a else ""
     if a[0] == "tx":
-        tx(a[1], a[2], int(a[3]), tags, repeat)
+        tx(a[1], a[2], int(a[3]), tags, repeat, key)
     else:
-        rx(a[1], a[2], int(a[3]), a[4], tags, timeout)
+        rx(a[1], a[2], int(a[3]), a[4], tags, timeout, key)
 
 
 main()
