@@ -67,6 +67,13 @@ blocks:
 connections: [src -> psd]
 YML
 expect 1 "not finite" run "$tmp/s.yml" -q --set in="$tmp/nan.cf32"
+cat > "$tmp/c.yml" <<YML
+blocks:
+  - {id: src, type: file_source, params: {path: "$tmp/nan.cf32"}}
+  - {id: con, type: constellation_sink, params: {plot: "$tmp/c.png"}}
+connections: [src -> con]
+YML
+expect 1 "constellation: sample 0 is not finite" run "$tmp/c.yml" -q
 expect 1 "fewer than nfft = 1024 samples" run "$tmp/s.yml" -q --set psd.nfft=1024
 QPATH=/nonexistent expect 1 "block 'psd' (spectrum_sink) failed at the end of the stream" run "$tmp/s.yml" -q
 # a unit without a sample rate names nothing (the axis is in cycles/sample): said, the run goes on
