@@ -590,11 +590,11 @@ static int cmd_ctl(int argc, char **argv)
                 buf[n] = 0;
                 rc = strstr(buf, "\"ok\":true") ? 0 : 1;
                 /* on a terminal, indented for reading; piped, one line as sent (for tools) */
-                cJSON *j = isatty(STDOUT_FILENO) ? cJSON_Parse(buf) : NULL;
-                char *pretty = j ? cJSON_Print(j) : NULL;
+                cJSON *r = isatty(STDOUT_FILENO) ? cJSON_Parse(buf) : NULL;
+                char *pretty = r ? cJSON_Print(r) : NULL;
                 printf("%s\n", pretty ? pretty : buf);
                 cJSON_free(pretty);
-                cJSON_Delete(j);
+                cJSON_Delete(r);
                 free(buf);
             } else
                 fprintf(stderr, "qsdr ctl: receiving the answer failed: %s\n", n < 0 ? zmq_strerror(zmq_errno()) : "out of memory");

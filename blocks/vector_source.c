@@ -97,25 +97,25 @@ static int vs_create(qsdr_block_ctx *ctx, void **state)
             return qsdr_error(QSDR_ENOMEM, "out of memory");
         }
         s->tags = nt;
-        qsdr_tag *t = &s->tags[s->n_tags++];
-        memset(t, 0, sizeof *t);
-        t->offset = off;
-        snprintf(t->key, sizeof t->key, "%s", colon + 1);
+        qsdr_tag *tg = &s->tags[s->n_tags++];
+        memset(tg, 0, sizeof *tg);
+        tg->offset = off;
+        snprintf(tg->key, sizeof tg->key, "%s", colon + 1);
         const char *val = eq + 1;
         long long iv = strtoll(val, &end, 10);
-        if (*val && !*end) t->value = qsdr_tagv_int(iv);
+        if (*val && !*end) tg->value = qsdr_tagv_int(iv);
         else if (val[0] == '@') {
             double secs = strtod(val + 1, &end);
             if (end == val + 1 || *end || !(secs >= 0 && secs < 0x1p62)) {
                 vs_destroy(s);
                 return qsdr_error(QSDR_ERANGE, "parameter 'tags': time '%s' must be @SECONDS with SECONDS in [0, 2^62)", val);
             }
-            t->value.type = QSDR_TAGV_TIME;
-            t->value.i = (int64_t)floor(secs);
-            t->value.f = secs - floor(secs);
+            tg->value.type = QSDR_TAGV_TIME;
+            tg->value.i = (int64_t)floor(secs);
+            tg->value.f = secs - floor(secs);
         } else {
             double d = strtod(val, &end);
-            t->value = (*val && !*end) ? qsdr_tagv_float(d) : qsdr_tagv_string(val);
+            tg->value = (*val && !*end) ? qsdr_tagv_float(d) : qsdr_tagv_string(val);
         }
         p = semi ? semi + 1 : NULL;
     }

@@ -737,8 +737,8 @@ const float *qsdr_nn_forward(qsdr_nn_model *m, const float *x, size_t B)
 {
     if (!x || B == 0) return qsdr_error_null(QSDR_EINVAL, "nn: forward needs a non-empty batch");
     size_t F = qsdr_nn_in_features(m);
-    size_t i = qsdr_first_nonfinite_f32(x, B * F);
-    if (i < B * F) return qsdr_error_null(QSDR_ERANGE, "nn: input value %zu (sample %zu, feature %zu) is not finite", i, i / F, i % F);
+    size_t bad = qsdr_first_nonfinite_f32(x, B * F);
+    if (bad < B * F) return qsdr_error_null(QSDR_ERANGE, "nn: input value %zu (sample %zu, feature %zu) is not finite", bad, bad / F, bad % F);
     m->input = x;
     m->batch = B;
     for (size_t i = 0; i < m->n_layers; i++) {

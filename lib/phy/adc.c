@@ -73,11 +73,11 @@ int qsdr_adc_execute(qsdr_adc_t *q, const qsdr_cf32 *x, size_t n, qsdr_cf32 *y)
        is finite unless a sample is not (or squares overflow: then look sample by sample) */
     const float *v = (const float *)x;
     float acc[8] = {0};
-    size_t m = 2 * n, i = 0;
-    for (; i + 8 <= m; i += 8)
-        for (int k = 0; k < 8; k++) acc[k] += v[i + k] * v[i + k];
+    size_t m = 2 * n, c = 0;
+    for (; c + 8 <= m; c += 8)
+        for (int k = 0; k < 8; k++) acc[k] += v[c + k] * v[c + k];
     float ss = 0;
-    for (; i < m; i++) ss += v[i] * v[i];
+    for (; c < m; c++) ss += v[c] * v[c];
     for (int k = 0; k < 8; k++) ss += acc[k];
     if (!isfinite(ss))
         for (size_t j = 0; j < n; j++)
