@@ -36,24 +36,23 @@ typedef struct {
     const char *type;
 } ctx;
 
-/* "origin:line" of a spec node, for a message (spec.h) */
-static const char *at(const qsdr_nn_model *m, const char *origin, const void *node)
+const char *qsdr_nn_at(const qsdr_nn_model *m, const char *origin, const void *node)
 {
     return qsdr_nn_spec_at(m->spec_pos, m->n_spec_pos, node, origin);
 }
-#define AT(node) at(m, origin, (node))
+#define AT(node) qsdr_nn_at(m, origin, (node))
 #define SHOW(v) qsdr_nn_spec_show(v)
 
 static int get_int(const ctx *c, const cJSON *o, const char *key, long dflt, long lo, long hi, long *out)
 {
     const cJSON *v = cJSON_GetObjectItemCaseSensitive(o, key);
     if (!v) {
-        if (dflt == LONG_MIN) return qsdr_error(QSDR_EINVAL, "%s: layer %zu (%s): `%s` is required", at(c->m, c->origin, o), c->layer, c->type, key);
+        if (dflt == LONG_MIN) return qsdr_error(QSDR_EINVAL, "%s: layer %zu (%s): `%s` is required", qsdr_nn_at(c->m, c->origin, o), c->layer, c->type, key);
         *out = dflt;
         return QSDR_OK;
     }
     if (!qsdr_nn_json_int(v, (double)lo, (double)hi))
-        return qsdr_error(QSDR_ERANGE, "%s: layer %zu (%s): `%s` must be an integer in [%ld, %ld], got %s", at(c->m, c->origin, v),
+        return qsdr_error(QSDR_ERANGE, "%s: layer %zu (%s): `%s` must be an integer in [%ld, %ld], got %s", qsdr_nn_at(c->m, c->origin, v),
                           c->layer, c->type, key, lo, hi, SHOW(v));
     *out = (long)v->valuedouble;
     return QSDR_OK;
@@ -67,7 +66,7 @@ static int get_num(const ctx *c, const cJSON *o, const char *key, double dflt, d
         return QSDR_OK;
     }
     if (!cJSON_IsNumber(v) || !(v->valuedouble >= lo && v->valuedouble <= hi))
-        return qsdr_error(QSDR_ERANGE, "%s: layer %zu (%s): `%s` must be a number in [%g, %g], got %s", at(c->m, c->origin, v),
+        return qsdr_error(QSDR_ERANGE, "%s: layer %zu (%s): `%s` must be a number in [%g, %g], got %s", qsdr_nn_at(c->m, c->origin, v),
                           c->layer, c->type, key, lo, hi, SHOW(v));
     *out = (float)v->valuedouble;
     return QSDR_OK;
@@ -80,13 +79,13 @@ static int get_pair(const ctx *c, const cJSON *o, const char *key, long dflt, lo
     if (v && cJSON_IsArray(v)) {
         if (cJSON_GetArraySize(v) != 2)
             return qsdr_error(QSDR_ERANGE, "%s: layer %zu (%s): `%s` must be an integer or a pair [h, w], got a list of %d",
-                              at(c->m, c->origin, v), c->layer, c->type, key, cJSON_GetArraySize(v));
+                              qsdr_nn_at(c->m, c->origin, v), c->layer, c->type, key, cJSON_GetArraySize(v));
         long x[2] = {0, 0};
         for (int i = 0; i < 2; i++) {
             const cJSON *e = cJSON_GetArrayItem(v, i);
             if (!qsdr_nn_json_int(e, (double)lo, (double)hi))
                 return qsdr_error(QSDR_ERANGE, "%s: layer %zu (%s): `%s` entries must be integers in [%ld, %ld], got %s",
-                                  at(c->m, c->origin, e), c->layer, c->type, key, lo, hi, SHOW(e));
+                                  qsdr_nn_at(c->m, c->origin, e), c->layer, c->type, key, lo, hi, SHOW(e));
             x[i] = (long)e->valuedouble;
         }
         *a = (size_t)x[0], *b = (size_t)x[1];
@@ -162,8 +161,6 @@ static const struct {
     {"softmax", L_SOFTMAX, 0, {NULL}},
 };
 
-static const cJSON *gq_alpha(const cJSON *gq) { return gq ? cJSON_GetObjectItemCaseSensitive(gq, "alpha") : NULL; }
-
 static int setup_quant(qsdr_nn_model *m, qsdr_nn_layer *l, const cJSON *lq, const cJSON *gq, const char *origin,
                        size_t idx, bool prev_nonneg)
 {
@@ -215,10 +212,11 @@ static int setup_quant(qsdr_nn_model *m, qsdr_nn_layer *l, const cJSON *lq, cons
     int rc = qsdr_nn_quant_setup(&l->wq, wname, wbits, true, AT(wnode ? wnode : lq));
     if (!rc) rc = qsdr_nn_quant_setup(&l->aq, aname, abits, false, AT(anode ? anode : lq));
     const cJSON *al = lq ? cJSON_GetObjectItemCaseSensitive(lq, "alpha") : NULL;
-    if (!al && gq) al = cJSON_GetObjectItemCaseSensitive(gq, "alpha");
+    const bool global = !al && gq;
+    if (global) al = cJSON_GetObjectItemCaseSensitive(gq, "alpha");
     if (!rc && al && !(cJSON_IsNumber(al) && al->valuedouble > 0 && al->valuedouble <= 1e6))
         return qsdr_error(QSDR_ERANGE, "%s: %s: `alpha` (the activations' initial clip) must be a number in (0, 1e6], got %s", AT(al),
-                          al == gq_alpha(gq) ? "quant" : where, SHOW(al));
+                          global ? "quant" : where, SHOW(al));
     if (al) l->aq.opt[0] = (float)al->valuedouble;
     return rc;
 }

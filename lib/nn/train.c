@@ -16,8 +16,7 @@ static double now(void)
     return (double)t.tv_sec + 1e-9 * (double)t.tv_nsec;
 }
 
-/* "origin:line" of a spec node, for a message (spec.h) */
-#define AT(node) qsdr_nn_spec_at(m->spec_pos, m->n_spec_pos, (node), origin)
+#define AT(node) qsdr_nn_at(m, origin, (node))
 
 static int num(const qsdr_nn_model *m, const cJSON *o, const char *k, double lo, double hi, double *v, const char *origin, const char *sec)
 {
