@@ -165,12 +165,13 @@ struct qsdr_nn_model {
     char *wq_name, *aq_name;    /* defaults from the spec */
 };
 
-/* Quantizer helpers (quant.c) */
-/* qsdr_nn_model_from_spec; lines: messages name the spec's lines (false for the one-line JSON
- * spec of a model file, whose messages name the file) */
+/* Spec helpers (model.c): qsdr_nn_model_from_spec; lines: messages name the spec's lines (false
+ * for the one-line JSON spec of a model file, whose messages name the file) */
 qsdr_nn_model *qsdr_nn_model_from_spec_text(const char *text, const char *origin, bool lines);
 /* "origin:line" of a node of m's spec, for a message (qsdr_nn_spec_at) */
 const char *qsdr_nn_at(const qsdr_nn_model *m, const char *origin, const void *node);
+
+/* Quantizer helpers (quant.c) */
 int qsdr_nn_quant_setup(qsdr_nn_quant *q, const char *name, int bits, bool weights, const char *origin);
 /* Integer engine forward for a linear or conv layer (qlayer.c): y from x. */
 int qsdr_nn_qlayer_forward(qsdr_nn_model *m, qsdr_nn_layer *l, float *y, const float *x, size_t B);

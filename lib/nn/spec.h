@@ -18,7 +18,7 @@ void *qsdr_nn_spec_parse(const char *text, const char *origin, qsdr_nn_spec_pos 
  * model file, a NULL node); the text lives in a per-thread ring of 8 buffers, for an error
  * message formatted at once. */
 const char *qsdr_nn_spec_at(const qsdr_nn_spec_pos *pos, size_t n_pos, const void *node, const char *origin);
-/* A spec value for a message, in the same ring: a number (%g), 'text', or its kind (a list, a
+/* A spec value for a message, in a per-thread ring of its own: a number (%g), 'text', or its kind (a list, a
  * mapping, true, false, null). */
 const char *qsdr_nn_spec_show(const void *value);
 
