@@ -298,13 +298,11 @@ static void sym_backward(qsdr_nn_quant *q, float *din, const float *dout, const 
 {
     float a = q->param[0];
     double da = 0;
-    for (size_t i = 0; i < C * N; i++) {
-        bool inside = fabsf(in[i]) <= a;
-        din[i] = inside ? dout[i] : 0;
-        if (q->bits == 1)
-            da += dout[i] * (in[i] >= 0 ? 1.0 : -1.0);
-        else if (!inside)
-            da += dout[i] * (in[i] >= 0 ? 1.0 : -1.0);
+    for (size_t i = 0; i < C * N; i++) { /* din may be dout (in place): read dout[i] before writing din[i] */
+        const float g = dout[i];
+        const bool inside = fabsf(in[i]) <= a;
+        if (q->bits == 1 || !inside) da += g * (in[i] >= 0 ? 1.0 : -1.0);
+        din[i] = inside ? g : 0;
     }
     q->grad[0] += (float)da;
 }

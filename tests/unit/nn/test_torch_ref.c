@@ -2,7 +2,9 @@
 /* Numerics against PyTorch: a model file written from a PyTorch state_dict (with
  * num_batches_tracked) loads, and its training-mode output, loss, every gradient and the
  * eval-mode output after one running-statistics update match PyTorch's
- * (tests/golden/nn/make_torch_ref.py), reported as max |diff| per tensor. */
+ * (tests/golden/nn/make_torch_ref.py), reported as max |diff| per tensor. Quantization-aware
+ * layers likewise: every built-in quantizer's forward and straight-through backward, written in
+ * PyTorch from docs/nn.md's formulas (tests/golden/nn/make_torch_quant_ref.py). */
 #include <cjson/cJSON.h>
 #include <math.h>
 #include <stdlib.h>
@@ -54,6 +56,15 @@ static void cmp(const char *what, const float *got, const float *want, size_t n,
     QSDR_CHECK_MSG(md <= tol * fmax(1.0, mx), "%s: max |diff| %.3g > %.3g", what, md, tol * fmax(1.0, mx));
 }
 
+/* the same, relative to the reference's largest value (gradients of 1e-4 need it), plus 1e-8 */
+static void cmp_rel(const char *what, const float *got, const float *want, size_t n, double tol)
+{
+    double md = 0, mx = 0;
+    for (size_t i = 0; i < n; i++) md = qsdr_test_max(md, fabs((double)got[i] - want[i])), mx = qsdr_test_max(mx, fabs(want[i]));
+    printf("  %-34s %4zu values  max |diff| %.3g  (max |ref| %.3g)\n", what, n, md, mx);
+    QSDR_CHECK_MSG(md <= tol * mx + 1e-8, "%s: max |diff| %.3g > %.3g", what, md, tol * mx + 1e-8);
+}
+
 QSDR_TEST(nn_torch_reference, "unit", "PyTorch state_dict loads; outputs, loss and gradients match PyTorch (train and eval)")
 {
     char mp[1024], rp[1024];
@@ -100,4 +111,88 @@ QSDR_TEST(nn_torch_reference, "unit", "PyTorch state_dict loads; outputs, loss a
     cJSON_Delete(r.h);
     free(r.buf);
     qsdr_nn_model_free(m);
+}
+
+/* One quantized model of make_torch_quant_ref.py: output, loss, input gradient, and per quantized
+   layer the gradients of weight, bias, weight quantizer parameters (LSQ steps) and activation
+   clip (alpha); then the same output from the integer engine. */
+static void quant_case(ref_file *r, const char *name)
+{
+    char path[1200], key[128];
+    snprintf(path, sizeof path, "%s/tests/golden/nn/%s.safetensors", qsdr_test_src_dir, name);
+    printf(" %s\n", name);
+    qsdr_nn_model *m = qsdr_nn_model_load(path);
+    QSDR_REQUIRE(m);
+    size_t nx = 0, ny = 0, nt = 0, n = 0;
+#define REF(k, cnt) (snprintf(key, sizeof key, "%s.%s", name, k), ref_get(r, key, cnt))
+    const float *x = REF("x", &nx), *t = REF("target", &nt), *y_ref = REF("y", &ny), *loss = REF("loss", &n);
+    QSDR_REQUIRE(x && t && y_ref && loss);
+    size_t B = nt, F = qsdr_nn_out_features(m);
+    QSDR_REQUIRE(ny == B * F);
+    qsdr_nn_set_training(m, true);
+    const float *y = qsdr_nn_forward(m, x, B);
+    QSDR_REQUIRE(y);
+    cmp_rel("output", y, y_ref, ny, 1e-5);
+    float *d = malloc(B * F * sizeof(float));
+    float L = qsdr_nn_loss(QSDR_NN_LOSS_CE, d, y, t, B, F);
+    cmp_rel("cross-entropy loss", &L, loss, 1, 1e-5);
+    qsdr_nn_zero_grad(m);
+    QSDR_REQUIRE(qsdr_nn_backward(m, d) == QSDR_OK);
+    const float *gx = REF("grad_x", &n);
+    QSDR_REQUIRE(gx && n == nx);
+    cmp_rel("grad x", qsdr_nn_input_grad(m), gx, nx, 1e-5);
+    size_t checked = 0;
+    for (size_t i = 0; i < m->n_layers; i++) {
+        qsdr_nn_layer *l = &m->layers[i];
+        if (l->w_off == SIZE_MAX) continue;
+        const struct {
+            const char *what;
+            const float *got;
+            size_t n;
+        } g[] = {{"weight", m->grads + l->w_off, l->n_w},
+                 {"bias", m->grads + l->b_off, l->out_c},
+                 {"wq.step", l->wq.grad, l->wq.n_param},
+                 {"aq.alpha", l->aq.grad, l->aq.n_param}};
+        for (size_t k = 0; k < sizeof g / sizeof *g; k++) {
+            char what[64];
+            snprintf(what, sizeof what, "grad.%zu.%s", i, g[k].what);
+            const float *want = REF(what, &n);
+            if (!g[k].n) {
+                QSDR_CHECK_MSG(!want, "%s: PyTorch has a gradient the model lacks", what);
+                continue;
+            }
+            if (!want || n != g[k].n) {
+                QSDR_CHECK_MSG(0, "%s: %zu values in the reference, %zu in the model", what, want ? n : 0, g[k].n);
+                continue;
+            }
+            char label[96];
+            snprintf(label, sizeof label, "%s (%s %dx%d)", what, l->type_name, l->wq.bits, l->aq.bits);
+            cmp_rel(label, g[k].got, want, n, 1e-5);
+            checked++;
+        }
+    }
+    QSDR_CHECK(checked >= 10);
+    /* inference on integer codes gives the fake-quantized output PyTorch computed */
+    qsdr_nn_set_training(m, false);
+    qsdr_nn_set_engine(m, QSDR_NN_ENGINE_INT);
+    y = qsdr_nn_forward(m, x, B);
+    QSDR_REQUIRE(y);
+    cmp_rel("output, integer engine", y, y_ref, ny, 1e-5);
+#undef REF
+    free(d);
+    qsdr_nn_model_free(m);
+}
+
+QSDR_TEST(nn_torch_quant_reference, "unit",
+          "quantized layers (dorefa, lsq, sign weights; pact, sym activations; 1..8 bits; linear and conv2d): "
+          "outputs, loss, STE gradients and quantizer-parameter gradients match PyTorch")
+{
+    char rp[1024];
+    snprintf(rp, sizeof rp, "%s/tests/golden/nn/quant_ref.safetensors", qsdr_test_src_dir);
+    ref_file r;
+    QSDR_REQUIRE(ref_open(&r, rp) == 0);
+    quant_case(&r, "quant_mlp");
+    quant_case(&r, "quant_conv");
+    cJSON_Delete(r.h);
+    free(r.buf);
 }
