@@ -196,3 +196,145 @@ QSDR_TEST(nn_torch_quant_reference, "unit",
     cJSON_Delete(r.h);
     free(r.buf);
 }
+
+/* A tensor of model m named as in a PyTorch state_dict ("3.weight", "1.running_var"): where it
+   lies in m's parameters (grads: the same offset in m->grads) or batch-norm buffers. */
+static float *torch_named(qsdr_nn_model *m, const char *key, bool grads, size_t *n)
+{
+    char *end;
+    unsigned long i = strtoul(key, &end, 10);
+    if (end == key || *end != '.' || i >= m->n_layers) return NULL;
+    const char *k = end + 1;
+    qsdr_nn_layer *l = &m->layers[i];
+    float *P = grads ? m->grads : m->params;
+    if (l->type == L_BN) {
+        size_t C = l->in_c;
+        *n = C;
+        if (!strcmp(k, "weight")) return P + l->bn_off;
+        if (!strcmp(k, "bias")) return P + l->bn_off + C;
+        if (!strcmp(k, "running_mean")) return grads ? NULL : m->bufs + l->stat_off;
+        if (!strcmp(k, "running_var")) return grads ? NULL : m->bufs + l->stat_off + C;
+        return NULL;
+    }
+    if (l->w_off == SIZE_MAX) return NULL;
+    if (!strcmp(k, "weight")) return *n = l->n_w, P + l->w_off;
+    if (!strcmp(k, "bias") && l->bias) return *n = l->out_c, P + l->b_off;
+    return NULL;
+}
+
+/* Every reference tensor "PREFIX<key>" against m's tensor <key>; returns how many */
+static size_t cmp_named(ref_file *r, qsdr_nn_model *m, const char *prefix, bool grads)
+{
+    size_t count = 0, pl = strlen(prefix);
+    for (const cJSON *e = r->h->child; e; e = e->next) {
+        if (strncmp(e->string, prefix, pl)) continue;
+        size_t n = 0, nr = 0;
+        const float *want = ref_get(r, e->string, &nr);
+        float *got = torch_named(m, e->string + pl, grads, &n);
+        QSDR_CHECK_MSG(got && n == nr, "%s: no tensor of %zu values in the model", e->string, nr);
+        if (got && n == nr) cmp_rel(e->string, got, want, n, 1e-5), count++;
+    }
+    return count;
+}
+
+QSDR_TEST(nn_torch_train_reference, "unit",
+          "conv1d, 1-d/feature batch norm, ELU, leaky ReLU, hardtanh, sigmoid, softmax, power norm, pools with stride, "
+          "rectangular conv2d; BCE and MSE; SGD/Nesterov/Adam/AdamW/AMSGrad with clipping and schedules: match PyTorch")
+{
+    char rp[1024], path[1200], key[128];
+    snprintf(rp, sizeof rp, "%s/tests/golden/nn/train_ref.safetensors", qsdr_test_src_dir);
+    ref_file r;
+    QSDR_REQUIRE(ref_open(&r, rp) == 0);
+    static const struct {
+        const char *name;
+        qsdr_nn_loss_kind loss;
+    } models[] = {{"seq1d", QSDR_NN_LOSS_BCE}, {"dense", QSDR_NN_LOSS_MSE}, {"img", QSDR_NN_LOSS_CE}};
+#define REF(nm, k, cnt) (snprintf(key, sizeof key, "%s.%s", nm, k), ref_get(&r, key, cnt))
+    for (size_t c = 0; c < sizeof models / sizeof *models; c++) {
+        const char *name = models[c].name;
+        printf(" %s\n", name);
+        snprintf(path, sizeof path, "%s/tests/golden/nn/train_%s.safetensors", qsdr_test_src_dir, name);
+        qsdr_nn_model *m = qsdr_nn_model_load(path);
+        QSDR_REQUIRE(m);
+        size_t nx = 0, ny = 0, nt = 0, n = 0;
+        const float *x = REF(name, "x", &nx), *t = REF(name, "target", &nt), *y_ref = REF(name, "y_train", &ny);
+        const float *loss = REF(name, "loss", &n), *gx = REF(name, "grad_x", &n), *y_eval = REF(name, "y_eval", &n);
+        QSDR_REQUIRE(x && t && y_ref && loss && gx && y_eval);
+        size_t F = qsdr_nn_out_features(m), B = ny / F;
+        qsdr_nn_set_training(m, true);
+        const float *y = qsdr_nn_forward(m, x, B);
+        QSDR_REQUIRE(y);
+        cmp_rel("train-mode output", y, y_ref, ny, 1e-5);
+        float *d = malloc(ny * sizeof(float));
+        float L = qsdr_nn_loss(models[c].loss, d, y, t, B, F);
+        cmp_rel("loss", &L, loss, 1, 1e-5);
+        qsdr_nn_zero_grad(m);
+        QSDR_REQUIRE(qsdr_nn_backward(m, d) == QSDR_OK);
+        cmp_rel("grad x", qsdr_nn_input_grad(m), gx, nx, 1e-5);
+        char prefix[64];
+        snprintf(prefix, sizeof prefix, "%s.grad.", name);
+        QSDR_CHECK(cmp_named(&r, m, prefix, true) >= 4);
+        qsdr_nn_set_training(m, false);
+        y = qsdr_nn_forward(m, x, B);
+        QSDR_REQUIRE(y);
+        cmp_rel("eval-mode output", y, y_eval, ny, 1e-5);
+        free(d);
+        qsdr_nn_model_free(m);
+    }
+    /* optimizers: four steps from the dense model's weights on its batch */
+    static const struct {
+        const char *name;
+        qsdr_nn_optim_kind kind;
+        float lr, momentum, wd, beta1, beta2, eps, clip;
+        bool nesterov;
+        qsdr_nn_sched_kind sched;
+        size_t step_size;
+        float gamma, power, min_lr;
+    } opts[] = {
+        {"sgd_nesterov_step", QSDR_NN_SGD, 0.1f, 0.9f, 0.01f, 0, 0, 0, 0, true, QSDR_NN_SCHED_STEP, 2, 0.5f, 0, 0},
+        {"sgd_momentum_clip", QSDR_NN_SGD, 0.1f, 0.8f, 0, 0, 0, 0, 0.05f, false, QSDR_NN_SCHED_CONST, 0, 0, 0, 0},
+        {"adam_l2_cosine", QSDR_NN_ADAM, 0.01f, 0, 0.01f, 0.8f, 0.99f, 1e-6f, 0, false, QSDR_NN_SCHED_COSINE, 0, 0, 0, 0.001f},
+        {"adamw", QSDR_NN_ADAMW, 0.01f, 0, 0.1f, 0.9f, 0.999f, 1e-8f, 0, false, QSDR_NN_SCHED_CONST, 0, 0, 0, 0},
+        {"amsgrad_inverse", QSDR_NN_AMSGRAD, 0.01f, 0, 0, 0.9f, 0.999f, 1e-8f, 0, false, QSDR_NN_SCHED_INV, 0, 0.5f, 0.75f, 0},
+    };
+    snprintf(path, sizeof path, "%s/tests/golden/nn/train_dense.safetensors", qsdr_test_src_dir);
+    size_t nx = 0, nt = 0;
+    const float *x = REF("dense", "x", &nx), *t = REF("dense", "target", &nt);
+    QSDR_REQUIRE(x && t);
+    for (size_t c = 0; c < sizeof opts / sizeof *opts; c++) {
+        printf(" optimizer %s\n", opts[c].name);
+        qsdr_nn_model *m = qsdr_nn_model_load(path);
+        QSDR_REQUIRE(m);
+        qsdr_nn_optim_config oc;
+        qsdr_nn_optim_defaults(&oc);
+        oc.kind = opts[c].kind, oc.lr = opts[c].lr, oc.momentum = opts[c].momentum, oc.nesterov = opts[c].nesterov;
+        oc.weight_decay = opts[c].wd, oc.clip_norm = opts[c].clip, oc.sched = opts[c].sched;
+        if (opts[c].beta1 > 0) oc.beta1 = opts[c].beta1, oc.beta2 = opts[c].beta2, oc.eps = opts[c].eps;
+        oc.step_size = opts[c].step_size, oc.gamma = opts[c].gamma, oc.power = opts[c].power, oc.min_lr = opts[c].min_lr;
+        qsdr_nn_optim *o = qsdr_nn_optim_create(&oc, m->n_params);
+        QSDR_REQUIRE(o);
+        size_t F = qsdr_nn_out_features(m), B = nt / F;
+        float *d = malloc(nt * sizeof(float));
+        qsdr_nn_set_training(m, true);
+        float norm = 0;
+        for (size_t s = 0; s < 4; s++) {
+            const float *y = qsdr_nn_forward(m, x, B);
+            QSDR_REQUIRE(y);
+            qsdr_nn_loss(QSDR_NN_LOSS_MSE, d, y, t, B, F);
+            qsdr_nn_zero_grad(m);
+            QSDR_REQUIRE(qsdr_nn_backward(m, d) == QSDR_OK);
+            float nm = qsdr_nn_optim_step(o, m->params, m->grads, m->n_params, s, 4);
+            norm = s ? fminf(norm, nm) : nm;
+        }
+        if (opts[c].clip > 0) QSDR_CHECK_MSG(norm > opts[c].clip, "clipping never acted (gradient norm %g)", norm);
+        char prefix[64];
+        snprintf(prefix, sizeof prefix, "optim.%s.", opts[c].name);
+        QSDR_CHECK(cmp_named(&r, m, prefix, false) >= 9);
+        free(d);
+        qsdr_nn_optim_free(o);
+        qsdr_nn_model_free(m);
+    }
+#undef REF
+    cJSON_Delete(r.h);
+    free(r.buf);
+}
