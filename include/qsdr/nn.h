@@ -98,7 +98,8 @@ int qsdr_nn_calibrate_ptq(qsdr_nn_model *m, const float *x, size_t n);
 /* A pluggable quantizer. Weight quantizers see a tensor as (channels, per_channel); activation
  * quantizers see (1, n). forward writes the fake-quantized values out = codes * scale[ch] and,
  * when codes is not NULL, the integer codes; backward applies the straight-through estimator
- * and accumulates the gradients of the quantizer's own learned parameters. */
+ * and accumulates the gradients of the quantizer's own learned parameters. An activation
+ * quantizer's backward runs in place (din == dout): read dout[i] before writing din[i]. */
 typedef struct qsdr_nn_quant qsdr_nn_quant;
 typedef struct {
     const char *name;

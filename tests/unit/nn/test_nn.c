@@ -668,3 +668,107 @@ QSDR_TEST(nn_bad_specs, "unit", "bad model specs name the layer, the key and the
     QSDR_CHECK(qsdr_nn_forward(m, y, 2) != NULL);
     qsdr_nn_model_free(m);
 }
+
+/* ---- a quantizer registered by the user (qsdr_nn_quantizer_register) ---------------------------- */
+/* ternary weights with a learned per-channel step s: code = clamp(rint(w / s), -1, 1), out =
+   code s; straight-through for w, d/ds = sum dout code */
+static size_t tern_n(size_t channels) { return channels; }
+static void tern_init(qsdr_nn_quant *q)
+{
+    for (size_t i = 0; i < q->n_param; i++) q->param[i] = 0.25f;
+}
+static void tern_forward(qsdr_nn_quant *q, float *out, int16_t *codes, float *scale, const float *in, size_t C, size_t N)
+{
+    for (size_t c = 0; c < C; c++)
+        for (size_t i = 0; i < N; i++) {
+            float v = rintf(in[c * N + i] / q->param[c]);
+            int16_t k = (int16_t)(v > 1 ? 1 : v < -1 ? -1 : v);
+            if (codes) codes[c * N + i] = k;
+            if (out) out[c * N + i] = (float)k * q->param[c];
+            if (scale) scale[c] = q->param[c];
+        }
+}
+static void tern_backward(qsdr_nn_quant *q, float *din, const float *dout, const float *in, size_t C, size_t N)
+{
+    for (size_t c = 0; c < C; c++)
+        for (size_t i = 0; i < N; i++) {
+            float v = rintf(in[c * N + i] / q->param[c]);
+            q->grad[c] += dout[c * N + i] * (v > 1 ? 1 : v < -1 ? -1 : v);
+            din[c * N + i] = dout[c * N + i];
+        }
+}
+
+QSDR_TEST(nn_quantizer_plugin, "unit",
+          "a quantizer registered at run time: specs name it, its learned parameters train, save and load under its "
+          "name, the integer engine runs its codes; duplicate or incomplete registrations are refused")
+{
+    static const qsdr_nn_quantizer_ops tern = {"ternary_test", true, false, tern_n, "step", tern_init, tern_forward,
+                                               tern_backward, NULL, NULL, true};
+    static const qsdr_nn_quantizer_ops no_forward = {"no_forward_test", true, false, NULL, NULL, NULL, NULL, tern_backward,
+                                                     NULL, NULL, true};
+    QSDR_REQUIRE(qsdr_nn_quantizer_register(&tern) == QSDR_OK);
+    QSDR_CHECK(qsdr_nn_quantizer_register(&tern) == QSDR_EINVAL);
+    QSDR_CHECK(strstr(qsdr_last_error(), "'ternary_test' is already registered"));
+    QSDR_CHECK(qsdr_nn_quantizer_register(&no_forward) == QSDR_EINVAL);
+    QSDR_CHECK(qsdr_nn_quantizer_register(NULL) == QSDR_EINVAL);
+    QSDR_CHECK(!qsdr_nn_quantizer_find("no_forward_test"));
+    /* a misspelt name is suggested among the registered ones */
+    QSDR_CHECK(!qsdr_nn_model_from_spec("input: [4]\nquant: {weight: ternary_tset}\nlayers: [{type: linear, out: 3}]\n", "t"));
+    QSDR_CHECK_MSG(strstr(qsdr_last_error(), "did you mean 'ternary_test'"), "%s", qsdr_last_error());
+    /* activations only take activation quantizers */
+    QSDR_CHECK(!qsdr_nn_model_from_spec("input: [4]\nquant: {act: ternary_test}\nlayers: [{type: linear, out: 3}]\n", "t"));
+    QSDR_CHECK_MSG(strstr(qsdr_last_error(), "not for activations"), "%s", qsdr_last_error());
+
+    const char *spec = "input: [4]\nseed: 5\nquant: {weight: ternary_test, act: sym, bits: 2}\nlayers: [{type: linear, out: 3}]\n";
+    qsdr_nn_model *m = qsdr_nn_model_from_spec(spec, "t");
+    QSDR_REQUIRE(m);
+    qsdr_nn_layer *l = &m->layers[0];
+    QSDR_REQUIRE(l->wq.ops == &tern && l->wq.n_param == 3);
+    for (size_t c = 0; c < 3; c++) QSDR_CHECK_NEAR(l->wq.param[c], 0.25f, 0);
+    l->wq.param[1] = 0.1f;
+    l->wq_dirty = true;
+    static const float x[2 * 4] = {0.3f, -0.2f, 0.5f, 0.1f, -0.4f, 0.25f, 0.05f, -0.3f};
+    qsdr_nn_set_training(m, true);
+    const float *y = qsdr_nn_forward(m, x, 2);
+    QSDR_REQUIRE(y);
+    /* by hand: the sym-quantized input (alpha 1, Q = 1 at 2 bits) times the ternary weights */
+    const float *w = m->params + l->w_off, *b = m->params + l->b_off;
+    float want[6], dy[6] = {1, -1, 0.5f, 0.25f, 2, -0.5f}, gs[3] = {0};
+    for (int n = 0; n < 2; n++)
+        for (int c = 0; c < 3; c++) {
+            double s = b[c];
+            for (int k = 0; k < 4; k++) {
+                float xq = rintf(fminf(fmaxf(x[n * 4 + k], -1), 1));
+                float v = rintf(w[c * 4 + k] / l->wq.param[c]), code = v > 1 ? 1 : v < -1 ? -1 : v;
+                s += xq * code * l->wq.param[c];
+                gs[c] += dy[n * 3 + c] * xq * code;
+            }
+            want[n * 3 + c] = (float)s;
+        }
+    for (int i = 0; i < 6; i++) QSDR_CHECK_NEAR(y[i], want[i], 1e-6);
+    qsdr_nn_zero_grad(m);
+    QSDR_REQUIRE(qsdr_nn_backward(m, dy) == QSDR_OK);
+    for (int c = 0; c < 3; c++) QSDR_CHECK_NEAR(l->wq.grad[c], gs[c], 1e-6);
+    /* saved under its name, loaded back into the same outputs; the integer engine runs its codes */
+    char path[512];
+    snprintf(path, sizeof path, "%s/nn_quantizer_plugin.safetensors", qsdr_test_build_dir);
+    QSDR_REQUIRE(qsdr_nn_save(m, path, NULL) == QSDR_OK);
+    char *file = slurp(path);
+    QSDR_REQUIRE(file);
+    QSDR_CHECK(strstr(file + 8, "\"0.wq.step\""));
+    free(file);
+    qsdr_nn_model *m2 = qsdr_nn_model_load(path);
+    QSDR_REQUIRE(m2);
+    QSDR_CHECK_NEAR(m2->layers[0].wq.param[1], 0.1f, 0);
+    const float *y2 = qsdr_nn_forward(m2, x, 2);
+    QSDR_REQUIRE(y2);
+    for (int i = 0; i < 6; i++) QSDR_CHECK_NEAR(y2[i], want[i], 1e-6);
+    qsdr_nn_set_engine(m2, QSDR_NN_ENGINE_INT);
+    y2 = qsdr_nn_forward(m2, x, 2);
+    QSDR_REQUIRE(y2);
+    for (int i = 0; i < 6; i++) QSDR_CHECK_NEAR(y2[i], want[i], 1e-6);
+    QSDR_CHECK_MSG(strcmp(qsdr_nn_layer_kernel(m2, 0), "float"), "the integer engine did not run the layer");
+    qsdr_nn_model_free(m2);
+    qsdr_nn_model_free(m);
+    remove(path);
+}
