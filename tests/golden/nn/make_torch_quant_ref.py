@@ -10,9 +10,10 @@
 # Two models (quant_mlp, quant_conv): quant_<name>.safetensors holds the spec and the weights
 # (PyTorch's state_dict plus the quantizer parameters under qsdr's names, N.wq.step and
 # N.aq.alpha); quant_ref.safetensors holds per model the input, targets, output, loss and every
-# gradient. Inputs are redrawn until no value a quantizer rounds or clips lies within 1e-3
-# (in code units) of a rounding or clipping edge, so last-bit differences between float
-# libraries cannot move a code: the comparison is then exact up to float rounding.
+# gradient. Seeds (weights and inputs) are tried from 1000 up until no value a quantizer rounds
+# or clips lies within 1e-3 (in code units) of a rounding or clipping edge, so last-bit
+# differences between float libraries cannot move a code: the comparison is then exact up to
+# float rounding.
 # Generator: Debian python3-torch 1.13.1 (CPU, float32).
 # Regenerate: /usr/bin/python3 tests/golden/nn/make_torch_quant_ref.py   (never hand-edit the outputs)
 import json, math, os, struct
