@@ -19,6 +19,8 @@
 import json, math, os, struct
 import torch
 
+from st_write import write
+
 HERE = os.path.dirname(os.path.abspath(__file__))
 EDGE = 1e-3
 margins = []  # (name, smallest distance to an edge in code units) of the last forward
@@ -168,19 +170,6 @@ def build(name, seed):
              QLayer(torch.nn.Linear(30, 3), "dorefa", 2, "sym", 8, 0.1, "4")]
         xshape = (4, 2, 7, 7)
     return spec, torch.nn.Sequential(*L), xshape
-
-
-def write(path, tensors, metadata):
-    header, data = {}, b""
-    for name, t in tensors.items():
-        raw = t.detach().contiguous().numpy().astype("<f4").tobytes()
-        header[name] = {"dtype": "F32", "shape": list(t.shape), "data_offsets": [len(data), len(data) + len(raw)]}
-        data += raw
-    header["__metadata__"] = metadata
-    h = json.dumps(header).encode()
-    h += b" " * ((8 - len(h) % 8) % 8)
-    with open(path, "wb") as f:
-        f.write(struct.pack("<Q", len(h)) + h + data)
 
 
 gen = "tests/golden/nn/make_torch_quant_ref.py, torch " + torch.__version__

@@ -10,6 +10,8 @@
 import json, os, struct
 import torch
 
+from st_write import write
+
 torch.manual_seed(1234)
 HERE = os.path.dirname(os.path.abspath(__file__))
 spec = {"input": [2, 6, 6], "layers": [
@@ -22,25 +24,6 @@ model = torch.nn.Sequential(torch.nn.Conv2d(2, 4, 3, padding=1), torch.nn.BatchN
 with torch.no_grad():  # non-trivial BN affine parameters
     model[1].weight.uniform_(0.5, 1.5)
     model[1].bias.uniform_(-0.5, 0.5)
-
-
-def write(path, tensors, metadata):
-    header, data = {}, b""
-    for name, t in tensors.items():
-        t = t.detach().contiguous()
-        if t.dtype == torch.float32:
-            raw, dt = t.numpy().astype("<f4").tobytes(), "F32"
-        elif t.dtype == torch.int64:
-            raw, dt = t.numpy().astype("<i8").tobytes(), "I64"
-        else:
-            raise ValueError(t.dtype)
-        header[name] = {"dtype": dt, "shape": list(t.shape), "data_offsets": [len(data), len(data) + len(raw)]}
-        data += raw
-    header["__metadata__"] = metadata
-    h = json.dumps(header).encode()
-    h += b" " * ((8 - len(h) % 8) % 8)
-    with open(path, "wb") as f:
-        f.write(struct.pack("<Q", len(h)) + h + data)
 
 
 write(os.path.join(HERE, "model.safetensors"), model.state_dict(),

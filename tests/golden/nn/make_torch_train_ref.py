@@ -21,6 +21,8 @@
 import copy, json, os, struct
 import torch
 
+from st_write import write
+
 torch.manual_seed(4321)
 HERE = os.path.dirname(os.path.abspath(__file__))
 gen = "tests/golden/nn/make_torch_train_ref.py, torch " + torch.__version__
@@ -90,23 +92,6 @@ def target_of(kind, B, F):
     if kind == "mse":
         return torch.randn(B, F)
     return torch.randint(0, F, (B,)).float()
-
-
-def write(path, tensors, metadata):
-    header, data = {}, b""
-    for name, t in tensors.items():
-        t = t.detach().contiguous()
-        if t.dtype == torch.int64:
-            raw, dt = t.numpy().astype("<i8").tobytes(), "I64"
-        else:
-            raw, dt = t.numpy().astype("<f4").tobytes(), "F32"
-        header[name] = {"dtype": dt, "shape": list(t.shape), "data_offsets": [len(data), len(data) + len(raw)]}
-        data += raw
-    header["__metadata__"] = metadata
-    h = json.dumps(header).encode()
-    h += b" " * ((8 - len(h) % 8) % 8)
-    with open(path, "wb") as f:
-        f.write(struct.pack("<Q", len(h)) + h + data)
 
 
 ref = {}

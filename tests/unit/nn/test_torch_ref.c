@@ -65,6 +65,36 @@ static void cmp_rel(const char *what, const float *got, const float *want, size_
     QSDR_CHECK_MSG(md <= tol * mx + 1e-8, "%s: max |diff| %.3g > %.3g", what, md, tol * mx + 1e-8);
 }
 
+/* One training step of m on the reference batch "<name>.x" (targets "<name>.target"): the
+   training-mode output against "<name>.<ykey>", the loss, and after backward the input gradient.
+   Returns the input; *B: the batch size. */
+static const float *ref_step(ref_file *r, qsdr_nn_model *m, const char *name, const char *ykey, qsdr_nn_loss_kind kind, size_t *B)
+{
+    char key[128];
+    size_t nx = 0, ny = 0, nt = 0, nl = 0, ng = 0;
+#define REF(k, cnt) (snprintf(key, sizeof key, "%s.%s", name, k), ref_get(r, key, cnt))
+    const float *x = REF("x", &nx), *t = REF("target", &nt), *y_ref = REF(ykey, &ny), *loss = REF("loss", &nl);
+    const float *gx = REF("grad_x", &ng);
+#undef REF
+    QSDR_REQUIRE(x && t && y_ref && loss && gx && ng == nx);
+    size_t F = qsdr_nn_out_features(m);
+    *B = ny / F;
+    qsdr_nn_set_training(m, true);
+    const float *y = qsdr_nn_forward(m, x, *B);
+    QSDR_REQUIRE(y);
+    cmp_rel("train-mode output", y, y_ref, ny, 1e-5);
+    float *d = malloc(ny * sizeof(float));
+    QSDR_REQUIRE(d);
+    float L = qsdr_nn_loss(kind, d, y, t, *B, F);
+    cmp_rel("loss", &L, loss, 1, 1e-5);
+    qsdr_nn_zero_grad(m);
+    int rc = qsdr_nn_backward(m, d);
+    free(d);
+    QSDR_REQUIRE(rc == QSDR_OK);
+    cmp_rel("grad x", qsdr_nn_input_grad(m), gx, nx, 1e-5);
+    return x;
+}
+
 QSDR_TEST(nn_torch_reference, "unit", "PyTorch state_dict loads; outputs, loss and gradients match PyTorch (train and eval)")
 {
     char mp[1024], rp[1024];
@@ -123,24 +153,10 @@ static void quant_case(ref_file *r, const char *name)
     printf(" %s\n", name);
     qsdr_nn_model *m = qsdr_nn_model_load(path);
     QSDR_REQUIRE(m);
-    size_t nx = 0, ny = 0, nt = 0, n = 0;
+    size_t n = 0, B = 0, ny = 0;
+    const float *x = ref_step(r, m, name, "y", QSDR_NN_LOSS_CE, &B);
 #define REF(k, cnt) (snprintf(key, sizeof key, "%s.%s", name, k), ref_get(r, key, cnt))
-    const float *x = REF("x", &nx), *t = REF("target", &nt), *y_ref = REF("y", &ny), *loss = REF("loss", &n);
-    QSDR_REQUIRE(x && t && y_ref && loss);
-    size_t B = nt, F = qsdr_nn_out_features(m);
-    QSDR_REQUIRE(ny == B * F);
-    qsdr_nn_set_training(m, true);
-    const float *y = qsdr_nn_forward(m, x, B);
-    QSDR_REQUIRE(y);
-    cmp_rel("output", y, y_ref, ny, 1e-5);
-    float *d = malloc(B * F * sizeof(float));
-    float L = qsdr_nn_loss(QSDR_NN_LOSS_CE, d, y, t, B, F);
-    cmp_rel("cross-entropy loss", &L, loss, 1, 1e-5);
-    qsdr_nn_zero_grad(m);
-    QSDR_REQUIRE(qsdr_nn_backward(m, d) == QSDR_OK);
-    const float *gx = REF("grad_x", &n);
-    QSDR_REQUIRE(gx && n == nx);
-    cmp_rel("grad x", qsdr_nn_input_grad(m), gx, nx, 1e-5);
+    const float *y_ref = REF("y", &ny);
     size_t checked = 0;
     for (size_t i = 0; i < m->n_layers; i++) {
         qsdr_nn_layer *l = &m->layers[i];
@@ -175,11 +191,10 @@ static void quant_case(ref_file *r, const char *name)
     /* inference on integer codes gives the fake-quantized output PyTorch computed */
     qsdr_nn_set_training(m, false);
     qsdr_nn_set_engine(m, QSDR_NN_ENGINE_INT);
-    y = qsdr_nn_forward(m, x, B);
+    const float *y = qsdr_nn_forward(m, x, B);
     QSDR_REQUIRE(y);
     cmp_rel("output, integer engine", y, y_ref, ny, 1e-5);
 #undef REF
-    free(d);
     qsdr_nn_model_free(m);
 }
 
@@ -256,29 +271,16 @@ QSDR_TEST(nn_torch_train_reference, "unit",
         snprintf(path, sizeof path, "%s/tests/golden/nn/train_%s.safetensors", qsdr_test_src_dir, name);
         qsdr_nn_model *m = qsdr_nn_model_load(path);
         QSDR_REQUIRE(m);
-        size_t nx = 0, ny = 0, nt = 0, n = 0;
-        const float *x = REF(name, "x", &nx), *t = REF(name, "target", &nt), *y_ref = REF(name, "y_train", &ny);
-        const float *loss = REF(name, "loss", &n), *gx = REF(name, "grad_x", &n), *y_eval = REF(name, "y_eval", &n);
-        QSDR_REQUIRE(x && t && y_ref && loss && gx && y_eval);
-        size_t F = qsdr_nn_out_features(m), B = ny / F;
-        qsdr_nn_set_training(m, true);
-        const float *y = qsdr_nn_forward(m, x, B);
-        QSDR_REQUIRE(y);
-        cmp_rel("train-mode output", y, y_ref, ny, 1e-5);
-        float *d = malloc(ny * sizeof(float));
-        float L = qsdr_nn_loss(models[c].loss, d, y, t, B, F);
-        cmp_rel("loss", &L, loss, 1, 1e-5);
-        qsdr_nn_zero_grad(m);
-        QSDR_REQUIRE(qsdr_nn_backward(m, d) == QSDR_OK);
-        cmp_rel("grad x", qsdr_nn_input_grad(m), gx, nx, 1e-5);
+        size_t B = 0, ny = 0;
+        const float *x = ref_step(&r, m, name, "y_train", models[c].loss, &B), *y_eval = REF(name, "y_eval", &ny);
+        QSDR_REQUIRE(y_eval);
         char prefix[64];
         snprintf(prefix, sizeof prefix, "%s.grad.", name);
         QSDR_CHECK(cmp_named(&r, m, prefix, true) >= 4);
         qsdr_nn_set_training(m, false);
-        y = qsdr_nn_forward(m, x, B);
+        const float *y = qsdr_nn_forward(m, x, B);
         QSDR_REQUIRE(y);
         cmp_rel("eval-mode output", y, y_eval, ny, 1e-5);
-        free(d);
         qsdr_nn_model_free(m);
     }
     /* optimizers: four steps from the dense model's weights on its batch */
