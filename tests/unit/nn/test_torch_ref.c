@@ -48,6 +48,14 @@ static const float *ref_get(ref_file *r, const char *name, size_t *n)
     return (const float *)(r->buf + 8 + r->hlen + a);
 }
 
+/* ref_get of "<name>.<k>" */
+static const float *ref_of(ref_file *r, const char *name, const char *k, size_t *n)
+{
+    char key[160];
+    snprintf(key, sizeof key, "%s.%s", name, k);
+    return ref_get(r, key, n);
+}
+
 static void cmp(const char *what, const float *got, const float *want, size_t n, double tol)
 {
     double md = 0, mx = 0;
@@ -70,12 +78,9 @@ static void cmp_rel(const char *what, const float *got, const float *want, size_
    Returns the input; *B: the batch size. */
 static const float *ref_step(ref_file *r, qsdr_nn_model *m, const char *name, const char *ykey, qsdr_nn_loss_kind kind, size_t *B)
 {
-    char key[128];
     size_t nx = 0, ny = 0, nt = 0, nl = 0, ng = 0;
-#define REF(k, cnt) (snprintf(key, sizeof key, "%s.%s", name, k), ref_get(r, key, cnt))
-    const float *x = REF("x", &nx), *t = REF("target", &nt), *y_ref = REF(ykey, &ny), *loss = REF("loss", &nl);
-    const float *gx = REF("grad_x", &ng);
-#undef REF
+    const float *x = ref_of(r, name, "x", &nx), *t = ref_of(r, name, "target", &nt), *y_ref = ref_of(r, name, ykey, &ny);
+    const float *loss = ref_of(r, name, "loss", &nl), *gx = ref_of(r, name, "grad_x", &ng);
     QSDR_REQUIRE(x && t && y_ref && loss && gx && ng == nx);
     size_t F = qsdr_nn_out_features(m);
     *B = ny / F;
@@ -143,77 +148,9 @@ QSDR_TEST(nn_torch_reference, "unit", "PyTorch state_dict loads; outputs, loss a
     qsdr_nn_model_free(m);
 }
 
-/* One quantized model of make_torch_quant_ref.py: output, loss, input gradient, and per quantized
-   layer the gradients of weight, bias, weight quantizer parameters (LSQ steps) and activation
-   clip (alpha); then the same output from the integer engine. */
-static void quant_case(ref_file *r, const char *name)
-{
-    char path[1200], key[128];
-    snprintf(path, sizeof path, "%s/tests/golden/nn/%s.safetensors", qsdr_test_src_dir, name);
-    printf(" %s\n", name);
-    qsdr_nn_model *m = qsdr_nn_model_load(path);
-    QSDR_REQUIRE(m);
-    size_t n = 0, B = 0, ny = 0;
-    const float *x = ref_step(r, m, name, "y", QSDR_NN_LOSS_CE, &B);
-#define REF(k, cnt) (snprintf(key, sizeof key, "%s.%s", name, k), ref_get(r, key, cnt))
-    const float *y_ref = REF("y", &ny);
-    size_t checked = 0;
-    for (size_t i = 0; i < m->n_layers; i++) {
-        qsdr_nn_layer *l = &m->layers[i];
-        if (l->w_off == SIZE_MAX) continue;
-        const struct {
-            const char *what;
-            const float *got;
-            size_t n;
-        } g[] = {{"weight", m->grads + l->w_off, l->n_w},
-                 {"bias", m->grads + l->b_off, l->out_c},
-                 {"wq.step", l->wq.grad, l->wq.n_param},
-                 {"aq.alpha", l->aq.grad, l->aq.n_param}};
-        for (size_t k = 0; k < sizeof g / sizeof *g; k++) {
-            char what[64];
-            snprintf(what, sizeof what, "grad.%zu.%s", i, g[k].what);
-            const float *want = REF(what, &n);
-            if (!g[k].n) {
-                QSDR_CHECK_MSG(!want, "%s: PyTorch has a gradient the model lacks", what);
-                continue;
-            }
-            if (!want || n != g[k].n) {
-                QSDR_CHECK_MSG(0, "%s: %zu values in the reference, %zu in the model", what, want ? n : 0, g[k].n);
-                continue;
-            }
-            char label[96];
-            snprintf(label, sizeof label, "%s (%s %dx%d)", what, l->type_name, l->wq.bits, l->aq.bits);
-            cmp_rel(label, g[k].got, want, n, 1e-5);
-            checked++;
-        }
-    }
-    QSDR_CHECK(checked >= 10);
-    /* inference on integer codes gives the fake-quantized output PyTorch computed */
-    qsdr_nn_set_training(m, false);
-    qsdr_nn_set_engine(m, QSDR_NN_ENGINE_INT);
-    const float *y = qsdr_nn_forward(m, x, B);
-    QSDR_REQUIRE(y);
-    cmp_rel("output, integer engine", y, y_ref, ny, 1e-5);
-#undef REF
-    qsdr_nn_model_free(m);
-}
-
-QSDR_TEST(nn_torch_quant_reference, "unit",
-          "quantized layers (dorefa, lsq, sign weights; pact, sym activations; 1..8 bits; linear and conv2d): "
-          "outputs, loss, STE gradients and quantizer-parameter gradients match PyTorch")
-{
-    char rp[1024];
-    snprintf(rp, sizeof rp, "%s/tests/golden/nn/quant_ref.safetensors", qsdr_test_src_dir);
-    ref_file r;
-    QSDR_REQUIRE(ref_open(&r, rp) == 0);
-    quant_case(&r, "quant_mlp");
-    quant_case(&r, "quant_conv");
-    cJSON_Delete(r.h);
-    free(r.buf);
-}
-
-/* A tensor of model m named as in a PyTorch state_dict ("3.weight", "1.running_var"): where it
-   lies in m's parameters (grads: the same offset in m->grads) or batch-norm buffers. */
+/* A tensor of model m named as in a PyTorch state_dict ("3.weight", "1.running_var") or as qsdr
+   names quantizer parameters ("2.wq.step", "0.aq.alpha"): where it lies in m's parameters
+   (grads: its gradient) or batch-norm buffers. */
 static float *torch_named(qsdr_nn_model *m, const char *key, bool grads, size_t *n)
 {
     char *end;
@@ -232,6 +169,10 @@ static float *torch_named(qsdr_nn_model *m, const char *key, bool grads, size_t 
         return NULL;
     }
     if (l->w_off == SIZE_MAX) return NULL;
+    const qsdr_nn_quant *qs[2] = {&l->wq, &l->aq};
+    for (int j = 0; j < 2; j++)
+        if (qs[j]->n_param && !strncmp(k, j ? "aq." : "wq.", 3) && !strcmp(k + 3, qs[j]->ops->param_name))
+            return *n = qs[j]->n_param, grads ? qs[j]->grad : qs[j]->param;
     if (!strcmp(k, "weight")) return *n = l->n_w, P + l->w_off;
     if (!strcmp(k, "bias") && l->bias) return *n = l->out_c, P + l->b_off;
     return NULL;
@@ -252,11 +193,61 @@ static size_t cmp_named(ref_file *r, qsdr_nn_model *m, const char *prefix, bool 
     return count;
 }
 
+/* How many tensors torch_named finds in m: parameters (with quantizer parameters), and with
+   buffers the batch-norm statistics too */
+static size_t torch_count(const qsdr_nn_model *m, bool buffers)
+{
+    size_t c = 0;
+    for (size_t i = 0; i < m->n_layers; i++) {
+        const qsdr_nn_layer *l = &m->layers[i];
+        if (l->type == L_BN) c += buffers ? 4 : 2;
+        else if (l->w_off != SIZE_MAX) c += 1 + l->bias + (l->wq.n_param > 0) + (l->aq.n_param > 0);
+    }
+    return c;
+}
+
+/* One quantized model of make_torch_quant_ref.py: output, loss, input gradient, the gradient of
+   every weight, bias, LSQ step and activation clip (alpha); then the same output from the
+   integer engine. */
+static void quant_case(ref_file *r, const char *name)
+{
+    char path[1200], prefix[64];
+    snprintf(path, sizeof path, "%s/tests/golden/nn/%s.safetensors", qsdr_test_src_dir, name);
+    printf(" %s\n", name);
+    qsdr_nn_model *m = qsdr_nn_model_load(path);
+    QSDR_REQUIRE(m);
+    size_t B = 0, ny = 0;
+    const float *x = ref_step(r, m, name, "y", QSDR_NN_LOSS_CE, &B), *y_ref = ref_of(r, name, "y", &ny);
+    snprintf(prefix, sizeof prefix, "%s.grad.", name);
+    QSDR_CHECK_EQ_INT(cmp_named(r, m, prefix, true), torch_count(m, false));
+    /* inference on integer codes gives the fake-quantized output PyTorch computed */
+    qsdr_nn_set_training(m, false);
+    qsdr_nn_set_engine(m, QSDR_NN_ENGINE_INT);
+    const float *y = qsdr_nn_forward(m, x, B);
+    QSDR_REQUIRE(y);
+    cmp_rel("output, integer engine", y, y_ref, ny, 1e-5);
+    qsdr_nn_model_free(m);
+}
+
+QSDR_TEST(nn_torch_quant_reference, "unit",
+          "quantized layers (dorefa, lsq, sign weights; pact, sym activations; 1..8 bits; linear and conv2d): "
+          "outputs, loss, STE gradients and quantizer-parameter gradients match PyTorch")
+{
+    char rp[1024];
+    snprintf(rp, sizeof rp, "%s/tests/golden/nn/quant_ref.safetensors", qsdr_test_src_dir);
+    ref_file r;
+    QSDR_REQUIRE(ref_open(&r, rp) == 0);
+    quant_case(&r, "quant_mlp");
+    quant_case(&r, "quant_conv");
+    cJSON_Delete(r.h);
+    free(r.buf);
+}
+
 QSDR_TEST(nn_torch_train_reference, "unit",
           "conv1d, 1-d/feature batch norm, ELU, leaky ReLU, hardtanh, sigmoid, softmax, power norm, pools with stride, "
           "rectangular conv2d; BCE and MSE; SGD/Nesterov/Adam/AdamW/AMSGrad with clipping and schedules: match PyTorch")
 {
-    char rp[1024], path[1200], key[128];
+    char rp[1024], path[1200];
     snprintf(rp, sizeof rp, "%s/tests/golden/nn/train_ref.safetensors", qsdr_test_src_dir);
     ref_file r;
     QSDR_REQUIRE(ref_open(&r, rp) == 0);
@@ -264,7 +255,6 @@ QSDR_TEST(nn_torch_train_reference, "unit",
         const char *name;
         qsdr_nn_loss_kind loss;
     } models[] = {{"seq1d", QSDR_NN_LOSS_BCE}, {"dense", QSDR_NN_LOSS_MSE}, {"img", QSDR_NN_LOSS_CE}};
-#define REF(nm, k, cnt) (snprintf(key, sizeof key, "%s.%s", nm, k), ref_get(&r, key, cnt))
     for (size_t c = 0; c < sizeof models / sizeof *models; c++) {
         const char *name = models[c].name;
         printf(" %s\n", name);
@@ -272,11 +262,11 @@ QSDR_TEST(nn_torch_train_reference, "unit",
         qsdr_nn_model *m = qsdr_nn_model_load(path);
         QSDR_REQUIRE(m);
         size_t B = 0, ny = 0;
-        const float *x = ref_step(&r, m, name, "y_train", models[c].loss, &B), *y_eval = REF(name, "y_eval", &ny);
+        const float *x = ref_step(&r, m, name, "y_train", models[c].loss, &B), *y_eval = ref_of(&r, name, "y_eval", &ny);
         QSDR_REQUIRE(y_eval);
         char prefix[64];
         snprintf(prefix, sizeof prefix, "%s.grad.", name);
-        QSDR_CHECK(cmp_named(&r, m, prefix, true) >= 4);
+        QSDR_CHECK_EQ_INT(cmp_named(&r, m, prefix, true), torch_count(m, false));
         qsdr_nn_set_training(m, false);
         const float *y = qsdr_nn_forward(m, x, B);
         QSDR_REQUIRE(y);
@@ -301,7 +291,7 @@ QSDR_TEST(nn_torch_train_reference, "unit",
     };
     snprintf(path, sizeof path, "%s/tests/golden/nn/train_dense.safetensors", qsdr_test_src_dir);
     size_t nx = 0, nt = 0;
-    const float *x = REF("dense", "x", &nx), *t = REF("dense", "target", &nt);
+    const float *x = ref_of(&r, "dense", "x", &nx), *t = ref_of(&r, "dense", "target", &nt);
     QSDR_REQUIRE(x && t);
     for (size_t c = 0; c < sizeof opts / sizeof *opts; c++) {
         printf(" optimizer %s\n", opts[c].name);
@@ -331,12 +321,11 @@ QSDR_TEST(nn_torch_train_reference, "unit",
         if (opts[c].clip > 0) QSDR_CHECK_MSG(norm > opts[c].clip, "clipping never acted (gradient norm %g)", norm);
         char prefix[64];
         snprintf(prefix, sizeof prefix, "optim.%s.", opts[c].name);
-        QSDR_CHECK(cmp_named(&r, m, prefix, false) >= 9);
+        QSDR_CHECK_EQ_INT(cmp_named(&r, m, prefix, false), torch_count(m, true));
         free(d);
         qsdr_nn_optim_free(o);
         qsdr_nn_model_free(m);
     }
-#undef REF
     cJSON_Delete(r.h);
     free(r.buf);
 }
