@@ -307,6 +307,7 @@ static int cmd_run(int argc, char **argv)
     qsdr_sched_kind sched = QSDR_SCHED_THREADED;
     control_opts co = {0};
     int rc = EXIT_BAD_INPUT;
+    if (!sets) return fprintf(stderr, "qsdr run: out of memory\n"), 1;
     for (int i = 0; i < argc; i++) {
         const char *a = argv[i];
         const char *v = i + 1 < argc ? argv[i + 1] : NULL;

@@ -118,6 +118,11 @@ static int parse_sweep(const char *spec, sweep_t *s, bool numeric)
     /* list */
     char *copy = strdup(v), *save = NULL;
     s->words = calloc(MAX_X, sizeof *s->words);
+    if (!copy || !s->words) {
+        fprintf(stderr, "qsdr ber: --sweep '%.60s': out of memory\n", spec);
+        free(copy);
+        return -1;
+    }
     for (char *w = strtok_r(copy, ",", &save); w; w = strtok_r(NULL, ",", &save)) {
         while (isspace((unsigned char)*w)) w++; /* "1, 2 ,3" as "1,2,3" */
         for (size_t k = strlen(w); k && isspace((unsigned char)w[k - 1]); k--) w[k - 1] = 0;
@@ -140,7 +145,12 @@ static int parse_sweep(const char *spec, sweep_t *s, bool numeric)
                 free(copy);
                 return -1;
             }
-        s->words[s->nwords++] = strdup(w);
+        if (!(s->words[s->nwords] = strdup(w))) {
+            fprintf(stderr, "qsdr ber: --sweep '%.60s': out of memory\n", spec);
+            free(copy);
+            return -1;
+        }
+        s->nwords++;
         s->x[s->nx++] = numeric ? x : (double)s->nwords;
     }
     free(copy);
