@@ -363,3 +363,95 @@ QSDR_TEST(turbo_code_rate_tag, "unit", "awgn with code_rate 0 takes the encoder'
     qsdr_flowgraph_destroy(&fg[0]);
     qsdr_flowgraph_destroy(&fg[1]);
 }
+
+/* Does coded position j (of qsdr_turbo_n(k, r)) belong to constituent code 2 (its parity or its
+ * tail)? From the layout in docs/turbo.md: the 12 tail bits x_K z_K x_K+1 z_K+1 x_K+2 z_K+2 x'_K
+ * ... are dealt round-robin to streams d0, d1, d2 at indices K..K+3 (tail bit t: stream t % 3,
+ * index K + t / 3), the last six are code 2's; rate 1/2 and 2/3 keep parity 2 at odd p[j]. */
+static bool turbo_code2_pos(size_t k, qsdr_turbo_rate r, size_t j)
+{
+    size_t s, idx;
+    if (r == QSDR_TURBO_R13) {
+        s = j / (k + 4), idx = j % (k + 4);
+    } else {
+        size_t np = r == QSDR_TURBO_R12 ? k : k / 2;
+        if (j < k + 4) s = 0, idx = j;
+        else if (j < k + 4 + np) return ((j - (k + 4)) & 1) != 0;
+        else s = 1 + (j - (k + 4 + np)) / 4, idx = k + (j - (k + 4 + np)) % 4;
+    }
+    if (idx < k) return s == 2;
+    return (idx - k) * 3 + s >= 6;
+}
+
+static double lse2(double a, double b) { return a > b ? a + log1p(exp(b - a)) : b + log1p(exp(a - b)); }
+
+QSDR_TEST(turbo_app_brute_force, "unit", "one constituent decoder's a-posteriori LLRs (log-MAP: exact; max-log: best-path difference) equal a brute-force sum over 4096 codewords of the public encoder, info and coded bits, all rates")
+{
+    /* K = 40; the info bits outside a set F of 12 get LLR +-400, every other transmitted bit of
+     * code 1 an LLR in [-3, 3], code 2's bits LLR 0. Then code 2's decoder adds nothing (every
+     * info word is one of its paths), so with one iteration and extrinsic scaling 1 the decoder's
+     * output is code 1's a-posteriori LLR; and any word that differs from u0 outside F loses at
+     * least 400 - 3 * 58 (the other bits' largest |LLR| sum) against some word that does not, so summing over the 2^12 words that vary
+     * only F is exact up to e^-226. The sums run over the public encoder's codewords (the encoder
+     * is checked against a bit-serial model above), not over a trellis. */
+    const size_t k = 40;
+    const size_t F[12] = {0, 3, 7, 12, 18, 19, 25, 26, 31, 36, 38, 39};
+    double worst[2] = {0, 0};
+    for (int r = 0; r < 3; r++)
+        for (int a = 0; a < 2; a++) {
+            qsdr_turbo_rate rate = (qsdr_turbo_rate)r;
+            size_t n = qsdr_turbo_n(k, rate);
+            qsdr_turbo_enc_t *e = qsdr_turbo_enc_create(k, rate);
+            qsdr_turbo_dec_config c = qsdr_turbo_dec_default();
+            c.rate = rate, c.algo = (qsdr_turbo_algo)a, c.iterations = 1, c.scaling = 1.0f;
+            qsdr_turbo_dec_t *d = qsdr_turbo_dec_create(k, &c);
+            QSDR_REQUIRE(e && d);
+            uint8_t u0[40], u[40], v[40], *x = malloc(n);
+            float *l = malloc(n * sizeof *l), *ext = malloc(n * sizeof *ext), app[40];
+            double *m0 = malloc(n * sizeof *m0), *m1 = malloc(n * sizeof *m1);
+            QSDR_REQUIRE(x && l && ext && m0 && m1);
+            qsdr_rand_bits(11, (uint64_t)(10 * r + a), k, u0);
+            qsdr_randn_f32(12, (uint64_t)(1000 * r + 100 * a), n, l);
+            for (size_t j = 0; j < n; j++) l[j] = turbo_code2_pos(k, rate, j) ? 0.0f : fminf(fmaxf(1.5f * l[j], -3.0f), 3.0f);
+            for (size_t i = 0; i < k; i++) l[i] = u0[i] ? -400.0f : 400.0f; /* d0 starts with the K info bits */
+            float lf[12];
+            qsdr_randn_f32(13, (uint64_t)(1000 * r + 100 * a), 12, lf);
+            for (int f = 0; f < 12; f++) l[F[f]] = fminf(fmaxf(1.5f * lf[f], -3.0f), 3.0f);
+            for (size_t j = 0; j < n; j++) m0[j] = m1[j] = -INFINITY;
+            for (unsigned w = 0; w < 4096; w++) {
+                memcpy(u, u0, k);
+                for (int f = 0; f < 12; f++) u[F[f]] = (w >> f) & 1;
+                qsdr_turbo_enc_execute(e, u, x);
+                double met = 0;
+                for (size_t j = 0; j < n; j++) met += x[j] ? -0.5 * l[j] : 0.5 * l[j];
+                for (size_t j = 0; j < n; j++) {
+                    double *m = x[j] ? &m1[j] : &m0[j];
+                    *m = a ? lse2(*m, met) : fmax(*m, met);
+                }
+            }
+            QSDR_REQUIRE(qsdr_turbo_dec_execute(d, l, v, app) == 1);
+            QSDR_REQUIRE(qsdr_turbo_dec_execute_ext(d, l, v, ext) == 1);
+            size_t checked = 0;
+            for (int f = 0; f < 12; f++) {
+                size_t i = F[f];
+                double ref = m0[i] - m1[i];
+                QSDR_CHECK_MSG(fabs(app[i] - ref) <= 2e-3, "rate %d algo %d: app[%zu] = %.6f, brute force %.6f", r, a, i, app[i], ref);
+                worst[a] = qsdr_test_max(worst[a], fabs(app[i] - ref));
+                QSDR_CHECK_MSG(v[i] == (ref < 0), "rate %d algo %d: bit %zu decided %d", r, a, i, v[i]);
+            }
+            /* extrinsic on code 1's coded bits: a-posteriori - own channel LLR (positions whose
+               value no word varying F changes have an infinite brute-force LLR: skipped) */
+            for (size_t j = 0; j < n; j++) {
+                if (turbo_code2_pos(k, rate, j) || !isfinite(m0[j] - m1[j])) continue;
+                double ref = m0[j] - m1[j] - l[j];
+                QSDR_CHECK_MSG(fabs(ext[j] - ref) <= 2e-3, "rate %d algo %d: ext[%zu] = %.6f, brute force %.6f", r, a, j, ext[j], ref);
+                worst[a] = qsdr_test_max(worst[a], fabs(ext[j] - ref));
+                checked++;
+            }
+            QSDR_CHECK_MSG(checked >= 12 + 16, "rate %d: only %zu coded bits compared", r, checked);
+            qsdr_turbo_enc_destroy(&e);
+            qsdr_turbo_dec_destroy(&d);
+            free(x), free(l), free(ext), free(m0), free(m1);
+        }
+    printf("largest difference from brute force: max-log %.2g, log-MAP %.2g\n", worst[0], worst[1]);
+}
