@@ -103,3 +103,65 @@ QSDR_TEST(ber_onebit_equals_hard_qpsk, "ber", "one-bit ADC at 1 sample/symbol gi
         QSDR_CHECK_MSG(fabs(ber / th - 1) < 0.15, "one-bit at %.0f dB: %.4e vs %.4e", eb, ber, th);
     }
 }
+
+QSDR_TEST(ber_onebit_llr_calibrated, "ber", "onebit_llr's |LLR| equals log((1-p)/p) of the sign-bit crossover p measured on the same stream (QPSK 4 and 11 dB, 16-QAM 8 dB)")
+{
+    /* The block computes L_c from theory (p = mean over the constellation of Q(|a|/sigma), sigma
+       from the awgn block's N0 tag); here p is counted. Tolerance: 5 standard deviations of the
+       measured log((1-p)/p), 1/sqrt(n p (1-p)) by the delta method. */
+    const struct { const char *mod; int bps; double esn0; unsigned n_bits; } pt[] = {
+        {"qpsk", 2, 4, 1000000}, {"qpsk", 2, 11, 2000000}, {"qam16", 4, 8, 2000000}};
+    for (int t = 0; t < 3; t++) {
+        char y[2048];
+        snprintf(y, sizeof y,
+                 "blocks:\n"
+                 "  - {id: src, type: random_source}\n"
+                 "  - {id: hd, type: head, params: {type: bit, n: %u}}\n"
+                 "  - {id: map, type: mapper, params: {modulation: %s}}\n"
+                 "  - {id: awgn, type: awgn, params: {esn0_db: %g, bits_per_symbol: %d}}\n"
+                 "  - {id: adc, type: adc, params: {bits: 1}}\n"
+                 "  - {id: ob, type: onebit_llr, params: {modulation: %s}}\n"
+                 "  - {id: bits, type: vector_sink, params: {type: bit}}\n"
+                 "  - {id: llr, type: vector_sink, params: {type: f32}}\n"
+                 "connections: [src -> hd, hd -> map, hd -> bits, map -> awgn, awgn -> adc, adc -> ob, ob -> llr]\n",
+                 pt[t].n_bits, pt[t].mod, pt[t].esn0, pt[t].bps, pt[t].mod);
+        qsdr_flowgraph_t *fg = NULL;
+        QSDR_REQUIRE(qsdr_flowgraph_load_string(y, "onebit_llr.yml", NULL, &fg) == QSDR_OK);
+        qsdr_flowgraph_set_seed(fg, 31 + (uint64_t)t);
+        QSDR_REQUIRE(qsdr_flowgraph_run(fg, QSDR_SCHED_SERIAL) == QSDR_OK);
+        const uint8_t *b;
+        const float *l;
+        size_t nb = 0, nl = 0;
+        qsdr_vector_sink_data(fg, "bits", (const void **)&b, &nb, NULL, NULL);
+        qsdr_vector_sink_data(fg, "llr", (const void **)&l, &nl, NULL, NULL);
+        QSDR_REQUIRE(nb == pt[t].n_bits && nl == nb);
+        const unsigned B = (unsigned)pt[t].bps;
+        unsigned sign_bits = 0;
+        for (unsigned k = 0; k < B; k++) {
+            size_t n = 0, err = 0, erased = 0;
+            float mag = -1;
+            bool one_mag = true;
+            for (size_t i = k; i < nl; i += B) {
+                if (l[i] == 0) { erased++; continue; }
+                n++;
+                err += (l[i] > 0) != (b[i] == 0);
+                if (mag < 0) mag = fabsf(l[i]);
+                one_mag = one_mag && fabsf(l[i]) == mag;
+            }
+            if (erased) { /* 16-QAM amplitude bits: erased on every symbol */
+                QSDR_CHECK_MSG(n == 0, "%s bit %u: %zu LLRs erased, %zu not", pt[t].mod, k, erased, n);
+                continue;
+            }
+            sign_bits++;
+            double p = (double)err / (double)n, want = log((1 - p) / p), sd = 1 / sqrt((double)n * p * (1 - p));
+            printf("  %s Es/N0 %.0f dB bit %u: |LLR| %.4f, measured crossover %.3e (%zu errors) -> %.4f +- %.4f\n",
+                   pt[t].mod, pt[t].esn0, k, mag, p, err, want, sd);
+            QSDR_CHECK_MSG(one_mag, "%s bit %u: the LLR magnitude varies", pt[t].mod, k);
+            QSDR_CHECK_MSG(err >= 100, "%s bit %u: only %zu errors", pt[t].mod, k, err);
+            QSDR_CHECK_MSG(fabs(mag - want) <= 5 * sd, "%s Es/N0 %g dB bit %u: |LLR| %.4f, log((1-p)/p) of the measured p %.4f (5 sd: %.4f)",
+                           pt[t].mod, pt[t].esn0, k, mag, want, 5 * sd);
+        }
+        QSDR_CHECK_EQ_INT(sign_bits, 2);
+        qsdr_flowgraph_destroy(&fg);
+    }
+}
