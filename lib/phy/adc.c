@@ -14,9 +14,11 @@ struct qsdr_adc {
     double sumsq;            /* of the input components (qsdr_adc_stats) */
 };
 
-/* Optimum uniform-quantizer loading fs/sigma for a Gaussian input (step sizes from J. Max,
- * "Quantizing for minimum distortion", IRE Trans. IT-6, 1960: 2^(b-1) * step). */
-static const float g_load[9] = {0, 1.0f, 1.992f, 2.344f, 2.682f, 3.010f, 3.332f, 3.636f, 3.930f};
+/* Optimum uniform-quantizer loading fs/sigma for a Gaussian input: 2^(b-1) times the step that
+ * minimises the mean squared error (J. Max, "Quantizing for minimum distortion", IRE Trans.
+ * IT-6, 1960, tabulates the steps up to 36 levels; 7 and 8 bits computed the same way; test
+ * adc_agc_optimum_loading recomputes all eight). One bit: levels +-sqrt(2/pi) sigma = E|x|. */
+static const float g_load[9] = {0, 1.5958f, 1.9914f, 2.3441f, 2.6816f, 3.0102f, 3.3300f, 3.6395f, 3.9376f};
 
 qsdr_adc_t *qsdr_adc_create(unsigned bits, float fs, bool agc, float alpha)
 {
