@@ -1,6 +1,7 @@
 #!/usr/bin/env bash
 # spectrum_sink and constellation_sink as a user runs them (flowgraphs/onebit_spectrum.yml):
-# CSV and PNG/SVG files, the printed occupied bandwidths, determinism, and their errors: bad
+# CSV and PNG/SVG files, the printed occupied bandwidths (against raised-cosine theory), the
+# frequency axis (a tone, a symmetric spectrum), determinism, and their errors: bad
 # plot names and CSV paths (exit 2), NaN samples, too few samples and a failing gnuplot (exit 1).
 set -u
 qsdr=$1; src=$2
@@ -21,6 +22,31 @@ done
 tx=$(echo "$out" | sed -n 's/^tx_psd: .*bandwidth \([0-9.]*\) symbol rates/\1/p')
 adc=$(echo "$out" | sed -n 's/^adc_psd: .*bandwidth \([0-9.]*\) symbol rates/\1/p')
 awk -v t="$tx" -v a="$adc" 'BEGIN { exit !(t > 1.0 && t < 1.35 && a > 2 * t) }' || fail "occupied bandwidths tx '$tx', adc '$adc': $out"
+# tighter: the RRC signal's PSD is the raised-cosine spectrum; its 99 % bandwidth at roll-off
+# 0.35 is 1.1667 symbol rates (integrated here); the Welch estimate must give it within 1 %
+awk -v t="$tx" 'BEGIN { b = 0.35; pi = atan2(0, -1); df = 1e-5; tot = 0
+  for (f = 0; tot < 0.495; f += df) { x = f + df / 2
+    p = x <= (1 - b) / 2 ? 1 : (x >= (1 + b) / 2 ? 0 : 0.5 * (1 + cos(pi / b * (x - (1 - b) / 2)))); tot += p * df }
+  exit !(t > 0.99 * 2 * f && t < 1.01 * 2 * f) }' || fail "tx 99 % bandwidth $tx, raised-cosine theory 1.1667"
+# the frequency axis: nfft 512 bins from -sps/2 (4 samples per symbol) in steps of sps/512, the
+# spectrum of the real-symmetric pulse symmetric about 0 (bins +-k within 0.5 dB)
+awk -F, 'BEGIN { n = 0 } !/^#/ && $1 != "freq" { f[n] = $1; d[n] = $2; n++ }
+  END { if (n != 512 || f[0] != -2 || f[256] != 0 || f[511] != 1.9921875) exit 1
+        for (k = 1; k < 160; k++) if (d[256 + k] - d[256 - k] > 0.5 || d[256 - k] - d[256 + k] > 0.5) exit 1 }' "$tmp/a_tx_psd.csv" ||
+    fail "tx PSD frequency axis or symmetry: $(sed -n 2,4p "$tmp/a_tx_psd.csv")"
+# a complex tone at +0.25 cycles/sample peaks at +0.25 (not at -0.25: the axis' orientation)
+python3 -c '
+import math, struct, sys
+sys.stdout.buffer.write(b"".join(struct.pack("<ff", math.cos(math.pi * n / 2), math.sin(math.pi * n / 2)) for n in range(4096)))' > "$tmp/tone.cf32"
+cat > "$tmp/tone.yml" <<YML
+blocks:
+  - {id: src, type: file_source, params: {path: "$tmp/tone.cf32"}}
+  - {id: psd, type: spectrum_sink, params: {nfft: 64, csv: "$tmp/tone.csv", print: false}}
+connections: [src -> psd]
+YML
+"$qsdr" run "$tmp/tone.yml" -q >/dev/null 2>"$tmp/err" || fail "tone: $(cat "$tmp/err")"
+peak=$(awk -F, '!/^#/ && $1 != "freq" && (m == "" || $2 > m) { m = $2; f = $1 } END { print f }' "$tmp/tone.csv")
+[ "$peak" = "0.25" ] || fail "a tone at +0.25 cycles/sample peaks at '$peak'"
 echo "$out" | grep -q '^rx_const: 4000 points' || fail "constellation summary: $out"
 # same seed, same files; threaded and serial schedulers agree
 "$qsdr" run "$fg" -q --set out="$tmp/b" --scheduler serial >/dev/null 2>&1 || fail "serial run"
