@@ -165,3 +165,77 @@ QSDR_TEST(ber_onebit_llr_calibrated, "ber", "onebit_llr's |LLR| equals log((1-p)
         qsdr_flowgraph_destroy(&fg);
     }
 }
+
+QSDR_TEST(ber_blind_demapper_noise_estimate, "ber", "blind_demapper: its N0 estimate equals the channel's N0 relative to the received power (QPSK 15 dB, 16-QAM 25 dB Es/N0), and its LLRs equal the demapper's with that N0 after power normalisation")
+{
+    /* At these SNRs decisions are error-free (symbol error rates below 1e-7), so the
+       decision-directed estimate is the mean |g x - s|^2 of a window scaled to unit received
+       power (g = 1/rms): checked exactly against the sent symbols s, and against theory,
+       N0 / (Es + N0) with Es = 1, within 2 % (its relative standard deviation over 65536
+       symbols is 0.4 %, and the shrunk constellation adds (1 - g)^2 Es, +0.8 % for QPSK here). */
+    const struct { const char *mod; int bps; double esn0; } pt[] = {{"qpsk", 2, 15}, {"qam16", 4, 25}};
+    for (int t = 0; t < 2; t++) {
+        char y[2048];
+        snprintf(y, sizeof y,
+                 "blocks:\n"
+                 "  - {id: src, type: random_source}\n"
+                 "  - {id: hd, type: head, params: {type: bit, n: %d}}\n"
+                 "  - {id: map, type: mapper, params: {modulation: %s}}\n"
+                 "  - {id: awgn, type: awgn, params: {esn0_db: %g, bits_per_symbol: %d}}\n"
+                 "  - {id: bd, type: blind_demapper, params: {modulation: %s, window: 65536}}\n"
+                 "  - {id: rx, type: vector_sink, params: {type: cf32}}\n"
+                 "  - {id: llr, type: vector_sink, params: {type: f32}}\n"
+                 "  - {id: tx, type: vector_sink, params: {type: cf32}}\n"
+                 "connections: [src -> hd, hd -> map, map -> awgn, map -> tx, awgn -> bd, awgn -> rx, bd -> llr]\n",
+                 65536 * pt[t].bps, pt[t].mod, pt[t].esn0, pt[t].bps, pt[t].mod);
+        qsdr_flowgraph_t *fg = NULL;
+        QSDR_REQUIRE(qsdr_flowgraph_load_string(y, "blind.yml", NULL, &fg) == QSDR_OK);
+        qsdr_flowgraph_set_seed(fg, 41 + (uint64_t)t);
+        QSDR_REQUIRE(qsdr_flowgraph_run(fg, QSDR_SCHED_SERIAL) == QSDR_OK);
+        qsdr_stats st;
+        double n0_est = -1;
+        QSDR_REQUIRE(qsdr_flowgraph_stats(fg, "bd", &st) == QSDR_OK);
+        for (size_t i = 0; i < st.n; i++)
+            if (!strcmp(st.v[i].name, "noise_var")) n0_est = st.v[i].value;
+        double n0 = pow(10, -pt[t].esn0 / 10), want = n0 / (1 + n0);
+        printf("  %s Es/N0 %.0f dB: estimated N0 %.5e, N0/(Es+N0) %.5e, ratio %.4f\n", pt[t].mod, pt[t].esn0, n0_est, want, n0_est / want);
+        QSDR_CHECK_MSG(fabs(n0_est / want - 1) < 0.02, "%s: blind N0 %.5e, expected %.5e", pt[t].mod, n0_est, want);
+        /* the LLRs: the exact demapper's on the window scaled to unit power, with that N0 */
+        const qsdr_cf32 *x;
+        const float *l;
+        size_t nx = 0, nl = 0;
+        qsdr_vector_sink_data(fg, "rx", (const void **)&x, &nx, NULL, NULL);
+        qsdr_vector_sink_data(fg, "llr", (const void **)&l, &nl, NULL, NULL);
+        QSDR_REQUIRE(nx == 65536 && nl == nx * (size_t)pt[t].bps);
+        double p = 0;
+        for (size_t i = 0; i < nx; i++) p += (double)x[i].re * x[i].re + (double)x[i].im * x[i].im;
+        double g = 1 / sqrt(p / (double)nx);
+        /* exactly: the mean |g x - s|^2 over the window, s the sent symbols (= the decisions) */
+        const qsdr_cf32 *tx;
+        size_t ntx = 0;
+        qsdr_vector_sink_data(fg, "tx", (const void **)&tx, &ntx, NULL, NULL);
+        QSDR_REQUIRE(ntx == nx);
+        double e = 0;
+        for (size_t i = 0; i < nx; i++) {
+            double dr = x[i].re * g - tx[i].re, di = x[i].im * g - tx[i].im;
+            e += dr * dr + di * di;
+        }
+        e /= (double)nx;
+        printf("    mean |g x - s|^2 over the window %.5e\n", e);
+        QSDR_CHECK_MSG(fabs(n0_est / e - 1) < 1e-4, "%s: blind N0 %.6e, mean |g x - s|^2 %.6e", pt[t].mod, n0_est, e);
+        qsdr_modem_t *m = qsdr_modem_create(t ? QSDR_MOD_QAM16 : QSDR_MOD_QPSK);
+        QSDR_REQUIRE(m);
+        double worst = 0;
+        for (size_t i = 0; i < nx; i += 97) {
+            qsdr_cf32 s = {(float)(x[i].re * g), (float)(x[i].im * g)};
+            float ref[4];
+            QSDR_REQUIRE(qsdr_modem_demap_llr(m, &s, 1, (float)want, false, ref) == QSDR_OK);
+            for (int b = 0; b < pt[t].bps; b++)
+                worst = qsdr_test_max(worst, fabs(l[i * (size_t)pt[t].bps + b] - ref[b]) / (1 + fabs(ref[b])));
+        }
+        /* the same formula with N0 within 2 % and the gain within float rounding */
+        QSDR_CHECK_MSG(worst < 0.03, "%s: blind LLRs differ from the exact demapper's by %.3g (relative)", pt[t].mod, worst);
+        qsdr_modem_destroy(&m);
+        qsdr_flowgraph_destroy(&fg);
+    }
+}
