@@ -5,7 +5,7 @@ ASAN_BUILD ?= build-asan
 JOBS ?= $(shell nproc 2>/dev/null || echo 2)
 CTEST_ARGS ?= -LE long
 
-.PHONY: all deps configure build run results test test-long test-sanitize test-thread coverage fuzz bench docs install clean
+.PHONY: all deps configure build run results test test-long mutation test-sanitize test-thread coverage fuzz bench docs install clean
 
 all: build
 
@@ -29,6 +29,11 @@ results: build
 
 test: build
 	cd $(BUILD) && ctest -j$(JOBS) --output-on-failure $(CTEST_ARGS)
+
+# Opt-in: every mutant in tests/mutants/mutants.txt must be killed by its tests (a private
+# copy of the tree is built; about 30 s per mutant). MUTANTS="name ..." runs some.
+mutation: deps
+	scripts/mutation-check $(MUTANTS)
 
 # Opt-in long runs (long BER sweeps, training): ctest label "long".
 test-long: build
