@@ -6,6 +6,7 @@
 #include <string.h>
 
 #include "qsdr/common.h"
+#include "qsdr/flowgraph.h"
 #include "qsdr_test.h"
 
 #define MAX_TESTS 512
@@ -81,4 +82,23 @@ int main(int argc, char **argv)
     }
     printf("%d passed, %d failed\n", pass, fail);
     return fail ? 1 : 0;
+}
+
+struct qsdr_flowgraph *qsdr_test_run_bits_llr(const char *yaml, unsigned long long seed, size_t n, const unsigned char **bits,
+                                              const float **llr)
+{
+    qsdr_flowgraph_t *fg = NULL;
+    if (qsdr_flowgraph_load_string(yaml, "test.yml", NULL, &fg) != QSDR_OK) {
+        qsdr_test_fail(__FILE__, __LINE__, "load: %s", qsdr_last_error());
+        longjmp(qsdr_test_jmp, 1);
+    }
+    qsdr_flowgraph_set_seed(fg, seed);
+    size_t nb = 0, nl = 0;
+    if (qsdr_flowgraph_run(fg, QSDR_SCHED_SERIAL) != QSDR_OK || qsdr_vector_sink_data(fg, "bits", (const void **)bits, &nb, NULL, NULL) ||
+        qsdr_vector_sink_data(fg, "llr", (const void **)llr, &nl, NULL, NULL) || nb != n || nl != n) {
+        qsdr_test_fail(__FILE__, __LINE__, "run: %s (bits %zu, llrs %zu, expected %zu)", qsdr_last_error(), nb, nl, n);
+        qsdr_flowgraph_destroy(&fg);
+        longjmp(qsdr_test_jmp, 1);
+    }
+    return fg;
 }

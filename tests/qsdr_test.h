@@ -5,6 +5,7 @@
 
 #include <math.h>
 #include <setjmp.h>
+#include <stddef.h>
 #include <stdio.h>
 
 typedef void (*qsdr_test_fn)(void);
@@ -29,6 +30,13 @@ extern const char *qsdr_test_build_dir;
  * Also keeps GCC 12's aarch64 vectorizer off fmax() reductions of widened floats, which crash
  * it (internal compiler error in vect_transform_reduction). */
 static inline double qsdr_test_max(double m, double x) { return (x > m || x != x) ? x : m; }
+
+/* Runs a flowgraph (YAML text; seed; serial scheduler) whose vector sinks "bits" (type bit) and
+ * "llr" (type f32) must each hold n items, and points *bits and *llr at them: a failed load or
+ * run, or other counts, fail the test (longjmp). Destroy the returned flowgraph after use. */
+struct qsdr_flowgraph;
+struct qsdr_flowgraph *qsdr_test_run_bits_llr(const char *yaml, unsigned long long seed, size_t n, const unsigned char **bits,
+                                              const float **llr);
 
 #define QSDR_CHECK(c)                                                                \
     do {                                                                             \

@@ -125,16 +125,10 @@ QSDR_TEST(ber_onebit_llr_calibrated, "ber", "onebit_llr's |LLR| equals log((1-p)
                  "  - {id: llr, type: vector_sink, params: {type: f32}}\n"
                  "connections: [src -> hd, hd -> map, hd -> bits, map -> awgn, awgn -> adc, adc -> ob, ob -> llr]\n",
                  pt[t].n_bits, pt[t].mod, pt[t].esn0, pt[t].bps, pt[t].mod);
-        qsdr_flowgraph_t *fg = NULL;
-        QSDR_REQUIRE(qsdr_flowgraph_load_string(y, "onebit_llr.yml", NULL, &fg) == QSDR_OK);
-        qsdr_flowgraph_set_seed(fg, 31 + (uint64_t)t);
-        QSDR_REQUIRE(qsdr_flowgraph_run(fg, QSDR_SCHED_SERIAL) == QSDR_OK);
         const uint8_t *b;
         const float *l;
-        size_t nb = 0, nl = 0;
-        qsdr_vector_sink_data(fg, "bits", (const void **)&b, &nb, NULL, NULL);
-        qsdr_vector_sink_data(fg, "llr", (const void **)&l, &nl, NULL, NULL);
-        QSDR_REQUIRE(nb == pt[t].n_bits && nl == nb);
+        const size_t nl = pt[t].n_bits;
+        qsdr_flowgraph_t *fg = qsdr_test_run_bits_llr(y, 31 + (uint64_t)t, nl, &b, &l);
         const unsigned B = (unsigned)pt[t].bps;
         unsigned sign_bits = 0;
         for (unsigned k = 0; k < B; k++) {

@@ -363,16 +363,10 @@ QSDR_TEST(ae_llr_calibrated, "unit", "ae_decoder's LLRs are calibrated at the tr
                  "  - {id: llr, type: vector_sink, params: {type: f32}}\n"
                  "connections: [src -> hd, hd -> tx, hd -> bits, tx -> awgn, awgn -> adc, adc -> rx, rx -> llr]\n",
                  nbits, qsdr_test_src_dir, c[t].model, c[t].ebn0, c[t].m, qsdr_test_src_dir, c[t].model, c[t].rx, c[t].bits);
-        qsdr_flowgraph_t *fg = NULL;
-        QSDR_REQUIRE(qsdr_flowgraph_load_string(yaml, "ae_llr.yml", NULL, &fg) == QSDR_OK);
-        qsdr_flowgraph_set_seed(fg, 77);
-        QSDR_REQUIRE(qsdr_flowgraph_run(fg, QSDR_SCHED_SERIAL) == QSDR_OK);
         const uint8_t *b;
         const float *l;
-        size_t nb = 0, nl = 0;
-        qsdr_vector_sink_data(fg, "bits", (const void **)&b, &nb, NULL, NULL);
-        qsdr_vector_sink_data(fg, "llr", (const void **)&l, &nl, NULL, NULL);
-        QSDR_REQUIRE(nb == nbits && nl == nbits);
+        const size_t nl = nbits;
+        qsdr_flowgraph_t *fg = qsdr_test_run_bits_llr(yaml, 77, nbits, &b, &l);
         double s = 1;
         for (int it = 0; it < 30; it++) {
             double g = 0, h = 0;
