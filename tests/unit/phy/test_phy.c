@@ -371,9 +371,9 @@ QSDR_TEST(adc_agc_optimum_loading, "unit", "ADC automatic gain at 1..8 bits: the
         qsdr_adc_t *q = qsdr_adc_create(b, 1.0f, true, 1e-4f);
         QSDR_REQUIRE(q);
         uint64_t c0, k0, c1, k1;
-        qsdr_adc_execute(q, x, warm, y);
+        QSDR_REQUIRE(qsdr_adc_execute(q, x, warm, y) == QSDR_OK);
         qsdr_adc_stats(q, &c0, &k0, NULL);
-        qsdr_adc_execute(q, x + warm, n, y + warm);
+        QSDR_REQUIRE(qsdr_adc_execute(q, x + warm, n, y + warm) == QSDR_OK);
         qsdr_adc_stats(q, &c1, &k1, NULL);
         if (b == 1) {
             double m = 0;
