@@ -14,7 +14,8 @@
 #include "qsdr/fec.h"
 
 /* Channel LLRs -> fixed point with 2 fractional bits: int16 clipped to +-127 (+-31.75), int8 to
- * +-63 (+-15.75). One vectorisable pass; returns the NaN count. Compiled once per instruction set
+ * +-63 (+-15.75), rounded half away from 0, NaN to 0. One vectorisable pass; returns nonzero if
+ * any input is NaN (the caller then finds and names it). Compiled once per instruction set
  * with each decoder core (the AVX versions vectorise 2-4x wider than the x86-64 baseline; the
  * generic one is the reference the QA test compares them with, through the decisions). */
 #define DEFINE_QUANTIZE(NAME)                                                                       \

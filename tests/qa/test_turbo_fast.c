@@ -90,6 +90,49 @@ QSDR_TEST(qa_turbo_fast_variants, "qa", "fast turbo decoder (int16 and int8): ea
     printf("  %d SIMD variant runs compared\n", variants);
 }
 
+QSDR_TEST(qa_turbo_fast_quantize, "qa", "fast turbo decoder input quantizer, every variant: round(4 x) half away from 0, clipped to +-127 (int16) / +-63 (int8), NaN -> 0 and flagged")
+{
+    enum { N = 4099 }; /* not a multiple of any vector width: the scalar remainder runs too */
+    float *x = malloc(N * sizeof *x);
+    int16_t *got = malloc(N * sizeof *got);
+    QSDR_REQUIRE(x && got);
+    uint64_t s = 12345;
+    for (size_t i = 0; i < N; i++) {
+        s ^= s << 13, s ^= s >> 7, s ^= s << 17;
+        double r = (double)(s >> 11) / 9007199254740992.0; /* [0, 1) */
+        /* a quarter exact ties (x.5 after scaling by 4), the rest anywhere in +-40 */
+        x[i] = i % 4 == 0 ? (float)(((long)(r * 400) - 200) + 0.5) / 4.0f : (float)(80 * r - 40);
+    }
+    x[1] = -0.0f, x[5] = INFINITY, x[9] = -INFINITY, x[13] = 31.875f, x[17] = -15.875f, x[21] = 0.125f, x[25] = -0.125f;
+    int runs = 0;
+    for (size_t vi = 0; qsdr_turbo_fast_variant_name(vi); vi++) {
+        qsdr_log_set_level(QSDR_LOG_OFF);
+        qsdr_turbo_fast_t *q = qsdr_turbo_fast_create(40, 4, QSDR_TURBO_R13, qsdr_turbo_fast_variant_name(vi));
+        qsdr_log_set_level(QSDR_LOG_INFO);
+        if (!q) continue;
+        const float lim = q->bits == 16 ? 127.0f : 63.0f;
+        for (int with_nan = 0; with_nan < 2; with_nan++) {
+            if (with_nan) x[N - 2] = NAN;
+            memset(got, 0x55, N * sizeof *got);
+            size_t flag = q->quantize(x, N, got, 4.0f, lim);
+            QSDR_CHECK_MSG((flag != 0) == (with_nan != 0), "%s: NaN flag %zu with%s a NaN", q->name, flag, with_nan ? "" : "out");
+            size_t bad = 0, first = 0;
+            for (size_t i = 0; i < N; i++) {
+                float v = x[i] * 4.0f;
+                long want = v != v ? 0 : lroundf(v > lim ? lim : (v < -lim ? -lim : v));
+                if (got[i] != want && bad++ == 0) first = i;
+            }
+            QSDR_CHECK_MSG(bad == 0, "%s: %zu codes wrong, first x[%zu] = %.9g -> %d", q->name, bad, first, (double)x[first], got[first]);
+            runs++;
+        }
+        x[N - 2] = 1.0f;
+        qsdr_turbo_fast_destroy(&q);
+    }
+    printf("  %d quantizer runs compared with lroundf\n", runs);
+    QSDR_CHECK(runs >= 4);
+    free(x), free(got);
+}
+
 QSDR_TEST(qa_turbo_fast_trellis, "qa", "the fast decoder's constant trellis tables equal the RSC trellis")
 {
     qsdr_trellis tr;
@@ -222,6 +265,12 @@ QSDR_TEST(qa_turbo_fast_early_stop, "qa", "fast turbo decoder early termination 
                 QSDR_CHECK_MSG(holds_at_it || it == maxit, "%s rule %d frame %zu: stopped at %u without the rule holding", gen, (int)rule, f, it);
             }
             QSDR_CHECK_EQ_INT((int)qsdr_turbo_fast_iterations(b), (int)sum);
+            /* no state carries over between calls: the same batch again, the same decisions and
+               iterations (the previous call's last decisions are not this call's first) */
+            QSDR_CHECK_EQ_INT(qsdr_turbo_fast_execute(b, l, nf, got), QSDR_OK);
+            QSDR_CHECK_MSG(!memcmp(got, batch, nf * k), "%s rule %d: a second call decides differently", gen, (int)rule);
+            QSDR_CHECK_MSG(qsdr_turbo_fast_iterations(b) == 2 * sum, "%s rule %d: a second call ran %llu iterations, the first %llu", gen, (int)rule,
+                           (unsigned long long)(qsdr_turbo_fast_iterations(b) - sum), (unsigned long long)sum);
             QSDR_CHECK_MSG(early >= nf / 2, "%s rule %d: only %zu of %zu frames stopped early", gen, (int)rule, (size_t)early, nf);
             printf("  %s, %s: %.2f iterations per frame (at most %zu)\n", gen, ri ? "crc" : "agree", (double)sum / (double)nf, maxit);
             /* every SIMD variant: the same decisions and iteration count */
@@ -243,6 +292,24 @@ QSDR_TEST(qa_turbo_fast_early_stop, "qa", "fast turbo decoder early termination 
             qsdr_turbo_fast_destroy(&b);
         }
     }
+    /* agree never stops at the first iteration, even where the decisions equal the all-zero
+       start (an all-zero frame, noiseless): 2 iterations, as the float decoder */
+    for (int i8 = 0; i8 < 2; i8++) {
+        qsdr_turbo_fast_t *z = qsdr_turbo_fast_create(k, maxit, r, i8 ? "int8" : "int16");
+        QSDR_REQUIRE(z && qsdr_turbo_fast_set_stop(z, QSDR_TURBO_STOP_AGREE, QSDR_CRC_NONE) == QSDR_OK);
+        for (size_t i = 0; i < n; i++) l[i] = 8.0f;
+        QSDR_CHECK_EQ_INT(qsdr_turbo_fast_execute(z, l, 1, one), QSDR_OK);
+        QSDR_CHECK_EQ_INT((int)qsdr_turbo_fast_iterations(z), 2);
+        size_t ones = 0;
+        for (size_t i = 0; i < k; i++) ones += one[i];
+        QSDR_CHECK_EQ_INT((int)ones, 0);
+        qsdr_turbo_fast_destroy(&z);
+    }
+    qsdr_turbo_dec_config fc = qsdr_turbo_dec_default();
+    fc.iterations = maxit, fc.stop = QSDR_TURBO_STOP_AGREE;
+    qsdr_turbo_dec_t *fd = qsdr_turbo_dec_create(k, &fc);
+    QSDR_CHECK_EQ_INT(qsdr_turbo_dec_execute(fd, l, one, NULL), 2);
+    qsdr_turbo_dec_destroy(&fd);
     /* a CRC rule needs a CRC */
     qsdr_turbo_fast_t *b = qsdr_turbo_fast_create(k, 4, r, NULL);
     qsdr_log_set_level(QSDR_LOG_OFF);

@@ -5,6 +5,7 @@
 #include <stdlib.h>
 #include <string.h>
 
+#include "fec/fec_internal.h"
 #include "qsdr/qsdr.h"
 #include "qsdr_test.h"
 
@@ -454,4 +455,78 @@ QSDR_TEST(turbo_app_brute_force, "unit", "one constituent decoder's a-posteriori
             free(x), free(l), free(ext), free(m0), free(m1);
         }
     printf("largest difference from brute force: max-log %.2g, log-MAP %.2g\n", worst[0], worst[1]);
+}
+
+/* Trellis termination: each constituent code's 3 tail steps pin its final state, so with the
+ * last 3 steps of one constituent code erased (systematic and parity LLRs 0) and the other
+ * code's parity and tail erased everywhere, only that code's tail tells the decoder those 3
+ * bits (the tail bits are listed in TS 36.212 5.1.3.2.2 order: qsdr_turbo_tail_pos). */
+QSDR_TEST(turbo_tail_terminates, "unit", "the tail of each constituent code alone recovers its last 3 erased info bits: float max-log and log-MAP, every fast variant (int16, int8)")
+{
+    const size_t ks[] = {40, 1024};
+    int runs = 0;
+    for (size_t c = 0; c < sizeof ks / sizeof *ks; c++) {
+        size_t k = ks[c], n = qsdr_turbo_n(k, QSDR_TURBO_R13), nf = 24;
+        uint32_t *pi = malloc(k * sizeof *pi);
+        uint8_t *u = malloc(nf * k), *x = malloc(n), *v = malloc(nf * k);
+        float *l = malloc(nf * n * sizeof *l);
+        QSDR_REQUIRE(pi && u && x && v && l && qsdr_turbo_qpp(k, pi) == QSDR_OK);
+        qsdr_turbo_enc_t *e = qsdr_turbo_enc_create(k, QSDR_TURBO_R13);
+        for (int code = 1; code <= 2; code++) {
+            /* rate 1/3 order: systematic | parity 1 | parity 2, each K + 4 (tails after K) */
+            for (size_t f = 0; f < nf; f++) {
+                qsdr_rand_bits(300 + (uint64_t)code, f * k, k, u + f * k);
+                qsdr_turbo_enc_execute(e, u + f * k, x);
+                float *lf = l + f * n;
+                for (size_t i = 0; i < n; i++) lf[i] = x[i] ? -8.0f : 8.0f;
+                size_t other = code == 1 ? 2 : 1;
+                for (size_t i = 0; i < k; i++) lf[other * (k + 4) + i] = 0; /* the other code's parity ... */
+                for (size_t t = 0; t < 6; t++) lf[qsdr_turbo_tail_pos(k, (other - 1) * 6 + t)] = 0; /* ... and tail */
+                for (size_t s = k - 3; s < k; s++) {
+                    size_t bit = code == 1 ? s : pi[s]; /* code 2's step s carries info bit pi[s] */
+                    lf[bit] = 0;
+                    lf[(size_t)code * (k + 4) + s] = 0;
+                }
+            }
+            for (int algo = 0; algo < 2; algo++) {
+                qsdr_turbo_dec_config cfg = qsdr_turbo_dec_default();
+                cfg.algo = algo ? QSDR_TURBO_LOGMAP : QSDR_TURBO_MAXLOG;
+                qsdr_turbo_dec_t *d = qsdr_turbo_dec_create(k, &cfg);
+                QSDR_REQUIRE(d);
+                for (size_t f = 0; f < nf; f++) QSDR_CHECK(qsdr_turbo_dec_execute(d, l + f * n, v + f * k, NULL) >= 1);
+                QSDR_CHECK_MSG(!memcmp(u, v, nf * k), "K=%zu code %d float %s: erased end bits not recovered from the tail", k, code, algo ? "logmap" : "maxlog");
+                qsdr_turbo_dec_destroy(&d);
+                runs++;
+            }
+            for (size_t vi = 0; qsdr_turbo_fast_variant_name(vi); vi++) {
+                const char *vn = qsdr_turbo_fast_variant_name(vi);
+                qsdr_log_set_level(QSDR_LOG_OFF);
+                qsdr_turbo_fast_t *q = qsdr_turbo_fast_create(k, 6, QSDR_TURBO_R13, vn);
+                qsdr_log_set_level(QSDR_LOG_INFO);
+                if (!q) continue; /* not supported by this CPU */
+                memset(v, 7, nf * k);
+                QSDR_CHECK_EQ_INT(qsdr_turbo_fast_execute(q, l, nf, v), QSDR_OK);
+                size_t bad = 0;
+                for (size_t i = 0; i < nf * k; i++) bad += u[i] != v[i];
+                QSDR_CHECK_MSG(bad == 0, "K=%zu code %d fast %s: %zu erased end bits not recovered from the tail", k, code, vn, bad);
+                qsdr_turbo_fast_destroy(&q);
+                runs++;
+            }
+            /* the control: with that code's 6 tail LLRs erased too, the end bits are guesses */
+            qsdr_turbo_dec_t *d = qsdr_turbo_dec_create(k, NULL);
+            QSDR_REQUIRE(d);
+            size_t bad = 0;
+            for (size_t f = 0; f < nf; f++) {
+                for (size_t t = 0; t < 6; t++) l[f * n + qsdr_turbo_tail_pos(k, (size_t)(code - 1) * 6 + t)] = 0;
+                qsdr_turbo_dec_execute(d, l + f * n, v + f * k, NULL);
+                for (size_t i = 0; i < k; i++) bad += u[f * k + i] != v[f * k + i];
+            }
+            printf("  K=%zu code %d: with its tail erased too, %zu of the %zu end bits are wrong\n", k, code, bad, 3 * nf);
+            QSDR_CHECK_MSG(bad > 0 && bad <= 3 * nf, "K=%zu code %d without its tail: %zu errors (expected some, all among the 3 erased bits per frame)", k, code, bad);
+            qsdr_turbo_dec_destroy(&d);
+        }
+        qsdr_turbo_enc_destroy(&e);
+        free(pi), free(u), free(x), free(v), free(l);
+    }
+    printf("  %d decoder runs recovered every erased end bit\n", runs);
 }

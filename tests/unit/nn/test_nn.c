@@ -9,6 +9,7 @@
 
 #include "nn/nn_internal.h"
 #include "qsdr/nn.h"
+#include "qsdr/rng.h"
 #include "qsdr_test.h"
 
 static char *slurp(const char *path)
@@ -260,6 +261,9 @@ QSDR_TEST(nn_int_engine_matches_fake_quant, "unit", "integer/bit kernels reprodu
     const char *lin_pact = "input: [65]\nquant: {weight: dorefa}\nlayers:\n  - {type: relu}\n  - {type: linear, out: 17}\n";
     const char *conv = "input: [3, 7, 9]\nquant: {weight: dorefa, act: sym}\nlayers:\n  - {type: conv2d, out: 5, kernel: 3, pad: 1}\n"
                        "  - {type: relu}\n  - {type: conv2d, out: 4, kernel: [2, 3], stride: 2}\n";
+    /* one padded layer alone: behind a relu, 1-bit sym activations are all +1 (sign of >= 0),
+       so the second layer of `conv` cannot see a wrong first layer at 1-bit activations */
+    const char *conv_pad = "input: [3, 6, 7]\nquant: {weight: dorefa, act: sym}\nlayers:\n  - {type: conv2d, out: 5, kernel: 3, pad: 1}\n";
     const char *c1d = "input: [2, 40]\nquant: {weight: sign, act: sym}\nlayers:\n  - {type: conv1d, out: 6, kernel: 5, stride: 2}\n";
     /* rows longer than a 64-bit word, taps straddling word boundaries (5 channels x 25 taps),
        pixels of more than one word (70 channels): the XNOR convolution's bit-level im2row */
@@ -274,6 +278,7 @@ QSDR_TEST(nn_int_engine_matches_fake_quant, "unit", "integer/bit kernels reprodu
             for (int ab = 1; ab <= 8; ab++) {
                 int_vs_fake(lin, wb, ab, "linear dorefa/sym");
                 int_vs_fake(lin_pact, wb, ab, "linear dorefa/pact");
+                int_vs_fake(conv_pad, wb, ab, "conv2d pad, one layer");
                 if ((wb + ab) % 3 == 0 || wb == ab) {
                     int_vs_fake(lin_lsq, wb, ab, "mlp lsq/sym+pact");
                     int_vs_fake(conv, wb, ab, "conv2d pad/stride");
@@ -771,4 +776,101 @@ QSDR_TEST(nn_quantizer_plugin, "unit",
     qsdr_nn_model_free(m2);
     qsdr_nn_model_free(m);
     remove(path);
+}
+
+/* ---- quantizer formulas and calibration ------------------------------------------------------- */
+static double quant_mse(qsdr_nn_quant *q, const float *x, size_t C, size_t N, bool relu_ref)
+{
+    float *o = malloc(C * N * sizeof *o);
+    q->ops->forward(q, o, NULL, NULL, x, C, N);
+    double e = 0;
+    for (size_t i = 0; i < C * N; i++) {
+        double r = relu_ref && x[i] < 0 ? 0 : x[i];
+        e += (o[i] - r) * (o[i] - r);
+    }
+    free(o);
+    return e / (double)(C * N);
+}
+
+/* the least MSE over a fine grid of the quantizer's one range parameter (a step or a clip):
+   500 values up to hi */
+static double fine_best_mse(qsdr_nn_quant *q, const float *x, size_t N, double hi, bool relu_ref)
+{
+    float keep = q->param[0];
+    double best = INFINITY;
+    for (int i = 1; i <= 500; i++) {
+        q->param[0] = (float)(hi * i / 500.0);
+        best = fmin(best, quant_mse(q, x, 1, N, relu_ref));
+    }
+    q->param[0] = keep;
+    return best;
+}
+
+QSDR_TEST(nn_quantizer_ranges, "unit",
+          "LSQ's initial step is 2 mean|w| / sqrt(Q) (mean|w| at 1 bit), a bit-width switch keeps its clip s Q; calibrated LSQ steps and sym/pact clips give an MSE within 3 % (8 bits: 10 %) of the least over a 500-point search, 1..8 bits")
+{
+    enum { C = 3, N = 4096, NA = 16384 };
+    float *w = malloc(C * N * sizeof *w), *a = malloc(NA * sizeof *a);
+    QSDR_REQUIRE(w && a);
+    qsdr_randn_f32(51, 0, C * N, w);
+    for (size_t c = 0; c < C; c++)
+        for (size_t i = 0; i < N; i++) w[c * N + i] *= (float)(c + 1) * 0.1f; /* channels of different ranges */
+    qsdr_randn_f32(52, 0, NA, a);
+    float param[C], grad[C];
+    for (int bits = 1; bits <= 8; bits++) {
+        int Q = bits == 1 ? 1 : (1 << (bits - 1)) - 1;
+        /* the searches' grids (LSQ: 20 steps up to max|w| / Q; clips: 40 up to the 99.99th
+           percentile) cost up to 7 % at 8 bits, where the MSE is steepest in the range */
+        const double tol = bits == 8 ? 1.10 : 1.03;
+        /* LSQ: the first forward sets the step per channel from the weights */
+        qsdr_nn_quant q = {0};
+        QSDR_REQUIRE(qsdr_nn_quant_setup(&q, "lsq", bits, true, "test") == QSDR_OK);
+        q.param = param, q.grad = grad, q.n_param = C;
+        q.ops->init(&q);
+        q.ops->forward(&q, NULL, NULL, NULL, w, C, N);
+        for (size_t c = 0; c < C; c++) {
+            double m = 0;
+            for (size_t i = 0; i < N; i++) m += fabs(w[c * N + i]);
+            m /= N;
+            double want = bits == 1 ? m : 2 * m / sqrt(Q);
+            QSDR_CHECK_MSG(fabs(param[c] - want) <= 1e-5 * want, "lsq %d bits channel %zu: initial step %.7g, expected %.7g", bits, c, param[c], want);
+        }
+        /* a switch to another width keeps the clip s Q (lsq_rebits through the model's switch hook) */
+        if (bits > 1) {
+            float s8 = param[1];
+            q.bits = 8;
+            q.ops->rebits(&q, bits);
+            QSDR_CHECK_MSG(fabs(param[1] * 127.0 - (double)s8 * Q) <= 1e-5 * s8 * Q, "lsq %d -> 8 bits: clip %.6g, was %.6g", bits, param[1] * 127.0,
+                           (double)s8 * Q);
+            q.bits = bits;
+        }
+        /* calibration: each channel's step near its least-MSE step */
+        q.ops->calibrate(&q, w, C, N);
+        for (size_t c = 0; c < C; c++) {
+            qsdr_nn_quant one = q;
+            one.param = &param[c];
+            double mw = 0;
+            for (size_t i = 0; i < N; i++) mw = fmax(mw, fabs(w[c * N + i]));
+            double got = quant_mse(&one, w + c * N, 1, N, false), best = fine_best_mse(&one, w + c * N, N, 1.2 * mw / Q, false);
+            QSDR_CHECK_MSG(got <= tol * best, "lsq %d bits channel %zu: calibrated MSE %.4g, best %.4g (ratio %.3f)", bits, c, got, best, got / best);
+            if (c == 0) printf("  %d bits: lsq calibrated / best MSE %.4f", bits, got / best);
+        }
+        /* activations: sym (signed data) and pact (against relu(x)) clips */
+        for (int act = 0; act < 2; act++) {
+            qsdr_nn_quant qa = {0};
+            float alpha = 0, agrad = 0;
+            QSDR_REQUIRE(qsdr_nn_quant_setup(&qa, act ? "pact" : "sym", bits, false, "test") == QSDR_OK);
+            qa.param = &alpha, qa.grad = &agrad, qa.n_param = 1;
+            qa.ops->init(&qa);
+            qa.ops->calibrate(&qa, a, 1, NA);
+            double mx = 0;
+            for (size_t i = 0; i < NA; i++) mx = fmax(mx, fabs(a[i]));
+            double got = quant_mse(&qa, a, 1, NA, act), best = fine_best_mse(&qa, a, NA, 1.2 * mx, act);
+            QSDR_CHECK_MSG(got <= tol * best, "%s %d bits: calibrated clip %.4g MSE %.4g, best %.4g (ratio %.3f)", act ? "pact" : "sym", bits,
+                           alpha, got, best, got / best);
+            printf(", %s %.4f", act ? "pact" : "sym", got / best);
+        }
+        printf("\n");
+    }
+    free(w), free(a);
 }

@@ -3,6 +3,7 @@
  * readers, contiguous windows across the wrap point. */
 #include <pthread.h>
 #include <sched.h>
+#include <stdlib.h>
 #include <string.h>
 
 #include "qsdr_test.h"
@@ -111,4 +112,51 @@ QSDR_TEST(buffer_bad_args, "unit", "zero item size or capacity is refused")
 {
     QSDR_CHECK(qsdr_buffer_create(0, 10, 1, NULL) == NULL);
     QSDR_CHECK(qsdr_buffer_create(4, 0, 1, NULL) == NULL);
+}
+
+QSDR_TEST(buffer_tags_windows, "unit", "tags: kept sorted by offset, each read window [lo, hi) returns exactly its own tags (a tag on a window edge once), pruned below the slowest reader")
+{
+    qsdr_buffer *b = qsdr_buffer_create(4, 64, 2, NULL);
+    QSDR_REQUIRE(b);
+    static const uint64_t offs[] = {9, 0, 3, 4, 12, 8, 4}; /* out of order; two at 4 */
+    for (size_t i = 0; i < sizeof offs / sizeof *offs; i++) {
+        qsdr_tag t = {.offset = offs[i]};
+        snprintf(t.key, sizeof t.key, "t%zu", i);
+        QSDR_CHECK_EQ_INT(qsdr_buffer_add_tag(b, &t), QSDR_OK);
+    }
+    /* windows 0-4, 4-8, 8-12, 12-16 read back every tag once, in offset order, on the port */
+    qsdr_tag *got = NULL;
+    size_t n = 0, cap = 0, seen = 0;
+    uint64_t last = 0;
+    for (uint64_t lo = 0; lo < 16; lo += 4) {
+        size_t n0 = n;
+        QSDR_CHECK_EQ_INT(qsdr_buffer_get_tags(b, lo, lo + 4, 3, &got, &n, &cap), QSDR_OK);
+        for (size_t i = n0; i < n; i++) {
+            QSDR_CHECK(got[i].offset >= lo && got[i].offset < lo + 4);
+            QSDR_CHECK(got[i].offset >= last);
+            QSDR_CHECK_EQ_INT(got[i].port, 3);
+            last = got[i].offset;
+        }
+        seen += n - n0;
+    }
+    QSDR_CHECK_EQ_INT(seen, sizeof offs / sizeof *offs);
+    QSDR_CHECK_EQ_INT(n, seen);
+    /* an empty window and one exactly on a tag */
+    n = 0;
+    QSDR_CHECK_EQ_INT(qsdr_buffer_get_tags(b, 5, 8, 0, &got, &n, &cap), QSDR_OK);
+    QSDR_CHECK_EQ_INT(n, 0);
+    QSDR_CHECK_EQ_INT(qsdr_buffer_get_tags(b, 12, 13, 0, &got, &n, &cap), QSDR_OK);
+    QSDR_CHECK_EQ_INT(n, 1);
+    QSDR_CHECK(n == 1 && got[0].offset == 12 && !strcmp(got[0].key, "t4"));
+    /* readers at 8 and 4: pruning keeps the tags the slower reader has not passed (>= 4) */
+    qsdr_buffer_produce(b, 16);
+    qsdr_buffer_consume(b, 0, 8);
+    qsdr_buffer_consume(b, 1, 4);
+    qsdr_buffer_prune_tags(b);
+    n = 0;
+    QSDR_CHECK_EQ_INT(qsdr_buffer_get_tags(b, 0, 16, 0, &got, &n, &cap), QSDR_OK);
+    QSDR_CHECK_EQ_INT(n, 5); /* 4, 4, 8, 9, 12 */
+    QSDR_CHECK(n == 5 && got[0].offset == 4 && got[4].offset == 12);
+    free(got);
+    qsdr_buffer_destroy(&b);
 }

@@ -184,6 +184,13 @@ QSDR_TEST(expr_eval, "unit", "flowgraph arithmetic: precedence, parentheses, fun
     QSDR_CHECK(qsdr_expr_eval("(2 + 3) * -sps / 2", lookup, NULL, &v, err, sizeof err) == QSDR_OK && v == -10);
     QSDR_CHECK(qsdr_expr_eval("10 % 4 + pow(2, 3) + log2(8)", lookup, NULL, &v, err, sizeof err) == QSDR_OK && v == 13);
     QSDR_CHECK(qsdr_expr_eval("1.5e1", lookup, NULL, &v, err, sizeof err) == QSDR_OK && v == 15);
+    /* - and / associate to the left; % is C's fmod (the sign of the dividend, not rounding) */
+    QSDR_CHECK(qsdr_expr_eval("10 - 4 - 3", lookup, NULL, &v, err, sizeof err) == QSDR_OK && v == 3);
+    QSDR_CHECK(qsdr_expr_eval("sps - 10", lookup, NULL, &v, err, sizeof err) == QSDR_OK && v == -6);
+    QSDR_CHECK(qsdr_expr_eval("64 / 4 / 2", lookup, NULL, &v, err, sizeof err) == QSDR_OK && v == 8);
+    QSDR_CHECK(qsdr_expr_eval("7 % 4", lookup, NULL, &v, err, sizeof err) == QSDR_OK && v == 3);
+    QSDR_CHECK(qsdr_expr_eval("-7 % 4", lookup, NULL, &v, err, sizeof err) == QSDR_OK && v == -3);
+    QSDR_CHECK(qsdr_expr_eval("7.5 % 2", lookup, NULL, &v, err, sizeof err) == QSDR_OK && v == 1.5);
     QSDR_CHECK(qsdr_expr_eval("nope + 1", lookup, NULL, &v, err, sizeof err) == QSDR_EINVAL);
     QSDR_CHECK(strstr(err, "unknown variable 'nope'") != NULL);
     QSDR_CHECK(qsdr_expr_eval("1 / 0", lookup, NULL, &v, err, sizeof err) == QSDR_EINVAL);
