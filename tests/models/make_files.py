@@ -50,12 +50,34 @@ def write(name, content):
 
 def main():
     os.makedirs(BAD, exist_ok=True)
-    # one layer per dtype
+    # one layer per dtype, 25 weights each: signs, fractions, both ends of each dtype's range
+    # (F16 and BF16 subnormals included) and, for F64, values float32 must round. The float32
+    # each should load as is in the metadata ("qsdr.test.expect": one list per layer)
     dspec = {"input": [5], "layers": [{"type": "linear", "out": 5, "bias": False} for _ in range(6)]}
     dts = ["F32", "F16", "BF16", "F64", "I8", "U8"]
-    t = [(f"{i}.weight", d, [5, 5], [j % 7 for j in range(25)]) for i, d in enumerate(dts)]
+    vals = {
+        "F32": [0, 1, -1, 0.375, -2.625, 1e-45, -1.1754943508222875e-38, 3.4028234663852886e38, -3.4028234663852886e38, 0.1, -123.456],
+        "F16": [0, 1, -1, 0.5, -2.5, 2**-10, 2**-14, -(2**-14), 2**-24, -3 * 2**-24, 1023 * 2**-24, 65504, -65504, 0.333251953125, -1000.5],
+        "BF16": [0, 1, -1, -1.5, 3.140625, 2**-126, -(2**-130), 3.3895313892515355e38, -0.0078125, 2**-10],
+        "F64": [0, 1, -1, 0.1, -1 / 3, 1e-40, 2.5e38, -7.25, 1 + 2**-30],
+        "I8": [0, 1, -1, 127, -128, 64, -65],
+        "U8": [0, 1, 255, 128, 7, 200],
+    }
+    def as_stored(d, v):  # the value the file holds, as float32 (what the loader must produce)
+        raw = pack(d, [v])
+        if d == "F16": v = struct.unpack("<e", raw)[0]
+        elif d == "BF16": v = struct.unpack("<f", b"\0\0" + raw)[0]
+        elif d == "F64": v = struct.unpack("<d", raw)[0]
+        return struct.unpack("<f", struct.pack("<f", v))[0]
+    t, expect = [], []
+    for i, d in enumerate(dts):
+        w = [vals[d][j % len(vals[d])] for j in range(25)]
+        if d in ("F16", "BF16"):  # the listed values are exact in these dtypes
+            assert all(as_stored(d, v) == v for v in w), d
+        t.append((f"{i}.weight", d, [5, 5], w))
+        expect.append([as_stored(d, v) for v in w])
     with open(os.path.join(HERE, "dtypes.safetensors"), "wb") as f:
-        f.write(build(t, {"format": "pt", "qsdr.spec": json.dumps(dspec)}))
+        f.write(build(t, {"format": "pt", "qsdr.spec": json.dumps(dspec), "qsdr.test.expect": json.dumps(expect)}))
 
     good = build(base_tensors(), META)
     cases = []
@@ -93,6 +115,12 @@ def main():
     nan = base_tensors()
     nan[2] = ("2.weight", "F32", [2, 3], [0, 1, math.nan, 3, 4, 5])
     case("nan_weight.safetensors", build(nan, META), "tensor '2.weight' element 2 is not finite")
+    inf16 = base_tensors("F16")
+    inf16[0] = ("0.weight", "F16", [3, 4], [0, 1, 2, 3, 4, math.inf, 6, 0, 1, 2, 3, 4])
+    case("f16_inf_weight.safetensors", build(inf16, META), "tensor '0.weight' element 5 is not finite")
+    nan16 = base_tensors("BF16")
+    nan16[3] = ("2.bias", "BF16", [2], [0.25, math.nan])
+    case("bf16_nan_weight.safetensors", build(nan16, META), "tensor '2.bias' element 1 is not finite")
     case("int32_weights.safetensors", build(base_tensors("I32"), META), "cannot hold model weights")
     case("metadata_not_string.safetensors", build(base_tensors(), {"format": "pt", "qsdr.spec": SPEC}), "__metadata__")
     case("no_spec.safetensors", build(base_tensors(), {"format": "pt"}), "no qsdr.spec")

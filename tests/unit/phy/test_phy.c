@@ -524,7 +524,7 @@ QSDR_TEST(awgn_rrc_refuse_nonfinite, "unit",
     free(x), free(y), free(r), free(r2);
 }
 
-QSDR_TEST(ber_counter, "unit", "BER/FER counting with skip and partial frames")
+QSDR_TEST(ber_counter, "unit", "BER/FER counting with skip and partial frames; the same counts however the stream is cut into calls")
 {
     qsdr_ber_t *q = qsdr_ber_create(4, 2);
     uint8_t d[10] = {1, 1, 0, 0, 0, 1, 0, 0, 0, 0}, r[10] = {0, 0, 0, 0, 0, 0, 0, 0, 0, 1};
@@ -536,6 +536,33 @@ QSDR_TEST(ber_counter, "unit", "BER/FER counting with skip and partial frames")
     QSDR_CHECK_EQ_INT(c.frames, 2);
     QSDR_CHECK_EQ_INT(c.frame_errors, 2);
     qsdr_ber_destroy(&q);
+    /* the counts do not depend on how the stream is cut into calls: every skip 0..12 (across
+       call boundaries, one bit left at a call's start included), calls of 1, 2, 3 and 7 bits */
+    uint8_t dd[40], rr[40];
+    for (int i = 0; i < 40; i++) dd[i] = (uint8_t)((i * 7) % 5 == 0), rr[i] = (uint8_t)(i % 11 == 3);
+    for (uint64_t skip = 0; skip <= 12; skip++) {
+        qsdr_ber_t *one = qsdr_ber_create(4, skip);
+        qsdr_ber_update(one, dd, rr, 40);
+        qsdr_ber_counts want = qsdr_ber_get(one);
+        uint64_t be = 0;
+        for (uint64_t i = skip; i < 40; i++) be += dd[i] != rr[i];
+        QSDR_CHECK_EQ_INT(want.bits, 40 - skip);
+        QSDR_CHECK_EQ_INT(want.bit_errors, be);
+        qsdr_ber_destroy(&one);
+        const size_t steps[] = {1, 2, 3, 7};
+        for (size_t si = 0; si < 4; si++) {
+            qsdr_ber_t *cut = qsdr_ber_create(4, skip);
+            for (size_t at = 0; at < 40; at += steps[si]) qsdr_ber_update(cut, dd + at, rr + at, at + steps[si] <= 40 ? steps[si] : 40 - at);
+            qsdr_ber_counts got = qsdr_ber_get(cut);
+            QSDR_CHECK_MSG(got.bits == want.bits && got.bit_errors == want.bit_errors && got.frames == want.frames &&
+                               got.frame_errors == want.frame_errors,
+                           "skip %llu, calls of %zu bits: %llu bits %llu errors %llu frames %llu frame errors; one call: %llu %llu %llu %llu",
+                           (unsigned long long)skip, steps[si], (unsigned long long)got.bits, (unsigned long long)got.bit_errors,
+                           (unsigned long long)got.frames, (unsigned long long)got.frame_errors, (unsigned long long)want.bits,
+                           (unsigned long long)want.bit_errors, (unsigned long long)want.frames, (unsigned long long)want.frame_errors);
+            qsdr_ber_destroy(&cut);
+        }
+    }
     qsdr_log_set_level(QSDR_LOG_OFF);
     QSDR_CHECK(qsdr_ber_create(0, 0) == NULL);
     qsdr_log_set_level(QSDR_LOG_INFO);
@@ -574,4 +601,39 @@ QSDR_TEST(rrc_round_trip, "unit", "unit-energy RRC: interp then matched filter r
     free(s);
     free(x);
     free(y);
+}
+
+/* Gray square M-QAM by direct integration: two independent sqrt(M)-PAM, levels (2i - L + 1) d
+ * labelled with the reflected Gray code i ^ (i >> 1); per level and bit, the Gaussian mass of
+ * the decision intervals whose label differs in that bit. Es = 2 (M - 1) d^2 / 3. */
+static double qam_ber_direct(unsigned m, double ebn0_db)
+{
+    int L = (int)lround(sqrt((double)m)), nb = 0;
+    while ((1 << nb) < L) nb++;
+    double d = 1.0, es = 2.0 * (m - 1) * d * d / 3.0, eb = es / (2.0 * nb), n0 = eb / pow(10.0, ebn0_db / 10.0);
+    double sigma = sqrt(n0 / 2.0), err = 0;
+    for (int a = 0; a < L; a++) {
+        double xa = (2.0 * a - L + 1) * d;
+        for (int j = 0; j < L; j++) {
+            if (j == a) continue;
+            double lo = j == 0 ? -INFINITY : (2.0 * j - L) * d, hi = j == L - 1 ? INFINITY : (2.0 * j - L + 2) * d;
+            /* the tail on the far side of the interval from xa (no cancellation at high SNR) */
+            double u_lo = (lo - xa) / (sigma * sqrt(2.0)), u_hi = (hi - xa) / (sigma * sqrt(2.0));
+            double p = lo >= xa ? 0.5 * (erfc(u_lo) - erfc(u_hi)) : 0.5 * (erfc(-u_hi) - erfc(-u_lo));
+            int diff = (a ^ (a >> 1)) ^ (j ^ (j >> 1));
+            err += p * __builtin_popcount((unsigned)diff);
+        }
+    }
+    return err / (double)(L * nb);
+}
+
+QSDR_TEST(ber_qam_theory_exact, "unit", "the closed-form Gray M-QAM BER (Cho and Yoon) equals direct integration over the decision regions, M = 4..256, 0..16 dB")
+{
+    const unsigned ms[] = {4, 16, 64, 256};
+    for (size_t i = 0; i < sizeof ms / sizeof *ms; i++)
+        for (double eb = 0; eb <= 16; eb += 2) {
+            double want = qam_ber_direct(ms[i], eb), got = qsdr_ber_qam_theory(ms[i], eb);
+            QSDR_CHECK_MSG(fabs(got - want) <= 1e-9 * want, "M=%u %.0f dB: closed form %.12g, integration %.12g", ms[i], eb, got, want);
+        }
+    QSDR_CHECK_NEAR(qsdr_ber_qam_theory(2, 6.0), 0.5 * erfc(sqrt(pow(10.0, 0.6))), 1e-15);
 }

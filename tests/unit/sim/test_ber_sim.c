@@ -70,6 +70,19 @@ QSDR_TEST(ber_sim_stop_rules, "unit", "min frame errors stops at the first unit 
     /* BER at 9 dB < 1e-4: the floor skips 11 dB */
     QSDR_CHECK_EQ_INT(r[2].frames, 0);
     qsdr_ber_sim_destroy(&s);
+    /* exactly at the rule: at -30 dB every 1000-bit frame is wrong, and min_frame_errors 132 is
+       one round of 2 threads x 66 frames: it stops after that round (frame errors >= the
+       minimum), not one round later */
+    double xl[] = {-30};
+    c = base_cfg(xl, 1, 2);
+    c.min_frame_errors = 132;
+    s = qsdr_ber_sim_create(&c);
+    QSDR_REQUIRE(s);
+    QSDR_CHECK_EQ_INT(qsdr_ber_sim_run(s), QSDR_OK);
+    r = qsdr_ber_sim_results(s);
+    QSDR_CHECK_EQ_INT(r[0].frames, 132);
+    QSDR_CHECK_EQ_INT(r[0].frame_errors, 132);
+    qsdr_ber_sim_destroy(&s);
 }
 
 QSDR_TEST(ber_sim_qpsk_theory, "ber", "uncoded QPSK 0..8 dB: theory inside each point's 99.9 % Wilson interval")
