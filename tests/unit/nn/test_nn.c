@@ -847,11 +847,11 @@ QSDR_TEST(nn_quantizer_ranges, "unit",
         }
         /* a switch to another width keeps the clip s Q (lsq_rebits through the model's switch hook) */
         if (bits > 1) {
-            float s8 = param[1];
+            float s_old = param[1]; /* the step at `bits` */
             q.bits = 8;
             q.ops->rebits(&q, bits);
-            QSDR_CHECK_MSG(fabs(param[1] * 127.0 - (double)s8 * Q) <= 1e-5 * s8 * Q, "lsq %d -> 8 bits: clip %.6g, was %.6g", bits, param[1] * 127.0,
-                           (double)s8 * Q);
+            QSDR_CHECK_MSG(fabs(param[1] * 127.0 - (double)s_old * Q) <= 1e-5 * s_old * Q, "lsq %d -> 8 bits: clip %.6g, was %.6g", bits, param[1] * 127.0,
+                           (double)s_old * Q);
             q.bits = bits;
         }
         /* calibration: each channel's step near its least-MSE step */
