@@ -1,7 +1,9 @@
 /* SPDX-License-Identifier: MIT */
 /* Flowgraph runtime: end of stream, fan-out, backpressure, shutdown, live parameters, tags,
  * scheduler equivalence, the C API's error paths. */
+#include <math.h>
 #include <pthread.h>
+#include <stdatomic.h>
 #include <stdlib.h>
 #include <string.h>
 #include <unistd.h>
@@ -140,6 +142,61 @@ static const qsdr_block_desc test_msg_gain = {
     .outputs = mg_out, .n_outputs = 1, .rate_kind = QSDR_RATE_SYNC, .rate_in = 1, .rate_out = 1, .create = mg_create,
     .destroy = slow_destroy, .work = mg_work, .message = mg_message};
 
+/* records io->eos: framed 3 -> 2 taking one frame per call (tags and partial consumption), and
+   a 1 -> 2 interpolator taking all it is offered (an output buffer smaller than its input) */
+typedef struct {
+    unsigned calls, eos_calls;
+    bool eos_last;
+} eos_state;
+static int eos_create(qsdr_block_ctx *c, void **s)
+{
+    *s = calloc(1, sizeof(eos_state));
+    return *s ? QSDR_OK : QSDR_ENOMEM;
+}
+static void eos_note(eos_state *s, const qsdr_work_io *io)
+{
+    s->calls++;
+    s->eos_calls += io->eos;
+    s->eos_last = io->eos;
+}
+static int frame32_work(void *st, qsdr_work_io *io)
+{
+    eos_note(st, io);
+    const float *x = io->in[0];
+    float *y = io->out[0];
+    io->consumed = 3, io->produced = 2; /* one frame, though offered more */
+    y[0] = x[0], y[1] = x[1];
+    return QSDR_OK;
+}
+static int interp2_work(void *st, qsdr_work_io *io)
+{
+    eos_note(st, io);
+    const float *x = io->in[0];
+    float *y = io->out[0];
+    for (size_t i = 0; i < io->n_in; i++) y[2 * i] = y[2 * i + 1] = x[i];
+    return QSDR_OK;
+}
+static void eos_stats(void *st, qsdr_stats *o)
+{
+    eos_state *s = st;
+    qsdr_stats_add(o, "calls", s->calls);
+    qsdr_stats_add(o, "eos_calls", s->eos_calls);
+    qsdr_stats_add(o, "eos_last", s->eos_last);
+}
+static const qsdr_block_desc test_frame32 = {
+    .abi = QSDR_BLOCK_ABI, .name = "test_frame32", .summary = "framed 3 -> 2, one frame per call (test)", .inputs = mg_in,
+    .n_inputs = 1, .outputs = mg_out, .n_outputs = 1, .rate_kind = QSDR_RATE_FRAMED, .rate_in = 3, .rate_out = 2,
+    .create = eos_create, .destroy = slow_destroy, .work = frame32_work, .stats = eos_stats};
+static const qsdr_block_desc test_interp2 = {
+    .abi = QSDR_BLOCK_ABI, .name = "test_interp2", .summary = "1 -> 2 repeat (test)", .inputs = mg_in, .n_inputs = 1,
+    .outputs = mg_out, .n_outputs = 1, .rate_kind = QSDR_RATE_INTERP, .rate_in = 1, .rate_out = 2, .create = eos_create,
+    .destroy = slow_destroy, .work = interp2_work, .stats = eos_stats};
+
+/* framed source: frames of 4 u32 counter values */
+static const qsdr_block_desc test_frame_src = {
+    .abi = QSDR_BLOCK_ABI, .name = "test_frame_src", .summary = "u32 counter in frames of 4 (test)", .outputs = cnt_out,
+    .n_outputs = 1, .rate_kind = QSDR_RATE_FRAMED, .rate_in = 1, .rate_out = 4, .create = cnt_create, .work = cnt_work};
+
 static void register_test_blocks(void)
 {
     static int done;
@@ -149,6 +206,9 @@ static void register_test_blocks(void)
     qsdr_registry_add(&test_slow_sink);
     qsdr_registry_add(&test_batch);
     qsdr_registry_add(&test_msg_gain);
+    qsdr_registry_add(&test_frame32);
+    qsdr_registry_add(&test_interp2);
+    qsdr_registry_add(&test_frame_src);
 }
 
 #define QSDR_N_ELEMS(a) (sizeof(a) / sizeof((a)[0]))
@@ -278,6 +338,82 @@ QSDR_TEST(fg_progress, "unit", "progress: -1 for an unbounded run, 0..1 from hea
     qsdr_flowgraph_stats(fg, "ber", &st);
     QSDR_CHECK_EQ_INT(st.v[0].value, 2000); /* items_in: the budget the progress counts against */
     qsdr_flowgraph_destroy(&fg);
+}
+
+static double stat_of(qsdr_flowgraph_t *fg, const char *id, const char *name)
+{
+    qsdr_stats st;
+    if (qsdr_flowgraph_stats(fg, id, &st)) return NAN;
+    for (size_t k = 0; k < st.n; k++)
+        if (!strcmp(st.v[k].name, name)) return st.v[k].value;
+    return NAN;
+}
+
+QSDR_TEST(fg_tags_through_rates, "unit",
+          "a tag on input item i of a K -> N block lands on output item floor(i / K) * N, once, also when the block "
+          "consumes less than it is offered (both schedulers)")
+{
+    register_test_blocks();
+    for (int sched = 0; sched < 2; sched++) {
+        /* 12 items = 4 frames of 3; tags inside frames 0, 1 (at its first item and inside) and 3 */
+        qsdr_flowgraph_t *fg = load("blocks:\n"
+                                    "  - {id: src, type: vector_source, params: {type: f32, data: [0,1,2,3,4,5,6,7,8,9,10,11],\n"
+                                    "     tags: \"0:a=1;3:c=3;4:b=2;11:d=4\"}}\n"
+                                    "  - {id: fr, type: test_frame32}\n"
+                                    "  - {id: snk, type: vector_sink, params: {type: f32}}\n"
+                                    "connections: [src -> fr, fr -> snk]\n");
+        QSDR_REQUIRE(fg);
+        QSDR_CHECK_EQ_INT(qsdr_flowgraph_run(fg, sched ? QSDR_SCHED_SERIAL : QSDR_SCHED_THREADED), QSDR_OK);
+        const float *y;
+        const qsdr_tag *tags;
+        size_t n = 0, nt = 0;
+        qsdr_vector_sink_data(fg, "snk", (const void **)&y, &n, &tags, &nt);
+        QSDR_CHECK_EQ_INT(n, 8);
+        float want_y[] = {0, 1, 3, 4, 6, 7, 9, 10};
+        if (n == 8) QSDR_CHECK_ARRAY(y, want_y, 8, 0);
+        QSDR_CHECK_EQ_INT(stat_of(fg, "fr", "calls"), 4); /* one frame per call: offered more than taken */
+        /* key and offset of each tag, in the sink's (sorted) order; c and b both map to item 2 */
+        char got[128] = "";
+        for (size_t k = 0; k < nt; k++)
+            snprintf(got + strlen(got), sizeof got - strlen(got), "%s%s@%llu", k ? " " : "", tags[k].key,
+                     (unsigned long long)tags[k].offset);
+        QSDR_CHECK_MSG(!strcmp(got, "a@0 c@2 b@2 d@6") || !strcmp(got, "a@0 b@2 c@2 d@6"),
+                       "%s scheduler: sink tags '%s', want a@0, b@2, c@2, d@6 once each", sched ? "serial" : "threaded", got);
+        qsdr_flowgraph_destroy(&fg);
+    }
+}
+
+QSDR_TEST(fg_eos_flag, "unit",
+          "io->eos is set only on a call offered the last of the stream: not while the output buffer holds back the rest")
+{
+    register_test_blocks();
+    for (int sched = 0; sched < 2; sched++) {
+        /* 513 items into a 1 -> 2 block whose output holds 1024 items: two calls (512, then 1) in
+           the serial scheduler, the second with eos; the last item, a whole chunk waiting while the
+           output is full, must not be taken for a broken end of stream */
+        char yaml[16384];
+        int k = snprintf(yaml, sizeof yaml, "blocks:\n  - {id: src, type: vector_source, params: {type: f32, data: [0");
+        for (int i = 1; i < 513; i++) k += snprintf(yaml + k, sizeof yaml - (size_t)k, ",%d", i);
+        snprintf(yaml + k, sizeof yaml - (size_t)k,
+                 "]}}\n  - {id: up, type: test_interp2}\n  - {id: snk, type: vector_sink, params: {type: f32}}\n"
+                 "connections: [src -> up, up -> snk]\n");
+        qsdr_flowgraph_t *fg = load(yaml);
+        QSDR_REQUIRE(fg);
+        qsdr_flowgraph_set_buffer_items(fg, 1024);
+        QSDR_CHECK_EQ_INT(qsdr_flowgraph_run(fg, sched ? QSDR_SCHED_SERIAL : QSDR_SCHED_THREADED), QSDR_OK);
+        size_t n = 0;
+        qsdr_vector_sink_data(fg, "snk", NULL, &n, NULL, NULL);
+        QSDR_CHECK_EQ_INT(n, 1026);
+        double calls = stat_of(fg, "up", "calls"), eos = stat_of(fg, "up", "eos_calls"), last = stat_of(fg, "up", "eos_last");
+        if (sched) { /* serial: deterministic */
+            QSDR_CHECK_EQ_INT(calls, 2);
+            QSDR_CHECK_EQ_INT(eos, 1);
+            QSDR_CHECK_EQ_INT(last, 1);
+        } else { /* threaded: the stream may end after the last call (then no call has eos) */
+            QSDR_CHECK_MSG(eos == 0 || (eos == 1 && last == 1), "threaded: %g of %g calls had eos (last: %g)", eos, calls, last);
+        }
+        qsdr_flowgraph_destroy(&fg);
+    }
 }
 
 QSDR_TEST(fg_port_type, "unit", "port types: declared ones, and ANY ports resolved from the parameters before prepare")
@@ -551,6 +687,18 @@ QSDR_TEST(fg_stop_endless, "unit", "stop() ends an endless threaded flowgraph pr
     }
 }
 
+typedef struct {
+    qsdr_flowgraph_t *fg;
+    _Atomic int done;
+} serial_job;
+static void *serial_run_thread(void *arg)
+{
+    serial_job *j = arg;
+    qsdr_flowgraph_run(j->fg, QSDR_SCHED_SERIAL);
+    atomic_store(&j->done, 1);
+    return NULL;
+}
+
 QSDR_TEST(fg_item_limit, "unit", "the item limit (--items) caps every source exactly")
 {
     qsdr_flowgraph_t *fg = load("blocks:\n"
@@ -575,6 +723,39 @@ QSDR_TEST(fg_item_limit, "unit", "the item limit (--items) caps every source exa
     for (size_t i = 0; i < n; i++) ones += d[i];
     QSDR_CHECK_MSG(ones > 49000 && ones < 51000, "random bits are unbalanced: %zu ones of %zu", ones, n);
     qsdr_flowgraph_destroy(&fg);
+
+    /* a source that makes frames of 4: a limit of 10 gives its 2 whole frames, then the run ends
+       (waited for with a deadline: a source that never ends would hang the test) */
+    register_test_blocks();
+    for (int sched = 0; sched < 2; sched++) {
+        fg = load("blocks:\n"
+                  "  - {id: src, type: test_frame_src}\n"
+                  "  - {id: snk, type: vector_sink, params: {type: f32}}\n"
+                  "connections: [src -> snk]\n");
+        QSDR_REQUIRE(fg);
+        qsdr_flowgraph_set_item_limit(fg, 10);
+        if (sched) { /* serial runs on this thread: run it on another, with the deadline here */
+            pthread_t th;
+            serial_job job = {fg, 0};
+            QSDR_REQUIRE(pthread_create(&th, NULL, serial_run_thread, &job) == 0);
+            for (int t = 0; t < 1000 && !atomic_load(&job.done); t++) usleep(10000);
+            bool ended = atomic_load(&job.done);
+            QSDR_CHECK_MSG(ended, "serial: a limit of 10 items on a source of 4-item frames did not end the run");
+            if (!ended) qsdr_flowgraph_abort(fg);
+            pthread_join(th, NULL);
+        } else {
+            QSDR_CHECK_EQ_INT(qsdr_flowgraph_start(fg, QSDR_SCHED_THREADED), QSDR_OK);
+            bool ended = qsdr_flowgraph_wait_for(fg, 10.0);
+            QSDR_CHECK_MSG(ended, "threaded: a limit of 10 items on a source of 4-item frames did not end the run");
+            if (!ended) qsdr_flowgraph_abort(fg);
+            QSDR_CHECK_EQ_INT(qsdr_flowgraph_wait(fg), QSDR_OK);
+        }
+        const uint32_t *u;
+        qsdr_vector_sink_data(fg, "snk", (const void **)&u, &n, NULL, NULL);
+        QSDR_CHECK_EQ_INT(n, 8);
+        for (size_t i = 0; i < n && i < 8; i++) QSDR_CHECK_EQ_INT(u[i], i);
+        qsdr_flowgraph_destroy(&fg);
+    }
 }
 
 static const char *chain_yaml = "variables: {ebn0: 3}\n"
