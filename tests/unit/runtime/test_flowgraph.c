@@ -192,6 +192,25 @@ static const qsdr_block_desc test_interp2 = {
     .outputs = mg_out, .n_outputs = 1, .rate_kind = QSDR_RATE_INTERP, .rate_in = 1, .rate_out = 2, .create = eos_create,
     .destroy = slow_destroy, .work = interp2_work, .stats = eos_stats};
 
+/* a faulty plugin: claims to have consumed (mode 0) or produced (mode 1) one item more than it
+   was offered */
+static int liar_create(qsdr_block_ctx *c, void **s)
+{
+    *s = (void *)(intptr_t)(strcmp(qsdr_ctx_id(c), "more_in") != 0);
+    return QSDR_OK;
+}
+static int liar_work(void *st, qsdr_work_io *io)
+{
+    memcpy(io->out[0], io->in[0], io->n_in * sizeof(float));
+    if (st) io->produced = io->n_out + 1;
+    else io->consumed = io->n_in + 1;
+    return QSDR_OK;
+}
+static const qsdr_block_desc test_liar = {
+    .abi = QSDR_BLOCK_ABI, .name = "test_liar", .summary = "reports more than it was offered (test)", .inputs = mg_in,
+    .n_inputs = 1, .outputs = mg_out, .n_outputs = 1, .rate_kind = QSDR_RATE_SYNC, .rate_in = 1, .rate_out = 1,
+    .create = liar_create, .work = liar_work};
+
 /* framed source: frames of 4 u32 counter values */
 static const qsdr_block_desc test_frame_src = {
     .abi = QSDR_BLOCK_ABI, .name = "test_frame_src", .summary = "u32 counter in frames of 4 (test)", .outputs = cnt_out,
@@ -209,6 +228,7 @@ static void register_test_blocks(void)
     qsdr_registry_add(&test_frame32);
     qsdr_registry_add(&test_interp2);
     qsdr_registry_add(&test_frame_src);
+    qsdr_registry_add(&test_liar);
 }
 
 #define QSDR_N_ELEMS(a) (sizeof(a) / sizeof((a)[0]))
@@ -1044,6 +1064,54 @@ QSDR_TEST(fg_api_errors, "unit", "the C API refuses bad ids, types, ports, param
     QSDR_CHECK(fg == NULL);
     qsdr_flowgraph_destroy(&fg); /* NULL is fine */
     qsdr_log_set_level(QSDR_LOG_INFO);
+}
+
+QSDR_TEST(fg_block_overreports, "unit",
+          "a block reporting more items consumed or produced than offered stops the run with an internal error naming "
+          "it (never a read or write past the buffers)")
+{
+    register_test_blocks();
+    qsdr_log_set_level(QSDR_LOG_OFF);
+    const char *ids[] = {"more_in", "more_out"};
+    for (int k = 0; k < 2; k++)
+        for (int sched = 0; sched < 2; sched++) {
+            char yaml[400];
+            snprintf(yaml, sizeof yaml,
+                     "blocks:\n"
+                     "  - {id: src, type: test_counter}\n"
+                     "  - {id: %s, type: test_liar}\n"
+                     "  - {id: snk, type: null_sink, params: {type: f32}}\n"
+                     "connections: [src -> %s, %s -> snk]\n",
+                     ids[k], ids[k], ids[k]);
+            qsdr_flowgraph_t *fg = load(yaml);
+            QSDR_REQUIRE(fg);
+            qsdr_clear_error();
+            QSDR_CHECK_EQ_INT(qsdr_flowgraph_run(fg, sched ? QSDR_SCHED_SERIAL : QSDR_SCHED_THREADED), QSDR_EINTERNAL);
+            if (sched)
+                QSDR_CHECK_MSG(strstr(qsdr_last_error(), ids[k]) && strstr(qsdr_last_error(), "more than offered"), "%s: last error: %s",
+                               ids[k], qsdr_last_error());
+            qsdr_flowgraph_destroy(&fg);
+        }
+    qsdr_log_set_level(QSDR_LOG_INFO);
+}
+
+QSDR_TEST(fg_independent_sources_rates, "unit",
+          "inputs fed by independent sources may run at any rates (the rate check compares paths from one source only)")
+{
+    /* ber.in comes from a second source through a 4:1 decimation and a 1 -> 2 demapper (1/2 of
+       that source's rate), ber.ref from the first at 1/1: unrelated clocks, as with a receiver */
+    qsdr_flowgraph_t *fg = load("blocks:\n"
+                                "  - {id: ref, type: random_source, params: {seed: 1}}\n"
+                                "  - {id: rx, type: null_source}\n"
+                                "  - {id: down, type: rrc_decim, params: {sps: 4}}\n"
+                                "  - {id: dm, type: demapper, params: {modulation: qpsk, noise_var: 1}}\n"
+                                "  - {id: hd, type: hard_decision}\n"
+                                "  - {id: ber, type: ber, params: {max_bits: 4000}}\n"
+                                "connections: [rx -> down, down -> dm, dm -> hd, hd -> ber.in, ref -> ber.ref]\n");
+    QSDR_REQUIRE(fg);
+    qsdr_clear_error();
+    QSDR_CHECK_MSG(qsdr_flowgraph_prepare(fg) == QSDR_OK, "prepare: %s", qsdr_last_error());
+    qsdr_flowgraph_destroy(&fg);
 }
 
 QSDR_TEST(fg_runtime_error_exit, "unit", "a block failing at run time (NaN into the ADC) stops the flowgraph with its error")
