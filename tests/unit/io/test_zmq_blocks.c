@@ -1,0 +1,269 @@
+/* SPDX-License-Identifier: MIT */
+/* The ZeroMQ blocks against a plain libzmq peer in this process: where tags from GNU Radio tag
+ * headers land when messages and work calls do not line up, what the sink's headers say per
+ * message, and the REQ/REP item counts on the wire. (tests/test_zmq_gr.sh checks the same
+ * blocks against real GNU Radio, where messages happen to line up with the work calls.) */
+#include <pthread.h>
+#include <stdio.h>
+#include <stdlib.h>
+#include <string.h>
+#include <unistd.h>
+
+#include <zmq.h>
+
+#include "qsdr/qsdr.h"
+#include "qsdr_test.h"
+
+static qsdr_flowgraph_t *load(const char *yaml)
+{
+    qsdr_flowgraph_t *fg = NULL;
+    int rc = qsdr_flowgraph_load_string(yaml, "zmq_test.yml", NULL, &fg);
+    QSDR_CHECK_MSG(rc == QSDR_OK, "load failed: %s", qsdr_last_error());
+    return fg;
+}
+
+static void endpoint(char *ep, size_t n, const char *what)
+{
+    snprintf(ep, n, "ipc://%s/qsdr_zmq_%s_%ld", qsdr_tmpdir(), what, (long)getpid());
+}
+
+/* cf32 item i of the test stream: (i, -i) */
+static void fill_items(float *p, uint64_t first, size_t n)
+{
+    for (size_t i = 0; i < n; i++) p[2 * i] = (float)(first + i), p[2 * i + 1] = -(float)(first + i);
+}
+
+#define MSG_ITEMS 300
+#define N_MSGS 4
+static const unsigned tag_rel[] = {0, 211, 212, 299}; /* in every message */
+
+QSDR_TEST(zmq_source_tags_across_messages, "unit",
+          "zmq_source: tags of GNU Radio headers land on their items when a work call spans several messages and a "
+          "message spans two calls (each tag once)")
+{
+    char ep[256];
+    endpoint(ep, sizeof ep, "src");
+    void *ctx = zmq_ctx_new(), *push = zmq_socket(ctx, ZMQ_PUSH);
+    int linger = 2000;
+    zmq_setsockopt(push, ZMQ_LINGER, &linger, sizeof linger);
+    QSDR_REQUIRE(zmq_bind(push, ep) == 0);
+    char yaml[600];
+    snprintf(yaml, sizeof yaml,
+             "blocks:\n"
+             "  - {id: z, type: zmq_source, params: {address: '%s', pass_tags: true, expected_items: %d, timeout: 10}}\n"
+             "  - {id: snk, type: vector_sink, params: {type: cf32}}\n"
+             "connections: [z -> snk]\n",
+             ep, MSG_ITEMS * N_MSGS);
+    qsdr_flowgraph_t *fg = load(yaml);
+    QSDR_REQUIRE(fg);
+    /* 512-item buffers: the first call takes message 0 and 212 items of message 1, whose tag at
+       item 212 is the first the next call must place */
+    qsdr_flowgraph_set_buffer_items(fg, 512);
+    QSDR_REQUIRE(qsdr_flowgraph_prepare(fg) == QSDR_OK); /* the source connects */
+    static uint8_t msg[4096 + MSG_ITEMS * 8];
+    for (unsigned m = 0; m < N_MSGS; m++) {
+        qsdr_tag t[4];
+        for (unsigned k = 0; k < 4; k++) {
+            t[k] = (qsdr_tag){.offset = 1000 + m * MSG_ITEMS + tag_rel[k], .value = qsdr_tagv_int(m * 1000 + tag_rel[k])};
+            snprintf(t[k].key, sizeof t[k].key, "m%u", m);
+        }
+        size_t hl = qsdr_gr_header_write(msg, 4096, 1000 + m * MSG_ITEMS, t, 4); /* the sender's offsets start at 1000 */
+        QSDR_REQUIRE(hl > 0);
+        fill_items((float *)(msg + hl), (uint64_t)m * MSG_ITEMS, MSG_ITEMS);
+        QSDR_REQUIRE(zmq_send(push, msg, hl + MSG_ITEMS * 8, 0) == (int)(hl + MSG_ITEMS * 8));
+    }
+    usleep(300000); /* all four queued at the source before it runs */
+    QSDR_CHECK_EQ_INT(qsdr_flowgraph_run(fg, QSDR_SCHED_SERIAL), QSDR_OK);
+    const float *y;
+    const qsdr_tag *tags;
+    size_t n = 0, nt = 0;
+    qsdr_vector_sink_data(fg, "snk", (const void **)&y, &n, &tags, &nt);
+    QSDR_CHECK_EQ_INT(n, MSG_ITEMS * N_MSGS);
+    size_t bad = 0;
+    for (size_t i = 0; i < n; i++) bad += y[2 * i] != (float)i || y[2 * i + 1] != -(float)i;
+    QSDR_CHECK_MSG(bad == 0, "%zu of %zu samples differ", bad, n);
+    QSDR_CHECK_EQ_INT(nt, 4 * N_MSGS);
+    for (size_t k = 0; k < nt; k++) {
+        /* the value says where the tag belongs */
+        int64_t v = tags[k].value.i;
+        uint64_t want = (uint64_t)(v / 1000) * MSG_ITEMS + (uint64_t)(v % 1000);
+        QSDR_CHECK_MSG(tags[k].offset == want, "tag %s = %lld at item %llu, want item %llu", tags[k].key, (long long)v,
+                       (unsigned long long)tags[k].offset, (unsigned long long)want);
+    }
+    qsdr_flowgraph_destroy(&fg);
+    zmq_close(push);
+    zmq_ctx_term(ctx);
+}
+
+QSDR_TEST(zmq_sink_headers_per_message, "unit",
+          "zmq_sink with pass_tags and max_items_per_msg: every message's header has the offset of its first item and "
+          "only the tags of its own items")
+{
+    char ep[256];
+    endpoint(ep, sizeof ep, "snk");
+    /* 1200 items (i, -i); tags on items 0, 299, 300 and 905 */
+    size_t len = 4096 + 1200 * 24;
+    char *yaml = malloc(len);
+    QSDR_REQUIRE(yaml);
+    int k = snprintf(yaml, len, "blocks:\n  - {id: v, type: vector_source, params: {type: cf32, tags: '0:a=0;299:b=299;300:c=300;905:d=905', data: [");
+    for (int i = 0; i < 1200; i++) k += snprintf(yaml + k, len - (size_t)k, "%s%d,%d", i ? ", " : "", i, -i);
+    snprintf(yaml + k, len - (size_t)k,
+             "]}}\n  - {id: z, type: zmq_sink, params: {address: '%s', pass_tags: true, max_items_per_msg: 300}}\n"
+             "connections: [v -> z]\n",
+             ep);
+    qsdr_flowgraph_t *fg = load(yaml);
+    free(yaml);
+    QSDR_REQUIRE(fg);
+    QSDR_REQUIRE(qsdr_flowgraph_start(fg, QSDR_SCHED_THREADED) == QSDR_OK); /* binds */
+    void *ctx = zmq_ctx_new(), *pull = zmq_socket(ctx, ZMQ_PULL);
+    int tmo = 10000;
+    zmq_setsockopt(pull, ZMQ_RCVTIMEO, &tmo, sizeof tmo);
+    QSDR_REQUIRE(zmq_connect(pull, ep) == 0);
+    uint64_t got = 0;
+    unsigned msgs = 0, ntags = 0;
+    qsdr_tag *t = NULL;
+    size_t cap = 0;
+    while (got < 1200 && msgs < 1200) {
+        zmq_msg_t m;
+        zmq_msg_init(&m);
+        if (zmq_msg_recv(&m, pull, 0) < 0) {
+            zmq_msg_close(&m);
+            QSDR_CHECK_MSG(0, "no message after %llu items", (unsigned long long)got);
+            break;
+        }
+        size_t hl = 0, nt = 0;
+        uint64_t off = 0;
+        char err[200];
+        const uint8_t *p = zmq_msg_data(&m);
+        int rc = qsdr_gr_header_parse(p, zmq_msg_size(&m), &hl, &off, &t, &nt, &cap, err, sizeof err);
+        QSDR_CHECK_MSG(rc == QSDR_OK, "message %u: %s", msgs, err);
+        size_t items = rc ? 0 : (zmq_msg_size(&m) - hl) / 8;
+        QSDR_CHECK_MSG(items >= 1 && items <= 300, "message %u holds %zu items (max_items_per_msg 300)", msgs, items);
+        QSDR_CHECK_MSG(off == got, "message %u: header offset %llu, but its first item is %llu", msgs, (unsigned long long)off,
+                       (unsigned long long)got);
+        const float *s = (const float *)(p + hl);
+        for (size_t i = 0; i < items; i++)
+            if (s[2 * i] != (float)(got + i)) {
+                QSDR_CHECK_MSG(0, "message %u item %zu: %g, want %llu", msgs, i, s[2 * i], (unsigned long long)(got + i));
+                break;
+            }
+        for (size_t j = 0; j < nt; j++) {
+            /* relative offsets; the value is the absolute item */
+            QSDR_CHECK_MSG(t[j].offset < items && got + t[j].offset == (uint64_t)t[j].value.i,
+                           "message %u (items %llu..%llu): tag %s = %lld at relative offset %llu", msgs, (unsigned long long)got,
+                           (unsigned long long)(got + items - 1), t[j].key, (long long)t[j].value.i, (unsigned long long)t[j].offset);
+            ntags++;
+        }
+        got += items, msgs++;
+        zmq_msg_close(&m);
+        if (rc || !items) break;
+    }
+    QSDR_CHECK_EQ_INT(got, 1200);
+    QSDR_CHECK_EQ_INT(ntags, 4);
+    qsdr_free(t);
+    QSDR_CHECK_EQ_INT(qsdr_flowgraph_wait(fg), QSDR_OK);
+    qsdr_flowgraph_destroy(&fg);
+    zmq_close(pull);
+    zmq_ctx_term(ctx);
+}
+
+/* REP peer for the source test: answers `rounds` requests with the number of items asked for */
+typedef struct {
+    void *sock;
+    int rounds;
+    uint32_t asked[8];
+    int asked_n;
+} rep_peer;
+static void *rep_thread(void *arg)
+{
+    rep_peer *r = arg;
+    static float items[2 * 4096];
+    uint64_t sent = 0;
+    for (int k = 0; k < r->rounds; k++) {
+        uint8_t req[16];
+        int n = zmq_recv(r->sock, req, sizeof req, 0);
+        if (n < 0) break;
+        uint32_t want = n >= 4 ? (uint32_t)req[0] | (uint32_t)req[1] << 8 | (uint32_t)req[2] << 16 | (uint32_t)req[3] << 24 : 0;
+        if (r->asked_n < 8) r->asked[r->asked_n++] = want;
+        size_t give = want < 4096 ? want : 4096;
+        fill_items(items, sent, give);
+        sent += give;
+        zmq_send(r->sock, items, give * 8, 0);
+    }
+    return NULL;
+}
+
+QSDR_TEST(zmq_req_rep_item_counts, "unit",
+          "REQ/REP: zmq_source asks for req_items as a 4-byte little-endian count; zmq_sink (rep) answers a request with "
+          "at most the items asked for")
+{
+    /* qsdr asks */
+    char ep[256];
+    endpoint(ep, sizeof ep, "req");
+    void *ctx = zmq_ctx_new(), *rep = zmq_socket(ctx, ZMQ_REP);
+    int tmo = 10000, linger = 0;
+    zmq_setsockopt(rep, ZMQ_RCVTIMEO, &tmo, sizeof tmo);
+    zmq_setsockopt(rep, ZMQ_LINGER, &linger, sizeof linger);
+    QSDR_REQUIRE(zmq_bind(rep, ep) == 0);
+    rep_peer peer = {.sock = rep, .rounds = 3};
+    pthread_t th;
+    QSDR_REQUIRE(pthread_create(&th, NULL, rep_thread, &peer) == 0);
+    char yaml[600];
+    snprintf(yaml, sizeof yaml,
+             "blocks:\n"
+             "  - {id: z, type: zmq_source, params: {address: '%s', pattern: req, req_items: 100, expected_items: 300, timeout: 10}}\n"
+             "  - {id: snk, type: vector_sink, params: {type: cf32}}\n"
+             "connections: [z -> snk]\n",
+             ep);
+    qsdr_flowgraph_t *fg = load(yaml);
+    QSDR_REQUIRE(fg);
+    QSDR_CHECK_EQ_INT(qsdr_flowgraph_run(fg, QSDR_SCHED_THREADED), QSDR_OK);
+    pthread_join(th, NULL);
+    size_t n = 0;
+    qsdr_vector_sink_data(fg, "snk", NULL, &n, NULL, NULL);
+    QSDR_CHECK_EQ_INT(n, 300);
+    QSDR_CHECK_EQ_INT(peer.asked_n, 3);
+    for (int k = 0; k < peer.asked_n; k++) QSDR_CHECK_MSG(peer.asked[k] == 100, "request %d asked for %u items, want 100", k, peer.asked[k]);
+    qsdr_flowgraph_destroy(&fg);
+    zmq_close(rep);
+
+    /* qsdr answers: 1000 items, asked for 50, 70, then the rest in requests of 600 */
+    endpoint(ep, sizeof ep, "rep");
+    size_t len = 4096 + 1000 * 24;
+    char *y = malloc(len);
+    QSDR_REQUIRE(y);
+    int k = snprintf(y, len, "blocks:\n  - {id: v, type: vector_source, params: {type: cf32, data: [");
+    for (int i = 0; i < 1000; i++) k += snprintf(y + k, len - (size_t)k, "%s%d,%d", i ? ", " : "", i, -i);
+    snprintf(y + k, len - (size_t)k, "]}}\n  - {id: z, type: zmq_sink, params: {address: '%s', pattern: rep}}\nconnections: [v -> z]\n", ep);
+    fg = load(y);
+    free(y);
+    QSDR_REQUIRE(fg);
+    QSDR_REQUIRE(qsdr_flowgraph_start(fg, QSDR_SCHED_THREADED) == QSDR_OK);
+    void *req = zmq_socket(ctx, ZMQ_REQ);
+    zmq_setsockopt(req, ZMQ_RCVTIMEO, &tmo, sizeof tmo);
+    zmq_setsockopt(req, ZMQ_LINGER, &linger, sizeof linger);
+    QSDR_REQUIRE(zmq_connect(req, ep) == 0);
+    static float buf[2 * 1000];
+    uint32_t asks[] = {50, 70, 600, 600, 600};
+    size_t got = 0;
+    for (size_t r = 0; r < sizeof asks / sizeof *asks && got < 1000; r++) {
+        uint8_t q[4] = {(uint8_t)asks[r], (uint8_t)(asks[r] >> 8), (uint8_t)(asks[r] >> 16), (uint8_t)(asks[r] >> 24)};
+        QSDR_REQUIRE(zmq_send(req, q, 4, 0) == 4);
+        int b = zmq_recv(req, buf, sizeof buf, 0);
+        QSDR_REQUIRE(b >= 0);
+        size_t items = (size_t)b / 8;
+        QSDR_CHECK_MSG(items >= 1 && items <= asks[r], "request %zu for %u items answered with %zu", r, asks[r], items);
+        if (r < 2) QSDR_CHECK_EQ_INT(items, asks[r]); /* the source's 1000 are queued long before */
+        for (size_t i = 0; i < items && i < 1000; i++)
+            if (buf[2 * i] != (float)(got + i)) {
+                QSDR_CHECK_MSG(0, "reply %zu item %zu: %g, want %zu", r, i, buf[2 * i], got + i);
+                break;
+            }
+        got += items;
+    }
+    QSDR_CHECK_EQ_INT(got, 1000);
+    QSDR_CHECK_EQ_INT(qsdr_flowgraph_wait(fg), QSDR_OK);
+    qsdr_flowgraph_destroy(&fg);
+    zmq_close(req);
+    zmq_ctx_term(ctx);
+}
