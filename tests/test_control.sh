@@ -23,7 +23,8 @@ for i in $(seq 50); do "$qsdr" ctl "$ep" get adc.bits --timeout 200 >/dev/null 2
 out=$("$qsdr" ctl "$ep" get adc.bits) || fail "get: $out"
 [ "$out" = '{"ok":true,"get":"adc.bits","value":"1"}' ] || fail "get reply: $out"
 out=$("$qsdr" ctl "$ep" set adc.bits 2) || fail "set: $out"
-echo "$out" | grep -q '"ok":true,"set":"adc.bits","value":"2","from_item":[0-9]' || fail "set reply: $out"
+# from_item: the ADC's input item the change applies at; the stream has run for a while by now
+echo "$out" | grep -q '"ok":true,"set":"adc.bits","value":"2","from_item":[1-9][0-9]*}' || fail "set reply: $out"
 [ "$("$qsdr" ctl "$ep" get adc.bits)" = '{"ok":true,"get":"adc.bits","value":"2"}' ] || fail "value not changed"
 out=$("$qsdr" ctl "$ep" set adc.bits 12); [ $? -eq 1 ] || fail "out-of-range set should exit 1"
 echo "$out" | grep -q 'out of range, allowed \[1, 8\]' || fail "range message: $out"
@@ -98,6 +99,9 @@ grep -q "control port: cannot bind 'ipc://$tmp/no/such/dir/ctl': No such file or
 "$qsdr" run "$tmp/live.yml" -q --control tcp://127.0.0.1:5999 --control-curve-secret abc 2>"$tmp/err"; rc=$?
 [ $rc -eq 2 ] || fail "bad CURVE secret: exit $rc, expected 2"
 grep -q "the CURVE secret key must be 40 Z85 characters" "$tmp/err" || fail "bad CURVE secret message: $(cat "$tmp/err")"
+# one character too many is as wrong as too few (libzmq would read only the first 40)
+timeout 20 "$qsdr" run "$tmp/live.yml" -q --control tcp://127.0.0.1:5999 --control-curve-secret "$(printf 'x%.0s' $(seq 41))" 2>"$tmp/err"; rc=$?
+[ $rc -eq 2 ] && grep -q "the CURVE secret key must be 40 Z85 characters" "$tmp/err" || fail "41-character CURVE secret: exit $rc, $(cat "$tmp/err")"
 # CURVE: a client without the server key gets no answer; with it, it does
 keys=$("$qsdr" ctl keygen); pub=$(echo "$keys" | sed -n 's/^public: //p'); sec=$(echo "$keys" | sed -n 's/^secret: //p')
 [ ${#pub} -eq 40 ] && [ ${#sec} -eq 40 ] || fail "keygen: $keys"

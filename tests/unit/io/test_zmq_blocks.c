@@ -9,6 +9,7 @@
 #include <string.h>
 #include <unistd.h>
 
+#include <cjson/cJSON.h>
 #include <zmq.h>
 
 #include "qsdr/qsdr.h"
@@ -266,4 +267,60 @@ QSDR_TEST(zmq_req_rep_item_counts, "unit",
     qsdr_flowgraph_destroy(&fg);
     zmq_close(req);
     zmq_ctx_term(ctx);
+}
+
+/* the control port's request handler, without a socket */
+static int reply_has(qsdr_flowgraph_t *fg, const char *req, const char *want)
+{
+    char *r = qsdr_control_handle(fg, req, strlen(req));
+    int ok = r && strstr(r, want) != NULL;
+    QSDR_CHECK_MSG(ok, "request %s: reply %s lacks %s", req, r ? r : "(null)", want);
+    cJSON_free(r);
+    return ok;
+}
+
+QSDR_TEST(control_request_values, "unit",
+          "control requests: a JSON true / false / number becomes the parameter's text exactly (all digits of a number), "
+          "and list marks which parameters can change while running")
+{
+    qsdr_flowgraph_t *fg = load("blocks:\n"
+                                "  - {id: src, type: null_source}\n"
+                                "  - {id: awgn, type: awgn}\n"
+                                "  - {id: adc, type: adc}\n"
+                                "  - {id: snk, type: null_sink}\n"
+                                "connections: [src -> awgn, awgn -> adc, adc -> snk]\n");
+    QSDR_REQUIRE(fg);
+    /* before start every parameter can be set (the flowgraph is not prepared yet) */
+    reply_has(fg, "{\"set\": \"adc.agc\", \"value\": true}", "\"value\":\"true\"");
+    reply_has(fg, "{\"get\": \"adc.agc\"}", "\"value\":\"true\"");
+    reply_has(fg, "{\"set\": \"adc.agc\", \"value\": false}", "\"value\":\"false\"");
+    reply_has(fg, "{\"get\": \"adc.agc\"}", "\"value\":\"false\"");
+    reply_has(fg, "{\"set\": \"awgn.ebn0_db\", \"value\": 3.14159265358979}", "\"value\":\"3.14159265358979\"");
+    reply_has(fg, "{\"get\": \"awgn.ebn0_db\"}", "\"value\":\"3.14159265358979\"");
+    reply_has(fg, "{\"set\": \"awgn.ebn0_db\", \"value\": -0.1}", "\"value\":\"-0.1\"");
+    /* list: bits can change while running, agc cannot */
+    reply_has(fg, "{\"list\": true}", "{\"name\":\"bits\",\"value\":\"1\",\"settable\":true,\"min\":1,\"max\":8}");
+    reply_has(fg, "{\"list\": true}", "{\"name\":\"agc\",\"value\":\"false\",\"settable\":false}");
+    qsdr_flowgraph_destroy(&fg);
+}
+
+QSDR_TEST(zmq_source_timeout, "unit", "zmq_source's timeout ends a stream with no data after that many seconds, not much later")
+{
+    char ep[256];
+    endpoint(ep, sizeof ep, "tmo");
+    char yaml[600];
+    snprintf(yaml, sizeof yaml,
+             "blocks:\n"
+             "  - {id: z, type: zmq_source, params: {address: '%s', bind: true, timeout: 1}}\n"
+             "  - {id: snk, type: null_sink}\n"
+             "connections: [z -> snk]\n",
+             ep);
+    qsdr_flowgraph_t *fg = load(yaml);
+    QSDR_REQUIRE(fg);
+    double t0 = qsdr_now();
+    QSDR_CHECK_EQ_INT(qsdr_flowgraph_run(fg, QSDR_SCHED_THREADED), QSDR_OK);
+    double dt = qsdr_now() - t0;
+    /* polls of 10 ms: a generous upper bound for loaded or sanitized runs, still far below 2 s */
+    QSDR_CHECK_MSG(dt >= 1.0 && dt < 1.7, "a 1 s timeout ended the run after %.3f s", dt);
+    qsdr_flowgraph_destroy(&fg);
 }
