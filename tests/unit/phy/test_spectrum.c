@@ -3,8 +3,10 @@
  * Parseval scaling, tone and white-noise spectra, segment counting with overlap, the 99 %
  * occupied bandwidth of RRC-shaped QPSK, bad arguments and non-finite samples. */
 #include <math.h>
+#include <stdio.h>
 #include <stdlib.h>
 #include <string.h>
+#include <unistd.h>
 
 #include "qsdr/qsdr.h"
 #include "qsdr_test.h"
@@ -133,4 +135,70 @@ QSDR_TEST(psd_bad_input, "unit", "bad nfft / overlap / window are refused; NaN s
     QSDR_CHECK(qsdr_psd_push(p, x, 5) == QSDR_ERANGE);
     QSDR_CHECK(strstr(qsdr_last_error(), "not finite") != NULL);
     qsdr_psd_destroy(&p);
+}
+
+static double stat_of(qsdr_flowgraph_t *fg, const char *id, const char *name)
+{
+    qsdr_stats st;
+    if (qsdr_flowgraph_stats(fg, id, &st)) return NAN;
+    for (size_t k = 0; k < st.n; k++)
+        if (!strcmp(st.v[k].name, name)) return st.v[k].value;
+    return NAN;
+}
+
+QSDR_TEST(sinks_skip_and_scale, "unit",
+          "constellation_sink and spectrum_sink leave exactly `skip` samples out; the constellation's mean power and the "
+          "spectrum CSV's density (dB per unit of sample_rate) are exact")
+{
+    /* constellation: (1,0) (0,2) (3,0) (0,4), the first skipped: 3 points of mean power 29/3 */
+    qsdr_flowgraph_t *fg = NULL;
+    QSDR_REQUIRE(qsdr_flowgraph_load_string("blocks:\n"
+                                            "  - {id: v, type: vector_source, params: {type: cf32, data: [1,0, 0,2, 3,0, 0,4]}}\n"
+                                            "  - {id: c, type: constellation_sink, params: {skip: 1, print: false}}\n"
+                                            "connections: [v -> c]\n",
+                                            "sinks.yml", NULL, &fg) == QSDR_OK);
+    QSDR_CHECK_EQ_INT(qsdr_flowgraph_run(fg, QSDR_SCHED_SERIAL), QSDR_OK);
+    QSDR_CHECK_EQ_INT(stat_of(fg, "c", "points"), 3);
+    QSDR_CHECK_NEAR(stat_of(fg, "c", "power"), 29.0 / 3.0, 1e-9);
+    qsdr_flowgraph_destroy(&fg);
+
+    /* spectrum: 64 samples (10, 0) to skip, then 1024 samples of DC (1, 0); rect window, nfft 64,
+       sample rate 1000: all power 1 in the 0 Hz bin, whose density is 1 / (1000 / 64) per Hz */
+    char csv[] = "/tmp/qsdr_psd_XXXXXX";
+    int fd = mkstemp(csv);
+    QSDR_REQUIRE(fd >= 0);
+    close(fd);
+    size_t len = 64 + 1088 * 8;
+    char *yaml = malloc(len + 512);
+    QSDR_REQUIRE(yaml);
+    int k = snprintf(yaml, len + 512, "blocks:\n  - {id: v, type: vector_source, params: {type: cf32, data: [");
+    for (int i = 0; i < 1088; i++) k += snprintf(yaml + k, len + 512 - (size_t)k, "%s%d,0", i ? "," : "", i < 64 ? 10 : 1);
+    snprintf(yaml + k, len + 512 - (size_t)k,
+             "]}}\n  - {id: s, type: spectrum_sink, params: {nfft: 64, window: rect, overlap: 0, skip: 64, sample_rate: 1000, "
+             "csv: '%s', print: false}}\nconnections: [v -> s]\n",
+             csv);
+    QSDR_REQUIRE(qsdr_flowgraph_load_string(yaml, "sinks.yml", NULL, &fg) == QSDR_OK);
+    free(yaml);
+    QSDR_CHECK_EQ_INT(qsdr_flowgraph_run(fg, QSDR_SCHED_SERIAL), QSDR_OK);
+    QSDR_CHECK_EQ_INT(stat_of(fg, "s", "segments"), 16);
+    QSDR_CHECK_NEAR(stat_of(fg, "s", "power"), 1.0, 1e-5);
+    qsdr_flowgraph_destroy(&fg);
+    FILE *f = fopen(csv, "r");
+    QSDR_REQUIRE(f);
+    char line[256];
+    int rows = 0, dc = 0;
+    while (fgets(line, sizeof line, f)) {
+        double fr, db, bp;
+        if (sscanf(line, "%lf,%lf,%lf", &fr, &db, &bp) != 3) continue;
+        rows++;
+        if (fr == 0) {
+            dc++;
+            QSDR_CHECK_NEAR(bp, 1.0, 1e-5);
+            QSDR_CHECK_NEAR(db, 10 * log10(64.0 / 1000.0), 1e-3);
+        }
+    }
+    fclose(f);
+    unlink(csv);
+    QSDR_CHECK_EQ_INT(rows, 64);
+    QSDR_CHECK_EQ_INT(dc, 1);
 }
