@@ -4,6 +4,7 @@
 #include <math.h>
 #include <pthread.h>
 #include <stdatomic.h>
+#include <stdio.h>
 #include <stdlib.h>
 #include <string.h>
 #include <unistd.h>
@@ -239,6 +240,40 @@ static qsdr_flowgraph_t *load(const char *yaml)
     int rc = qsdr_flowgraph_load_string(yaml, "test.yml", NULL, &fg);
     QSDR_CHECK_MSG(rc == QSDR_OK, "load failed: %s", qsdr_last_error());
     return fg; /* start/run prepare it, after the test has set buffer sizes etc. */
+}
+
+/* Run fg on another thread and wait at most `secs`: a run that does not end (a scheduler bug
+   under test) fails the test process at once instead of hanging it until ctest's timeout. */
+typedef struct {
+    qsdr_flowgraph_t *fg;
+    qsdr_sched_kind kind;
+    int rc;
+    char err[600]; /* the run's last error, from its thread */
+    _Atomic int done;
+} run_job;
+static void *run_job_thread(void *arg)
+{
+    run_job *j = arg;
+    j->rc = qsdr_flowgraph_run(j->fg, j->kind);
+    snprintf(j->err, sizeof j->err, "%s", qsdr_last_error());
+    atomic_store(&j->done, 1);
+    return NULL;
+}
+static int run_within(qsdr_flowgraph_t *fg, qsdr_sched_kind kind, double secs, const char *what, char *err, size_t nerr)
+{
+    run_job j = {.fg = fg, .kind = kind};
+    pthread_t th;
+    if (pthread_create(&th, NULL, run_job_thread, &j)) return QSDR_EEXT;
+    for (double t = 0; t < secs && !atomic_load(&j.done); t += 0.01) usleep(10000);
+    if (!atomic_load(&j.done)) {
+        fprintf(stderr, "  FAIL %s (%s scheduler): the run did not end within %g s\n", what,
+                kind == QSDR_SCHED_SERIAL ? "serial" : "threaded", secs);
+        fflush(NULL);
+        _exit(1);
+    }
+    pthread_join(th, NULL);
+    if (err) snprintf(err, nerr, "%s", j.err);
+    return j.rc;
 }
 
 QSDR_TEST(fg_eos_head, "unit", "head ends the stream after exactly n items; EOS reaches every block (both schedulers)")
@@ -707,17 +742,6 @@ QSDR_TEST(fg_stop_endless, "unit", "stop() ends an endless threaded flowgraph pr
     }
 }
 
-typedef struct {
-    qsdr_flowgraph_t *fg;
-    _Atomic int done;
-} serial_job;
-static void *serial_run_thread(void *arg)
-{
-    serial_job *j = arg;
-    qsdr_flowgraph_run(j->fg, QSDR_SCHED_SERIAL);
-    atomic_store(&j->done, 1);
-    return NULL;
-}
 
 QSDR_TEST(fg_item_limit, "unit", "the item limit (--items) caps every source exactly")
 {
@@ -754,22 +778,8 @@ QSDR_TEST(fg_item_limit, "unit", "the item limit (--items) caps every source exa
                   "connections: [src -> snk]\n");
         QSDR_REQUIRE(fg);
         qsdr_flowgraph_set_item_limit(fg, 10);
-        if (sched) { /* serial runs on this thread: run it on another, with the deadline here */
-            pthread_t th;
-            serial_job job = {fg, 0};
-            QSDR_REQUIRE(pthread_create(&th, NULL, serial_run_thread, &job) == 0);
-            for (int t = 0; t < 1000 && !atomic_load(&job.done); t++) usleep(10000);
-            bool ended = atomic_load(&job.done);
-            QSDR_CHECK_MSG(ended, "serial: a limit of 10 items on a source of 4-item frames did not end the run");
-            if (!ended) qsdr_flowgraph_abort(fg);
-            pthread_join(th, NULL);
-        } else {
-            QSDR_CHECK_EQ_INT(qsdr_flowgraph_start(fg, QSDR_SCHED_THREADED), QSDR_OK);
-            bool ended = qsdr_flowgraph_wait_for(fg, 10.0);
-            QSDR_CHECK_MSG(ended, "threaded: a limit of 10 items on a source of 4-item frames did not end the run");
-            if (!ended) qsdr_flowgraph_abort(fg);
-            QSDR_CHECK_EQ_INT(qsdr_flowgraph_wait(fg), QSDR_OK);
-        }
+        QSDR_CHECK_EQ_INT(run_within(fg, sched ? QSDR_SCHED_SERIAL : QSDR_SCHED_THREADED, 10, "a limit of 10 items on 4-item frames", NULL, 0),
+                          QSDR_OK);
         const uint32_t *u;
         qsdr_vector_sink_data(fg, "snk", (const void **)&u, &n, NULL, NULL);
         QSDR_CHECK_EQ_INT(n, 8);
@@ -1086,10 +1096,10 @@ QSDR_TEST(fg_block_overreports, "unit",
             qsdr_flowgraph_t *fg = load(yaml);
             QSDR_REQUIRE(fg);
             qsdr_clear_error();
-            QSDR_CHECK_EQ_INT(qsdr_flowgraph_run(fg, sched ? QSDR_SCHED_SERIAL : QSDR_SCHED_THREADED), QSDR_EINTERNAL);
-            if (sched)
-                QSDR_CHECK_MSG(strstr(qsdr_last_error(), ids[k]) && strstr(qsdr_last_error(), "more than offered"), "%s: last error: %s",
-                               ids[k], qsdr_last_error());
+            char err[600];
+            QSDR_CHECK_EQ_INT(run_within(fg, sched ? QSDR_SCHED_SERIAL : QSDR_SCHED_THREADED, 10, ids[k], err, sizeof err), QSDR_EINTERNAL);
+            if (sched) /* the serial scheduler reports on the thread that runs it */
+                QSDR_CHECK_MSG(strstr(err, ids[k]) && strstr(err, "more than offered"), "%s: last error: %s", ids[k], err);
             qsdr_flowgraph_destroy(&fg);
         }
     qsdr_log_set_level(QSDR_LOG_INFO);
