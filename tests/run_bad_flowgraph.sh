@@ -3,8 +3,10 @@
 # which must also name the file and line ("# line: N" when given).
 set -u
 qsdr=$1; f=$2
-out=$("$qsdr" run "$f" --quiet 2>&1 >/dev/null); rc=$?
+# a bad flowgraph taken for a good one would run (often forever): 30 s is far more than loading takes
+out=$(timeout 30 "$qsdr" run "$f" --quiet 2>&1 >/dev/null); rc=$?
 name=$(basename "$f")
+if [ $rc -eq 124 ]; then echo "FAIL $name: accepted and still running after 30 s (expected exit code 2)"; exit 1; fi
 if [ $rc -ne 2 ]; then echo "FAIL $name: exit code $rc, expected 2"; echo "$out"; exit 1; fi
 fail=0
 while IFS= read -r want; do
