@@ -70,7 +70,9 @@ QSDR_TEST(zmq_source_tags_across_messages, "unit",
         }
         size_t hl = qsdr_gr_header_write(msg, 4096, 1000 + m * MSG_ITEMS, t, 4); /* the sender's offsets start at 1000 */
         QSDR_REQUIRE(hl > 0);
-        fill_items((float *)(msg + hl), (uint64_t)m * MSG_ITEMS, MSG_ITEMS);
+        static float items[2 * MSG_ITEMS];
+        fill_items(items, (uint64_t)m * MSG_ITEMS, MSG_ITEMS);
+        memcpy(msg + hl, items, sizeof items); /* after the header: not float-aligned */
         QSDR_REQUIRE(zmq_send(push, msg, hl + MSG_ITEMS * 8, 0) == (int)(hl + MSG_ITEMS * 8));
     }
     usleep(300000); /* all four queued at the source before it runs */
@@ -142,12 +144,14 @@ QSDR_TEST(zmq_sink_headers_per_message, "unit",
         QSDR_CHECK_MSG(items >= 1 && items <= 300, "message %u holds %zu items (max_items_per_msg 300)", msgs, items);
         QSDR_CHECK_MSG(off == got, "message %u: header offset %llu, but its first item is %llu", msgs, (unsigned long long)off,
                        (unsigned long long)got);
-        const float *s = (const float *)(p + hl);
-        for (size_t i = 0; i < items; i++)
-            if (s[2 * i] != (float)(got + i)) {
-                QSDR_CHECK_MSG(0, "message %u item %zu: %g, want %llu", msgs, i, s[2 * i], (unsigned long long)(got + i));
+        for (size_t i = 0; i < items; i++) {
+            float re;
+            memcpy(&re, p + hl + 8 * i, sizeof re); /* after the header: not float-aligned */
+            if (re != (float)(got + i)) {
+                QSDR_CHECK_MSG(0, "message %u item %zu: %g, want %llu", msgs, i, re, (unsigned long long)(got + i));
                 break;
             }
+        }
         for (size_t j = 0; j < nt; j++) {
             /* relative offsets; the value is the absolute item */
             QSDR_CHECK_MSG(t[j].offset < items && got + t[j].offset == (uint64_t)t[j].value.i,
