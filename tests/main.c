@@ -1,6 +1,7 @@
 /* SPDX-License-Identifier: MIT */
 /* Test runner: `qsdr_tests` runs every non-opt-in test, `qsdr_tests NAME...` runs those,
  * `qsdr_tests --list` lists NAME LABEL. Prints "N passed, N failed". */
+#include <math.h>
 #include <stdarg.h>
 #include <stdlib.h>
 #include <string.h>
@@ -101,4 +102,13 @@ struct qsdr_flowgraph *qsdr_test_run_bits_llr(const char *yaml, unsigned long lo
         longjmp(qsdr_test_jmp, 1);
     }
     return fg;
+}
+
+double qsdr_test_stat(struct qsdr_flowgraph *fg, const char *id, const char *name)
+{
+    qsdr_stats st;
+    if (qsdr_flowgraph_stats(fg, id, &st)) return NAN;
+    for (size_t k = 0; k < st.n; k++)
+        if (!strcmp(st.v[k].name, name)) return st.v[k].value;
+    return NAN;
 }

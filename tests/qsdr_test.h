@@ -37,6 +37,8 @@ static inline double qsdr_test_max(double m, double x) { return (x > m || x != x
 struct qsdr_flowgraph;
 struct qsdr_flowgraph *qsdr_test_run_bits_llr(const char *yaml, unsigned long long seed, size_t n, const unsigned char **bits,
                                               const float **llr);
+/* The statistic `name` of block `id` (qsdr_flowgraph_stats), NaN when there is none. */
+double qsdr_test_stat(struct qsdr_flowgraph *fg, const char *id, const char *name);
 
 #define QSDR_CHECK(c)                                                                \
     do {                                                                             \

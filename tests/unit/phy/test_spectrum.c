@@ -137,15 +137,6 @@ QSDR_TEST(psd_bad_input, "unit", "bad nfft / overlap / window are refused; NaN s
     qsdr_psd_destroy(&p);
 }
 
-static double stat_of(qsdr_flowgraph_t *fg, const char *id, const char *name)
-{
-    qsdr_stats st;
-    if (qsdr_flowgraph_stats(fg, id, &st)) return NAN;
-    for (size_t k = 0; k < st.n; k++)
-        if (!strcmp(st.v[k].name, name)) return st.v[k].value;
-    return NAN;
-}
-
 QSDR_TEST(sinks_skip_and_scale, "unit",
           "constellation_sink and spectrum_sink leave exactly `skip` samples out; the constellation's mean power and the "
           "spectrum CSV's density (dB per unit of sample_rate) are exact")
@@ -158,8 +149,8 @@ QSDR_TEST(sinks_skip_and_scale, "unit",
                                             "connections: [v -> c]\n",
                                             "sinks.yml", NULL, &fg) == QSDR_OK);
     QSDR_CHECK_EQ_INT(qsdr_flowgraph_run(fg, QSDR_SCHED_SERIAL), QSDR_OK);
-    QSDR_CHECK_EQ_INT(stat_of(fg, "c", "points"), 3);
-    QSDR_CHECK_NEAR(stat_of(fg, "c", "power"), 29.0 / 3.0, 1e-9);
+    QSDR_CHECK_EQ_INT(qsdr_test_stat(fg, "c", "points"), 3);
+    QSDR_CHECK_NEAR(qsdr_test_stat(fg, "c", "power"), 29.0 / 3.0, 1e-9);
     qsdr_flowgraph_destroy(&fg);
 
     /* spectrum: 64 samples (10, 0) to skip, then 1024 samples of DC (1, 0); rect window, nfft 64,
@@ -180,8 +171,8 @@ QSDR_TEST(sinks_skip_and_scale, "unit",
     QSDR_REQUIRE(qsdr_flowgraph_load_string(yaml, "sinks.yml", NULL, &fg) == QSDR_OK);
     free(yaml);
     QSDR_CHECK_EQ_INT(qsdr_flowgraph_run(fg, QSDR_SCHED_SERIAL), QSDR_OK);
-    QSDR_CHECK_EQ_INT(stat_of(fg, "s", "segments"), 16);
-    QSDR_CHECK_NEAR(stat_of(fg, "s", "power"), 1.0, 1e-5);
+    QSDR_CHECK_EQ_INT(qsdr_test_stat(fg, "s", "segments"), 16);
+    QSDR_CHECK_NEAR(qsdr_test_stat(fg, "s", "power"), 1.0, 1e-5);
     qsdr_flowgraph_destroy(&fg);
     FILE *f = fopen(csv, "r");
     QSDR_REQUIRE(f);

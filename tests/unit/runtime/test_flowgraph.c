@@ -395,15 +395,6 @@ QSDR_TEST(fg_progress, "unit", "progress: -1 for an unbounded run, 0..1 from hea
     qsdr_flowgraph_destroy(&fg);
 }
 
-static double stat_of(qsdr_flowgraph_t *fg, const char *id, const char *name)
-{
-    qsdr_stats st;
-    if (qsdr_flowgraph_stats(fg, id, &st)) return NAN;
-    for (size_t k = 0; k < st.n; k++)
-        if (!strcmp(st.v[k].name, name)) return st.v[k].value;
-    return NAN;
-}
-
 QSDR_TEST(fg_tags_through_rates, "unit",
           "a tag on input item i of a K -> N block lands on output item floor(i / K) * N, once, also when the block "
           "consumes less than it is offered (both schedulers)")
@@ -426,7 +417,7 @@ QSDR_TEST(fg_tags_through_rates, "unit",
         QSDR_CHECK_EQ_INT(n, 8);
         float want_y[] = {0, 1, 3, 4, 6, 7, 9, 10};
         if (n == 8) QSDR_CHECK_ARRAY(y, want_y, 8, 0);
-        QSDR_CHECK_EQ_INT(stat_of(fg, "fr", "calls"), 4); /* one frame per call: offered more than taken */
+        QSDR_CHECK_EQ_INT(qsdr_test_stat(fg, "fr", "calls"), 4); /* one frame per call: offered more than taken */
         /* key and offset of each tag, in the sink's (sorted) order; c and b both map to item 2 */
         char got[128] = "";
         for (size_t k = 0; k < nt; k++)
@@ -459,7 +450,7 @@ QSDR_TEST(fg_eos_flag, "unit",
         size_t n = 0;
         qsdr_vector_sink_data(fg, "snk", NULL, &n, NULL, NULL);
         QSDR_CHECK_EQ_INT(n, 1026);
-        double calls = stat_of(fg, "up", "calls"), eos = stat_of(fg, "up", "eos_calls"), last = stat_of(fg, "up", "eos_last");
+        double calls = qsdr_test_stat(fg, "up", "calls"), eos = qsdr_test_stat(fg, "up", "eos_calls"), last = qsdr_test_stat(fg, "up", "eos_last");
         if (sched) { /* serial: deterministic */
             QSDR_CHECK_EQ_INT(calls, 2);
             QSDR_CHECK_EQ_INT(eos, 1);
