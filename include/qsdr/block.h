@@ -84,7 +84,7 @@ typedef enum {
 
 /* Tag propagation policy (applied by the runtime after each work call). */
 typedef enum {
-    QSDR_TAGS_ALL_TO_ALL = 0, /* every input tag goes to every output, offset scaled by rate */
+    QSDR_TAGS_ALL_TO_ALL = 0, /* every input tag goes to every output, item i to floor(i / rate_in) * rate_out */
     QSDR_TAGS_ONE_TO_ONE,     /* input port i -> output port i */
     QSDR_TAGS_NONE,           /* the block handles tags itself (or drops them) */
 } qsdr_tag_policy;
@@ -133,7 +133,7 @@ struct qsdr_work_io {
     /* Input tags whose offset lies in [in_offset, in_offset + n_in), sorted by offset. */
     const qsdr_tag *tags;
     size_t n_tags;
-    bool eos;                /* all inputs have ended: this is the last data the block gets */
+    bool eos;                /* all inputs have ended and this offer is all that is left */
     struct qsdr_block_inst *inst; /* runtime-private */
 };
 
