@@ -147,6 +147,13 @@ QSDR_TEST(param_validation, "unit", "parameter values are checked for type and r
     QSDR_CHECK(qsdr_param_check(&u, "4.5", err, sizeof err) == QSDR_EINVAL);
     QSDR_CHECK(qsdr_param_check(&u, "9", err, sizeof err) == QSDR_ERANGE);
     QSDR_CHECK(qsdr_param_check(&u, "-1", err, sizeof err) == QSDR_ERANGE);
+    QSDR_CHECK(qsdr_param_check(&u, "0", err, sizeof err) == QSDR_ERANGE && strstr(err, "value 0 out of range, allowed [1, 8] bits"));
+    QSDR_CHECK(qsdr_param_check(&u, "1", err, sizeof err) == QSDR_OK);
+    /* a seed has no range, but it is not negative (strtoull would wrap "-1" to 2^64 - 1) */
+    qsdr_param_desc sd = {"seed", QSDR_PARAM_SEED, "1", 1, 0, "", "h", 0, NULL};
+    QSDR_CHECK(qsdr_param_check(&sd, "18446744073709551615", err, sizeof err) == QSDR_OK);
+    QSDR_CHECK(qsdr_param_check(&sd, "-1", err, sizeof err) == QSDR_ERANGE && strstr(err, "non-negative"));
+    QSDR_CHECK(qsdr_param_check(&sd, " -5", err, sizeof err) == QSDR_ERANGE);
     /* decimal, or hexadecimal after 0x; a leading zero is no octal prefix ("010" is ten, not 8) */
     qsdr_param_desc i = {"i", QSDR_PARAM_INT, "0", -9, 9, "", "h", 0, NULL};
     QSDR_CHECK(qsdr_param_check(&u, "08", err, sizeof err) == QSDR_OK);
@@ -155,6 +162,9 @@ QSDR_TEST(param_validation, "unit", "parameter values are checked for type and r
     QSDR_CHECK(qsdr_param_check(&u, "0x9", err, sizeof err) == QSDR_ERANGE);
     QSDR_CHECK(qsdr_param_check(&i, "-010", err, sizeof err) == QSDR_ERANGE && strstr(err, "value -10 out of range"));
     QSDR_CHECK(qsdr_param_check(&i, "-09", err, sizeof err) == QSDR_OK);
+    QSDR_CHECK(qsdr_param_check(&i, "-4.0", err, sizeof err) == QSDR_OK);
+    QSDR_CHECK(qsdr_param_check(&i, "2.5", err, sizeof err) == QSDR_EINVAL && strstr(err, "expected an integer"));
+    QSDR_CHECK(qsdr_param_check(&i, "-10", err, sizeof err) == QSDR_ERANGE);
     /* a number too large for the type is out of range, not "not an integer" */
     QSDR_CHECK(qsdr_param_check(&u, "1e30", err, sizeof err) == QSDR_ERANGE && strstr(err, "value 1e30 out of range, allowed [1, 8] bits"));
     QSDR_CHECK(qsdr_param_check(&u, "18446744073709551616", err, sizeof err) == QSDR_ERANGE);
@@ -165,6 +175,8 @@ QSDR_TEST(param_validation, "unit", "parameter values are checked for type and r
     QSDR_CHECK(qsdr_param_check(&li, "1, 2.5,-3", err, sizeof err) == QSDR_OK);
     QSDR_CHECK(qsdr_param_check(&li, "1,,2", err, sizeof err) == QSDR_EINVAL);
     QSDR_CHECK(qsdr_param_check(&li, "1,x", err, sizeof err) == QSDR_EINVAL);
+    QSDR_CHECK(qsdr_param_check(&li, "1, inf", err, sizeof err) == QSDR_EINVAL && strstr(err, "finite"));
+    QSDR_CHECK(qsdr_param_check(&li, "nan, 2", err, sizeof err) == QSDR_EINVAL);
 }
 
 static int lookup(void *u, const char *name, double *v)
@@ -222,12 +234,16 @@ QSDR_TEST(yaml_merge_keys, "unit", "YAML aliases and merge keys (<<: *a, <<: [*a
                     "  - {id: d2, type: demapper, params: {<<: *q16, modulation: qpsk}}\n"
                     "  - {id: d3, type: demapper, params: {<<: [&ml {method: maxlog, modulation: bpsk}, *q16]}}\n"
                     "  - {id: d4, type: demapper, params: *q16}\n"
+                    /* a merged value this block could not take, overridden by its own key: never applied */
+                    "  - {id: d5, type: demapper, params: {<<: &odd {modulation: qpsk, method: nosuch}, method: maxlog}}\n"
                     "  - {id: snk, type: null_sink}\n"
-                    "connections: [src -> m1, m1 -> d1, m1 -> d2, m1 -> d3, m1 -> d4, d1 -> snk]\n";
+                    "connections: [src -> m1, m1 -> d1, m1 -> d2, m1 -> d3, m1 -> d4, m1 -> d5, d1 -> snk]\n";
     qsdr_flowgraph_t *fg = NULL;
-    QSDR_REQUIRE(qsdr_flowgraph_load_string(y, "m.yml", NULL, &fg) == QSDR_OK);
-    const char *want[][3] = {{"d1", "qam16", "maxlog"}, {"d2", "qpsk", "exact"}, {"d3", "bpsk", "maxlog"}, {"d4", "qam16", "exact"}};
-    for (int i = 0; i < 4; i++) {
+    QSDR_CHECK_MSG(qsdr_flowgraph_load_string(y, "m.yml", NULL, &fg) == QSDR_OK, "%s", qsdr_last_error());
+    QSDR_REQUIRE(fg);
+    const char *want[][3] = {{"d1", "qam16", "maxlog"}, {"d2", "qpsk", "exact"}, {"d3", "bpsk", "maxlog"}, {"d4", "qam16", "exact"},
+                             {"d5", "qpsk", "maxlog"}};
+    for (int i = 0; i < 5; i++) {
         char path[64], buf[64];
         snprintf(path, sizeof path, "%s.modulation", want[i][0]);
         QSDR_CHECK_MSG(qsdr_flowgraph_get(fg, path, buf, sizeof buf) == QSDR_OK && !strcmp(buf, want[i][1]), "%s = %s", path, buf);
@@ -250,7 +266,7 @@ QSDR_TEST(yaml_variables_overrides, "unit", "variables, ${} arithmetic, --set of
                     "blocks:\n"
                     "  - {id: src, type: null_source}\n"
                     "  - {id: head, type: head, params: {n: '${twice + 1}'}}\n"
-                    "  - {id: '${name}', type: probe, params: {print: false}}\n"
+                    "  - {id: '${ name }', type: probe, params: {print: false}}\n" /* spaces inside ${ } */
                     "connections: [src -> head, head -> probe]\n";
     qsdr_flowgraph_t *fg = NULL;
     QSDR_REQUIRE(qsdr_flowgraph_load_string(y, "v.yml", NULL, &fg) == QSDR_OK);
@@ -276,4 +292,29 @@ QSDR_TEST(yaml_variables_overrides, "unit", "variables, ${} arithmetic, --set of
     QSDR_CHECK(qsdr_flowgraph_load_string(y, "v.yml", ov4, &fg) == QSDR_EINVAL);
     QSDR_CHECK(strstr(qsdr_last_error(), "unknown parameter 'nosuch'") != NULL);
     qsdr_log_set_level(QSDR_LOG_INFO);
+}
+
+QSDR_TEST(params_exponent_notation, "unit",
+          "integer parameters written as 1e3 or 1.0e1 mean 1000 and 10 to the block (not 1, where strtoll stops)")
+{
+    const char *fmt = "blocks:\n"
+                      "  - {id: src, type: null_source}\n"
+                      "  - {id: head, type: head, params: {n: %s}}\n"
+                      "  - {id: rx, type: rrc_decim, params: {sps: 4, delay: %s}}\n"
+                      "  - {id: snk, type: vector_sink}\n"
+                      "connections: [src -> head, head -> rx, rx -> snk]\n";
+    size_t n[2];
+    const char *nv[2] = {"4000", "4e3"}, *dv[2] = {"10", "1.0e1"};
+    for (int k = 0; k < 2; k++) {
+        char y[600];
+        snprintf(y, sizeof y, fmt, nv[k], dv[k]);
+        qsdr_flowgraph_t *fg = NULL;
+        QSDR_REQUIRE(qsdr_flowgraph_load_string(y, "e.yml", NULL, &fg) == QSDR_OK);
+        QSDR_CHECK_EQ_INT(qsdr_flowgraph_run(fg, QSDR_SCHED_SERIAL), QSDR_OK);
+        QSDR_CHECK_EQ_INT(qsdr_test_stat(fg, "head", "items_in"), 4000);
+        n[k] = 0;
+        qsdr_vector_sink_data(fg, "snk", NULL, &n[k], NULL, NULL);
+        qsdr_flowgraph_destroy(&fg);
+    }
+    QSDR_CHECK_MSG(n[0] == n[1] && n[0] > 0, "delay 10 gives %zu symbols, delay 1.0e1 %zu", n[0], n[1]);
 }
