@@ -194,6 +194,14 @@ cut -d, -f1-15 "$tmp/r.csv" > "$tmp/r.cut"; cut -d, -f1-15 "$tmp/f.csv" > "$tmp/
 cmp -s "$tmp/r.cut" "$tmp/f.cut" || fail "resumed counts differ from a fresh run: $(diff "$tmp/r.cut" "$tmp/f.cut")"
 "$qsdr" ber "$fg" --sweep awgn.ebn0_db=5:1:7 --max-frames 512 --resume "$tmp/r.json" -q >/dev/null 2>"$tmp/err"
 [ $? -eq 2 ] && grep -q "'sweep' was" "$tmp/err" || fail "resume with another sweep should exit 2: $(cat "$tmp/err")"
+# ... with another seed (other noise: the counts would not continue those in the file)
+"$qsdr" ber "$fg" --sweep awgn.ebn0_db=6:1:7 --min-frame-errors 0 --max-frames 512 --seed 5 --resume "$tmp/r.json" -q >/dev/null 2>"$tmp/err"
+[ $? -eq 2 ] && grep -q "'seed' was '1', this run has '5'" "$tmp/err" || fail "resume with another seed should exit 2: $(cat "$tmp/err")"
+# ... and a file whose frames per unit (the unit the frames are counted and seeded in) differ
+sed '0,/"frames_per_unit":[[:space:]]*[0-9]*/s//"frames_per_unit": 12345/' "$tmp/r.json" >"$tmp/fpu.json"
+cmp -s "$tmp/r.json" "$tmp/fpu.json" && fail "the frames_per_unit edit changed nothing"
+"$qsdr" ber "$fg" --sweep awgn.ebn0_db=6:1:7 --min-frame-errors 0 --max-frames 512 --resume "$tmp/fpu.json" -q >/dev/null 2>"$tmp/err"
+[ $? -eq 2 ] && grep -q "frames per unit differ" "$tmp/err" || fail "resume with other frames per unit should exit 2: $(cat "$tmp/err")"
 # a corrupt resume file: counts no integer holds, errors above the bits counted, a huge index
 for edit in 's/"bit_errors":[[:space:]]*[0-9]*/"bit_errors": 1e300/' 's/"bit_errors":[[:space:]]*[0-9]*/"bit_errors": 1e12/' \
             's/"point_index":[[:space:]]*0/"point_index": -1e300/'; do
