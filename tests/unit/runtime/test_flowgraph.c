@@ -193,8 +193,8 @@ static const qsdr_block_desc test_interp2 = {
     .outputs = mg_out, .n_outputs = 1, .rate_kind = QSDR_RATE_INTERP, .rate_in = 1, .rate_out = 2, .create = eos_create,
     .destroy = slow_destroy, .work = interp2_work, .stats = eos_stats};
 
-/* a faulty plugin: claims to have consumed (mode 0) or produced (mode 1) one item more than it
-   was offered */
+/* a faulty plugin: claims one item more than it was offered, consumed when its id is "more_in",
+   produced otherwise */
 static int liar_create(qsdr_block_ctx *c, void **s)
 {
     *s = (void *)(intptr_t)(strcmp(qsdr_ctx_id(c), "more_in") != 0);
