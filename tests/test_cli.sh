@@ -224,6 +224,11 @@ echo "$out" | grep -q "block 'rx' (rrc_decim): roll-off 0.2 differs from the pul
 # silently): the receiver refuses the other run's transmitter (tag ae_pair); model info names the run
 "$qsdr" train ae --bits-per-symbol 2 --oversampling 2 --ebn0 2 --steps 100 --qat-steps 0 --seed 5 --out "$tmp/aeB" -q >/dev/null 2>&1 ||
     fail "train ae for the pair test"
+# --code-rate as a fraction sets the training noise: sigma^2 = ns / (R m) / (Eb/N0) / 2 per real
+# dimension, 0.2366 at 2 dB, R = 2/3, m = 2 (a rate read as 2 or 1 would still train, silently)
+out=$("$qsdr" train ae --bits-per-symbol 2 --oversampling 2 --ebn0 2 --code-rate 2/3 --steps 1 --qat-steps 0 --method two-step \
+      --out "$tmp/aeR" 2>&1) || fail "train ae --code-rate 2/3: $out"
+echo "$out" | grep -q "Eb/N0 2.00 dB at R = 0.6667 (sigma^2 = 0.2366 per real)" || fail "train ae --code-rate 2/3: $out"
 out=$("$qsdr" run "$src/flowgraphs/ae_onebit.yml" --set ae_rx.model="$tmp/aeB/rx.safetensors" --set frames=2 2>&1); rc=$?
 [ $rc -eq 1 ] && echo "$out" | grep -q "block 'ae_rx' (ae_decoder): the ae_modulator upstream loaded a transmitter of another training run" ||
     fail "tx/rx of different runs: rc $rc: $out"
