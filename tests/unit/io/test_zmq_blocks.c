@@ -34,6 +34,33 @@ static void fill_items(float *p, uint64_t first, size_t n)
     for (size_t i = 0; i < n; i++) p[2 * i] = (float)(first + i), p[2 * i + 1] = -(float)(first + i);
 }
 
+/* The test's end of a connection: bound or connected to ep, receives time out after 10 s, closing
+   waits linger_ms for unsent messages. NULL on failure. */
+static void *peer_socket(void *ctx, int type, const char *ep, bool bind, int linger_ms)
+{
+    void *s = zmq_socket(ctx, type);
+    int tmo = 10000;
+    if (!s) return NULL;
+    zmq_setsockopt(s, ZMQ_RCVTIMEO, &tmo, sizeof tmo);
+    zmq_setsockopt(s, ZMQ_LINGER, &linger_ms, sizeof linger_ms);
+    if ((bind ? zmq_bind(s, ep) : zmq_connect(s, ep)) == 0) return s;
+    zmq_close(s);
+    return NULL;
+}
+
+/* A flowgraph: vector_source of n cf32 items (i, -i) with `tags` into a zmq_sink with the given
+   params ("address: ..., ..."); qsdr_malloc'd text */
+static char *ramp_into_sink(size_t n, const char *tags, const char *sink_params)
+{
+    size_t len = 1024 + strlen(sink_params) + n * 24;
+    char *y = qsdr_malloc(len);
+    if (!y) return NULL;
+    int k = snprintf(y, len, "blocks:\n  - {id: v, type: vector_source, params: {type: cf32, tags: '%s', data: [", tags);
+    for (size_t i = 0; i < n; i++) k += snprintf(y + k, len - (size_t)k, "%s%zu,-%zu", i ? ", " : "", i, i);
+    snprintf(y + k, len - (size_t)k, "]}}\n  - {id: z, type: zmq_sink, params: {%s}}\nconnections: [v -> z]\n", sink_params);
+    return y;
+}
+
 #define MSG_ITEMS 300
 #define N_MSGS 4
 static const unsigned tag_rel[] = {0, 211, 212, 299}; /* in every message */
@@ -44,10 +71,8 @@ QSDR_TEST(zmq_source_tags_across_messages, "unit",
 {
     char ep[256];
     endpoint(ep, sizeof ep, "src");
-    void *ctx = zmq_ctx_new(), *push = zmq_socket(ctx, ZMQ_PUSH);
-    int linger = 2000;
-    zmq_setsockopt(push, ZMQ_LINGER, &linger, sizeof linger);
-    QSDR_REQUIRE(zmq_bind(push, ep) == 0);
+    void *ctx = zmq_ctx_new(), *push = peer_socket(ctx, ZMQ_PUSH, ep, true, 2000);
+    QSDR_REQUIRE(push);
     char yaml[600];
     snprintf(yaml, sizeof yaml,
              "blocks:\n"
@@ -105,23 +130,16 @@ QSDR_TEST(zmq_sink_headers_per_message, "unit",
     char ep[256];
     endpoint(ep, sizeof ep, "snk");
     /* 1200 items (i, -i); tags on items 0, 299, 300 and 905 */
-    size_t len = 4096 + 1200 * 24;
-    char *yaml = malloc(len);
+    char sp[400];
+    snprintf(sp, sizeof sp, "address: '%s', pass_tags: true, max_items_per_msg: 300", ep);
+    char *yaml = ramp_into_sink(1200, "0:a=0;299:b=299;300:c=300;905:d=905", sp);
     QSDR_REQUIRE(yaml);
-    int k = snprintf(yaml, len, "blocks:\n  - {id: v, type: vector_source, params: {type: cf32, tags: '0:a=0;299:b=299;300:c=300;905:d=905', data: [");
-    for (int i = 0; i < 1200; i++) k += snprintf(yaml + k, len - (size_t)k, "%s%d,%d", i ? ", " : "", i, -i);
-    snprintf(yaml + k, len - (size_t)k,
-             "]}}\n  - {id: z, type: zmq_sink, params: {address: '%s', pass_tags: true, max_items_per_msg: 300}}\n"
-             "connections: [v -> z]\n",
-             ep);
     qsdr_flowgraph_t *fg = load(yaml);
-    free(yaml);
+    qsdr_free(yaml);
     QSDR_REQUIRE(fg);
     QSDR_REQUIRE(qsdr_flowgraph_start(fg, QSDR_SCHED_THREADED) == QSDR_OK); /* binds */
-    void *ctx = zmq_ctx_new(), *pull = zmq_socket(ctx, ZMQ_PULL);
-    int tmo = 10000;
-    zmq_setsockopt(pull, ZMQ_RCVTIMEO, &tmo, sizeof tmo);
-    QSDR_REQUIRE(zmq_connect(pull, ep) == 0);
+    void *ctx = zmq_ctx_new(), *pull = peer_socket(ctx, ZMQ_PULL, ep, false, 0);
+    QSDR_REQUIRE(pull);
     uint64_t got = 0;
     unsigned msgs = 0, ntags = 0;
     qsdr_tag *t = NULL;
@@ -205,11 +223,8 @@ QSDR_TEST(zmq_req_rep_item_counts, "unit",
     /* qsdr asks */
     char ep[256];
     endpoint(ep, sizeof ep, "req");
-    void *ctx = zmq_ctx_new(), *rep = zmq_socket(ctx, ZMQ_REP);
-    int tmo = 10000, linger = 0;
-    zmq_setsockopt(rep, ZMQ_RCVTIMEO, &tmo, sizeof tmo);
-    zmq_setsockopt(rep, ZMQ_LINGER, &linger, sizeof linger);
-    QSDR_REQUIRE(zmq_bind(rep, ep) == 0);
+    void *ctx = zmq_ctx_new(), *rep = peer_socket(ctx, ZMQ_REP, ep, true, 0);
+    QSDR_REQUIRE(rep);
     rep_peer peer = {.sock = rep, .rounds = 3};
     pthread_t th;
     QSDR_REQUIRE(pthread_create(&th, NULL, rep_thread, &peer) == 0);
@@ -234,20 +249,16 @@ QSDR_TEST(zmq_req_rep_item_counts, "unit",
 
     /* qsdr answers: 1000 items, asked for 50, 70, then the rest in requests of 600 */
     endpoint(ep, sizeof ep, "rep");
-    size_t len = 4096 + 1000 * 24;
-    char *y = malloc(len);
+    char sp[400];
+    snprintf(sp, sizeof sp, "address: '%s', pattern: rep", ep);
+    char *y = ramp_into_sink(1000, "", sp);
     QSDR_REQUIRE(y);
-    int k = snprintf(y, len, "blocks:\n  - {id: v, type: vector_source, params: {type: cf32, data: [");
-    for (int i = 0; i < 1000; i++) k += snprintf(y + k, len - (size_t)k, "%s%d,%d", i ? ", " : "", i, -i);
-    snprintf(y + k, len - (size_t)k, "]}}\n  - {id: z, type: zmq_sink, params: {address: '%s', pattern: rep}}\nconnections: [v -> z]\n", ep);
     fg = load(y);
-    free(y);
+    qsdr_free(y);
     QSDR_REQUIRE(fg);
     QSDR_REQUIRE(qsdr_flowgraph_start(fg, QSDR_SCHED_THREADED) == QSDR_OK);
-    void *req = zmq_socket(ctx, ZMQ_REQ);
-    zmq_setsockopt(req, ZMQ_RCVTIMEO, &tmo, sizeof tmo);
-    zmq_setsockopt(req, ZMQ_LINGER, &linger, sizeof linger);
-    QSDR_REQUIRE(zmq_connect(req, ep) == 0);
+    void *req = peer_socket(ctx, ZMQ_REQ, ep, false, 0);
+    QSDR_REQUIRE(req);
     static float buf[2 * 1000];
     uint32_t asks[] = {50, 70, 600, 600, 600};
     size_t got = 0;
