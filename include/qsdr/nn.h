@@ -196,7 +196,9 @@ typedef struct {
     size_t targets;      /* 1 for class labels */
     size_t classes;
 } qsdr_nn_dataset;
-/* Synthetic datasets from a seed: 2-D spirals (`classes` arms, noise) and Gaussian blobs. */
+/* Synthetic datasets from a seed: 2-D spirals (`classes` arms, noise) and Gaussian blobs
+ * (standard deviation `spread` around class centres of standard deviation 2 per dimension).
+ * Example i has class i mod classes. */
 int qsdr_nn_dataset_spirals(qsdr_nn_dataset *d, size_t n, size_t classes, float noise, uint64_t seed);
 int qsdr_nn_dataset_blobs(qsdr_nn_dataset *d, size_t n, size_t classes, size_t dims, float spread, uint64_t seed);
 void qsdr_nn_dataset_free(qsdr_nn_dataset *d);
@@ -238,7 +240,8 @@ int qsdr_nn_train_check(const qsdr_nn_model *m, const qsdr_nn_dataset *train, co
 int qsdr_nn_train(qsdr_nn_model *m, const qsdr_nn_dataset *train, const qsdr_nn_dataset *test,
                   const qsdr_nn_train_config *c);
 /* Dataset from the spec's `data` section: kind spirals|blobs with n, classes, noise/spread,
- * dims, seed, test (examples in the test split, drawn from seed + 1). */
+ * dims, seed, test (examples in the test split: spirals drawn from seed + 1; blobs the `test`
+ * examples after the first n of one draw, so they share the class centres). */
 int qsdr_nn_dataset_from_spec(const qsdr_nn_model *m, qsdr_nn_dataset *train, qsdr_nn_dataset *test,
                               const char *origin);
 
