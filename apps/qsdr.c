@@ -1,6 +1,7 @@
 /* SPDX-License-Identifier: MIT */
 /* The qsdr command: run flowgraphs, describe blocks, run one block as a stream filter. */
 #define _GNU_SOURCE
+#include <ctype.h>
 #include <dirent.h>
 #include <errno.h>
 #include <inttypes.h>
@@ -318,8 +319,6 @@ static int cmd_run(int argc, char **argv)
             }
             sets[n_sets++] = v;
             i++;
-        } else if (!strncmp(a, "--set=", 6)) {
-            sets[n_sets++] = a + 6;
         } else if (!strcmp(a, "--items")) {
             if (cli_opt_u64("qsdr run", a, v, &items)) goto out;
             i++;
@@ -608,6 +607,31 @@ static int cmd_ctl(int argc, char **argv)
     return rc;
 }
 
+/* GNU style `--name=value` stands for `--name value` in the commands whose arguments are
+ * options (run, ber, train, model; not block and ctl, whose arguments are data). The copies stay
+ * reachable from here until exit. */
+static char **g_split_argv;
+
+static char **split_long_options(int *argc, char **argv)
+{
+    g_split_argv = calloc(2 * (size_t)*argc + 1, sizeof *g_split_argv);
+    if (!g_split_argv) return argv;
+    int n = 0;
+    for (int i = 0; i < *argc; i++) {
+        const char *a = argv[i], *eq = strchr(a, '=');
+        size_t k = 2;
+        while (a[0] == '-' && a[1] == '-' && a + k != eq && (islower((unsigned char)a[k]) || isdigit((unsigned char)a[k]) || a[k] == '-')) k++;
+        if (i < 2 || !eq || a + k != eq || k == 2 || !(g_split_argv[n] = strndup(a, k))) {
+            g_split_argv[n++] = argv[i];
+            continue;
+        }
+        n++;
+        g_split_argv[n++] = (char *)eq + 1;
+    }
+    *argc = n;
+    return g_split_argv;
+}
+
 int main(int argc, char **argv)
 {
     /* OpenBLAS starts its thread pool when the library loads, and idle pool threads spin on the
@@ -622,6 +646,7 @@ int main(int argc, char **argv)
         return argc < 2 ? EXIT_BAD_INPUT : 0;
     }
     const char *cmd = argv[1];
+    if (!strcmp(cmd, "run") || !strcmp(cmd, "ber") || !strcmp(cmd, "train") || !strcmp(cmd, "model")) argv = split_long_options(&argc, argv);
     if (!strcmp(cmd, "run")) return cmd_run(argc - 2, argv + 2);
     if (!strcmp(cmd, "blocks")) return cmd_blocks(argc - 2, argv + 2);
     if (!strcmp(cmd, "flowgraphs")) return cmd_flowgraphs(argc - 2, argv + 2);
