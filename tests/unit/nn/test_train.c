@@ -230,7 +230,7 @@ static void quant_params(qsdr_nn_model *m, float *out, size_t *n)
 
 QSDR_TEST(nn_train_calibration, "unit",
           "quantization-aware training starts from ranges calibrated on the first 1024 examples (train.calibrate: false keeps the "
-          "initial ones); the ranges it ends with are kept by post-training calibration at those bit-widths")
+          "initial ones); the ranges it ends with, calibrated first or not, are kept by post-training calibration at those bit-widths")
 {
     /* a learning rate too small to move anything: the ranges after training are where it started */
     const char *spec = "input: [2]\nseed: 6\nquant: {weight: lsq, act: auto, bits: 4}\nlayers:\n"
@@ -270,6 +270,11 @@ QSDR_TEST(nn_train_calibration, "unit",
     bool moved = false;
     for (size_t i = 0; i < ni; i++) moved |= fabsf(trained[i] - init[i]) > 1e-5f * fabsf(init[i]);
     QSDR_CHECK_MSG(!moved, "calibrate: false changed the initial ranges");
+    /* ... and what training left is still the trained range: post-training calibration keeps it */
+    QSDR_REQUIRE(qsdr_nn_calibrate_ptq(m, tr.x + 1024 * 2, 512) == QSDR_OK);
+    quant_params(m, kept, &nk);
+    QSDR_CHECK_MSG(nk == nt && !memcmp(kept, trained, nt * sizeof(float)),
+                   "post-training calibration replaced ranges trained without calibration");
     qsdr_nn_dataset_free(&tr), qsdr_nn_dataset_free(&te);
     qsdr_nn_model_free(m), qsdr_nn_model_free(r);
 }
