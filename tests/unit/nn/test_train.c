@@ -312,3 +312,86 @@ QSDR_TEST(nn_dataset_blobs_statistics, "unit", "blobs: class centres drawn with 
     free(mean), free(cnt);
     qsdr_nn_dataset_free(&d);
 }
+
+/* ---- documented defaults of the layer keys (docs/nn.md's table) ----------------------------------- */
+/* The model with the key left out and the one with the key at its documented default compute the
+   same: outputs in evaluation mode and, with `training`, a training-mode forward (dropout masks,
+   batch statistics) followed by an evaluation forward (the running statistics it updated).
+   True when the result is `expect`. */
+static bool same_as_default(const char *head, const char *implicit, const char *explicit_, bool training, bool expect)
+{
+    char sa[512], sb[512];
+    snprintf(sa, sizeof sa, "%sseed: 3\nlayers:\n  - %s\n", head, implicit);
+    snprintf(sb, sizeof sb, "%sseed: 3\nlayers:\n  - %s\n", head, explicit_);
+    qsdr_nn_model *a = qsdr_nn_model_from_spec(sa, "implicit"), *b = qsdr_nn_model_from_spec(sb, "explicit");
+    bool same = a && b && qsdr_nn_in_features(a) == qsdr_nn_in_features(b) && qsdr_nn_out_features(a) == qsdr_nn_out_features(b) &&
+                a->n_params == b->n_params && qsdr_nn_flops(a) == qsdr_nn_flops(b);
+    size_t B = 4, F = same ? qsdr_nn_out_features(a) : 0, N = same ? qsdr_nn_in_features(a) * B : 0;
+    float *x = malloc((N + 1) * sizeof(float)), *ya = malloc((B * F + 1) * sizeof(float));
+    for (size_t i = 0; i < N; i++) x[i] = (float)(2.5 * sin(0.37 * (double)i + 0.2));
+    for (int pass = training ? 0 : 1; same && pass < 2; pass++) {
+        qsdr_nn_set_training(a, pass == 0), qsdr_nn_set_training(b, pass == 0);
+        qsdr_nn_set_seed(a, 5, 1), qsdr_nn_set_seed(b, 5, 1);
+        const float *y = qsdr_nn_forward(a, x, B);
+        if (!y) same = false;
+        else memcpy(ya, y, B * F * sizeof(float));
+        y = qsdr_nn_forward(b, x, B);
+        same = same && y && !memcmp(ya, y, B * F * sizeof(float));
+    }
+    if (same != expect) printf("  '%s' and '%s' (input %.*s): %s\n", implicit, explicit_, (int)strcspn(head + 7, "\n"), head + 7, same ? "the same" : "differ");
+    free(x), free(ya);
+    qsdr_nn_model_free(a), qsdr_nn_model_free(b);
+    return same == expect;
+}
+
+QSDR_TEST(nn_spec_layer_defaults, "unit", "a layer key left out takes the default docs/nn.md gives it; FLOPs and parameter counts as documented (qsdr model info)")
+{
+    QSDR_CHECK(same_as_default("input: [5]\n", "{type: linear, out: 3}", "{type: linear, out: 3, bias: true}", false, true));
+    QSDR_CHECK(same_as_default("input: [2, 9]\n", "{type: conv1d, out: 3, kernel: 3}", "{type: conv1d, out: 3, kernel: 3, stride: 1, pad: 0}", false, true));
+    QSDR_CHECK(same_as_default("input: [2, 7, 6]\n", "{type: conv2d, out: 3, kernel: 3}", "{type: conv2d, out: 3, kernel: [3, 3], stride: 1, pad: 0}", false, true));
+    QSDR_CHECK(same_as_default("input: [2, 8, 6]\n", "{type: maxpool, kernel: 2}", "{type: maxpool, kernel: 2, stride: 2}", false, true));
+    QSDR_CHECK(same_as_default("input: [2, 8]\n", "{type: avgpool, kernel: 3}", "{type: avgpool, kernel: 3, stride: 3}", false, true));
+    QSDR_CHECK(same_as_default("input: [6]\n", "{type: leaky_relu}", "{type: leaky_relu, slope: 0.01}", false, true));
+    QSDR_CHECK(same_as_default("input: [6]\n", "{type: elu}", "{type: elu, alpha: 1}", false, true));
+    QSDR_CHECK(same_as_default("input: [6]\n", "{type: hardtanh}", "{type: hardtanh, min: -1, max: 1}", false, true));
+    QSDR_CHECK(same_as_default("input: [8]\n", "{type: dropout}", "{type: dropout, p: 0.5}", true, true));
+    QSDR_CHECK(same_as_default("input: [8]\n", "{type: powernorm}", "{type: powernorm, energy: 4}", false, true));
+    QSDR_CHECK(same_as_default("input: [3, 5]\n", "{type: batchnorm}", "{type: batchnorm, eps: 0.00001, momentum: 0.1}", true, true));
+    /* ... and each default is one the key can tell from another value */
+    QSDR_CHECK(same_as_default("input: [6]\n", "{type: leaky_relu}", "{type: leaky_relu, slope: 0.02}", false, false));
+    QSDR_CHECK(same_as_default("input: [8]\n", "{type: dropout}", "{type: dropout, p: 0.4}", true, false));
+    QSDR_CHECK(same_as_default("input: [3, 5]\n", "{type: batchnorm}", "{type: batchnorm, momentum: 0.2}", true, false));
+
+    /* FLOPs: 2 x multiply-accumulates of linear and conv layers (a conv's at every output
+       position), one per output value of the others */
+    qsdr_nn_model *m = qsdr_nn_model_from_spec("input: [3, 9, 8]\nlayers:\n  - {type: conv2d, out: 6, kernel: 3, pad: 1}\n"
+                                               "  - {type: relu}\n  - {type: flatten}\n  - {type: linear, out: 5}\n",
+                                               "flops");
+    QSDR_REQUIRE(m);
+    double want = 2.0 * 6 * 3 * 3 * 3 * 9 * 8 + 6 * 9 * 8 + 6 * 9 * 8 + 2.0 * 432 * 5;
+    QSDR_CHECK_MSG(qsdr_nn_flops(m) == want, "FLOPs %.0f, want %.0f", qsdr_nn_flops(m), want);
+    qsdr_nn_model_free(m);
+
+    /* the summary `qsdr model info` prints: a layer's parameters with its quantizers' (LSQ: one
+       step per output channel; sym/pact: one clip), batch norm one scale and shift per channel
+       for each bn_sets entry; the totals */
+    m = qsdr_nn_model_from_spec("input: [2]\nquant: {weight: lsq, act: auto, bits: 4, bn_sets: [float, 8, 4]}\nlayers:\n"
+                                "  - {type: linear, out: 5}\n  - {type: batchnorm}\n  - {type: relu}\n  - {type: linear, out: 3}\n",
+                                "print");
+    QSDR_REQUIRE(m);
+    char *text = NULL;
+    size_t len = 0;
+    FILE *f = open_memstream(&text, &len);
+    QSDR_REQUIRE(f);
+    qsdr_nn_model_print(m, f);
+    fclose(f);
+    static const char *const rows[] = {"\n0   linear      (5)                      21  lsq 4          sym 4                    20\n",
+                                       "\n1   batchnorm   (5)                      30 ", "\n2   relu        (5)                       0 ",
+                                       "\n3   linear      (3)                      22  lsq 4          pact 4                   30\n",
+                                       "\ninput (2, 1, 1); 73 parameters (25 weights); 60 FLOPs per sample; batch-norm sets for bits float 8 4\n"};
+    for (size_t i = 0; i < sizeof rows / sizeof *rows; i++)
+        QSDR_CHECK_MSG(strstr(text, rows[i]) != NULL, "model summary lacks '%s':\n%s", rows[i] + 1, text);
+    QSDR_CHECK_EQ_INT((int)m->n_params, 73);
+    free(text);
+    qsdr_nn_model_free(m);
+}
