@@ -607,9 +607,9 @@ static int cmd_ctl(int argc, char **argv)
     return rc;
 }
 
-/* GNU style `--name=value` stands for `--name value` in the commands whose arguments are
- * options (run, ber, train, model; not block and ctl, whose arguments are data). The copies stay
- * reachable from here until exit. */
+/* GNU style: `--name=value` stands for `--name value` in every command (no command takes an
+ * argument that starts with `--` but is not an option: qsdr ctl refuses such a VALUE too). The
+ * copies stay reachable from here until exit. */
 static char **g_split_argv;
 
 static char **split_long_options(int *argc, char **argv)
@@ -646,7 +646,7 @@ int main(int argc, char **argv)
         return argc < 2 ? EXIT_BAD_INPUT : 0;
     }
     const char *cmd = argv[1];
-    if (!strcmp(cmd, "run") || !strcmp(cmd, "ber") || !strcmp(cmd, "train") || !strcmp(cmd, "model")) argv = split_long_options(&argc, argv);
+    argv = split_long_options(&argc, argv);
     if (!strcmp(cmd, "run")) return cmd_run(argc - 2, argv + 2);
     if (!strcmp(cmd, "blocks")) return cmd_blocks(argc - 2, argv + 2);
     if (!strcmp(cmd, "flowgraphs")) return cmd_flowgraphs(argc - 2, argv + 2);
