@@ -91,7 +91,11 @@ static int berb_work(void *st, qsdr_work_io *io)
         if (at > done) qsdr_ber_update(s->q, (const uint8_t *)io->in[0] + done, (const uint8_t *)io->in[1] + done, at - done);
         done = at > done ? at : done;
         char label[96];
-        snprintf(label, sizeof label, "%s=%s", tg->key + 4, tg->value.type == QSDR_TAGV_STRING ? tg->value.s : "?");
+        const qsdr_tag_value *v = &tg->value; /* live sets tag text; another block (a plugin, vector_source) may tag numbers */
+        if (v->type == QSDR_TAGV_STRING) snprintf(label, sizeof label, "%s=%s", tg->key + 4, v->s);
+        else if (v->type == QSDR_TAGV_INT) snprintf(label, sizeof label, "%s=%" PRId64, tg->key + 4, v->i);
+        else if (v->type == QSDR_TAGV_FLOAT) snprintf(label, sizeof label, "%s=%g", tg->key + 4, v->f);
+        else snprintf(label, sizeof label, "%s=@%.9g", tg->key + 4, (double)v->i + v->f);
         if (qsdr_ber_get(s->q).bits > s->seg0.bits) print_segment(s, label);
         snprintf(s->seg_label, sizeof s->seg_label, "after %s", label);
     }

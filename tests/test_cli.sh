@@ -254,6 +254,27 @@ out=$("$qsdr" run "$tmp/pw.yml" -q 2>&1) || fail "power check run: $out"
 echo "$out" | grep -q "block 'awgn' (awgn): the input's mean sample power is 2 over its first 65536 samples, but the Eb/N0 accounting assumes sample_power 1 .* 3.01 dB above" ||
     fail "awgn power check: $out"
 out=$("$qsdr" run "$tmp/pw.yml" -q --set awgn.sample_power=2 2>&1) && [ -z "$out" ] || fail "sample_power 2 still warned: $out"
+# the threshold: 0.25 dB (0.51 dB off warns, 0.22 dB does not)
+out=$("$qsdr" run "$tmp/pw.yml" -q --set awgn.sample_power=1.78 2>&1) && echo "$out" | grep -q "the actual Eb/N0 is 0.51 dB above the set value" ||
+    fail "sample_power 1.78 against power 2: $out"
+out=$("$qsdr" run "$tmp/pw.yml" -q --set awgn.sample_power=1.9 2>&1) && [ -z "$out" ] || fail "sample_power 1.9 against power 2 warned: $out"
+# the ber meter's segments end exactly at a 'set:' tag's item (here from a vector_source, with a
+# number): 1000 right bits, then 2000 wrong ones
+/usr/bin/python3 - "$tmp/seg.yml" <<'PY'
+import sys
+ref = [(i * 7 // 3) % 2 for i in range(3000)]
+dec = [b if i < 1000 else 1 - b for i, b in enumerate(ref)]
+open(sys.argv[1], "w").write(f"""blocks:
+  - {{id: dec, type: vector_source, params: {{type: bit, tags: "1000:set:bits=2", data: {dec}}}}}
+  - {{id: ref, type: vector_source, params: {{type: bit, data: {ref}}}}}
+  - {{id: ber, type: ber, params: {{frame_size: 500}}}}
+connections: [dec -> ber.in, ref -> ber.ref]
+""")
+PY
+out=$("$qsdr" run "$tmp/seg.yml" -q 2>&1) || fail "segments run: $out"
+echo "$out" | grep -qF "ber: segment 1 [bits 0, 1000) (start): BER = 0.000000e+00 (0 / 1000)   FER = 0.000000e+00 (0 / 2), ends at bits=2" &&
+    echo "$out" | grep -qF "ber: segment 2 [bits 1000, 3000) after bits=2: BER = 1.000000e+00 (2000 / 2000)   FER = 1.000000e+00 (4 / 4)" ||
+    fail "ber segments at a tagged item: $out"
 # a filter's errors name the command and the block (they said "flowgraph: block 'blk'")
 head -c 40 /dev/zero | tr '\0' x | "$qsdr" block turbo_encoder k=40 >/dev/null 2>"$tmp/err"; rc=$?
 [ $rc -eq 1 ] && grep -q "^qsdr error: qsdr block: block 'blk' (turbo_encoder): turbo encoder: input bit 0 is 120, expected 0 or 1" "$tmp/err" ||

@@ -9,6 +9,7 @@
 #include <string.h>
 #include <unistd.h>
 
+#include "qsdr/phy.h"
 #include "qsdr/qsdr.h"
 #include "qsdr_test.h"
 
@@ -940,6 +941,103 @@ QSDR_TEST(fg_live_noise_var_back_to_tags, "unit",
     qsdr_flowgraph_destroy(&fg);
 }
 
+QSDR_TEST(fg_live_awgn_set, "unit",
+          "awgn: ebn0_db, then esn0_db, set while running change the noise exactly at the reported item, which carries the new "
+          "noise_var tag")
+{
+    register_test_blocks();
+    /* zeros in: the output is the noise alone. The slow sink behind the demapper paces the graph */
+    qsdr_flowgraph_t *fg = load("blocks:\n"
+                                "  - {id: src, type: vector_source, params: {type: cf32, data: [0, 0], repeat: true}}\n"
+                                "  - {id: awgn, type: awgn, params: {ebn0_db: 3, bits_per_symbol: 2, sps: 1}}\n"
+                                "  - {id: x, type: vector_sink, params: {max_items: 1000000}}\n"
+                                "  - {id: dem, type: demapper, params: {modulation: qpsk, noise_var: 1}}\n"
+                                "  - {id: obs, type: test_slow_sink}\n"
+                                "connections: [src -> awgn, awgn -> x, awgn -> dem, dem -> obs]\n");
+    QSDR_REQUIRE(fg);
+    qsdr_flowgraph_set_buffer_items(fg, 256);
+    QSDR_REQUIRE(qsdr_flowgraph_start(fg, QSDR_SCHED_THREADED) == QSDR_OK);
+    /* the sinks count 3 items per sample together (x: 1, obs: 2 LLRs) */
+    uint64_t at1 = set_after(fg, 3 * 30000, "awgn.ebn0_db", "10");
+    uint64_t at2 = set_after(fg, 3 * (at1 + 30000), "awgn.esn0_db", "0");
+    while (qsdr_flowgraph_sink_items(fg) < 3 * (at2 + 30000) && qsdr_flowgraph_running(fg)) usleep(1000);
+    qsdr_flowgraph_stop(fg);
+    qsdr_flowgraph_wait(fg);
+    const qsdr_cf32 *x;
+    const qsdr_tag *tags;
+    size_t nx, nt;
+    qsdr_vector_sink_data(fg, "x", (const void **)&x, &nx, &tags, &nt);
+    QSDR_REQUIRE(at1 >= 20000 && at2 >= at1 + 20000 && nx >= at2 + 20000);
+    /* QPSK, unit symbol energy: N0 = Es / (2 Eb/N0) before, at Eb/N0 10 dB after the first set,
+       N0 = Es / (Es/N0) = 1 after the second */
+    const double want[3] = {qsdr_noise_var_from_ebn0(3, 2, 1, 1, 1), qsdr_noise_var_from_ebn0(10, 2, 1, 1, 1), qsdr_noise_var_from_esn0(0, 1, 1)};
+    const uint64_t from[3] = {0, at1, at2}, to[3] = {at1, at2, nx};
+    QSDR_CHECK_NEAR(want[0], 0.5 / pow(10, 0.3), 1e-9);
+    size_t found = 0;
+    for (size_t k = 0; k < nt; k++) {
+        if (strcmp(tags[k].key, "noise_var")) continue;
+        QSDR_CHECK_MSG(found < 3 && tags[k].offset == from[found] && fabs(tags[k].value.f - want[found]) <= 1e-6 * want[found],
+                       "noise_var tag %zu: %g at item %llu; want %g at %llu", found, tags[k].value.f, (unsigned long long)tags[k].offset,
+                       found < 3 ? want[found] : -1.0, found < 3 ? (unsigned long long)from[found] : 0ull);
+        found++;
+    }
+    QSDR_CHECK_EQ_INT((int)found, 3);
+    /* the noise itself: each segment's mean |x|^2 within 4 % (10000+ samples: 1 % sampling), and
+       the 4000 samples on either side of each set already at their own variance (within 8 %) */
+    for (int s = 0; s < 3; s++) {
+        double e = 0, near = 0;
+        for (uint64_t i = from[s]; i < to[s]; i++) e += (double)x[i].re * x[i].re + (double)x[i].im * x[i].im;
+        e /= (double)(to[s] - from[s]);
+        uint64_t a = s ? from[s] : to[s] - 4000, b = a + 4000;
+        for (uint64_t i = a; i < b; i++) near += (double)x[i].re * x[i].re + (double)x[i].im * x[i].im;
+        near /= 4000;
+        QSDR_CHECK_MSG(fabs(e / want[s] - 1) < 0.04, "segment %d: mean |x|^2 %g, N0 %g", s, e, want[s]);
+        QSDR_CHECK_MSG(fabs(near / want[s] - 1) < 0.08, "segment %d, next to its boundary: mean |x|^2 %g, N0 %g", s, near, want[s]);
+    }
+    qsdr_flowgraph_destroy(&fg);
+}
+
+QSDR_TEST(fg_awgn_code_rate_tag_midstream, "unit",
+          "awgn with code_rate 0: a 'code_rate' tag in mid-stream changes the noise exactly at its item (noise_var tag there)")
+{
+    /* 4000 zero samples, the rate tagged 1/2 at sample 1500 (a plugin encoder, a file): before it
+       rate 1 (awgn's start value), after it twice the noise */
+    size_t n = 4000, len = 0;
+    char *yaml = malloc(16 * n + 1024);
+    QSDR_REQUIRE(yaml);
+    len += (size_t)sprintf(yaml, "blocks:\n  - {id: src, type: vector_source, params: {type: cf32, tags: \"1500:code_rate=0.5\", data: [0");
+    for (size_t i = 1; i < 2 * n; i++) len += (size_t)sprintf(yaml + len, ", 0");
+    sprintf(yaml + len, "]}}\n  - {id: awgn, type: awgn, params: {ebn0_db: 4, bits_per_symbol: 2, code_rate: 0, seed: 3}}\n"
+                        "  - {id: x, type: vector_sink}\nconnections: [src -> awgn, awgn -> x]\n");
+    for (int sched = 0; sched < 2; sched++) {
+        qsdr_flowgraph_t *fg = load(yaml);
+        QSDR_REQUIRE(fg);
+        QSDR_REQUIRE(qsdr_flowgraph_run(fg, sched ? QSDR_SCHED_THREADED : QSDR_SCHED_SERIAL) == QSDR_OK);
+        const qsdr_cf32 *x;
+        const qsdr_tag *tags;
+        size_t nx, nt, found = 0;
+        qsdr_vector_sink_data(fg, "x", (const void **)&x, &nx, &tags, &nt);
+        QSDR_REQUIRE(nx == n);
+        const double want[2] = {qsdr_noise_var_from_ebn0(4, 2, 1, 1, 1), qsdr_noise_var_from_ebn0(4, 2, 0.5, 1, 1)};
+        const uint64_t from[2] = {0, 1500}, to[2] = {1500, 4000};
+        for (size_t k = 0; k < nt; k++) {
+            if (strcmp(tags[k].key, "noise_var")) continue;
+            QSDR_CHECK_MSG(found < 2 && tags[k].offset == from[found] && fabs(tags[k].value.f - want[found]) <= 1e-6 * want[found],
+                           "noise_var tag %zu: %g at item %llu", found, tags[k].value.f, (unsigned long long)tags[k].offset);
+            found++;
+        }
+        QSDR_CHECK_EQ_INT((int)found, 2);
+        for (int sg = 0; sg < 2; sg++) { /* 1500 / 2500 samples: 2.6 % / 2 % sampling */
+            double e = 0;
+            for (uint64_t i = from[sg]; i < to[sg]; i++) e += (double)x[i].re * x[i].re + (double)x[i].im * x[i].im;
+            e /= (double)(to[sg] - from[sg]);
+            QSDR_CHECK_MSG(fabs(e / want[sg] - 1) < 0.12, "segment %d: mean |x|^2 %g, N0 %g", sg, e, want[sg]);
+        }
+        qsdr_flowgraph_destroy(&fg);
+    }
+    free(yaml);
+}
+
 /* the poster: what a control port does, from its own thread while the flowgraph runs */
 typedef struct {
     qsdr_flowgraph_t *fg;
@@ -1226,9 +1324,13 @@ QSDR_TEST(fg_awgn_code_rate_check, "unit",
 {
     qsdr_log_set_level(QSDR_LOG_OFF);
     static const struct {
-        const char *rate;
-        bool bad;
-    } cases[] = {{"0.5", true}, {"0.3333333333", false}, {"0", false}, {"${1024 / (3 * 1024 + 12)}", false}};
+        const char *rate, *err;
+    } cases[] = {{"0.5", "parameter 'code_rate' is 0.5, but the encoder upstream tags its rate 0.332036 (item 0): Eb/N0 would be off by 1.78 dB"},
+                 /* 10 % off: more than a nominal rate's 0.4 % */
+                 {"0.3", "parameter 'code_rate' is 0.3, but the encoder upstream tags its rate 0.332036 (item 0): Eb/N0 would be off by 0.44 dB"},
+                 {"0.3333333333", NULL},
+                 {"0", NULL},
+                 {"${1024 / (3 * 1024 + 12)}", NULL}};
     for (size_t k = 0; k < QSDR_N_ELEMS(cases); k++) {
         char yaml[1024];
         snprintf(yaml, sizeof yaml,
@@ -1241,11 +1343,7 @@ QSDR_TEST(fg_awgn_code_rate_check, "unit",
                  "  - {id: out, type: null_sink}\n"
                  "connections: [src -> enc, enc -> map, map -> awgn, awgn -> lim, lim -> out]\n",
                  cases[k].rate);
-        run_expect(yaml, cases[k].rate,
-                   cases[k].bad ? "parameter 'code_rate' is 0.5, but the encoder upstream tags its rate 0.332036 (item 0): Eb/N0 would be "
-                                 "off by 1.78 dB"
-                               : NULL,
-                   NULL);
+        run_expect(yaml, cases[k].rate, cases[k].err, NULL);
     }
     qsdr_log_set_level(QSDR_LOG_INFO);
 }
