@@ -943,7 +943,7 @@ QSDR_TEST(fg_live_noise_var_back_to_tags, "unit",
 
 QSDR_TEST(fg_live_awgn_set, "unit",
           "awgn: ebn0_db, then esn0_db, set while running change the noise exactly at the reported item, which carries the new "
-          "noise_var tag")
+          "noise_var tag; a demapper following the tags uses it from that item")
 {
     register_test_blocks();
     /* zeros in: the output is the noise alone. The slow sink behind the demapper paces the graph */
@@ -951,16 +951,17 @@ QSDR_TEST(fg_live_awgn_set, "unit",
                                 "  - {id: src, type: vector_source, params: {type: cf32, data: [0, 0], repeat: true}}\n"
                                 "  - {id: awgn, type: awgn, params: {ebn0_db: 3, bits_per_symbol: 2, sps: 1}}\n"
                                 "  - {id: x, type: vector_sink, params: {max_items: 1000000}}\n"
-                                "  - {id: dem, type: demapper, params: {modulation: qpsk, noise_var: 1}}\n"
+                                "  - {id: dem, type: demapper, params: {modulation: qpsk}}\n"
                                 "  - {id: obs, type: test_slow_sink}\n"
-                                "connections: [src -> awgn, awgn -> x, awgn -> dem, dem -> obs]\n");
+                                "  - {id: llr, type: vector_sink, params: {type: f32, max_items: 2000000}}\n"
+                                "connections: [src -> awgn, awgn -> x, awgn -> dem, dem -> obs, dem -> llr]\n");
     QSDR_REQUIRE(fg);
     qsdr_flowgraph_set_buffer_items(fg, 256);
     QSDR_REQUIRE(qsdr_flowgraph_start(fg, QSDR_SCHED_THREADED) == QSDR_OK);
-    /* the sinks count 3 items per sample together (x: 1, obs: 2 LLRs) */
-    uint64_t at1 = set_after(fg, 3 * 30000, "awgn.ebn0_db", "10");
-    uint64_t at2 = set_after(fg, 3 * (at1 + 30000), "awgn.esn0_db", "0");
-    while (qsdr_flowgraph_sink_items(fg) < 3 * (at2 + 30000) && qsdr_flowgraph_running(fg)) usleep(1000);
+    /* the sinks count 5 items per sample together (x: 1, obs and llr: 2 LLRs each) */
+    uint64_t at1 = set_after(fg, 5 * 30000, "awgn.ebn0_db", "10");
+    uint64_t at2 = set_after(fg, 5 * (at1 + 30000), "awgn.esn0_db", "0");
+    while (qsdr_flowgraph_sink_items(fg) < 5 * (at2 + 30000) && qsdr_flowgraph_running(fg)) usleep(1000);
     qsdr_flowgraph_stop(fg);
     qsdr_flowgraph_wait(fg);
     const qsdr_cf32 *x;
@@ -994,6 +995,19 @@ QSDR_TEST(fg_live_awgn_set, "unit",
         QSDR_CHECK_MSG(fabs(e / want[s] - 1) < 0.04, "segment %d: mean |x|^2 %g, N0 %g", s, e, want[s]);
         QSDR_CHECK_MSG(fabs(near / want[s] - 1) < 0.08, "segment %d, next to its boundary: mean |x|^2 %g, N0 %g", s, near, want[s]);
     }
+    /* the demapper follows the tags: every LLR with the N0 of its own sample's segment */
+    const float *llr;
+    size_t nl, bad = 0;
+    qsdr_vector_sink_data(fg, "llr", (const void **)&llr, &nl, NULL, NULL);
+    QSDR_REQUIRE(nl / 2 >= at2 + 20000 && nl / 2 <= nx);
+    qsdr_modem_t *m = qsdr_modem_create(QSDR_MOD_QPSK);
+    for (size_t i = 0; i < nl / 2; i++) {
+        float w[2];
+        qsdr_modem_demap_llr(m, x + i, 1, (float)want[i < at1 ? 0 : i < at2 ? 1 : 2], false, w);
+        bad += fabsf(w[0] - llr[2 * i]) > 1e-5f * (1 + fabsf(w[0])) || fabsf(w[1] - llr[2 * i + 1]) > 1e-5f * (1 + fabsf(w[1]));
+    }
+    QSDR_CHECK_MSG(bad == 0, "%zu of %zu samples demapped with another N0 than their segment's", bad, nl / 2);
+    qsdr_modem_destroy(&m);
     qsdr_flowgraph_destroy(&fg);
 }
 
