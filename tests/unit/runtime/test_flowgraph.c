@@ -943,7 +943,7 @@ QSDR_TEST(fg_live_noise_var_back_to_tags, "unit",
 
 QSDR_TEST(fg_live_awgn_set, "unit",
           "awgn: ebn0_db, then esn0_db, set while running change the noise exactly at the reported item, which carries the new "
-          "noise_var tag; a demapper following the tags uses it from that item")
+          "noise_var tag; a demapper following the tags uses it from that item, also one set back to follow them after the change")
 {
     register_test_blocks();
     /* zeros in: the output is the noise alone. The slow sink behind the demapper paces the graph */
@@ -954,14 +954,20 @@ QSDR_TEST(fg_live_awgn_set, "unit",
                                 "  - {id: dem, type: demapper, params: {modulation: qpsk}}\n"
                                 "  - {id: obs, type: test_slow_sink}\n"
                                 "  - {id: llr, type: vector_sink, params: {type: f32, max_items: 2000000}}\n"
-                                "connections: [src -> awgn, awgn -> x, awgn -> dem, dem -> obs, dem -> llr]\n");
+                                "  - {id: dm2, type: demapper, params: {modulation: qpsk}}\n"
+                                "  - {id: llr2, type: vector_sink, params: {type: f32, max_items: 2000000}}\n"
+                                "connections: [src -> awgn, awgn -> x, awgn -> dem, dem -> obs, dem -> llr, awgn -> dm2, dm2 -> llr2]\n");
     QSDR_REQUIRE(fg);
     qsdr_flowgraph_set_buffer_items(fg, 256);
     QSDR_REQUIRE(qsdr_flowgraph_start(fg, QSDR_SCHED_THREADED) == QSDR_OK);
-    /* the sinks count 5 items per sample together (x: 1, obs and llr: 2 LLRs each) */
-    uint64_t at1 = set_after(fg, 5 * 30000, "awgn.ebn0_db", "10");
-    uint64_t at2 = set_after(fg, 5 * (at1 + 30000), "awgn.esn0_db", "0");
-    while (qsdr_flowgraph_sink_items(fg) < 5 * (at2 + 30000) && qsdr_flowgraph_running(fg)) usleep(1000);
+    /* the sinks count 7 items per sample together (x: 1, obs, llr and llr2: 2 LLRs each). The
+       second demapper is set to N0 = 5 by hand before the first change and back to 0 (follow the
+       tags) after it: from then on it uses the N0 tagged while it was set by hand */
+    uint64_t a5 = set_after(fg, 7 * 20000, "dm2.noise_var", "5");
+    uint64_t at1 = set_after(fg, 7 * (a5 + 20000), "awgn.ebn0_db", "10");
+    uint64_t a0 = set_after(fg, 7 * (at1 + 20000), "dm2.noise_var", "0");
+    uint64_t at2 = set_after(fg, 7 * (a0 + 20000), "awgn.esn0_db", "0");
+    while (qsdr_flowgraph_sink_items(fg) < 7 * (at2 + 30000) && qsdr_flowgraph_running(fg)) usleep(1000);
     qsdr_flowgraph_stop(fg);
     qsdr_flowgraph_wait(fg);
     const qsdr_cf32 *x;
@@ -1007,6 +1013,16 @@ QSDR_TEST(fg_live_awgn_set, "unit",
         bad += fabsf(w[0] - llr[2 * i]) > 1e-5f * (1 + fabsf(w[0])) || fabsf(w[1] - llr[2 * i + 1]) > 1e-5f * (1 + fabsf(w[1]));
     }
     QSDR_CHECK_MSG(bad == 0, "%zu of %zu samples demapped with another N0 than their segment's", bad, nl / 2);
+    qsdr_vector_sink_data(fg, "llr2", (const void **)&llr, &nl, NULL, NULL);
+    QSDR_REQUIRE(nl / 2 >= at2 + 20000 && nl / 2 <= nx && a5 < at1 && at1 < a0 && a0 < at2);
+    bad = 0;
+    for (size_t i = 0; i < nl / 2; i++) {
+        float w[2], n0 = (float)(i < a5 ? want[0] : i < a0 ? 5.0 : i < at2 ? want[1] : want[2]);
+        qsdr_modem_demap_llr(m, x + i, 1, n0, false, w);
+        bad += fabsf(w[0] - llr[2 * i]) > 1e-5f * (1 + fabsf(w[0])) || fabsf(w[1] - llr[2 * i + 1]) > 1e-5f * (1 + fabsf(w[1]));
+    }
+    QSDR_CHECK_MSG(bad == 0, "demapper set by hand, then back to the tags: %zu of %zu samples with another N0 (5 from %llu, tags from %llu)",
+                   bad, nl / 2, (unsigned long long)a5, (unsigned long long)a0);
     qsdr_modem_destroy(&m);
     qsdr_flowgraph_destroy(&fg);
 }
