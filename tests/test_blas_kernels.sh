@@ -17,7 +17,7 @@ has avx2 fma && kernels+=(Haswell)
 has avx512f avx512bw avx512dq avx512vl && kernels+=(SkylakeX)
 fail=0
 for k in "${kernels[@]}"; do
-    out=$(OPENBLAS_CORETYPE=$k OPENBLAS_VERBOSE=2 "$tests" nn_train_spirals nn_qat_bits nn_qat_lsq_sign ae_train_small_reaches_target \
+    out=$(OPENBLAS_CORETYPE=$k OPENBLAS_VERBOSE=2 "$tests" nn_train_spirals nn_qat_bits nn_qat_lsq_sign ae_train_small_reaches_target nn_train_epoch_report nn_train_calibration \
           ae_tx_quantized 2>&1)
     rc=$?
     core=$(echo "$out" | sed -n 's/^Core: //p' | head -1)
