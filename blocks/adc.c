@@ -26,8 +26,9 @@ static int adc_work(void *st, qsdr_work_io *io)
     return qsdr_adc_execute(st, io->in[0], io->n_in, io->out[0]); /* its error names the sample */
 }
 
-/* the input level against the full scale: "clipped" is the fraction of I/Q components beyond the
-   outer levels (a 3-bit ADC loaded optimally for Gaussian input clips about 2 %) */
+/* the input level against the full scale: "clipped" is the fraction of I/Q components at or
+   beyond +-full_scale, outside the outer quantization cells (a 3-bit ADC loaded optimally for
+   Gaussian input clips about 2 %) */
 static void adc_stats(void *st, qsdr_stats *o)
 {
     uint64_t n, clip;
@@ -56,7 +57,7 @@ static const qsdr_port_desc adc_out[] = {{"out", QSDR_ITEM_CF32}};
 const qsdr_block_desc qsdr_block_adc = {
     .abi = QSDR_BLOCK_ABI,
     .name = "adc",
-    .summary = "b-bit uniform mid-rise quantizer on I and Q (1 bit = sign); outputs reconstruction levels; statistics input_rms and clipped (fraction beyond the outer levels)",
+    .summary = "b-bit uniform mid-rise quantizer on I and Q (1 bit = sign); outputs reconstruction levels; statistics input_rms and clipped (fraction of I/Q components at or beyond +-full_scale; a sign never clips)",
     .inputs = adc_in, .n_inputs = 1, .outputs = adc_out, .n_outputs = 1,
     .params = adc_params, .n_params = QSDR_N(adc_params),
     .rate_kind = QSDR_RATE_SYNC, .rate_in = 1, .rate_out = 1,

@@ -347,6 +347,24 @@ printf 'blocks:\n  - {id: f, type: file_source, params: {type: f32, path: "%s"}}
 "$qsdr" run "$tmp/pr.yml" >"$tmp/pr.out" 2>&1 || fail "probe run: $(cat "$tmp/pr.out")"
 grep -q "^p: count=6 mean=3.25 power=14.25 min=1 max=6 nonfinite=2$" "$tmp/pr.out" || fail "probe with NaN/inf: $(cat "$tmp/pr.out")"
 
+# iq_to_cf32 / cf32_to_iq: full_scale and swap_iq (cs16 I = 100, Q = -50 over full scale 200:
+# 0.5 - 0.25j; with swap_iq the file holds Q first); and back to the same bytes
+/usr/bin/python3 -c 'import struct, sys; sys.stdout.buffer.write(struct.pack("<4h", 100, -50, 50, 150))' >"$tmp/iq.cs16"
+"$qsdr" block iq_to_cf32 format=cs16 full_scale=200 <"$tmp/iq.cs16" >"$tmp/iq.cf32" 2>/dev/null &&
+    "$qsdr" block iq_to_cf32 format=cs16 full_scale=200 swap_iq=true <"$tmp/iq.cs16" >"$tmp/iqs.cf32" 2>/dev/null &&
+    "$qsdr" block cf32_to_iq format=cs16 full_scale=200 swap_iq=true <"$tmp/iqs.cf32" >"$tmp/back.cs16" 2>/dev/null || fail "iq blocks"
+/usr/bin/python3 - "$tmp" <<'PY' || fail "iq_to_cf32 full_scale / swap_iq, or cf32_to_iq back"
+import struct, sys
+t = sys.argv[1]
+f = lambda n: struct.unpack("<4f", open(f"{t}/{n}", "rb").read())
+assert f("iq.cf32") == (0.5, -0.25, 0.25, 0.75), f("iq.cf32")
+assert f("iqs.cf32") == (-0.25, 0.5, 0.75, 0.25), f("iqs.cf32")
+assert open(f"{t}/back.cs16", "rb").read() == open(f"{t}/iq.cs16", "rb").read()
+PY
+# the adc's "clipped": the fraction of I/Q components at or beyond +-full_scale (here 2 of 8; 0.9
+# and -0.95 lie in the outer cells of a 3-bit ADC, not beyond them)
+printf 'blocks:\n  - {id: src, type: vector_source, params: {type: cf32, data: [0.9, 0.1, -0.95, 0.5, 0.3, -2, 0.8, 1.2]}}\n  - {id: adc, type: adc, params: {bits: 3}}\n  - {id: snk, type: null_sink}\nconnections: [src -> adc, adc -> snk]\n' >"$tmp/adc.yml"
+out=$("$qsdr" run "$tmp/adc.yml" 2>&1) && echo "$out" | grep -q "^adc .* clipped=0.25$" || fail "adc clipped fraction: $out"
 # cf32_to_iq counts what it clips: its counters in qsdr run, a warning once, the saturated bytes
 /usr/bin/python3 -c 'import struct, sys; open(sys.argv[1], "wb").write(struct.pack("<8f", 0.5, 0.5, 2, -2, 0.1, 0.1, -3, 0.2))' "$tmp/big.cf32"
 cat > "$tmp/ciq.yml" <<YML

@@ -85,8 +85,8 @@ int qsdr_adc_set_bits(qsdr_adc_t *q, unsigned bits);
 int qsdr_adc_set_full_scale(qsdr_adc_t *q, float fs);
 /* Returns QSDR_ERANGE (with the sample index logged) on a NaN/Inf sample. */
 int qsdr_adc_execute(qsdr_adc_t *q, const qsdr_cf32 *x, size_t n, qsdr_cf32 *y);
-/* Since creation: real components quantized, those beyond the outer levels (clipped; a 1-bit
- * ADC never clips), and the input's rms per real component. */
+/* Since creation: real components quantized, those at or beyond +-full_scale, outside the outer
+ * quantization cells (clipped; a 1-bit ADC never clips), and the input's rms per real component. */
 void qsdr_adc_stats(const qsdr_adc_t *q, uint64_t *components, uint64_t *clipped, double *rms);
 
 /* ---- radio sample formats: interleaved integer I/Q --------------------------------------- */

@@ -10,7 +10,7 @@ struct qsdr_adc {
     bool agc;
     float alpha;
     float pow_est; /* AGC: running mean of x^2 per real component */
-    uint64_t n_comp, n_clip; /* real components seen, and those beyond the outer levels */
+    uint64_t n_comp, n_clip; /* real components seen, and those outside the outer cells (|x| >= full scale) */
     double sumsq;            /* of the input components (qsdr_adc_stats) */
 };
 
