@@ -410,3 +410,77 @@ QSDR_TEST(ae_llr_calibrated, "unit", "ae_decoder's LLRs are calibrated at the tr
         qsdr_flowgraph_destroy(&fg);
     }
 }
+
+QSDR_TEST(ae_decoder_block_params, "unit",
+          "ae_decoder's llr_scale and llr_clip reach the LLRs (as qsdr_ae_set_llr gives them); its statistics count table and network groups")
+{
+    static const struct {
+        const char *params;
+        float scale, clip;
+        bool table;
+    } cases[] = {{"", 0, 20, true}, {", llr_scale: 2.5", 2.5f, 20, true}, {", llr_clip: 0.7", 0, 0.7f, true},
+                 {", allow_non_onebit: true", 0, 20, false}};
+    float *first = NULL;
+    for (size_t c = 0; c < sizeof cases / sizeof *cases; c++) {
+        char yaml[2048];
+        snprintf(yaml, sizeof yaml,
+                 "blocks:\n"
+                 "  - {id: src, type: random_source}\n"
+                 "  - {id: tx, type: ae_modulator, params: {model: %s/models/ae_qpsk_L2/tx.safetensors}}\n"
+                 "  - {id: awgn, type: awgn, params: {ebn0_db: 1.0, bits_per_symbol: 2, sps: 2, sample_power: 0.5, code_rate: 0.5}}\n"
+                 "  - {id: adc, type: adc, params: {bits: %d}}\n"
+                 "  - {id: x, type: vector_sink}\n"
+                 "  - {id: rx, type: ae_decoder, params: {model: %s/models/ae_qpsk_L2/rx.safetensors%s}}\n"
+                 "  - {id: llr, type: vector_sink, params: {type: f32}}\n"
+                 "connections: [src -> tx, tx -> awgn, awgn -> adc, adc -> x, adc -> rx, rx -> llr]\n",
+                 qsdr_test_src_dir, cases[c].table ? 1 : 3, qsdr_test_src_dir, cases[c].params);
+        qsdr_flowgraph_t *fg = NULL;
+        QSDR_REQUIRE(qsdr_flowgraph_load_string(yaml, "aep.yml", NULL, &fg) == QSDR_OK);
+        qsdr_flowgraph_set_seed(fg, 7);
+        qsdr_flowgraph_set_item_limit(fg, 4000);
+        QSDR_REQUIRE(qsdr_flowgraph_run(fg, QSDR_SCHED_SERIAL) == QSDR_OK);
+        const qsdr_cf32 *x;
+        const float *l;
+        size_t nx, nl;
+        qsdr_vector_sink_data(fg, "x", (const void **)&x, &nx, NULL, NULL);
+        qsdr_vector_sink_data(fg, "llr", (const void **)&l, &nl, NULL, NULL);
+        size_t groups = nl / 2;
+        QSDR_REQUIRE(groups >= 1000 && nx >= 2 * groups);
+        /* the library with the same settings, on the same samples */
+        char p[1024];
+        snprintf(p, sizeof p, "%s/models/ae_qpsk_L2/rx.safetensors", qsdr_test_src_dir);
+        qsdr_ae *a = qsdr_ae_load(p, false);
+        QSDR_REQUIRE(a);
+        float s0 = qsdr_ae_llr_scale(a); /* the calibrated scale */
+        qsdr_ae_set_llr(a, cases[c].scale, cases[c].clip);
+        qsdr_ae_allow_non_onebit(a, !cases[c].table);
+        float *want = malloc(nl * sizeof(float));
+        QSDR_REQUIRE(want && qsdr_ae_demodulate(a, x, groups, want) == QSDR_OK);
+        QSDR_CHECK_MSG(!memcmp(want, l, nl * sizeof(float)), "case %zu (%s): the block's LLRs are not the library's", c, cases[c].params);
+        float mx = 0;
+        for (size_t i = 0; i < nl; i++) mx = fmaxf(mx, fabsf(l[i]));
+        if (c == 2) QSDR_CHECK_MSG(mx == 0.7f, "llr_clip 0.7: largest |LLR| %g", mx);
+        if (c == 0) {
+            first = malloc(nl * sizeof(float));
+            memcpy(first, l, nl * sizeof(float));
+            QSDR_CHECK(mx < 20 && mx > 0.7f); /* so the clip case clips and the default does not */
+        } else if (c == 1) { /* scale 2.5 against the calibrated one, where neither clips */
+            size_t bad = 0;
+            for (size_t i = 0; i < nl; i++) bad += fabsf(l[i] * s0 - first[i] * 2.5f) > 1e-4f * fabsf(l[i] * s0);
+            QSDR_CHECK_MSG(s0 != 2.5f && bad == 0, "llr_scale 2.5 (calibrated %g): %zu LLRs not in proportion", s0, bad);
+        }
+        qsdr_stats st;
+        double tg = -1, ng = -1;
+        QSDR_REQUIRE(qsdr_flowgraph_stats(fg, "rx", &st) == QSDR_OK);
+        for (size_t i = 0; i < st.n; i++) {
+            if (!strcmp(st.v[i].name, "table_groups")) tg = st.v[i].value;
+            if (!strcmp(st.v[i].name, "network_groups")) ng = st.v[i].value;
+        }
+        QSDR_CHECK_MSG(tg == (cases[c].table ? (double)groups : 0) && ng == (cases[c].table ? 0 : (double)groups),
+                       "case %zu: table_groups %g, network_groups %g of %zu groups", c, tg, ng, groups);
+        free(want);
+        qsdr_ae_free(a);
+        qsdr_flowgraph_destroy(&fg);
+    }
+    free(first);
+}

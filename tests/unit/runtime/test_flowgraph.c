@@ -823,7 +823,7 @@ QSDR_TEST(fg_sched_identical, "unit", "threaded and serial schedulers give bit-i
     for (int k = 0; k < 3; k++) qsdr_flowgraph_destroy(&fgs[k]);
 }
 
-QSDR_TEST(fg_live_adc_bits, "unit", "adc.bits changed while running takes effect exactly at the reported item, which is tagged")
+QSDR_TEST(fg_live_adc_bits, "unit", "adc.bits, then adc.full_scale, changed while running take effect exactly at the reported item, which is tagged")
 {
     qsdr_flowgraph_t *fg = load("blocks:\n"
                                 "  - {id: src, type: vector_source, params: {type: cf32, data: [0.3, -0.3], repeat: true}}\n"
@@ -848,16 +848,20 @@ QSDR_TEST(fg_live_adc_bits, "unit", "adc.bits changed while running takes effect
     char buf[16];
     qsdr_flowgraph_get(fg, "adc.bits", buf, sizeof buf);
     QSDR_CHECK(!strcmp(buf, "1"));
+    /* then the full scale, well after (its tag on another item): 1-bit levels +-full_scale / 2 */
+    while (qsdr_flowgraph_sink_items(fg) < at + 20000 && qsdr_flowgraph_running(fg)) usleep(1000);
+    uint64_t at2 = UINT64_MAX;
+    QSDR_CHECK_EQ_INT(qsdr_flowgraph_set(fg, "adc.full_scale", "2", &at2), QSDR_OK);
     qsdr_flowgraph_wait(fg);
     const qsdr_cf32 *d;
     size_t n, nt;
     const qsdr_tag *tags;
     qsdr_vector_sink_data(fg, "snk", (const void **)&d, &n, &tags, &nt);
-    QSDR_REQUIRE(at >= 10000 && at < n);
-    /* 8-bit: step 2/256, 0.3 -> (floor(0.3*128)+0.5)/128 = 38.5/128; 1-bit: +-0.5 */
+    QSDR_REQUIRE(at >= 10000 && at2 > at && at2 < n);
+    /* 8-bit: step 2/256, 0.3 -> (floor(0.3*128)+0.5)/128 = 38.5/128; 1-bit: +-0.5, then +-1 */
     size_t bad = 0;
     for (size_t i = 0; i < n; i++) {
-        float want = i < at ? 38.5f / 128.0f : 0.5f;
+        float want = i < at ? 38.5f / 128.0f : i < at2 ? 0.5f : 1.0f;
         if (d[i].re != want || d[i].im != -want) bad++;
     }
     QSDR_CHECK_MSG(bad == 0, "%zu items quantized with the wrong bit-width around item %llu", bad, (unsigned long long)at);
