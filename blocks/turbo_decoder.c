@@ -2,6 +2,7 @@
 /* Block: LTE turbo decoder (float reference BCJR), framed: N LLRs -> K bits or APP LLRs. */
 #include <stdatomic.h>
 #include <stdlib.h>
+#include <string.h>
 
 #include "block_util.h"
 #include "qsdr/fec.h"
@@ -156,6 +157,9 @@ static void td_stats(void *st, qsdr_stats *o)
     qsdr_stats_add(o, "fast", s->fast != NULL);
     /* frames per fast-decoder call: its batch (lanes) when every call is full */
     if (s->fast) qsdr_stats_add(o, "avg_batch", s->batches ? (double)s->frames / (double)s->batches : 0);
+    /* the fast decoder's fixed-point width (precision: int8 or int16); the decisions rarely differ,
+       so this is where the setting shows */
+    if (s->fast) qsdr_stats_add(o, "int_bits", strstr(qsdr_turbo_fast_impl(s->fast), "_i8") ? 8 : 16);
     qsdr_stats_add(o, "avg_iterations", s->frames ? (double)s->iterations / (double)s->frames : 0);
     if (s->crc) qsdr_stats_add(o, "crc_failures", (double)s->crc_fail);
 }

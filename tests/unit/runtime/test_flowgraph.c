@@ -10,6 +10,8 @@
 #include <unistd.h>
 
 #include "qsdr/phy.h"
+#include "qsdr/fec.h"
+#include "qsdr/rng.h"
 #include "qsdr/qsdr.h"
 #include "qsdr_test.h"
 
@@ -1070,6 +1072,78 @@ QSDR_TEST(fg_awgn_code_rate_tag_midstream, "unit",
         qsdr_flowgraph_destroy(&fg);
     }
     free(yaml);
+}
+
+QSDR_TEST(fg_turbo_decoder_block_params, "unit",
+          "turbo_decoder's scaling and precision reach the decoder: its output is the library decoder's with them (int_bits counter)")
+{
+    /* 8 frames of K 1024 at rate 1/3 through BPSK and noise (sigma 1.25, Eb/N0 about 0 dB: some
+       frames not yet decoded, so decoders that differ show it), as LLRs in a file */
+    const size_t k = 1024, n = qsdr_turbo_n(k, QSDR_TURBO_R13), F = 8;
+    uint8_t *u = malloc(k), *c = malloc(n), *bits = malloc(F * k), *ref8 = malloc(F * k), *ref16 = malloc(F * k);
+    float *llr = malloc(F * n * sizeof(float)), *app = malloc(F * k * sizeof(float));
+    QSDR_REQUIRE(u && c && bits && ref8 && ref16 && llr && app);
+    qsdr_turbo_enc_t *enc = qsdr_turbo_enc_create(k, QSDR_TURBO_R13);
+    QSDR_REQUIRE(enc);
+    qsdr_randn_f32(11, 0, F * n, llr);
+    const float sigma = 1.25f;
+    for (size_t f = 0; f < F; f++) {
+        for (size_t i = 0; i < k; i++) u[i] = (uint8_t)((i * 37 + f * 11) % 7 < 3);
+        QSDR_REQUIRE(qsdr_turbo_enc_execute(enc, u, c) == QSDR_OK);
+        for (size_t i = 0; i < n; i++) llr[f * n + i] = 2 * ((1 - 2 * (float)c[i]) + sigma * llr[f * n + i]) / (sigma * sigma);
+    }
+    qsdr_turbo_enc_destroy(&enc);
+    char path[1024];
+    snprintf(path, sizeof path, "%s/fg_turbo_llr.f32", qsdr_test_build_dir);
+    FILE *fp = fopen(path, "wb");
+    QSDR_REQUIRE(fp && fwrite(llr, sizeof(float), F * n, fp) == F * n);
+    fclose(fp);
+    /* the library: the float reference at scaling 0.6 with soft output; the fast decoder at int8 and int16 */
+    qsdr_turbo_dec_config cfg = qsdr_turbo_dec_default();
+    cfg.scaling = 0.6f;
+    qsdr_turbo_dec_t *d = qsdr_turbo_dec_create(k, &cfg);
+    QSDR_REQUIRE(d);
+    for (size_t f = 0; f < F; f++) QSDR_REQUIRE(qsdr_turbo_dec_execute(d, llr + f * n, bits + f * k, app + f * k) >= 1); /* iterations run */
+    qsdr_turbo_dec_destroy(&d);
+    const char *variant[2] = {"int8", "int16"};
+    uint8_t *ref[2] = {ref8, ref16};
+    for (int v = 0; v < 2; v++) {
+        qsdr_turbo_fast_t *q = qsdr_turbo_fast_create(k, cfg.iterations, QSDR_TURBO_R13, variant[v]);
+        QSDR_REQUIRE(q);
+        QSDR_REQUIRE(qsdr_turbo_fast_execute(q, llr, F, ref[v]) == QSDR_OK);
+        qsdr_turbo_fast_destroy(&q);
+    }
+    /* int8 and int16 give the same decisions here (max-log is scale-free; saturation is rare): the
+       block's int_bits counter tells which ran */
+    for (int blk = 0; blk < 3; blk++) {
+        static const char *const params[3] = {"{k: 1024, scaling: 0.6, soft: true}", "{k: 1024, precision: int8}", "{k: 1024}"};
+        char yaml[2048];
+        snprintf(yaml, sizeof yaml,
+                 "blocks:\n  - {id: src, type: file_source, params: {type: f32, path: \"%s\"}}\n"
+                 "  - {id: dec, type: turbo_decoder, params: %s}\n  - {id: snk, type: vector_sink, params: {type: %s}}\n"
+                 "connections: [src -> dec, dec -> snk]\n",
+                 path, params[blk], blk ? "bit" : "f32");
+        qsdr_flowgraph_t *fg = load(yaml);
+        QSDR_REQUIRE(fg);
+        QSDR_REQUIRE(qsdr_flowgraph_run(fg, QSDR_SCHED_SERIAL) == QSDR_OK);
+        const void *out;
+        size_t got;
+        qsdr_vector_sink_data(fg, "snk", &out, &got, NULL, NULL);
+        QSDR_REQUIRE(got == F * k);
+        if (blk == 0) QSDR_CHECK_MSG(!memcmp(out, app, F * k * sizeof(float)), "scaling 0.6, soft: not the reference decoder's APP LLRs");
+        else {
+            QSDR_CHECK_MSG(!memcmp(out, blk == 1 ? ref8 : ref16, F * k), "%s: not the fast decoder's decisions", params[blk]);
+            qsdr_stats st;
+            double ib = -1;
+            QSDR_REQUIRE(qsdr_flowgraph_stats(fg, "dec", &st) == QSDR_OK);
+            for (size_t i = 0; i < st.n; i++)
+                if (!strcmp(st.v[i].name, "int_bits")) ib = st.v[i].value;
+            QSDR_CHECK_MSG(ib == (blk == 1 ? 8 : 16), "%s: int_bits %g", params[blk], ib);
+        }
+        qsdr_flowgraph_destroy(&fg);
+    }
+    remove(path);
+    free(u), free(c), free(bits), free(ref8), free(ref16), free(llr), free(app);
 }
 
 /* the poster: what a control port does, from its own thread while the flowgraph runs */
