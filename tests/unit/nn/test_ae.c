@@ -469,13 +469,7 @@ QSDR_TEST(ae_decoder_block_params, "unit",
             for (size_t i = 0; i < nl; i++) bad += fabsf(l[i] * s0 - first[i] * 2.5f) > 1e-4f * fabsf(l[i] * s0);
             QSDR_CHECK_MSG(s0 != 2.5f && bad == 0, "llr_scale 2.5 (calibrated %g): %zu LLRs not in proportion", s0, bad);
         }
-        qsdr_stats st;
-        double tg = -1, ng = -1;
-        QSDR_REQUIRE(qsdr_flowgraph_stats(fg, "rx", &st) == QSDR_OK);
-        for (size_t i = 0; i < st.n; i++) {
-            if (!strcmp(st.v[i].name, "table_groups")) tg = st.v[i].value;
-            if (!strcmp(st.v[i].name, "network_groups")) ng = st.v[i].value;
-        }
+        double tg = qsdr_test_stat(fg, "rx", "table_groups"), ng = qsdr_test_stat(fg, "rx", "network_groups");
         QSDR_CHECK_MSG(tg == (cases[c].table ? (double)groups : 0) && ng == (cases[c].table ? 0 : (double)groups),
                        "case %zu: table_groups %g, network_groups %g of %zu groups", c, tg, ng, groups);
         free(want);

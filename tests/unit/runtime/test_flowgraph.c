@@ -883,6 +883,23 @@ static uint64_t set_after(qsdr_flowgraph_t *fg, uint64_t after, const char *path
     return at;
 }
 
+/* QPSK LLRs llr (2 per sample of x, n samples) against the exact demapper with N0 n0[s] for the
+   samples from[s] <= i < from[s + 1] (from[0] = 0, nseg segments): how many samples differ */
+static size_t demapped_with_other_n0(const qsdr_cf32 *x, const float *llr, size_t n, size_t nseg, const uint64_t *from, const float *n0)
+{
+    qsdr_modem_t *m = qsdr_modem_create(QSDR_MOD_QPSK);
+    if (!m) return n;
+    size_t bad = 0, s = 0;
+    for (size_t i = 0; i < n; i++) {
+        while (s + 1 < nseg && i >= from[s + 1]) s++;
+        float w[2];
+        qsdr_modem_demap_llr(m, x + i, 1, n0[s], false, w);
+        bad += fabsf(w[0] - llr[2 * i]) > 1e-5f * (1 + fabsf(w[0])) || fabsf(w[1] - llr[2 * i + 1]) > 1e-5f * (1 + fabsf(w[1]));
+    }
+    qsdr_modem_destroy(&m);
+    return bad;
+}
+
 QSDR_TEST(fg_live_noise_var_back_to_tags, "unit",
           "demapper and onebit_llr: noise_var set while running, then set back to 0, follow the awgn block's tagged N0 again at once")
 {
@@ -933,17 +950,9 @@ QSDR_TEST(fg_live_noise_var_back_to_tags, "unit",
         if (!strcmp(tags[k].key, "noise_var") && tags[k].offset == 0) n0 = (float)tags[k].value.f;
     QSDR_REQUIRE(n0 > 0 && n0 < 1);
     QSDR_REQUIRE(at1 >= 10000 && at2 > at1 + 10000 && 2 * at2 + 20000 <= nl && nl / 2 <= nx);
-    qsdr_modem_t *m = qsdr_modem_create(QSDR_MOD_QPSK);
-    size_t bad = 0;
-    for (size_t i = 0; i < nl / 2; i++) {
-        float want[2];
-        qsdr_modem_demap_llr(m, x + i, 1, i >= at1 && i < at2 ? 5.0f : n0, false, want);
-        if (fabsf(want[0] - llr[2 * i]) > 1e-5f * (1 + fabsf(want[0])) || fabsf(want[1] - llr[2 * i + 1]) > 1e-5f * (1 + fabsf(want[1])))
-            bad++;
-    }
+    size_t bad = demapped_with_other_n0(x, llr, nl / 2, 3, (const uint64_t[]){0, at1, at2}, (const float[]){n0, 5.0f, n0});
     QSDR_CHECK_MSG(bad == 0, "%zu of %zu symbols demapped with the wrong N0 (set 5 at %llu, 0 at %llu; tagged N0 %g)", bad, nl / 2,
                    (unsigned long long)at1, (unsigned long long)at2, n0);
-    qsdr_modem_destroy(&m);
     qsdr_flowgraph_destroy(&fg);
 }
 
@@ -1009,27 +1018,17 @@ QSDR_TEST(fg_live_awgn_set, "unit",
     }
     /* the demapper follows the tags: every LLR with the N0 of its own sample's segment */
     const float *llr;
-    size_t nl, bad = 0;
+    size_t nl, bad;
+    const float w0 = (float)want[0], w1 = (float)want[1], w2 = (float)want[2];
     qsdr_vector_sink_data(fg, "llr", (const void **)&llr, &nl, NULL, NULL);
     QSDR_REQUIRE(nl / 2 >= at2 + 20000 && nl / 2 <= nx);
-    qsdr_modem_t *m = qsdr_modem_create(QSDR_MOD_QPSK);
-    for (size_t i = 0; i < nl / 2; i++) {
-        float w[2];
-        qsdr_modem_demap_llr(m, x + i, 1, (float)want[i < at1 ? 0 : i < at2 ? 1 : 2], false, w);
-        bad += fabsf(w[0] - llr[2 * i]) > 1e-5f * (1 + fabsf(w[0])) || fabsf(w[1] - llr[2 * i + 1]) > 1e-5f * (1 + fabsf(w[1]));
-    }
+    bad = demapped_with_other_n0(x, llr, nl / 2, 3, (const uint64_t[]){0, at1, at2}, (const float[]){w0, w1, w2});
     QSDR_CHECK_MSG(bad == 0, "%zu of %zu samples demapped with another N0 than their segment's", bad, nl / 2);
     qsdr_vector_sink_data(fg, "llr2", (const void **)&llr, &nl, NULL, NULL);
     QSDR_REQUIRE(nl / 2 >= at2 + 20000 && nl / 2 <= nx && a5 < at1 && at1 < a0 && a0 < at2);
-    bad = 0;
-    for (size_t i = 0; i < nl / 2; i++) {
-        float w[2], n0 = (float)(i < a5 ? want[0] : i < a0 ? 5.0 : i < at2 ? want[1] : want[2]);
-        qsdr_modem_demap_llr(m, x + i, 1, n0, false, w);
-        bad += fabsf(w[0] - llr[2 * i]) > 1e-5f * (1 + fabsf(w[0])) || fabsf(w[1] - llr[2 * i + 1]) > 1e-5f * (1 + fabsf(w[1]));
-    }
+    bad = demapped_with_other_n0(x, llr, nl / 2, 4, (const uint64_t[]){0, a5, a0, at2}, (const float[]){w0, 5.0f, w1, w2});
     QSDR_CHECK_MSG(bad == 0, "demapper set by hand, then back to the tags: %zu of %zu samples with another N0 (5 from %llu, tags from %llu)",
                    bad, nl / 2, (unsigned long long)a5, (unsigned long long)a0);
-    qsdr_modem_destroy(&m);
     qsdr_flowgraph_destroy(&fg);
 }
 
@@ -1133,11 +1132,7 @@ QSDR_TEST(fg_turbo_decoder_block_params, "unit",
         if (blk == 0) QSDR_CHECK_MSG(!memcmp(out, app, F * k * sizeof(float)), "scaling 0.6, soft: not the reference decoder's APP LLRs");
         else {
             QSDR_CHECK_MSG(!memcmp(out, blk == 1 ? ref8 : ref16, F * k), "%s: not the fast decoder's decisions", params[blk]);
-            qsdr_stats st;
-            double ib = -1;
-            QSDR_REQUIRE(qsdr_flowgraph_stats(fg, "dec", &st) == QSDR_OK);
-            for (size_t i = 0; i < st.n; i++)
-                if (!strcmp(st.v[i].name, "int_bits")) ib = st.v[i].value;
+            double ib = qsdr_test_stat(fg, "dec", "int_bits");
             QSDR_CHECK_MSG(ib == (blk == 1 ? 8 : 16), "%s: int_bits %g", params[blk], ib);
         }
         qsdr_flowgraph_destroy(&fg);
