@@ -609,8 +609,10 @@ static int cmd_ctl(int argc, char **argv)
 
 /* GNU style: `--name=value` stands for `--name value` in every command (no command takes an
  * argument that starts with `--` but is not an option: qsdr ctl refuses such a VALUE too). The
- * copies stay reachable from here until exit. */
+ * copies stay reachable from here until exit. An option that takes no value (a flag) with
+ * `=value` is an error, not the flag and a stray argument. Returns NULL after that error. */
 static char **g_split_argv;
+static const char *const flag_options[] = {"--quiet", "--markdown", "--control-allow-remote", "--help", "--version"};
 
 static char **split_long_options(int *argc, char **argv)
 {
@@ -621,7 +623,16 @@ static char **split_long_options(int *argc, char **argv)
         const char *a = argv[i], *eq = strchr(a, '=');
         size_t k = 2;
         while (a[0] == '-' && a[1] == '-' && a + k != eq && (islower((unsigned char)a[k]) || isdigit((unsigned char)a[k]) || a[k] == '-')) k++;
-        if (i < 2 || !eq || a + k != eq || k == 2 || !(g_split_argv[n] = strndup(a, k))) {
+        if (i < 2 || !eq || a + k != eq || k == 2) {
+            g_split_argv[n++] = argv[i];
+            continue;
+        }
+        for (size_t f = 0; f < sizeof flag_options / sizeof *flag_options; f++)
+            if (strlen(flag_options[f]) == k && !strncmp(a, flag_options[f], k)) {
+                fprintf(stderr, "qsdr %s: option %s takes no value, got '%s'\n", argv[1], flag_options[f], a);
+                return NULL;
+            }
+        if (!(g_split_argv[n] = strndup(a, k))) {
             g_split_argv[n++] = argv[i];
             continue;
         }
@@ -646,7 +657,7 @@ int main(int argc, char **argv)
         return argc < 2 ? EXIT_BAD_INPUT : 0;
     }
     const char *cmd = argv[1];
-    argv = split_long_options(&argc, argv);
+    if (!(argv = split_long_options(&argc, argv))) return EXIT_BAD_INPUT;
     if (!strcmp(cmd, "run")) return cmd_run(argc - 2, argv + 2);
     if (!strcmp(cmd, "blocks")) return cmd_blocks(argc - 2, argv + 2);
     if (!strcmp(cmd, "flowgraphs")) return cmd_flowgraphs(argc - 2, argv + 2);

@@ -9,7 +9,7 @@
 extern const qsdr_block_desc qsdr_block_vector_source;
 
 typedef struct {
-    qsdr_tag *tags; /* emitted once, during the first pass over the data */
+    qsdr_tag *tags; /* each emitted once, on the output item its offset names (with repeat, any pass) */
     size_t n_tags;
     uint8_t *data;  /* encoded items */
     size_t n_items, isz;

@@ -279,6 +279,12 @@ echo "$out" | grep -qF "ber: segment 1 [bits 0, 1000) (start): BER = 0.000000e+0
 head -c 40 /dev/zero | tr '\0' x | "$qsdr" block turbo_encoder k=40 >/dev/null 2>"$tmp/err"; rc=$?
 [ $rc -eq 1 ] && grep -q "^qsdr error: qsdr block: block 'blk' (turbo_encoder): turbo encoder: input bit 0 is 120, expected 0 or 1" "$tmp/err" ||
     fail "filter input error: rc $rc: $(cat "$tmp/err")"
+# the modulators refuse a byte that is not a bit (naming the item) rather than map its low bits
+for m in "mapper:qsdr_modem_map: input item 5 is 2" "ae_modulator model=$src/models/ae_qpsk_L2/tx.safetensors:input item 5 is 2"; do
+    # shellcheck disable=SC2086
+    printf '\000\001\001\000\001\002\000\001' | "$qsdr" block ${m%%:*} >"$tmp/map.out" 2>"$tmp/err"; rc=$?
+    [ $rc -eq 1 ] && grep -q "${m#*:}, expected a bit (0 or 1)" "$tmp/err" || fail "${m%% *} on a byte 2: rc $rc: $(cat "$tmp/err")"
+done
 # input that does not fill the last frame: encoded up to it, the rest dropped with a warning (it was silent)
 head -c 81 /dev/zero | "$qsdr" block turbo_encoder k=40 >"$tmp/enc.u8" 2>"$tmp/err" || fail "partial frame: $(cat "$tmp/err")"
 [ "$(wc -c <"$tmp/enc.u8")" -eq 264 ] && grep -q "^qsdr warning: qsdr block: block 'blk' (turbo_encoder): input 'in' ended with 1 item left over, less than the 40 it takes at a time; dropped" "$tmp/err" ||
@@ -327,6 +333,47 @@ timeout 20 "$qsdr" run "$tmp/fifo_out.yml" --seconds 0.5 --drain-timeout 1 --qui
 kill $holder2 2>/dev/null
 [ $rc -eq 1 ] || fail "file_sink on a FIFO nobody reads: exit $rc (124 = hung), expected 1: $(cat "$tmp/err")"
 grep -q 'did not drain within 1 s' "$tmp/err" || fail "file_sink on a stalled FIFO: no drain message: $(cat "$tmp/err")"
+# a pipe whose reader takes odd byte counts: the sink writes part of an item, then the rest of
+# it (never that part again); the bytes equal those written to a regular file
+cat > "$tmp/noise.yml" <<YML
+blocks:
+  - {id: src, type: random_source, params: {seed: 4}}
+  - {id: map, type: mapper}
+  - {id: awgn, type: awgn, params: {esn0_db: 3, seed: 5}}
+  - {id: head, type: head, params: {type: cf32, n: 200000}}
+  - {id: snk, type: file_sink, params: {type: cf32, path: /dev/stdout}}
+connections: [src -> map, map -> awgn, awgn -> head, head -> snk]
+YML
+"$qsdr" run "$tmp/noise.yml" --quiet --set snk.path="$tmp/noise.cf32" || fail "noise to a file"
+"$qsdr" run "$tmp/noise.yml" --quiet | python3 -c '
+import os, sys, time
+while True:
+    b = os.read(0, 4093)
+    if not b: break
+    sys.stdout.buffer.write(b); time.sleep(0.0002)' > "$tmp/noise_pipe.cf32" || fail "noise through a slow pipe"
+cmp -s "$tmp/noise.cf32" "$tmp/noise_pipe.cf32" || fail "file_sink through a pipe read in 4093-byte pieces: $(cmp "$tmp/noise.cf32" "$tmp/noise_pipe.cf32" 2>&1)"
+# append: true adds to the file, the default truncates it
+sed "s|path: /dev/stdout|path: \"$tmp/app.cf32\", append: true|; s/n: 200000/n: 10/" "$tmp/noise.yml" > "$tmp/app.yml"
+"$qsdr" run "$tmp/app.yml" --quiet && "$qsdr" run "$tmp/app.yml" --quiet && [ "$(wc -c < "$tmp/app.cf32")" -eq 160 ] ||
+    fail "append: true twice: $(wc -c < "$tmp/app.cf32") bytes, want 160"
+"$qsdr" run "$tmp/app.yml" --quiet --set snk.append=false && [ "$(wc -c < "$tmp/app.cf32")" -eq 80 ] ||
+    fail "append: false: $(wc -c < "$tmp/app.cf32") bytes, want 80"
+# tag_debug: every tag in item order with its type, or those of one key (exact match); the time's
+# fraction in full precision; print: false still counts
+cat > "$tmp/td.yml" <<'YML'
+blocks:
+  - {id: src, type: vector_source, params: {type: f32, data: [1, 2, 3, 4], tags: "0:a=1;1:abc=2.5;2:t=@7.1234567;2:s=hi;3:abc=-4;3:abcd=9"}}
+  - {id: all, type: tag_debug, params: {type: f32}}
+  - {id: only, type: tag_debug, params: {type: f32, key: abc}}
+  - {id: quiet, type: tag_debug, params: {type: f32, key: t, print: false}}
+connections: [src -> all, src -> only, src -> quiet]
+YML
+"$qsdr" run "$tmp/td.yml" --scheduler serial >"$tmp/td.out" 2>"$tmp/td.err" || fail "tag_debug run: $(cat "$tmp/td.err")"
+printf '%s\n' "all: item 0 a = 1 (int)" "all: item 1 abc = 2.5 (float)" "all: item 2 t = TIME" "all: item 2 s = hi (string)" \
+    "all: item 3 abc = -4 (int)" "all: item 3 abcd = 9 (int)" "only: item 1 abc = 2.5 (float)" "only: item 3 abc = -4 (int)" > "$tmp/td.want"
+sed 's/^all: item 2 t = 7 + 0\.1234567[0-9]* s (time)$/all: item 2 t = TIME/' "$tmp/td.out" | diff -q - "$tmp/td.want" >/dev/null ||
+    fail "tag_debug lines: $(cat "$tmp/td.out")"
+grep -q "^quiet .* tags=1$" "$tmp/td.err" && grep -q "^only .* tags=2$" "$tmp/td.err" || fail "tag_debug counters: $(cat "$tmp/td.err")"
 cat > "$tmp/rep_pipe.yml" <<YML
 blocks:
   - {id: src, type: file_source, params: {type: u8, path: /dev/stdin, repeat: true}}

@@ -102,4 +102,16 @@ timeout 60 "$qsdr" train "$spec" --epochs=1 --out="$tmp/eq" -q >/dev/null 2>&1 &
 expect_bad "qsdr run: --set expects ID.PARAM=VALUE or VAR=VALUE, got ''" run "$fg" --set=
 expect_bad "--items expects an integer in [0, 18446744073709551615], got 'x'" run "$fg" --items=x
 expect_bad "qsdr ctl: --timeout expects an integer in [1, 3600000], got '0'" ctl tcp://127.0.0.1:9 get adc.bits --timeout=0
+# a flag (an option its --help shows without a value) given =VALUE is an error naming the flag,
+# not the flag and a stray argument (the flags are taken from every command's --help)
+for sub in run ber train "train ae"; do
+    # shellcheck disable=SC2086
+    flags=$("$qsdr" $sub --help | sed -n 's/^ *\(--[a-z][a-z0-9-]*\)\(, -[a-z]\)\{0,1\}   .*/\1/p')
+    [ -n "$flags" ] || fail "qsdr $sub --help: no flag found (the help format changed?)"
+    for o in $flags; do
+        # shellcheck disable=SC2086
+        expect_bad "qsdr ${sub%% *}: option $o takes no value, got '$o=1'" $sub "$o=1"
+    done
+done
+expect_bad "qsdr blocks: option --markdown takes no value, got '--markdown=yes'" blocks --markdown=yes
 echo ok

@@ -363,6 +363,21 @@ QSDR_TEST(turbo_code_rate_tag, "unit", "awgn with code_rate 0 takes the encoder'
     QSDR_CHECK_NEAR(st.v[4].value, 1024.0 / 2060.0, 1e-9); /* code_rate stat */
     qsdr_flowgraph_destroy(&fg[0]);
     qsdr_flowgraph_destroy(&fg[1]);
+    /* with a CRC attached by the encoder, the 24 CRC bits carry no information: the rate is
+       (K - 24) / N (at K 1024 counting K / N would shift Eb/N0 by 0.10 dB) */
+    qsdr_flowgraph_t *c = NULL;
+    QSDR_REQUIRE(qsdr_flowgraph_load_string("blocks:\n"
+                                            "  - {id: src, type: random_source}\n"
+                                            "  - {id: enc, type: turbo_encoder, params: {k: 1024, rate: 1/2, crc: crc24a}}\n"
+                                            "  - {id: map, type: mapper, params: {modulation: qpsk}}\n"
+                                            "  - {id: awgn, type: awgn, params: {ebn0_db: 1, code_rate: 0}}\n"
+                                            "  - {id: snk, type: null_sink, params: {type: cf32}}\n"
+                                            "connections: [src -> enc, enc -> map, map -> awgn, awgn -> snk]\n",
+                                            "crc.yml", NULL, &c) == QSDR_OK);
+    qsdr_flowgraph_set_item_limit(c, 2 * 1000);
+    QSDR_CHECK_EQ_INT(qsdr_flowgraph_run(c, QSDR_SCHED_SERIAL), QSDR_OK);
+    QSDR_CHECK_NEAR(qsdr_test_stat(c, "awgn", "code_rate"), 1000.0 / 2060.0, 1e-9);
+    qsdr_flowgraph_destroy(&c);
 }
 
 /* Does coded position j (of qsdr_turbo_n(k, r)) belong to constituent code 2 (its parity or its

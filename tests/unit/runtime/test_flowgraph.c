@@ -300,6 +300,24 @@ QSDR_TEST(fg_eos_head, "unit", "head ends the stream after exactly n items; EOS 
     }
 }
 
+QSDR_TEST(fg_hard_decision_convention, "unit", "hard_decision: bit 1 exactly when LLR < 0 (LLR = log P(0)/P(1)); an LLR of 0 or -0 (no information) gives 0")
+{
+    qsdr_flowgraph_t *fg = load("blocks:\n"
+                                "  - {id: src, type: vector_source, params: {type: f32, data: [0, -0.0, -1e-30, 1e-30, -7, 7, -1e30, 1e30]}}\n"
+                                "  - {id: hd, type: hard_decision}\n"
+                                "  - {id: snk, type: vector_sink, params: {type: bit}}\n"
+                                "connections: [src -> hd, hd -> snk]\n");
+    QSDR_REQUIRE(fg);
+    QSDR_CHECK_EQ_INT(qsdr_flowgraph_run(fg, QSDR_SCHED_SERIAL), QSDR_OK);
+    const uint8_t *b = NULL;
+    size_t n = 0;
+    QSDR_CHECK_EQ_INT(qsdr_vector_sink_data(fg, "snk", (const void **)&b, &n, NULL, NULL), QSDR_OK);
+    const uint8_t want[8] = {0, 0, 1, 0, 1, 0, 1, 0};
+    QSDR_REQUIRE(n == 8);
+    for (size_t i = 0; i < 8; i++) QSDR_CHECK_EQ_INT(b[i], want[i]);
+    qsdr_flowgraph_destroy(&fg);
+}
+
 QSDR_TEST(fg_end_with_meter, "unit", "qsdr_flowgraph_end_with: a BER meter done at max_bits ends a run whose endless source also feeds a tap sink (both schedulers)")
 {
     for (int sched = 0; sched < 2; sched++) {
@@ -395,6 +413,90 @@ QSDR_TEST(fg_progress, "unit", "progress: -1 for an unbounded run, 0..1 from hea
     qsdr_stats st;
     qsdr_flowgraph_stats(fg, "ber", &st);
     QSDR_CHECK_EQ_INT(st.v[0].value, 2000); /* items_in: the budget the progress counts against */
+    qsdr_flowgraph_destroy(&fg);
+}
+
+QSDR_TEST(fg_progress_file_source, "unit", "progress: a file_source on a regular file counts its items (file size / item size), so the fraction passes 0.5 while it runs")
+{
+    register_test_blocks();
+    char path[] = "/tmp/qsdr_progress_XXXXXX";
+    int fd = mkstemp(path);
+    QSDR_REQUIRE(fd >= 0);
+    static float v[20000];
+    QSDR_REQUIRE(write(fd, v, sizeof v) == (ssize_t)sizeof v);
+    close(fd);
+    char yaml[1024];
+    snprintf(yaml, sizeof yaml,
+             "options: {buffer_items: 256}\n"
+             "blocks:\n"
+             "  - {id: src, type: file_source, params: {type: f32, path: '%s'}}\n"
+             "  - {id: snk, type: test_slow_sink}\n"
+             "connections: [src -> snk]\n",
+             path);
+    qsdr_flowgraph_t *fg = load(yaml);
+    QSDR_REQUIRE(fg);
+    QSDR_CHECK_EQ_INT(qsdr_flowgraph_start(fg, QSDR_SCHED_THREADED), QSDR_OK);
+    double most = 0; /* the largest fraction seen while running (the sink takes 97 items per 0.2 ms) */
+    while (!qsdr_flowgraph_wait_for(fg, 0.001)) {
+        double p = qsdr_flowgraph_progress(fg);
+        QSDR_CHECK_MSG(p >= 0 && p <= 1, "progress %g", p);
+        if (p < 1 && p > most) most = p;
+    }
+    QSDR_CHECK_EQ_INT(qsdr_flowgraph_wait(fg), QSDR_OK);
+    QSDR_CHECK_MSG(most > 0.5, "largest progress seen while running: %g (a budget in bytes, not items, stays below 0.25)", most);
+    QSDR_CHECK(qsdr_flowgraph_progress(fg) == 1);
+    QSDR_CHECK_EQ_INT(qsdr_test_stat(fg, "snk", "n"), 20000);
+    qsdr_flowgraph_destroy(&fg);
+    remove(path);
+}
+
+QSDR_TEST(fg_vector_tags_exact, "unit", "vector_source emits each tag once, on its item, across chunk boundaries; vector_sink with max_items keeps the tags of the items it keeps, no more")
+{
+    char tags[2048];
+    size_t len = 0;
+    for (int i = 0; i < 100; i++) len += (size_t)snprintf(tags + len, sizeof tags - len, "%s%d:n=%d", i ? ";" : "", i, i);
+    char yaml[4096];
+    for (int cut = 0; cut < 2; cut++) {
+        snprintf(yaml, sizeof yaml,
+                 "options: {buffer_items: 16}\n"
+                 "blocks:\n"
+                 "  - {id: src, type: vector_source, params: {type: f32, data: [1, 2, 3], repeat: true, tags: '%s'}}\n"
+                 "  - {id: snk, type: vector_sink, params: {type: f32, max_items: %d}}\n"
+                 "connections: [src -> snk]\n",
+                 tags, cut ? 50 : 120);
+        qsdr_flowgraph_t *fg = load(yaml);
+        QSDR_REQUIRE(fg);
+        QSDR_CHECK_EQ_INT(qsdr_flowgraph_run(fg, QSDR_SCHED_THREADED), QSDR_OK);
+        const float *y;
+        const qsdr_tag *t;
+        size_t n = 0, nt = 0;
+        qsdr_vector_sink_data(fg, "snk", (const void **)&y, &n, &t, &nt);
+        size_t want = cut ? 50 : 100;
+        QSDR_CHECK_EQ_INT(n, cut ? 50 : 120);
+        QSDR_CHECK_MSG(nt == want, "max_items %d: %zu tags kept, want %zu", cut ? 50 : 120, nt, want);
+        for (size_t i = 0; i < nt && i < want; i++)
+            QSDR_CHECK_MSG(t[i].offset == i && t[i].value.type == QSDR_TAGV_INT && t[i].value.i == (int64_t)i && !strcmp(t[i].key, "n"),
+                           "tag %zu: offset %llu key %s value %lld", i, (unsigned long long)t[i].offset, t[i].key, (long long)t[i].value.i);
+        for (size_t i = 0; i < n; i++) QSDR_CHECK(y[i] == (float)(1 + i % 3));
+        qsdr_flowgraph_destroy(&fg);
+    }
+}
+
+QSDR_TEST(fg_probe_statistics, "unit", "probe: count, means of I and Q, power mean |x|^2, min/max of the real part, over the finite samples")
+{
+    qsdr_flowgraph_t *fg = load("blocks:\n"
+                                "  - {id: src, type: vector_source, params: {type: cf32, data: [1, 5, -2, 3, 0.5, -9]}}\n"
+                                "  - {id: pr, type: probe, params: {print: false}}\n"
+                                "connections: [src -> pr]\n");
+    QSDR_REQUIRE(fg);
+    QSDR_CHECK_EQ_INT(qsdr_flowgraph_run(fg, QSDR_SCHED_SERIAL), QSDR_OK);
+    QSDR_CHECK_EQ_INT(qsdr_test_stat(fg, "pr", "count"), 3);
+    QSDR_CHECK_NEAR(qsdr_test_stat(fg, "pr", "mean"), -0.5 / 3, 1e-12);
+    QSDR_CHECK_NEAR(qsdr_test_stat(fg, "pr", "mean_im"), -1.0 / 3, 1e-12);
+    QSDR_CHECK_NEAR(qsdr_test_stat(fg, "pr", "power"), (1 + 25 + 4 + 9 + 0.25 + 81) / 3.0, 1e-12);
+    QSDR_CHECK_NEAR(qsdr_test_stat(fg, "pr", "min"), -2, 0);
+    QSDR_CHECK_NEAR(qsdr_test_stat(fg, "pr", "max"), 1, 0);
+    QSDR_CHECK_NEAR(qsdr_test_stat(fg, "pr", "nonfinite"), 0, 0);
     qsdr_flowgraph_destroy(&fg);
 }
 
