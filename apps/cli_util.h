@@ -120,10 +120,17 @@ static inline double cli_now(void)
     return (double)t.tv_sec + 1e-9 * (double)t.tv_nsec;
 }
 
+/* Seconds left of a job that took `elapsed` seconds for the fraction `frac` of its work, at
+ * the rate so far: elapsed (1 - frac) / frac; -1 (unknown) before any work is done. */
+static inline double cli_eta(double elapsed, double frac)
+{
+    return frac > 0 ? elapsed * (1 - frac) / frac : -1;
+}
+
 /* "\r  label [#####.....] step/total  loss  rate  ETA" on stderr (callers check for a terminal) */
 static inline void cli_progress(const char *label, size_t step, size_t total, float loss, double t0)
 {
-    double el = cli_now() - t0, rate = el > 0 ? (double)step / el : 0, eta = rate > 0 ? (double)(total - step) / rate : 0;
+    double el = cli_now() - t0, rate = el > 0 ? (double)step / el : 0, eta = fmax(cli_eta(el, (double)step / (double)total), 0);
     int w = 30, f = (int)((double)w * (double)step / (double)total);
     char bar[32];
     for (int i = 0; i < w; i++) bar[i] = i < f ? '#' : '.';

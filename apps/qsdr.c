@@ -217,8 +217,7 @@ static void progress_line(qsdr_flowgraph_t *fg, double t0, double seconds)
 {
     double el = qsdr_now() - t0;
     uint64_t n = qsdr_flowgraph_sink_items(fg);
-    double frac = qsdr_flowgraph_progress(fg), eta = -1;
-    if (frac > 0) eta = el * (1 - frac) / frac;
+    double frac = qsdr_flowgraph_progress(fg), eta = cli_eta(el, frac);
     if (seconds > 0 && (eta < 0 || seconds - el < eta)) eta = seconds - el; /* whichever ends the run first */
     char line[160];
     int len = snprintf(line, sizeof line, "  %8.1f s  %14" PRIu64 " items at sinks  %8.2f Mitems/s", el, n, el > 0 ? (double)n / el / 1e6 : 0.0);

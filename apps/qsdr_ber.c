@@ -212,7 +212,7 @@ static void on_progress(void *user, size_t cu, size_t p, const qsdr_ber_point *r
     if (c->max_frames) frac = fmax(frac, (double)r->frames / (double)c->max_frames);
     if (c->max_seconds > 0) frac = fmax(frac, r->seconds / c->max_seconds);
     frac = fmin(frac, 1);
-    double point_eta = frac > 0 ? r->seconds * (1 - frac) / frac : -1;
+    double point_eta = cli_eta(r->seconds, frac);
     char line[300];
     snprintf(line, sizeof line, "  point %zu/%zu %.100s=%g  frames %" PRIu64 "  frame errors %" PRIu64 "  %.2f Mbit/s  elapsed %.0f s  point ETA %s%.0f s",
              c->npoints_done + 1, c->npoints_total, c->sw.param, c->sw.x[p], r->frames, r->frame_errors,

@@ -23,6 +23,23 @@ list=$("$qsdr" flowgraphs) || fail "qsdr flowgraphs: $list"
 for f in "$src"/flowgraphs/*.yml; do
   echo "$list" | grep -q "^$(basename "$f" .yml) .*[a-z]" || fail "qsdr flowgraphs lacks $(basename "$f"): $list"
 done
+# ... the first sentence of the opening comment (an "e.g." or "i.e." does not end it), cut at a
+# word to about 100 characters with "..."
+want=$(python3 - "$src"/flowgraphs/*.yml <<'PY'
+import os, re, sys
+for path in sorted(sys.argv[1:]):
+    lines = []
+    for line in open(path):
+        if not line.startswith("#"): break
+        lines.append(line[2:].rstrip("\n") if line.startswith("# ") else line[1:].rstrip("\n"))
+    d = " ".join(lines)
+    m = re.search(r"(?<!e\.g)(?<!i\.e)\. ", d)
+    if m: d = d[:m.start() + 1]
+    if len(d) > 100: d = d[:d[:97].rfind(" ")] + "..."
+    print("%-22s %s" % (os.path.basename(path)[:-4], d))
+PY
+)
+[ "$(echo "$list" | tail -n +2)" = "$want" ] || fail "qsdr flowgraphs descriptions: $(diff <(echo "$list" | tail -n +2) <(echo "$want"))"
 out=$(cd "$tmp" && "$qsdr" run qpsk_onebit --set ber.max_bits=2000 2>&1) || fail "run by name: $out"
 echo "$out" | grep -q "is the shipped flowgraph .*/flowgraphs/qpsk_onebit.yml" || fail "run by name: $out"
 out=$(cd "$tmp" && "$qsdr" ber qpsk_onebit.yml --sweep awgn.ebn0_db=2 --max-frames 2 2>&1) || fail "ber by name: $out"

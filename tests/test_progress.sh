@@ -15,6 +15,9 @@ script -qec "'$qsdr' run '$fg' --set ber.max_bits=1000000000000000 --seconds 1.5
 lines=$(tr '\r' '\n' < "$tmp/tty" | sed 's/\x1b\[K//g')
 echo "$lines" | grep -q 'items at sinks .* Mitems/s  ETA  *[0-9.]* s$' || fail "no progress line with an ETA: $lines"
 echo "$lines" | grep -q '^ber: BER = ' || fail "the ber line does not start a line (glued to the progress?): $lines"
+# the rate is the items at the sinks over the elapsed time, in millions per second
+echo "$lines" | grep 'items at sinks' | awk '{ el = $1; n = $3; r = $7; if (el > 0.5 && (r - n / el / 1e6 > 0.1 * r + 0.01 || n / el / 1e6 - r > 0.1 * r + 0.01)) exit 1 }' ||
+    fail "Mitems/s is not items / elapsed: $lines"
 # the ETA is whichever end comes first: --seconds 1.5 here, not the ber budget's 10^15 bits
 echo "$lines" | grep -o 'ETA  *[0-9.]* s$' | awk '{ if ($2 > 1.5) exit 1 }' || fail "ETA beyond the --seconds limit: $lines"
 # piped: no progress at all

@@ -174,8 +174,8 @@ int qsdr_nn_sched_parse(const char *name, qsdr_nn_sched_kind *kind);
 
 /* ---- model files (safetensors) ---------------------------------------------------------------- */
 /* Save parameters, batch-norm statistics and quantizer parameters as F32 tensors; the spec,
- * the bit-widths and extra metadata (a JSON object of strings, may be NULL) go into
- * __metadata__. */
+ * the bit-widths and extra metadata (a JSON object of strings, may be NULL; a key of the same
+ * name as a built-in one replaces it) go into __metadata__. The header is padded to 8 bytes. */
 int qsdr_nn_save(const qsdr_nn_model *m, const char *path, const char *extra_metadata_json);
 /* Load weights into a built model: every tensor the model needs must be present with the right
  * shape (F32, F16, BF16, F64, I8, U8 are converted); anything malformed gives QSDR_EFORMAT

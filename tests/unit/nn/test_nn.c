@@ -419,9 +419,25 @@ QSDR_TEST(nn_safetensors_round_trip, "unit", "save -> load is bit-exact: weights
     memcpy(y0, qsdr_nn_forward(m, x, 4), sizeof y0);
     char path[1024];
     snprintf(path, sizeof path, "%s/nn_rt.safetensors", qsdr_test_build_dir);
-    QSDR_REQUIRE(qsdr_nn_save(m, path, "{\"qsdr.command\": \"test \\\"quoted\\\"\"}") == QSDR_OK);
+    QSDR_REQUIRE(qsdr_nn_save(m, path, "{\"qsdr.command\": \"test \\\"quoted\\\"\", \"format\": \"pt-test\"}") == QSDR_OK);
     qsdr_nn_model *k = qsdr_nn_model_load(path);
     QSDR_REQUIRE(k);
+    /* the header is padded to 8 bytes (the data 8-byte aligned, as safetensors recommends), and an
+       extra key replaces the built-in one of the same name ("format"), never a second copy */
+    FILE *f = fopen(path, "rb");
+    unsigned char len8[8] = {0};
+    QSDR_REQUIRE(f && fread(len8, 1, 8, f) == 8);
+    uint64_t hl = 0;
+    for (int i = 0; i < 8; i++) hl |= (uint64_t)len8[i] << (8 * i);
+    char *hdr = calloc(1, (size_t)hl + 1);
+    QSDR_REQUIRE(hdr && fread(hdr, 1, (size_t)hl, f) == hl);
+    fclose(f);
+    QSDR_CHECK_MSG(hl % 8 == 0, "header length %llu", (unsigned long long)hl);
+    QSDR_CHECK(strstr(hdr, "\"format\":\"pt-test\"") && !strstr(hdr, "\"format\":\"pt\""));
+    free(hdr);
+    /* which batch-norm sets hold trained statistics (set 1 became a copy of set 0 at the switch) */
+    QSDR_CHECK_EQ_INT(m->bn_trained, 3);
+    QSDR_CHECK_EQ_INT(k->bn_trained, m->bn_trained);
     QSDR_CHECK_EQ_INT(k->n_params, m->n_params);
     QSDR_CHECK(memcmp(k->params, m->params, m->n_params * sizeof(float)) == 0);
     QSDR_CHECK(memcmp(k->bufs, m->bufs, m->n_bufs * sizeof(float)) == 0);

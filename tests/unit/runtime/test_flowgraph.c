@@ -450,34 +450,48 @@ QSDR_TEST(fg_progress_file_source, "unit", "progress: a file_source on a regular
     remove(path);
 }
 
-QSDR_TEST(fg_vector_tags_exact, "unit", "vector_source emits each tag once, on its item, across chunk boundaries; vector_sink with max_items keeps the tags of the items it keeps, no more")
+QSDR_TEST(fg_vector_tags_exact, "unit", "vector_source emits each tag once, on its item, across chunk boundaries; vector_sink with max_items keeps the tags of the items it keeps, no more (both schedulers)")
 {
-    char tags[2048];
+    /* tags on item 0 and around every multiple of 256 (where chunks of a power-of-two buffer end) */
+    uint64_t off[200];
+    size_t nt_all = 0;
+    off[nt_all++] = 0;
+    for (uint64_t k = 1; k <= 40; k++)
+        for (int d = -1; d <= 1; d++) off[nt_all++] = 256 * k + (uint64_t)(int64_t)d;
+    char tags[4096];
     size_t len = 0;
-    for (int i = 0; i < 100; i++) len += (size_t)snprintf(tags + len, sizeof tags - len, "%s%d:n=%d", i ? ";" : "", i, i);
-    char yaml[4096];
-    for (int cut = 0; cut < 2; cut++) {
+    for (size_t i = 0; i < nt_all; i++)
+        len += (size_t)snprintf(tags + len, sizeof tags - len, "%s%llu:n=%zu", i ? ";" : "", (unsigned long long)off[i], i);
+    QSDR_REQUIRE(len < sizeof tags - 1);
+    char yaml[8192];
+    for (int run = 0; run < 4; run++) {
+        int cut = run & 1, sched = run >> 1;
+        size_t max_items = cut ? 5121 : 20000, want = 0;
+        for (size_t i = 0; i < nt_all; i++) want += off[i] < max_items;
         snprintf(yaml, sizeof yaml,
-                 "options: {buffer_items: 16}\n"
                  "blocks:\n"
                  "  - {id: src, type: vector_source, params: {type: f32, data: [1, 2, 3], repeat: true, tags: '%s'}}\n"
-                 "  - {id: snk, type: vector_sink, params: {type: f32, max_items: %d}}\n"
+                 "  - {id: snk, type: vector_sink, params: {type: f32, max_items: %zu}}\n"
                  "connections: [src -> snk]\n",
-                 tags, cut ? 50 : 120);
+                 tags, max_items);
         qsdr_flowgraph_t *fg = load(yaml);
         QSDR_REQUIRE(fg);
-        QSDR_CHECK_EQ_INT(qsdr_flowgraph_run(fg, QSDR_SCHED_THREADED), QSDR_OK);
+        QSDR_CHECK_EQ_INT(qsdr_flowgraph_run(fg, sched ? QSDR_SCHED_SERIAL : QSDR_SCHED_THREADED), QSDR_OK);
         const float *y;
         const qsdr_tag *t;
         size_t n = 0, nt = 0;
         qsdr_vector_sink_data(fg, "snk", (const void **)&y, &n, &t, &nt);
-        size_t want = cut ? 50 : 100;
-        QSDR_CHECK_EQ_INT(n, cut ? 50 : 120);
-        QSDR_CHECK_MSG(nt == want, "max_items %d: %zu tags kept, want %zu", cut ? 50 : 120, nt, want);
+        QSDR_CHECK_EQ_INT(n, max_items);
+        QSDR_CHECK_MSG(nt == want, "%s, max_items %zu: %zu tags kept, want %zu", sched ? "serial" : "threaded", max_items, nt, want);
         for (size_t i = 0; i < nt && i < want; i++)
-            QSDR_CHECK_MSG(t[i].offset == i && t[i].value.type == QSDR_TAGV_INT && t[i].value.i == (int64_t)i && !strcmp(t[i].key, "n"),
-                           "tag %zu: offset %llu key %s value %lld", i, (unsigned long long)t[i].offset, t[i].key, (long long)t[i].value.i);
-        for (size_t i = 0; i < n; i++) QSDR_CHECK(y[i] == (float)(1 + i % 3));
+            QSDR_CHECK_MSG(t[i].offset == off[i] && t[i].value.type == QSDR_TAGV_INT && t[i].value.i == (int64_t)i && !strcmp(t[i].key, "n"),
+                           "tag %zu: offset %llu (want %llu) key %s value %lld", i, (unsigned long long)t[i].offset,
+                           (unsigned long long)off[i], t[i].key, (long long)t[i].value.i);
+        for (size_t i = 0; i < n; i++)
+            if (y[i] != (float)(1 + i % 3)) {
+                QSDR_CHECK_MSG(0, "item %zu is %g", i, y[i]);
+                break;
+            }
         qsdr_flowgraph_destroy(&fg);
     }
 }
