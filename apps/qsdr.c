@@ -428,6 +428,10 @@ static int cmd_flowgraphs(int argc, char **argv)
         if (strlen(desc) > 100) {
             desc[97] = 0;
             char *sp = strrchr(desc, ' ');
+            while (sp && sp > desc && sp[-1] == '.') { /* not "(e.g...." */
+                *sp = 0;
+                sp = strrchr(desc, ' ');
+            }
             strcpy(sp ? sp : desc + 97, "...");
         }
         names[i][strlen(names[i]) - 4] = 0;

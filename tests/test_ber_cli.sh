@@ -18,6 +18,30 @@ head -1 "$tmp/a.csv" | grep -q '^curve,param,x,ebn0_db,esn0_db,frames,bits,bit_e
 for key in '"flowgraph"' '"sweep"' '"seed"' '"frames_per_unit"' '"stop_rules"' '"points"' '"bit_errors"' '"ber_lo95"' '"units"'; do
   grep -q "$key" "$tmp/a.json" || fail "JSON lacks $key"
 done
+# every rate and 95 % interval in the CSV and the JSON follows from the point's own counts
+# (Wilson score interval, z = 1.959964: bits for BER, frames for FER)
+/usr/bin/python3 - "$tmp/a.csv" "$tmp/a.json" <<'PY' || fail "CSV/JSON rates and intervals do not follow from the counts"
+import csv, json, math, sys
+def wilson(k, n, z=1.959963984540054):
+    p, z2 = k / n, z * z
+    c, h = (p + z2 / (2 * n)) / (1 + z2 / n), z / (1 + z2 / n) * math.sqrt(p * (1 - p) / n + z2 / (4 * n * n))
+    return max(0.0, c - h), min(1.0, c + h)
+def near(a, b): return abs(a - b) <= 2e-6 * abs(b) + 1e-12
+bad = []
+rows = list(csv.DictReader(open(sys.argv[1])))
+for r in rows:
+    k = {f: int(r[f]) for f in ("frames", "bits", "bit_errors", "frame_errors")}
+    want = {"ber": k["bit_errors"] / k["bits"], "fer": k["frame_errors"] / k["frames"]}
+    want["ber_lo95"], want["ber_hi95"] = wilson(k["bit_errors"], k["bits"])
+    want["fer_lo95"], want["fer_hi95"] = wilson(k["frame_errors"], k["frames"])
+    bad += ["csv x=%s %s: %s, want %.7g" % (r["x"], f, r[f], v) for f, v in want.items() if not near(float(r[f]), v)]
+pts = json.load(open(sys.argv[2]))["points"]
+for p in pts:
+    want = {"ber": p["bit_errors"] / p["bits"], "fer": p["frame_errors"] / p["frames"]}
+    want["ber_lo95"], want["ber_hi95"] = wilson(p["bit_errors"], p["bits"])
+    bad += ["json x=%s %s: %s, want %.7g" % (p["x"], f, p[f], v) for f, v in want.items() if not near(p[f], v)]
+if len(rows) != 5 or len(pts) != 5 or bad: sys.exit("\n".join(bad) or "rows %d, points %d" % (len(rows), len(pts)))
+PY
 [ "$(od -An -tx1 -N4 "$tmp/a.png" | tr -d ' ')" = "89504e47" ] || fail "plot is not a PNG"
 "$qsdr" ber "$fg" --sweep awgn.ebn0_db=0:2:4 --plot "$tmp/a.svg" -q >/dev/null 2>&1 || fail "svg plot"
 grep -q '<svg' "$tmp/a.svg" || fail "plot is not an SVG"

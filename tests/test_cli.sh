@@ -24,7 +24,7 @@ for f in "$src"/flowgraphs/*.yml; do
   echo "$list" | grep -q "^$(basename "$f" .yml) .*[a-z]" || fail "qsdr flowgraphs lacks $(basename "$f"): $list"
 done
 # ... the first sentence of the opening comment (an "e.g." or "i.e." does not end it), cut at a
-# word to about 100 characters with "..."
+# word (not one ending with ".") to about 100 characters with "..."
 want=$(python3 - "$src"/flowgraphs/*.yml <<'PY'
 import os, re, sys
 for path in sorted(sys.argv[1:]):
@@ -35,7 +35,12 @@ for path in sorted(sys.argv[1:]):
     d = " ".join(lines)
     m = re.search(r"(?<!e\.g)(?<!i\.e)\. ", d)
     if m: d = d[:m.start() + 1]
-    if len(d) > 100: d = d[:d[:97].rfind(" ")] + "..."
+    if len(d) > 100:  # at a word that does not end with "." (no "e.g....")
+        d = d[:97]
+        while True:
+            d = d[:d.rfind(" ")]
+            if not d.endswith("."): break
+        d += "..."
     print("%-22s %s" % (os.path.basename(path)[:-4], d))
 PY
 )
