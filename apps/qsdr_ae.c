@@ -246,14 +246,29 @@ int qsdr_cmd_train_ae(int argc, char **argv)
                     rep.interrupted, rep.float_cut ? "tx and rx hold the networks as far as they were trained (their files say so)"
                                                    : "tx and rx are complete", missing[0] ? missing : "nothing");
         }
-        fprintf(o, "raw BER at the training point: two-step %.5f, straight-through %.5f -> kept %s\n", rep.raw_ber[0],
-                rep.raw_ber[1], rep.chosen == QSDR_AE_STE ? "straight-through" : "two-step");
-        fprintf(o, "multi-bit receiver raw BER: float %.5f, 8 bits %.5f, 4 bits %.5f, 2 bits %.5f, 1 bit %.5f\n", rep.raw_ber_bits[0],
-                rep.raw_ber_bits[1], rep.raw_ber_bits[2], rep.raw_ber_bits[3], rep.raw_ber_bits[4]);
-        fprintf(o, "multi-bit receiver LLR scales: float %.4f, 8 bits %.4f, 4 bits %.4f, 2 bits %.4f, 1 bit %.4f\n", rep.llr_scale_bits[0],
-                rep.llr_scale_bits[1], rep.llr_scale_bits[2], rep.llr_scale_bits[3], rep.llr_scale_bits[4]);
-        fprintf(o, "transmitter at 8/4/2/1 bits (quantization-aware fine-tuning against the float receiver), raw BER: 8 bits %.5f, 4 bits %.5f, 2 bits %.5f, 1 bit %.5f\n",
-                tx_ber[1], tx_ber[2], tx_ber[3], tx_ber[4]);
+        char mb[2][32];
+        for (int b = 0; b < 2; b++) {
+            if (isnan(rep.raw_ber[b])) snprintf(mb[b], sizeof mb[b], "not trained");
+            else snprintf(mb[b], sizeof mb[b], "%.5f", rep.raw_ber[b]);
+        }
+        fprintf(o, "raw BER at the training point: two-step %s, straight-through %s -> kept %s\n", mb[0], mb[1],
+                rep.chosen == QSDR_AE_STE ? "straight-through" : "two-step");
+        if (rxm) {
+            fprintf(o, "multi-bit receiver raw BER: float %.5f, 8 bits %.5f, 4 bits %.5f, 2 bits %.5f, 1 bit %.5f\n", rep.raw_ber_bits[0],
+                    rep.raw_ber_bits[1], rep.raw_ber_bits[2], rep.raw_ber_bits[3], rep.raw_ber_bits[4]);
+            fprintf(o, "multi-bit receiver LLR scales: float %.4f, 8 bits %.4f, 4 bits %.4f, 2 bits %.4f, 1 bit %.4f\n", rep.llr_scale_bits[0],
+                    rep.llr_scale_bits[1], rep.llr_scale_bits[2], rep.llr_scale_bits[3], rep.llr_scale_bits[4]);
+        } else {
+            fprintf(o, "multi-bit receiver: %s\n", c.qat_steps ? "not trained (interrupted)" : "none (--qat-steps 0)");
+        }
+        char txb[4][24];
+        for (int b = 1; b < QSDR_AE_NBITWIDTHS; b++) {
+            if (isnan(tx_ber[b])) snprintf(txb[b - 1], sizeof txb[b - 1], "not written");
+            else snprintf(txb[b - 1], sizeof txb[b - 1], "%.5f", tx_ber[b]);
+        }
+        fprintf(o, "transmitter at 8/4/2/1 bits (%s), raw BER: 8 bits %s, 4 bits %s, 2 bits %s, 1 bit %s\n",
+                c.qat_steps ? "quantization-aware fine-tuning against the float receiver" : "post-training quantization only: --qat-steps 0",
+                txb[0], txb[1], txb[2], txb[3]);
         fprintf(o, "LLR scale %.4f; LLR | c = 0: mean %.3f, variance %.3f (Gaussian consistency: variance / (2 mean) = %.3f)\n",
                 rep.llr_scale, rep.llr_mean0, rep.llr_var0, rep.llr_var0 / (2 * rep.llr_mean0));
         fprintf(o, "training time %.1f s; files in %s/\n", cli_now() - t0, dir);

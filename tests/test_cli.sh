@@ -251,6 +251,12 @@ echo "$out" | grep -q "block 'rx' (rrc_decim): roll-off 0.2 differs from the pul
 out=$("$qsdr" train ae --bits-per-symbol 2 --oversampling 2 --ebn0 2 --code-rate 2/3 --steps 1 --qat-steps 0 --method two-step \
       --out "$tmp/aeR" 2>&1) || fail "train ae --code-rate 2/3: $out"
 echo "$out" | grep -q "Eb/N0 2.00 dB at R = 0.6667 (sigma^2 = 0.2366 per real)" || fail "train ae --code-rate 2/3: $out"
+# --method two-step --qat-steps 0: the report says what was not trained (it printed nan before)
+echo "$out" | grep -q "^raw BER at the training point: two-step 0\.[0-9]*, straight-through not trained -> kept two-step$" &&
+    echo "$out" | grep -q "^multi-bit receiver: none (--qat-steps 0)$" &&
+    echo "$out" | grep -q "^transmitter at 8/4/2/1 bits (post-training quantization only: --qat-steps 0), raw BER: 8 bits 0\.[0-9]*, 4 bits 0\.[0-9]*, 2 bits 0\.[0-9]*, 1 bit 0\.[0-9]*$" &&
+    ! echo "$out" | grep -qi "nan" && [ "$(echo "$out" | grep -v "^training ")" = "$(grep -v "^training " "$tmp/aeR/report.txt")" ] ||
+    fail "train ae --qat-steps 0 report: $out"
 out=$("$qsdr" run "$src/flowgraphs/ae_onebit.yml" --set ae_rx.model="$tmp/aeB/rx.safetensors" --set frames=2 2>&1); rc=$?
 [ $rc -eq 1 ] && echo "$out" | grep -q "block 'ae_rx' (ae_decoder): the ae_modulator upstream loaded a transmitter of another training run" ||
     fail "tx/rx of different runs: rc $rc: $out"

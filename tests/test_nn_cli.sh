@@ -207,6 +207,10 @@ grep -q "stopping now: later phases are skipped" "$T/aei.err" || fail "no Ctrl-C
 grep -q "^INTERRUPTED (Ctrl-C) in two-step end-to-end, step [0-9]* of 100000; tx and rx hold the networks as far as they were trained (their files say so); not written: rx_multibit\*, tx_w8, tx_w4, tx_w2, tx_w1$" "$T/aei/report.txt" ||
     fail "report: $(cat "$T/aei/report.txt")"
 [ -s "$T/aei/tx.safetensors" ] && [ -s "$T/aei/rx.safetensors" ] && [ ! -e "$T/aei/rx_multibit.safetensors" ] || fail "files: $(ls "$T/aei")"
+# what was not trained reads as such, never as a number or nan
+grep -q "^multi-bit receiver: not trained (interrupted)$" "$T/aei/report.txt" &&
+    grep -q "raw BER: 8 bits not written, 4 bits not written, 2 bits not written, 1 bit not written$" "$T/aei/report.txt" &&
+    ! grep -qi "nan" "$T/aei/report.txt" || fail "interrupted report: $(cat "$T/aei/report.txt")"
 "$QSDR" model info "$T/aei/rx.safetensors" 2>/dev/null | grep -q "training was INTERRUPTED (two-step end-to-end, step [0-9]* of 100000)" || fail "model info"
 # a convolutional model on generated blobs: the input shape [1, 4, 4] needs 16-d blobs (the
 # error says which key), then it trains and evaluates on the integer engine
