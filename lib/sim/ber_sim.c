@@ -80,8 +80,9 @@ void qsdr_wilson95(uint64_t k, uint64_t n, double *lo, double *hi)
     const double z = 1.959963984540054, nn = (double)n, p = (double)k / nn;
     double den = 1 + z * z / nn, c = (p + z * z / (2 * nn)) / den;
     double h = z * sqrt(p * (1 - p) / nn + z * z / (4 * nn * nn)) / den;
-    *lo = c - h < 0 ? 0 : c - h;
-    *hi = c + h > 1 ? 1 : c + h;
+    /* at k = 0 (k = n) the bound is exactly 0 (1); the formula leaves a rounding residue (8e-22) */
+    *lo = k == 0 || c - h < 0 ? 0 : c - h;
+    *hi = k >= n || c + h > 1 ? 1 : c + h;
 }
 
 static double cross_rate(const qsdr_ber_point *p, bool fer)

@@ -105,6 +105,15 @@ QSDR_TEST(ber_sim_qpsk_theory, "ber", "uncoded QPSK 0..8 dB: theory inside each 
     qsdr_wilson95(10, 100, &lo, &hi);
     QSDR_CHECK_NEAR(lo, 0.05523, 1e-4); /* textbook Wilson interval for 10/100 */
     QSDR_CHECK_NEAR(hi, 0.17437, 1e-4);
+    /* no errors: the lower bound is exactly 0 (not a rounding residue such as 8.47e-22, printed in
+     * the CSV), the upper z^2 / (n + z^2); all errors: the mirror image */
+    const double z2 = 1.959963984540054 * 1.959963984540054;
+    qsdr_wilson95(0, 614400, &lo, &hi);
+    QSDR_CHECK_MSG(lo == 0, "0 of 614400: lower bound %.3e, not 0", lo);
+    QSDR_CHECK_NEAR(hi, z2 / (614400 + z2), 1e-12);
+    qsdr_wilson95(7, 7, &lo, &hi);
+    QSDR_CHECK_MSG(hi == 1, "7 of 7: upper bound 1 - %.3e, not 1", 1 - hi);
+    QSDR_CHECK_NEAR(lo, 7 / (7 + z2), 1e-12);
     qsdr_ber_sim_destroy(&s);
 }
 
