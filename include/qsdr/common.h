@@ -3,6 +3,7 @@
 #ifndef QSDR_COMMON_H
 #define QSDR_COMMON_H
 
+#include <pthread.h>
 #include <stdbool.h>
 #include <stddef.h>
 #include <stdint.h>
@@ -98,6 +99,13 @@ void qsdr_test_fail_alloc_after(long n);
 void *qsdr_malloc(size_t bytes);
 void *qsdr_calloc(size_t n, size_t size);
 void *qsdr_realloc(void *p, size_t bytes);
+
+/* ---- threads --------------------------------------------------------------------------- */
+/* pthread_create (default attributes) for every thread qsdr starts: returns 0 or the error
+ * number. Test hook, as for allocations: make the n-th thread start from now fail with EAGAIN
+ * (0 disables), to check what a run does when the system refuses a thread. */
+int qsdr_thread_create(pthread_t *thread, void *(*fn)(void *), void *arg);
+void qsdr_test_fail_thread_after(long n);
 /* Zeroed memory aligned to `align` (a power of two >= sizeof(void *)); free with qsdr_free. */
 void *qsdr_calloc_aligned(size_t align, size_t bytes);
 void qsdr_free(void *p);

@@ -200,7 +200,7 @@ qsdr_control_t *qsdr_control_start(qsdr_flowgraph_t *fg, const char *endpoint, i
         qsdr_free(c);
         return NULL;
     }
-    if (pthread_create(&c->th, NULL, serve, c)) {
+    if (qsdr_thread_create(&c->th, serve, c)) {
         zmq_close(c->sock);
         zmq_ctx_term(c->ctx);
         qsdr_free(c);

@@ -199,6 +199,17 @@ static int alloc_should_fail(void)
     return n == 1;
 }
 
+/* ---- threads --------------------------------------------------------------------------- */
+static _Atomic long g_thread_fail_after;
+
+void qsdr_test_fail_thread_after(long n) { atomic_store(&g_thread_fail_after, n); }
+
+int qsdr_thread_create(pthread_t *thread, void *(*fn)(void *), void *arg)
+{
+    if (atomic_load(&g_thread_fail_after) > 0 && atomic_fetch_sub(&g_thread_fail_after, 1) == 1) return EAGAIN;
+    return pthread_create(thread, NULL, fn, arg);
+}
+
 void *qsdr_malloc(size_t bytes)
 {
     if (alloc_should_fail()) return NULL;

@@ -371,7 +371,7 @@ int qsdr_sched_threaded_start(qsdr_flowgraph_t *fg)
 {
     for (size_t k = 0; k < fg->n_blocks; k++) {
         qsdr_block_inst *b = fg->order[k];
-        int e = pthread_create(&b->thread, NULL, block_thread, b);
+        int e = qsdr_thread_create(&b->thread, block_thread, b);
         if (e) {
             qsdr_error(QSDR_EEXT, "cannot start a thread for block '%s': %s", b->id, strerror(e));
             qsdr_flowgraph_abort(fg);

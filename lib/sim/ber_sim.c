@@ -431,9 +431,10 @@ static int run_point(qsdr_ber_sim_t *s, size_t curve, size_t point)
     const size_t per_rank = R_HDR + (size_t)U_N * T;
     unit_job *jobs = calloc(T, sizeof *jobs);
     pthread_t *th = calloc(T, sizeof *th);
+    bool *started = calloc(T, sizeof *started);
     double *mine = calloc(per_rank, sizeof *mine), *all = calloc(per_rank * (size_t)P, sizeof *all);
     int rc = QSDR_OK;
-    if (!jobs || !th || !mine || !all) rc = qsdr_error(QSDR_ENOMEM, "qsdr ber: out of memory");
+    if (!jobs || !th || !started || !mine || !all) rc = qsdr_error(QSDR_ENOMEM, "qsdr ber: out of memory");
     if (!rc && P > 1 && !c->allgather) rc = qsdr_error(QSDR_EINVAL, "qsdr ber: several ranks need an allgather function");
     double t_prev = r->seconds, t0 = qsdr_now();
     while (!rc && !r->done) {
@@ -449,13 +450,15 @@ static int run_point(qsdr_ber_sim_t *s, size_t curve, size_t point)
         }
         /* this process's share of the round: units base + me*Tr .. base + me*Tr + Tr - 1 */
         uint64_t base = r->units + (uint64_t)me * Tr;
+        /* a thread that cannot be started (EAGAIN: a process or memory limit) runs its unit here
+           instead: the counts depend on the unit numbers only, never on which thread ran them */
         for (unsigned t = 0; t < Tr; t++) {
             jobs[t] = (unit_job){.s = s, .curve = curve, .point = point, .unit = base + t};
-            if (Tr == 1) run_unit(&jobs[t]);
-            else pthread_create(&th[t], NULL, run_unit, &jobs[t]);
+            started[t] = Tr > 1 && qsdr_thread_create(&th[t], run_unit, &jobs[t]) == 0;
+            if (!started[t]) run_unit(&jobs[t]);
         }
-        if (Tr > 1)
-            for (unsigned t = 0; t < Tr; t++) pthread_join(th[t], NULL);
+        for (unsigned t = 0; t < Tr; t++)
+            if (started[t]) pthread_join(th[t], NULL);
         mine[R_SECONDS] = t_prev + (qsdr_now() - t0);
         mine[R_INTR] = c->interrupt && *c->interrupt;
         for (unsigned t = 0; t < Tr; t++) {
@@ -520,6 +523,7 @@ static int run_point(qsdr_ber_sim_t *s, size_t curve, size_t point)
     }
     free(jobs);
     free(th);
+    free(started);
     free(mine);
     free(all);
     return rc;

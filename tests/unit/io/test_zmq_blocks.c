@@ -284,6 +284,25 @@ QSDR_TEST(zmq_req_rep_item_counts, "unit",
     zmq_ctx_term(ctx);
 }
 
+QSDR_TEST(control_thread_failure, "unit", "a control port whose thread the system refuses: NULL and a clear error, no leak")
+{
+    qsdr_flowgraph_t *fg = NULL;
+    QSDR_REQUIRE(qsdr_flowgraph_load_string("blocks:\n  - {id: src, type: null_source, params: {type: f32}}\n"
+                                            "  - {id: snk, type: null_sink}\nconnections: [src -> snk]\n",
+                                            "c.yml", NULL, &fg) == QSDR_OK);
+    qsdr_log_set_level(QSDR_LOG_OFF);
+    qsdr_test_fail_thread_after(1);
+    qsdr_control_t *c = qsdr_control_start(fg, "ipc:///tmp/qsdr-test-control-thread", 0, NULL);
+    qsdr_test_fail_thread_after(0);
+    qsdr_log_set_level(QSDR_LOG_INFO);
+    QSDR_CHECK(c == NULL);
+    QSDR_CHECK_MSG(strstr(qsdr_last_error(), "control port: cannot start its thread") != NULL, "%s", qsdr_last_error());
+    c = qsdr_control_start(fg, "ipc:///tmp/qsdr-test-control-thread", 0, NULL); /* the endpoint was released */
+    QSDR_CHECK(c != NULL);
+    qsdr_control_stop(&c);
+    qsdr_flowgraph_destroy(&fg);
+}
+
 /* the control port's request handler, without a socket */
 static int reply_has(qsdr_flowgraph_t *fg, const char *req, const char *want)
 {

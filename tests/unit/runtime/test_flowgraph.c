@@ -1609,6 +1609,37 @@ QSDR_TEST(fg_alloc_failures, "unit", "every allocation failure while loading and
     qsdr_log_set_level(QSDR_LOG_INFO);
 }
 
+QSDR_TEST(fg_thread_start_failure, "unit",
+          "a block thread the system refuses: the threaded run fails naming the block, the started threads are joined, "
+          "nothing leaks or hangs")
+{
+    static const char *yaml = "blocks:\n"
+                              "  - {id: src, type: vector_source, params: {type: f32, data: [1, 2, 3]}}\n"
+                              "  - {id: cp, type: copy, params: {type: f32}}\n"
+                              "  - {id: snk, type: vector_sink, params: {type: f32}}\n"
+                              "connections: [src -> cp, cp -> snk]\n";
+    qsdr_log_set_level(QSDR_LOG_OFF);
+    for (long k = 1; k <= 4; k++) { /* the k-th thread fails; 4: none (3 blocks) */
+        qsdr_flowgraph_t *fg = load(yaml);
+        QSDR_REQUIRE(fg);
+        qsdr_test_fail_thread_after(k);
+        int rc = qsdr_flowgraph_run(fg, QSDR_SCHED_THREADED);
+        qsdr_test_fail_thread_after(0);
+        if (k <= 3) {
+            QSDR_CHECK_EQ_INT(rc, QSDR_EEXT);
+            QSDR_CHECK_MSG(strstr(qsdr_last_error(), "cannot start a thread for block '") != NULL, "thread %ld: %s", k,
+                           qsdr_last_error());
+        } else {
+            QSDR_CHECK_EQ_INT(rc, QSDR_OK);
+            size_t n = 0;
+            QSDR_CHECK_EQ_INT(qsdr_vector_sink_data(fg, "snk", NULL, &n, NULL, NULL), QSDR_OK);
+            QSDR_CHECK_EQ_INT(n, 3);
+        }
+        qsdr_flowgraph_destroy(&fg);
+    }
+    qsdr_log_set_level(QSDR_LOG_INFO);
+}
+
 #include "runtime/yaml_guard.h"
 QSDR_TEST(yaml_depth_guard, "unit", "YAML nesting check: brackets in quotes and comments do not count; 65 levels are refused")
 {

@@ -23,21 +23,26 @@ static qsdr_ber_config base_cfg(const double *x, size_t nx, unsigned threads)
     return c;
 }
 
-QSDR_TEST(ber_sim_threads_identical, "unit", "qsdr ber counts are identical for 1, 2 and 3 threads")
+QSDR_TEST(ber_sim_threads_identical, "unit",
+          "qsdr ber counts are identical for 1, 2 and 3 threads, and with 3 when the system refuses a thread (its unit runs "
+          "on the calling thread)")
 {
     double x[] = {0, 3, 6, 8};
     qsdr_ber_point ref[4];
     memset(ref, 0, sizeof ref);
-    for (unsigned t = 1; t <= 3; t++) {
+    for (unsigned k = 1; k <= 5; k++) {
+        unsigned t = k <= 3 ? k : 3;
         qsdr_ber_config c = base_cfg(x, 4, t);
         qsdr_ber_sim_t *s = qsdr_ber_sim_create(&c);
         QSDR_REQUIRE(s);
         QSDR_CHECK_EQ_INT(qsdr_ber_sim_frames_per_unit(s), 66); /* ceil(65536 / 1000) */
+        qsdr_test_fail_thread_after(k == 4 ? 1 : k == 5 ? 3 : 0); /* the first / third thread of the first round */
         QSDR_CHECK_EQ_INT(qsdr_ber_sim_run(s), QSDR_OK);
+        qsdr_test_fail_thread_after(0);
         qsdr_ber_point *r = qsdr_ber_sim_results(s);
         for (int p = 0; p < 4; p++) {
             QSDR_CHECK(r[p].done);
-            if (t == 1) ref[p] = r[p];
+            if (k == 1) ref[p] = r[p];
             else {
                 QSDR_CHECK_EQ_INT(r[p].frames, ref[p].frames);
                 QSDR_CHECK_EQ_INT(r[p].bit_errors, ref[p].bit_errors);
