@@ -54,7 +54,11 @@ static double measure(const char *variant, int logmap, int threads, const float 
         double t0 = qsdr_now();
         for (int t = 0; t < threads; t++) {
             jobs[t] = (job){variant, logmap, l + (size_t)t * per * n, per, n, v + (size_t)t * per * K};
-            pthread_create(&th[t], NULL, run_job, &jobs[t]);
+            int e = qsdr_thread_create(&th[t], run_job, &jobs[t]);
+            if (e) { /* a 2-thread figure measured on fewer threads would be wrong: stop */
+                fprintf(stderr, "bench/turbo: cannot start thread %d: %s\n", t, strerror(e));
+                exit(1);
+            }
         }
         for (int t = 0; t < threads; t++) pthread_join(th[t], NULL);
         double dt = qsdr_now() - t0;
