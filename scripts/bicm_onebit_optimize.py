@@ -80,15 +80,22 @@ class Geometry:
 
 
 def b1_needs(geo, R, target, at):
-    """Eb/N0 increase (dB) B1 needs to reach bitwise MI `target` (bits per group) from `at`."""
-    if geo.bmi(geo.B1, sigma_of(at, R, 2))[0] >= target:
-        return 0.0
-    lo, hi = at, at + 6.0
-    for _ in range(50):
+    """Eb/N0 change (dB) from `at` at which B1's bitwise MI equals `target` (bits per group):
+    positive where target is above B1's value at `at`, negative below."""
+    lo, hi = at - 6.0, at + 6.0
+    for _ in range(60):
         mid = (lo + hi) / 2
         if geo.bmi(geo.B1, sigma_of(mid, R, 2))[0] >= target: hi = mid
         else: lo = mid
-    return hi - at
+    return 0.0 if abs(hi - at) < 5e-4 else hi - at  # no "-0.000"
+
+
+def points(extra):
+    """(R, Eb/N0, sigma, is B1's threshold) for R = 1/2 and 1/3: B1's threshold, then `extra`."""
+    for R in (1 / 2, 1 / 3):
+        t = threshold(CODES[0][1], R, 1)
+        for eb in [t] + extra:
+            yield R, eb, sigma_of(eb, R, 2), eb == t
 
 
 def evaluate(geo, tx, extra):
@@ -107,21 +114,9 @@ def evaluate(geo, tx, extra):
         print("  ", row)
     print("| R | Eb/N0 | BMI/m of B1 | BMI/m of the transmitter | Eb/N0 change B1 needs to match it |")
     print("|---|---|---|---|---|")
-    for R in (1 / 2, 1 / 3):
-        t = threshold(CODES[0][1], R, 1)
-        for eb in [t] + extra:
-            sigma = sigma_of(eb, R, 2)
-            b1, v = geo.bmi(geo.B1, sigma)[0], geo.bmi(X, sigma)[0]
-            if v >= b1:
-                d = b1_needs(geo, R, v, eb)
-            else:  # how far below: the decrease at which B1 falls to v
-                lo, hi = eb - 6.0, eb
-                for _ in range(50):
-                    mid = (lo + hi) / 2
-                    if geo.bmi(geo.B1, sigma_of(mid, R, 2))[0] >= v: hi = mid
-                    else: lo = mid
-                d = hi - eb
-            print("| %.3f | %.3f dB | %.6f | %.6f | %+.3f dB |" % (R, eb, b1 / geo.m, v / geo.m, d))
+    for R, eb, sigma, _ in points(extra):
+        b1, v = geo.bmi(geo.B1, sigma)[0], geo.bmi(X, sigma)[0]
+        print("| %.3f | %.3f dB | %.6f | %.6f | %+.3f dB |" % (R, eb, b1 / geo.m, v / geo.m, b1_needs(geo, R, v, eb)))
 
 
 def main():
@@ -151,24 +146,21 @@ def main():
           % (geo.m, geo.n, a.starts))
     print("| R | Eb/N0 | BMI/m of B1 | best BMI/m found | starts ending at B1's value or above | B1 needs |")
     print("|---|---|---|---|---|---|")
-    for R in (1 / 2, 1 / 3):
-        t = threshold(CODES[0][1], R, 1)
-        for eb in [t] + extra:
-            sigma = sigma_of(eb, R, 2)
-            f = geo.objective(sigma)
-            b1 = geo.bmi(geo.B1, sigma)[0]
-            best, arg, at_b1 = -1.0, None, 0
-            for _ in range(a.starts):
-                p0 = rng.normal(size=geo.M * geo.n) * rng.choice([0.1, 1.0, 3.0], size=geo.M * geo.n)
-                res = minimize(f, p0, jac=True, method="L-BFGS-B", options={"maxiter": 5000})
-                at_b1 += -res.fun > b1 - 1e-6 * geo.m
-                if -res.fun > best:
-                    best, arg = -res.fun, geo.normalised(res.x)
-            label = "%.3f dB%s" % (eb, " (B1's threshold)" if eb == t else "")
-            print("| %.3f | %s | %.6f | %.6f | %d of %d | +%.3f dB |" %
-                  (R, label, b1 / geo.m, best / geo.m, at_b1, a.starts, b1_needs(geo, R, best, eb)), flush=True)
-            if geo.m == 2 or best > b1 + 1e-6:
-                print("best constellation (rows: codewords):", np.round(arg, 3).tolist())
+    for R, eb, sigma, at_threshold in points(extra):
+        f = geo.objective(sigma)
+        b1 = geo.bmi(geo.B1, sigma)[0]
+        best, arg, at_b1 = -1.0, None, 0
+        for _ in range(a.starts):
+            p0 = rng.normal(size=geo.M * geo.n) * rng.choice([0.1, 1.0, 3.0], size=geo.M * geo.n)
+            res = minimize(f, p0, jac=True, method="L-BFGS-B", options={"maxiter": 5000})
+            at_b1 += -res.fun > b1 - 1e-6 * geo.m
+            if -res.fun > best:
+                best, arg = -res.fun, geo.normalised(res.x)
+        label = "%.3f dB%s" % (eb, " (B1's threshold)" if at_threshold else "")
+        print("| %.3f | %s | %.6f | %.6f | %d of %d | %+.3f dB |" %
+              (R, label, b1 / geo.m, best / geo.m, at_b1, a.starts, b1_needs(geo, R, best, eb)), flush=True)
+        if geo.m == 2 or best > b1 + 1e-6:
+            print("best constellation (rows: codewords):", np.round(arg, 3).tolist())
 
 
 if __name__ == "__main__":
