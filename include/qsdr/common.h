@@ -99,6 +99,10 @@ void qsdr_test_fail_alloc_after(long n);
 void *qsdr_malloc(size_t bytes);
 void *qsdr_calloc(size_t n, size_t size);
 void *qsdr_realloc(void *p, size_t bytes);
+/* Zeroed memory aligned to `align` (a power of two >= sizeof(void *)); free with qsdr_free. */
+void *qsdr_calloc_aligned(size_t align, size_t bytes);
+void qsdr_free(void *p);
+char *qsdr_strdup(const char *s);
 
 /* ---- threads --------------------------------------------------------------------------- */
 /* pthread_create (default attributes) for every thread qsdr starts: returns 0 or the error
@@ -106,11 +110,8 @@ void *qsdr_realloc(void *p, size_t bytes);
  * (0 disables), to check what a run does when the system refuses a thread. */
 int qsdr_thread_create(pthread_t *thread, void *(*fn)(void *), void *arg);
 void qsdr_test_fail_thread_after(long n);
-/* Zeroed memory aligned to `align` (a power of two >= sizeof(void *)); free with qsdr_free. */
-void *qsdr_calloc_aligned(size_t align, size_t bytes);
-void qsdr_free(void *p);
-char *qsdr_strdup(const char *s);
 
+/* ---- text and files -------------------------------------------------------------------- */
 /* v as the shortest "%.Ng" text (N = 15, 16 or 17) that reads back as exactly v: 0.3 prints as
  * "0.3", 0.1 + 0.2 as "0.30000000000000004". Returns buf. */
 char *qsdr_fmt_double(char *buf, size_t n, double v);
