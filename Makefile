@@ -31,7 +31,7 @@ test: build
 	cd $(BUILD) && ctest -j$(JOBS) --output-on-failure $(CTEST_ARGS)
 
 # Opt-in: every mutant in tests/mutants/mutants.txt must be killed by its tests (a private
-# copy of the tree is built; about 9 minutes for the 175 on 2 cores). MUTANTS="name ..." runs some.
+# copy of the tree is built; about 9 minutes on 2 cores). MUTANTS="name ..." runs some.
 mutation: deps
 	scripts/mutation-check $(MUTANTS)
 
@@ -70,7 +70,7 @@ coverage: deps
 
 # Coverage-guided fuzzing (clang's libFuzzer + ASan/UBSan) of every parser of untrusted input,
 # FUZZ_SECONDS per target, then random qsdr command lines on the sanitized build for as long
-# (README: Tests). `make test` replays seeded mutations of the same corpora and 300 seeded
+# (docs/testing.md). `make test` replays seeded mutations of the same corpora and 300 seeded
 # command lines without clang (tests fuzz_smoke_*).
 FUZZ_BUILD ?= build-fuzz
 FUZZ_SECONDS ?= 60
