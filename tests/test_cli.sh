@@ -286,6 +286,10 @@ out=$("$qsdr" run "$tmp/pw.yml" -q --set awgn.sample_power=2 2>&1) && [ -z "$out
 out=$("$qsdr" run "$tmp/pw.yml" -q --set awgn.sample_power=1.78 2>&1) && echo "$out" | grep -q "the actual Eb/N0 is 0.51 dB above the set value" ||
     fail "sample_power 1.78 against power 2: $out"
 out=$("$qsdr" run "$tmp/pw.yml" -q --set awgn.sample_power=1.9 2>&1) && [ -z "$out" ] || fail "sample_power 1.9 against power 2 warned: $out"
+# a shorter stream is checked over all of it at its end; fewer than 4096 samples are not checked
+out=$("$qsdr" run "$tmp/pw.yml" -q --set head.n=5000 2>&1) && echo "$out" | grep -q "mean sample power is 2 over its first 5000 samples" ||
+    fail "power check, 5000 samples: $out"
+out=$("$qsdr" run "$tmp/pw.yml" -q --set head.n=4000 2>&1) && [ -z "$out" ] || fail "power check, 4000 samples, warned: $out"
 # the ber meter's segments end exactly at a 'set:' tag's item (here from a vector_source, with a
 # number): 1000 right bits, then 2000 wrong ones
 /usr/bin/python3 - "$tmp/seg.yml" <<'PY'
