@@ -1,0 +1,33 @@
+#!/usr/bin/env bash
+# SPDX-License-Identifier: MIT
+# docs/results.md must be what scripts/flagship-results makes of the code and models as they are
+# now: the script is rerun in a private copy of the tree (the working tree is never touched) and
+# its docs/results.md must equal the committed one, and every CSV of docs/figures/flagship/ must
+# have the same counts (all columns but the timing ones, mbps and seconds). PNGs are not compared.
+# In the default suite (about a minute on 2 cores: the whole study).
+#   tests/check_results.sh QSDR_BINARY SOURCE_DIR
+set -u
+qsdr=$1; src=$2
+tmp=$(mktemp -d); trap 'rm -rf "$tmp"' EXIT
+# what the study reads (scripts, flowgraphs, models) and writes (docs/)
+cp -R "$src/scripts" "$src/flowgraphs" "$src/models" "$src/docs" "$tmp/" || { echo "FAIL: cannot copy $src"; exit 1; }
+(cd "$tmp" && QSDR=$qsdr scripts/flagship-results) >"$tmp/.results.log" 2>&1 ||
+  { cat "$tmp/.results.log"; echo "FAIL: scripts/flagship-results failed"; exit 1; }
+status=0
+diff -u "$src/docs/results.md" "$tmp/docs/results.md" || { echo "FAIL: docs/results.md differs from what scripts/flagship-results writes now"; status=1; }
+counts() { # every column but mbps and seconds, by name
+  awk -F, 'NR == 1 { for (i = 1; i <= NF; i++) if ($i != "mbps" && $i != "seconds") keep[i] = 1 }
+           { s = ""; for (i = 1; i <= NF; i++) if (i in keep) s = s $i ","; print s }' "$1"
+}
+n=0
+for f in "$src"/docs/figures/flagship/*.csv; do
+  b=$(basename "$f"); n=$((n + 1))
+  [ -f "$tmp/docs/figures/flagship/$b" ] || { echo "FAIL: $b is no longer written"; status=1; continue; }
+  head -1 "$f" | grep -q ',mbps,' || { cmp -s "$f" "$tmp/docs/figures/flagship/$b" || { echo "FAIL: $b differs"; status=1; }; continue; }
+  diff <(counts "$f") <(counts "$tmp/docs/figures/flagship/$b") >/dev/null || { echo "FAIL: $b: the counts differ"; status=1; }
+done
+for f in "$tmp"/docs/figures/flagship/*.csv; do
+  [ -f "$src/docs/figures/flagship/$(basename "$f")" ] || { echo "FAIL: $(basename "$f") is written but not committed"; status=1; }
+done
+[ $status -eq 0 ] && echo "ok: docs/results.md and $n CSVs reproduced"
+exit $status
