@@ -310,7 +310,8 @@ static inline const char *cli_flowgraph_path(const char *cmd, const char *arg, c
     for (int d = 0; d < nd; d++)
         for (int e = 0; e < 2; e++) {
             if (e && has_ext) continue;
-            snprintf(buf, n, "%s/%s%s", dirs[d], arg, e ? ".yml" : "");
+            int w = snprintf(buf, n, "%s/%s%s", dirs[d], arg, e ? ".yml" : "");
+            if (w < 0 || (size_t)w >= n) continue; /* too long for buf: never stat a cut path */
             if (!stat(buf, &st) && S_ISREG(st.st_mode)) {
                 if (say) qsdr_info("%s: '%s' is the shipped flowgraph %s", cmd, arg, buf);
                 return buf;
