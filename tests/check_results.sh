@@ -11,6 +11,7 @@ qsdr=$1; src=$2
 tmp=$(mktemp -d); trap 'rm -rf "$tmp"' EXIT
 # what the study reads (scripts, flowgraphs, models) and writes (docs/)
 cp -R "$src/scripts" "$src/flowgraphs" "$src/models" "$src/docs" "$tmp/" || { echo "FAIL: cannot copy $src"; exit 1; }
+rm -f "$tmp"/docs/figures/flagship/*.csv "$tmp/docs/results.md" # so that what is no longer written shows
 (cd "$tmp" && QSDR=$qsdr scripts/flagship-results) >"$tmp/.results.log" 2>&1 ||
   { cat "$tmp/.results.log"; echo "FAIL: scripts/flagship-results failed"; exit 1; }
 status=0
