@@ -242,6 +242,11 @@ for sp in 4 12; do
 done
 out=$("$qsdr" run "$src/flowgraphs/qpsk_rrc_onebit.yml" --set rx.rolloff=0.2 --set ber.max_bits=10000 2>&1) || fail "rolloff: $out"
 echo "$out" | grep -q "block 'rx' (rrc_decim): roll-off 0.2 differs from the pulse shaper's 0.35" || fail "rolloff mismatch not said: $out"
+# the roll-off compared is the one the pulse shaper was given (its tag), not the default
+out=$("$qsdr" run "$src/flowgraphs/qpsk_rrc_onebit.yml" --set tx.rolloff=0.5 --set ber.max_bits=10000 2>&1) || fail "tx rolloff: $out"
+echo "$out" | grep -q "block 'rx' (rrc_decim): roll-off 0.35 differs from the pulse shaper's 0.5" || fail "tx rolloff mismatch not said: $out"
+out=$("$qsdr" run "$src/flowgraphs/qpsk_rrc_onebit.yml" --set tx.rolloff=0.5 --set rx.rolloff=0.5 --set ber.max_bits=10000 2>&1) || fail "rolloffs: $out"
+echo "$out" | grep -q "differs from the pulse shaper" && fail "equal roll-offs 0.5 called a mismatch: $out"
 # a transmitter and a receiver of different training runs learned different codes (BER 0.63,
 # silently): the receiver refuses the other run's transmitter (tag ae_pair); model info names the run
 "$qsdr" train ae --bits-per-symbol 2 --oversampling 2 --ebn0 2 --steps 100 --qat-steps 0 --seed 5 --out "$tmp/aeB" -q >/dev/null 2>&1 ||
