@@ -31,7 +31,7 @@ test: build
 	cd $(BUILD) && ctest -j$(JOBS) --output-on-failure $(CTEST_ARGS)
 
 # Opt-in: every mutant in tests/mutants/mutants.txt must be killed by its tests (a private
-# copy of the tree is built; about 9 minutes on 2 cores). MUTANTS="name ..." runs some.
+# copy of the tree is built; about 12 minutes on 2 cores). MUTANTS="name ..." runs some.
 mutation: deps
 	scripts/mutation-check $(MUTANTS)
 

@@ -1,0 +1,34 @@
+#!/usr/bin/env bash
+# SPDX-License-Identifier: MIT
+# docs/flagship.md's tables of the research experiments must be what their scripts make of the
+# code and models as they are now: the script (scripts/bicm-id-experiment or
+# scripts/conv-outer-experiment) is rerun in a private copy of the tree (the working tree is
+# never touched); every CSV it writes must equal the committed one byte for byte, and every row
+# of the table it prints must appear verbatim in docs/flagship.md. PNGs are not compared.
+# Label `long` (make test-long): 10-25 minutes per script on 2 cores.
+#   tests/check_experiment.sh SCRIPT QSDR_BINARY EXPERIMENT_BINARY SOURCE_DIR FIGURE_DIR
+set -u
+script=$1; qsdr=$2; exp=$3; src=$4; figs=$5
+tmp=$(mktemp -d); trap 'rm -rf "$tmp"' EXIT
+# what the script reads (scripts, models) and writes (docs/figures/...); its trained models go to $tmp/work
+cp -R "$src/scripts" "$src/models" "$tmp/" && mkdir -p "$tmp/$figs" || { echo "FAIL: cannot copy $src"; exit 1; }
+(cd "$tmp" && QSDR=$qsdr EXP=$exp WORK="$tmp/work" "scripts/$script") >"$tmp/table.md" 2>"$tmp/log" ||
+  { cat "$tmp/log" "$tmp/table.md"; echo "FAIL: scripts/$script failed"; exit 1; }
+status=0 n=0
+for f in "$src/$figs"/*.csv; do
+  b=$(basename "$f"); n=$((n + 1))
+  [ -f "$tmp/$figs/$b" ] || { echo "FAIL: $figs/$b is no longer written"; status=1; continue; }
+  cmp -s "$f" "$tmp/$figs/$b" || { echo "FAIL: $figs/$b differs:"; diff "$f" "$tmp/$figs/$b" | head -20; status=1; }
+done
+for f in "$tmp/$figs"/*.csv; do
+  [ -f "$src/$figs/$(basename "$f")" ] || { echo "FAIL: $figs/$(basename "$f") is written but not committed"; status=1; }
+done
+rows=0
+while IFS= read -r line; do
+  case $line in "|"*) ;; *) continue ;; esac
+  rows=$((rows + 1))
+  grep -qxF -- "$line" "$src/docs/flagship.md" || { echo "FAIL: docs/flagship.md lacks the row: $line"; status=1; }
+done <"$tmp/table.md"
+[ $rows -ge 4 ] || { cat "$tmp/table.md"; echo "FAIL: scripts/$script printed $rows table rows"; status=1; }
+[ $status -eq 0 ] && echo "ok: scripts/$script reproduced $n CSVs and its $rows table rows in docs/flagship.md"
+exit $status
