@@ -35,6 +35,8 @@ QSDR_TEST(pmt_known_bytes, "unit", "PMTs as GNU Radio 3.10 serializes them parse
         {"00", QSDR_TAGV_INT, 1, 0, NULL},                                                        /* true */
         {"09070200016b030000000206", QSDR_TAGV_STRING, 0, 0, "<pmt dict>"},                       /* dict */
         {"0a080000000201003f80000040000000", QSDR_TAGV_STRING, 0, 0, "<pmt uniform vector of 2>"}, /* f32 vector */
+        {"0a0b00000001003ff0000000000000c000000000000000", QSDR_TAGV_STRING, 0, 0, "<pmt uniform vector of 1>"}, /* c64: 16 bytes each */
+        {"03fffffffe", QSDR_TAGV_INT, -2, 0, NULL},                                               /* negative int32 */
     };
     for (size_t c = 0; c < sizeof k / sizeof *k; c++) {
         uint8_t b[64], w[64];
