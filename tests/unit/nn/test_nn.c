@@ -832,6 +832,28 @@ static double fine_best_mse(qsdr_nn_quant *q, const float *x, size_t N, double h
     return best;
 }
 
+QSDR_TEST(nn_quantizer_weight_gradients, "unit",
+          "weight quantizers' backward passes on hand-made weights: LSQ's step gradient (-Q / round(v) - v / +Q, scaled by 1/sqrt(N Q)) and zero input gradient outside the clip; sign's hardtanh STE")
+{
+    /* LSQ at 2 bits (Q = 1), step 1: v = w, clipped below -1 and above 1 */
+    const float w[4] = {-3.0f, -0.3f, 0.4f, 2.5f}, dout[4] = {1, 1, 1, 1};
+    float din[4], param[1] = {1.0f}, grad[1] = {0};
+    qsdr_nn_quant q = {0};
+    QSDR_REQUIRE(qsdr_nn_quant_setup(&q, "lsq", 2, true, "test") == QSDR_OK);
+    q.param = param, q.grad = grad, q.n_param = 1;
+    q.ops->backward(&q, din, dout, w, 1, 4);
+    /* ds = -Q + (0 - -0.3) + (0 - 0.4) + Q = -0.1; gradient scale 1 / sqrt(N Q) = 1/2 */
+    QSDR_CHECK_NEAR(grad[0], -0.05, 1e-6);
+    const float want_din[4] = {0, 1, 1, 0};
+    for (int i = 0; i < 4; i++) QSDR_CHECK_MSG(din[i] == want_din[i], "lsq din[%d] = %g, expected %g", i, din[i], want_din[i]);
+    /* sign (1 bit, mean |w| scale): the gradient passes where |w| <= 1 only */
+    const float w1[4] = {-2.0f, -0.5f, 0.5f, 1.5f};
+    QSDR_REQUIRE(qsdr_nn_quant_setup(&q, "sign", 1, true, "test") == QSDR_OK);
+    q.param = NULL, q.grad = NULL, q.n_param = 0;
+    q.ops->backward(&q, din, dout, w1, 1, 4);
+    for (int i = 0; i < 4; i++) QSDR_CHECK_MSG(din[i] == want_din[i], "sign din[%d] = %g, expected %g", i, din[i], want_din[i]);
+}
+
 QSDR_TEST(nn_quantizer_ranges, "unit",
           "LSQ's initial step is 2 mean|w| / sqrt(Q) (mean|w| at 1 bit), a bit-width switch keeps its clip s Q; calibrated LSQ steps and sym/pact clips give an MSE within 3 % (8 bits: 10 %) of the least over a 500-point search, 1..8 bits")
 {
