@@ -9,7 +9,7 @@
 # follows OpenBLAS's sgemm kernel, so another CPU trains another model (docs/nn.md). Their
 # counts are not compared; their table row must match docs/flagship.md's row of the same label
 # within 0.06 dB in every figure (the experiment's stated +-0.05 dB, plus the rounding to 0.01).
-# Label `long` (make test-long): 3-25 minutes per script on 2 cores.
+# Label `long` (make test-long): about 5 (BICM-ID) and 4 (convolutional) minutes on 2 cores.
 #   tests/check_experiment.sh SCRIPT QSDR_BINARY EXPERIMENT_BINARY SOURCE_DIR FIGURE_DIR [TRAINED]
 set -u
 script=$1; qsdr=$2; exp=$3; src=$4; figs=$5; trained=${6:-}
