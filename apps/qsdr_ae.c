@@ -74,6 +74,14 @@ static int parse_rate(const char *s, double *r)
     return 0;
 }
 
+/* a raw BER for the report, or what stands for one not measured (NaN) */
+static const char *ber_text(char *buf, size_t n, double ber, const char *missing)
+{
+    if (isnan(ber)) snprintf(buf, n, "%s", missing);
+    else snprintf(buf, n, "%.5f", ber);
+    return buf;
+}
+
 static int plot(const char *dir)
 {
     char g[20000], q[8200];
@@ -247,10 +255,7 @@ int qsdr_cmd_train_ae(int argc, char **argv)
                                                    : "tx and rx are complete", missing[0] ? missing : "nothing");
         }
         char mb[2][32];
-        for (int b = 0; b < 2; b++) {
-            if (isnan(rep.raw_ber[b])) snprintf(mb[b], sizeof mb[b], "not trained");
-            else snprintf(mb[b], sizeof mb[b], "%.5f", rep.raw_ber[b]);
-        }
+        for (int b = 0; b < 2; b++) ber_text(mb[b], sizeof mb[b], rep.raw_ber[b], "not trained");
         fprintf(o, "raw BER at the training point: two-step %s, straight-through %s -> kept %s\n", mb[0], mb[1],
                 rep.chosen == QSDR_AE_STE ? "straight-through" : "two-step");
         if (rxm) {
@@ -262,10 +267,7 @@ int qsdr_cmd_train_ae(int argc, char **argv)
             fprintf(o, "multi-bit receiver: %s\n", c.qat_steps ? "not trained (interrupted)" : "none (--qat-steps 0)");
         }
         char txb[4][24];
-        for (int b = 1; b < QSDR_AE_NBITWIDTHS; b++) {
-            if (isnan(tx_ber[b])) snprintf(txb[b - 1], sizeof txb[b - 1], "not written");
-            else snprintf(txb[b - 1], sizeof txb[b - 1], "%.5f", tx_ber[b]);
-        }
+        for (int b = 1; b < QSDR_AE_NBITWIDTHS; b++) ber_text(txb[b - 1], sizeof txb[b - 1], tx_ber[b], "not written");
         fprintf(o, "transmitter at 8/4/2/1 bits (%s), raw BER: 8 bits %s, 4 bits %s, 2 bits %s, 1 bit %s\n",
                 c.qat_steps ? "quantization-aware fine-tuning against the float receiver" : "post-training quantization only: --qat-steps 0",
                 txb[0], txb[1], txb[2], txb[3]);

@@ -18,17 +18,10 @@ tmp=$(mktemp -d); trap 'rm -rf "$tmp"' EXIT
 cp -R "$src/scripts" "$src/models" "$tmp/" && mkdir -p "$tmp/$figs" || { echo "FAIL: cannot copy $src"; exit 1; }
 (cd "$tmp" && QSDR=$qsdr EXP=$exp WORK="$tmp/work" "scripts/$script") >"$tmp/table.md" 2>"$tmp/log" ||
   { cat "$tmp/log" "$tmp/table.md"; echo "FAIL: scripts/$script failed"; exit 1; }
-status=0 n=0
-for f in "$src/$figs"/*.csv; do
-  b=$(basename "$f")
-  [ -f "$tmp/$figs/$b" ] || { echo "FAIL: $figs/$b is no longer written"; status=1; continue; }
-  [ -n "$trained" ] && case $b in "$trained"*) continue ;; esac
-  n=$((n + 1))
-  cmp -s "$f" "$tmp/$figs/$b" || { echo "FAIL: $figs/$b differs:"; diff "$f" "$tmp/$figs/$b" | head -20; status=1; }
-done
-for f in "$tmp/$figs"/*.csv; do
-  [ -f "$src/$figs/$(basename "$f")" ] || { echo "FAIL: $figs/$(basename "$f") is written but not committed"; status=1; }
-done
+status=0
+. "$(dirname "$0")/compare_csv_dir.sh"
+compare_csv_dir "$src/$figs" "$tmp/$figs" "$figs" "$trained"
+n=$csv_compared
 rows=0
 while IFS= read -r line; do
   case $line in "|"*) ;; *) continue ;; esac

@@ -16,19 +16,8 @@ rm -f "$tmp"/docs/figures/flagship/*.csv "$tmp/docs/results.md" # so that what i
   { cat "$tmp/.results.log"; echo "FAIL: scripts/flagship-results failed"; exit 1; }
 status=0
 diff -u "$src/docs/results.md" "$tmp/docs/results.md" || { echo "FAIL: docs/results.md differs from what scripts/flagship-results writes now"; status=1; }
-counts() { # every column but mbps and seconds, by name
-  awk -F, 'NR == 1 { for (i = 1; i <= NF; i++) if ($i != "mbps" && $i != "seconds") keep[i] = 1 }
-           { s = ""; for (i = 1; i <= NF; i++) if (i in keep) s = s $i ","; print s }' "$1"
-}
-n=0
-for f in "$src"/docs/figures/flagship/*.csv; do
-  b=$(basename "$f"); n=$((n + 1))
-  [ -f "$tmp/docs/figures/flagship/$b" ] || { echo "FAIL: $b is no longer written"; status=1; continue; }
-  head -1 "$f" | grep -q ',mbps,' || { cmp -s "$f" "$tmp/docs/figures/flagship/$b" || { echo "FAIL: $b differs"; status=1; }; continue; }
-  diff <(counts "$f") <(counts "$tmp/docs/figures/flagship/$b") >/dev/null || { echo "FAIL: $b: the counts differ"; status=1; }
-done
-for f in "$tmp"/docs/figures/flagship/*.csv; do
-  [ -f "$src/docs/figures/flagship/$(basename "$f")" ] || { echo "FAIL: $(basename "$f") is written but not committed"; status=1; }
-done
+. "$(dirname "$0")/compare_csv_dir.sh"
+compare_csv_dir "$src/docs/figures/flagship" "$tmp/docs/figures/flagship" docs/figures/flagship
+n=$csv_compared
 [ $status -eq 0 ] && echo "ok: docs/results.md and $n CSVs reproduced"
 exit $status
